@@ -1,0 +1,189 @@
+"""Evaluate a plan for one period: AO progress and status, indicator table, office table (Anexo 02) and budget.
+
+``evaluate(plan, period)`` is the single pure computation behind ``summary``, the master's cached values check,
+the report and the Excel buttons.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from zedxl import rules
+from zedxl.model import LineaPresupuesto, Plan
+from zedxl.periods import Period, base_within, semesters
+
+
+@dataclass(frozen=True)
+class AORow:
+    oei: str
+    aei: str
+    codigo: str
+    nombre: str
+    unidad: str
+    instancia: str
+    programado: Decimal
+    ejecutado: Decimal | None
+    avance: Decimal | None
+    ratio: Decimal | None
+    estado: str
+    semaforo: str | None
+    justificacion: str
+    detalle: tuple[tuple[str, Decimal, Decimal | None], ...]  # (base period short label, P, E)
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    nivel: str  # OEI or AEI
+    codigo: str
+    nombre: str
+    indicador: str
+    unidad: str
+    meta_anual: Decimal | None
+    ejecutado: Decimal | None
+    avance: Decimal | None
+    estado: str
+
+
+@dataclass(frozen=True)
+class OfficeRow:
+    instancia: str
+    nombre: str
+    programado: tuple[Decimal, ...]
+    ejecutado: tuple[Decimal, ...]
+    avance_promedio: Decimal | None
+    n_ao: int
+
+
+@dataclass(frozen=True)
+class OfficeTable:
+    columns: tuple[str, ...]
+    rows: tuple[OfficeRow, ...]
+    total: OfficeRow
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    rubro: str
+    pia: Decimal | None
+    pim: Decimal | None
+    diferencia: Decimal | None
+    ejecucion: Decimal | None
+    avance: Decimal | None
+
+
+@dataclass(frozen=True)
+class BudgetTable:
+    titulo: str
+    lineas: tuple[BudgetRow, ...]
+    total: BudgetRow
+    avance_sin_saldos: Decimal | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    plan: Plan
+    period: Period
+    aos: tuple[AORow, ...]
+    indicators: tuple[IndicatorRow, ...]
+    offices: OfficeTable
+    avance_institucional: Decimal | None
+    estados: dict[str, int]
+    estados_por_oei: dict[str, dict[str, int]]
+    ingresos: BudgetTable
+    gastos: BudgetTable
+
+
+def indicator_point(period: Period) -> str | None:
+    """Evaluation point of a period for OEI/AEI indicators: S1, S2, Anual; None for quarters and months."""
+    if period.kind == "S":
+        return f"S{period.number}"
+    if period.kind == "A":
+        return "Anual"
+    return None
+
+
+def _columns(period: Period, plan: Plan) -> list[Period]:
+    cols = base_within(period, plan.periodicidad)
+    if period.kind == "A":
+        cols += semesters(period.year, plan.periodicidad)
+    if len(cols) > 1 or cols[0] != period:
+        cols.append(period)
+    return cols
+
+
+def _budget_row(line: LineaPresupuesto) -> BudgetRow:
+    return BudgetRow(line.rubro, line.pia, line.pim, rules.budget_diff(line), line.ejecucion,
+                     rules.budget_pct(line))
+
+
+def budget_table(lines: tuple[LineaPresupuesto, ...], titulo: str) -> BudgetTable:
+    total = rules.budget_total(lines, titulo)
+    return BudgetTable(titulo, tuple(_budget_row(ln) for ln in lines), _budget_row(total),
+                       rules.budget_pct_with_pim_only(lines))
+
+
+def evaluate(plan: Plan, period: Period) -> Evaluation:
+    """Everything the Resumen sheet, the summary command and the report show for ``period``."""
+    reglas = plan.reglas
+    base = base_within(period, plan.periodicidad)
+    aos: list[AORow] = []
+    for oei in plan.objetivos:
+        for aei in oei.acciones:
+            for ao in aei.actividades:
+                p = rules.sum_programmed(ao.programado, period.start, period.stop)
+                e = rules.sum_executed(ao.ejecutado, period.start, period.stop)
+                pct = rules.progress(p, e, reglas)
+                aos.append(AORow(
+                    oei=oei.codigo, aei=aei.codigo, codigo=ao.codigo, nombre=ao.nombre, unidad=ao.unidad,
+                    instancia=ao.instancia, programado=p, ejecutado=e, avance=pct,
+                    ratio=rules.raw_ratio(p, e), estado=rules.status(p, e, reglas),
+                    semaforo=rules.traffic_light(pct, reglas), justificacion=ao.justificacion,
+                    detalle=tuple((b.short, ao.programado[b.start], ao.ejecutado[b.start]) for b in base),
+                ))
+
+    point = indicator_point(period)
+    indicators: list[IndicatorRow] = []
+    for oei in plan.objetivos:
+        levels = [("OEI", oei.codigo, oei.nombre, oei.indicador)]
+        levels += [("AEI", a.codigo, a.nombre, a.indicador) for a in oei.acciones]
+        for nivel, codigo, nombre, ind in levels:
+            if ind is None:
+                continue
+            value = rules.indicator_value(ind, point) if point else None
+            pct = rules.indicator_progress(ind, point, reglas) if point else None
+            indicators.append(IndicatorRow(
+                nivel=nivel, codigo=codigo, nombre=nombre, indicador=ind.nombre, unidad=ind.unidad,
+                meta_anual=ind.meta_anual, ejecutado=value, avance=pct,
+                estado=rules.NO_MEDIDO if value is None else (
+                    rules.EN_RANGO if pct is not None and pct >= reglas.verde else rules.POR_DEBAJO),
+            ))
+
+    cols = _columns(period, plan)
+    all_aos = list(plan.actividades())
+
+    def office_row(code: str, name: str, members: list[str] | None) -> OfficeRow:
+        chosen = [ao for ao in all_aos if members is None or ao.instancia in members]
+        prog = tuple(sum((rules.sum_programmed(ao.programado, c.start, c.stop) for ao in chosen), rules.ZERO)
+                     for c in cols)
+        ejec = tuple(sum((rules.sum_executed(ao.ejecutado, c.start, c.stop) or rules.ZERO for ao in chosen),
+                         rules.ZERO) for c in cols)
+        pcts = [r.avance for r in aos if members is None or r.instancia in members]
+        return OfficeRow(code, name, prog, ejec, rules.mean(pcts), len(chosen))
+
+    office_rows = tuple(office_row(c, n, [c]) for c, n in plan.instancias.items())
+    offices = OfficeTable(tuple(c.short for c in cols), office_rows, office_row("Total", "Total", None))
+
+    estados = Counter(r.estado for r in aos)
+    por_oei: dict[str, dict[str, int]] = {}
+    for r in aos:
+        por_oei.setdefault(r.oei, dict.fromkeys(rules.STATUSES, 0))[r.estado] += 1
+    return Evaluation(
+        plan=plan, period=period, aos=tuple(aos), indicators=tuple(indicators), offices=offices,
+        avance_institucional=rules.mean(r.avance for r in aos),
+        estados={s: estados.get(s, 0) for s in rules.STATUSES},
+        estados_por_oei=por_oei,
+        ingresos=budget_table(plan.presupuesto.ingresos, "INGRESOS PRESUPUESTARIOS"),
+        gastos=budget_table(plan.presupuesto.gastos, "GASTOS PRESUPUESTARIOS"),
+    )

@@ -1,0 +1,167 @@
+"""Problems found in data: the ``Issue`` record, the catalogue of issue types and the ``Report`` that collects them.
+
+Checks never raise for bad data: they yield ``Issue`` values. Each issue type has a stable kebab-case code, a
+severity (``error`` blocks a merge, ``aviso`` does not) and a Spanish message template that tells the user what to do.
+The README's table of codes is generated from ``CATALOGUE`` (``python scripts/gen_codes.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from zedxl.a1 import to_a1
+
+Severity = Literal["error", "aviso"]
+
+
+@dataclass(frozen=True)
+class IssueType:
+    """One kind of problem: stable code, Spanish title, message template and default severity."""
+
+    code: str
+    title: str
+    template: str
+    severity: Severity
+
+
+CATALOGUE: dict[str, IssueType] = {}
+
+
+def register(code: str, title: str, template: str, severity: Severity = "error") -> IssueType:
+    """Add an issue type to the catalogue (codes are unique)."""
+    if code in CATALOGUE:
+        raise ValueError(f"duplicate issue code {code}")
+    kind = IssueType(code, title, template, severity)
+    CATALOGUE[code] = kind
+    return kind
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in one file, with where it is and what to do about it."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    excel_row: int | None = None
+    column: str = ""
+    value: Any = None
+    office: str = ""
+
+    def location(self) -> str:
+        """Human location: 'archivo.xlsx, hoja OEI.01, celda K14'."""
+        parts = [p for p in (self.file, f"hoja {self.sheet}" if self.sheet else "",
+                             f"celda {self.cell}" if self.cell else "") if p]
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (values that are not JSON types are shown with ``str``)."""
+        d = asdict(self)
+        v = d["value"]
+        if v is not None and not isinstance(v, (str, int, float, bool)):
+            d["value"] = str(v)
+        return d
+
+
+def make_issue(
+    code: str,
+    *,
+    file: str = "",
+    sheet: str = "",
+    row_idx: int | None = None,
+    col_idx: int | None = None,
+    column: str = "",
+    value: Any = None,
+    office: str = "",
+    severity: Severity | None = None,
+    **params: Any,
+) -> Issue:
+    """Build an ``Issue`` of a catalogued type; computes the A1 cell from zero-based indexes.
+
+    ``params`` fill the message template (``value``, ``cell``, ``sheet``, ``file`` and ``office`` are always available).
+    """
+    kind = CATALOGUE[code]
+    cell = to_a1(row_idx, col_idx) if row_idx is not None and col_idx is not None else ""
+    fields = {"value": value, "cell": cell, "sheet": sheet, "file": file, "office": office, **params}
+    try:
+        message = kind.template.format(**fields)
+    except (KeyError, IndexError) as e:  # a template bug must not hide the problem itself
+        message = f"{kind.title} ({e})"
+    return Issue(
+        code=code,
+        severity=severity or kind.severity,
+        message=message,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        excel_row=row_idx + 1 if row_idx is not None else None,
+        column=column,
+        value=value,
+        office=office,
+    )
+
+
+@dataclass
+class Report:
+    """Every issue found for one file (or one run), in the order found."""
+
+    file: str = ""
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        self.issues.extend(issues)
+
+    def __iter__(self) -> Iterator[Issue]:
+        return iter(self.issues)
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "aviso"]
+
+    @property
+    def valid(self) -> bool:
+        """True when nothing blocks the merge (avisos allowed)."""
+        return not self.errors
+
+    def codes(self) -> list[str]:
+        return [i.code for i in self.issues]
+
+    def flatten(self, keys: Sequence[str]) -> list[list[Any]]:
+        """One list per issue with the named fields, for compact test assertions."""
+        return [[getattr(i, k) for k in keys] for i in self.issues]
+
+    def to_rows(self) -> list[list[Any]]:
+        """Rows for an ``Observaciones`` sheet: header first."""
+        rows: list[list[Any]] = [["Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje"]]
+        for i in self.issues:
+            rows.append([i.severity, i.code, i.file, i.sheet, i.cell,
+                         "" if i.value is None else str(i.value), i.message])
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "archivo": self.file,
+            "valido": self.valid,
+            "errores": len(self.errors),
+            "avisos": len(self.warnings),
+            "problemas": [i.to_dict() for i in self.issues],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)

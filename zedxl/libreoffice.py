@@ -1,0 +1,318 @@
+"""Run LibreOffice headless as zedxl's independent spreadsheet engine: recalculate workbooks, convert them to ODS/PDF.
+
+zedxl computes its own numbers and writes them into workbooks; LibreOffice is the second opinion. Converting an
+``.xlsx`` through LibreOffice recalculates every formula from scratch, so comparing its values with zedxl's (or with
+the cached values Excel would show) catches formulas that do not mean what we think.
+
+Every call runs ``soffice`` with a *private* user profile (a temporary directory owned by this process, never the
+user's own profile), so that:
+
+* a LibreOffice window the user has open is neither reused nor disturbed;
+* the profile forces "always recalculate on load" for OOXML and ODF files. Without it LibreOffice keeps the
+  cached values stored in an ``.xlsx`` and a "LibreOffice agrees" check could never fail.
+
+Typical use::
+
+    from zedxl.libreoffice import recalculate
+    fresh = recalculate(Path("maestro.xlsx"), Path(tmpdir))   # tmpdir/maestro.xlsx, values computed by LibreOffice
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from zedxl.errors import ToolMissingError, ZedxlError
+
+__all__ = [
+    "ENV_VAR",
+    "PROFILE_XCU",
+    "ConversionError",
+    "convert",
+    "find_soffice",
+    "recalculate",
+    "write_profile",
+]
+
+#: Environment variable that names the LibreOffice program to use (a path, or a name looked up in PATH).
+ENV_VAR = "ZEDXL_SOFFICE"
+
+#: ``user/registrymodifications.xcu`` of the private profile. Recalc modes: 0 = always, 1 = never, 2 = ask.
+PROFILE_XCU = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" \
+xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">\
+<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+# Output formats given without an explicit filter that need one to get the file we want.
+_DEFAULT_FILTERS = {
+    "xlsx": "xlsx:Calc MS Excel 2007 XML",
+}
+
+_INSTALL_HELP = (
+    "Instale LibreOffice: en Debian/Ubuntu con "
+    "«sudo apt-get install --no-install-recommends libreoffice-calc libreoffice-writer»; "
+    "en Windows o macOS descárguelo de https://es.libreoffice.org/descarga/ . "
+    f"Si ya está instalado en otra carpeta, indique la ruta del programa «soffice» en la variable de entorno "
+    f"{ENV_VAR}."
+)
+
+# Lines LibreOffice prints on stderr on every run that say nothing about the conversion.
+_NOISE = ("failed to launch javaldx",)
+
+_lock = threading.Lock()
+_profile: Path | None = None
+
+
+class ConversionError(ZedxlError, RuntimeError):
+    """LibreOffice failed, timed out or produced no output file. ``stderr`` holds what it printed."""
+
+    def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None) -> None:
+        self.stderr = stderr
+        self.returncode = returncode
+        detail = _clean_output(stderr)
+        super().__init__(f"{message}\nSalida de LibreOffice:\n{detail}" if detail else message)
+
+
+def _candidates() -> list[Path]:
+    """Usual install locations of ``soffice`` on this platform, most likely first."""
+    found: list[Path] = []
+    if sys.platform == "win32":
+        roots = [os.environ.get(v) for v in ("PROGRAMFILES", "PROGRAMW6432", "PROGRAMFILES(X86)", "LOCALAPPDATA")]
+        roots += [r"C:\Program Files", r"C:\Program Files (x86)"]
+        for root in roots:
+            if not root:
+                continue
+            base = Path(root)
+            found += [base / "LibreOffice" / "program" / "soffice.exe",
+                      base / "Programs" / "LibreOffice" / "program" / "soffice.exe"]
+    elif sys.platform == "darwin":
+        app = Path("LibreOffice.app") / "Contents" / "MacOS" / "soffice"
+        found += [Path("/Applications") / app, Path.home() / "Applications" / app]
+    else:
+        found += [Path("/usr/bin/soffice"), Path("/usr/local/bin/soffice"),
+                  Path("/usr/lib/libreoffice/program/soffice"), Path("/snap/bin/libreoffice")]
+        found += sorted(Path("/opt").glob("libreoffice*/program/soffice"), reverse=True)
+    return found
+
+
+def find_soffice() -> str | None:
+    """Locate the LibreOffice program.
+
+    The environment variable ``ZEDXL_SOFFICE``, when set, is authoritative: its value (a path, or a program name
+    looked up in PATH) is used, or ``None`` is returned if it does not name an existing program. Otherwise
+    ``soffice`` and ``libreoffice`` are looked up in PATH, then in the usual install folders of Windows, macOS
+    and Linux.
+
+    Returns:
+        The program's path, or ``None`` when LibreOffice cannot be found.
+    """
+    configured = os.environ.get(ENV_VAR, "").strip().strip('"')
+    if configured:
+        path = Path(configured).expanduser()
+        if path.is_file():
+            return str(path)
+        return shutil.which(configured)
+    for name in ("soffice", "libreoffice"):
+        hit = shutil.which(name)
+        if hit:
+            return hit
+    for path in _candidates():
+        if path.is_file():
+            return str(path)
+    return None
+
+
+def _require_soffice() -> str:
+    program = find_soffice()
+    if program is not None:
+        return program
+    configured = os.environ.get(ENV_VAR, "").strip()
+    if configured:
+        raise ToolMissingError(
+            f"No se encontró LibreOffice: la variable de entorno {ENV_VAR} indica «{configured}», "
+            f"pero ese programa no existe. {_INSTALL_HELP}"
+        )
+    raise ToolMissingError(
+        "No se encontró LibreOffice (el programa «soffice»), que zedxl necesita para recalcular y convertir "
+        f"libros. {_INSTALL_HELP}"
+    )
+
+
+def write_profile(profile_dir: Path) -> Path:
+    """Write the settings of a private LibreOffice profile (always recalculate on load) into ``profile_dir``.
+
+    Args:
+        profile_dir: The folder given to LibreOffice as ``-env:UserInstallation``; created if missing.
+
+    Returns:
+        The path of the ``registrymodifications.xcu`` written.
+    """
+    xcu = profile_dir / "user" / "registrymodifications.xcu"
+    xcu.parent.mkdir(parents=True, exist_ok=True)
+    xcu.write_text(PROFILE_XCU, encoding="utf-8")
+    return xcu
+
+
+def _discard(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _profile_dir() -> Path:
+    """This process's private profile, created on first use and removed when the interpreter exits."""
+    global _profile
+    if _profile is None or not (_profile / "user" / "registrymodifications.xcu").is_file():
+        profile = Path(tempfile.mkdtemp(prefix="zedxl-libreoffice-"))
+        write_profile(profile)
+        atexit.register(_discard, profile)
+        _profile = profile
+    return _profile
+
+
+def _forget_profile() -> None:
+    """Drop the current profile (after a killed run it may be left locked or half written)."""
+    global _profile
+    if _profile is not None:
+        _discard(_profile)
+        _profile = None
+
+
+def _clean_output(text: str) -> str:
+    lines = [ln for ln in text.splitlines() if ln.strip() and not any(n in ln for n in _NOISE)]
+    return "\n".join(lines)
+
+
+def _kill_tree(proc: subprocess.Popen[str]) -> None:
+    """Kill ``proc`` and what it started (``soffice`` is a launcher for ``soffice.bin``)."""
+    if sys.platform == "win32":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    else:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    proc.kill()
+
+
+def _split_format(fmt: str) -> tuple[str, str]:
+    """Return ``(extension, --convert-to argument)`` for ``fmt`` such as ``"pdf"`` or ``'xlsx:Calc MS ...'``."""
+    fmt = fmt.strip().lstrip(".")
+    ext, _, filt = fmt.partition(":")
+    ext = ext.lower()
+    if not ext:
+        raise ConversionError(f"Formato de conversión no válido: «{fmt}».")
+    if filt:
+        return ext, f"{ext}:{filt.strip().strip(chr(34))}"
+    return ext, _DEFAULT_FILTERS.get(ext, ext)
+
+
+def convert(src: Path, fmt: str, outdir: Path, *, timeout: float = 180) -> Path:
+    """Convert ``src`` with LibreOffice headless, using a private profile that recalculates on load.
+
+    Args:
+        src: The document to convert (``.xlsx``, ``.ods``, ``.docx``...).
+        fmt: The target, as LibreOffice's ``--convert-to`` takes it: an extension (``"xlsx"``, ``"ods"``,
+            ``"pdf"``) optionally followed by ``:filter name``. A bare ``"xlsx"`` uses the
+            ``Calc MS Excel 2007 XML`` filter.
+        outdir: Folder for the result (created if missing). It must differ from ``src``'s folder when the target
+            extension is the source's own, or the source would be overwritten.
+        timeout: Seconds to wait before LibreOffice is killed.
+
+    Returns:
+        The path of the file produced: ``outdir / (src.stem + "." + extension)``. An existing file there is
+        replaced.
+
+    Raises:
+        ToolMissingError: LibreOffice is not installed (or ``ZEDXL_SOFFICE`` names a missing program).
+        ConversionError: ``src`` does not exist, the output would overwrite it, LibreOffice timed out, failed,
+            or produced no file.
+    """
+    src = Path(src).resolve()
+    outdir = Path(outdir).resolve()
+    ext, target = _split_format(fmt)
+    if not src.is_file():
+        raise ConversionError(f"No se puede convertir «{src}»: el archivo no existe.")
+    out = outdir / f"{src.stem}.{ext}"
+    if out == src:
+        raise ConversionError(
+            f"No se puede convertir «{src}» a {ext} en su misma carpeta: se sobrescribiría el original. "
+            "Indique otra carpeta de salida."
+        )
+    program = _require_soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    if out.exists():
+        out.unlink()
+
+    # Own process group / session, so a timeout can kill the launcher and the soffice.bin it started.
+    creationflags = 0
+    if sys.platform == "win32":
+        creationflags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
+
+    with _lock:
+        profile = _profile_dir()
+        cmd = [
+            program, "--headless", "--norestore", "--nolockcheck",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to", target, "--outdir", str(outdir),
+            src.as_uri(),  # a URL, so odd names (leading "-", non-ASCII under a C locale) pass unharmed
+        ]
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, encoding="utf-8", errors="replace",
+                creationflags=creationflags, start_new_session=sys.platform != "win32",
+            )
+        except OSError as err:
+            raise ToolMissingError(f"No se pudo ejecutar LibreOffice («{program}»): {err}. {_INSTALL_HELP}") from err
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            stdout, stderr = proc.communicate()
+            _forget_profile()
+            raise ConversionError(
+                f"LibreOffice no terminó de convertir «{src.name}» a {ext} en {timeout:g} segundos y se detuvo.",
+                stderr=stderr, returncode=proc.returncode,
+            ) from None
+
+    if proc.returncode != 0:
+        raise ConversionError(
+            f"LibreOffice falló al convertir «{src.name}» a {ext} (código {proc.returncode}).",
+            stderr=stderr + stdout, returncode=proc.returncode,
+        )
+    if not out.is_file() or out.stat().st_size == 0:
+        raise ConversionError(
+            f"LibreOffice no produjo «{out.name}» al convertir «{src.name}» a {ext}.",
+            stderr=stderr + stdout, returncode=proc.returncode,
+        )
+    return out
+
+
+def recalculate(src: Path, outdir: Path) -> Path:
+    """Return a copy of the workbook ``src`` whose formula values LibreOffice computed from scratch.
+
+    Args:
+        src: An ``.xlsx`` workbook (its cached values are ignored).
+        outdir: Folder for the copy; must not be ``src``'s own folder.
+
+    Returns:
+        ``outdir / src.stem + ".xlsx"``, to be read e.g. with ``openpyxl.load_workbook(..., data_only=True)``.
+
+    Raises:
+        ToolMissingError: LibreOffice is not installed.
+        ConversionError: LibreOffice could not open or save the workbook.
+    """
+    return convert(src, "xlsx", outdir)

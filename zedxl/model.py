@@ -1,0 +1,169 @@
+"""The plan as plain frozen data: entity, offices, OEI → AEI → AO with physical goals, indicators and budget.
+
+Quantities and money are ``Decimal`` throughout the core so sums such as 4.2 + 6.2 are exact; writers convert to
+``float`` only at the file edge. Domain words stay Spanish (OEI, AEI, AO, PIA, PIM, instancia): see the README glossary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from zedxl.periods import Periodicity, n_base
+
+INDICATOR_POINTS = ("S1", "S2", "Anual")
+"""Evaluation points at which OEI/AEI indicators are measured."""
+
+
+@dataclass(frozen=True)
+class Reglas:
+    """Computation rules (the seed's defaults). ``tope_avance`` None means no cap."""
+
+    tope_avance: Decimal | None = Decimal(100)
+    avance_sin_meta: Decimal = Decimal(100)
+    verde: Decimal = Decimal(90)
+    amarillo: Decimal = Decimal(50)
+
+
+@dataclass(frozen=True)
+class Indicador:
+    """An OEI/AEI indicator: annual target and the values measured at evaluation points (S1, S2, Anual)."""
+
+    nombre: str
+    unidad: str
+    meta_anual: Decimal | None
+    ejecutado: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Actividad:
+    """An operational activity (AO): one office, programmed and executed values per base period."""
+
+    codigo: str
+    nombre: str
+    unidad: str
+    instancia: str
+    programado: tuple[Decimal, ...]
+    ejecutado: tuple[Decimal | None, ...]
+    justificacion: str = ""
+
+
+@dataclass(frozen=True)
+class Accion:
+    """A strategic action (AEI) with its indicator and activities."""
+
+    codigo: str
+    nombre: str
+    indicador: Indicador | None
+    actividades: tuple[Actividad, ...]
+
+
+@dataclass(frozen=True)
+class Objetivo:
+    """A strategic objective (OEI) with its indicator and actions."""
+
+    codigo: str
+    nombre: str
+    indicador: Indicador | None
+    acciones: tuple[Accion, ...]
+
+
+@dataclass(frozen=True)
+class LineaPresupuesto:
+    """One budget line (rubro). A line without PIM (e.g. Saldos de Balance) has no % of progress."""
+
+    rubro: str
+    pia: Decimal | None
+    pim: Decimal | None
+    ejecucion: Decimal | None
+
+
+@dataclass(frozen=True)
+class Presupuesto:
+    ingresos: tuple[LineaPresupuesto, ...] = ()
+    gastos: tuple[LineaPresupuesto, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One entity's POI for one year."""
+
+    entidad: str
+    sigla: str
+    anio: int
+    periodicidad: Periodicity
+    instancias: Mapping[str, str]
+    objetivos: tuple[Objetivo, ...]
+    reglas: Reglas = Reglas()
+    presupuesto: Presupuesto = Presupuesto()
+    responsable_presupuesto: str | None = None
+    narrativa: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def n_periods(self) -> int:
+        return n_base(self.periodicidad)
+
+    def actividades(self) -> Iterator[Actividad]:
+        """Every AO in plan order."""
+        for oei in self.objetivos:
+            for aei in oei.acciones:
+                yield from aei.actividades
+
+    def acciones(self) -> Iterator[Accion]:
+        for oei in self.objetivos:
+            yield from oei.acciones
+
+    def actividad(self, codigo: str) -> Actividad:
+        for ao in self.actividades():
+            if ao.codigo == codigo:
+                return ao
+        raise KeyError(codigo)
+
+    def with_ejecutado(self, values: Mapping[str, tuple[Decimal | None, ...]],
+                       justificaciones: Mapping[str, str] | None = None) -> Plan:
+        """A copy with the executed values (and justifications) of the named AO replaced."""
+        just = justificaciones or {}
+
+        def upd(ao: Actividad) -> Actividad:
+            if ao.codigo not in values and ao.codigo not in just:
+                return ao
+            return replace(ao, ejecutado=values.get(ao.codigo, ao.ejecutado),
+                           justificacion=just.get(ao.codigo, ao.justificacion))
+
+        return replace(self, objetivos=tuple(
+            replace(o, acciones=tuple(
+                replace(a, actividades=tuple(upd(ao) for ao in a.actividades)) for a in o.acciones))
+            for o in self.objetivos))
+
+    def without_ejecutado(self) -> Plan:
+        """A copy with every AO's executed values and justification cleared (a plan before any report)."""
+        empty = {ao.codigo: (None,) * self.n_periods for ao in self.actividades()}
+        return self.with_ejecutado(empty, {c: "" for c in empty})
+
+
+_CODE_RE = re.compile(r"^\s*(OEI|AEI|AO)\s*\.?\s*((?:\d+\s*\.\s*)*\d+)\s*\.?\s*$", re.IGNORECASE)
+_LEVELS = {"OEI": 1, "AEI": 2, "AO": 3}
+
+
+def normalize_code(raw: str) -> str | None:
+    """Canonical code from any of the ways people write it.
+
+    'AO 1.1.1', 'AO.01.01.01', 'AO. 01.01.01', 'ao 1.1.1' → 'AO.01.01.01'; 'OEI 1.' → 'OEI.01'.
+    Returns None when the text is not a code of the right shape (wrong number of levels included).
+    """
+    m = _CODE_RE.match(str(raw))
+    if not m:
+        return None
+    prefix = m.group(1).upper()
+    parts = [int(p) for p in re.split(r"\s*\.\s*", m.group(2))]
+    if len(parts) != _LEVELS[prefix]:
+        return None
+    return prefix + "." + ".".join(f"{p:02d}" for p in parts)
+
+
+def code_level(code: str) -> str | None:
+    """'OEI', 'AEI' or 'AO' for a canonical code."""
+    head = code.split(".", 1)[0]
+    return head if head in _LEVELS else None

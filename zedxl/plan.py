@@ -1,0 +1,298 @@
+"""Load and validate a plan file (YAML) into a ``Plan``; every problem is reported with its key path, in Spanish."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zedxl.errors import PlanError
+from zedxl.model import (
+    INDICATOR_POINTS,
+    Accion,
+    Actividad,
+    Indicador,
+    LineaPresupuesto,
+    Objetivo,
+    Plan,
+    Presupuesto,
+    Reglas,
+    normalize_code,
+)
+from zedxl.periods import n_base
+
+_TOP_KEYS = {"entidad", "sigla", "anio", "periodicidad", "instancias", "reglas", "objetivos", "presupuesto",
+             "responsable_presupuesto", "narrativa"}
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, path: str, msg: str) -> None:
+        self.items.append((path, msg))
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A number from YAML/Excel as Decimal (floats through their shortest repr: 0.2 → Decimal('0.2'))."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            d = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+        return d if d.is_finite() else None
+    return None
+
+
+def _number(p: _Problems, path: str, value: Any, *, allow_none: bool = False,
+            negative_ok: bool = False) -> Decimal | None:
+    if value is None:
+        if not allow_none:
+            p.add(path, "falta el valor (se esperaba un número)")
+        return None
+    d = to_decimal(value)
+    if d is None:
+        p.add(path, f"«{value}» no es un número")
+        return None
+    if d < 0 and not negative_ok:
+        p.add(path, f"valor negativo ({value}): debe ser mayor o igual que 0")
+        return None
+    return d
+
+
+def _text(p: _Problems, path: str, value: Any, *, required: bool = True) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            p.add(path, "falta el texto")
+        return ""
+    if not isinstance(value, (str, int, float)):
+        p.add(path, "debe ser un texto")
+        return ""
+    return str(value).strip()
+
+
+def _indicador(p: _Problems, path: str, raw: Any) -> Indicador | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        p.add(path, "debe ser un bloque con nombre, unidad, meta_anual y ejecutado")
+        return None
+    ejec_raw = raw.get("ejecutado") or {}
+    ejecutado: dict[str, Decimal] = {}
+    if not isinstance(ejec_raw, Mapping):
+        p.add(f"{path}.ejecutado", "debe ser un bloque como {S1: 3}")
+    else:
+        for key, val in ejec_raw.items():
+            k = str(key).strip().capitalize() if str(key).lower() == "anual" else str(key).strip().upper()
+            if k not in INDICATOR_POINTS:
+                p.add(f"{path}.ejecutado.{key}", "punto de medición desconocido: use S1, S2 o Anual")
+                continue
+            d = _number(p, f"{path}.ejecutado.{key}", val, allow_none=True)
+            if d is not None:
+                ejecutado[k] = d
+    return Indicador(
+        nombre=_text(p, f"{path}.nombre", raw.get("nombre")),
+        unidad=_text(p, f"{path}.unidad", raw.get("unidad"), required=False),
+        meta_anual=_number(p, f"{path}.meta_anual", raw.get("meta_anual"), allow_none=True),
+        ejecutado=ejecutado,
+    )
+
+
+def _code(p: _Problems, path: str, raw: Any, level: str, seen: set[str]) -> str:
+    code = normalize_code(str(raw)) if raw is not None else None
+    if code is None or not code.startswith(level + "."):
+        p.add(f"{path}.codigo", f"código «{raw}» no válido: se esperaba un código {level} "
+                                f"como {dict(OEI='OEI.01', AEI='AEI.01.01', AO='AO.01.01.01')[level]}")
+        return str(raw)
+    if code in seen:
+        p.add(f"{path}.codigo", f"código duplicado {code}")
+    seen.add(code)
+    return code
+
+
+def _values(p: _Problems, path: str, raw: Any, n: int, *, allow_none: bool) -> tuple[Decimal | None, ...]:
+    if raw is None:
+        return (None,) * n if allow_none else (Decimal(0),) * n
+    if not isinstance(raw, list):
+        p.add(path, f"debe ser una lista de {n} valores, uno por periodo")
+        return (None,) * n
+    if len(raw) != n:
+        p.add(path, f"tiene {len(raw)} valores y el plan tiene {n} periodos: ponga un valor por periodo")
+    vals = [_number(p, f"{path}[{i}]", v, allow_none=allow_none) for i, v in enumerate(raw[:n])]
+    vals += [None] * (n - len(vals))
+    return tuple(vals)
+
+
+def _reglas(p: _Problems, raw: Any) -> Reglas:
+    if raw is None:
+        return Reglas()
+    if not isinstance(raw, Mapping):
+        p.add("reglas", "debe ser un bloque")
+        return Reglas()
+    base = Reglas()
+    tope: Decimal | None = base.tope_avance
+    if "tope_avance" in raw:
+        tope = _number(p, "reglas.tope_avance", raw["tope_avance"], allow_none=True)
+    sin_meta = _number(p, "reglas.avance_sin_meta", raw.get("avance_sin_meta", base.avance_sin_meta))
+    sem = raw.get("semaforo") or {}
+    verde = _number(p, "reglas.semaforo.verde", sem.get("verde", base.verde))
+    amarillo = _number(p, "reglas.semaforo.amarillo", sem.get("amarillo", base.amarillo))
+    if verde is not None and amarillo is not None and amarillo > verde:
+        p.add("reglas.semaforo", "el umbral amarillo no puede ser mayor que el verde")
+    return Reglas(tope_avance=tope, avance_sin_meta=sin_meta if sin_meta is not None else base.avance_sin_meta,
+                  verde=verde if verde is not None else base.verde,
+                  amarillo=amarillo if amarillo is not None else base.amarillo)
+
+
+def _budget_lines(p: _Problems, path: str, raw: Any) -> tuple[LineaPresupuesto, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        p.add(path, "debe ser una lista de rubros")
+        return ()
+    lines = []
+    for i, item in enumerate(raw):
+        ip = f"{path}[{i}]"
+        if not isinstance(item, Mapping):
+            p.add(ip, "debe ser un bloque con rubro, pia, pim y ejecucion")
+            continue
+        lines.append(LineaPresupuesto(
+            rubro=_text(p, f"{ip}.rubro", item.get("rubro")),
+            pia=_number(p, f"{ip}.pia", item.get("pia"), allow_none=True),
+            pim=_number(p, f"{ip}.pim", item.get("pim"), allow_none=True),
+            ejecucion=_number(p, f"{ip}.ejecucion", item.get("ejecucion"), allow_none=True),
+        ))
+    return tuple(lines)
+
+
+def plan_from_dict(data: Any, source: str = "") -> Plan:
+    """Validate a parsed plan document; raises PlanError listing every problem (never a bare KeyError)."""
+    p = _Problems()
+    if not isinstance(data, Mapping):
+        raise PlanError([("", "el archivo no contiene un plan (se esperaba un bloque con entidad, anio, …)")],
+                        source)
+    for key in data:
+        if key not in _TOP_KEYS:
+            p.add(str(key), "clave desconocida (revise la ortografía)")
+    entidad = _text(p, "entidad", data.get("entidad"))
+    sigla = _text(p, "sigla", data.get("sigla"), required=False) or entidad
+    anio_raw = data.get("anio")
+    anio = anio_raw if isinstance(anio_raw, int) and 2000 <= anio_raw <= 2100 else 0
+    if not anio:
+        p.add("anio", f"año «{anio_raw}» no válido")
+    periodicidad = data.get("periodicidad", "trimestral")
+    if periodicidad not in ("trimestral", "mensual"):
+        p.add("periodicidad", f"«{periodicidad}» no válida: use trimestral o mensual")
+        periodicidad = "trimestral"
+    n = n_base(periodicidad)
+    inst_raw = data.get("instancias")
+    instancias: dict[str, str] = {}
+    if not isinstance(inst_raw, Mapping) or not inst_raw:
+        p.add("instancias", "falta la lista de instancias (código: nombre)")
+    else:
+        for code, name in inst_raw.items():
+            c = str(code).strip().upper()
+            if not c:
+                p.add("instancias", "hay una instancia sin código")
+            instancias[c] = _text(p, f"instancias.{code}", name, required=False) or c
+    resp = data.get("responsable_presupuesto")
+    if resp is not None:
+        resp = str(resp).strip().upper()
+        if instancias and resp not in instancias:
+            p.add("responsable_presupuesto", f"instancia desconocida «{resp}»")
+
+    seen: set[str] = set()
+    objetivos = []
+    objs_raw = data.get("objetivos")
+    if not isinstance(objs_raw, list) or not objs_raw:
+        p.add("objetivos", "falta la lista de objetivos (OEI)")
+        objs_raw = []
+    for i, o in enumerate(objs_raw):
+        op = f"objetivos[{i}]"
+        if not isinstance(o, Mapping):
+            p.add(op, "debe ser un bloque con codigo, nombre, indicador y acciones")
+            continue
+        ocode = _code(p, op, o.get("codigo"), "OEI", seen)
+        op = f"{op} ({ocode})"
+        acciones = []
+        for j, a in enumerate(o.get("acciones") or []):
+            ap = f"{op}.acciones[{j}]"
+            if not isinstance(a, Mapping):
+                p.add(ap, "debe ser un bloque con codigo, nombre, indicador y actividades")
+                continue
+            acode = _code(p, ap, a.get("codigo"), "AEI", seen)
+            ap = f"{ap} ({acode})"
+            actividades = []
+            for k, ao in enumerate(a.get("actividades") or []):
+                aop = f"{ap}.actividades[{k}]"
+                if not isinstance(ao, Mapping):
+                    p.add(aop, "debe ser un bloque con codigo, nombre, unidad, instancia y programado")
+                    continue
+                aocode = _code(p, aop, ao.get("codigo"), "AO", seen)
+                aop = f"{aop} ({aocode})"
+                inst = str(ao.get("instancia") or "").strip().upper()
+                if not inst:
+                    p.add(f"{aop}.instancia", "falta la instancia responsable")
+                elif instancias and inst not in instancias:
+                    p.add(f"{aop}.instancia", f"instancia desconocida «{inst}»: "
+                                              f"use una de {', '.join(instancias)}")
+                prog = _values(p, f"{aop}.programado", ao.get("programado"), n, allow_none=False)
+                ejec = _values(p, f"{aop}.ejecutado", ao.get("ejecutado"), n, allow_none=True)
+                actividades.append(Actividad(
+                    codigo=aocode,
+                    nombre=_text(p, f"{aop}.nombre", ao.get("nombre")),
+                    unidad=_text(p, f"{aop}.unidad", ao.get("unidad")),
+                    instancia=inst,
+                    programado=tuple(v if v is not None else Decimal(0) for v in prog),
+                    ejecutado=ejec,
+                    justificacion=_text(p, f"{aop}.justificacion", ao.get("justificacion"), required=False),
+                ))
+            acciones.append(Accion(acode, _text(p, f"{ap}.nombre", a.get("nombre")),
+                                   _indicador(p, f"{ap}.indicador", a.get("indicador")), tuple(actividades)))
+        objetivos.append(Objetivo(ocode, _text(p, f"{op}.nombre", o.get("nombre")),
+                                  _indicador(p, f"{op}.indicador", o.get("indicador")), tuple(acciones)))
+
+    pres_raw = data.get("presupuesto") or {}
+    if not isinstance(pres_raw, Mapping):
+        p.add("presupuesto", "debe ser un bloque con ingresos y gastos")
+        pres_raw = {}
+    presupuesto = Presupuesto(_budget_lines(p, "presupuesto.ingresos", pres_raw.get("ingresos")),
+                              _budget_lines(p, "presupuesto.gastos", pres_raw.get("gastos")))
+    narr_raw = data.get("narrativa") or {}
+    narrativa = {str(k): str(v).strip() for k, v in narr_raw.items()} if isinstance(narr_raw, Mapping) else {}
+    reglas = _reglas(p, data.get("reglas"))
+    if p.items:
+        raise PlanError(p.items, source)
+    return Plan(entidad=entidad, sigla=sigla, anio=anio, periodicidad=periodicidad, instancias=instancias,
+                objetivos=tuple(objetivos), reglas=reglas, presupuesto=presupuesto,
+                responsable_presupuesto=resp, narrativa=narrativa)
+
+
+def load_plan(path: Path) -> Plan:
+    """Read a YAML plan file; raises PlanError (Spanish) for unreadable or invalid files."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise PlanError([("", f"no se pudo leer el archivo: {e.strerror or e}")], str(path)) from e
+    except UnicodeDecodeError as e:
+        raise PlanError([("", "el archivo no está en UTF-8")], str(path)) from e
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"línea {mark.line + 1}, columna {mark.column + 1}" if mark else ""
+        raise PlanError([(where, "el YAML no es válido (revise sangrías y dos puntos)")], str(path)) from e
+    return plan_from_dict(data, str(path))

@@ -1,0 +1,141 @@
+"""Recompute rules: AO progress and status, office totals, indicators and budget — pure functions on plain data.
+
+Every rule is configurable through ``Reglas`` (the plan's ``reglas``). Results are exact ``Decimal``; rounding
+(half-up, two decimals) happens only in ``round2`` for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from zedxl.model import Indicador, LineaPresupuesto, Reglas
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+# AO status values (shown in the workbook and the report)
+SIN_REPORTE = "sin reporte"
+SIN_META = "sin meta"
+EJECUTADA_SIN_META = "ejecutada sin meta"
+SOBREEJECUCION = "sobreejecución"
+EN_RANGO = "en rango"
+POR_DEBAJO = "por debajo"
+NO_MEDIDO = "no medido aún"
+STATUSES = (EN_RANGO, SOBREEJECUCION, POR_DEBAJO, SIN_META, EJECUTADA_SIN_META, SIN_REPORTE)
+
+
+def round2(value: Decimal | None) -> Decimal | None:
+    """Half-up to two decimals, for display only."""
+    if value is None:
+        return None
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def sum_programmed(values: Sequence[Decimal], start: int, stop: int) -> Decimal:
+    return sum(values[start:stop], ZERO)
+
+
+def sum_executed(values: Sequence[Decimal | None], start: int, stop: int) -> Decimal | None:
+    """Sum of the reported values in the range; None when nothing in it was reported yet."""
+    reported = [v for v in values[start:stop] if v is not None]
+    return sum(reported, ZERO) if reported else None
+
+
+def raw_ratio(programmed: Decimal, executed: Decimal | None) -> Decimal | None:
+    """Uncapped executed/programmed × 100; None when not reported or nothing programmed."""
+    if executed is None or programmed == 0:
+        return None
+    return executed / programmed * HUNDRED
+
+
+def progress(programmed: Decimal, executed: Decimal | None, reglas: Reglas) -> Decimal | None:
+    """AO progress %: E/P × 100 capped at ``tope_avance``; ``avance_sin_meta`` when P = 0; None if unreported."""
+    if executed is None:
+        return None
+    if programmed == 0:
+        return reglas.avance_sin_meta
+    pct = executed / programmed * HUNDRED
+    if reglas.tope_avance is not None and pct > reglas.tope_avance:
+        return reglas.tope_avance
+    return pct
+
+
+def status(programmed: Decimal, executed: Decimal | None, reglas: Reglas) -> str:
+    """AO status: sin reporte, sin meta, ejecutada sin meta, sobreejecución, en rango or por debajo."""
+    if executed is None:
+        return SIN_REPORTE
+    if programmed == 0:
+        return EJECUTADA_SIN_META if executed > 0 else SIN_META
+    if executed > programmed:
+        return SOBREEJECUCION
+    if executed / programmed * HUNDRED >= reglas.verde:
+        return EN_RANGO
+    return POR_DEBAJO
+
+
+def traffic_light(pct: Decimal | None, reglas: Reglas) -> str | None:
+    """Semáforo colour name for a progress %: verde, amarillo or rojo."""
+    if pct is None:
+        return None
+    if pct >= reglas.verde:
+        return "verde"
+    if pct >= reglas.amarillo:
+        return "amarillo"
+    return "rojo"
+
+
+def mean(values: Iterable[Decimal | None]) -> Decimal | None:
+    """Mean of the values that exist; None when none does."""
+    vals = [v for v in values if v is not None]
+    return sum(vals, ZERO) / len(vals) if vals else None
+
+
+def indicator_value(ind: Indicador | None, point: str) -> Decimal | None:
+    """Measured value at an evaluation point (S1, S2, Anual); None = no medido aún."""
+    if ind is None:
+        return None
+    return ind.ejecutado.get(point)
+
+
+def indicator_progress(ind: Indicador | None, point: str, reglas: Reglas) -> Decimal | None:
+    """Indicator progress: measured value against the ANNUAL target (the seed's footnote), capped like AO."""
+    if ind is None or ind.meta_anual is None:
+        return None
+    return progress(ind.meta_anual, indicator_value(ind, point), reglas)
+
+
+def budget_pct(line: LineaPresupuesto) -> Decimal | None:
+    """Ejecución / PIM × 100, exact; None for a line without PIM (or PIM 0)."""
+    if line.pim is None or line.pim == 0 or line.ejecucion is None:
+        return None
+    return line.ejecucion / line.pim * HUNDRED
+
+
+def budget_diff(line: LineaPresupuesto) -> Decimal | None:
+    """PIM − PIA; None when either is missing."""
+    if line.pim is None or line.pia is None:
+        return None
+    return line.pim - line.pia
+
+
+def _sum_opt(values: Iterable[Decimal | None]) -> Decimal | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals, ZERO) if vals else None
+
+
+def budget_total(lines: Sequence[LineaPresupuesto], rubro: str) -> LineaPresupuesto:
+    """The total line: sums of PIA, PIM and Ejecución over all lines (missing values count as 0)."""
+    return LineaPresupuesto(rubro=rubro, pia=_sum_opt(ln.pia for ln in lines),
+                            pim=_sum_opt(ln.pim for ln in lines),
+                            ejecucion=_sum_opt(ln.ejecucion for ln in lines))
+
+
+def budget_pct_with_pim_only(lines: Sequence[LineaPresupuesto]) -> Decimal | None:
+    """% of the lines that have a PIM only: for income, the % without Saldos de Balance."""
+    with_pim = [ln for ln in lines if ln.pim is not None]
+    pim = _sum_opt(ln.pim for ln in with_pim)
+    ejec = _sum_opt(ln.ejecucion for ln in with_pim)
+    if pim is None or pim == 0 or ejec is None:
+        return None
+    return ejec / pim * HUNDRED

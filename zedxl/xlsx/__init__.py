@@ -1,0 +1,1 @@
+"""Excel edges: workbook layouts, writers (XlsxWriter) and readers (openpyxl / python-calamine)."""

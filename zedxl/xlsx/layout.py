@@ -1,0 +1,104 @@
+"""The master workbook's layout: sheet names, column headers and where each value lives.
+
+Writer and reader share this module so the layout is defined once. Readers find columns by header text, never by
+position, so a planner may insert columns or rows without breaking ``recompute``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zedxl.a1 import clean_sheet_name
+from zedxl.periods import Periodicity, base_labels
+
+SHEET_RESUMEN = "Resumen"
+SHEET_INGRESOS = "Ingresos"
+SHEET_GASTOS = "Gastos"
+SHEET_PARAMS = "Parámetros"
+SHEET_NARRATIVA = "Narrativa"
+
+HEADER_ROW = 4  # zero-based row of the OEI sheets' header (Excel row 5)
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+H_CODIGO = "Código"
+H_DESCRIPCION = "Descripción"
+H_INDICADOR = "Indicador"
+H_UM = "U.M."
+H_INSTANCIA = "Instancia"
+H_JUSTIFICACION = "Justificación"
+
+SEMESTER_POINTS = ("S1", "S2")
+
+# Defined names of the rule cells on the Parámetros sheet
+NAME_TOPE = "ZX_TOPE"
+NAME_SIN_META = "ZX_SIN_META"
+NAME_VERDE = "ZX_VERDE"
+NAME_AMARILLO = "ZX_AMARILLO"
+
+PARAM_LABELS = {
+    "entidad": "Entidad",
+    "sigla": "Sigla",
+    "anio": "Año",
+    "periodicidad": "Periodicidad",
+    "responsable_presupuesto": "Instancia que reporta el presupuesto",
+    "version": "Versión de plantilla zedxl",
+    "tope_avance": "Tope de avance de una AO (%) (vacío = sin tope)",
+    "avance_sin_meta": "Avance de una AO sin meta programada (%)",
+    "verde": "Semáforo verde desde (%)",
+    "amarillo": "Semáforo amarillo desde (%)",
+}
+RULE_NAMES = {"tope_avance": NAME_TOPE, "avance_sin_meta": NAME_SIN_META, "verde": NAME_VERDE,
+              "amarillo": NAME_AMARILLO}
+INSTANCIAS_HEADER = "Instancias (código y nombre)"
+
+NARRATIVA_FIELDS = {
+    "problematica": "1.1 Problemática identificada",
+    "logros": "1.2 Principales acciones desplegadas y logros alcanzados",
+    "medidas": "2.2 Medidas adoptadas para la mejora continua",
+}
+
+BUDGET_HEADERS = ("Rubro", "PIA", "PIM", "PIM − PIA", "Ejecución", "% Avance vs PIM")
+BUDGET_HEADER_ROW = 3
+TOTAL_LABEL = "Total"
+SIN_SALDOS_LABEL = "% de avance sin rubros sin PIM (sin Saldos de Balance)"
+
+
+def prog(label: str) -> str:
+    return f"Prog. {label}"
+
+
+def ejec(label: str) -> str:
+    return f"Ejec. {label}"
+
+
+def avance(label: str) -> str:
+    return f"Avance {label} (%)" if label != "Anual" else "Avance anual (%)"
+
+
+def estado(label: str) -> str:
+    return f"Estado {label}" if label != "Anual" else "Estado anual"
+
+
+@dataclass(frozen=True)
+class OEIColumns:
+    """Zero-based column index of every header of an OEI sheet, for one periodicity."""
+
+    headers: tuple[str, ...]
+
+    def __getitem__(self, header: str) -> int:
+        return self.headers.index(header)
+
+    @classmethod
+    def for_periodicity(cls, periodicity: Periodicity) -> OEIColumns:
+        labels = base_labels(periodicity)
+        headers = [H_CODIGO, H_DESCRIPCION, H_INDICADOR, H_UM, H_INSTANCIA]
+        headers += [prog(x) for x in labels] + [prog("Anual")]
+        headers += [ejec(x) for x in labels] + [ejec("Anual")]
+        for s in SEMESTER_POINTS:
+            headers += [prog(s), ejec(s), avance(s), estado(s)]
+        headers += [avance("Anual"), estado("Anual"), H_JUSTIFICACION]
+        return cls(tuple(headers))
+
+
+def oei_sheet_name(code: str) -> str:
+    return clean_sheet_name(code)

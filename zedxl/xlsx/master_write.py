@@ -1,0 +1,508 @@
+"""Write the master workbook (.xlsx) with XlsxWriter: live formulas, each carrying its correct cached value.
+
+Every total and percentage is an Excel formula *and* its value computed here with the same rules as the core,
+so Excel, LibreOffice and readers that never recalculate (pandas, calamine, previewers) all show the same numbers.
+Office totals use whole-column ``SUMIF`` and budget totals use ``SUM(B$5:INDEX(B:B,ROW()-1))``, so they keep
+working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row formulas of new rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from zedxl import TEMPLATE_VERSION, rules
+from zedxl.a1 import col_letter, quote_sheet, to_a1
+from zedxl.model import Indicador, LineaPresupuesto, Plan
+from zedxl.periods import base_labels, n_base, semesters, whole_year
+from zedxl.xlsx import layout as L
+
+INPUT_FILL = "#FFF2CC"
+HEADER_FILL = "#1F4E78"
+OEI_FILL = "#D9E1F2"
+AEI_FILL = "#EDF2F9"
+CALC_FILL = "#F2F2F2"
+GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_text(value: str) -> str:
+    """Text as it must be stored in a cell: never interpreted as a formula, within Excel's 32,767 chars."""
+    return value[:32767]
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _blank(value: Decimal | None) -> float | str:
+    """Cached value of a formula that yields "" when there is no number."""
+    return "" if value is None else float(value)
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "border": 1, "border_color": "#BFBFBF"}
+        self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": HEADER_FILL})
+        self.subtitle = wb.add_format({"italic": True, "font_size": 10, "font_color": "#595959"})
+        self.header = wb.add_format({**base, "bold": True, "font_color": "white", "bg_color": HEADER_FILL,
+                                     "text_wrap": True, "align": "center", "valign": "vcenter"})
+        self.text = wb.add_format({**base, "text_wrap": True})
+        self.code = wb.add_format({**base, "bold": True})
+        self.number = wb.add_format({**base, "num_format": "General"})
+        self.input_num = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "General", "locked": False})
+        self.input_text = wb.add_format({**base, "bg_color": INPUT_FILL, "text_wrap": True, "locked": False})
+        self.calc = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "General"})
+        self.pct = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "0.00"})
+        self.state = wb.add_format({**base, "bg_color": CALC_FILL})
+        self.money = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": INPUT_FILL, "locked": False})
+        self.money_calc = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": CALC_FILL})
+        self.money_total = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": CALC_FILL, "bold": True})
+        self.pct_total = wb.add_format({**base, "num_format": "0.00", "bg_color": CALC_FILL, "bold": True})
+        self.total_label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL})
+        self.oei_code = wb.add_format({**base, "bold": True, "bg_color": OEI_FILL})
+        self.oei_text = wb.add_format({**base, "bold": True, "bg_color": OEI_FILL, "text_wrap": True})
+        self.aei_code = wb.add_format({**base, "bold": True, "bg_color": AEI_FILL})
+        self.aei_text = wb.add_format({**base, "bg_color": AEI_FILL, "text_wrap": True})
+        self.empty = wb.add_format({**base, "bg_color": CALC_FILL})
+        self.green = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.yellow = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+        self.red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True,
+                                   "valign": "top"})
+        self.label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL, "text_wrap": True})
+
+
+def _progress_formula(e: str, p: str) -> str:
+    """AO progress: "" when not reported, ZX_SIN_META when nothing programmed, capped at ZX_TOPE."""
+    return (f'=IF({e}="","",IF({p}=0,{L.NAME_SIN_META},IF({L.NAME_TOPE}="",{e}/{p}*100,'
+            f"MIN({e}/{p}*100,{L.NAME_TOPE}))))")
+
+
+def _status_formula(e: str, p: str) -> str:
+    return (f'=IF({e}="","{rules.SIN_REPORTE}",IF({p}=0,IF({e}>0,"{rules.EJECUTADA_SIN_META}",'
+            f'"{rules.SIN_META}"),IF({e}>{p},"{rules.SOBREEJECUCION}",'
+            f'IF({e}/{p}*100>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}"))))')
+
+
+def _indicator_progress_formula(e: str, meta: str) -> str:
+    return (f'=IF(OR({e}="",{meta}=""),"",IF({meta}=0,{L.NAME_SIN_META},IF({L.NAME_TOPE}="",{e}/{meta}*100,'
+            f"MIN({e}/{meta}*100,{L.NAME_TOPE}))))")
+
+
+def _indicator_status_formula(e: str, pct: str) -> str:
+    return (f'=IF({e}="","{rules.NO_MEDIDO}",IF({pct}="","{rules.NO_MEDIDO}",'
+            f'IF({pct}>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}")))')
+
+
+def _indicator_status(value: Decimal | None, pct: Decimal | None, plan: Plan) -> str:
+    if value is None or pct is None:
+        return rules.NO_MEDIDO
+    return rules.EN_RANGO if pct >= plan.reglas.verde else rules.POR_DEBAJO
+
+
+class MasterWriter:
+    """Builds the whole master workbook for a plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.cols = L.OEIColumns.for_periodicity(plan.periodicidad)
+        self.labels = base_labels(plan.periodicidad)
+        self.half = n_base(plan.periodicidad) // 2
+
+    def write(self, target: Path | Any) -> None:
+        wb = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                          "strings_to_urls": False})
+        wb.set_properties({"title": f"POI {self.plan.anio} – {self.plan.sigla}", "author": "zedxl",
+                           "company": self.plan.entidad, "comments": f"zedxl plantilla {TEMPLATE_VERSION}"})
+        wb.set_custom_property("zedxl_tipo", "maestro")
+        wb.set_custom_property("zedxl_version", TEMPLATE_VERSION)
+        wb.set_calc_mode("auto")
+        f = _Formats(wb)
+        resumen = wb.add_worksheet(L.SHEET_RESUMEN)
+        oei_sheets = [wb.add_worksheet(L.oei_sheet_name(o.codigo)) for o in self.plan.objetivos]
+        ingresos = wb.add_worksheet(L.SHEET_INGRESOS)
+        gastos = wb.add_worksheet(L.SHEET_GASTOS)
+        narrativa = wb.add_worksheet(L.SHEET_NARRATIVA)
+        params = wb.add_worksheet(L.SHEET_PARAMS)
+        self._params(wb, params, f)
+        for ws, oei in zip(oei_sheets, self.plan.objetivos, strict=True):
+            self._oei(ws, oei, f)
+        self._resumen(resumen, [ws.name for ws in oei_sheets], f)
+        self._budget(ingresos, self.plan.presupuesto.ingresos, "Ingresos presupuestarios", f, sin_saldos=True)
+        self._budget(gastos, self.plan.presupuesto.gastos, "Gastos presupuestarios", f, sin_saldos=False)
+        self._narrativa(narrativa, f)
+        resumen.activate()
+        wb.close()
+
+    # -- Parámetros -------------------------------------------------------------------------------------------
+    def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, f: _Formats) -> None:
+        plan = self.plan
+        ws.set_column(0, 0, 48)
+        ws.set_column(1, 1, 48)
+        ws.write(0, 0, "Parámetros del plan", f.title)
+        ws.write(1, 0, "Datos generales y reglas de cálculo. Las celdas amarillas se pueden editar; "
+                       "luego ejecute «zedxl recompute» o el botón Recalcular.", f.subtitle)
+        r = 3
+        rows: list[tuple[str, Any, Format]] = [
+            ("entidad", plan.entidad, f.input_text), ("sigla", plan.sigla, f.input_text),
+            ("anio", plan.anio, f.number), ("periodicidad", plan.periodicidad, f.text),
+            ("responsable_presupuesto", plan.responsable_presupuesto or "", f.input_text),
+            ("version", TEMPLATE_VERSION, f.text),
+        ]
+        reglas = plan.reglas
+        rows += [("tope_avance", _num(reglas.tope_avance), f.input_num),
+                 ("avance_sin_meta", _num(reglas.avance_sin_meta), f.input_num),
+                 ("verde", _num(reglas.verde), f.input_num), ("amarillo", _num(reglas.amarillo), f.input_num)]
+        for key, value, fmt in rows:
+            ws.write(r, 0, L.PARAM_LABELS[key], f.label)
+            if value is None or value == "":
+                ws.write_blank(r, 1, None, fmt)
+            else:
+                ws.write(r, 1, value, fmt)
+            if key in L.RULE_NAMES:
+                wb.define_name(L.RULE_NAMES[key], f"={quote_sheet(L.SHEET_PARAMS)}!{to_a1(r, 1, absolute=True)}")
+            r += 1
+        r += 1
+        ws.write(r, 0, L.INSTANCIAS_HEADER, f.header)
+        ws.write(r, 1, "Nombre", f.header)
+        for code, name in plan.instancias.items():
+            r += 1
+            ws.write(r, 0, code, f.input_text)
+            ws.write(r, 1, safe_text(name), f.input_text)
+
+    # -- OEI sheets -------------------------------------------------------------------------------------------
+    def _oei(self, ws: Worksheet, oei: Any, f: _Formats) -> None:
+        c = self.cols
+        plan = self.plan
+        ws.write(0, 0, f"{oei.codigo} · {oei.nombre}", f.title)
+        if oei.indicador:
+            ws.write(1, 0, f"Indicador: {oei.indicador.nombre}", f.subtitle)
+        ws.write(2, 0, "Celdas amarillas: datos que se ingresan. Celdas grises: se calculan (no las escriba). "
+                       "El avance de OEI/AEI se mide contra la meta anual; el de cada AO contra lo programado "
+                       "en el periodo, con tope y regla sin meta según la hoja Parámetros.", f.note)
+        for i, h in enumerate(c.headers):
+            ws.write(L.HEADER_ROW, i, h, f.header)
+        ws.set_row(L.HEADER_ROW, 30)
+        ws.set_column(c[L.H_CODIGO], c[L.H_CODIGO], 13)
+        ws.set_column(c[L.H_DESCRIPCION], c[L.H_DESCRIPCION], 48)
+        ws.set_column(c[L.H_INDICADOR], c[L.H_INDICADOR], 30)
+        ws.set_column(c[L.H_UM], c[L.H_INSTANCIA], 11)
+        ws.set_column(c[L.prog(self.labels[0])], c[L.H_JUSTIFICACION] - 1, 9)
+        ws.set_column(c[L.H_JUSTIFICACION], c[L.H_JUSTIFICACION], 60)
+        ws.freeze_panes(L.FIRST_DATA_ROW, c[L.H_DESCRIPCION] + 1)
+        row = L.FIRST_DATA_ROW
+        self._indicator_row(ws, row, oei.codigo, oei.nombre, oei.indicador, f, level="OEI")
+        for aei in oei.acciones:
+            row += 1
+            self._indicator_row(ws, row, aei.codigo, aei.nombre, aei.indicador, f, level="AEI")
+            for ao in aei.actividades:
+                row += 1
+                self.ao_row(ws, row, ao, f)
+        last = row
+        pct_cols = [c[L.avance(s)] for s in (*L.SEMESTER_POINTS, "Anual")]
+        for col in pct_cols:
+            rng = f"{to_a1(L.FIRST_DATA_ROW, col)}:{to_a1(max(last, L.FIRST_DATA_ROW) + 200, col)}"
+            self._traffic_lights(ws, rng, f)
+        ws.autofilter(L.HEADER_ROW, 0, last, len(c.headers) - 1)
+        _ = plan
+
+    def _traffic_lights(self, ws: Worksheet, rng: str, f: _Formats) -> None:
+        top = rng.split(":")[0]
+        ws.conditional_format(rng, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_VERDE})",
+                                    "format": f.green})
+        ws.conditional_format(rng, {"type": "formula",
+                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_AMARILLO})",
+                                    "format": f.yellow})
+        ws.conditional_format(rng, {"type": "formula", "criteria": f"=ISNUMBER({top})", "format": f.red})
+
+    def _indicator_row(self, ws: Worksheet, r: int, code: str, name: str, ind: Indicador | None, f: _Formats,
+                       level: str) -> None:
+        c = self.cols
+        plan = self.plan
+        fc, ft = (f.oei_code, f.oei_text) if level == "OEI" else (f.aei_code, f.aei_text)
+        for i in range(len(c.headers)):
+            ws.write_blank(r, i, None, f.empty)
+        ws.write(r, c[L.H_CODIGO], code, fc)
+        ws.write(r, c[L.H_DESCRIPCION], safe_text(name), ft)
+        ws.write(r, c[L.H_INDICADOR], safe_text(ind.nombre) if ind else "", f.input_text)
+        ws.write(r, c[L.H_UM], ind.unidad if ind else "", f.input_text)
+        meta_col = c[L.prog("Anual")]
+        meta = ind.meta_anual if ind else None
+        if meta is None:
+            ws.write_blank(r, meta_col, None, f.input_num)
+        else:
+            ws.write_number(r, meta_col, float(meta), f.input_num)
+        meta_ref = to_a1(r, meta_col)
+        for point in (*L.SEMESTER_POINTS, "Anual"):
+            e_col = c[L.ejec(point)]
+            value = ind.ejecutado.get(point) if ind else None
+            if value is None:
+                ws.write_blank(r, e_col, None, f.input_num)
+            else:
+                ws.write_number(r, e_col, float(value), f.input_num)
+            e_ref = to_a1(r, e_col)
+            pct = rules.indicator_progress(ind, point, plan.reglas) if ind else None
+            pct_col = c[L.avance(point)]
+            ws.write_formula(r, pct_col, _indicator_progress_formula(e_ref, meta_ref), f.pct, _blank(pct))
+            ws.write_formula(r, c[L.estado(point)], _indicator_status_formula(e_ref, to_a1(r, pct_col)), f.state,
+                             _indicator_status(value, pct, plan))
+
+    def ao_row(self, ws: Worksheet, r: int, ao: Any, f: _Formats) -> None:
+        """Write one AO row: inputs, per-row formulas with cached values."""
+        c = self.cols
+        reglas = self.plan.reglas
+        n = len(self.labels)
+        ws.write(r, c[L.H_CODIGO], ao.codigo, f.code)
+        ws.write(r, c[L.H_DESCRIPCION], safe_text(ao.nombre), f.input_text)
+        ws.write_blank(r, c[L.H_INDICADOR], None, f.empty)
+        ws.write(r, c[L.H_UM], safe_text(ao.unidad), f.input_text)
+        ws.write(r, c[L.H_INSTANCIA], ao.instancia, f.input_text)
+        for i, label in enumerate(self.labels):
+            ws.write_number(r, c[L.prog(label)], float(ao.programado[i]), f.input_num)
+            e = ao.ejecutado[i]
+            if e is None:
+                ws.write_blank(r, c[L.ejec(label)], None, f.input_num)
+            else:
+                ws.write_number(r, c[L.ejec(label)], float(e), f.input_num)
+        p0, pn = to_a1(r, c[L.prog(self.labels[0])]), to_a1(r, c[L.prog(self.labels[-1])])
+        e0, en = to_a1(r, c[L.ejec(self.labels[0])]), to_a1(r, c[L.ejec(self.labels[-1])])
+        p_year = rules.sum_programmed(ao.programado, 0, n)
+        e_year = rules.sum_executed(ao.ejecutado, 0, n)
+        ws.write_formula(r, c[L.prog("Anual")], f"=SUM({p0}:{pn})", f.calc, float(p_year))
+        ws.write_formula(r, c[L.ejec("Anual")], f'=IF(COUNT({e0}:{en})=0,"",SUM({e0}:{en}))', f.calc,
+                         _blank(e_year))
+        for s_idx, s in enumerate(L.SEMESTER_POINTS):
+            start, stop = s_idx * self.half, (s_idx + 1) * self.half
+            pa = to_a1(r, c[L.prog(self.labels[start])])
+            pb = to_a1(r, c[L.prog(self.labels[stop - 1])])
+            ea = to_a1(r, c[L.ejec(self.labels[start])])
+            eb = to_a1(r, c[L.ejec(self.labels[stop - 1])])
+            p = rules.sum_programmed(ao.programado, start, stop)
+            e = rules.sum_executed(ao.ejecutado, start, stop)
+            ws.write_formula(r, c[L.prog(s)], f"=SUM({pa}:{pb})", f.calc, float(p))
+            ws.write_formula(r, c[L.ejec(s)], f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', f.calc, _blank(e))
+            p_ref, e_ref = to_a1(r, c[L.prog(s)]), to_a1(r, c[L.ejec(s)])
+            ws.write_formula(r, c[L.avance(s)], _progress_formula(e_ref, p_ref), f.pct,
+                             _blank(rules.progress(p, e, reglas)))
+            ws.write_formula(r, c[L.estado(s)], _status_formula(e_ref, p_ref), f.state, rules.status(p, e, reglas))
+        py_ref, ey_ref = to_a1(r, c[L.prog("Anual")]), to_a1(r, c[L.ejec("Anual")])
+        ws.write_formula(r, c[L.avance("Anual")], _progress_formula(ey_ref, py_ref), f.pct,
+                         _blank(rules.progress(p_year, e_year, reglas)))
+        ws.write_formula(r, c[L.estado("Anual")], _status_formula(ey_ref, py_ref), f.state,
+                         rules.status(p_year, e_year, reglas))
+        ws.write_string(r, c[L.H_JUSTIFICACION], safe_text(ao.justificacion), f.input_text)
+
+    # -- Resumen ----------------------------------------------------------------------------------------------
+    def _resumen(self, ws: Worksheet, sheets: Sequence[str], f: _Formats) -> None:
+        plan = self.plan
+        c = self.cols
+        year = whole_year(plan.anio, plan.periodicidad)
+        sems = semesters(plan.anio, plan.periodicidad)
+        ws.set_column(0, 0, 14)
+        ws.set_column(1, 1, 42)
+        ws.set_column(2, 2, 13)
+        ws.set_column(3, 3 + len(self.labels) + 3, 10)
+        ws.write(0, 0, f"Resumen del POI {plan.anio} – {plan.entidad} ({plan.sigla})", f.title)
+        ws.write(1, 0, "Todas las cifras de esta hoja son fórmulas: se actualizan solas en Excel.", f.subtitle)
+
+        # A. plain sums per office (Anexo 02)
+        r = 3
+        ws.write(r, 0, "A. Programación y avance de Actividades Operativas por instancia", f.code)
+        ws.write(r + 1, 0, "Suma simple de las metas físicas de las AO de cada instancia, mezclando unidades de "
+                           "medida, tal como el Anexo 02 del Informe de Evaluación. Sirve para comparar con el "
+                           "informe; la medida bien definida del avance es el promedio de la sección B.", f.note)
+        ws.set_row(r + 1, 36)
+        ws.merge_range(r + 1, 0, r + 1, 3 + len(self.labels) + 2, None)
+        r += 3
+        cols = [*self.labels, "S1", "S2", "Anual"]
+        src_cols = [*self.labels, "S1", "S2", "Anual"]
+        heads = ["Instancia", "Nombre", "Concepto", *cols]
+        for i, h in enumerate(heads):
+            ws.write(r, i, h, f.header)
+        first = r + 1
+        periods = [*((b.start, b.stop) for b in _bases(plan)),
+                   *((s.start, s.stop) for s in sems), (year.start, year.stop)]
+        for code, name in plan.instancias.items():
+            for concept, prefix in (("Programado", L.prog), ("Ejecutado", L.ejec)):
+                r += 1
+                ws.write(r, 0, code, f.code)
+                ws.write(r, 1, safe_text(name), f.text)
+                ws.write(r, 2, concept, f.text)
+                for j, (label, (start, stop)) in enumerate(zip(src_cols, periods, strict=True)):
+                    col_letters = col_letter(c[prefix(label)])
+                    inst_letters = col_letter(c[L.H_INSTANCIA])
+                    terms = [f"SUMIF({quote_sheet(s)}!${inst_letters}:${inst_letters},$A{r + 1},"
+                             f"{quote_sheet(s)}!{col_letters}:{col_letters})" for s in sheets]
+                    aos = [ao for ao in plan.actividades() if ao.instancia == code]
+                    if concept == "Programado":
+                        value = sum((rules.sum_programmed(ao.programado, start, stop) for ao in aos), rules.ZERO)
+                    else:
+                        value = sum((rules.sum_executed(ao.ejecutado, start, stop) or rules.ZERO for ao in aos),
+                                    rules.ZERO)
+                    ws.write_formula(r, 3 + j, "=" + "+".join(terms), f.calc, float(value))
+        last = r
+        for concept in ("Programado", "Ejecutado"):
+            r += 1
+            ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
+            ws.write(r, 1, "Total institucional", f.total_label)
+            ws.write(r, 2, concept, f.total_label)
+            for j, (start, stop) in enumerate(periods):
+                letter = col_letter(3 + j)
+                if concept == "Programado":
+                    value = sum((rules.sum_programmed(ao.programado, start, stop) for ao in plan.actividades()),
+                                rules.ZERO)
+                else:
+                    value = sum((rules.sum_executed(ao.ejecutado, start, stop) or rules.ZERO
+                                 for ao in plan.actividades()), rules.ZERO)
+                ws.write_formula(r, 3 + j, f'=SUMIF($C${first + 1}:$C${last + 1},"{concept}",'
+                                           f"{letter}${first + 1}:{letter}${last + 1})", f.pct_total, float(value))
+
+        # B. mean of AO percentages per office
+        r += 3
+        ws.write(r, 0, "B. Avance promedio de las Actividades Operativas por instancia (%)", f.code)
+        ws.write(r + 1, 0, "Promedio de los porcentajes de avance de cada AO (con el tope y la regla «sin meta» "
+                           "de la hoja Parámetros), contando solo las AO que ya reportaron. Es el «avance físico» "
+                           "que el informe cita como titular.", f.note)
+        ws.set_row(r + 1, 36)
+        ws.merge_range(r + 1, 0, r + 1, 3 + len(self.labels) + 2, None)
+        r += 3
+        points = [*L.SEMESTER_POINTS, "Anual"]
+        heads = ["Instancia", "Nombre", "N° de AO"]
+        for pt in points:
+            heads += [f"AO con reporte {pt}", f"Avance promedio {pt} (%)"]
+        for i, h in enumerate(heads):
+            ws.write(r, i, h, f.header)
+        ws.set_row(r, 30)
+        first_b = r + 1
+        inst = col_letter(c[L.H_INSTANCIA])
+        point_periods = {"S1": sems[0], "S2": sems[1], "Anual": year}
+        for code, name in plan.instancias.items():
+            r += 1
+            aos = [ao for ao in plan.actividades() if ao.instancia == code]
+            ws.write(r, 0, code, f.code)
+            ws.write(r, 1, safe_text(name), f.text)
+            ws.write_formula(r, 2, "=" + "+".join(
+                f"COUNTIF({quote_sheet(s)}!${inst}:${inst},$A{r + 1})" for s in sheets), f.calc, len(aos))
+            for k, pt in enumerate(points):
+                per = point_periods[pt]
+                pcts = [rules.progress(rules.sum_programmed(ao.programado, per.start, per.stop),
+                                       rules.sum_executed(ao.ejecutado, per.start, per.stop), plan.reglas)
+                        for ao in aos]
+                reported = [p for p in pcts if p is not None]
+                av = col_letter(c[L.avance(pt)])
+                count = "+".join(f'COUNTIFS({quote_sheet(s)}!${inst}:${inst},$A{r + 1},'
+                                 f'{quote_sheet(s)}!{av}:{av},">=0")' for s in sheets)
+                total = "+".join(f"SUMIF({quote_sheet(s)}!${inst}:${inst},$A{r + 1},{quote_sheet(s)}!{av}:{av})"
+                                 for s in sheets)
+                n_col = 3 + 2 * k
+                ws.write_formula(r, n_col, "=" + count, f.calc, len(reported))
+                ws.write_formula(r, n_col + 1, f'=IF({to_a1(r, n_col)}=0,"",({total})/{to_a1(r, n_col)})',
+                                 f.pct, _blank(rules.mean(pcts)))
+        last_b = r
+        r += 1
+        ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
+        ws.write(r, 1, "Total institucional", f.total_label)
+        ws.write_formula(r, 2, f"=SUM(C{first_b + 1}:C{last_b + 1})", f.pct_total,
+                         sum(1 for _ in plan.actividades()))
+        headline: list[tuple[str, str, Decimal | None]] = []
+        for k, pt in enumerate(points):
+            per = point_periods[pt]
+            pcts = [rules.progress(rules.sum_programmed(ao.programado, per.start, per.stop),
+                                   rules.sum_executed(ao.ejecutado, per.start, per.stop), plan.reglas)
+                    for ao in plan.actividades()]
+            n_col = 3 + 2 * k
+            nl, ml = col_letter(n_col), col_letter(n_col + 1)
+            n_range = f"{nl}{first_b + 1}:{nl}{last_b + 1}"
+            m_range = f"{ml}{first_b + 1}:{ml}{last_b + 1}"
+            ws.write_formula(r, n_col, f"=SUM({n_range})", f.pct_total,
+                             sum(1 for p in pcts if p is not None))
+            ws.write_formula(r, n_col + 1, f'=IF(SUM({n_range})=0,"",SUMPRODUCT({m_range},{n_range})/SUM({n_range}))',
+                             f.pct_total, _blank(rules.mean(pcts)))
+            headline.append((pt, to_a1(r, n_col + 1), rules.mean(pcts)))
+        self._traffic_lights(ws, f"{col_letter(4)}{first_b + 1}:{col_letter(3 + 2 * len(points))}{r + 1}", f)
+
+        # C. headline
+        r += 3
+        ws.write(r, 0, "C. Avance físico institucional (promedio de las AO, %)", f.code)
+        for pt, ref, value in headline:
+            r += 1
+            ws.write(r, 1, {"S1": "I Semestre", "S2": "II Semestre", "Anual": "Año"}[pt], f.label)
+            ws.write_formula(r, 2, f"={ref}", f.pct_total, _blank(value))
+
+    # -- budget -----------------------------------------------------------------------------------------------
+    def _budget(self, ws: Worksheet, lines: Sequence[LineaPresupuesto], title: str, f: _Formats,
+                sin_saldos: bool) -> None:
+        ws.set_column(0, 0, 52)
+        ws.set_column(1, 5, 17)
+        ws.write(0, 0, f"{title} {self.plan.anio} (S/)", f.title)
+        ws.write(1, 0, "% de avance = Ejecución / PIM × 100. Un rubro sin PIM (p. ej. Saldos de Balance) no tiene "
+                       "% propio pero su ejecución suma al total.", f.note)
+        hr = L.BUDGET_HEADER_ROW
+        for i, h in enumerate(L.BUDGET_HEADERS):
+            ws.write(hr, i, h, f.header)
+        r = hr
+        for line in lines:
+            r += 1
+            ws.write(r, 0, safe_text(line.rubro), f.input_text)
+            for col, value in ((1, line.pia), (2, line.pim), (4, line.ejecucion)):
+                if value is None:
+                    ws.write_blank(r, col, None, f.money)
+                else:
+                    ws.write_number(r, col, float(value), f.money)
+            ws.write_formula(r, 3, f'=IF(AND(ISNUMBER(B{r + 1}),ISNUMBER(C{r + 1})),C{r + 1}-B{r + 1},"")',
+                             f.money_calc, _blank(rules.budget_diff(line)))
+            ws.write_formula(r, 5, f'=IF(AND(ISNUMBER(C{r + 1}),ISNUMBER(E{r + 1})),IF(C{r + 1}=0,"",'
+                                   f'E{r + 1}/C{r + 1}*100),"")', f.pct, _blank(rules.budget_pct(line)))
+        r += 1
+        total = rules.budget_total(lines, L.TOTAL_LABEL)
+        first = hr + 2
+        ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
+        for col, value in ((1, total.pia), (2, total.pim), (4, total.ejecucion)):
+            letter = col_letter(col)
+            ws.write_formula(r, col, f"=SUM({letter}${first}:INDEX({letter}:{letter},ROW()-1))", f.money_total,
+                             float(value or 0))
+        ws.write_formula(r, 3, f"=C{r + 1}-B{r + 1}", f.money_total,
+                         float((total.pim or 0) - (total.pia or 0)))
+        ws.write_formula(r, 5, f'=IF(C{r + 1}=0,"",E{r + 1}/C{r + 1}*100)', f.pct_total,
+                         _blank(rules.budget_pct(total)))
+        if sin_saldos:
+            r += 1
+            ws.write(r, 0, L.SIN_SALDOS_LABEL, f.label)
+            rng_c = f"C${first}:INDEX(C:C,ROW()-2)"
+            rng_e = f"E${first}:INDEX(E:E,ROW()-2)"
+            ws.write_formula(r, 5, f'=IF(SUM({rng_c})=0,"",SUMPRODUCT(ISNUMBER({rng_c})*1,{rng_e})/SUM({rng_c})*100)',
+                             f.pct_total, _blank(rules.budget_pct_with_pim_only(lines)))
+
+    # -- Narrativa --------------------------------------------------------------------------------------------
+    def _narrativa(self, ws: Worksheet, f: _Formats) -> None:
+        ws.set_column(0, 0, 16)
+        ws.set_column(1, 1, 40)
+        ws.set_column(2, 2, 100)
+        ws.write(0, 0, "Narrativa del Informe de Evaluación", f.title)
+        ws.write(1, 0, "Escriba aquí los textos del informe; un campo vacío aparecerá en el informe como "
+                       "«[Pendiente: …]».", f.subtitle)
+        for i, h in enumerate(("Campo", "Sección del informe", "Texto")):
+            ws.write(3, i, h, f.header)
+        for k, (key, title) in enumerate(L.NARRATIVA_FIELDS.items()):
+            r = 4 + k
+            ws.write(r, 0, key, f.code)
+            ws.write(r, 1, title, f.text)
+            ws.write_string(r, 2, safe_text(self.plan.narrativa.get(key, "")), f.input_text)
+            ws.set_row(r, 120)
+
+
+def _bases(plan: Plan) -> list[Any]:
+    from zedxl.periods import base_periods
+
+    return base_periods(plan.anio, plan.periodicidad)
+
+
+def write_master(plan: Plan, target: Path | Any) -> None:
+    """Write the master workbook for ``plan`` to ``target`` (path or binary file object)."""
+    MasterWriter(plan).write(target)
