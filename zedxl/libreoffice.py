@@ -1,11 +1,11 @@
-"""Run LibreOffice headless as zedxl's independent spreadsheet engine: recalculate workbooks, convert them to ODS/PDF.
+"""Run LibreOffice headless as zedxl's independent spreadsheet engine: recalculate, convert to ODS/PDF.
 
-zedxl computes its own numbers and writes them into workbooks; LibreOffice is the second opinion. Converting an
-``.xlsx`` through LibreOffice recalculates every formula from scratch, so comparing its values with zedxl's (or with
-the cached values Excel would show) catches formulas that do not mean what we think.
+zedxl computes its own numbers and writes them into workbooks; LibreOffice is the second opinion.
+Converting an ``.xlsx`` through LibreOffice recalculates every formula from scratch, so comparing its values
+with zedxl's (or with the cached values Excel would show) catches formulas that do not mean what we think.
 
-Every call runs ``soffice`` with a *private* user profile (a temporary directory owned by this process, never the
-user's own profile), so that:
+Every call runs ``soffice`` with a *private* user profile (a temporary directory owned by this process,
+never the user's own profile), so that:
 
 * a LibreOffice window the user has open is neither reused nor disturbed;
 * the profile forces "always recalculate on load" for OOXML and ODF files. Without it LibreOffice keeps the
@@ -14,12 +14,13 @@ user's own profile), so that:
 Typical use::
 
     from zedxl.libreoffice import recalculate
-    fresh = recalculate(Path("maestro.xlsx"), Path(tmpdir))   # tmpdir/maestro.xlsx, values computed by LibreOffice
+    fresh = recalculate(Path("maestro.xlsx"), Path(tmpdir))  # tmpdir/maestro.xlsx, values by LibreOffice
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import signal
@@ -71,26 +72,34 @@ _INSTALL_HELP = (
 
 # Lines LibreOffice prints on stderr on every run that say nothing about the conversion.
 _NOISE = ("failed to launch javaldx",)
+# How many lines of LibreOffice's output a ConversionError message quotes.
+_DETAIL_LINES = 12
 
 _lock = threading.Lock()
 _profile: Path | None = None
 
 
 class ConversionError(ZedxlError, RuntimeError):
-    """LibreOffice failed, timed out or produced no output file. ``stderr`` holds what it printed."""
+    """LibreOffice failed, timed out or produced no output file.
+
+    ``stderr`` holds everything it printed; the message quotes only its last lines (a crash prints a stack).
+    """
 
     def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None) -> None:
         self.stderr = stderr
         self.returncode = returncode
-        detail = _clean_output(stderr)
-        super().__init__(f"{message}\nSalida de LibreOffice:\n{detail}" if detail else message)
+        detail = _clean_output(stderr).splitlines()
+        if len(detail) > _DETAIL_LINES:
+            detail = ["[...]", *detail[-_DETAIL_LINES:]]
+        super().__init__("\n".join([message, "Salida de LibreOffice:", *detail]) if detail else message)
 
 
 def _candidates() -> list[Path]:
     """Usual install locations of ``soffice`` on this platform, most likely first."""
     found: list[Path] = []
     if sys.platform == "win32":
-        roots = [os.environ.get(v) for v in ("PROGRAMFILES", "PROGRAMW6432", "PROGRAMFILES(X86)", "LOCALAPPDATA")]
+        env_roots = ("PROGRAMFILES", "PROGRAMW6432", "PROGRAMFILES(X86)", "LOCALAPPDATA")
+        roots = [os.environ.get(v) for v in env_roots]
         roots += [r"C:\Program Files", r"C:\Program Files (x86)"]
         for root in roots:
             if not root:
@@ -111,10 +120,10 @@ def _candidates() -> list[Path]:
 def find_soffice() -> str | None:
     """Locate the LibreOffice program.
 
-    The environment variable ``ZEDXL_SOFFICE``, when set, is authoritative: its value (a path, or a program name
-    looked up in PATH) is used, or ``None`` is returned if it does not name an existing program. Otherwise
-    ``soffice`` and ``libreoffice`` are looked up in PATH, then in the usual install folders of Windows, macOS
-    and Linux.
+    The environment variable ``ZEDXL_SOFFICE``, when set, is authoritative: its value (a path, or a program
+    name looked up in PATH) is used, or ``None`` is returned if it does not name an existing program.
+    Otherwise ``soffice`` and ``libreoffice`` are looked up in PATH, then in the usual install folders of
+    Windows, macOS and Linux.
 
     Returns:
         The program's path, or ``None`` when LibreOffice cannot be found.
@@ -197,18 +206,16 @@ def _clean_output(text: str) -> str:
 def _kill_tree(proc: subprocess.Popen[str]) -> None:
     """Kill ``proc`` and what it started (``soffice`` is a launcher for ``soffice.bin``)."""
     if sys.platform == "win32":
-        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     else:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     proc.kill()
 
 
 def _split_format(fmt: str) -> tuple[str, str]:
-    """Return ``(extension, --convert-to argument)`` for ``fmt`` such as ``"pdf"`` or ``'xlsx:Calc MS ...'``."""
+    """Return ``(extension, --convert-to argument)`` for ``fmt`` such as ``"pdf"`` or ``"xlsx:Calc..."``."""
     fmt = fmt.strip().lstrip(".")
     ext, _, filt = fmt.partition(":")
     ext = ext.lower()
@@ -227,8 +234,8 @@ def convert(src: Path, fmt: str, outdir: Path, *, timeout: float = 180) -> Path:
         fmt: The target, as LibreOffice's ``--convert-to`` takes it: an extension (``"xlsx"``, ``"ods"``,
             ``"pdf"``) optionally followed by ``:filter name``. A bare ``"xlsx"`` uses the
             ``Calc MS Excel 2007 XML`` filter.
-        outdir: Folder for the result (created if missing). It must differ from ``src``'s folder when the target
-            extension is the source's own, or the source would be overwritten.
+        outdir: Folder for the result (created if missing). It must differ from ``src``'s folder when the
+            target extension is the source's own, or the source would be overwritten.
         timeout: Seconds to wait before LibreOffice is killed.
 
     Returns:
@@ -253,15 +260,15 @@ def convert(src: Path, fmt: str, outdir: Path, *, timeout: float = 180) -> Path:
         )
     program = _require_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        out.unlink()
 
     # Own process group / session, so a timeout can kill the launcher and the soffice.bin it started.
     creationflags = 0
     if sys.platform == "win32":
         creationflags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
 
+    # One conversion at a time per process: two soffice runs sharing a profile would hand work to each other.
     with _lock:
+        out.unlink(missing_ok=True)  # so that "LibreOffice produced nothing" cannot be mistaken for success
         profile = _profile_dir()
         cmd = [
             program, "--headless", "--norestore", "--nolockcheck",
@@ -276,23 +283,29 @@ def convert(src: Path, fmt: str, outdir: Path, *, timeout: float = 180) -> Path:
                 creationflags=creationflags, start_new_session=sys.platform != "win32",
             )
         except OSError as err:
-            raise ToolMissingError(f"No se pudo ejecutar LibreOffice («{program}»): {err}. {_INSTALL_HELP}") from err
+            raise ToolMissingError(
+                f"No se pudo ejecutar LibreOffice («{program}»): {err}. {_INSTALL_HELP}"
+            ) from err
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_tree(proc)
             stdout, stderr = proc.communicate()
-            _forget_profile()
+            _forget_profile()  # a killed run may leave the profile locked or half written
+            out.unlink(missing_ok=True)
             raise ConversionError(
-                f"LibreOffice no terminó de convertir «{src.name}» a {ext} en {timeout:g} segundos y se detuvo.",
-                stderr=stderr, returncode=proc.returncode,
+                f"LibreOffice no terminó de convertir «{src.name}» a {ext} en {timeout:g} segundos "
+                "y se detuvo.",
+                stderr=stderr + stdout, returncode=proc.returncode,
             ) from None
+        if proc.returncode != 0:
+            _forget_profile()  # a crashed run may leave the profile locked or with recovery data
+            out.unlink(missing_ok=True)  # never hand back a half-written file
+            raise ConversionError(
+                f"LibreOffice falló al convertir «{src.name}» a {ext} (código {proc.returncode}).",
+                stderr=stderr + stdout, returncode=proc.returncode,
+            )
 
-    if proc.returncode != 0:
-        raise ConversionError(
-            f"LibreOffice falló al convertir «{src.name}» a {ext} (código {proc.returncode}).",
-            stderr=stderr + stdout, returncode=proc.returncode,
-        )
     if not out.is_file() or out.stat().st_size == 0:
         raise ConversionError(
             f"LibreOffice no produjo «{out.name}» al convertir «{src.name}» a {ext}.",

@@ -1,0 +1,7 @@
+"""``python -m zedxl``: same as the ``zedxl`` command."""
+
+import sys
+
+from zedxl.cli import main
+
+sys.exit(main())

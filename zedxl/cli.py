@@ -1,0 +1,147 @@
+"""Command-line interface (Spanish): ``zedxl new|recompute|summary|demo``. Exit codes: 0 ok, 1 problems, 2 errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from zedxl import __version__
+from zedxl.errors import ZedxlError
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser with Spanish headings and error messages."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumentos"
+        self._optionals.title = "opciones"
+        self.add_argument("-h", "--help", action="help", help="muestra esta ayuda y termina")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "uso:", 1)
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "uso:", 1)
+
+    def error(self, message: str) -> NoReturn:
+        translations = {
+            "the following arguments are required": "faltan los argumentos",
+            "unrecognized arguments": "argumentos no reconocidos",
+            "invalid choice": "opción no válida",
+            "expected one argument": "se esperaba un valor",
+        }
+        for en, es in translations.items():
+            message = message.replace(en, es)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _console(quiet: bool = False) -> Any:
+    from rich.console import Console
+
+    stream = sys.stderr if quiet else sys.stdout
+    # a pipe or a file gets a fixed, wide layout instead of rich's 80-column default
+    return Console(stderr=quiet, highlight=False, width=None if stream.isatty() else 132)
+
+
+def _print_issues(issues: Sequence[Any]) -> None:
+    for i in issues:
+        print(f"[{i.severity}] {i.code}: {i.message}", file=sys.stderr)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from zedxl.new import new
+
+    plan = new(Path(args.plan), Path(args.output), overwrite=args.sobrescribir, sin_ejecutado=args.sin_ejecutado)
+    n_ao = sum(1 for _ in plan.actividades())
+    print(f"Maestro creado: {args.output} ({len(plan.objetivos)} OEI, {sum(1 for _ in plan.acciones())} AEI, "
+          f"{n_ao} AO, {len(plan.instancias)} instancias).")
+    return 0
+
+
+def cmd_recompute(args: argparse.Namespace) -> int:
+    from zedxl.recompute import recompute
+
+    result = recompute(Path(args.master))
+    _print_issues(result.issues)
+    print(f"Maestro recalculado: {args.master}" + (f" (respaldo: {result.backup})" if result.backup else ""))
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from zedxl.summary import render_text, summary, to_json
+
+    ev = summary(Path(args.master), args.periodo)
+    if args.json:
+        print(json.dumps(to_json(ev), ensure_ascii=False, indent=2))
+    else:
+        render_text(ev, _console())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from zedxl.demo import demo
+
+    demo(Path(args.output), console=_console())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zedxl", description="Seguimiento del Plan Operativo Institucional (POI) con Excel.")
+    parser.add_argument("--version", action="version", version=f"zedxl {__version__}",
+                        help="muestra la versión y termina")
+    sub = parser.add_subparsers(dest="command", title="comandos", metavar="COMANDO", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("new", help="crea el libro maestro desde un plan (YAML)",
+                       description="Crea el libro maestro (.xlsx) desde un archivo de plan YAML.")
+    p.add_argument("plan", help="archivo del plan (YAML)")
+    p.add_argument("-o", "--output", required=True, metavar="MAESTRO", help="libro maestro a crear (.xlsx)")
+    p.add_argument("--sobrescribir", action="store_true", help="reemplaza un maestro existente (guarda respaldo)")
+    p.add_argument("--sin-ejecutado", action="store_true",
+                   help="deja vacíos los valores ejecutados y justificaciones del plan")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("recompute", help="relee el maestro, recalcula y lo reescribe",
+                       description="Relee todo lo escrito en el maestro (filas por código), recalcula totales y "
+                                   "porcentajes y lo reescribe; guarda el anterior como respaldo.")
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
+    p.set_defaults(func=cmd_recompute)
+
+    p = sub.add_parser("summary", help="muestra el resumen del maestro",
+                       description="Muestra el resumen por instancia, indicadores, AO y presupuesto.")
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
+    p.add_argument("--periodo", "--period", dest="periodo", metavar="P",
+                   help="periodo: 2025-T1…T4, 2025-01…12, 2025-S1, 2025-S2 o 2025 (por defecto el último "
+                        "semestre con datos)")
+    p.add_argument("--json", action="store_true", help="salida JSON estable (ver README)")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("demo", help="ejecuta el ciclo completo con el ejemplo de ZED ILO 2025",
+                       description="Crea el maestro desde el ejemplo incluido y muestra su resumen.")
+    p.add_argument("-o", "--output", default="salida", metavar="DIR", help="carpeta de salida (por defecto: salida)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ZedxlError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrumpido por el usuario.", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

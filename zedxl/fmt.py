@@ -1,0 +1,51 @@
+"""Number formatting for people: Peruvian amounts (S/ 4'821,520.00), percentages and quantities."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from zedxl.rules import round2
+
+
+def money(value: Decimal | None, symbol: bool = True) -> str:
+    """S/ 4'821,520.00: apostrophe for millions, comma for thousands, dot for decimals (half-up)."""
+    if value is None:
+        return ""
+    q = round2(value)
+    assert q is not None
+    sign = "-" if q < 0 else ""
+    whole, frac = f"{abs(q):.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    text = groups[0]
+    for i, g in enumerate(groups[1:], start=1):
+        # the separator before the last group is a comma; before the millions group, an apostrophe
+        sep = "," if i == len(groups) - 1 else "'"
+        text += sep + g
+    out = f"{sign}{text}.{frac}"
+    return f"S/ {out}" if symbol else out
+
+
+def pct(value: Decimal | None, empty: str = "") -> str:
+    """66.67 (half-up, two decimals); ``empty`` when there is no value."""
+    if value is None:
+        return empty
+    return f"{round2(value):.2f}"
+
+
+def qty(value: Decimal | None, empty: str = "") -> str:
+    """A physical quantity as typed: 4.2 → '4.2', 4 → '4', 10.40 → '10.4'."""
+    if value is None:
+        return empty
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def num1(value: Decimal | None) -> str:
+    """One decimal, as the seed's office table prints (5.0, 10.4)."""
+    if value is None:
+        return ""
+    return f"{value.quantize(Decimal('0.1')):.1f}"

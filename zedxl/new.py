@@ -1,0 +1,35 @@
+"""The ``new`` verb: build a master workbook from a plan file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zedxl.errors import ZedxlError
+from zedxl.fsutil import atomic_write, backup, ensure_not_open
+from zedxl.model import Plan
+from zedxl.plan import load_plan
+from zedxl.xlsx.master_write import write_master
+
+
+def write_master_file(plan: Plan, master: Path) -> Path | None:
+    """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup."""
+    master = Path(master)
+    ensure_not_open(master)
+    previous = backup(master) if master.exists() else None
+    atomic_write(master, lambda tmp: write_master(plan, str(tmp)))
+    return previous
+
+
+def new(plan_file: Path, master: Path, *, overwrite: bool = False, sin_ejecutado: bool = False) -> Plan:
+    """Create ``master`` from ``plan_file``. Refuses to replace an existing master unless ``overwrite``."""
+    master = Path(master)
+    if master.suffix.lower() not in (".xlsx",):
+        raise ZedxlError(f"El maestro debe tener extensión .xlsx (se indicó «{master.name}»).")
+    if master.exists() and not overwrite:
+        raise ZedxlError(f"Ya existe {master}. Use --sobrescribir para reemplazarlo (se guardará un respaldo).")
+    plan = load_plan(Path(plan_file))
+    if sin_ejecutado:
+        plan = plan.without_ejecutado()
+    master.parent.mkdir(parents=True, exist_ok=True)
+    write_master_file(plan, master)
+    return plan
