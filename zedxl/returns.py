@@ -1,0 +1,82 @@
+"""What an office sends back, as plain data, and the pure merge of returns into a plan.
+
+``validate`` turns a returned workbook into a ``ReturnData`` (plus its issues); ``consolidate`` merges the valid
+ones with ``merge`` and records every ``Change`` in the audit ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from zedxl.issues import Report
+from zedxl.model import Plan
+from zedxl.periods import Period, base_labels
+
+
+@dataclass(frozen=True)
+class ReturnData:
+    """The plain values of one office's returned workbook for one period.
+
+    ``ejecutado`` maps AO code → {base-period index → value (None = left blank)}; only the period's cells.
+    ``justificacion`` maps AO code → the office's text (stripped, neutralised, never a formula).
+    """
+
+    file: str
+    sha256: str
+    entidad: str
+    anio: int
+    periodo: Period
+    instancia: str
+    template_version: str
+    ejecutado: Mapping[str, Mapping[int, Decimal | None]]
+    justificacion: Mapping[str, str]
+    report: Report = field(default_factory=Report)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One cell of the master changed by a merge: what, before, after, from which file."""
+
+    codigo: str
+    campo: str  # e.g. "Ejec. T1" or "Justificación"
+    antes: Decimal | str | None
+    despues: Decimal | str | None
+    instancia: str
+    archivo: str
+
+
+def merge(plan: Plan, returns: Iterable[ReturnData]) -> tuple[Plan, list[Change]]:
+    """Apply the returns' executed values and justifications to ``plan``; pure, order of returns preserved.
+
+    Only AO owned by the return's office and only the return's period cells are touched. A blank justification
+    does not erase one already in the master.
+    """
+    labels = base_labels(plan.periodicidad)
+    values: dict[str, tuple[Decimal | None, ...]] = {}
+    texts: dict[str, str] = {}
+    changes: list[Change] = []
+    current = {ao.codigo: ao for ao in plan.actividades()}
+    for ret in returns:
+        for code, per in ret.ejecutado.items():
+            ao = current.get(code)
+            if ao is None or ao.instancia != ret.instancia:
+                continue
+            row = list(values.get(code, ao.ejecutado))
+            for idx, new in per.items():
+                if not ret.periodo.start <= idx < ret.periodo.stop:
+                    continue
+                if row[idx] != new:
+                    changes.append(Change(code, f"Ejec. {labels[idx]}", row[idx], new, ret.instancia, ret.file))
+                    row[idx] = new
+            values[code] = tuple(row)
+        for code, text in ret.justificacion.items():
+            ao = current.get(code)
+            if ao is None or ao.instancia != ret.instancia or not text:
+                continue
+            before = texts.get(code, ao.justificacion)
+            if before != text:
+                changes.append(Change(code, "Justificación", before, text, ret.instancia, ret.file))
+                texts[code] = text
+    return plan.with_ejecutado(values, texts), changes
