@@ -65,11 +65,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 @contextlib.contextmanager
 def exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking lock on ``<path>.zedxl.lock`` for the duration of the block.
+    """Hold an exclusive, non-blocking lock on ``.<name>.zedxl.lock`` next to ``path`` for the duration of the block.
 
     Two zedxl runs on the same master never interleave: the second stops with MasterLockedError.
     """
-    lock_path = path.with_name(path.name + ".zedxl.lock")
+    lock_path = path.with_name("." + path.name + ".zedxl.lock")
     fh = open(lock_path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
     try:
         try:

@@ -1,0 +1,147 @@
+"""Idempotent set-up of a zedxl working copy: ``.venv``, zedxl installed editable with ``[dev]``, LibreOffice.
+
+Run it directly (``python scripts/setup.py``) or import it: ``scripts/test.py`` and ``scripts/demo.py`` call
+``ensure()``, which returns the virtual environment's Python. Only the standard library is used, so any Python
+3.11+ runs it, on Linux, macOS and Windows.
+
+What it does, skipping every step that is already done:
+
+1. creates ``.venv`` in the repository root (stdlib ``venv``), or re-creates it if its Python no longer runs;
+2. ``<venv python> -m pip install -e ".[dev]"`` unless a stamp in ``.venv`` holds the hash of the current
+   ``pyproject.toml`` and zedxl is installed;
+3. if LibreOffice (or ``pdftotext``) is missing: on Linux as root with ``apt-get``, installs the Debian
+   packages ``libreoffice-calc libreoffice-writer poppler-utils``; elsewhere prints how to get LibreOffice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".zedxl-pyproject.sha256"
+APT_PACKAGES = ["libreoffice-calc", "libreoffice-writer", "poppler-utils"]
+
+
+def venv_python() -> Path:
+    """Path of the virtual environment's Python (it may not exist yet)."""
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def _runs(python: Path, *code: str) -> bool:
+    """True when ``python -c code`` exits 0 (the interpreter exists and works)."""
+    if not python.exists():
+        return False
+    try:
+        done = subprocess.run([str(python), "-c", ";".join(code) or "pass"], cwd=ROOT,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              check=False)
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+def _ensure_venv() -> Path:
+    python = venv_python()
+    if _runs(python):
+        return python
+    if VENV.exists():
+        print("El entorno .venv no funciona; se vuelve a crear.", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    else:
+        print(f"Creando el entorno virtual {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if not _runs(python):
+        sys.exit(f"No se pudo crear el entorno virtual en {VENV}.")
+    return python
+
+
+def _pyproject_hash() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def _ensure_packages(python: Path) -> None:
+    wanted = _pyproject_hash()
+    stamp = STAMP.read_text(encoding="utf-8").strip() if STAMP.is_file() else ""
+    if stamp == wanted and _runs(python, "import importlib.metadata as m", "m.version('zedxl')"):
+        return
+    print('Instalando zedxl y sus dependencias de desarrollo (pip install -e ".[dev]") ...', flush=True)
+    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-e", ".[dev]"]
+    if subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, check=False).returncode != 0:
+        STAMP.unlink(missing_ok=True)
+        sys.exit("Falló «pip install -e .[dev]»: revise los mensajes de pip de arriba.")
+    STAMP.write_text(wanted + "\n", encoding="utf-8")
+
+
+def _find_soffice(python: Path) -> str:
+    """Ask zedxl itself (same search as at run time: ZEDXL_SOFFICE, PATH, usual install folders)."""
+    code = "from zedxl.libreoffice import find_soffice; print(find_soffice() or '')"
+    done = subprocess.run([str(python), "-c", code], cwd=ROOT, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, check=False)
+    if done.returncode == 0:
+        return done.stdout.strip()
+    return shutil.which("soffice") or shutil.which("libreoffice") or ""
+
+
+def _can_apt() -> bool:
+    return (sys.platform.startswith("linux") and hasattr(os, "geteuid") and os.geteuid() == 0
+            and shutil.which("apt-get") is not None)
+
+
+def _apt_install(packages: list[str]) -> bool:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print(f"Instalando con apt-get: {' '.join(packages)} ...", flush=True)
+    for cmd in (["apt-get", "update"],
+                ["apt-get", "install", "-y", "--no-install-recommends", *packages]):
+        if subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, check=False).returncode != 0:
+            print(f"Aviso: falló «{' '.join(cmd)}».", flush=True)
+            return False
+    return True
+
+
+def _ensure_libreoffice(python: Path) -> None:
+    soffice = _find_soffice(python)
+    pdftotext = shutil.which("pdftotext")
+    if soffice and pdftotext:
+        return
+    if _can_apt():
+        _apt_install(APT_PACKAGES)
+        soffice = _find_soffice(python)
+    if soffice:
+        return
+    print(
+        "Nota: no se encontró LibreOffice. zedxl lo usa para recalcular libros y exportar PDF "
+        "(y las pruebas marcadas «libreoffice» lo necesitan).\n"
+        "  - Debian/Ubuntu: sudo apt-get install --no-install-recommends "
+        "libreoffice-calc libreoffice-writer poppler-utils\n"
+        "  - Windows o macOS: descárguelo de https://es.libreoffice.org/descarga/\n"
+        "  - Si ya está instalado en otra carpeta, indique la ruta de «soffice» "
+        "en la variable ZEDXL_SOFFICE.",
+        flush=True,
+    )
+
+
+def ensure() -> Path:
+    """Bring the working copy up to date and return the virtual environment's Python."""
+    python = _ensure_venv()
+    _ensure_packages(python)
+    _ensure_libreoffice(python)
+    return python
+
+
+def main() -> int:
+    python = ensure()
+    print(f"Entorno listo: {python}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

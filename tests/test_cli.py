@@ -1,0 +1,80 @@
+"""The command line as a user runs it: Spanish output, exit codes, the demo and the JSON summary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, ROOT
+from zedxl.cli import main
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "zedxl", *args], capture_output=True, text=True, cwd=cwd or ROOT,
+                          timeout=300, check=False)
+
+
+def test_cli_demo_prints_the_seed_office_table(tmp_path: Path) -> None:
+    proc = run("demo", "-o", str(tmp_path / "salida"))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Avance físico institucional (promedio de las 22 AO): 100.00 %" in out
+    assert "Totales     Programado   12.2   21.2   33.4" in out
+    assert "Ejecutado    21.2   36.2   57.4" in out
+    assert "S/ 20'624,225.72" in out and "427.75" in out and "32.31" in out
+    assert (tmp_path / "salida" / "maestro-zedilo-2025.xlsx").exists()
+
+
+def test_cli_summary_json_has_the_documented_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    master = tmp_path / "m.xlsx"
+    assert main(["new", str(EXAMPLE), "-o", str(master)]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(master), "--periodo", "2025-S1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) == {"version", "entidad", "sigla", "anio", "periodo", "periodo_nombre", "instancias",
+                        "avance_institucional", "resumen_instancias", "indicadores", "actividades", "estados",
+                        "presupuesto"}
+    assert doc["periodo"] == "2025-S1" and doc["avance_institucional"] == 100.0
+    table = doc["resumen_instancias"]
+    assert table["columnas"] == ["T1", "T2", "S1"]
+    assert table["filas"][0] == {"instancia": "DPD", "nombre": "Dirección de Promoción y Desarrollo", "n_ao": 8,
+                                 "programado": [4.2, 6.2, 10.4], "ejecutado": [5.2, 11.2, 16.4],
+                                 "avance_promedio": 100.0}
+    assert table["total"]["programado"] == [12.2, 21.2, 33.4]
+    assert table["total"]["ejecutado"] == [21.2, 36.2, 57.4]
+    aei = {i["codigo"]: i for i in doc["indicadores"]}
+    assert aei["AEI.03.01"]["avance"] == 50.0 and aei["OEI.02"]["estado"] == "no medido aún"
+    assert aei["OEI.02"]["avance"] is None
+    ingresos = doc["presupuesto"]["ingresos"]
+    assert ingresos["total"]["avance"] == 427.75 and ingresos["avance_sin_rubros_sin_pim"] == 44.47
+    assert [ln["avance"] for ln in doc["presupuesto"]["gastos"]["lineas"]] == [36.47, 29.26, 27.91, 15.65, 17.39]
+    assert len(doc["actividades"]) == 22 and doc["estados"]["sobreejecución"] == 8
+
+
+def test_cli_errors_are_spanish_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "plan.yaml"
+    bad.write_text("entidad: X\nanio: 2025\ninstancias: {DPD: D}\nobjetivos: []\n", encoding="utf-8")
+    proc = run("new", str(bad), "-o", str(tmp_path / "m.xlsx"))
+    assert proc.returncode == 2
+    assert "objetivos: falta la lista de objetivos (OEI)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "m.xlsx").exists()
+    proc = run("summary", str(tmp_path / "no-existe.xlsx"))
+    assert proc.returncode == 2 and "No se pudo abrir el maestro" in proc.stderr
+    proc = run("nuevo")
+    assert proc.returncode == 2 and "opción no válida" in proc.stderr and "uso:" in proc.stderr
+
+
+def test_cli_new_refuses_to_overwrite_and_summary_rejects_bad_period(tmp_path: Path) -> None:
+    master = tmp_path / "m.xlsx"
+    assert run("new", str(EXAMPLE), "-o", str(master)).returncode == 0
+    proc = run("new", str(EXAMPLE), "-o", str(master))
+    assert proc.returncode == 2 and "Ya existe" in proc.stderr
+    proc = run("summary", str(master), "--periodo", "2025-07")
+    assert proc.returncode == 2 and "El plan es trimestral" in proc.stderr
+    help_text = run("--help").stdout
+    assert "comandos" in help_text and "crea el libro maestro" in help_text

@@ -1,0 +1,23 @@
+"""Peruvian amount format and display rounding."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from zedxl.fmt import money, num1, pct, qty
+
+
+def test_fmt_money_the_peruvian_way() -> None:
+    assert money(D(4821520)) == "S/ 4'821,520.00"
+    assert money(D("20624225.72")) == "S/ 20'624,225.72"
+    assert money(D("435700.22")) == "S/ 435,700.22"
+    assert money(D("500.83"), symbol=False) == "500.83"
+    assert money(D("0.005")) == "S/ 0.01"
+    assert money(None) == ""
+
+
+def test_fmt_pct_qty_num1() -> None:
+    assert pct(D(2) / D(3) * 100) == "66.67"
+    assert pct(None, "—") == "—"
+    assert qty(D("0.40")) == "0.4" and qty(D(3)) == "3"
+    assert num1(D("4.2")) == "4.2" and num1(D(5)) == "5.0"

@@ -1,0 +1,242 @@
+"""The master workbook: the seed's tables read back from the file, LibreOffice agreeing, planner edits + recompute."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.workbook_helpers import (
+    budget_rows,
+    cached_values,
+    formula_cells,
+    oei_rows,
+    resumen_office_rows,
+    same,
+)
+from zedxl.errors import MasterLockedError
+from zedxl.libreoffice import recalculate
+from zedxl.model import Plan
+from zedxl.recompute import recompute
+from zedxl.xlsx import layout as L
+from zedxl.xlsx.master_read import read_master
+
+SEED_ANEXO_02 = {
+    ("DPD", "Programado"): (4.2, 6.2, 10.4), ("DPD", "Ejecutado"): (5.2, 11.2, 16.4),
+    ("DOI", "Programado"): (5.0, 11.0, 16.0), ("DOI", "Ejecutado"): (6.0, 15.0, 21.0),
+    ("OGA", "Programado"): (3.0, 3.0, 6.0), ("OGA", "Ejecutado"): (8.0, 9.0, 17.0),
+    ("OAL", "Programado"): (0.0, 1.0, 1.0), ("OAL", "Ejecutado"): (2.0, 1.0, 3.0),
+    ("Total", "Programado"): (12.2, 21.2, 33.4), ("Total", "Ejecutado"): (21.2, 36.2, 57.4),
+}
+SEED_AEI_S1 = {"OEI.01": 100.00, "AEI.01.01": 66.67, "AEI.01.02": 100.00, "AEI.01.03": 100.00,
+               "AEI.02.01": 100.00, "AEI.02.02": 66.67, "AEI.02.03": 100.00, "AEI.02.04": 100.00,
+               "AEI.03.01": 50.00, "AEI.03.02": 100.00, "AEI.03.03": 100.00}
+SEED_INGRESOS = {"Impuestos y Contribuciones Obligatorias": 45.81,
+                 "Venta de Bienes y Servicios y Derechos Administrativos": 39.61, "Otros Ingresos": 46.24,
+                 "Total": 427.75}
+SEED_GASTOS = {"Personal y Obligaciones Sociales": 36.47, "Bienes y Servicios": 29.26, "Donaciones y TT": 27.91,
+               "Otros Gastos": 15.65, "Adquisición de Activos No Financieros": 17.39, "Total": 32.31}
+
+
+def _assert_seed_tables(values: dict[str, list[list[object]]]) -> None:
+    offices = resumen_office_rows(values[L.SHEET_RESUMEN])
+    for key, (t1, t2, s1) in SEED_ANEXO_02.items():
+        row = offices[key]
+        assert [round(float(row[c]), 6) for c in ("T1", "T2", "S1")] == [t1, t2, s1], key  # type: ignore[arg-type]
+    aos = {}
+    indicators = {}
+    for sheet in ("OEI.01", "OEI.02", "OEI.03"):
+        for code, row in oei_rows(values[sheet]).items():
+            (aos if code.startswith("AO.") else indicators)[code] = row
+    assert len(aos) == 22
+    assert {code: round(float(r[L.avance("S1")]), 2) for code, r in aos.items()} == dict.fromkeys(aos, 100.0)
+    got = {code: round(float(r[L.avance("S1")]), 2) for code, r in indicators.items() if r[L.avance("S1")] != ""}
+    assert got == SEED_AEI_S1
+    assert indicators["OEI.02"][L.estado("S1")] == "no medido aún"
+    assert indicators["OEI.03"][L.avance("S1")] in ("", None)
+    ingresos = budget_rows(values[L.SHEET_INGRESOS])
+    assert {k: round(float(ingresos[k]["% Avance vs PIM"]), 2) for k in SEED_INGRESOS} == SEED_INGRESOS
+    assert ingresos["Saldos de Balance (RDR y DDTT)"]["% Avance vs PIM"] in ("", None)
+    assert round(float(ingresos["Total"]["Ejecución"]), 2) == 20624225.72
+    assert round(float(ingresos[L.SIN_SALDOS_LABEL]["% Avance vs PIM"]), 2) == 44.47
+    gastos = budget_rows(values[L.SHEET_GASTOS])
+    assert {k: round(float(gastos[k]["% Avance vs PIM"]), 2) for k in SEED_GASTOS} == SEED_GASTOS
+    assert round(float(gastos["Otros Gastos"]["PIM − PIA"]), 2) == -18300.0
+    assert round(float(gastos["Total"]["Ejecución"]), 2) == 1557618.96
+
+
+def test_master_cached_values_reproduce_the_seed_tables(master: Path) -> None:
+    """A reader that never recalculates (python-calamine) sees every figure of the seed."""
+    _assert_seed_tables(cached_values(master))
+
+
+@pytest.mark.libreoffice
+def test_master_libreoffice_recalculates_the_same_values(master: Path, tmp_path: Path) -> None:
+    """LibreOffice, forced to recalculate on load, computes exactly what zedxl cached, cell by cell."""
+    fresh = recalculate(master, tmp_path / "lo")
+    ours = openpyxl.load_workbook(master, data_only=True)
+    theirs = openpyxl.load_workbook(fresh, data_only=True)
+    formulas = formula_cells(master)
+    assert len(formulas) > 400
+    mismatches = [(sheet, ref, ours[sheet][ref].value, theirs[sheet][ref].value) for sheet, ref in formulas
+                  if not same(ours[sheet][ref].value, theirs[sheet][ref].value)]
+    assert mismatches == []
+    _assert_seed_tables(cached_values(fresh))
+
+
+@pytest.mark.libreoffice
+def test_master_libreoffice_catches_a_wrong_cached_value(master: Path, tmp_path: Path) -> None:
+    """The oracle can fail: a master whose cached total is wrong is caught by the LibreOffice comparison."""
+    wb = openpyxl.load_workbook(master)
+    ws = wb[L.SHEET_RESUMEN]
+    # overwrite DPD's T1 executed with a constant that disagrees with its own inputs
+    for row in ws.iter_rows():
+        if row[0].value == "DPD" and row[2].value == "Ejecutado":
+            row[3].value = "=999"
+            break
+    tampered = tmp_path / "tampered.xlsx"
+    wb.save(tampered)
+    fresh = recalculate(tampered, tmp_path / "lo")
+    values = resumen_office_rows(cached_values(fresh)[L.SHEET_RESUMEN])
+    assert values[("DPD", "Ejecutado")]["T1"] == 999
+
+
+def test_master_round_trips_the_plan(master: Path, example_plan: Plan) -> None:
+    read = read_master(master)
+    assert read.issues == []
+    assert read.plan == example_plan
+
+
+def _find_row(ws: openpyxl.worksheet.worksheet.Worksheet, code: str) -> int:
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        if row[0].value == code:
+            return int(row[0].row)
+    raise AssertionError(code)
+
+
+def _headers(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, int]:
+    return {str(c.value): c.column for c in ws[L.HEADER_ROW + 1] if c.value}
+
+
+def test_master_planner_edits_survive_recompute(master: Path) -> None:
+    """Change a programmed value, insert an AO in the middle, delete another, fix a name: recompute keeps all."""
+    wb = openpyxl.load_workbook(master)
+    ws = wb["OEI.01"]
+    h = _headers(ws)
+    # 1. programmed T2 of AO.01.01.01 from 0 to 4
+    r = _find_row(ws, "AO.01.01.01")
+    ws.cell(r, h[L.prog("T2")]).value = 4
+    ws.cell(r, h[L.H_DESCRIPCION]).value = "Nombre corregido por el planificador"
+    # 2. a new AO inserted in the middle, between AO.01.01.02 and AEI.01.02
+    r_new = _find_row(ws, "AO.01.01.02") + 1
+    ws.insert_rows(r_new)
+    for header, value in ((L.H_CODIGO, "AO 1.1.3"), (L.H_DESCRIPCION, "Actividad nueva"), (L.H_UM, "Informes"),
+                          (L.H_INSTANCIA, "oal"), (L.prog("T1"), 2), (L.prog("T2"), 1), (L.prog("T3"), 0),
+                          (L.prog("T4"), 0), (L.ejec("T1"), 1), (L.H_JUSTIFICACION, "Texto nuevo")):
+        ws.cell(r_new, h[header]).value = value
+    # 3. AO.01.03.01 deleted
+    ws.delete_rows(_find_row(ws, "AO.01.03.01"))
+    wb.save(master)
+    before = master.read_bytes()
+
+    result = recompute(master)
+
+    assert result.backup is not None and result.backup.read_bytes() == before
+    plan = read_master(master).plan
+    codes = [ao.codigo for ao in plan.actividades()]
+    assert len(codes) == 22
+    assert codes[2] == "AO.01.01.03" and "AO.01.03.01" not in codes
+    new_ao = plan.actividad("AO.01.01.03")
+    assert (new_ao.instancia, new_ao.programado[:2], new_ao.ejecutado[:2], new_ao.justificacion) == (
+        "OAL", (Decimal(2), Decimal(1)), (Decimal(1), None), "Texto nuevo")
+    assert plan.actividad("AO.01.01.01").programado[1] == 4
+    assert plan.actividad("AO.01.01.01").nombre == "Nombre corregido por el planificador"
+    # totals recomputed from the edits: DPD programmed T2 6.2 + 4; OAL T1 0 + 2 programmed, 2 + 1 executed
+    offices = resumen_office_rows(cached_values(master)[L.SHEET_RESUMEN])
+    assert round(float(offices[("DPD", "Programado")]["T2"]), 6) == 10.2  # type: ignore[arg-type]
+    assert offices[("OAL", "Programado")]["T1"] == 2
+    assert offices[("OAL", "Ejecutado")]["T1"] == 3
+    assert round(float(offices[("Total", "Programado")]["S1"]), 6) == 33.4 + 4 + 3  # type: ignore[arg-type]
+    # the new row got its formulas
+    ws2 = openpyxl.load_workbook(master)["OEI.01"]
+    r2 = _find_row(ws2, "AO.01.01.03")
+    assert str(ws2.cell(r2, _headers(ws2)[L.avance("S1")]).value).startswith("=IF(")
+
+
+def test_master_typed_over_formula_is_restored_with_an_aviso(master: Path) -> None:
+    wb = openpyxl.load_workbook(master)
+    ws = wb["OEI.02"]
+    r = _find_row(ws, "AO.02.01.01")
+    col = _headers(ws)[L.avance("S1")]
+    ws.cell(r, col).value = 55
+    wb.save(master)
+    result = recompute(master)
+    assert [(i.code, i.sheet, i.severity) for i in result.issues] == [
+        ("maestro-formula-reemplazada", "OEI.02", "aviso")]
+    assert str(openpyxl.load_workbook(master)["OEI.02"].cell(r, col).value).startswith("=")
+
+
+def test_master_open_in_excel_is_refused_and_left_byte_identical(master: Path) -> None:
+    owner = master.with_name("~$" + master.name)
+    owner.write_bytes(b"\x05pedro" + b" " * 50)
+    before = master.read_bytes()
+    with pytest.raises(MasterLockedError, match="parece estar abierto"):
+        recompute(master)
+    assert master.read_bytes() == before
+    assert not (master.parent / "respaldos").exists()
+
+
+def test_master_crash_during_write_leaves_the_old_master(master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simulate a crash in the middle of writing: the old master stays, no temporary file is left behind."""
+    import zedxl.new as new_module
+
+    before = master.read_bytes()
+
+    def crash(plan: Plan, target: str) -> None:
+        Path(target).write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("disco lleno (simulado)")
+
+    monkeypatch.setattr(new_module, "write_master", crash)
+    with pytest.raises(OSError, match="simulado"):
+        recompute(master)
+    assert master.read_bytes() == before
+    leftovers = [p.name for p in master.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_master_second_run_is_locked_out(master: Path) -> None:
+    from zedxl.fsutil import exclusive_lock
+
+    before = master.read_bytes()
+    with exclusive_lock(master), pytest.raises(MasterLockedError, match="Otra ejecución"):
+        recompute(master)
+    assert master.read_bytes() == before
+
+
+def test_master_monthly_plan(example_plan: Plan, tmp_path: Path) -> None:
+    """A monthly plan gets Prog. Ene…Dic columns and the same totals when quarters are spread over months."""
+    from dataclasses import replace
+
+    from zedxl.new import write_master_file
+
+    def monthly(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
+        out: list[Decimal | None] = []
+        for v in values:
+            out += [v, Decimal(0) if v is not None else None, Decimal(0) if v is not None else None]
+        return tuple(out)
+
+    plan = replace(example_plan, periodicidad="mensual", objetivos=tuple(
+        replace(o, acciones=tuple(replace(a, actividades=tuple(
+            replace(ao, programado=monthly(ao.programado), ejecutado=monthly(ao.ejecutado))  # type: ignore[arg-type]
+            for ao in a.actividades)) for a in o.acciones)) for o in example_plan.objetivos))
+    path = tmp_path / "mensual.xlsx"
+    write_master_file(plan, path)
+    values = cached_values(path)
+    offices = resumen_office_rows(values[L.SHEET_RESUMEN])
+    assert round(float(offices[("Total", "Programado")]["S1"]), 6) == 33.4  # type: ignore[arg-type]
+    assert offices[("DPD", "Ejecutado")]["Ene"] == pytest.approx(5.2)
+    assert read_master(path).plan == plan
+    shutil.rmtree(tmp_path / "respaldos", ignore_errors=True)

@@ -1,0 +1,119 @@
+"""Plan file loading: the bundled example and Spanish errors with key paths for bad plans."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLE
+from zedxl.errors import PlanError
+from zedxl.model import Plan, normalize_code
+from zedxl.plan import load_plan, plan_from_dict
+
+
+def _raw() -> dict[str, Any]:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_plan_example_has_the_seed_structure(example_plan: Plan) -> None:
+    assert len(example_plan.objetivos) == 3
+    assert sum(1 for _ in example_plan.acciones()) == 10
+    aos = list(example_plan.actividades())
+    assert len(aos) == 22
+    assert list(example_plan.instancias) == ["DPD", "DOI", "OGA", "OAL"]
+    assert example_plan.actividad("AO.03.03.02").instancia == "DOI"
+    assert example_plan.actividad("AO.02.03.02").programado[:2] == (Decimal("0.2"), Decimal("0.2"))
+    assert all(ao.ejecutado[2:] == (None, None) for ao in aos)
+    assert example_plan.responsable_presupuesto == "OGA"
+
+
+def _problems(data: Any) -> list[tuple[str, str]]:
+    with pytest.raises(PlanError) as info:
+        plan_from_dict(data, "plan.yaml")
+    assert "plan.yaml" in str(info.value)
+    return info.value.problems
+
+
+def _first_ao(data: dict[str, Any]) -> dict[str, Any]:
+    ao = data["objetivos"][0]["acciones"][0]["actividades"][0]
+    assert isinstance(ao, dict)
+    return ao
+
+
+def test_plan_unknown_office_names_the_key_path() -> None:
+    data = _raw()
+    _first_ao(data)["instancia"] = "XYZ"
+    problems = _problems(data)
+    assert problems == [("objetivos[0] (OEI.01).acciones[0] (AEI.01.01).actividades[0] (AO.01.01.01).instancia",
+                         "instancia desconocida «XYZ»: use una de DPD, DOI, OGA, OAL")]
+
+
+def test_plan_wrong_number_of_periods() -> None:
+    data = _raw()
+    _first_ao(data)["programado"] = [1, 2, 3]
+    [(path, msg)] = _problems(data)
+    assert path.endswith("(AO.01.01.01).programado")
+    assert "tiene 3 valores y el plan tiene 4 periodos" in msg
+
+
+def test_plan_duplicate_code_and_negative_value_are_both_reported() -> None:
+    data = _raw()
+    acts = data["objetivos"][0]["acciones"][0]["actividades"]
+    acts.append(copy.deepcopy(acts[0]))
+    acts[1]["ejecutado"] = [-1, 0, None, None]
+    problems = _problems(data)
+    messages = [m for _, m in problems]
+    assert "código duplicado AO.01.01.01" in messages
+    assert any(p.endswith("ejecutado[0]") and "negativo" in m for p, m in problems)
+
+
+def test_plan_unknown_key_non_number_and_bad_period() -> None:
+    data = _raw()
+    data["anyo"] = 2025
+    data["periodicidad"] = "semanal"
+    _first_ao(data)["programado"] = ["uno", 0, 0, 1]
+    problems = dict(_problems(data))
+    assert problems["anyo"] == "clave desconocida (revise la ortografía)"
+    assert "semanal" in problems["periodicidad"]
+    assert any("«uno» no es un número" in m for m in problems.values())
+
+
+def test_plan_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "malo.yaml"
+    bad.write_text("entidad: X\n  anio: : 2025\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="YAML no es válido"):
+        load_plan(bad)
+    with pytest.raises(PlanError, match="no se pudo leer"):
+        load_plan(tmp_path / "no-existe.yaml")
+    not_plan = tmp_path / "lista.yaml"
+    not_plan.write_text("- 1\n- 2\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="no contiene un plan"):
+        load_plan(not_plan)
+
+
+def test_plan_codes_written_six_ways_are_normalised() -> None:
+    for raw in ("AO 1.1.1", "AO.01.01.01", "AO. 01.01.01", "ao 1.1.1", "AO 01.01.01", "AO.1.1.1."):
+        assert normalize_code(raw) == "AO.01.01.01"
+    assert normalize_code("OEI 1.") == "OEI.01"
+    assert normalize_code("AEI 2.3.") == "AEI.02.03"
+    assert normalize_code("AO 03.02.0") == "AO.03.02.00"
+    assert normalize_code("AO 1.1") is None
+    assert normalize_code("Total") is None
+
+
+def test_plan_defaults_and_custom_rules() -> None:
+    data = _raw()
+    data["reglas"] = {"tope_avance": None, "avance_sin_meta": 0, "semaforo": {"verde": 95, "amarillo": 75}}
+    plan = plan_from_dict(data)
+    assert plan.reglas.tope_avance is None
+    assert plan.reglas.avance_sin_meta == 0
+    assert (plan.reglas.verde, plan.reglas.amarillo) == (95, 75)
+    data["reglas"] = {"semaforo": {"verde": 40, "amarillo": 60}}
+    assert dict(_problems(data))["reglas.semaforo"] == "el umbral amarillo no puede ser mayor que el verde"

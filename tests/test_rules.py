@@ -1,0 +1,110 @@
+"""Recompute rules on plain data: AO progress/status, indicators, budget, office totals (with hypothesis)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zedxl import rules
+from zedxl.evaluation import evaluate
+from zedxl.model import Accion, Actividad, Indicador, LineaPresupuesto, Objetivo, Plan, Reglas
+from zedxl.periods import base_within, parse_period
+
+SEED = Reglas()
+NO_CAP = Reglas(tope_avance=None, avance_sin_meta=D(0))
+
+
+def test_rules_progress_capped_and_without_target() -> None:
+    assert rules.progress(D(2), D(3), SEED) == D(100)
+    assert rules.progress(D(3), D(2), SEED) == D(2) / D(3) * 100
+    assert rules.progress(D(0), D(1), SEED) == D(100)  # executed without target: the seed prints 100
+    assert rules.progress(D(0), D(0), SEED) == D(100)
+    assert rules.progress(D(1), None, SEED) is None  # not reported is not 0
+    assert rules.progress(D(2), D(3), NO_CAP) == D(150)
+    assert rules.progress(D(0), D(1), NO_CAP) == D(0)
+
+
+def test_rules_status_covers_every_case() -> None:
+    assert rules.status(D(1), None, SEED) == "sin reporte"
+    assert rules.status(D(0), D(0), SEED) == "sin meta"
+    assert rules.status(D(0), D(2), SEED) == "ejecutada sin meta"
+    assert rules.status(D(2), D(3), SEED) == "sobreejecución"
+    assert rules.status(D(10), D(9), SEED) == "en rango"
+    assert rules.status(D(10), D(10), SEED) == "en rango"
+    assert rules.status(D(10), D(8), SEED) == "por debajo"
+    assert rules.traffic_light(D(90), SEED) == "verde"
+    assert rules.traffic_light(D(50), SEED) == "amarillo"
+    assert rules.traffic_light(D("49.99"), SEED) == "rojo"
+    assert rules.traffic_light(None, SEED) is None
+
+
+def test_rules_indicator_against_annual_target_and_not_measured() -> None:
+    ind = Indicador("n", "Eventos", D(3), {"S1": D(2)})
+    assert rules.round2(rules.indicator_progress(ind, "S1", SEED)) == D("66.67")
+    assert rules.indicator_progress(ind, "S2", SEED) is None  # no medido aún, distinct from 0
+    zero = Indicador("n", "%", D(5), {"S1": D(0)})
+    assert rules.indicator_progress(zero, "S1", SEED) == D(0)
+    assert rules.indicator_progress(Indicador("n", "%", None, {"S1": D(1)}), "S1", SEED) is None
+
+
+def test_rules_budget_exact_half_up() -> None:
+    line = LineaPresupuesto("Impuestos", D(2901520), D(2901520), D("1329058.20"))
+    assert rules.round2(rules.budget_pct(line)) == D("45.81")
+    saldo = LineaPresupuesto("Saldos de Balance", None, None, D("18480271.94"))
+    assert rules.budget_pct(saldo) is None and rules.budget_diff(saldo) is None
+    assert rules.budget_pct(LineaPresupuesto("x", D(0), D(0), D(5))) is None
+    otros = LineaPresupuesto("Otros Gastos", D(21500), D(3200), D("500.83"))
+    assert rules.budget_diff(otros) == D(-18300)
+    # exact half-up where binary floats would round down: 0.125 -> 0.13, 2.675 -> 2.68
+    assert rules.round2(D("0.125")) == D("0.13")
+    assert rules.round2(D("2.675")) == D("2.68")
+    lines = (line, LineaPresupuesto("Venta", D(1100000), D(1100000), D("435700.22")),
+             LineaPresupuesto("Otros", D(820000), D(820000), D("379195.36")), saldo)
+    total = rules.budget_total(lines, "T")
+    assert (total.pia, total.ejecucion) == (D(4821520), D("20624225.72"))
+    assert rules.round2(rules.budget_pct(total)) == D("427.75")
+    assert rules.round2(rules.budget_pct_with_pim_only(lines)) == D("44.47")
+
+
+def test_rules_partial_reports_sum_what_was_reported() -> None:
+    assert rules.sum_executed((D(1), None, None, None), 0, 2) == D(1)
+    assert rules.sum_executed((None, None, D(1), None), 0, 2) is None
+    assert rules.mean([None, D(50), D(100)]) == D(75)
+    assert rules.mean([None]) is None
+
+
+quantity = st.decimals(min_value=0, max_value=1000, places=1, allow_nan=False, allow_infinity=False)
+offices = ["DPD", "DOI", "OGA", "OAL"]
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    n_ao = draw(st.integers(min_value=1, max_value=12))
+    monthly = draw(st.booleans())
+    n = 12 if monthly else 4
+    aos = []
+    for i in range(n_ao):
+        prog = tuple(draw(st.lists(quantity, min_size=n, max_size=n)))
+        ejec = tuple(draw(st.lists(st.one_of(st.none(), quantity), min_size=n, max_size=n)))
+        aos.append(Actividad(f"AO.01.01.{i + 1:02d}", f"AO {i}", "Acciones", draw(st.sampled_from(offices)),
+                             prog, ejec))
+    return Plan("E", "E", 2025, "mensual" if monthly else "trimestral", {o: o for o in offices},
+                (Objetivo("OEI.01", "o", None, (Accion("AEI.01.01", "a", None, tuple(aos)),)),))
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans(), st.sampled_from(["2025-S1", "2025-S2", "2025", "2025-T1", "2025-T4"]))
+def test_rules_office_totals_add_up_to_the_institution(plan: Plan, label: str) -> None:
+    ev = evaluate(plan, parse_period(label, plan.anio, plan.periodicidad))
+    total = ev.offices.total
+    for k in range(len(ev.offices.columns)):
+        assert sum((r.programado[k] for r in ev.offices.rows), D(0)) == total.programado[k]
+        assert sum((r.ejecutado[k] for r in ev.offices.rows), D(0)) == total.ejecutado[k]
+    # the last column is the period itself and equals the sum of its base periods
+    base_cols = len(base_within(ev.period, plan.periodicidad))
+    if len(ev.offices.columns) > 1:
+        assert sum(total.programado[:base_cols], D(0)) == total.programado[-1]
+    assert sum(ev.estados.values()) == len(ev.aos)
+    assert sum(r.n_ao for r in ev.offices.rows) == len(ev.aos)

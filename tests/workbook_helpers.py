@@ -1,0 +1,70 @@
+"""Test helpers: read workbooks back the way a person or another program would see them."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from python_calamine import CalamineWorkbook
+
+from zedxl.xlsx import layout as L
+
+
+def cached_values(path: Path) -> dict[str, list[list[Any]]]:
+    """Every sheet's cached values as python-calamine (a reader that never recalculates) sees them."""
+    wb = CalamineWorkbook.from_path(str(path))
+    return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
+
+
+def sheet_table(rows: list[list[Any]], header_first: str) -> tuple[dict[str, int], list[list[Any]]]:
+    """Locate the header row whose first cell is ``header_first``; return header→index and the rows below."""
+    for i, row in enumerate(rows):
+        if row and row[0] == header_first:
+            return {str(h): j for j, h in enumerate(row) if h not in (None, "")}, rows[i + 1:]
+    raise AssertionError(f"header {header_first!r} not found")
+
+
+def resumen_office_rows(rows: list[list[Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Section A of the Resumen: (instancia, concepto) → {column label: value}."""
+    head, body = sheet_table(rows, "Instancia")
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in body:
+        if not row or row[0] in (None, "") or row[2] not in ("Programado", "Ejecutado"):
+            break
+        out[(str(row[0]), str(row[2]))] = {h: row[j] for h, j in head.items()}
+    return out
+
+
+def oei_rows(rows: list[list[Any]]) -> dict[str, dict[str, Any]]:
+    """An OEI sheet: code → {header: value}."""
+    head, body = sheet_table(rows, L.H_CODIGO)
+    return {str(r[0]): {h: (r[j] if j < len(r) else None) for h, j in head.items()} for r in body if r and r[0]}
+
+
+def budget_rows(rows: list[list[Any]]) -> dict[str, dict[str, Any]]:
+    head, body = sheet_table(rows, "Rubro")
+    return {str(r[0]): {h: r[j] for h, j in head.items()} for r in body if r and r[0]}
+
+
+def formula_cells(path: Path) -> dict[tuple[str, str], str]:
+    wb = openpyxl.load_workbook(path, data_only=False)
+    out = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    out[(ws.title, c.coordinate)] = c.value
+    return out
+
+
+def same(a: Any, b: Any) -> bool:
+    """Cell values equal, numbers within 1e-9 (relative), '' and None both empty."""
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return bool(a == b)
