@@ -15,7 +15,7 @@ def money(value: Decimal | None, symbol: bool = True) -> str:
     assert q is not None
     sign = "-" if q < 0 else ""
     whole, frac = f"{abs(q):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

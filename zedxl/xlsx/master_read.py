@@ -32,7 +32,7 @@ from zedxl.model import (
     code_level,
     normalize_code,
 )
-from zedxl.periods import base_labels
+from zedxl.periods import Periodicity, base_labels
 from zedxl.plan import to_decimal
 from zedxl.xlsx import layout as L
 
@@ -174,7 +174,7 @@ class _Reader:
             if level in ("OEI", "AEI"):
                 seen.add(code)
                 ind = self.indicator(row, r, sheet, col)
-                entry = {"codigo": code, "nombre": _text(_cell(row, col(L.H_DESCRIPCION))), "indicador": ind,
+                entry: dict[str, Any] = {"codigo": code, "nombre": _text(_cell(row, col(L.H_DESCRIPCION))), "indicador": ind,
                          "actividades": []}
                 if level == "OEI":
                     oei = entry
@@ -262,9 +262,9 @@ def read_master(path: Path) -> MasterRead:
     reader = _Reader(path)
     try:
         p = reader.params()
-        periodicidad = p.get("periodicidad") or "trimestral"
-        if periodicidad not in ("trimestral", "mensual"):
-            raise WorkbookError(f"Periodicidad «{periodicidad}» desconocida en la hoja Parámetros de {path.name}.")
+        periodicidad: Periodicity = "mensual" if p.get("periodicidad") == "mensual" else "trimestral"
+        if p.get("periodicidad") not in ("trimestral", "mensual", None, ""):
+            raise WorkbookError(f"Periodicidad «{p.get('periodicidad')}» desconocida en la hoja Parámetros de {path.name}.")
         anio = p.get("anio")
         if anio is None:
             raise WorkbookError(f"Falta el año en la hoja Parámetros de {path.name}.")
@@ -272,13 +272,17 @@ def read_master(path: Path) -> MasterRead:
         seen: set[str] = set()
         objetivos = [o for s in reader.oei_sheets() if (o := reader.oei_sheet(s, labels, seen)) is not None]
         base = Reglas()
+
+        def rule(key: str, default: Decimal) -> Decimal:
+            value = p.get(key)
+            return value if isinstance(value, Decimal) else default
+
         tope = p.get("tope_avance")
         reglas = Reglas(
-            tope_avance=tope,
-            avance_sin_meta=p.get("avance_sin_meta") if p.get("avance_sin_meta") is not None
-            else base.avance_sin_meta,
-            verde=p.get("verde") if p.get("verde") is not None else base.verde,
-            amarillo=p.get("amarillo") if p.get("amarillo") is not None else base.amarillo,
+            tope_avance=tope if isinstance(tope, Decimal) else None,
+            avance_sin_meta=rule("avance_sin_meta", base.avance_sin_meta),
+            verde=rule("verde", base.verde),
+            amarillo=rule("amarillo", base.amarillo),
         )
         instancias = p["instancias"]
         for o in objetivos:

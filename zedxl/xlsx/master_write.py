@@ -425,15 +425,17 @@ class MasterWriter:
             ws.write_formula(r, n_col + 1, f'=IF(SUM({n_range})=0,"",SUMPRODUCT({m_range},{n_range})/SUM({n_range}))',
                              f.pct_total, _blank(rules.mean(pcts)))
             headline.append((pt, to_a1(r, n_col + 1), rules.mean(pcts)))
-        self._traffic_lights(ws, f"{col_letter(4)}{first_b + 1}:{col_letter(3 + 2 * len(points))}{r + 1}", f)
+        for k in range(len(points)):
+            mean_col = col_letter(3 + 2 * k + 1)
+            self._traffic_lights(ws, f"{mean_col}{first_b + 1}:{mean_col}{r + 1}", f)
 
         # C. headline
         r += 3
         ws.write(r, 0, "C. Avance físico institucional (promedio de las AO, %)", f.code)
-        for pt, ref, value in headline:
+        for pt, ref, head_value in headline:
             r += 1
             ws.write(r, 1, {"S1": "I Semestre", "S2": "II Semestre", "Anual": "Año"}[pt], f.label)
-            ws.write_formula(r, 2, f"={ref}", f.pct_total, _blank(value))
+            ws.write_formula(r, 2, f"={ref}", f.pct_total, _blank(head_value))
 
     # -- budget -----------------------------------------------------------------------------------------------
     def _budget(self, ws: Worksheet, lines: Sequence[LineaPresupuesto], title: str, f: _Formats,
