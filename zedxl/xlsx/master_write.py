@@ -76,6 +76,7 @@ class _Formats:
         self.note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True,
                                    "valign": "top"})
         self.label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL, "text_wrap": True})
+        self.section = wb.add_format({"bold": True, "font_size": 11, "font_color": HEADER_FILL})
 
 
 def _progress_formula(e: str, p: str) -> str:
@@ -137,6 +138,8 @@ class MasterWriter:
         self._budget(ingresos, self.plan.presupuesto.ingresos, "Ingresos presupuestarios", f, sin_saldos=True)
         self._budget(gastos, self.plan.presupuesto.gastos, "Gastos presupuestarios", f, sin_saldos=False)
         self._narrativa(narrativa, f)
+        for ws in wb.worksheets():
+            _print_setup(ws)
         resumen.activate()
         wb.close()
 
@@ -313,7 +316,7 @@ class MasterWriter:
 
         # A. plain sums per office (Anexo 02)
         r = 3
-        ws.write(r, 0, "A. Programación y avance de Actividades Operativas por instancia", f.code)
+        ws.write(r, 0, "A. Programación y avance de Actividades Operativas por instancia", f.section)
         ws.write(r + 1, 0, "Suma simple de las metas físicas de las AO de cada instancia, mezclando unidades de "
                            "medida, tal como el Anexo 02 del Informe de Evaluación. Sirve para comparar con el "
                            "informe; la medida bien definida del avance es el promedio de la sección B.", f.note)
@@ -365,7 +368,7 @@ class MasterWriter:
 
         # B. mean of AO percentages per office
         r += 3
-        ws.write(r, 0, "B. Avance promedio de las Actividades Operativas por instancia (%)", f.code)
+        ws.write(r, 0, "B. Avance promedio de las Actividades Operativas por instancia (%)", f.section)
         ws.write(r + 1, 0, "Promedio de los porcentajes de avance de cada AO (con el tope y la regla «sin meta» "
                            "de la hoja Parámetros), contando solo las AO que ya reportaron. Es el «avance físico» "
                            "que el informe cita como titular.", f.note)
@@ -431,7 +434,7 @@ class MasterWriter:
 
         # C. headline
         r += 3
-        ws.write(r, 0, "C. Avance físico institucional (promedio de las AO, %)", f.code)
+        ws.write(r, 0, "C. Avance físico institucional (promedio de las AO, %)", f.section)
         for pt, ref, head_value in headline:
             r += 1
             ws.write(r, 1, {"S1": "I Semestre", "S2": "II Semestre", "Anual": "Año"}[pt], f.label)
@@ -497,6 +500,13 @@ class MasterWriter:
             ws.write(r, 1, title, f.text)
             ws.write_string(r, 2, safe_text(self.plan.narrativa.get(key, "")), f.input_text)
             ws.set_row(r, 120)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """A4 landscape, one page wide: a printed sheet never splits its columns across pages."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
 
 
 def _bases(plan: Plan) -> list[Any]:
