@@ -195,7 +195,7 @@ def test_master_crash_during_write_leaves_the_old_master(master: Path, monkeypat
 
     before = master.read_bytes()
 
-    def crash(plan: Plan, target: str) -> None:
+    def crash(plan: Plan, target: str, **kwargs: object) -> None:
         Path(target).write_bytes(b"PK\x03\x04 half a zip")
         raise OSError("disco lleno (simulado)")
 

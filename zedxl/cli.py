@@ -1,4 +1,7 @@
-"""Command-line interface (Spanish): ``zedxl new|recompute|summary|demo``. Exit codes: 0 ok, 1 problems, 2 errors."""
+"""Command-line interface (Spanish): ``zedxl new|recompute|split|validate|consolidate|summary|report|demo``.
+
+Exit codes: 0 ok, 1 problems found in the data, 2 usage or file errors.
+"""
 
 from __future__ import annotations
 
@@ -85,6 +88,39 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_split(args: argparse.Namespace) -> int:
+    from zedxl.split import split_cli
+
+    return split_cli(args)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from zedxl.validate import validate_cli
+
+    return validate_cli(args)
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    from zedxl.consolidate import consolidate, render_text
+
+    result = consolidate(Path(args.master), Path(args.carpeta), reemplazar=args.reemplazar)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in render_text(result):
+            print(line)
+    return 0 if result.ok else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from zedxl.report import default_output, report
+
+    out = Path(args.output) if args.output else default_output(Path(args.master), args.periodo, args.formato)
+    for path in report(Path(args.master), args.periodo, out, pdf=args.pdf, formato=args.formato):
+        print(f"Informe escrito: {path}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from zedxl.demo import demo
 
@@ -113,6 +149,47 @@ def build_parser() -> argparse.ArgumentParser:
                                    "porcentajes y lo reescribe; guarda el anterior como respaldo.")
     p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
     p.set_defaults(func=cmd_recompute)
+
+    from zedxl.split import add_split_arguments
+
+    p = sub.add_parser("split", help="genera un libro por instancia para que registre lo ejecutado",
+                       description="Genera un libro .xlsx por instancia con solo sus AO; solo las celdas de lo "
+                                   "ejecutado en el periodo y las justificaciones quedan desbloqueadas.")
+    add_split_arguments(p)
+    p.set_defaults(func=cmd_split)
+
+    p = sub.add_parser("validate", help="revisa uno o más libros devueltos por las instancias",
+                       description="Revisa libros devueltos contra el maestro, sin modificar nada. Salida: 0 sin "
+                                   "errores (avisos permitidos), 1 con problemas, 2 argumentos o maestro inválidos.")
+    p.add_argument("retornos", nargs="+", metavar="LIBRO", help="libro(s) devueltos por las instancias")
+    p.add_argument("--master", "--maestro", dest="master", required=True, metavar="MAESTRO",
+                   help="libro maestro (.xlsx); solo se lee")
+    p.add_argument("--periodo", "--period", dest="periodo", metavar="P",
+                   help="periodo que deben tener los libros (p. ej. 2025-T1)")
+    p.add_argument("--instancia", metavar="CÓDIGO", help="instancia de la que debe ser el libro")
+    p.add_argument("--json", action="store_true", help="salida JSON")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("consolidate", help="valida y consolida en el maestro los libros de una carpeta",
+                       description="Valida cada libro de la carpeta y consolida los correctos en el maestro, con "
+                                   "respaldo, archivo de lo recibido y registro de auditoría.")
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
+    p.add_argument("carpeta", metavar="CARPETA", help="carpeta con los libros devueltos")
+    p.add_argument("--reemplazar", action="store_true",
+                   help="si una instancia envió dos libros del mismo periodo, toma el más reciente")
+    p.add_argument("--json", action="store_true", help="salida JSON")
+    p.set_defaults(func=cmd_consolidate)
+
+    p = sub.add_parser("report", help="genera el Informe de Evaluación (Word/PDF) o el reporte (Excel)",
+                       description="Genera el Informe de Evaluación del periodo en Word (y PDF con --pdf) o el "
+                                   "Reporte de seguimiento (Anexos 01 y 02) en Excel.")
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
+    p.add_argument("--periodo", "--period", dest="periodo", required=True, metavar="P",
+                   help="periodo: 2025-S1, 2025-S2 o 2025")
+    p.add_argument("-o", "--output", metavar="ARCHIVO", help="archivo de salida (.docx o .xlsx)")
+    p.add_argument("--formato", choices=("docx", "xlsx"), default="docx", help="docx (informe) o xlsx (reporte)")
+    p.add_argument("--pdf", action="store_true", help="también genera el PDF con LibreOffice")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("summary", help="muestra el resumen del maestro",
                        description="Muestra el resumen por instancia, indicadores, AO y presupuesto.")

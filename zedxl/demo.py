@@ -1,31 +1,168 @@
-"""The ``demo`` verb: the whole cycle on the bundled ZED ILO 2025 example."""
+"""The ``demo`` verb: the whole cycle on the bundled ZED ILO 2025 example.
+
+new master (executed values left out) → split for 2025-T1 and 2025-T2 → the offices type their figures into the
+unlocked cells of their workbooks, as a person would → consolidate (one return comes back wrong, is rejected with
+Spanish messages and is resent) → summary for 2025-S1, which again shows the seed's Anexo 02 → the report.
+"""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+
 from zedxl.evaluation import Evaluation, evaluate
+from zedxl.model import Plan
 from zedxl.new import new
-from zedxl.periods import parse_period
+from zedxl.periods import Period, parse_period
 from zedxl.summary import render_text
+from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_read import read_master
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "examples" / "zedilo-2025.yaml"
 
 
-def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None) -> Evaluation:
-    """Build the master from the example plan in ``outdir`` and print its summary for the first semester."""
+def _header_row(ws: Any, first: str) -> tuple[int, dict[str, int]] | None:
+    for row in ws.iter_rows(min_row=1, max_row=12):
+        if row and row[0].value == first:
+            return int(row[0].row), {str(c.value): int(c.column) for c in row if c.value}
+    return None
+
+
+def type_into(cell: Any, value: Any) -> None:
+    """Type into a cell only if the office can: a locked cell of a protected sheet refuses, as Excel would."""
+    if cell.parent.protection.sheet and cell.protection.locked:
+        raise PermissionError(f"{cell.parent.title}!{cell.coordinate} está bloqueada")
+    cell.value = value
+
+
+def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Decimal | None],
+                         justificacion: Mapping[str, str],
+                         presupuesto: Mapping[str, Mapping[str, Decimal | None]] | None = None) -> int:
+    """Type an office's figures into its workbook with openpyxl, only in unlocked cells; returns cells typed."""
+    wb = openpyxl.load_workbook(path)
+    typed = 0
+    col_name = L.ejec(period.short)
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        found = _header_row(ws, L.H_CODIGO)
+        if found:
+            header_row, heads = found
+            for row in ws.iter_rows(min_row=header_row + 1):
+                code = row[0].value
+                if code in ejecutado and ejecutado[code] is not None:
+                    type_into(ws.cell(row[0].row, heads[col_name]), float(ejecutado[code]))  # type: ignore[arg-type]
+                    typed += 1
+                if code in justificacion and justificacion[code]:
+                    type_into(ws.cell(row[0].row, heads[L.H_JUSTIFICACION]), justificacion[code])
+                    typed += 1
+            continue
+        budget = _header_row(ws, L.BUDGET_HEADERS[0])
+        kind = {L.SHEET_INGRESOS: "ingresos", L.SHEET_GASTOS: "gastos"}.get(ws.title)
+        if budget and presupuesto and kind in presupuesto:
+            header_row, heads = budget
+            for row in ws.iter_rows(min_row=header_row + 1):
+                rubro = row[0].value
+                value = presupuesto[kind].get(str(rubro)) if rubro else None
+                if value is not None:
+                    type_into(ws.cell(row[0].row, heads["Ejecución"]), float(value))
+                    typed += 1
+    wb.save(path)
+    return typed
+
+
+def office_figures(plan: Plan, period: Period, office: str) -> tuple[dict[str, Decimal | None], dict[str, str]]:
+    """The example's executed value and justification of each AO of ``office`` for a base ``period``."""
+    values = {ao.codigo: ao.ejecutado[period.start] for ao in plan.actividades() if ao.instancia == office}
+    texts = {ao.codigo: ao.justificacion for ao in plan.actividades() if ao.instancia == office}
+    return values, texts
+
+
+def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: bool = True) -> Evaluation:
+    """Run the whole cycle in ``outdir`` and print what a planner would see."""
     from rich.console import Console
+
+    from zedxl.consolidate import consolidate, render_text as render_consolidation
+    from zedxl.plan import load_plan
+    from zedxl.split import split
 
     con = console or Console()
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    outdir.mkdir(parents=True)
+    reference = load_plan(plan_file)
     master = outdir / "maestro-zedilo-2025.xlsx"
-    con.print(f"[bold]1. Maestro[/] creado desde {plan_file.name}: {master}")
-    plan = new(plan_file, master, overwrite=True)
+    new(plan_file, master, overwrite=True, sin_ejecutado=True)
+    con.print(f"[bold]1. Maestro creado[/] desde {plan_file.name} sin valores ejecutados: {master}")
+
+    budget = {"ingresos": {ln.rubro: ln.ejecucion for ln in reference.presupuesto.ingresos},
+              "gastos": {ln.rubro: ln.ejecucion for ln in reference.presupuesto.gastos}}
+    for label in ("2025-T1", "2025-T2"):
+        period = parse_period(label, reference.anio, reference.periodicidad)
+        folder = outdir / "retornos" / label
+        files = split(master, label, folder)
+        con.print(f"[bold]2. Libros por oficina {label}[/]: {', '.join(p.name for p in files)}")
+        for path in files:
+            office = path.stem.rsplit("-", 1)[-1]
+            values, texts = office_figures(reference, period, office)
+            typed = fill_office_workbook(path, period, values, texts,
+                                         budget if label == "2025-T2" else None)
+            con.print(f"   {office} escribió {typed} celdas en {path.name}")
+        bad: Path | None = None
+        if label == "2025-T2":
+            # DPD's first return comes back wrong: a negative value, a justification erased
+            dpd = next(p for p in files if p.stem.endswith("-DPD"))
+            bad = dpd.with_name(dpd.stem + "-corregido.xlsx")
+            shutil.copy2(dpd, bad)
+            wb = openpyxl.load_workbook(dpd)
+            ws = wb["OEI.02"]
+            found = _header_row(ws, L.H_CODIGO)
+            assert found
+            header_row, heads = found
+            for row in ws.iter_rows(min_row=header_row + 1):
+                if row[0].value == "AO.02.04.02":
+                    type_into(ws.cell(row[0].row, heads[L.ejec("T2")]), -7)
+                    type_into(ws.cell(row[0].row, heads[L.H_JUSTIFICACION]), None)
+            wb.save(dpd)
+            shutil.move(bad, outdir / "DPD-reenvio.xlsx")
+        con.print(f"[bold]3. Consolidación {label}[/]")
+        result = consolidate(master, folder)
+        for line in render_consolidation(result):
+            con.print("   " + line, markup=False)
+        if label == "2025-T2":
+            dpd = next(p for p in files if p.stem.endswith("-DPD"))
+            shutil.move(outdir / "DPD-reenvio.xlsx", dpd)
+            con.print("[bold]3b. DPD vuelve a enviar su libro corregido[/]")
+            result = consolidate(master, folder)
+            for line in render_consolidation(result):
+                con.print("   " + line, markup=False)
+
     plan = read_master(master).plan
     ev = evaluate(plan, parse_period(f"{plan.anio}-S1", plan.anio, plan.periodicidad))
-    con.print("[bold]2. Resumen del I Semestre leído del maestro[/]")
+    con.print("[bold]4. Resumen del I Semestre leído del maestro consolidado[/]")
     render_text(ev, con)
+    if report:
+        _report(master, outdir, con)
     return ev
+
+
+def _report(master: Path, outdir: Path, con: Any) -> None:
+    try:
+        from zedxl.report import report
+    except ImportError:  # pragma: no cover - report package not installed
+        return
+    from zedxl.errors import ToolMissingError
+
+    out = outdir / "informe-evaluacion-2025-S1.docx"
+    try:
+        paths = report(master, "2025-S1", out, pdf=True)
+    except ToolMissingError as e:
+        con.print(f"[bold]5. Informe[/]: {out} (sin PDF: {e})")
+        return
+    con.print(f"[bold]5. Informe de Evaluación[/]: {', '.join(str(p) for p in paths)}")

@@ -11,20 +11,34 @@ from zedxl.plan import load_plan
 from zedxl.xlsx.master_write import write_master
 
 
+MASTER_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def write_master_file(plan: Plan, master: Path) -> Path | None:
-    """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup."""
+    """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup.
+
+    An ``.xlsm`` master gets the Panel sheet, its buttons and their VBA, regenerated from source on every write;
+    the folder and period typed on its Panel are kept.
+    """
     master = Path(master)
     ensure_not_open(master)
+    macros = master.suffix.lower() == ".xlsm"
+    panel = None
+    if macros and master.exists():
+        from zedxl.vba.panel import read_panel
+
+        panel = read_panel(master)
     previous = backup(master) if master.exists() else None
-    atomic_write(master, lambda tmp: write_master(plan, str(tmp)))
+    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel))
     return previous
 
 
 def new(plan_file: Path, master: Path, *, overwrite: bool = False, sin_ejecutado: bool = False) -> Plan:
     """Create ``master`` from ``plan_file``. Refuses to replace an existing master unless ``overwrite``."""
     master = Path(master)
-    if master.suffix.lower() not in (".xlsx",):
-        raise ZedxlError(f"El maestro debe tener extensión .xlsx (se indicó «{master.name}»).")
+    if master.suffix.lower() not in MASTER_SUFFIXES:
+        raise ZedxlError(f"El maestro debe tener extensión .xlsx, o .xlsm para tener botones (se indicó "
+                         f"«{master.name}»).")
     if master.exists() and not overwrite:
         raise ZedxlError(f"Ya existe {master}. Use --sobrescribir para reemplazarlo (se guardará un respaldo).")
     plan = load_plan(Path(plan_file))

@@ -116,7 +116,7 @@ class MasterWriter:
         self.labels = base_labels(plan.periodicidad)
         self.half = n_base(plan.periodicidad) // 2
 
-    def write(self, target: Path | Any) -> None:
+    def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None) -> None:
         wb = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
                                           "strings_to_urls": False})
         wb.set_properties({"title": f"POI {self.plan.anio} – {self.plan.sigla}", "author": "zedxl",
@@ -125,6 +125,8 @@ class MasterWriter:
         wb.set_custom_property("zedxl_version", TEMPLATE_VERSION)
         wb.set_calc_mode("auto")
         f = _Formats(wb)
+        # .xlsm: a Panel sheet with the buttons comes first (zedxl.vba.panel)
+        panel_ws = wb.add_worksheet(_panel().SHEET_PANEL) if macros else None
         resumen = wb.add_worksheet(L.SHEET_RESUMEN)
         oei_sheets = [wb.add_worksheet(L.oei_sheet_name(o.codigo)) for o in self.plan.objetivos]
         ingresos = wb.add_worksheet(L.SHEET_INGRESOS)
@@ -140,7 +142,9 @@ class MasterWriter:
         self._narrativa(narrativa, f)
         for ws in wb.worksheets():
             _print_setup(ws)
-        resumen.activate()
+        if panel_ws is not None:
+            _panel().add_panel(wb, panel_ws, self.plan, panel)
+        (panel_ws or resumen).activate()
         wb.close()
 
     # -- Parámetros -------------------------------------------------------------------------------------------
@@ -515,6 +519,18 @@ def _bases(plan: Plan) -> list[Any]:
     return base_periods(plan.anio, plan.periodicidad)
 
 
-def write_master(plan: Plan, target: Path | Any) -> None:
-    """Write the master workbook for ``plan`` to ``target`` (path or binary file object)."""
-    MasterWriter(plan).write(target)
+def _panel() -> Any:
+    from zedxl.vba import panel
+
+    return panel
+
+
+def write_master(plan: Plan, target: Path | Any, *, macros: bool | None = None, panel: Any = None) -> None:
+    """Write the master workbook for ``plan`` to ``target`` (path or binary file object).
+
+    ``macros`` (default: ``target`` is a path ending in ``.xlsm``) adds the Panel sheet with its buttons and the VBA
+    project they call; ``panel`` (a ``zedxl.vba.panel.PanelSettings``) keeps what the planner typed there.
+    """
+    if macros is None:
+        macros = isinstance(target, (str, Path)) and Path(target).suffix.lower() == ".xlsm"
+    MasterWriter(plan).write(target, macros=macros, panel=panel)

@@ -1,0 +1,313 @@
+"""split: one workbook per office, only its AO, protected, inputs unlocked and validated, formulas cached right."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from zedxl import TEMPLATE_VERSION, rules
+from zedxl.errors import PeriodError, ZedxlError
+from zedxl.libreoffice import convert
+from zedxl.model import Plan
+from zedxl.new import write_master_file
+from zedxl.periods import parse_period
+from zedxl.split import split
+from zedxl.validate import validate
+from zedxl.xlsx.office_write import (
+    fingerprint,
+    mark_empty_string_results,
+    office_file_name,
+    office_spec,
+    parse_office_file_name,
+)
+
+OFFICES = ("DPD", "DOI", "OGA", "OAL")
+INPUT_FILL = "FFF2CC"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def split_dir(tmp_path_factory: pytest.TempPathFactory, example_plan: Plan) -> dict[str, Any]:
+    """The example master and its office workbooks for 2025-T1 and 2025-T2 (written once for this module)."""
+    base = tmp_path_factory.mktemp("split")
+    master = base / "maestro.xlsx"
+    write_master_file(example_plan, master)
+    before = _sha(master)
+    files = {p: split(master, p, base / p) for p in ("2025-T1", "2025-T2")}
+    return {"master": master, "sha": before, "files": files, "base": base}
+
+
+def _header(ws: Any) -> dict[str, int]:
+    """Header text → 1-based column, from the row whose first cell is «Código» or «Rubro»."""
+    for row in ws.iter_rows(min_row=1, max_row=10):
+        if row[0].value in ("Código", "Rubro"):
+            return {str(c.value): c.column for c in row if c.value is not None}
+    raise AssertionError(f"no header in {ws.title}")
+
+
+def _code_rows(ws: Any) -> dict[str, int]:
+    return {str(c.value): c.row for c in ws["A"]
+            if isinstance(c.value, str) and re.fullmatch(r"(OEI|AEI|AO)(\.\d\d)+", c.value)}
+
+
+def _unlocked(ws: Any) -> set[str]:
+    return {c.coordinate for row in ws.iter_rows() for c in row if c.protection.locked is False}
+
+
+def test_split_file_names_show_entity_year_period_office(split_dir: dict[str, Any]) -> None:
+    for period, files in split_dir["files"].items():
+        assert [f.name for f in files] == [f"ZEDILO-{period}-{o}.xlsx" for o in OFFICES]
+        assert all(f.is_file() for f in files)
+    assert _sha(split_dir["master"]) == split_dir["sha"]  # the master is only read
+
+
+def test_split_file_name_round_trip() -> None:
+    t1 = parse_period("2025-T1", 2025, "trimestral")
+    assert office_file_name("ZED ILO", t1, "DPD") == "ZEDILO-2025-T1-DPD.xlsx"
+    assert parse_office_file_name("ZEDILO-2025-T1-DPD.xlsx") == ("ZEDILO", "2025-T1", "DPD")
+    assert parse_office_file_name("zedilo-2025-t1-dpd (1).xlsx") == ("ZEDILO", "2025-T1", "DPD")
+    assert parse_office_file_name("informe final.xlsx") is None
+
+
+@pytest.mark.parametrize("period", ["2025-T1", "2025-T2"])
+def test_split_holds_only_the_office_ao_under_their_headings(split_dir: dict[str, Any], example_plan: Plan,
+                                                             period: str) -> None:
+    for path, office in zip(split_dir["files"][period], OFFICES, strict=True):
+        wb = openpyxl.load_workbook(path)
+        mine = [ao.codigo for ao in example_plan.actividades() if ao.instancia == office]
+        found: list[str] = []
+        for oei in example_plan.objetivos:
+            aos = [ao.codigo for a in oei.acciones for ao in a.actividades if ao.instancia == office]
+            if not aos:
+                assert oei.codigo not in wb.sheetnames
+                continue
+            rows = _code_rows(wb[oei.codigo])
+            codes = list(rows)
+            assert codes[0] == oei.codigo
+            for aei in oei.acciones:  # AO below their AEI heading, AEI without this office's AO left out
+                own = [ao.codigo for ao in aei.actividades if ao.instancia == office]
+                if own:
+                    assert codes.index(aei.codigo) < codes.index(own[0])
+                else:
+                    assert aei.codigo not in codes
+            found += [c for c in codes if c.startswith("AO.")]
+        assert found == mine
+        assert wb.sheetnames[0] == "Instrucciones" and wb.sheetnames[-1] == "_zedxl"
+
+
+def test_split_protects_every_sheet_without_password(split_dir: dict[str, Any]) -> None:
+    for path in split_dir["files"]["2025-T1"]:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            assert ws.protection.sheet is True, (path.name, ws.title)
+            assert not ws.protection.password
+        assert wb["_zedxl"].sheet_state == "veryHidden"
+
+
+@pytest.mark.parametrize("period", ["2025-T1", "2025-T2"])
+def test_split_unlocks_exactly_the_period_and_justification_cells(split_dir: dict[str, Any], period: str) -> None:
+    short = period[-2:]
+    for path, office in zip(split_dir["files"][period], OFFICES, strict=True):
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.title in ("Instrucciones", "_zedxl"):
+                assert _unlocked(ws) == set()
+                continue
+            head = _header(ws)
+            if ws.title in ("Ingresos", "Gastos"):
+                assert office == "OGA"
+                col = head["Ejecución"]
+                lines = [c.row for c in ws["A"] if c.row > 4 and c.value not in (None, "Total")]
+                expected = {ws.cell(r, col).coordinate for r in lines}
+            else:
+                expected = set()
+                for code, r in _code_rows(ws).items():
+                    if code.startswith("AO."):
+                        expected |= {ws.cell(r, head[f"Ejec. {short}"]).coordinate,
+                                     ws.cell(r, head["Justificación"]).coordinate}
+            assert _unlocked(ws) == expected, (path.name, ws.title)
+            for ref in expected:
+                assert ws[ref].fill.fgColor.rgb.endswith(INPUT_FILL)
+        assert ("Ingresos" in wb.sheetnames) == (office == "OGA")
+        assert ("Gastos" in wb.sheetnames) == (office == "OGA")
+
+
+def test_split_validates_every_input_cell(split_dir: dict[str, Any], example_plan: Plan) -> None:
+    units = {ao.codigo: ao.unidad for ao in example_plan.actividades()}
+    for path in split_dir["files"]["2025-T1"]:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            if ws.title in ("Instrucciones", "_zedxl"):
+                continue
+            rules_by_cell = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+            head = _header(ws)
+            if ws.title in ("Ingresos", "Gastos"):
+                for ref in _unlocked(ws):
+                    dv = rules_by_cell[ref]
+                    assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual", "0")
+                continue
+            for code, r in _code_rows(ws).items():
+                if not code.startswith("AO."):
+                    continue
+                dv = rules_by_cell[ws.cell(r, head["Ejec. T1"]).coordinate]
+                assert dv.type == "decimal"
+                assert units[code] in dv.prompt
+                if "%" in units[code]:
+                    # "between" is the OOXML default operator: writers may leave it out
+                    assert (dv.operator or "between", dv.formula1, dv.formula2) == ("between", "0", "100")
+                else:
+                    assert (dv.operator, dv.formula1) == ("greaterThanOrEqual", "0")
+                dv = rules_by_cell[ws.cell(r, head["Justificación"]).coordinate]
+                assert (dv.type, dv.operator, dv.formula1) == ("textLength", "lessThanOrEqual", "32767")
+
+
+def test_split_metadata_in_hidden_sheet_and_properties(split_dir: dict[str, Any], example_plan: Plan) -> None:
+    path = split_dir["files"]["2025-T1"][0]
+    wb = openpyxl.load_workbook(path)
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    spec = office_spec(example_plan, parse_period("2025-T1", 2025, "trimestral"), "DPD")
+    assert props == {"zedxl_tipo": "retorno-instancia", "zedxl_version_plantilla": TEMPLATE_VERSION,
+                     "zedxl_entidad": "Zona Especial de Desarrollo Ilo", "zedxl_sigla": "ZED ILO",
+                     "zedxl_anio": "2025", "zedxl_periodo": "2025-T1", "zedxl_instancia": "DPD",
+                     "zedxl_huella": fingerprint(spec)}
+    meta = {r[0]: r[1] for r in wb["_zedxl"].iter_rows(values_only=True) if r[0]}
+    assert meta["tipo"] == "retorno-instancia" and meta["instancia"] == "DPD" and meta["periodo"] == "2025-T1"
+    assert re.fullmatch(r"[0-9a-f]{64}", meta["huella"])
+    # every input cell is listed with its sheet, address, AO and field
+    rows = list(wb["_zedxl"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "[entradas]")
+    entries = []
+    for r in rows[start + 2:]:
+        if str(r[0]).startswith("["):
+            break
+        if r[0]:
+            entries.append(r[:4])
+    assert ("OEI.01", "H8", "AO.01.01.01", "ejecutado:0") in entries
+    assert ("OEI.01", "N8", "AO.01.01.01", "justificacion") in entries
+    assert len(entries) == 2 * 8  # DPD owns 8 AO: one executed cell and one justification each
+    # the names used by the formulas point into the hidden sheet
+    assert wb.defined_names["ZX_TOPE"].attr_text == "'_zedxl'!$B$16"
+
+
+def test_split_fingerprint_covers_codes_names_units_and_programmed(example_plan: Plan) -> None:
+    t1 = parse_period("2025-T1", 2025, "trimestral")
+    base = fingerprint(office_spec(example_plan, t1, "DPD"))
+    ao = example_plan.actividad("AO.01.01.01")
+    changed = [
+        replace(ao, programado=(Decimal(2), *ao.programado[1:])),
+        replace(ao, nombre=ao.nombre + "."),
+        replace(ao, unidad="Eventos"),
+    ]
+    for new in changed:
+        plan = example_plan.with_ejecutado({})
+        plan = replace(plan, objetivos=tuple(
+            replace(o, acciones=tuple(replace(a, actividades=tuple(new if x.codigo == ao.codigo else x
+                                                                     for x in a.actividades))
+                                      for a in o.acciones)) for o in plan.objetivos))
+        assert fingerprint(office_spec(plan, t1, "DPD")) != base
+    # executed values and justifications are what the office changes: they are not in the fingerprint
+    assert fingerprint(office_spec(example_plan.without_ejecutado(), t1, "DPD")) == base
+    assert fingerprint(office_spec(example_plan, t1, "DOI")) != base
+
+
+def test_split_cached_values_follow_the_rules(split_dir: dict[str, Any], example_plan: Plan) -> None:
+    for period in ("2025-T1", "2025-T2"):
+        p = parse_period(period, 2025, "trimestral")
+        for path in split_dir["files"][period]:
+            wb = openpyxl.load_workbook(path, data_only=True)
+            for ws in wb.worksheets:
+                if not ws.title.startswith("OEI"):
+                    continue
+                head = _header(ws)
+                for code, r in _code_rows(ws).items():
+                    if not code.startswith("AO."):
+                        continue
+                    ao = example_plan.actividad(code)
+                    prog = rules.sum_programmed(ao.programado, p.start, p.stop)
+                    ejec = rules.sum_executed(ao.ejecutado, p.start, p.stop)
+                    pct = rules.progress(prog, ejec, example_plan.reglas)
+                    assert ws.cell(r, head[f"Avance {p.short} (%)"]).value == pytest.approx(float(pct or 0))
+                    assert ws.cell(r, head[f"Estado {p.short}"]).value == rules.status(prog, ejec,
+                                                                                         example_plan.reglas)
+
+
+def test_split_semester_period_adds_period_columns_and_round_trips(tmp_path: Path, master: Path) -> None:
+    files = split(master, "2025-S1", tmp_path / "s1", fecha_limite="15/07/2025", instancias=["dpd"])
+    assert [f.name for f in files] == ["ZEDILO-2025-S1-DPD.xlsx"]
+    wb = openpyxl.load_workbook(files[0])
+    head = _header(wb["OEI.01"])
+    assert list(head)[-5:] == ["Prog. S1", "Ejec. S1", "Avance S1 (%)", "Estado S1", "Justificación"]
+    assert any("15/07/2025" in str(c.value) for c in wb["Instrucciones"]["A"])
+    data, report = validate(files[0], master)
+    assert report.issues == []
+    assert data is not None and data.ejecutado["AO.01.01.02"] == {0: Decimal(0), 1: Decimal(2)}
+
+
+def test_split_refuses_unknown_period_and_office(tmp_path: Path, master: Path) -> None:
+    with pytest.raises(PeriodError):
+        split(master, "2025-T5", tmp_path)
+    with pytest.raises(PeriodError):
+        split(master, "2024-T1", tmp_path)
+    with pytest.raises(ZedxlError, match="XYZ"):
+        split(master, "2025-T1", tmp_path, instancias=["XYZ"])
+
+
+def test_split_empty_string_results_are_typed_as_text(tmp_path: Path, master: Path) -> None:
+    path = split(master, "2025-T1", tmp_path, instancias=["OGA"])[0]
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert all(b"<v></v></c>" not in re.sub(rb'<c [^>]*t="str"[^>]*>.*?</c>', b"", s) for s in sheets)
+    assert any(b't="str"><f>' in s for s in sheets)  # Saldos de Balance: no PIM, so % is ""
+    assert mark_empty_string_results(path.read_bytes()) != b""
+
+
+@pytest.mark.libreoffice
+def test_split_libreoffice_opens_every_office_workbook_with_protection_and_validations(
+        split_dir: dict[str, Any]) -> None:
+    outdir = split_dir["base"] / "ods"
+    for path in split_dir["files"]["2025-T1"]:
+        ods = convert(path, "ods", outdir)
+        with zipfile.ZipFile(ods) as z:
+            content = z.read("content.xml").decode("utf-8")
+        tables = re.findall(r"<table:table [^>]*>", content)
+        assert len(tables) == len(openpyxl.load_workbook(path).sheetnames)
+        assert all('table:protected="true"' in t for t in tables), path.name
+        assert "<table:content-validation " in content
+        assert "cell-content-is-decimal-number() and cell-content()&gt;=0" in content
+        assert "cell-content-text-length()&lt;=32767" in content
+        assert content.count("table:content-validation-name=") >= 2
+
+
+@pytest.mark.libreoffice
+def test_split_libreoffice_recalculates_the_cached_values_and_its_save_still_validates(
+        split_dir: dict[str, Any]) -> None:
+    outdir = split_dir["base"] / "lo-xlsx"
+    for path in split_dir["files"]["2025-T2"][::2]:  # DPD and OGA (with the budget sheets)
+        again = convert(path, "xlsx", outdir)
+        ours = openpyxl.load_workbook(path, data_only=True)
+        theirs = openpyxl.load_workbook(again, data_only=True)
+        for ws in ours.worksheets:
+            if ws.title == "_zedxl":
+                continue
+            for row in ws.iter_rows():
+                for c in row:
+                    other = theirs[ws.title][c.coordinate].value
+                    if isinstance(c.value, float):
+                        assert other == pytest.approx(c.value), (ws.title, c.coordinate)
+                    else:
+                        assert (other or None) == (c.value or None), (ws.title, c.coordinate)
+        # an office that fills its workbook with LibreOffice Calc sends back a file that still validates
+        data, report = validate(again, split_dir["master"])
+        assert report.valid, report.dumps()
+        assert data is not None and data.instancia == path.stem.rsplit("-", 1)[1]

@@ -1,0 +1,281 @@
+"""The ``consolidate`` verb: validate every return in a folder, merge the good ones into the master, keep an audit.
+
+A return with any error is rejected whole (never half-merged); the others are still merged. Every received file is
+archived untouched with its SHA-256; the ledger records per cell the value before and after. The master is written
+once, atomically, with the previous version kept as a backup; an open master (``~$`` owner file) or a concurrent
+run stops everything before anything is written. Re-running with the same files changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zedxl.errors import ZedxlError
+from zedxl.fsutil import ensure_not_open, exclusive_lock
+from zedxl.issues import Issue, Report, make_issue, register
+from zedxl.ledger import Ledger, ledger_path
+from zedxl.model import Plan
+from zedxl.new import write_master_file
+from zedxl.returns import Change, ReturnData, merge
+from zedxl.xlsx.master_read import read_master
+
+register("archivo-propietario-excel", "Archivo de bloqueo de Excel",
+         "{file} es el archivo de bloqueo que Excel deja junto a un libro abierto; se omitió. Si la oficina aún "
+         "tiene abierto el libro, pídale que lo cierre, lo guarde y lo vuelva a enviar.", "aviso")
+register("retorno-duplicado", "Dos retornos de la misma oficina",
+         "La oficina {office} envió más de un archivo para {periodo}: {archivos}. No se consolidó nada. Deje uno "
+         "solo en la carpeta o use --reemplazar para tomar el más reciente.", "error")
+register("retorno-reemplazado", "Retorno reemplazado por otro más reciente",
+         "{file} fue reemplazado por {nuevo}, más reciente, de la misma oficina y periodo (--reemplazar).", "aviso")
+register("retorno-ya-consolidado", "Archivo ya consolidado",
+         "{file} ya fue consolidado antes (mismo contenido); no cambia nada.", "aviso")
+
+IGNORED_SUFFIXES = {".tmp", ".sqlite", ".lock", ".md", ".txt~"}
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one received file."""
+
+    name: str
+    sha256: str
+    size: int
+    status: str  # consolidado | rechazado | omitido | ya-consolidado | reemplazado | duplicado
+    office: str | None
+    period: str | None
+    report: Report
+    archived: Path | None = None
+
+
+@dataclass
+class ConsolidationResult:
+    master: Path
+    files: list[FileOutcome] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    missing_offices: dict[str, list[str]] = field(default_factory=dict)  # period → offices that did not return
+    observaciones: list[Path] = field(default_factory=list)
+    backup: Path | None = None
+    written: bool = False
+    stopped: str = ""  # why nothing was merged at all, if so
+
+    @property
+    def ok(self) -> bool:
+        return not self.stopped and all(f.status not in ("rechazado", "duplicado") for f in self.files)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "maestro": str(self.master),
+            "escrito": self.written,
+            "detenido": self.stopped or None,
+            "respaldo": str(self.backup) if self.backup else None,
+            "cambios": len(self.changes),
+            "archivos": [{"archivo": f.name, "sha256": f.sha256, "estado": f.status, "instancia": f.office,
+                          "periodo": f.period, "archivado_en": str(f.archived) if f.archived else None,
+                          "errores": len(f.report.errors), "avisos": len(f.report.warnings),
+                          "problemas": [i.to_dict() for i in f.report.issues]} for f in self.files],
+            "faltan": self.missing_offices,
+            "observaciones": [str(p) for p in self.observaciones],
+        }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _is_owner_file(path: Path) -> bool:
+    return path.name.startswith("~$") or (path.name.startswith(".~lock.") and path.name.endswith("#"))
+
+
+def _candidates(folder: Path) -> list[Path]:
+    out = []
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.suffix.lower() in IGNORED_SUFFIXES:
+            continue
+        if p.name.startswith(".") and not _is_owner_file(p):
+            continue
+        out.append(p)
+    return out
+
+
+def _validate(path: Path, plan: Plan) -> tuple[ReturnData | None, Report]:
+    from zedxl.validate import validate
+
+    data, report = validate(path, plan)
+    return data, report
+
+
+def _archive(path: Path, sha: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{sha[:12]}-{path.name}"
+    if not target.exists():
+        shutil.copy2(path, target)
+    return target
+
+
+def _expected_offices(plan: Plan) -> list[str]:
+    """Offices that own at least one AO or report the budget (so they are expected to return a workbook)."""
+    owners = {ao.instancia for ao in plan.actividades()} | {plan.responsable_presupuesto}
+    return [code for code in plan.instancias if code in owners]
+
+
+def write_observaciones(office: str, reports: list[Report], folder: Path) -> Path:
+    """A short workbook listing an office's problems, to send back to it."""
+    import xlsxwriter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"observaciones_{office}.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet("Observaciones")
+    bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "white", "text_wrap": True})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    ws.write(0, 0, f"Observaciones para la oficina {office}", wb.add_format({"bold": True, "font_size": 13}))
+    ws.write(1, 0, "Corrija cada punto en su libro y vuelva a enviarlo. Los avisos no impiden la consolidación; "
+                   "los errores sí.")
+    rows = [r for rep in reports for r in rep.to_rows()[1:]]
+    for j, h in enumerate(reports[0].to_rows()[0] if reports else Report().to_rows()[0]):
+        ws.write(3, j, h, bold)
+    for i, row in enumerate(rows, start=4):
+        for j, value in enumerate(row):
+            ws.write_string(i, j, str(value), wrap)
+    ws.set_column(0, 1, 16)
+    ws.set_column(2, 2, 30)
+    ws.set_column(3, 5, 12)
+    ws.set_column(6, 6, 90)
+    wb.close()
+    return path
+
+
+def consolidate(master: Path, folder: Path, *, reemplazar: bool = False) -> ConsolidationResult:
+    """Validate and merge every return in ``folder`` into ``master``; see the module docstring."""
+    master = Path(master)
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ZedxlError(f"No existe la carpeta de retornos {folder}.")
+    ensure_not_open(master)
+    result = ConsolidationResult(master)
+    with exclusive_lock(master):
+        sha_before = _sha256(master)
+        plan = read_master(master).plan
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        archive_dir = master.parent / "recibidos" / stamp
+        valid: list[tuple[FileOutcome, ReturnData, float]] = []
+        with Ledger(ledger_path(master)) as ledger:
+            run = ledger.start_run(master, sha_before)
+            for path in _candidates(folder):
+                sha = _sha256(path)
+                size = path.stat().st_size
+                if _is_owner_file(path):
+                    rep = Report(path.name, [make_issue("archivo-propietario-excel", file=path.name)])
+                    result.files.append(FileOutcome(path.name, sha, size, "omitido", None, None, rep))
+                    continue
+                data, rep = _validate(path, plan)
+                outcome = FileOutcome(path.name, sha, size, "rechazado", data.instancia if data else None,
+                                      data.periodo.label if data else None, rep)
+                outcome.archived = _archive(path, sha, archive_dir)
+                result.files.append(outcome)
+                if data is not None and rep.valid:
+                    valid.append((outcome, data, path.stat().st_mtime))
+
+            # duplicates: the same office and period more than once
+            groups: dict[tuple[str, str], list[tuple[FileOutcome, ReturnData, float]]] = defaultdict(list)
+            for item in valid:
+                groups[(item[1].instancia, item[1].periodo.label)].append(item)
+            chosen: list[tuple[FileOutcome, ReturnData]] = []
+            for (office, period), items in groups.items():
+                if len(items) == 1:
+                    chosen.append((items[0][0], items[0][1]))
+                    continue
+                names = ", ".join(o.name for o, _, _ in items)
+                if not reemplazar:
+                    for o, _, _ in items:
+                        o.status = "duplicado"
+                        o.report.add(make_issue("retorno-duplicado", file=o.name, office=office, periodo=period,
+                                                archivos=names))
+                    continue
+                items.sort(key=lambda it: (it[2], it[0].name))
+                newest = items[-1]
+                for o, _, _ in items[:-1]:
+                    o.status = "reemplazado"
+                    o.report.add(make_issue("retorno-reemplazado", file=o.name, nuevo=newest[0].name))
+                chosen.append((newest[0], newest[1]))
+            if any(f.status == "duplicado" for f in result.files):
+                result.stopped = "Hay retornos duplicados: no se consolidó nada."
+                chosen = []
+
+            new_plan, changes = merge(plan, [d for _, d in chosen])
+            per_file: dict[str, int] = defaultdict(int)
+            for c in changes:
+                per_file[c.archivo] += 1
+            for outcome, _ in chosen:
+                if per_file.get(outcome.name):
+                    outcome.status = "consolidado"
+                else:
+                    outcome.status = "ya-consolidado"
+                    outcome.report.add(make_issue("retorno-ya-consolidado", file=outcome.name))
+            result.changes = changes
+
+            # offices expected but from which nothing readable arrived, per period seen in this run
+            readable = [f for f in result.files if f.office and f.period]
+            for label in sorted({f.period for f in readable if f.period}):
+                got = {f.office for f in readable if f.period == label}
+                result.missing_offices[label] = [o for o in _expected_offices(plan) if o not in got]
+
+            file_ids = {}
+            for f in result.files:
+                file_ids[f.name] = ledger.add_file(
+                    run, nombre=f.name, sha256=f.sha256, size=f.size,
+                    archivado_en=str(f.archived.relative_to(master.parent)) if f.archived else None,
+                    instancia=f.office, periodo=f.period, estado=f.status, errores=len(f.report.errors),
+                    avisos=len(f.report.warnings))
+            if changes:
+                ledger.add_changes(run, changes, file_ids)
+                result.backup = write_master_file(new_plan, master)
+                result.written = True
+            ledger.finish_run(run, _sha256(master), "escrito" if result.written else "sin cambios")
+
+        by_office: dict[str, list[Report]] = defaultdict(list)
+        for f in result.files:
+            if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
+                by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
+        for office, reports in by_office.items():
+            result.observaciones.append(write_observaciones(office, reports, master.parent / "observaciones"))
+    return result
+
+
+def render_text(result: ConsolidationResult) -> list[str]:
+    """Spanish lines for the terminal."""
+    lines = []
+    for f in result.files:
+        label = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "omitido": "OMITIDO",
+                 "ya-consolidado": "SIN CAMBIOS", "reemplazado": "REEMPLAZADO", "duplicado": "DUPLICADO"}[f.status]
+        who = f" ({f.office} {f.period})" if f.office else ""
+        lines.append(f"{label:12} {f.name}{who}: {len(f.report.errors)} errores, {len(f.report.warnings)} avisos")
+        for i in f.report.issues:
+            where = f" [{i.sheet}!{i.cell}]" if i.sheet and i.cell else (f" [{i.sheet}]" if i.sheet else "")
+            lines.append(f"    - {i.severity}: {i.code}{where}: {i.message}")
+    for period, offices in result.missing_offices.items():
+        if offices:
+            lines.append(f"Faltan retornos de {period}: {', '.join(offices)}.")
+    must_resend = sorted({f.office or f.name for f in result.files if f.status == "rechazado"})
+    if must_resend:
+        lines.append(f"Deben volver a enviar su libro: {', '.join(must_resend)} (ver carpeta observaciones/).")
+    if result.stopped:
+        lines.append(result.stopped)
+    elif result.written:
+        lines.append(f"Maestro actualizado: {len(result.changes)} celdas cambiadas; respaldo en {result.backup}.")
+    else:
+        lines.append("Nada que cambiar: el maestro ya contiene estos datos (no se reescribió).")
+    return lines
+
+
+__all__ = ["ConsolidationResult", "FileOutcome", "Issue", "consolidate", "render_text"]

@@ -1,0 +1,137 @@
+"""The audit ledger: an SQLite file next to the master recording every consolidation — who, what, when, and for
+every cell of the master the value before and after.
+
+Tables: ``ejecuciones`` (one row per run), ``archivos`` (every file received, with its SHA-256, where it was archived
+and what happened to it) and ``cambios`` (one row per changed cell). Values are stored as text so ``Decimal`` stays
+exact. The caller opens a transaction, writes the master, then commits: a failed master write rolls the ledger back.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import platform
+import sqlite3
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from zedxl import __version__
+from zedxl.returns import Change
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS ejecuciones (
+    id INTEGER PRIMARY KEY,
+    inicio TEXT NOT NULL,
+    usuario TEXT NOT NULL,
+    equipo TEXT NOT NULL,
+    version_zedxl TEXT NOT NULL,
+    maestro TEXT NOT NULL,
+    sha256_antes TEXT,
+    sha256_despues TEXT,
+    resultado TEXT
+);
+CREATE TABLE IF NOT EXISTS archivos (
+    id INTEGER PRIMARY KEY,
+    ejecucion INTEGER NOT NULL REFERENCES ejecuciones(id),
+    nombre TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    archivado_en TEXT,
+    instancia TEXT,
+    periodo TEXT,
+    estado TEXT NOT NULL,
+    errores INTEGER NOT NULL DEFAULT 0,
+    avisos INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS cambios (
+    id INTEGER PRIMARY KEY,
+    ejecucion INTEGER NOT NULL REFERENCES ejecuciones(id),
+    archivo INTEGER REFERENCES archivos(id),
+    instancia TEXT NOT NULL,
+    codigo TEXT NOT NULL,
+    campo TEXT NOT NULL,
+    antes TEXT,
+    despues TEXT
+);
+CREATE INDEX IF NOT EXISTS archivos_sha ON archivos(sha256);
+"""
+
+
+def ledger_path(master: Path) -> Path:
+    return master.with_name(master.stem + ".auditoria.sqlite")
+
+
+def _text(value: Decimal | str | None) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+class Ledger:
+    """A connection to the ledger; use as a context manager (commit on success, rollback on error)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(str(path), isolation_level="DEFERRED")
+        self.conn.executescript(SCHEMA)
+        self.conn.commit()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.conn.commit()
+        else:
+            self.conn.rollback()
+        self.conn.close()
+
+    def start_run(self, master: Path, sha_before: str) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO ejecuciones (inicio, usuario, equipo, version_zedxl, maestro, sha256_antes) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_dt.datetime.now().isoformat(timespec="seconds"), _user(), platform.node(), __version__, master.name,
+             sha_before))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run: int, sha_after: str, resultado: str) -> None:
+        self.conn.execute("UPDATE ejecuciones SET sha256_despues = ?, resultado = ? WHERE id = ?",
+                          (sha_after, resultado, run))
+
+    def add_file(self, run: int, *, nombre: str, sha256: str, size: int, archivado_en: str | None,
+                 instancia: str | None, periodo: str | None, estado: str, errores: int, avisos: int) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO archivos (ejecucion, nombre, sha256, bytes, archivado_en, instancia, periodo, estado, "
+            "errores, avisos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run, nombre, sha256, size, archivado_en, instancia, periodo, estado, errores, avisos))
+        return int(cur.lastrowid or 0)
+
+    def add_changes(self, run: int, changes: Iterable[Change], file_ids: dict[str, int]) -> int:
+        rows = [(run, file_ids.get(c.archivo), c.instancia, c.codigo, c.campo, _text(c.antes), _text(c.despues))
+                for c in changes]
+        self.conn.executemany(
+            "INSERT INTO cambios (ejecucion, archivo, instancia, codigo, campo, antes, despues) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def merged_before(self, sha256: str) -> bool:
+        """True when a file with this content was already merged in an earlier run."""
+        row = self.conn.execute("SELECT 1 FROM archivos WHERE sha256 = ? AND estado = 'consolidado' LIMIT 1",
+                                (sha256,)).fetchone()
+        return row is not None
+
+    def history(self, codigo: str) -> list[tuple[Any, ...]]:
+        """Every recorded change of one AO, oldest first: (inicio, usuario, campo, antes, despues, archivo)."""
+        return self.conn.execute(
+            "SELECT e.inicio, e.usuario, c.campo, c.antes, c.despues, a.nombre FROM cambios c "
+            "JOIN ejecuciones e ON e.id = c.ejecucion LEFT JOIN archivos a ON a.id = c.archivo "
+            "WHERE c.codigo = ? ORDER BY c.id", (codigo,)).fetchall()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some service accounts
+        return "desconocido"

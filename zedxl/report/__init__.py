@@ -1,0 +1,118 @@
+"""The ``report`` verb: the *Informe de Evaluación* (.docx, optional PDF) or the *Reporte de seguimiento* (.xlsx).
+
+    report(master, "2025-S1", Path("informe.docx"), pdf=True)   # informe.docx + informe.pdf
+    report(master, "2025", Path("seguimiento.xlsx"), formato="xlsx")
+
+Modules: ``content`` (pure: evaluations and Spanish sentences), ``charts`` (matplotlib PNGs),
+``docx_writer`` (python-docx) and ``xlsx_writer`` (XlsxWriter). The numbers all come from
+``zedxl.evaluation.evaluate``; nothing here applies a rule of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from zedxl.errors import MasterLockedError, ToolMissingError, ZedxlError
+from zedxl.fsutil import atomic_write, owner_files
+from zedxl.model import Plan
+from zedxl.periods import parse_period
+from zedxl.report.content import ReportContent, build_content
+
+__all__ = ["FORMATOS", "ReportContent", "build_content", "default_output", "report", "report_plan"]
+
+#: Output formats and the file extension each writes.
+FORMATOS = {"docx": ".docx", "xlsx": ".xlsx"}
+
+
+def default_output(master: Path, period: str, formato: str = "docx") -> Path:
+    """Default file name next to the master: ``Informe_Evaluacion_POI_2025-S1.docx`` or ``Reporte_…xlsx``."""
+    stem = "Informe_Evaluacion_POI" if formato == "docx" else "Reporte_Seguimiento_POI"
+    label = period.strip().replace(" ", "")
+    return Path(master).resolve().parent / f"{stem}_{label}{FORMATOS.get(formato, '.' + formato)}"
+
+
+def _check_output(out: Path, formato: str) -> Path:
+    if formato not in FORMATOS:
+        raise ZedxlError(f"Formato «{formato}» no válido: use {' o '.join(FORMATOS)}.")
+    out = Path(out)
+    if out.suffix.lower() != FORMATOS[formato]:
+        raise ZedxlError(
+            f"El archivo de salida «{out.name}» debe tener extensión {FORMATOS[formato]} para el formato "
+            f"{formato}."
+        )
+    return out
+
+
+def ensure_closed(path: Path) -> None:
+    """Raise MasterLockedError (Spanish) when ``path`` seems open in Word, Excel or LibreOffice."""
+    found = owner_files(path)
+    if found:
+        raise MasterLockedError(
+            f"El archivo {path.name} parece estar abierto (existe {found[0].name}). Ciérrelo y vuelva a "
+            "intentarlo; no se escribió nada."
+        )
+
+
+def report_plan(plan: Plan, period: str, out: Path, *, pdf: bool = False, formato: str = "docx",
+                fecha: _dt.date | None = None) -> list[Path]:
+    """Like ``report`` but from a ``Plan`` already in memory (what ``report`` does after reading the master)."""
+    out = _check_output(out, formato)
+    per = parse_period(period, plan.anio, plan.periodicidad)
+    content = build_content(plan, per, fecha)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ensure_closed(out)
+    if pdf:
+        ensure_closed(out.with_suffix(".pdf"))
+    if formato == "docx":
+        from zedxl.report.docx_writer import write_docx
+
+        atomic_write(out, lambda tmp: write_docx(content, tmp))
+    else:
+        from zedxl.report.xlsx_writer import write_xlsx
+
+        atomic_write(out, lambda tmp: write_xlsx(content, tmp))
+    written = [out]
+    if pdf:
+        written.append(_to_pdf(out))
+    return written
+
+
+def _to_pdf(src: Path) -> Path:
+    from zedxl.libreoffice import convert
+
+    try:
+        return convert(src, "pdf", src.parent)
+    except ToolMissingError as e:
+        raise ToolMissingError(
+            f"Se escribió «{src.name}», pero no se pudo generar el PDF. {e}"
+        ) from e
+
+
+def report(master: Path, period: str, out: Path, *, pdf: bool = False, formato: str = "docx",
+           fecha: _dt.date | None = None) -> list[Path]:
+    """Write the evaluation report of ``master`` for ``period``.
+
+    Args:
+        master: The master workbook (.xlsx) to read.
+        period: ``2025-S1``, ``2025-S2``, ``2025`` (annual), or a quarter/month label the plan has.
+        out: The file to write; its extension must match ``formato`` (``.docx`` or ``.xlsx``).
+        pdf: Also write ``out`` converted to PDF next to it (same stem), through LibreOffice headless.
+        formato: ``"docx"`` for the *Informe de Evaluación*, ``"xlsx"`` for the *Reporte de seguimiento*
+            (Anexo 01 and Anexo 02) for the transparency portal.
+        fecha: Date printed on the cover (month and year); today by default.
+
+    Returns:
+        The files written: ``[out]`` or ``[out, pdf]``.
+
+    Raises:
+        ZedxlError: bad ``formato`` or extension; unreadable master (``WorkbookError``); bad period
+            (``PeriodError``); the output is open in Word/Excel (``MasterLockedError``).
+        ToolMissingError: ``pdf=True`` and LibreOffice is missing. ``out`` has been written by then.
+        zedxl.libreoffice.ConversionError: LibreOffice failed to convert.
+    """
+    from zedxl.xlsx.master_read import read_master
+
+    _check_output(out, formato)
+    plan = read_master(Path(master)).plan
+    return report_plan(plan, period, out, pdf=pdf, formato=formato, fecha=fecha)

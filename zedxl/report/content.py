@@ -1,0 +1,378 @@
+"""What the report says, independent of the file format: evaluations, annex grids and Spanish sentences.
+
+Everything here is pure: it takes a ``Plan`` and a ``Period``, asks ``zedxl.evaluation.evaluate`` for the
+numbers (this module never applies a rule itself) and returns plain data and strings that the Word writer
+(``docx_writer``) and the workbook writer (``xlsx_writer``) lay out.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from zedxl import fmt, rules
+from zedxl.evaluation import AORow, BudgetTable, Evaluation, OfficeRow, OfficeTable, evaluate
+from zedxl.model import Accion, Objetivo, Plan
+from zedxl.periods import ROMAN, Period, base_within, parse_period, semesters, whole_year
+
+MONTH_NAMES = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Setiembre",
+               "Octubre", "Noviembre", "Diciembre")
+
+#: Adjective of a period kind, as in "Informe de Evaluación Semestral".
+ADJECTIVE = {"S": "Semestral", "A": "Anual", "T": "Trimestral", "M": "Mensual"}
+#: Noun of a period kind, as in "programadas en el semestre".
+NOUN = {"S": "semestre", "A": "año", "T": "trimestre", "M": "mes"}
+
+NO_MEDIDO = rules.NO_MEDIDO
+#: At most this many numeric columns in the office table of the body (portrait); beyond, months become quarters.
+MAX_BODY_COLUMNS = 10
+
+# Status words as a sentence fragment ("8 con sobreejecución").
+STATUS_PHRASE = {
+    rules.EN_RANGO: ("en rango", "en rango"),
+    rules.SOBREEJECUCION: ("con sobreejecución", "con sobreejecución"),
+    rules.POR_DEBAJO: ("por debajo de la meta", "por debajo de la meta"),
+    rules.SIN_META: ("sin meta en el periodo", "sin meta en el periodo"),
+    rules.EJECUTADA_SIN_META: ("ejecutada sin meta", "ejecutadas sin meta"),
+    rules.SIN_REPORTE: ("sin reporte", "sin reporte"),
+}
+NBSP = "\u00a0"
+
+
+def money_text(value: Decimal | None) -> str:
+    """'S/ 4'821,520.00' with a no-break space, so a line never ends at 'S/'."""
+    return fmt.money(value).replace(" ", NBSP)
+
+
+def pct_text(value: Decimal | None) -> str:
+    """'45.81 %' with a no-break space; '—' without a value."""
+    return f"{fmt.pct(value)}{NBSP}%" if value is not None else "—"
+
+#: The report's top-level sections, in order (level, text); OEI entries of Anexo 01 are added per plan.
+NARRATIVE_KEYS = ("problematica", "logros", "medidas")
+
+
+def placeholder(what: str) -> str:
+    """The visible mark of text still to be written: «[Pendiente: …]»."""
+    return f"[Pendiente: {what}]"
+
+
+def short_code(code: str) -> str:
+    """'AO.01.01.01' → '01.01.01'; 'AEI.01.02' → '01.02'."""
+    return code.split(".", 1)[1] if "." in code else code
+
+
+def month_year(day: _dt.date) -> str:
+    """'Agosto 2025'."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def at_period(period: Period) -> str:
+    """Sentence fragment for 'up to the period': 'al I Semestre 2025', 'al cierre del año 2025', 'a Marzo 2025'."""
+    if period.kind == "A":
+        return f"al cierre del año {period.year}"
+    if period.kind == "M":
+        return f"a {period.name}"
+    return f"al {period.name}"
+
+
+def lower_unit(unit: str) -> str:
+    """A unit as it reads inside a sentence: 'Acciones' → 'acciones', but 'DNI' or '%' unchanged."""
+    unit = unit.strip()
+    if len(unit) > 1 and unit[0].isupper() and unit[1].islower():
+        return unit[0].lower() + unit[1:]
+    return unit
+
+
+def ao_progress_line(row: AORow, period: Period) -> str:
+    """'2 eventos ejecutadas / 1 eventos programadas en el semestre' (the seed's line above each justification)."""
+    unit = lower_unit(row.unidad) or "metas"
+    noun = NOUN[period.kind]
+    prog = fmt.qty(row.programado)
+    if row.ejecutado is None:
+        return f"Sin ejecución reportada / {prog} {unit} programadas en el {noun}"
+    return f"{fmt.qty(row.ejecutado)} {unit} ejecutadas / {prog} {unit} programadas en el {noun}"
+
+
+def join_es(items: Sequence[str]) -> str:
+    """'a', 'a y b', 'a, b y c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " y " + items[-1]
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    """One numeric column of an office or annex table: its group header and its own header."""
+
+    group: str  # "Trimestre", "Mes", "Semestre", "Avance Semestral", "Total anual", …
+    label: str  # "I", "Ene", "Total", …
+    period: Period
+
+
+def _column_group(p: Period, report_period: Period) -> tuple[str, str]:
+    if p == report_period:
+        return f"Avance {ADJECTIVE[p.kind]}", "Total"
+    if p.kind == "T":
+        return "Trimestre", ROMAN[p.number]
+    if p.kind == "M":
+        return "Mes", p.short
+    if p.kind == "S":
+        return "Semestre", ROMAN[p.number]
+    return "Total anual", "Total"
+
+
+def office_columns(plan: Plan, period: Period, offices: OfficeTable) -> tuple[GridColumn, ...]:
+    """Headers of the office table (Anexo 02) for ``offices.columns`` as ``evaluate`` built them."""
+    candidates = [*base_within(period, plan.periodicidad)]
+    if period.kind == "A":
+        candidates += semesters(period.year, plan.periodicidad)
+    candidates.append(period)
+    by_short: dict[str, Period] = {}
+    for c in candidates:
+        by_short.setdefault(c.short, c)
+    cols = []
+    for short in offices.columns:
+        p = by_short[short]
+        group, label = _column_group(p, period)
+        cols.append(GridColumn(group, label, p))
+    return tuple(cols)
+
+
+def condensed_offices(plan: Plan, period: Period, ev: Evaluation) -> tuple[OfficeTable, tuple[GridColumn, ...]]:
+    """The office table by quarter instead of by month, for a portrait page (monthly plans, long periods).
+
+    Each quarter's (and semester's) figures are the last column of ``evaluate`` for that period; the period
+    total is ``ev``'s own. Returns ``ev.offices`` unchanged when it is already narrow enough.
+    """
+    full_cols = office_columns(plan, period, ev.offices)
+    if len(full_cols) <= MAX_BODY_COLUMNS or plan.periodicidad != "mensual":
+        return ev.offices, full_cols
+    parts = [parse_period(f"{plan.anio}-T{q}", plan.anio, plan.periodicidad) for q in range(1, 5)]
+    parts = [q for q in parts if period.start <= q.start and q.stop <= period.stop]
+    if period.kind == "A":
+        parts += semesters(plan.anio, plan.periodicidad)
+    tables = [evaluate(plan, q).offices for q in parts] + [ev.offices]
+
+    def row(i: int | None) -> OfficeRow:
+        pick = [t.total if i is None else t.rows[i] for t in tables]
+        base = pick[-1]
+        return OfficeRow(base.instancia, base.nombre, tuple(r.programado[-1] for r in pick),
+                         tuple(r.ejecutado[-1] for r in pick), base.avance_promedio, base.n_ao)
+
+    table = OfficeTable(tuple(q.short for q in [*parts, period]),
+                        tuple(row(i) for i in range(len(ev.offices.rows))), row(None))
+    cols = []
+    for q in [*parts, period]:
+        group, label = _column_group(q, period)
+        cols.append(GridColumn(group, label, q))
+    return table, tuple(cols)
+
+
+@dataclass(frozen=True)
+class AnnexRow:
+    """One AO of Anexo 01: programmed and executed per base period, per semester and for the year."""
+
+    codigo: str
+    nombre: str
+    unidad: str
+    instancia: str
+    programado: tuple[Decimal | None, ...]
+    ejecutado: tuple[Decimal | None, ...]
+
+
+@dataclass(frozen=True)
+class AnnexBlock:
+    """The AO of one AEI in Anexo 01."""
+
+    accion: Accion
+    rows: tuple[AnnexRow, ...]
+
+
+@dataclass(frozen=True)
+class AnnexObjective:
+    objetivo: Objetivo
+    blocks: tuple[AnnexBlock, ...]
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows: the period's evaluation plus the whole-year grid of Anexo 01."""
+
+    plan: Plan
+    period: Period
+    ev: Evaluation
+    fecha: _dt.date
+    office_columns: tuple[GridColumn, ...]
+    body_offices: OfficeTable
+    body_office_columns: tuple[GridColumn, ...]
+    annex_columns: tuple[GridColumn, ...]
+    annex: tuple[AnnexObjective, ...]
+
+    # ---- titles -------------------------------------------------------------------------------------------
+    @property
+    def adjective(self) -> str:
+        return ADJECTIVE[self.period.kind]
+
+    @property
+    def title(self) -> str:
+        """'Informe de Evaluación Semestral'."""
+        return f"Informe de Evaluación {self.adjective}"
+
+    @property
+    def subtitle(self) -> str:
+        return f"Plan Operativo Institucional {self.plan.anio}"
+
+    @property
+    def annex01_title(self) -> str:
+        return (f"Anexo 01: Reporte de seguimiento {self.adjective.lower()} del Plan Operativo Institucional "
+                f"{self.plan.anio}")
+
+    @property
+    def annex02_title(self) -> str:
+        return f"Anexo 02: Avance de Actividades Operativas por Instancia Responsable – {self.period.name}"
+
+    # ---- counts -------------------------------------------------------------------------------------------
+    @property
+    def n_oei(self) -> int:
+        return len(self.plan.objetivos)
+
+    @property
+    def n_aei(self) -> int:
+        return sum(1 for _ in self.plan.acciones())
+
+    @property
+    def n_ao(self) -> int:
+        return len(self.ev.aos)
+
+    @property
+    def all_unreported(self) -> bool:
+        return self.n_ao > 0 and self.ev.estados.get(rules.SIN_REPORTE, 0) == self.n_ao
+
+    def narrative(self, key: str) -> str:
+        """The plan's narrative text for ``key`` (problematica, logros, medidas), stripped; '' when absent."""
+        return (self.plan.narrativa.get(key) or "").strip()
+
+    # ---- sentences ----------------------------------------------------------------------------------------
+    def intro(self) -> str:
+        plan, ev = self.plan, self.ev
+        text = (f"El presente documento contiene el informe de avance en la implementación del Plan Operativo "
+                f"Institucional {plan.anio} de {plan.sigla} (POI-{plan.anio}) {at_period(self.period)}. "
+                f"El POI comprende {self.n_oei} Objetivos Estratégicos Institucionales (OEI), {self.n_aei} "
+                f"Acciones Estratégicas Institucionales (AEI) y {self.n_ao} Actividades Operativas (AO) a cargo "
+                f"de {len(plan.instancias)} instancias responsables.")
+        if ev.avance_institucional is None:
+            return text + " Aún no se ha registrado ejecución de las Actividades Operativas en el periodo."
+        return text + (f" El avance físico promedio de las Actividades Operativas es de "
+                       f"{pct_text(ev.avance_institucional)}.")
+
+    def office_sentence(self) -> str:
+        """The seed's «La suma total de las metas programadas por Actividad Operativa es de 33.4, …»."""
+        total = self.ev.offices.total
+        names = join_es([f"{name} ({code})" for code, name in self.plan.instancias.items()])
+        programmed = fmt.num1(total.programado[-1])
+        if self.all_unreported:
+            return (f"La suma total de las metas programadas por Actividad Operativa es de {programmed}, a cargo "
+                    f"de las instancias responsables: {names}. Aún no se ha registrado ejecución de ninguna "
+                    f"Actividad Operativa en el periodo.")
+        text = (f"La suma total de las metas programadas por Actividad Operativa es de {programmed}, y se "
+                f"llegaron a implementar {fmt.num1(total.ejecutado[-1])}, siendo las instancias responsables: "
+                f"{names}.")
+        adj = self.adjective.lower() + "es"
+        text += (f" La ejecución física de las {self.n_ao} Actividades Operativas alcanzó en promedio el "
+                 f"{pct_text(self.ev.avance_institucional)} respecto de sus metas {adj} programadas")
+        pending = self.ev.estados.get(rules.SIN_REPORTE, 0)
+        return text + (f"; {pending} de ellas aún sin reporte." if pending else ".")
+
+    def status_sentence(self) -> str:
+        parts = [f"{n} {STATUS_PHRASE[s][n != 1]}" for s, n in self.ev.estados.items() if n]
+        return (f"{at_period(self.period)[0].upper()}{at_period(self.period)[1:]}, de las {self.n_ao} Actividades "
+                f"Operativas de las {self.n_aei} Acciones Estratégicas Institucionales: {join_es(parts)}. "
+                f"A continuación se presenta el informe de la ejecución de cada AO.")
+
+    def oei_sentence(self, oei: Objetivo) -> str:
+        n_ao = sum(len(a.actividades) for a in oei.acciones)
+        return (f"El Objetivo Estratégico Institucional {short_code(oei.codigo)} cuenta con {len(oei.acciones)} "
+                f"Acciones Estratégicas Institucionales y {n_ao} Actividades Operativas.")
+
+    def budget_intro(self) -> str | None:
+        """'El PIA de ZED ILO para el ejercicio 2025 fue aprobado por la suma de S/ …'; None without budget."""
+        table = self.ev.gastos if self.ev.gastos.lineas else self.ev.ingresos
+        if not table.lineas or table.total.pia is None:
+            return None
+        text = (f"El Presupuesto Institucional de Apertura (PIA) de {self.plan.sigla} para el ejercicio "
+                f"{self.plan.anio} fue aprobado por la suma de {money_text(table.total.pia)}")
+        if table.total.pim is not None:
+            text += f"; el Presupuesto Institucional Modificado (PIM) asciende a {money_text(table.total.pim)}"
+        return text + "."
+
+    def budget_sentence(self, table: BudgetTable, kind: str) -> str:
+        """Closing sentence of a budget table; for income, also the % without lines that have no PIM."""
+        total = table.total
+        what = "ingresos" if kind == "ingresos" else "egresos"
+        if total.ejecucion is None:
+            return f"Aún no se ha registrado la ejecución de {what}."
+        text = (f"La ejecución presupuestal de {what} alcanzó un total de {money_text(total.ejecucion)}, "
+                f"es decir el {pct_text(total.avance)} del PIM {at_period(self.period)}.")
+        no_pim = [ln.rubro for ln in table.lineas if ln.pim is None and ln.ejecucion is not None]
+        if no_pim and table.avance_sin_saldos is not None:
+            kind_of = "rubro sin PIM" if len(no_pim) == 1 else "rubros sin PIM"
+            text += (f" Sin considerar {join_es(no_pim)} ({kind_of}), el avance es de "
+                     f"{pct_text(table.avance_sin_saldos)} del PIM.")
+        return text
+
+
+def _annex_columns(plan: Plan, year: Period) -> list[GridColumn]:
+    cols: list[GridColumn] = []
+    for sem in semesters(plan.anio, plan.periodicidad):
+        group = f"{ROMAN[sem.number]} Semestre"
+        for b in base_within(sem, plan.periodicidad):
+            cols.append(GridColumn(group, ROMAN[b.number] if b.kind == "T" else b.short, b))
+        cols.append(GridColumn(group, "Sem.", sem))
+    cols.append(GridColumn("Total anual", "Total", year))
+    return cols
+
+
+def build_content(plan: Plan, period: Period, fecha: _dt.date | None = None) -> ReportContent:
+    """Evaluate ``plan`` for ``period`` (and for the year and its semesters, for Anexo 01)."""
+    ev = evaluate(plan, period)
+    year = whole_year(plan.anio, plan.periodicidad)
+    ev_year = ev if period == year else evaluate(plan, year)
+    ev_sem = [evaluate(plan, s) for s in semesters(plan.anio, plan.periodicidad)]
+    by_code = {r.codigo: r for r in ev_year.aos}
+    sem_by_code = [{r.codigo: r for r in e.aos} for e in ev_sem]
+
+    objectives = []
+    for oei in plan.objetivos:
+        blocks = []
+        for aei in oei.acciones:
+            rows = []
+            for ao in aei.actividades:
+                yr = by_code[ao.codigo]
+                prog: list[Decimal | None] = []
+                ejec: list[Decimal | None] = []
+                detail = iter(yr.detalle)
+                for s, sem in enumerate(semesters(plan.anio, plan.periodicidad)):
+                    for _ in base_within(sem, plan.periodicidad):
+                        _, p, e = next(detail)
+                        prog.append(p)
+                        ejec.append(e)
+                    prog.append(sem_by_code[s][ao.codigo].programado)
+                    ejec.append(sem_by_code[s][ao.codigo].ejecutado)
+                prog.append(yr.programado)
+                ejec.append(yr.ejecutado)
+                rows.append(AnnexRow(ao.codigo, ao.nombre, ao.unidad, ao.instancia, tuple(prog), tuple(ejec)))
+            blocks.append(AnnexBlock(aei, tuple(rows)))
+        objectives.append(AnnexObjective(oei, tuple(blocks)))
+
+    body_offices, body_columns = condensed_offices(plan, period, ev)
+    return ReportContent(
+        plan=plan, period=period, ev=ev, fecha=fecha or _dt.date.today(),
+        office_columns=office_columns(plan, period, ev.offices),
+        body_offices=body_offices, body_office_columns=body_columns,
+        annex_columns=tuple(_annex_columns(plan, year)),
+        annex=tuple(objectives),
+    )

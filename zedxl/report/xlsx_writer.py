@@ -1,0 +1,153 @@
+"""Write the *Reporte de seguimiento* workbook (Anexo 01 and Anexo 02) with XlsxWriter, for the transparency portal.
+
+Quantities are written as numbers (not text) so the portal's users can filter and sum them; every text goes
+through ``safe_text`` and ``write_string``, so nothing a user typed can become a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from zedxl.a1 import clean_sheet_name
+from zedxl.report.content import GridColumn, ReportContent
+from zedxl.xlsx.master_write import safe_text
+
+SHEET_ANEXO01 = clean_sheet_name("Anexo 01")
+SHEET_ANEXO02 = clean_sheet_name("Anexo 02")
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "Arial", "font_size": 9, "valign": "vcenter", "border": 1}
+        self.title = wb.add_format({"font_name": "Arial", "bold": True, "font_size": 12})
+        self.subtitle = wb.add_format({"font_name": "Arial", "font_size": 10})
+        self.head = wb.add_format({**base, "bold": True, "align": "center", "text_wrap": True,
+                                   "bg_color": "#D9D9D9"})
+        self.oei = wb.add_format({**base, "bold": True, "bg_color": "#D9D9D9"})
+        self.aei = wb.add_format({**base, "bold": True, "italic": True, "bg_color": "#F2F2F2"})
+        self.text = wb.add_format({**base, "text_wrap": True})
+        self.center = wb.add_format({**base, "align": "center", "text_wrap": True})
+        self.num = wb.add_format({**base, "num_format": "#,##0.0#"})
+        self.num_bold = wb.add_format({**base, "num_format": "#,##0.0#", "bold": True})
+        self.total_text = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
+        self.total_num = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2", "num_format": "0.0"})
+        self.office_num = wb.add_format({**base, "num_format": "0.0"})
+
+
+def _s(ws: Any, row: int, col: int, text: str, fmt: Any = None) -> None:
+    ws.write_string(row, col, safe_text(text), fmt)
+
+
+def _n(ws: Any, row: int, col: int, value: Decimal | None, fmt: Any) -> None:
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    else:
+        ws.write_number(row, col, float(value), fmt)
+
+
+def _group_headers(ws: Any, row: int, first: int, cols: Sequence[GridColumn], f: _Formats) -> None:
+    j = 0
+    while j < len(cols):
+        k = j
+        while k + 1 < len(cols) and cols[k + 1].group == cols[j].group:
+            k += 1
+        if k == j and cols[j].label == "Total":
+            ws.merge_range(row, first + j, row + 1, first + j, safe_text(cols[j].group), f.head)
+        else:
+            if k > j:
+                ws.merge_range(row, first + j, row, first + k, safe_text(cols[j].group), f.head)
+            else:
+                _s(ws, row, first + j, cols[j].group, f.head)
+            for m in range(j, k + 1):
+                _s(ws, row + 1, first + m, cols[m].label, f.head)
+        j = k + 1
+
+
+def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
+    ws = wb.add_worksheet(SHEET_ANEXO01)
+    cols = c.annex_columns
+    _s(ws, 0, 0, c.annex01_title, f.title)
+    _s(ws, 1, 0, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: {c.period.name}", f.subtitle)
+    heads = ("Código", "Actividad Operativa", "U.M.", "Instancia responsable", "Progr. / Ejecut.")
+    for j, h in enumerate(heads):
+        ws.merge_range(3, j, 4, j, h, f.head)
+    _group_headers(ws, 3, len(heads), cols, f)
+    last = len(heads) + len(cols) - 1
+    r = 5
+    for obj in c.annex:
+        ws.merge_range(r, 0, r, last, safe_text(f"{obj.objetivo.codigo}: {obj.objetivo.nombre}"), f.oei)
+        r += 1
+        for block in obj.blocks:
+            ws.merge_range(r, 0, r, last, safe_text(f"{block.accion.codigo} {block.accion.nombre}"), f.aei)
+            r += 1
+            for ao in block.rows:
+                for j, text in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia)):
+                    ws.merge_range(r, j, r + 1, j, safe_text(text), f.text if j == 1 else f.center)
+                _s(ws, r, 4, "Progr.", f.center)
+                _s(ws, r + 1, 4, "Ejecut.", f.center)
+                for m, col in enumerate(cols):
+                    fmt = f.num_bold if col.label in ("Sem.", "Total") else f.num
+                    _n(ws, r, len(heads) + m, ao.programado[m], fmt)
+                    _n(ws, r + 1, len(heads) + m, ao.ejecutado[m], fmt)
+                r += 2
+    ws.set_column(0, 0, 13)
+    ws.set_column(1, 1, 55)
+    ws.set_column(2, 2, 14)
+    ws.set_column(3, 4, 11)
+    ws.set_column(len(heads), last, 7)
+    ws.freeze_panes(5, 2)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(3, 4)
+
+
+def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
+    ws = wb.add_worksheet(SHEET_ANEXO02)
+    table = c.ev.offices
+    cols = c.office_columns
+    _s(ws, 0, 0, c.annex02_title, f.title)
+    _s(ws, 1, 0, f"{c.plan.entidad} ({c.plan.sigla}) – suma simple de las metas de las AO de cada instancia",
+       f.subtitle)
+    ws.merge_range(3, 0, 4, 0, "Instancia", f.head)
+    ws.merge_range(3, 1, 4, 1, "Nombre", f.head)
+    ws.merge_range(3, 2, 4, 2, "Concepto", f.head)
+    _group_headers(ws, 3, 3, cols, f)
+    r = 5
+    for office in (*table.rows, table.total):
+        total = office is table.total
+        text_fmt = f.total_text if total else f.center
+        num_fmt = f.total_num if total else f.office_num
+        ws.merge_range(r, 0, r + 1, 0, "Totales" if total else safe_text(office.instancia), text_fmt)
+        ws.merge_range(r, 1, r + 1, 1, "" if total else safe_text(office.nombre),
+                       f.total_text if total else f.text)
+        _s(ws, r, 2, "Programado", text_fmt)
+        _s(ws, r + 1, 2, "Ejecutado", text_fmt)
+        for m in range(len(cols)):
+            _n(ws, r, 3 + m, office.programado[m], num_fmt)
+            _n(ws, r + 1, 3 + m, office.ejecutado[m], num_fmt)
+        r += 2
+    ws.set_column(0, 0, 11)
+    ws.set_column(1, 1, 42)
+    ws.set_column(2, 2, 12)
+    ws.set_column(3, 3 + len(cols), 9)
+    ws.freeze_panes(5, 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def write_xlsx(content: ReportContent, path: Path) -> None:
+    """Write the follow-up workbook (sheets «Anexo 01» and «Anexo 02») to ``path``."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"title": content.annex01_title, "author": content.plan.sigla,
+                       "subject": content.period.name})
+    f = _Formats(wb)
+    _anexo01(wb, content, f)
+    _anexo02(wb, content, f)
+    wb.close()

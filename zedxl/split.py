@@ -1,0 +1,90 @@
+"""The ``split`` verb: write one workbook per office for one period, from the master (which is only read)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from zedxl.errors import ZedxlError
+from zedxl.fsutil import atomic_write, ensure_not_open
+from zedxl.model import Plan
+from zedxl.periods import parse_period
+from zedxl.xlsx.master_read import read_master
+from zedxl.xlsx.office_write import office_file_name, office_spec, offices_to_split, write_office
+
+
+def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
+    if fecha_limite is None:
+        return ""
+    if isinstance(fecha_limite, _dt.date):
+        return fecha_limite.strftime("%d/%m/%Y")
+    return str(fecha_limite).strip()
+
+
+def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
+               instancias: Sequence[str] | None = None) -> list[Path]:
+    """Write the office workbooks of ``plan`` for ``period`` into ``outdir``; returns the files in plan order.
+
+    Raises:
+        PeriodError: ``period`` does not exist in the plan.
+        ZedxlError: an office asked for does not exist, or owns no AO and does not report the budget.
+        MasterLockedError: an office file to be replaced is open in Excel.
+    """
+    periodo = parse_period(period, plan.anio, plan.periodicidad)
+    available = offices_to_split(plan)
+    wanted = [c.strip().upper() for c in instancias] if instancias else available
+    unknown = [c for c in wanted if c not in available]
+    if unknown:
+        raise ZedxlError(f"No hay libro para la instancia {', '.join(unknown)}: no existe o no tiene AO a su cargo. "
+                         f"Instancias con AO: {', '.join(available) or '(ninguna)'}.")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    deadline = _deadline_text(fecha_limite)
+    written = []
+    for code in wanted:
+        spec = office_spec(plan, periodo, code, deadline)
+        target = outdir / office_file_name(plan.sigla, periodo, code)
+        ensure_not_open(target)
+        atomic_write(target, lambda tmp, spec=spec: write_office(spec, str(tmp)))  # type: ignore[misc]
+        written.append(target)
+    return written
+
+
+def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
+          instancias: Sequence[str] | None = None) -> list[Path]:
+    """Read ``master`` and write one workbook per office that owns AO (plus the budget office) for ``period``.
+
+    File names show the entity acronym, year, period and office: ``ZEDILO-2025-T1-DPD.xlsx``. The master is
+    only read. ``fecha_limite`` (a date or a text) is printed on the Instrucciones sheet.
+
+    Raises:
+        WorkbookError: the master cannot be read. See ``split_plan`` for the rest.
+    """
+    plan = read_master(Path(master)).plan
+    return split_plan(plan, period, outdir, fecha_limite=fecha_limite, instancias=instancias)
+
+
+# -- CLI -------------------------------------------------------------------------------------------------------
+def add_split_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``zedxl split`` (for ``cli.build_parser``)."""
+    parser.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
+    parser.add_argument("--periodo", "--period", dest="periodo", required=True, metavar="P",
+                        help="periodo que reportan las instancias: 2025-T1…T4, 2025-01…12, 2025-S1…")
+    parser.add_argument("-o", "--output", default="libros", metavar="DIR",
+                        help="carpeta donde se escriben los libros (por defecto: libros)")
+    parser.add_argument("--instancia", action="append", dest="instancias", metavar="CÓDIGO",
+                        help="solo el libro de esta instancia (se puede repetir)")
+    parser.add_argument("--fecha-limite", dest="fecha_limite", metavar="DD/MM/AAAA",
+                        help="fecha límite de entrega que se muestra en las instrucciones")
+
+
+def split_cli(args: argparse.Namespace) -> int:
+    """``zedxl split``: prints the files written; errors (ZedxlError) are left to ``cli.main`` (exit 2)."""
+    files = split(Path(args.master), args.periodo, Path(args.output), fecha_limite=args.fecha_limite,
+                  instancias=args.instancias)
+    for path in files:
+        print(path)
+    print(f"{len(files)} libro(s) de instancia escritos en {args.output}.")
+    return 0

@@ -1,0 +1,336 @@
+"""The ``validate`` verb: check one returned office workbook against the master; never raises for bad data.
+
+Order of the checks, each on what the previous one cleared:
+
+1. ``zedxl.intake.inspect``: container, zip, XML and active content, before any parser opens the file. A file it
+   does not clear is not opened at all.
+2. openpyxl opens it; the hidden ``_zedxl`` manifest says what it is (``no-es-libro-zedxl``,
+   ``version-plantilla-distinta``, ``metadatos-alterados``).
+3. Identity against the master (content wins): entity, year, period, office, and the fingerprint of what the office
+   was given against what the master gives today (``huella-distinta``). The file name is only compared, and a
+   mismatch is an aviso.
+4. Every cell against the layout written (``zedxl.xlsx.office_read``): rows re-mapped by code, edits outside the
+   input cells, then each input value.
+5. Rules on the values: a justification is required where execution differs from programmed (including executed
+   without target); blank inputs are avisos.
+
+Problems are ``Issue`` values in the returned ``Report``; exceptions are only for what stops the run: an unreadable
+master (``WorkbookError``) or a period argument that does not exist (``PeriodError``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from zedxl import rules
+from zedxl.errors import PeriodError, ZedxlError
+from zedxl.intake import Intake, inspect
+from zedxl.issues import Issue, Report, make_issue, register
+from zedxl.model import Plan
+from zedxl.periods import Period, base_labels, parse_period
+from zedxl.returns import ReturnData
+from zedxl.xlsx import office_read
+from zedxl.xlsx.master_read import read_master
+from zedxl.xlsx.office_write import (
+    FIELD_JUSTIFICACION,
+    ascii_token,
+    field_ejecutado,
+    fingerprint,
+    office_file_name,
+    office_spec,
+    parse_office_file_name,
+)
+
+register("entidad-distinta", "Libro de otra entidad",
+         "{file} es de «{value}» y el maestro es de «{esperado}». Use el libro que se generó desde este maestro.")
+register("anio-distinto", "Libro de otro año",
+         "{file} es del año {value} y el maestro es del año {esperado}. Use el libro del año {esperado}.")
+register("periodo-distinto", "Libro de otro periodo",
+         "{file} es del periodo {value}; {detalle}. Use el libro del periodo que se está consolidando.")
+register("instancia-distinta", "Libro de otra instancia",
+         "{file} es de la instancia «{value}»; {detalle}.")
+register("nombre-archivo-distinto", "El nombre del archivo no coincide con su contenido",
+         "El nombre {file} no coincide con su contenido ({detalle}); se usó el contenido: {contenido}. Si el "
+         "archivo es de otra instancia o periodo, reenvíe el correcto; si no, basta con renombrarlo «{esperado}».",
+         "aviso")
+register("huella-distinta", "El plan cambió desde que se generó el libro",
+         "Las AO, nombres, unidades o metas programadas de {file} no coinciden con las del maestro actual (el plan "
+         "cambió después de generar los libros, o el libro se armó con datos de otro). Genere de nuevo el libro de "
+         "la instancia con «zedxl split» y pida que copie en él sus datos.")
+register("justificacion-faltante", "Falta la justificación",
+         "En {file}, hoja {sheet}, celda {cell}, falta la justificación de la AO {codigo}: se ejecutó {ejecutado} "
+         "y se programó {programado} en {periodo}. Explique la diferencia.")
+register("ejecutado-vacio", "Ejecutado sin llenar",
+         "En {file}, hoja {sheet}, celda {cell}, no se escribió lo ejecutado de la AO {codigo} en {columna}. Si "
+         "aún no tiene el dato, no es un error; si se ejecutó 0, escriba 0.", "aviso")
+register("retorno-vacio", "Libro sin llenar",
+         "{file} no tiene ningún valor ejecutado de {periodo}: parece el libro tal como se envió. Verifique que "
+         "sea el archivo llenado.", "aviso")
+
+def _superseded(intake: Intake) -> Callable[[Issue], bool]:
+    """Intake issues the cell-by-cell reader re-checks with more context once the file opens: non-finite numbers.
+
+    Every cell of an office workbook is compared with what was written, so these would only repeat (or, for a
+    formula saved without its cached value, ``<v></v>``, misreport) what the reader says. They are recognised by
+    the cells ``intake`` recorded in ``nonfinite_cells``, and so is the summary of the ones not shown.
+    """
+    cells = {(n.sheet, n.cell) for n in intake.nonfinite_cells}
+    codes = {i.code for i in intake.issues if (i.sheet, i.cell) in cells and i.cell}
+
+    def drop(issue: Issue) -> bool:
+        if issue.code in codes:
+            return True
+        return not issue.cell and any(f"«{c}»" in issue.message for c in codes)
+
+    return drop
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _identity(plan: Plan, manifest: office_read.Manifest, file: str, periodo: Period | None,
+              instancia: str | None) -> tuple[list[Issue], Period | None]:
+    """Entity, year, period and office of the return against the master (and the arguments)."""
+    meta = manifest.meta
+    spec = manifest.spec
+    office = spec.instancia
+    issues: list[Issue] = []
+    if meta["entidad"] != plan.entidad or meta["sigla"] != plan.sigla:
+        issues.append(make_issue("entidad-distinta", file=file, office=office,
+                                 value=f"{meta['entidad']} ({meta['sigla']})",
+                                 esperado=f"{plan.entidad} ({plan.sigla})"))
+    if spec.plan.anio != plan.anio:
+        issues.append(make_issue("anio-distinto", file=file, office=office, value=spec.plan.anio,
+                                 esperado=plan.anio))
+    period: Period | None = None
+    if spec.plan.anio == plan.anio:
+        if spec.plan.periodicidad != plan.periodicidad:
+            issues.append(make_issue("periodo-distinto", file=file, office=office, value=spec.periodo.label,
+                                     detalle=f"el libro es {spec.plan.periodicidad} y el plan es "
+                                             f"{plan.periodicidad}"))
+        else:
+            try:
+                period = parse_period(spec.periodo.label, plan.anio, plan.periodicidad)
+            except PeriodError:
+                issues.append(make_issue("periodo-distinto", file=file, office=office, value=spec.periodo.label,
+                                         detalle="ese periodo no existe en el plan"))
+    if period is not None and periodo is not None and period != periodo:
+        issues.append(make_issue("periodo-distinto", file=file, office=office, value=period.label,
+                                 detalle=f"se está validando el periodo {periodo.label}"))
+    if office not in plan.instancias:
+        issues.append(make_issue("instancia-distinta", file=file, office=office, value=office,
+                                 detalle="esa instancia no existe en el maestro "
+                                         f"({', '.join(plan.instancias) or 'sin instancias'})"))
+    elif instancia is not None and office != instancia:
+        issues.append(make_issue("instancia-distinta", file=file, office=office, value=office,
+                                 detalle=f"se esperaba el libro de la instancia «{instancia}»"))
+    return issues, period
+
+
+def _file_name_check(manifest: office_read.Manifest, file: str) -> list[Issue]:
+    spec = manifest.spec
+    expected = office_file_name(spec.plan.sigla, spec.periodo, spec.instancia)
+    parsed = parse_office_file_name(file)
+    contenido = f"{spec.plan.sigla}, {spec.periodo.label}, {spec.instancia}"
+    if parsed is None:
+        detail = "no tiene la forma SIGLA-AÑO-PERIODO-INSTANCIA.xlsx"
+    else:
+        sigla, label, office = parsed
+        diffs = []
+        if sigla != ascii_token(spec.plan.sigla):
+            diffs.append(f"dice entidad {sigla}")
+        if label != spec.periodo.label.upper():
+            diffs.append(f"dice periodo {label}")
+        if office != ascii_token(spec.instancia):
+            diffs.append(f"dice instancia {office}")
+        if not diffs:
+            return []
+        detail = "; ".join(diffs)
+    return [make_issue("nombre-archivo-distinto", file=file, office=spec.instancia, detalle=detail,
+                       contenido=contenido, esperado=expected)]
+
+
+def _rules(manifest: office_read.Manifest, values: office_read.OfficeValues, file: str) -> list[Issue]:
+    """Justification required where execution differs from programmed; blank inputs are avisos."""
+    spec = manifest.spec
+    p = spec.periodo
+    issues: list[Issue] = []
+    blanks: list[Issue] = []
+    any_value = False
+    labels = base_labels(spec.plan.periodicidad)
+    for ao in spec.plan.actividades():
+        got = values.ejecutado.get(ao.codigo, {})
+        for i in p.indexes():
+            if i in got and got[i] is not None:
+                any_value = True
+            elif i in got:
+                loc = values.locations.get((ao.codigo, field_ejecutado(i)))
+                if loc is not None:
+                    blanks.append(make_issue("ejecutado-vacio", file=file, office=spec.instancia, sheet=loc[0],
+                                             row_idx=loc[1], col_idx=loc[2], column=f"Ejec. {labels[i]}",
+                                             codigo=ao.codigo, columna=labels[i]))
+        if any(i not in got for i in p.indexes()) or (ao.codigo, FIELD_JUSTIFICACION) in values.bad:
+            continue  # a refused or missing value: its own issue says so, the rule cannot be judged
+        if ao.codigo not in values.justificacion:
+            continue
+        executed = rules.sum_executed([got[i] for i in p.indexes()], 0, len(p.indexes()))
+        programmed = rules.sum_programmed(ao.programado, p.start, p.stop)
+        if executed is None or executed == programmed or values.justificacion[ao.codigo]:
+            continue
+        loc = values.locations.get((ao.codigo, FIELD_JUSTIFICACION))
+        if loc is None:
+            continue
+        issues.append(make_issue("justificacion-faltante", file=file, office=spec.instancia, sheet=loc[0],
+                                 row_idx=loc[1], col_idx=loc[2], column="Justificación", value=None,
+                                 codigo=ao.codigo, ejecutado=_fmt(executed), programado=_fmt(programmed),
+                                 periodo=p.name))
+    if not any_value and blanks:
+        issues.append(make_issue("retorno-vacio", file=file, office=spec.instancia, periodo=p.name))
+    else:
+        issues.extend(blanks)
+    return issues
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def validate(path: Path, master: Path | Plan, *, periodo: str | None = None,
+             instancia: str | None = None) -> tuple[ReturnData | None, Report]:
+    """Check a returned office workbook against the master (a path, or its ``Plan`` already read).
+
+    Args:
+        path: The returned workbook.
+        master: The master workbook, or the plan read from it.
+        periodo: When given, the period the return must be for (e.g. ``2025-T1``).
+        instancia: When given, the office the return must come from.
+
+    Returns:
+        ``(data, report)``. ``data`` is None when the file could not be read as a zedxl office workbook; otherwise
+        it holds the values that passed (a refused cell is left out, a blank one is None), even when the report
+        has errors: ``report.valid`` decides whether it may be merged.
+
+    Raises:
+        WorkbookError: the master cannot be read.
+        PeriodError: ``periodo`` does not exist in the master's plan.
+    """
+    path = Path(path)
+    plan = master if isinstance(master, Plan) else read_master(Path(master)).plan
+    expected_period = parse_period(periodo, plan.anio, plan.periodicidad) if periodo else None
+    expected_office = instancia.strip().upper() if instancia else None
+    file = path.name
+    report = Report(file=file)
+
+    intake = inspect(path)
+    if not intake.safe:
+        report.extend(intake.issues)
+        return None, report
+    wb, issues = office_read.open_workbook(path)
+    if wb is None:
+        superseded = _superseded(intake)
+        report.extend(i for i in intake.issues if not superseded(i))
+        # an empty cached value (<v></v>, a formula saved without its result) is not what stops openpyxl
+        bad = [n for n in intake.nonfinite_cells if n.text.strip()]
+        if bad:
+            cells = ", ".join(f"{n.sheet}!{n.cell} ({n.text})" for n in bad[:5])
+            issues = [make_issue("archivo-ilegible", file=file,
+                                 detalle=f"tiene números no válidos (NaN o infinito) en {cells}")]
+        report.extend(issues)
+        return None, report
+    superseded = _superseded(intake)
+    report.extend(i for i in intake.issues if not superseded(i))
+    try:
+        manifest, issues = office_read.read_manifest(wb, file)
+        report.extend(issues)
+        if manifest is None:
+            return None, report
+        identity, period = _identity(plan, manifest, file, expected_period, expected_office)
+        report.extend(identity)
+        report.extend(_file_name_check(manifest, file))
+        spec = manifest.spec
+        if not identity and period is not None:
+            given = office_spec(plan, period, spec.instancia)
+            if fingerprint(given) != manifest.huella:
+                report.add(make_issue("huella-distinta", file=file, office=spec.instancia))
+        values = office_read.read_values(wb, manifest, file)
+        report.extend(values.issues)
+        report.extend(_rules(manifest, values, file))
+    finally:
+        wb.close()
+    data = ReturnData(
+        file=file,
+        sha256=_sha256(path),
+        entidad=spec.plan.entidad,
+        anio=spec.plan.anio,
+        periodo=spec.periodo,
+        instancia=spec.instancia,
+        template_version=spec.version,
+        ejecutado={code: dict(v) for code, v in values.ejecutado.items()},
+        justificacion=dict(values.justificacion),
+        report=report,
+        presupuesto={kind: dict(v) for kind, v in values.presupuesto.items()},
+    )
+    return data, report
+
+
+# -- CLI -------------------------------------------------------------------------------------------------------
+def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``zedxl validate`` (for ``cli.build_parser``)."""
+    parser.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
+    parser.add_argument("retornos", nargs="+", metavar="LIBRO", help="libro(s) devueltos por las instancias")
+    parser.add_argument("--periodo", "--period", dest="periodo", metavar="P",
+                        help="periodo que deben tener los libros (p. ej. 2025-T1)")
+    parser.add_argument("--instancia", metavar="CÓDIGO", help="instancia de la que debe ser el libro")
+    parser.add_argument("--json", action="store_true",
+                        help="salida JSON: el informe de un libro, o una lista si son varios")
+
+
+def format_issue(issue: Issue) -> str:
+    """One line per problem: code | severity | file | sheet | cell | value | message."""
+    value = "" if issue.value is None else str(issue.value).replace("\n", " ")
+    if len(value) > 60:
+        value = value[:59] + "…"
+    return " | ".join([issue.code, issue.severity, issue.file, issue.sheet, issue.cell, value,
+                       issue.message.replace("\n", " ")])
+
+
+def validate_cli(args: argparse.Namespace) -> int:
+    """``zedxl validate``: 0 clean (avisos allowed), 1 problems in a return (also unreadable), 2 bad arguments or
+    unreadable master."""
+    missing = [r for r in args.retornos if not Path(r).is_file()]
+    if missing:
+        print(f"Error: no existe el archivo {missing[0]}.", file=sys.stderr)
+        return 2
+    try:
+        plan = read_master(Path(args.master)).plan
+        if args.periodo:
+            parse_period(args.periodo, plan.anio, plan.periodicidad)
+    except (ZedxlError, OSError) as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
+    reports = []
+    for name in args.retornos:
+        _, report = validate(Path(name), plan, periodo=args.periodo, instancia=args.instancia)
+        reports.append(report)
+    if args.json:
+        doc = reports[0].to_json() if len(reports) == 1 else [r.to_json() for r in reports]
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            for issue in report:
+                print(format_issue(issue))
+            state = "válido" if report.valid else "con errores"
+            print(f"{report.file}: {state} ({len(report.errors)} errores, {len(report.warnings)} avisos).",
+                  file=sys.stderr)
+    return 0 if all(r.valid for r in reports) else 1

@@ -1,0 +1,791 @@
+"""Write one office's workbook for one period (XlsxWriter); define that workbook's layout, shared with the reader.
+
+An office workbook holds only the office's AO, grouped under their OEI/AEI headings as in the master, one sheet
+per OEI. Only the executed cells of the period and the justifications are unlocked (and, in the workbook of the
+office that reports the budget, the budget execution). Progress % and status are live formulas *with* their
+cached values, in the master's formula shape (cap, «sin meta» rule) reading the rule values from defined names
+on the hidden ``_zedxl`` sheet.
+
+The ``_zedxl`` sheet (veryHidden, protected) is the workbook's manifest: identity (entity, year, period, office,
+template version), the SHA-256 fingerprint of what the office was given, every row written (sheet, row, code,
+names, units, programmed and executed values given) and the address of every input cell. The same identity is
+also stored as custom document properties (``zedxl_*``). Sheet protection has no password: it only prevents
+accidents; what makes a return trustworthy is the fingerprint and the reader's checks (``office_read``).
+
+Layout (zero-based rows, A1 in brackets)::
+
+    Instrucciones   column A, one paragraph per row
+    OEI.01 …        row 0 title, 1 office and period, 2 note, 4 (row 5) header, 5… OEI heading, AEI headings, AO
+                    columns: Código | Actividad Operativa | U.M. | Prog. T1… | Ejec. T1… |
+                             [Prog. P | Ejec. P, when P spans several base periods] | Avance P (%) | Estado P |
+                             Justificación
+    Ingresos/Gastos only for ``plan.responsable_presupuesto``: row 3 (row 4) header Rubro | PIA | PIM |
+                    PIM − PIA | Ejecución | % Avance vs PIM, one row per line, then Total
+    _zedxl          sections [metadatos] [filas] [entradas] [presupuesto] [fin] in column A
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from zedxl import TEMPLATE_VERSION, rules
+from zedxl.a1 import col_letter, quote_sheet, to_a1
+from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
+from zedxl.periods import Period, base_labels
+from zedxl.xlsx import layout as L
+from zedxl.xlsx.master_write import (
+    CALC_FILL,
+    INPUT_FILL,
+    _Formats,
+    _progress_formula,
+    _status_formula,
+    safe_text,
+)
+
+# -- names -----------------------------------------------------------------------------------------------------
+SHEET_INSTRUCCIONES = "Instrucciones"
+SHEET_META = "_zedxl"
+KIND = "retorno-instancia"
+"""Value of ``tipo`` in the manifest and of the ``zedxl_tipo`` property (the master says ``maestro``)."""
+
+H_ACTIVIDAD = "Actividad Operativa"
+TITLE_ROW, SUBTITLE_ROW, NOTE_ROW = 0, 1, 2
+HEADER_ROW = L.HEADER_ROW
+FIRST_DATA_ROW = HEADER_ROW + 1
+BUDGET_HEADER_ROW = L.BUDGET_HEADER_ROW
+BUDGET_SHEETS = {"ingresos": L.SHEET_INGRESOS, "gastos": L.SHEET_GASTOS}
+BUDGET_TITLES = {"ingresos": "Ingresos presupuestarios", "gastos": "Gastos presupuestarios"}
+PASSWORD = ""
+"""Sheet protection password: none. Protection prevents accidents; the fingerprint and the reader's checks are
+what detect edits."""
+
+MAX_TEXT = 32767
+"""Excel's limit of characters in a cell."""
+
+SECTION_META = "[metadatos]"
+SECTION_ROWS = "[filas]"
+SECTION_INPUTS = "[entradas]"
+SECTION_BUDGET = "[presupuesto]"
+SECTION_END = "[fin]"
+META_KEYS = ("tipo", "version_plantilla", "entidad", "sigla", "anio", "periodicidad", "periodo", "instancia",
+             "nombre_instancia", "presupuesto", "fecha_limite", "huella")
+PROPERTY_KEYS = ("tipo", "version_plantilla", "entidad", "sigla", "anio", "periodo", "instancia", "huella")
+"""Manifest keys also stored as custom document properties ``zedxl_<key>``."""
+PROPERTY_PREFIX = "zedxl_"
+RULE_KEYS = ("tope_avance", "avance_sin_meta", "verde", "amarillo")
+ROWS_HEADER_FIXED = ("hoja", "fila", "nivel", "codigo", "nombre", "unidad")
+INPUTS_HEADER = ("hoja", "celda", "codigo", "campo")
+BUDGET_MANIFEST_HEADER = ("hoja", "fila", "rubro", "pia", "pim", "ejecucion")
+
+FIELD_JUSTIFICACION = "justificacion"
+FIELD_EJECUCION = "ejecucion"
+
+
+def field_ejecutado(idx: int) -> str:
+    """Input field name of the executed value of base period ``idx`` (zero-based)."""
+    return f"ejecutado:{idx}"
+
+
+def parse_field_ejecutado(name: str) -> int | None:
+    m = re.fullmatch(r"ejecutado:(\d{1,2})", name)
+    return int(m.group(1)) if m else None
+
+
+# -- what an office is given -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfficeSpec:
+    """Everything one office workbook is built from: a plan cut down to the office, the period and the office.
+
+    ``plan`` keeps the entity data and rules but only this office's AO (OEI and AEI without them are dropped) and,
+    only for the office that reports the budget, the budget lines.
+    """
+
+    plan: Plan
+    periodo: Period
+    instancia: str
+    fecha_limite: str = ""
+    version: str = TEMPLATE_VERSION
+
+    @property
+    def presupuesto(self) -> bool:
+        """True when this office reports the budget execution (its workbook has Ingresos/Gastos)."""
+        return self.plan.responsable_presupuesto is not None and self.plan.responsable_presupuesto == self.instancia
+
+    @property
+    def instancia_nombre(self) -> str:
+        return self.plan.instancias.get(self.instancia, self.instancia)
+
+    def budget_lines(self) -> Iterator[tuple[str, tuple[LineaPresupuesto, ...]]]:
+        """(kind, lines) of the budget sheets this workbook has: ingresos and/or gastos, never empty ones."""
+        if not self.presupuesto:
+            return
+        for kind, lines in (("ingresos", self.plan.presupuesto.ingresos), ("gastos", self.plan.presupuesto.gastos)):
+            if lines:
+                yield kind, lines
+
+
+def offices_to_split(plan: Plan) -> list[str]:
+    """Offices that get a workbook: those owning AO, and the one reporting the budget, in the plan's order."""
+    owners = {ao.instancia for ao in plan.actividades()}
+    return [c for c in plan.instancias if c in owners or c == plan.responsable_presupuesto]
+
+
+def office_spec(plan: Plan, periodo: Period, instancia: str, fecha_limite: str = "") -> OfficeSpec:
+    """Cut ``plan`` down to what ``instancia`` is given for ``periodo``."""
+    objetivos = []
+    for o in plan.objetivos:
+        acciones = []
+        for a in o.acciones:
+            aos = tuple(ao for ao in a.actividades if ao.instancia == instancia)
+            if aos:
+                acciones.append(Accion(a.codigo, a.nombre, None, aos))
+        if acciones:
+            objetivos.append(Objetivo(o.codigo, o.nombre, None, tuple(acciones)))
+    reports_budget = plan.responsable_presupuesto == instancia
+    sub = replace(plan, instancias={instancia: plan.instancias.get(instancia, instancia)},
+                  objetivos=tuple(objetivos),
+                  presupuesto=plan.presupuesto if reports_budget else Presupuesto(), narrativa={})
+    return OfficeSpec(sub, periodo, instancia, fecha_limite)
+
+
+def canonical_number(value: Decimal | None) -> str | None:
+    """A number as the fingerprint sees it: 1, 1.0 and 1E+0 are the same."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def fingerprint(spec: OfficeSpec) -> str:
+    """SHA-256 of what the office was given: AO codes, names, units and programmed values (and PIA/PIM)."""
+    doc: dict[str, Any] = {
+        "ao": [[ao.codigo, ao.nombre, ao.unidad, [canonical_number(v) for v in ao.programado]]
+               for ao in spec.plan.actividades()],
+    }
+    if spec.presupuesto:
+        doc["presupuesto"] = {kind: [[ln.rubro, canonical_number(ln.pia), canonical_number(ln.pim)]
+                                     for ln in lines] for kind, lines in spec.budget_lines()}
+    text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- file names ------------------------------------------------------------------------------------------------
+def ascii_token(text: str) -> str:
+    """Letters and digits only, uppercase, accents dropped: 'ZED ILO' -> 'ZEDILO'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^0-9A-Za-z]+", "", plain).upper()
+
+
+def office_file_name(sigla: str, periodo: Period, instancia: str) -> str:
+    """``ZEDILO-2025-T1-DPD.xlsx``: entity acronym, period label, office (letters and digits only)."""
+    return f"{ascii_token(sigla) or 'POI'}-{periodo.label}-{ascii_token(instancia)}.xlsx"
+
+
+_FILE_NAME_RE = re.compile(
+    r"^(?P<sigla>[0-9A-Za-z]+)-(?P<periodo>\d{4}(?:-(?:T[1-4]|S[12]|\d{2}))?)-(?P<instancia>[0-9A-Za-z]+)"
+    r"(?:\s*\(\d+\)|\s*-\s*copia)?\.xlsx$", re.IGNORECASE)
+
+
+def parse_office_file_name(name: str) -> tuple[str, str, str] | None:
+    """(sigla, period label, office) from a file name made by ``office_file_name``; None for any other name.
+
+    A copy suffix added by mail clients or Windows (``… (1).xlsx``, ``… - copia.xlsx``) is tolerated.
+    """
+    m = _FILE_NAME_RE.match(name.strip())
+    if not m:
+        return None
+    return m.group("sigla").upper(), m.group("periodo").upper(), m.group("instancia").upper()
+
+
+# -- data sheet layout -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DataColumns:
+    """Zero-based column of every header of an office data sheet for one periodicity and period."""
+
+    headers: tuple[str, ...]
+    n_base: int
+    periodo: Period
+    helper: bool  # Prog./Ejec. columns for the period (it spans several base periods)
+
+    codigo: int = 0
+    actividad: int = 1
+    um: int = 2
+
+    def prog(self, idx: int) -> int:
+        return 3 + idx
+
+    def ejec(self, idx: int) -> int:
+        return 3 + self.n_base + idx
+
+    @property
+    def prog_p(self) -> int:
+        return 3 + 2 * self.n_base
+
+    @property
+    def ejec_p(self) -> int:
+        return self.prog_p + 1
+
+    @property
+    def avance(self) -> int:
+        return 3 + 2 * self.n_base + (2 if self.helper else 0)
+
+    @property
+    def estado(self) -> int:
+        return self.avance + 1
+
+    @property
+    def justificacion(self) -> int:
+        return self.avance + 2
+
+
+def data_columns(spec: OfficeSpec) -> DataColumns:
+    labels = base_labels(spec.plan.periodicidad)
+    p = spec.periodo
+    helper = p.stop - p.start > 1
+    headers = [L.H_CODIGO, H_ACTIVIDAD, L.H_UM, *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
+    if helper:
+        headers += [L.prog(p.short), L.ejec(p.short)]
+    headers += [L.avance(p.short), L.estado(p.short), L.H_JUSTIFICACION]
+    return DataColumns(tuple(headers), len(labels), p, helper)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One heading or AO row of a data sheet, where the writer puts it."""
+
+    level: Literal["OEI", "AEI", "AO"]
+    codigo: str
+    nombre: str
+    row_idx: int
+    ao: Actividad | None = None
+
+
+def data_rows(oei: Objetivo) -> list[SheetRow]:
+    rows = [SheetRow("OEI", oei.codigo, oei.nombre, FIRST_DATA_ROW)]
+    r = FIRST_DATA_ROW
+    for aei in oei.acciones:
+        r += 1
+        rows.append(SheetRow("AEI", aei.codigo, aei.nombre, r))
+        for ao in aei.actividades:
+            r += 1
+            rows.append(SheetRow("AO", ao.codigo, ao.nombre, r, ao))
+    return rows
+
+
+CellKind = Literal["text", "number", "formula", "input"]
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """What one cell of an office workbook holds.
+
+    ``value`` is the text, the number, the formula text (with ``=``) or, for an input, the value pre-filled;
+    ``cached`` the formula's value; ``field`` the input's field (``ejecutado:0``, ``justificacion``, ``ejecucion``);
+    ``style`` the writer's format; ``unit`` the AO's unit for executed inputs.
+    """
+
+    kind: CellKind
+    value: str | Decimal | None = None
+    cached: float | str | None = None
+    field: str = ""
+    style: str = ""
+    unit: str = ""
+
+
+def _cached(value: Decimal | None) -> float | str:
+    return "" if value is None else float(value)
+
+
+def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
+    """The texts above the header of a data sheet."""
+    note = ("Escriba solo en las celdas amarillas: lo ejecutado en " + spec.periodo.name + " y la justificación. "
+            "Las celdas grises se calculan solas. No inserte ni elimine filas o columnas.")
+    return {
+        (TITLE_ROW, 0): safe_text(f"{oei.codigo} · {oei.nombre}"),
+        (SUBTITLE_ROW, 0): safe_text(f"Instancia: {spec.instancia} – {spec.instancia_nombre} · "
+                                     f"Periodo: {spec.periodo.name}"),
+        (NOTE_ROW, 0): note,
+    }
+
+
+def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
+    """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based)."""
+    if row.ao is None:
+        return {cols.codigo: CellSpec("text", row.codigo, style=row.level.lower() + "_code"),
+                cols.actividad: CellSpec("text", safe_text(row.nombre), style=row.level.lower() + "_text")}
+    ao = row.ao
+    p = spec.periodo
+    reglas = spec.plan.reglas
+    cells: dict[int, CellSpec] = {
+        cols.codigo: CellSpec("text", ao.codigo, style="code"),
+        cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
+        cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
+    }
+    for i in range(cols.n_base):
+        cells[cols.prog(i)] = CellSpec("number", ao.programado[i], style="number")
+        if p.start <= i < p.stop:
+            cells[cols.ejec(i)] = CellSpec("input", ao.ejecutado[i], field=field_ejecutado(i), style="input_num",
+                                           unit=ao.unidad)
+        elif ao.ejecutado[i] is not None:
+            cells[cols.ejec(i)] = CellSpec("number", ao.ejecutado[i], style="number")
+    prog = rules.sum_programmed(ao.programado, p.start, p.stop)
+    ejec = rules.sum_executed(ao.ejecutado, p.start, p.stop)
+    if cols.helper:
+        pa, pb = to_a1(r, cols.prog(p.start)), to_a1(r, cols.prog(p.stop - 1))
+        ea, eb = to_a1(r, cols.ejec(p.start)), to_a1(r, cols.ejec(p.stop - 1))
+        cells[cols.prog_p] = CellSpec("formula", f"=SUM({pa}:{pb})", float(prog), style="calc")
+        cells[cols.ejec_p] = CellSpec("formula", f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', _cached(ejec),
+                                      style="calc")
+        p_ref, e_ref = to_a1(r, cols.prog_p), to_a1(r, cols.ejec_p)
+    else:
+        p_ref, e_ref = to_a1(r, cols.prog(p.start)), to_a1(r, cols.ejec(p.start))
+    cells[cols.avance] = CellSpec("formula", _progress_formula(e_ref, p_ref),
+                                  _cached(rules.progress(prog, ejec, reglas)), style="pct")
+    cells[cols.estado] = CellSpec("formula", _status_formula(e_ref, p_ref), rules.status(prog, ejec, reglas),
+                                  style="state")
+    cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
+    return cells
+
+
+# -- budget sheet layout ---------------------------------------------------------------------------------------
+def budget_title_cells(spec: OfficeSpec, kind: str) -> dict[tuple[int, int], str]:
+    return {
+        (0, 0): f"{BUDGET_TITLES[kind]} {spec.plan.anio} (S/)",
+        (1, 0): ("Escriba en la columna Ejecución (celdas amarillas) el monto ejecutado acumulado al cierre de "
+                 f"{spec.periodo.name}, en soles. PIA y PIM no se modifican aquí."),
+    }
+
+
+def budget_line_cells(line: LineaPresupuesto, r: int) -> dict[int, CellSpec]:
+    n = r + 1
+    cells: dict[int, CellSpec] = {0: CellSpec("text", safe_text(line.rubro), style="text")}
+    if line.pia is not None:
+        cells[1] = CellSpec("number", line.pia, style="money_ro")
+    if line.pim is not None:
+        cells[2] = CellSpec("number", line.pim, style="money_ro")
+    cells[3] = CellSpec("formula", f'=IF(AND(ISNUMBER(B{n}),ISNUMBER(C{n})),C{n}-B{n},"")',
+                        _cached(rules.budget_diff(line)), style="money_calc")
+    cells[4] = CellSpec("input", line.ejecucion, field=FIELD_EJECUCION, style="money")
+    cells[5] = CellSpec("formula", f'=IF(AND(ISNUMBER(C{n}),ISNUMBER(E{n})),IF(C{n}=0,"",E{n}/C{n}*100),"")',
+                        _cached(rules.budget_pct(line)), style="pct")
+    return cells
+
+
+def budget_total_cells(lines: Sequence[LineaPresupuesto], first_idx: int, r: int) -> dict[int, CellSpec]:
+    """The Total row at ``r``: sums of the rows from ``first_idx`` to the row above it."""
+    total = rules.budget_total(lines, L.TOTAL_LABEL)
+    n = r + 1
+    cells: dict[int, CellSpec] = {0: CellSpec("text", L.TOTAL_LABEL, style="total_label")}
+    for col, value in ((1, total.pia), (2, total.pim), (4, total.ejecucion)):
+        letter = col_letter(col)
+        cells[col] = CellSpec("formula", f"=SUM({letter}{first_idx + 1}:{letter}{r})", float(value or 0),
+                              style="money_total")
+    cells[3] = CellSpec("formula", f"=C{n}-B{n}", float((total.pim or 0) - (total.pia or 0)), style="money_total")
+    cells[5] = CellSpec("formula", f'=IF(C{n}=0,"",E{n}/C{n}*100)', _cached(rules.budget_pct(total)),
+                        style="pct_total")
+    return cells
+
+
+# -- Instrucciones ---------------------------------------------------------------------------------------------
+def instruction_lines(spec: OfficeSpec) -> list[str]:
+    """The paragraphs of the Instrucciones sheet, in plain Spanish."""
+    p = spec.periodo
+    plan = spec.plan
+    sheets = ", ".join(L.oei_sheet_name(o.codigo) for o in plan.objetivos) or "(ninguna)"
+    deadline = (f"Fecha límite de entrega: {spec.fecha_limite}." if spec.fecha_limite
+                else "Fecha límite de entrega: la que indique la oficina de planeamiento.")
+    lines = [
+        f"Seguimiento del POI {plan.anio} – {plan.entidad} ({plan.sigla})",
+        f"Instancia: {spec.instancia} – {spec.instancia_nombre}",
+        f"Periodo que se reporta: {p.name} ({p.label})",
+        deadline,
+        "",
+        "1. Qué llenar",
+        f"En las hojas {sheets} están solo las Actividades Operativas (AO) de su instancia, agrupadas por OEI y AEI. "
+        f"Escriba en las celdas amarillas lo ejecutado en {p.name}, en la misma unidad de medida (U.M.) de la AO.",
+        "Escriba solo números (por ejemplo 2 o 0.5, con punto decimal). Si la U.M. es un porcentaje (%), escriba "
+        "un número de 0 a 100, sin el símbolo %. Deje la celda vacía solo si aún no tiene el dato.",
+        "En la columna Justificación explique lo logrado y, obligatoriamente, por qué lo ejecutado es distinto de "
+        "lo programado (más o menos) o por qué se ejecutó algo sin meta programada.",
+        "Las columnas Avance y Estado se calculan solas: le muestran cómo quedará su avance.",
+    ]
+    if spec.presupuesto:
+        lines.append("En las hojas Ingresos y Gastos escriba en la columna Ejecución el monto ejecutado acumulado al "
+                     f"cierre de {p.name}, en soles (S/), sin el símbolo de moneda. PIA y PIM no se modifican.")
+    lines += [
+        "",
+        "2. Qué no tocar",
+        "No cambie códigos, nombres, unidades ni lo programado; no escriba en las celdas grises o blancas.",
+        "No inserte, elimine, combine ni mueva filas o columnas, y no cambie el nombre de las hojas.",
+        "No pegue fórmulas ni vínculos a otros libros: si copia datos, use Pegar valores.",
+        "Las hojas están protegidas sin contraseña solo para evitar cambios accidentales. Aunque se quite la "
+        "protección, cualquier cambio fuera de las celdas amarillas se detecta al recibir el archivo y el libro "
+        "será devuelto.",
+        "",
+        "3. Cómo devolverlo",
+        "Guarde el archivo como libro de Excel (.xlsx), con el mismo nombre con que lo recibió, y envíelo a la "
+        "oficina de planeamiento por el medio acordado (correo o carpeta compartida). No lo guarde como .xls, .ods, "
+        "PDF ni con contraseña.",
+        "Si necesita corregir algo ya enviado, corrija este mismo archivo y envíelo otra vez.",
+    ]
+    return lines
+
+
+# -- manifest --------------------------------------------------------------------------------------------------
+def _rule_value(spec: OfficeSpec, key: str) -> Decimal | None:
+    value: Decimal | None = getattr(spec.plan.reglas, key)
+    return value
+
+
+def manifest_meta(spec: OfficeSpec) -> dict[str, str]:
+    """The manifest's identity block (also the custom properties, see PROPERTY_KEYS)."""
+    plan = spec.plan
+    return {
+        "tipo": KIND,
+        "version_plantilla": spec.version,
+        "entidad": plan.entidad,
+        "sigla": plan.sigla,
+        "anio": str(plan.anio),
+        "periodicidad": plan.periodicidad,
+        "periodo": spec.periodo.label,
+        "instancia": spec.instancia,
+        "nombre_instancia": spec.instancia_nombre,
+        "presupuesto": "si" if spec.presupuesto else "no",
+        "fecha_limite": spec.fecha_limite,
+        "huella": fingerprint(spec),
+    }
+
+
+@dataclass(frozen=True)
+class InputCell:
+    """One input cell: where it is and what it holds."""
+
+    sheet: str
+    row_idx: int
+    col_idx: int
+    codigo: str  # AO code, or the budget line's rubro
+    field: str
+
+    @property
+    def cell(self) -> str:
+        return to_a1(self.row_idx, self.col_idx)
+
+
+def input_cells(spec: OfficeSpec) -> list[InputCell]:
+    """Every input cell of the workbook as written, in order."""
+    out: list[InputCell] = []
+    cols = data_columns(spec)
+    for oei in spec.plan.objetivos:
+        sheet = L.oei_sheet_name(oei.codigo)
+        for row in data_rows(oei):
+            for c, cs in row_cells(spec, cols, row, row.row_idx).items():
+                if cs.kind == "input":
+                    out.append(InputCell(sheet, row.row_idx, c, row.codigo, cs.field))
+    for kind, lines in spec.budget_lines():
+        for k, line in enumerate(lines):
+            out.append(InputCell(BUDGET_SHEETS[kind], BUDGET_HEADER_ROW + 1 + k, 4, line.rubro, FIELD_EJECUCION))
+    return out
+
+
+# -- writer ----------------------------------------------------------------------------------------------------
+class _OfficeFormats(_Formats):
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        super().__init__(wb)
+        base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "border": 1, "border_color": "#BFBFBF"}
+        self.money_ro = wb.add_format({**base, "num_format": "#,##0.00"})
+        self.para = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 11})
+        self.para_bold = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 11, "bold": True})
+        self.input_note = wb.add_format({"bg_color": INPUT_FILL, "border": 1, "border_color": "#BFBFBF"})
+        self.calc_note = wb.add_format({"bg_color": CALC_FILL, "border": 1, "border_color": "#BFBFBF"})
+        self.meta = wb.add_format({"font_size": 9})
+
+    def get(self, style: str) -> Format:
+        fmt: Format = getattr(self, style)
+        return fmt
+
+
+_PROTECT_OPTIONS = {"format_columns": True, "format_rows": True}
+
+
+def _write_cell(ws: Worksheet, r: int, c: int, cs: CellSpec, f: _OfficeFormats) -> None:
+    fmt = f.get(cs.style) if cs.style else None
+    if cs.kind == "formula":
+        ws.write_formula(r, c, str(cs.value), fmt, cs.cached)
+    elif isinstance(cs.value, Decimal):
+        ws.write_number(r, c, float(cs.value), fmt)
+    elif isinstance(cs.value, str) and cs.value != "":
+        ws.write_string(r, c, safe_text(cs.value), fmt)
+    else:
+        ws.write_blank(r, c, None, fmt)
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+class OfficeWriter:
+    """Builds one office workbook from an ``OfficeSpec``."""
+
+    def __init__(self, spec: OfficeSpec) -> None:
+        self.spec = spec
+        self.cols = data_columns(spec)
+
+    def write(self, target: Path | Any) -> None:
+        spec = self.spec
+        plan = spec.plan
+        buffer = io.BytesIO()
+        wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                          "strings_to_urls": False, "in_memory": True})
+        meta = manifest_meta(spec)
+        wb.set_properties({"title": f"POI {plan.anio} – {plan.sigla} – {spec.instancia} – {spec.periodo.label}",
+                           "subject": f"Seguimiento {spec.periodo.name}", "author": "zedxl",
+                           "company": plan.entidad, "comments": f"zedxl plantilla {spec.version}"})
+        for key in PROPERTY_KEYS:
+            wb.set_custom_property(PROPERTY_PREFIX + key, meta[key], "text")
+        wb.set_calc_mode("auto")
+        f = _OfficeFormats(wb)
+        instr = wb.add_worksheet(SHEET_INSTRUCCIONES)
+        data = [(wb.add_worksheet(L.oei_sheet_name(o.codigo)), o) for o in plan.objetivos]
+        budget = [(wb.add_worksheet(BUDGET_SHEETS[k]), k, lines) for k, lines in spec.budget_lines()]
+        meta_ws = wb.add_worksheet(SHEET_META)
+        self._manifest(wb, meta_ws, meta, f)
+        self._instructions(instr, f)
+        for ws, oei in data:
+            self._data_sheet(ws, oei, f)
+        for ws, kind, lines in budget:
+            self._budget_sheet(ws, kind, lines, f)
+        for ws in [instr, *(d[0] for d in data), *(b[0] for b in budget), meta_ws]:
+            ws.protect(PASSWORD, _PROTECT_OPTIONS)
+        meta_ws.very_hidden()
+        instr.activate()
+        wb.close()
+        content = mark_empty_string_results(buffer.getvalue())
+        if isinstance(target, (str, Path)):
+            Path(target).write_bytes(content)
+        else:
+            target.write(content)
+
+    def _instructions(self, ws: Worksheet, f: _OfficeFormats) -> None:
+        ws.set_column(0, 0, 120)
+        for r, text in enumerate(instruction_lines(self.spec)):
+            if not text:
+                continue
+            bold = r == 0 or re.match(r"^\d\. ", text) is not None
+            ws.write_string(r, 0, text, f.title if r == 0 else f.para_bold if bold else f.para)
+
+    def _data_sheet(self, ws: Worksheet, oei: Objetivo, f: _OfficeFormats) -> None:
+        spec = self.spec
+        c = self.cols
+        for (r, col), text in title_cells(spec, oei).items():
+            ws.write_string(r, col, text, f.title if r == TITLE_ROW else f.subtitle if r == SUBTITLE_ROW else f.note)
+        for i, h in enumerate(c.headers):
+            ws.write_string(HEADER_ROW, i, h, f.header)
+        ws.set_row(HEADER_ROW, 30)
+        ws.set_column(c.codigo, c.codigo, 13)
+        ws.set_column(c.actividad, c.actividad, 50)
+        ws.set_column(c.um, c.um, 12)
+        ws.set_column(c.prog(0), c.estado, 9)
+        ws.set_column(c.estado, c.estado, 16)
+        ws.set_column(c.justificacion, c.justificacion, 70)
+        ws.freeze_panes(FIRST_DATA_ROW, c.actividad + 1)
+        rows = data_rows(oei)
+        for row in rows:
+            r = row.row_idx
+            cells = row_cells(spec, c, row, r)
+            if row.ao is None:
+                fill = f.oei_code if row.level == "OEI" else f.aei_code
+                for i in range(len(c.headers)):
+                    ws.write_blank(r, i, None, fill)
+            else:
+                for i in range(c.n_base):
+                    if c.ejec(i) not in cells:
+                        ws.write_blank(r, c.ejec(i), None, f.number)
+            for col, cs in cells.items():
+                _write_cell(ws, r, col, cs, f)
+                if cs.kind == "input":
+                    self._validation(ws, r, col, cs)
+        last = rows[-1].row_idx if rows else FIRST_DATA_ROW
+        rng = f"{to_a1(FIRST_DATA_ROW, c.avance)}:{to_a1(last, c.avance)}"
+        top = to_a1(FIRST_DATA_ROW, c.avance)
+        for crit, fmt in ((f"=AND(ISNUMBER({top}),{top}>={L.NAME_VERDE})", f.green),
+                          (f"=AND(ISNUMBER({top}),{top}>={L.NAME_AMARILLO})", f.yellow),
+                          (f"=ISNUMBER({top})", f.red)):
+            ws.conditional_format(rng, {"type": "formula", "criteria": crit, "format": fmt})
+
+    def _validation(self, ws: Worksheet, r: int, c: int, cs: CellSpec) -> None:
+        p = self.spec.periodo
+        if cs.field == FIELD_JUSTIFICACION:
+            ws.data_validation(r, c, r, c, {
+                "validate": "length", "criteria": "<=", "value": MAX_TEXT,
+                "input_title": "Justificación",
+                "input_message": "Explique lo logrado y por qué lo ejecutado difiere de lo programado "
+                                 "(obligatorio si difiere). Solo texto.",
+                "error_title": "Texto demasiado largo",
+                "error_message": f"La justificación admite hasta {MAX_TEXT} caracteres.",
+            })
+            return
+        if cs.field == FIELD_EJECUCION:
+            ws.data_validation(r, c, r, c, {
+                "validate": "decimal", "criteria": ">=", "value": 0,
+                "input_title": "Ejecución (S/)",
+                "input_message": f"Monto en soles ejecutado acumulado al cierre de {p.name}. Solo el número, "
+                                 "sin S/ ni separadores de miles.",
+                "error_title": "Monto no válido",
+                "error_message": "Escriba un monto mayor o igual que 0, sin texto.",
+            })
+            return
+        idx = parse_field_ejecutado(cs.field)
+        label = base_labels(self.spec.plan.periodicidad)[idx or 0]
+        unit = _clip(cs.unit, 80)
+        pct = "%" in cs.unit
+        opts: dict[str, Any] = {
+            "validate": "decimal",
+            "input_title": _clip(f"Ejecutado {label}", 32),
+            "input_message": _clip(f"U.M.: {unit}. Escriba la cantidad ejecutada en {label} "
+                                   f"({'número de 0 a 100, sin el símbolo %' if pct else 'número mayor o igual que 0'}"
+                                   ").", 255),
+            "error_title": "Valor no válido",
+            "error_message": _clip(f"Escriba un número {'de 0 a 100' if pct else 'mayor o igual que 0'}, en la "
+                                   f"U.M. de la AO ({unit}).", 255),
+        }
+        if pct:
+            opts.update({"criteria": "between", "minimum": 0, "maximum": 100})
+        else:
+            opts.update({"criteria": ">=", "value": 0})
+        ws.data_validation(r, c, r, c, opts)
+
+    def _budget_sheet(self, ws: Worksheet, kind: str, lines: Sequence[LineaPresupuesto], f: _OfficeFormats) -> None:
+        spec = self.spec
+        ws.set_column(0, 0, 52)
+        ws.set_column(1, 5, 17)
+        for (r, c), text in budget_title_cells(spec, kind).items():
+            ws.write_string(r, c, text, f.title if r == 0 else f.note)
+        for i, h in enumerate(L.BUDGET_HEADERS):
+            ws.write_string(BUDGET_HEADER_ROW, i, h, f.header)
+        first = BUDGET_HEADER_ROW + 1
+        for k, line in enumerate(lines):
+            r = first + k
+            cells = budget_line_cells(line, r)
+            for c in range(6):
+                cs = cells.get(c)
+                if cs is None:
+                    ws.write_blank(r, c, None, f.money_ro)
+                    continue
+                _write_cell(ws, r, c, cs, f)
+                if cs.kind == "input":
+                    self._validation(ws, r, c, cs)
+        r = first + len(lines)
+        for c, cs in budget_total_cells(lines, first, r).items():
+            _write_cell(ws, r, c, cs, f)
+
+    def _manifest(self, wb: xlsxwriter.Workbook, ws: Worksheet, meta: dict[str, str], f: _OfficeFormats) -> None:
+        spec = self.spec
+        n = spec.plan.n_periods
+        ws.write_string(0, 0, "zedxl", f.meta)
+        ws.write_string(0, 1, "Metadatos del libro de la instancia: no modifique esta hoja.", f.meta)
+        r = 2
+        ws.write_string(r, 0, SECTION_META)
+        for key in META_KEYS:
+            r += 1
+            ws.write_string(r, 0, key)
+            ws.write_string(r, 1, meta[key])
+        for key in RULE_KEYS:
+            r += 1
+            ws.write_string(r, 0, key)
+            value = _rule_value(spec, key)
+            if value is None:
+                ws.write_blank(r, 1, None)
+            else:
+                ws.write_number(r, 1, float(value))
+            wb.define_name(L.RULE_NAMES[key], f"={quote_sheet(SHEET_META)}!{to_a1(r, 1, absolute=True)}")
+        r += 2
+        ws.write_string(r, 0, SECTION_ROWS)
+        r += 1
+        header = [*ROWS_HEADER_FIXED, *(f"prog_{i}" for i in range(n)), *(f"ejec_{i}" for i in range(n))]
+        for c, h in enumerate(header):
+            ws.write_string(r, c, h)
+        for oei in spec.plan.objetivos:
+            sheet = L.oei_sheet_name(oei.codigo)
+            for row in data_rows(oei):
+                r += 1
+                ws.write_string(r, 0, sheet)
+                ws.write_number(r, 1, row.row_idx + 1)
+                ws.write_string(r, 2, row.level)
+                ws.write_string(r, 3, row.codigo)
+                ws.write_string(r, 4, safe_text(row.nombre))
+                if row.ao is None:
+                    continue
+                ws.write_string(r, 5, safe_text(row.ao.unidad))
+                for i in range(n):
+                    ws.write_number(r, 6 + i, float(row.ao.programado[i]))
+                    e = row.ao.ejecutado[i]
+                    if e is not None:
+                        ws.write_number(r, 6 + n + i, float(e))
+        r += 2
+        ws.write_string(r, 0, SECTION_INPUTS)
+        r += 1
+        for c, h in enumerate(INPUTS_HEADER):
+            ws.write_string(r, c, h)
+        for cell in input_cells(spec):
+            r += 1
+            ws.write_string(r, 0, cell.sheet)
+            ws.write_string(r, 1, cell.cell)
+            ws.write_string(r, 2, safe_text(cell.codigo))
+            ws.write_string(r, 3, cell.field)
+        r += 2
+        ws.write_string(r, 0, SECTION_BUDGET)
+        r += 1
+        for c, h in enumerate(BUDGET_MANIFEST_HEADER):
+            ws.write_string(r, c, h)
+        for kind, lines in spec.budget_lines():
+            for k, line in enumerate(lines):
+                r += 1
+                ws.write_string(r, 0, BUDGET_SHEETS[kind])
+                ws.write_number(r, 1, BUDGET_HEADER_ROW + 2 + k)
+                ws.write_string(r, 2, safe_text(line.rubro))
+                for c, value in ((3, line.pia), (4, line.pim), (5, line.ejecucion)):
+                    if value is not None:
+                        ws.write_number(r, c, float(value))
+        r += 2
+        ws.write_string(r, 0, SECTION_END)
+        ws.set_column(0, 0, 16)
+        ws.set_column(1, 1, 40)
+
+
+_EMPTY_RESULT = re.compile(rb'(<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]+")?)>(<f>[^<]*</f><v></v></c>)')
+
+
+def mark_empty_string_results(xlsx: bytes) -> bytes:
+    """Mark formula cells whose cached result is the empty string as ``t="str"``, as Excel itself writes them.
+
+    XlsxWriter writes a cached ``""`` as an untyped ``<v></v>`` (a number with no digits), which readers and
+    ``intake`` rightly see as an invalid number; ``t="str"`` makes the cached value exactly what Excel would store.
+    """
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
+                data = _EMPTY_RESULT.sub(rb'\1 t="str">\2', data)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def write_office(spec: OfficeSpec, target: Path | Any) -> None:
+    """Write the office workbook for ``spec`` to ``target`` (path or binary file object)."""
+    OfficeWriter(spec).write(target)
