@@ -64,7 +64,7 @@ def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Dec
             continue
         budget = _header_row(ws, L.BUDGET_HEADERS[0])
         kind = {L.SHEET_INGRESOS: "ingresos", L.SHEET_GASTOS: "gastos"}.get(ws.title)
-        if budget and presupuesto and kind in presupuesto:
+        if budget and presupuesto and kind is not None and kind in presupuesto:
             header_row, heads = budget
             for row in ws.iter_rows(min_row=header_row + 1):
                 rubro = row[0].value
@@ -87,7 +87,8 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
     """Run the whole cycle in ``outdir`` and print what a planner would see."""
     from rich.console import Console
 
-    from zedxl.consolidate import consolidate, render_text as render_consolidation
+    from zedxl.consolidate import consolidate
+    from zedxl.consolidate import render_text as render_consolidation
     from zedxl.plan import load_plan
     from zedxl.split import split
 

@@ -1,0 +1,238 @@
+"""consolidate: merge returns typed as a person would, the audit ledger, archive, idempotence and safety."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.workbook_helpers import cached_values, resumen_office_rows
+from zedxl.consolidate import consolidate, render_text
+from zedxl.demo import fill_office_workbook, office_figures, type_into
+from zedxl.errors import MasterLockedError
+from zedxl.fsutil import exclusive_lock
+from zedxl.ledger import ledger_path
+from zedxl.model import Plan
+from zedxl.new import write_master_file
+from zedxl.periods import parse_period
+from zedxl.split import split
+from zedxl.xlsx import layout as L
+from zedxl.xlsx.master_read import read_master
+
+
+@pytest.fixture
+def empty_master(tmp_path: Path, example_plan: Plan) -> Path:
+    path = tmp_path / "maestro.xlsx"
+    write_master_file(example_plan.without_ejecutado(), path)
+    return path
+
+
+def _split_and_fill(master: Path, reference: Plan, label: str, folder: Path) -> list[Path]:
+    period = parse_period(label, reference.anio, reference.periodicidad)
+    files = split(master, label, folder)
+    for path in files:
+        office = path.stem.rsplit("-", 1)[-1]
+        values, texts = office_figures(reference, period, office)
+        fill_office_workbook(path, period, values, texts)
+    return files
+
+
+def test_consolidate_end_to_end_gets_back_every_typed_figure(empty_master: Path, example_plan: Plan,
+                                                             tmp_path: Path) -> None:
+    for label in ("2025-T1", "2025-T2"):
+        result = consolidate(empty_master, _split_and_fill(empty_master, example_plan, label,
+                                                           tmp_path / label)[0].parent)
+        assert result.ok and result.written, render_text(result)
+        assert [f.status for f in result.files] == ["consolidado"] * 4
+        assert result.missing_offices == {label: []}
+    plan = read_master(empty_master).plan
+    for ao in example_plan.actividades():
+        got = plan.actividad(ao.codigo)
+        assert got.ejecutado == ao.ejecutado, ao.codigo
+        assert got.justificacion == ao.justificacion, ao.codigo
+    offices = resumen_office_rows(cached_values(empty_master)[L.SHEET_RESUMEN])
+    assert round(float(offices[("Total", "Programado")]["S1"]), 6) == 33.4  # type: ignore[arg-type]
+    assert round(float(offices[("Total", "Ejecutado")]["S1"]), 6) == 57.4  # type: ignore[arg-type]
+    assert round(float(offices[("DPD", "Ejecutado")]["T2"]), 6) == 11.2  # type: ignore[arg-type]
+
+
+def test_consolidate_ledger_records_before_and_after_and_rerun_changes_nothing(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    folder = tmp_path / "retornos"
+    _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    first = consolidate(empty_master, folder)
+    assert first.written
+    with sqlite3.connect(ledger_path(empty_master)) as db:
+        rows = db.execute("SELECT codigo, campo, antes, despues, instancia FROM cambios "
+                          "WHERE codigo = 'AO.02.04.02' ORDER BY id").fetchall()
+        files = db.execute("SELECT nombre, estado, length(sha256), archivado_en FROM archivos ORDER BY id").fetchall()
+    assert rows[0] == ("AO.02.04.02", "Ejec. T1", None, "2", "DPD")
+    assert rows[1][1] == "Justificación" and rows[1][2] == ""
+    assert {f[1] for f in files} == {"consolidado"} and all(f[2] == 64 for f in files)
+    for name, _, _, archived in files:
+        assert (empty_master.parent / archived).read_bytes() == (folder / name).read_bytes()
+
+    before = empty_master.read_bytes()
+    again = consolidate(empty_master, folder)
+    assert not again.written and again.changes == []
+    assert empty_master.read_bytes() == before
+    assert [f.status for f in again.files] == ["ya-consolidado"] * 4
+    assert render_text(again)[-1] == "Nada que cambiar: el maestro ya contiene estos datos (no se reescribió)."
+    assert again.backup is None
+
+
+def test_consolidate_rejects_a_bad_return_whole_and_merges_the_others(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    folder = tmp_path / "retornos"
+    files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    dpd = next(p for p in files if p.stem.endswith("DPD"))
+    wb = openpyxl.load_workbook(dpd)
+    ws = wb["OEI.02"]
+    heads = {c.value: c.column for c in ws[L.HEADER_ROW + 1]}
+    for row in ws.iter_rows(min_row=L.HEADER_ROW + 2):
+        if row[0].value == "AO.02.04.02":
+            type_into(ws.cell(row[0].row, heads[L.ejec("T1")]), -3)
+        if row[0].value == "AO.02.03.01":
+            type_into(ws.cell(row[0].row, heads[L.ejec("T1")]), 1)  # a valid value in the same return
+    wb.save(dpd)
+    result = consolidate(empty_master, folder)
+    status = {f.name: f.status for f in result.files}
+    assert status[dpd.name] == "rechazado" and not result.ok
+    assert sorted(s for n, s in status.items() if n != dpd.name) == ["consolidado"] * 3
+    plan = read_master(empty_master).plan
+    assert all(plan.actividad(ao.codigo).ejecutado[0] is None for ao in plan.actividades() if ao.instancia == "DPD")
+    assert plan.actividad("AO.01.02.01").ejecutado[0] == 1  # DOI merged
+    obs = empty_master.parent / "observaciones" / "observaciones_DPD.xlsx"
+    assert obs in result.observaciones
+    rows = list(openpyxl.load_workbook(obs).active.iter_rows(values_only=True))
+    assert any(r[1] == "valor-negativo" and r[4] for r in rows)
+    assert "Deben volver a enviar su libro: DPD (ver carpeta observaciones/)." in render_text(result)
+
+
+def test_consolidate_two_returns_of_one_office_stop_unless_reemplazar(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    folder = tmp_path / "retornos"
+    files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    oal = next(p for p in files if p.stem.endswith("OAL"))
+    second = oal.with_name(oal.stem + " (1).xlsx")
+    shutil.copy2(oal, second)
+    wb = openpyxl.load_workbook(second)
+    ws = wb["OEI.02"]
+    heads = {c.value: c.column for c in ws[L.HEADER_ROW + 1]}
+    for row in ws.iter_rows(min_row=L.HEADER_ROW + 2):
+        if row[0].value == "AO.02.02.03":
+            type_into(ws.cell(row[0].row, heads[L.ejec("T1")]), 5)
+    wb.save(second)
+    os.utime(second, (oal.stat().st_mtime + 60, oal.stat().st_mtime + 60))
+    before = empty_master.read_bytes()
+    result = consolidate(empty_master, folder)
+    assert result.stopped and not result.written
+    assert empty_master.read_bytes() == before
+    assert sorted(f.status for f in result.files if f.office == "OAL") == ["duplicado", "duplicado"]
+    result = consolidate(empty_master, folder, reemplazar=True)
+    assert result.written
+    assert {f.name: f.status for f in result.files}[oal.name] == "reemplazado"
+    assert read_master(empty_master).plan.actividad("AO.02.02.03").ejecutado[0] == 5
+
+
+def test_consolidate_refuses_an_open_master_and_a_concurrent_run(empty_master: Path, example_plan: Plan,
+                                                                tmp_path: Path) -> None:
+    folder = tmp_path / "retornos"
+    _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    before = empty_master.read_bytes()
+    owner = empty_master.with_name("~$" + empty_master.name)
+    owner.write_bytes(b"\x04juan")
+    with pytest.raises(MasterLockedError, match="parece estar abierto"):
+        consolidate(empty_master, folder)
+    owner.unlink()
+    with exclusive_lock(empty_master), pytest.raises(MasterLockedError):
+        consolidate(empty_master, folder)
+    assert empty_master.read_bytes() == before
+    assert not ledger_path(empty_master).exists()
+
+
+def test_consolidate_two_runs_at_once_never_interleave(empty_master: Path, example_plan: Plan,
+                                                       tmp_path: Path) -> None:
+    """Two threads consolidate different quarters at once: one wins, the other is refused; nothing is lost."""
+    t1 = _split_and_fill(empty_master, example_plan, "2025-T1", tmp_path / "t1")[0].parent
+    t2 = _split_and_fill(empty_master, example_plan, "2025-T2", tmp_path / "t2")[0].parent
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def run(folder: Path) -> None:
+        barrier.wait()
+        try:
+            consolidate(empty_master, folder)
+            outcomes.append("ok")
+        except MasterLockedError:
+            outcomes.append("locked")
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in (t1, t2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) in (["locked", "ok"], ["ok", "ok"])
+    for folder in (t1, t2):  # whatever happened, re-running both ends with everything merged
+        consolidate(empty_master, folder)
+    plan = read_master(empty_master).plan
+    for ao in example_plan.actividades():
+        assert plan.actividad(ao.codigo).ejecutado == ao.ejecutado
+
+
+def test_consolidate_skips_owner_files_and_archives_everything(empty_master: Path, example_plan: Plan,
+                                                             tmp_path: Path) -> None:
+    folder = tmp_path / "retornos"
+    files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    (folder / ("~$" + files[0].name)).write_bytes(b"\x05maria")
+    (folder / "notas.csv").write_text("a;b\n1,5;2\n", encoding="utf-8")
+    result = consolidate(empty_master, folder)
+    status = {f.name: f.status for f in result.files}
+    assert status["~$" + files[0].name] == "omitido"
+    assert status["notas.csv"] == "rechazado"
+    archived = sorted(p.name.split("-", 1)[1] for p in (empty_master.parent / "recibidos").rglob("*") if p.is_file())
+    assert "notas.csv" in archived and len(archived) == 5
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_consolidate_split_fill_consolidate_is_lossless(example_plan: Plan, tmp_path_factory: pytest.TempPathFactory,
+                                                        data: st.DataObject) -> None:
+    """For any valid typed figures, the master ends with exactly what was typed and office totals are the sums."""
+    base = tmp_path_factory.mktemp("prop")
+    master = base / "m.xlsx"
+    write_master_file(example_plan.without_ejecutado(), master)
+    label = data.draw(st.sampled_from(["2025-T1", "2025-T3"]))
+    period = parse_period(label, 2025, "trimestral")
+    typed: dict[str, Decimal] = {}
+    for ao in example_plan.actividades():
+        pct = "%" in ao.unidad
+        v = data.draw(st.decimals(min_value=0, max_value=100 if pct else 500, places=1, allow_nan=False,
+                                  allow_infinity=False))
+        typed[ao.codigo] = v
+    folder = base / "r"
+    files = split(master, label, folder)
+    for path in files:
+        office = path.stem.rsplit("-", 1)[-1]
+        fill_office_workbook(path, period, {c: typed[c] for c in typed
+                                            if example_plan.actividad(c).instancia == office},
+                             {c: "Justificación de prueba" for c in typed
+                              if example_plan.actividad(c).instancia == office})
+    result = consolidate(master, folder)
+    assert result.ok, render_text(result)
+    plan = read_master(master).plan
+    got = {ao.codigo: ao.ejecutado[period.start] for ao in plan.actividades()}
+    assert got == typed
+    offices = resumen_office_rows(cached_values(master)[L.SHEET_RESUMEN])
+    for office in example_plan.instancias:
+        expected = sum((typed[ao.codigo] for ao in example_plan.actividades() if ao.instancia == office), Decimal(0))
+        assert Decimal(str(offices[(office, "Ejecutado")][period.short])).quantize(Decimal("0.1")) == expected
