@@ -609,7 +609,8 @@ def test_issue_flood_is_capped(valid: Path, tmp_path: Path) -> None:
 def test_non_finite_and_error_values(valid: Path, tmp_path: Path) -> None:
     xml = ('<row r="5"><c r="A5"><v>NaN</v></c><c r="B5"><v>INF</v></c><c r="C5"><v>-1e999</v></c>'
            '<c r="D5" t="n"><v>1e400</v></c><c r="E5"><v>abc</v></c><c r="F5"><v>' + "9" * 400 + "</v></c>"
-           '<c r="G5" t="e"><v>#DIV/0!</v></c><c r="H5"><v>1.5E-3</v></c><c r="I5" t="s"><v>0</v></c></row>')
+           '<c r="G5" t="e"><v>#DIV/0!</v></c><c r="H5"><v>1.5E-3</v></c><c r="I5" t="s"><v>0</v></c>'
+           '<c r="J5"><f>IF(A1="","",1)</f><v></v></c><c r="K5"><v> 12 </v></c></row>')
     r = inspect_ok(add_cells(valid, tmp_path / "intake_nan.xlsx", xml))
     assert r.safe and codes(r) == {"numero-no-finito"}
     assert [c.cell for c in r.nonfinite_cells] == ["A5", "B5", "C5", "D5", "E5", "F5"]

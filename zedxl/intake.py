@@ -1653,7 +1653,7 @@ class _SheetScan:
         t = self.c_type
         if value is not None:
             raw = "".join(value)
-            if t is None or t == "n":
+            if (t is None or t == "n") and raw and not raw.isspace():  # <v></v>: xlsxwriter's cached "" result
                 if (not raw.isdigit() or len(raw) > 15) and (
                         not _NUMBER.match(raw) or not math.isfinite(float(raw)) or len(raw) >= 64):
                     cell = to_a1(row - 1, col - 1)
