@@ -1,0 +1,173 @@
+"""Hostile and broken returns (the shared corpus and mutations of a real return): refused safely, explained in
+Spanish, never crashing, hanging or changing the master."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ROOT
+from zedxl.consolidate import consolidate
+from zedxl.demo import fill_office_workbook, office_figures
+from zedxl.model import Plan
+from zedxl.new import write_master_file
+from zedxl.periods import parse_period
+from zedxl.split import split
+from zedxl.validate import validate
+from zedxl.xlsx.master_read import read_master
+
+CORPUS = Path(os.environ.get("ZEDXL_CORPUS", ROOT.parent / "shared" / "corpus"))
+CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name != "INDEX.md")
+TIME_BOUND_S = 20.0
+MEMORY_BOUND_MB = 300.0
+
+
+@pytest.fixture(scope="module")
+def master_dir(tmp_path_factory: pytest.TempPathFactory, example_plan: Plan) -> Path:
+    folder = tmp_path_factory.mktemp("hostil")
+    write_master_file(example_plan.without_ejecutado(), folder / "maestro.xlsx")
+    return folder
+
+
+def test_hostile_corpus_is_there() -> None:
+    assert len(CORPUS_FILES) >= 55, CORPUS
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=[p.name for p in CORPUS_FILES])
+def test_hostile_corpus_file_is_refused_without_touching_the_master(path: Path, master_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    """Each corpus file, alone in a returns folder: no traceback, bounded time and memory, master byte-identical.
+
+    None of them is a zedxl office return (they are generic templates or attacks), so none may be merged; the
+    Excel owner file is skipped with an aviso.
+    """
+    master = tmp_path / "maestro.xlsx"
+    shutil.copy2(master_dir / "maestro.xlsx", master)
+    folder = tmp_path / "retornos"
+    folder.mkdir()
+    shutil.copy2(path, folder / path.name)
+    before = master.read_bytes()
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = consolidate(master, folder)
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < TIME_BOUND_S and peak / 2**20 < MEMORY_BOUND_MB, (elapsed, peak)
+    assert master.read_bytes() == before
+    assert not result.written and result.changes == []
+    [outcome] = result.files
+    if path.name.startswith("~$"):
+        assert outcome.status == "omitido"
+        assert [i.severity for i in outcome.report.issues] == ["aviso"]
+    else:
+        assert outcome.status == "rechazado"
+        assert outcome.report.errors, outcome.report.issues
+    for issue in outcome.report.issues:
+        assert issue.file == path.name
+        assert re.search(r"[áéíóúñ]|\b(el|la|los|las|de|que|archivo|libro)\b", issue.message), issue.message
+    # the archive keeps the file untouched
+    [archived] = [p for p in (master.parent / "recibidos").rglob("*") if p.is_file()] or [None]
+    if outcome.status == "rechazado":
+        assert archived is not None and archived.read_bytes() == path.read_bytes()
+
+
+def test_hostile_validate_cli_on_every_corpus_file(master_dir: Path) -> None:
+    """``zedxl validate`` gives exit 1 with Spanish messages for each (0 with an aviso for the owner file)."""
+    master = master_dir / "maestro.xlsx"
+    for path in CORPUS_FILES:
+        proc = subprocess.run([sys.executable, "-m", "zedxl", "validate", str(path), "--master", str(master)],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert "Traceback" not in proc.stderr, path.name
+        expected = 0 if path.name.startswith("~$") else 1
+        assert proc.returncode == expected, (path.name, proc.stdout, proc.stderr)
+        assert path.name in proc.stdout, path.name
+
+
+@pytest.fixture(scope="module")
+def good_return(master_dir: Path, example_plan: Plan) -> tuple[Path, Path, dict[str, object]]:
+    """A correctly filled DPD return for 2025-T1 and the master it belongs to."""
+    master = master_dir / "maestro.xlsx"
+    folder = master_dir / "buenos"
+    files = split(master, "2025-T1", folder)
+    dpd = next(p for p in files if p.stem.endswith("-DPD"))
+    period = parse_period("2025-T1", 2025, "trimestral")
+    values, texts = office_figures(example_plan, period, "DPD")
+    fill_office_workbook(dpd, period, values, texts)
+    return master, dpd, dict(values)
+
+
+def _mutate_zip(data: bytes, member_pick: int, offset: int, new: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = src.namelist()
+    target = names[member_pick % len(names)]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in names:
+            content = src.read(name)
+            if name == target and content:
+                pos = offset % len(content)
+                content = content[:pos] + new + content[pos + len(new):]
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: each example runs a consolidation
+@given(kind=st.sampled_from(["bytes", "xml", "cell"]), pick=st.integers(0, 1000), offset=st.integers(0, 10**6),
+       blob=st.binary(min_size=1, max_size=8), value=st.one_of(
+           st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**12, 10**12),
+           st.booleans()))
+def test_hostile_mutated_return_is_accepted_correctly_or_refused(
+        good_return: tuple[Path, Path, dict[str, object]], tmp_path_factory: pytest.TempPathFactory,
+        kind: str, pick: int, offset: int, blob: bytes, value: object) -> None:
+    master_src, dpd, typed = good_return
+    work = tmp_path_factory.mktemp("fuzz")
+    master = work / "maestro.xlsx"
+    shutil.copy2(master_src, master)
+    folder = work / "retornos"
+    folder.mkdir()
+    target = folder / dpd.name
+    data = dpd.read_bytes()
+    if kind == "bytes":
+        pos = offset % len(data)
+        target.write_bytes(data[:pos] + blob + data[pos + len(blob):])
+    elif kind == "xml":
+        target.write_bytes(_mutate_zip(data, pick, offset, blob))
+    else:
+        shutil.copy2(dpd, target)
+        wb = openpyxl.load_workbook(target)
+        sheets = [ws for ws in wb.worksheets if ws.title.startswith("OEI")]
+        ws = sheets[pick % len(sheets)]
+        cells = [c for row in ws.iter_rows() for c in row]
+        cells[offset % len(cells)].value = value
+        wb.save(target)
+    before = master.read_bytes()
+    start = time.perf_counter()
+    data_read, report = validate(target, master)
+    result = consolidate(master, folder)
+    assert time.perf_counter() - start < 60
+    [outcome] = result.files
+    if outcome.status == "rechazado":
+        assert report.errors and master.read_bytes() == before
+        return
+    assert outcome.status == "consolidado"
+    assert data_read is not None
+    plan = read_master(master).plan
+    for code, v in typed.items():
+        # an accepted return carries what the office typed, or the mutation was in a value the reader reported
+        got = plan.actividad(code).ejecutado[0]
+        assert got == v or any(i.code and i.severity == "aviso" for i in report.issues), (code, got, v)
