@@ -129,7 +129,8 @@ def _mutate_zip(data: bytes, member_pick: int, offset: int, new: bytes) -> bytes
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: each example runs a consolidation
 @given(kind=st.sampled_from(["bytes", "xml", "cell"]), pick=st.integers(0, 1000), offset=st.integers(0, 10**6),
        blob=st.binary(min_size=1, max_size=8), value=st.one_of(
-           st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**12, 10**12),
+           st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
+           st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**12, 10**12),
            st.booleans()))
 def test_hostile_mutated_return_is_accepted_correctly_or_refused(
         good_return: tuple[Path, Path, dict[str, object]], tmp_path_factory: pytest.TempPathFactory,
