@@ -10,7 +10,6 @@ from zedxl.model import Plan
 from zedxl.plan import load_plan
 from zedxl.xlsx.master_write import write_master
 
-
 MASTER_SUFFIXES = (".xlsx", ".xlsm")
 
 

@@ -174,7 +174,8 @@ class _Reader:
             if level in ("OEI", "AEI"):
                 seen.add(code)
                 ind = self.indicator(row, r, sheet, col)
-                entry: dict[str, Any] = {"codigo": code, "nombre": _text(_cell(row, col(L.H_DESCRIPCION))), "indicador": ind,
+                entry: dict[str, Any] = {"codigo": code, "nombre": _text(_cell(row, col(L.H_DESCRIPCION))),
+                                         "indicador": ind,
                          "actividades": []}
                 if level == "OEI":
                     oei = entry
@@ -264,7 +265,8 @@ def read_master(path: Path) -> MasterRead:
         p = reader.params()
         periodicidad: Periodicity = "mensual" if p.get("periodicidad") == "mensual" else "trimestral"
         if p.get("periodicidad") not in ("trimestral", "mensual", None, ""):
-            raise WorkbookError(f"Periodicidad «{p.get('periodicidad')}» desconocida en la hoja Parámetros de {path.name}.")
+            raise WorkbookError(f"Periodicidad «{p.get('periodicidad')}» desconocida en la hoja Parámetros de "
+                                f"{path.name}.")
         anio = p.get("anio")
         if anio is None:
             raise WorkbookError(f"Falta el año en la hoja Parámetros de {path.name}.")

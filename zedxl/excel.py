@@ -1,0 +1,634 @@
+"""Excel-side entry points: what the Panel's buttons run on the open workbook, through xlwings.
+
+    recalcular(book)       re-read the book, recompute, write back values, formulas, formats and status colours
+    validar(book)          check the book and the returns folder; list the problems on an «Observaciones» sheet
+    consolidar(book)       merge the valid returns of the Panel's folder into the open book
+    generar_informe(book)  write the Informe de Evaluación next to the workbook
+
+``book=None`` means ``xw.Book.caller()``: the workbook whose button ran ``RunPython``. Each function calls the same
+core as the CLI (``read_master``'s rules, ``evaluate``, ``write_master``'s layout, ``validate``, ``merge``,
+``report_plan``) and talks to the workbook only through the part of xlwings every client implements —
+``book.sheets``, ``sheet.range(...).value`` (formulas written as ``"=..."`` text), ``.number_format``, ``.color``,
+``book.sheets.add`` — so the same code runs from desktop ``RunPython``, from xlwings' remote interpreter
+(``xw.Book(json=...)``, which the tests use) and from xlwings Lite.
+
+How the book is read: every sheet's values (formula *results*: no client sends formulas) are laid into a temporary
+workbook that ``zedxl.xlsx.master_read.read_master`` reads, so the rules for finding rows by code and columns by
+header exist once. The one check that needs formulas (a constant typed over a formula cell) cannot run on values and
+is dropped. How it is written: the master ``write_master`` would write for the plan is laid out in memory and copied
+cell by cell — the same layout as ``zedxl recompute``, with formulas Excel then recalculates.
+
+For xlwings Lite, thin ``@xw.script`` wrappers (``zx_recalcular`` …) bind to sheet buttons named after them placed
+on the Panel's button cells; see the README.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import re
+import shutil
+import tempfile
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import openpyxl
+import xlwings as xw
+
+from zedxl import rules
+from zedxl.a1 import quote_sheet
+from zedxl.errors import ZedxlError
+from zedxl.evaluation import evaluate
+from zedxl.issues import Issue, Report
+from zedxl.model import Plan, code_level, normalize_code
+from zedxl.periods import semesters, whole_year
+from zedxl.vba import panel as P
+from zedxl.xlsx import layout as L
+from zedxl.xlsx.master_read import MasterRead, read_master
+
+__all__ = [
+    "SHEET_OBSERVACIONES",
+    "BookConsolidation",
+    "consolidar",
+    "generar_informe",
+    "plan_from_book",
+    "recalcular",
+    "validar",
+]
+
+SHEET_OBSERVACIONES = "Observaciones"
+#: Sheets zedxl writes for people, never read as plan data.
+NOT_PLAN_SHEETS = (P.SHEET_PANEL, SHEET_OBSERVACIONES)
+SEMAFORO_FILLS = {"verde": "#C6EFCE", "amarillo": "#FFEB9C", "rojo": "#FFC7CE"}
+HEADER_FILL = "#1F4E78"
+OBSERVACIONES_HEADER = ("Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje")
+
+_NUMBER_LIKE = re.compile(r"^\s*[-+]?[\d.,]+\s*%?\s*$|^\s*\d{1,4}[-/]\d{1,2}([-/]\d{1,4})?\s*$")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "'", "\t", "\r", "\n")
+_T = TypeVar("_T")
+
+
+# -- the edge: values in and out through xlwings ---------------------------------------------------------------
+def cell_text(text: str) -> str:
+    """Text as it must be written through ``range.value`` so Excel keeps it as that text.
+
+    Writing a value is like typing it: ``=…`` would become a formula, ``-3``, ``1/2`` or ``12 %`` a number or a
+    date. Such text gets Excel's text prefix, an apostrophe, which is not part of the cell's value.
+    """
+    if text and (text.startswith(_FORMULA_PREFIXES) or _NUMBER_LIKE.match(text)
+                 or text.upper() in ("TRUE", "FALSE", "VERDADERO", "FALSO")):
+        return "'" + text
+    return text
+
+
+def _used_values(sheet: Any) -> list[list[Any]]:
+    """Every value of ``sheet`` from A1 to the last used cell, as a list of rows."""
+    last = sheet.used_range.last_cell
+    values = sheet.range((1, 1), (max(last.row, 1), max(last.column, 1))).options(ndim=2).value
+    return [list(row) for row in values]
+
+
+def _book_path(book: Any) -> Path:
+    """The workbook's file (resolved against the current folder when the client only knows its name).
+
+    Raises:
+        ZedxlError: the workbook lives in OneDrive/SharePoint (its name is a URL, not a file on this PC).
+    """
+    fullname = str(book.fullname)
+    if "://" in fullname:
+        raise ZedxlError("El libro está abierto desde OneDrive o SharePoint (una dirección web), no desde una carpeta "
+                         "de este PC. Guarde una copia en una carpeta local o sincronizada y ábrala desde allí.")
+    return Path(fullname).resolve()
+
+
+@dataclass
+class BookState:
+    """What the book held when a button was pressed: every sheet's values, by sheet name."""
+
+    name: str
+    path: Path
+    sheets: dict[str, list[list[Any]]]
+
+    @classmethod
+    def read(cls, book: Any) -> BookState:
+        return cls(str(book.name), _book_path(book), {str(s.name): _used_values(s) for s in book.sheets})
+
+    @property
+    def panel_rows(self) -> list[list[Any]]:
+        return self.sheets.get(P.SHEET_PANEL, [])
+
+    @property
+    def settings(self) -> P.PanelSettings:
+        return P.panel_settings(self.panel_rows)
+
+    def returns_folder(self) -> Path:
+        folder = Path(self.settings.carpeta).expanduser()
+        return folder if folder.is_absolute() else self.path.parent / folder
+
+
+def plan_from_rows(sheets: dict[str, list[list[Any]]], file: str) -> MasterRead:
+    """Read the plan from the values of a master's sheets, with ``read_master``'s rules.
+
+    The values are laid into a temporary workbook (text stays text even when it starts with ``=``) that
+    ``read_master`` reads; issues name ``file``. "Constant over a formula" avisos are dropped: from values alone
+    every formula cell looks like a constant.
+    """
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        if name in NOT_PLAN_SHEETS:
+            continue
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or value == "":
+                    continue
+                cell = ws.cell(r, c, value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+    with tempfile.TemporaryDirectory(prefix="zedxl-libro-") as tmp:
+        path = Path(tmp) / "libro.xlsx"
+        wb.save(path)
+        read = read_master(path)
+    issues = [replace(i, file=file) for i in read.issues if i.code != "maestro-formula-reemplazada"]
+    return MasterRead(read.plan, issues)
+
+
+def plan_from_book(book: Any) -> MasterRead:
+    """The plan typed in an open master (see ``plan_from_rows``)."""
+    state = BookState.read(book)
+    return plan_from_rows(state.sheets, state.name)
+
+
+# -- the layout write_master gives a plan, as grids -------------------------------------------------------------
+@dataclass
+class SheetLayout:
+    """One sheet of the master written for a plan: what each cell holds, its number format and its fill."""
+
+    name: str
+    values: list[list[Any]]
+    formats: list[list[str]]
+    fills: list[list[str | None]]
+
+
+def _fill(cell: Any) -> str | None:
+    fill = cell.fill
+    if fill is None or fill.fill_type != "solid" or fill.fgColor is None or fill.fgColor.type != "rgb":
+        return None
+    return "#" + str(fill.fgColor.rgb)[-6:].upper()
+
+
+def master_layout(plan: Plan) -> list[SheetLayout]:
+    """The sheets ``write_master`` writes for ``plan`` (without the Panel), read back cell by cell."""
+    from zedxl.xlsx.master_write import write_master
+
+    buf = io.BytesIO()
+    write_master(plan, buf, macros=False)
+    buf.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(buf)
+    out = []
+    for ws in wb.worksheets:
+        n_rows, n_cols = ws.max_row, ws.max_column
+        values: list[list[Any]] = []
+        formats: list[list[str]] = []
+        fills: list[list[str | None]] = []
+        for row in ws.iter_rows(min_row=1, max_row=n_rows, max_col=n_cols):
+            values.append([_layout_value(c) for c in row])
+            formats.append([str(c.number_format or "General") for c in row])
+            fills.append([_fill(c) for c in row])
+        out.append(SheetLayout(ws.title, values, formats, fills))
+    return out
+
+
+def _layout_value(cell: Any) -> Any:
+    value = cell.value
+    if value is None:
+        return None
+    if cell.data_type == "f":
+        return str(value if isinstance(value, str) else getattr(value, "text", value))
+    if isinstance(value, str):
+        return cell_text(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
+    """Colour the Estado cells of every AO and indicator with the semáforo of their progress."""
+    cols = L.OEIColumns.for_periodicity(plan.periodicidad)
+    s1, s2 = semesters(plan.anio, plan.periodicidad)
+    points = {"S1": s1, "S2": s2, "Anual": whole_year(plan.anio, plan.periodicidad)}
+    lights: dict[tuple[str, str], str | None] = {}
+    for point, per in points.items():
+        ev = evaluate(plan, per)
+        for ao in ev.aos:
+            lights[(ao.codigo, point)] = ao.semaforo
+        for ind in ev.indicators:
+            lights[(ind.codigo, point)] = rules.traffic_light(ind.avance, plan.reglas)
+    for layout in layouts:
+        if not (normalize_code(layout.name) or "").startswith("OEI"):
+            continue
+        for r in range(L.FIRST_DATA_ROW, len(layout.values)):
+            code = layout.values[r][cols[L.H_CODIGO]] if layout.values[r] else None
+            if not isinstance(code, str) or code_level(code) is None:
+                continue
+            for point in points:
+                light = lights.get((code, point))
+                if light:
+                    layout.fills[r][cols[L.estado(point)]] = SEMAFORO_FILLS[light]
+
+
+def rectangles(grid: Sequence[Sequence[_T]]) -> list[tuple[int, int, int, int, _T]]:
+    """Cover ``grid`` with rectangles of equal values: ``(row0, col0, row1, col1, value)``, inclusive, zero-based.
+
+    Horizontal runs of a row are merged with the identical run of the rows below, so a column of equal formats
+    or a block of equal fills is one ``range`` call instead of one per cell.
+    """
+    done: list[tuple[int, int, int, int, _T]] = []
+    open_runs: dict[tuple[int, int], tuple[int, _T]] = {}  # (col0, col1) → (row0, value)
+    for r, row in enumerate(grid):
+        runs: list[tuple[int, int, _T]] = []
+        c = 0
+        while c < len(row):
+            end = c
+            while end + 1 < len(row) and row[end + 1] == row[c]:
+                end += 1
+            runs.append((c, end, row[c]))
+            c = end + 1
+        still: dict[tuple[int, int], tuple[int, _T]] = {}
+        for c0, c1, value in runs:
+            previous = open_runs.get((c0, c1))
+            still[(c0, c1)] = (previous[0], value) if previous and previous[1] == value else (r, value)
+        for (c0, c1), (r0, value) in open_runs.items():
+            if still.get((c0, c1)) != (r0, value):
+                done.append((r0, c0, r - 1, c1, value))
+        open_runs = still
+    for (c0, c1), (r0, value) in open_runs.items():
+        done.append((r0, c0, len(grid) - 1, c1, value))
+    return sorted(done, key=lambda t: (t[0], t[1]))
+
+
+def _find_sheet(book: Any, name: str) -> Any:
+    """The book's sheet for a layout sheet: same name, or same OEI code however the planner wrote it."""
+    names = [str(s.name) for s in book.sheets]
+    if name in names:
+        return book.sheets[name]
+    code = normalize_code(name)
+    for existing in names:
+        if code and normalize_code(existing) == code:
+            return book.sheets[existing]
+    return book.sheets.add(name, after=book.sheets[len(names) - 1])
+
+
+def _pad(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    return [list(row) + [None] * (width - len(row)) for row in rows]
+
+
+def _write_grid(sheet: Any, old: Sequence[Sequence[Any]], values: Sequence[Sequence[Any]],
+                formats: Sequence[Sequence[str]] | None, fills: Sequence[Sequence[str | None]] | None) -> None:
+    """Write ``values`` at A1, then formats and fills as rectangles; clear what the old content had beyond it."""
+    n_rows = len(values)
+    n_cols = max((len(r) for r in values), default=0)
+    if not n_rows or not n_cols:
+        return
+    sheet.range((1, 1), (n_rows, n_cols)).value = _pad(values, n_cols)
+    if formats is not None:
+        for r0, c0, r1, c1, fmt in rectangles(_pad(formats, n_cols)):
+            sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1)).number_format = fmt or "General"
+    if fills is not None:
+        for r0, c0, r1, c1, color in rectangles(_pad(fills, n_cols)):
+            sheet.range((r0 + 1, c0 + 1), (r1 + 1, c1 + 1)).color = color
+    old_rows = len(old)
+    old_cols = max((len(r) for r in old), default=0)
+    width = max(old_cols, n_cols)
+    if old_rows > n_rows:
+        rng = sheet.range((n_rows + 1, 1), (old_rows, width))
+        rng.value = None
+        rng.color = None
+        rng.number_format = "General"
+    if old_cols > n_cols:
+        rng = sheet.range((1, n_cols + 1), (n_rows, old_cols))
+        rng.value = None
+        rng.color = None
+        rng.number_format = "General"
+
+
+def write_plan(book: Any, state: BookState, plan: Plan) -> None:
+    """Write into the open book the master ``write_master`` gives ``plan``: values, formulas, formats, fills."""
+    layouts = master_layout(plan)
+    _status_fills(plan, layouts)
+    for layout in layouts:
+        sheet = _find_sheet(book, layout.name)
+        _write_grid(sheet, state.sheets.get(str(sheet.name), []), layout.values, layout.formats, layout.fills)
+
+
+# -- Observaciones and the Panel's result line -----------------------------------------------------------------
+def _link(issue: Issue, book_name: str) -> Any:
+    """The Celda column: a link to the cell when the issue is about this book, else the reference as text."""
+    if issue.file != book_name or not issue.sheet:
+        return cell_text(issue.cell)
+    target = f"#{quote_sheet(issue.sheet)}!{issue.cell or 'A1'}".replace('"', '""')
+    label = (issue.cell or issue.sheet).replace('"', '""')
+    return f'=HYPERLINK("{target}","{label}")'
+
+
+def observaciones_rows(title: str, lines: Iterable[str], issues: Iterable[Issue], book_name: str) -> list[list[Any]]:
+    """The Observaciones sheet: a title, summary lines, then one row per issue under ``OBSERVACIONES_HEADER``."""
+    rows: list[list[Any]] = [[cell_text(title)]]
+    rows += [[cell_text(line)] for line in lines]
+    rows.append([])
+    rows.append(list(OBSERVACIONES_HEADER))
+    for i in issues:
+        rows.append([i.severity, i.code, cell_text(i.file), cell_text(i.sheet), _link(i, book_name),
+                     cell_text("" if i.value is None else str(i.value)), cell_text(i.message)])
+    return _pad(rows, len(OBSERVACIONES_HEADER))
+
+
+def _write_observaciones(book: Any, state: BookState, rows: list[list[Any]]) -> None:
+    names = [str(s.name) for s in book.sheets]
+    if SHEET_OBSERVACIONES in names:
+        sheet = book.sheets[SHEET_OBSERVACIONES]
+    else:
+        sheet = book.sheets.add(SHEET_OBSERVACIONES, after=book.sheets[len(names) - 1])
+    header_row = next(i for i, r in enumerate(rows) if r and r[0] == OBSERVACIONES_HEADER[0])
+    fills: list[list[str | None]] = [[None] * len(OBSERVACIONES_HEADER) for _ in rows]
+    fills[header_row] = [HEADER_FILL] * len(OBSERVACIONES_HEADER)
+    _write_grid(sheet, state.sheets.get(SHEET_OBSERVACIONES, []), rows, None, fills)
+
+
+def _say(book: Any, state: BookState, message: str) -> None:
+    """Write ``message`` in the Panel's «Resultado de la última acción» cell (when the book has a Panel)."""
+    for r, row in enumerate(state.panel_rows):
+        if row and row[0] == P.LABEL_RESULTADO:
+            book.sheets[P.SHEET_PANEL].range((r + 1, 2)).value = cell_text(message)
+            return
+
+
+def _version_warning(state: BookState) -> str:
+    recorded = P.recorded_xlwings_version(state.panel_rows)
+    if recorded and recorded != xw.__version__:
+        return (f" Aviso: las macros del libro son de xlwings {recorded} y este PC tiene xlwings {xw.__version__}; "
+                "cierre el libro y ejecute «zedxl recompute» sobre él para actualizarlas.")
+    return ""
+
+
+def _now() -> str:
+    return _dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+
+
+def _run(book: Any, action: Callable[[Any, BookState], tuple[_T, str]]) -> _T:
+    """Read the book, run ``action``, report its message (or the error that stopped it) on the Panel."""
+    book = book if book is not None else xw.Book.caller()
+    state = BookState.read(book)
+    try:
+        result, message = action(book, state)
+    except ZedxlError as e:
+        _say(book, state, f"{_now()} · Error: {e}")
+        raise
+    _say(book, state, f"{_now()} · {message}{_version_warning(state)}")
+    return result
+
+
+# -- the buttons ---------------------------------------------------------------------------------------------
+def recalcular(book: Any = None) -> Report:
+    """Re-read the book, recompute, and write back values, formulas, formats, status colours and the Resumen.
+
+    Returns the problems found while reading (also listed on the Panel's result line), never raises for them.
+    """
+    def action(book: Any, state: BookState) -> tuple[Report, str]:
+        read = plan_from_rows(state.sheets, state.name)
+        write_plan(book, state, read.plan)
+        n_ao = sum(1 for _ in read.plan.actividades())
+        note = f" {len(read.issues)} aviso(s): use Validar para verlos." if read.issues else ""
+        return Report(state.name, list(read.issues)), f"Recalculado: {n_ao} AO.{note}"
+
+    return _run(book, action)
+
+
+def _return_files(folder: Path) -> list[Path]:
+    """The files of the returns folder, as the CLI's ``consolidate`` takes them (owner files stay, to be named)."""
+    from zedxl.consolidate import IGNORED_SUFFIXES
+
+    out = []
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.suffix.lower() in IGNORED_SUFFIXES:
+            continue
+        if p.name.startswith(".") and not p.name.startswith(".~lock."):
+            continue
+        out.append(p)
+    return out
+
+
+def _is_owner_file(path: Path) -> bool:
+    return path.name.startswith("~$") or (path.name.startswith(".~lock.") and path.name.endswith("#"))
+
+
+def _validate_folder(plan: Plan, folder: Path) -> list[tuple[Path, Any, Report]]:
+    from zedxl.validate import validate
+
+    checked = []
+    for path in _return_files(folder):
+        if _is_owner_file(path):
+            continue
+        data, report = validate(path, plan)
+        checked.append((path, data, report))
+    return checked
+
+
+def validar(book: Any = None) -> Report:
+    """Check the book (what ``recompute`` would warn about) and every return in the Panel's folder, changing
+    nothing; list the problems on the Observaciones sheet, with a link to each cell of this book.
+    """
+    def action(book: Any, state: BookState) -> tuple[Report, str]:
+        read = plan_from_rows(state.sheets, state.name)
+        report = Report(state.name, list(read.issues))
+        folder = state.returns_folder()
+        lines = [f"Maestro {state.name}: {len(read.issues)} aviso(s)."]
+        if folder.is_dir():
+            checked = _validate_folder(read.plan, folder)
+            for path, _, rep in checked:
+                report.extend(rep.issues)
+                verdict = "se puede consolidar" if rep.valid else "NO se puede consolidar"
+                lines.append(f"{path.name}: {len(rep.errors)} error(es), {len(rep.warnings)} aviso(s); {verdict}.")
+            if not checked:
+                lines.append(f"La carpeta de retornos {folder} no tiene archivos.")
+        else:
+            lines.append(f"La carpeta de retornos {folder} no existe (se indica en la hoja Panel).")
+        rows = observaciones_rows(f"Validación del {_now()}", lines, report.issues, state.name)
+        _write_observaciones(book, state, rows)
+        return report, (f"Validado: {len(report.errors)} error(es), {len(report.warnings)} aviso(s); "
+                        "detalle en la hoja Observaciones.")
+
+    return _run(book, action)
+
+
+@dataclass
+class BookConsolidation:
+    """What ``consolidar`` did: per file, its status (consolidado, rechazado, ya-consolidado, duplicado,
+    omitido) and report; the cells changed; the offices that did not return."""
+
+    folder: Path
+    files: list[tuple[str, str, Report]] = field(default_factory=list)
+    changes: list[Any] = field(default_factory=list)
+    missing_offices: dict[str, list[str]] = field(default_factory=dict)
+    ledger: Path | None = None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_STATUS_LABELS = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "ya-consolidado": "SIN CAMBIOS",
+                  "duplicado": "DUPLICADO", "omitido": "OMITIDO"}
+
+
+def _audit(state: BookState, checked: Sequence[tuple[Path, Any, Report]], status: dict[Path, str],
+           changes: Sequence[Any]) -> Path:
+    """The CLI's audit trail, next to the workbook: files archived with their SHA-256, the run in the ledger, and
+    an observaciones workbook per office to send back."""
+    from zedxl.consolidate import write_observaciones
+    from zedxl.ledger import Ledger, ledger_path
+
+    folder = state.path.parent
+    archive = folder / "recibidos" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path_ledger = ledger_path(state.path)
+    with Ledger(path_ledger) as ledger:
+        run = ledger.start_run(state.path, _sha256(state.path))
+        ids = {}
+        for path, data, rep in checked:
+            sha = _sha256(path)
+            archive.mkdir(parents=True, exist_ok=True)
+            target = archive / f"{sha[:12]}-{path.name}"
+            if not target.exists():
+                shutil.copy2(path, target)
+            ids[path.name] = ledger.add_file(
+                run, nombre=path.name, sha256=sha, size=path.stat().st_size,
+                archivado_en=str(target.relative_to(folder)), instancia=data.instancia if data else None,
+                periodo=data.periodo.label if data else None, estado=status[path], errores=len(rep.errors),
+                avisos=len(rep.warnings))
+        if changes:
+            ledger.add_changes(run, changes, ids)
+        # the workbook's new hash is known only once Excel saves it
+        ledger.finish_run(run, "", "escrito en el libro abierto (falta guardarlo)" if changes else "sin cambios")
+    by_office: dict[str, list[Report]] = defaultdict(list)
+    for path, data, rep in checked:
+        if rep.issues and status[path] in ("rechazado", "duplicado", "consolidado"):
+            by_office[data.instancia if data else path.stem].append(rep)
+    for office, reports in by_office.items():
+        write_observaciones(office, reports, folder / "observaciones")
+    return path_ledger
+
+
+def consolidar(book: Any = None) -> BookConsolidation:
+    """Merge into the open book the valid returns of the Panel's folder, as ``zedxl consolidate`` would.
+
+    A return with any error is rejected whole; two returns of one office and period stop everything (as the CLI
+    without ``--reemplazar``). The merged plan is written into the book (save it afterwards); every file received
+    is archived with its SHA-256 and the run recorded in the audit ledger next to the workbook, as the CLI does.
+    """
+    def action(book: Any, state: BookState) -> tuple[BookConsolidation, str]:
+        from zedxl.returns import merge
+        from zedxl.xlsx.office_write import offices_to_split
+
+        plan = plan_from_rows(state.sheets, state.name).plan
+        folder = state.returns_folder()
+        if not folder.is_dir():
+            raise ZedxlError(f"No existe la carpeta de retornos {folder}. Indíquela en la hoja Panel.")
+        checked = _validate_folder(plan, folder)
+        valid = [(path, data) for path, data, rep in checked if data is not None and rep.valid]
+        groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
+        for path, data in valid:
+            groups[(data.instancia, data.periodo.label)].append(path)
+        duplicated = {p for paths in groups.values() if len(paths) > 1 for p in paths}
+        chosen = [] if duplicated else [data for _, data in valid]
+        new_plan, changes = merge(plan, chosen)
+        changed_files = {c.archivo for c in changes}
+        status: dict[Path, str] = {}
+        for path, data, rep in checked:
+            if path in duplicated:
+                status[path] = "duplicado"
+            elif data is None or not rep.valid or duplicated:  # duplicates stop everything, as in the CLI
+                status[path] = "rechazado"
+            else:
+                status[path] = "consolidado" if path.name in changed_files else "ya-consolidado"
+        result = BookConsolidation(folder, [(p.name, status[p], rep) for p, _, rep in checked], list(changes))
+        result.files += [(p.name, "omitido", Report(p.name)) for p in _return_files(folder) if _is_owner_file(p)]
+        for label in sorted({data.periodo.label for _, data in valid}):
+            got = {data.instancia for data in chosen if data.periodo.label == label}
+            result.missing_offices[label] = [o for o in offices_to_split(plan) if o not in got]
+        if changes:
+            write_plan(book, state, new_plan)
+        if state.path.is_file():
+            result.ledger = _audit(state, checked, status, changes)
+
+        lines = [f"Carpeta de retornos: {folder}"]
+        lines += [f"{_STATUS_LABELS[st]} {name}: {len(rep.errors)} error(es), {len(rep.warnings)} aviso(s)."
+                  for name, st, rep in result.files]
+        lines += [f"Faltan retornos de {label}: {', '.join(offices)}."
+                  for label, offices in result.missing_offices.items() if offices]
+        if duplicated:
+            lines.append("Hay dos retornos de la misma instancia y periodo: no se consolidó nada. Deje uno solo.")
+        lines.append(f"{len(changes)} celda(s) cambiada(s) en este libro." if changes
+                     else "Nada que cambiar: el libro ya contiene estos datos.")
+        issues = [i for _, _, rep in result.files for i in rep.issues]
+        _write_observaciones(book, state, observaciones_rows(f"Consolidación del {_now()}", lines, issues,
+                                                             state.name))
+        n_ok = sum(1 for _, st, _ in result.files if st == "consolidado")
+        n_bad = sum(1 for _, st, _ in result.files if st in ("rechazado", "duplicado"))
+        return result, (f"Consolidado: {n_ok} retorno(s) incorporado(s), {n_bad} rechazado(s), {len(changes)} "
+                        "celda(s) cambiada(s). Guarde el libro.")
+
+    return _run(book, action)
+
+
+def generar_informe(book: Any = None, *, pdf: bool = False) -> list[Path]:
+    """Write the Informe de Evaluación of the Panel's period (default: the latest semester with data) next to the
+    workbook, from the plan typed in the open book (saved or not). Returns the files written."""
+    def action(book: Any, state: BookState) -> tuple[list[Path], str]:
+        from zedxl.report import default_output, report_plan
+        from zedxl.summary import default_period
+
+        plan = plan_from_rows(state.sheets, state.name).plan
+        period = state.settings.periodo or default_period(plan).label
+        out = default_output(state.path, period)
+        written = report_plan(plan, period, out, pdf=pdf)
+        return written, f"Informe escrito: {', '.join(str(p) for p in written)}"
+
+    return _run(book, action)
+
+
+# -- xlwings Lite: the same functions as scripts bound to the Panel's sheet buttons -----------------------------
+# In xlwings Lite, put a shape named e.g. «zx_recalcular» on the Panel's cell A4 and `from zedxl.excel import *`
+# in main.py; classic xlwings ignores these wrappers (its buttons call the VBA macros).
+_Script = Callable[[Callable[[xw.Book], None]], Callable[[xw.Book], None]]
+_script: Callable[..., _Script] | None = getattr(xw, "script", None)
+if _script is not None:
+    @_script(button=f"[zx_recalcular]{P.SHEET_PANEL}!{P.button_cell(0)}", show_taskpane=True)
+    def zx_recalcular(book: xw.Book) -> None:
+        """xlwings Lite: the Recalcular button."""
+        recalcular(book)
+
+    @_script(button=f"[zx_validar]{P.SHEET_PANEL}!{P.button_cell(1)}", show_taskpane=True)
+    def zx_validar(book: xw.Book) -> None:
+        """xlwings Lite: the Validar button."""
+        validar(book)
+
+    @_script(button=f"[zx_consolidar]{P.SHEET_PANEL}!{P.button_cell(2)}", show_taskpane=True)
+    def zx_consolidar(book: xw.Book) -> None:
+        """xlwings Lite: the Consolidar button."""
+        consolidar(book)
+
+    @_script(button=f"[zx_generar_informe]{P.SHEET_PANEL}!{P.button_cell(3)}", show_taskpane=True)
+    def zx_generar_informe(book: xw.Book) -> None:
+        """xlwings Lite: the Generar informe button."""
+        generar_informe(book)
+
+    __all__ += ["zx_consolidar", "zx_generar_informe", "zx_recalcular", "zx_validar"]
