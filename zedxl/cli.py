@@ -138,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="crea el libro maestro desde un plan (YAML)",
                        description="Crea el libro maestro (.xlsx) desde un archivo de plan YAML.")
     p.add_argument("plan", help="archivo del plan (YAML)")
-    p.add_argument("-o", "--output", required=True, metavar="MAESTRO", help="libro maestro a crear (.xlsx)")
+    p.add_argument("-o", "--output", required=True, metavar="MAESTRO",
+                   help="libro maestro a crear: .xlsx, o .xlsm con los botones de Excel")
     p.add_argument("--sobrescribir", action="store_true", help="reemplaza un maestro existente (guarda respaldo)")
     p.add_argument("--sin-ejecutado", action="store_true",
                    help="deja vacíos los valores ejecutados y justificaciones del plan")
