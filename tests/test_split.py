@@ -311,3 +311,45 @@ def test_split_libreoffice_recalculates_the_cached_values_and_its_save_still_val
         data, report = validate(again, split_dir["master"])
         assert report.valid, report.dumps()
         assert data is not None and data.instancia == path.stem.rsplit("-", 1)[1]
+
+
+def _monthly(plan: Plan) -> Plan:
+    """The example as a monthly plan: each quarter's value in its last month, nothing executed."""
+    def spread(values: tuple[Any, ...], empty: Any) -> tuple[Any, ...]:
+        return tuple(v if m % 3 == 2 else empty for v in values for m in range(3))
+
+    return replace(plan.without_ejecutado(), periodicidad="mensual", objetivos=tuple(
+        replace(o, acciones=tuple(replace(a, actividades=tuple(
+            replace(ao, programado=spread(ao.programado, Decimal(0)), ejecutado=(None,) * 12)
+            for ao in a.actividades)) for a in o.acciones)) for o in plan.objetivos))
+
+
+def test_split_monthly_plan_month_and_quarter(tmp_path: Path, example_plan: Plan) -> None:
+    master = tmp_path / "mensual.xlsx"
+    write_master_file(_monthly(example_plan), master)
+    month = split(master, "2025-03", tmp_path / "m", instancias=["OAL"])[0]
+    quarter = split(master, "2025-T1", tmp_path / "q", instancias=["OAL"])[0]
+    assert (month.name, quarter.name) == ("ZEDILO-2025-03-OAL.xlsx", "ZEDILO-2025-T1-OAL.xlsx")
+    ws = openpyxl.load_workbook(quarter)["OEI.02"]
+    head = _header(ws)
+    assert [h for h in head if h.startswith("Ejec.")] == [f"Ejec. {m}" for m in (
+        "Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Set", "Oct", "Nov", "Dic")] + ["Ejec. T1"]
+    r = _code_rows(ws)["AO.02.02.03"]
+    assert {c for c in _unlocked(ws)} == {ws.cell(r, head[f"Ejec. {m}"]).coordinate for m in ("Ene", "Feb", "Mar")} \
+        | {ws.cell(r, head["Justificación"]).coordinate}
+
+    def fill(path: Path, cells: dict[str, float]) -> Path:
+        wb = openpyxl.load_workbook(path)
+        wsx = wb["OEI.02"]
+        own = _header(wsx)  # a single month has no period columns: Justificación moves left
+        for h, v in cells.items():
+            wsx.cell(r, own[h]).value = v
+        wsx.cell(r, own["Justificación"]).value = "Dos iniciativas sustentadas ante el despacho."
+        wb.save(path)
+        return path
+
+    data, report = validate(fill(quarter, {"Ejec. Ene": 1, "Ejec. Feb": 0, "Ejec. Mar": 1}), master)
+    assert report.issues == [] and data is not None
+    assert data.ejecutado == {"AO.02.02.03": {0: Decimal(1), 1: Decimal(0), 2: Decimal(1)}}
+    data, report = validate(fill(month, {"Ejec. Mar": 2}), master)
+    assert report.issues == [] and data is not None and data.ejecutado == {"AO.02.02.03": {2: Decimal(2)}}

@@ -54,7 +54,8 @@ register("anio-distinto", "Libro de otro año",
 register("periodo-distinto", "Libro de otro periodo",
          "{file} es del periodo {value}; {detalle}. Use el libro del periodo que se está consolidando.")
 register("instancia-distinta", "Libro de otra instancia",
-         "{file} es de la instancia «{value}»; {detalle}.")
+         "{file} es de la instancia «{value}»; {detalle}. Envíe el libro generado para la instancia que "
+         "corresponde (no reutilice el de otra).")
 register("nombre-archivo-distinto", "El nombre del archivo no coincide con su contenido",
          "El nombre {file} no coincide con su contenido ({detalle}); se usó el contenido: {contenido}. Si el "
          "archivo es de otra instancia o periodo, reenvíe el correcto; si no, basta con renombrarlo «{esperado}».",
