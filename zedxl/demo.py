@@ -104,11 +104,11 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
 
     budget = {"ingresos": {ln.rubro: ln.ejecucion for ln in reference.presupuesto.ingresos},
               "gastos": {ln.rubro: ln.ejecucion for ln in reference.presupuesto.gastos}}
-    for label in ("2025-T1", "2025-T2"):
+    for step, label in ((2, "2025-T1"), (4, "2025-T2")):
         period = parse_period(label, reference.anio, reference.periodicidad)
         folder = outdir / "retornos" / label
         files = split(master, label, folder)
-        con.print(f"[bold]2. Libros por oficina {label}[/]: {', '.join(p.name for p in files)}")
+        con.print(f"[bold]{step}. ({label}) Libros por oficina[/]: {', '.join(p.name for p in files)}")
         for path in files:
             office = path.stem.rsplit("-", 1)[-1]
             values, texts = office_figures(reference, period, office)
@@ -132,21 +132,21 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
                     type_into(ws.cell(row[0].row, heads[L.H_JUSTIFICACION]), None)
             wb.save(dpd)
             shutil.move(bad, outdir / "DPD-reenvio.xlsx")
-        con.print(f"[bold]3. Consolidación {label}[/]")
+        con.print(f"[bold]{step + 1}. ({label}) Consolidación[/]")
         result = consolidate(master, folder)
         for line in render_consolidation(result):
             con.print("   " + line, markup=False)
         if label == "2025-T2":
             dpd = next(p for p in files if p.stem.endswith("-DPD"))
             shutil.move(outdir / "DPD-reenvio.xlsx", dpd)
-            con.print("[bold]3b. DPD vuelve a enviar su libro corregido[/]")
+            con.print(f"[bold]{step + 1}b. ({label}) DPD vuelve a enviar su libro corregido[/]")
             result = consolidate(master, folder)
             for line in render_consolidation(result):
                 con.print("   " + line, markup=False)
 
     plan = read_master(master).plan
     ev = evaluate(plan, parse_period(f"{plan.anio}-S1", plan.anio, plan.periodicidad))
-    con.print("[bold]4. Resumen del I Semestre leído del maestro consolidado[/]")
+    con.print("[bold]6. Resumen del I Semestre leído del maestro consolidado[/]")
     render_text(ev, con)
     if report:
         _report(master, outdir, con)
@@ -164,6 +164,6 @@ def _report(master: Path, outdir: Path, con: Any) -> None:
     try:
         paths = report(master, "2025-S1", out, pdf=True)
     except ToolMissingError as e:
-        con.print(f"[bold]5. Informe[/]: {out} (sin PDF: {e})")
+        con.print(f"[bold]7. Informe[/]: {out} (sin PDF: {e})")
         return
-    con.print(f"[bold]5. Informe de Evaluación[/]: {', '.join(str(p) for p in paths)}")
+    con.print(f"[bold]7. Informe de Evaluación[/]: {', '.join(str(p) for p in paths)}")
