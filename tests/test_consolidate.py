@@ -236,3 +236,27 @@ def test_consolidate_split_fill_consolidate_is_lossless(example_plan: Plan, tmp_
     for office in example_plan.instancias:
         expected = sum((typed[ao.codigo] for ao in example_plan.actividades() if ao.instancia == office), Decimal(0))
         assert Decimal(str(offices[(office, "Ejecutado")][period.short])).quantize(Decimal("0.1")) == expected
+
+
+def test_consolidate_crash_while_writing_keeps_the_master_and_rolls_back_the_ledger(
+        empty_master: Path, example_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zedxl.new as new_module
+
+    folder = tmp_path / "retornos"
+    _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    before = empty_master.read_bytes()
+
+    def crash(plan: Plan, target: str, **kwargs: object) -> None:
+        Path(target).write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("corte de luz (simulado)")
+
+    monkeypatch.setattr(new_module, "write_master", crash)
+    with pytest.raises(OSError, match="simulado"):
+        consolidate(empty_master, folder)
+    assert empty_master.read_bytes() == before
+    assert not [p for p in empty_master.parent.iterdir() if p.name.endswith(".tmp")]
+    with sqlite3.connect(ledger_path(empty_master)) as db:
+        assert db.execute("SELECT count(*) FROM cambios").fetchone() == (0,)
+    monkeypatch.undo()
+    result = consolidate(empty_master, folder)  # the same files merge normally afterwards
+    assert result.written and {f.status for f in result.files} == {"consolidado"}
