@@ -240,3 +240,24 @@ def test_master_monthly_plan(example_plan: Plan, tmp_path: Path) -> None:
     assert offices[("DPD", "Ejecutado")]["Ene"] == pytest.approx(5.2)
     assert read_master(path).plan == plan
     shutil.rmtree(tmp_path / "respaldos", ignore_errors=True)
+
+
+@pytest.mark.libreoffice
+def test_master_office_totals_count_a_new_row_before_any_recompute(master: Path, tmp_path: Path) -> None:
+    """A planner adds an AO row (inputs only, no formulas) and Excel/LibreOffice totals include it at once."""
+    wb = openpyxl.load_workbook(master)
+    ws = wb["OEI.03"]
+    h = _headers(ws)
+    r = ws.max_row + 1
+    for header, value in ((L.H_CODIGO, "AO.03.03.09"), (L.H_DESCRIPCION, "Nueva"), (L.H_UM, "Acciones"),
+                          (L.H_INSTANCIA, "OAL"), (L.prog("T1"), 2), (L.prog("T2"), 3), (L.prog("T3"), 0),
+                          (L.prog("T4"), 5), (L.ejec("T1"), 1), (L.ejec("T2"), 4)):
+        ws.cell(r, h[header]).value = value
+    edited = tmp_path / "editado.xlsx"
+    wb.save(edited)
+    fresh = recalculate(edited, tmp_path / "lo")
+    offices = resumen_office_rows(cached_values(fresh)[L.SHEET_RESUMEN])
+    assert offices[("OAL", "Programado")]["S1"] == 1 + 5
+    assert offices[("OAL", "Ejecutado")]["S1"] == 3 + 5
+    assert offices[("OAL", "Programado")]["Anual"] == 2 + 10
+    assert round(float(offices[("Total", "Programado")]["S1"]), 6) == 33.4 + 5  # type: ignore[arg-type]

@@ -341,18 +341,26 @@ class MasterWriter:
                 ws.write(r, 0, code, f.code)
                 ws.write(r, 1, safe_text(name), f.text)
                 ws.write(r, 2, concept, f.text)
+                n_base = len(self.labels)
                 for j, (label, (start, stop)) in enumerate(zip(src_cols, periods, strict=True)):
-                    col_letters = col_letter(c[prefix(label)])
-                    inst_letters = col_letter(c[L.H_INSTANCIA])
-                    terms = [f"SUMIF({quote_sheet(s)}!${inst_letters}:${inst_letters},$A{r + 1},"
-                             f"{quote_sheet(s)}!{col_letters}:{col_letters})" for s in sheets]
+                    if j < n_base:
+                        # base periods: sum the office's input cells directly (whole columns, so an AO row a
+                        # planner inserts counts at once, before any recompute)
+                        col_letters = col_letter(c[prefix(label)])
+                        inst_letters = col_letter(c[L.H_INSTANCIA])
+                        formula = "=" + "+".join(
+                            f"SUMIF({quote_sheet(s)}!${inst_letters}:${inst_letters},$A{r + 1},"
+                            f"{quote_sheet(s)}!{col_letters}:{col_letters})" for s in sheets)
+                    else:
+                        # semesters and year: the sum of this row's base-period cells
+                        formula = (f"=SUM({to_a1(r, 3 + start)}:{to_a1(r, 3 + stop - 1)})")
                     aos = [ao for ao in plan.actividades() if ao.instancia == code]
                     if concept == "Programado":
                         value = sum((rules.sum_programmed(ao.programado, start, stop) for ao in aos), rules.ZERO)
                     else:
                         value = sum((rules.sum_executed(ao.ejecutado, start, stop) or rules.ZERO for ao in aos),
                                     rules.ZERO)
-                    ws.write_formula(r, 3 + j, "=" + "+".join(terms), f.calc, float(value))
+                    ws.write_formula(r, 3 + j, formula, f.calc, float(value))
         last = r
         for concept in ("Programado", "Ejecutado"):
             r += 1
