@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -261,3 +262,31 @@ def test_master_office_totals_count_a_new_row_before_any_recompute(master: Path,
     assert offices[("OAL", "Ejecutado")]["S1"] == 3 + 5
     assert offices[("OAL", "Programado")]["Anual"] == 2 + 10
     assert round(float(offices[("Total", "Programado")]["S1"]), 6) == 33.4 + 5  # type: ignore[arg-type]
+
+
+def test_master_formula_fast_path_writes_the_same_bytes(tmp_path: Path, example_plan: Plan,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """FormulaWorksheet skips XlsxWriter's dynamic-function rewriting only when it would change nothing."""
+    import xlsxwriter
+
+    import zedxl.xlsx.master_write as mw
+    import zedxl.xlsx.office_write as ow
+    from zedxl.periods import parse_period
+
+    spec = ow.office_spec(example_plan, parse_period("2025-T1", 2025, "trimestral"), "OGA")
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+    mw.write_master(example_plan, str(tmp_path / "rapido.xlsx"))
+    ow.write_office(spec, tmp_path / "rapido-oga.xlsx")
+    plain = lambda target, options: xlsxwriter.Workbook(target, options)  # noqa: E731
+    monkeypatch.setattr(mw, "new_workbook", plain)
+    monkeypatch.setattr(ow, "new_workbook", plain)
+    mw.write_master(example_plan, str(tmp_path / "normal.xlsx"))
+    ow.write_office(spec, tmp_path / "normal-oga.xlsx")
+    assert parts(tmp_path / "rapido.xlsx") == parts(tmp_path / "normal.xlsx")
+    assert parts(tmp_path / "rapido-oga.xlsx") == parts(tmp_path / "normal-oga.xlsx")
+    ws = mw.FormulaWorksheet()
+    assert ws._prepare_formula("=XLOOKUP(A1,B:B,C:C)") == "_xlfn.XLOOKUP(A1,B:B,C:C)"

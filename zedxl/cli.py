@@ -102,8 +102,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from zedxl.consolidate import consolidate, render_text
+    from zedxl.progress import progress_bar, wants_progress
 
-    result = consolidate(Path(args.master), Path(args.carpeta), reemplazar=args.reemplazar)
+    with progress_bar("Revisando retornos", enabled=wants_progress(args.json)) as bar:
+        result = consolidate(Path(args.master), Path(args.carpeta), reemplazar=args.reemplazar, progress=bar)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -8,10 +8,13 @@ run stops everything before anything is written. Re-running with the same files 
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as _dt
 import hashlib
+import os
 import shutil
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,11 +110,46 @@ def _candidates(folder: Path) -> list[Path]:
     return out
 
 
-def _validate(path: Path, plan: Plan) -> tuple[ReturnData | None, Report]:
-    from zedxl.validate import validate
+#: Below this many returns the files are read in this process: starting worker processes costs more than it saves.
+MIN_FILES_FOR_WORKERS = 12
 
-    data, report = validate(path, plan)
-    return data, report
+
+def _workers(n_files: int, procesos: int | None) -> int:
+    """How many processes read the returns: ``procesos``, else ``ZEDXL_PROCESOS``, else one per core (at most 8)."""
+    if procesos is None:
+        env = os.environ.get("ZEDXL_PROCESOS", "").strip()
+        procesos = int(env) if env.isdigit() else min(os.cpu_count() or 1, 8)
+    if n_files < MIN_FILES_FOR_WORKERS:
+        return 1
+    return max(1, min(procesos, n_files))
+
+
+class _Reads:
+    """``validate.read_return`` of every path, in order: in worker processes when ``workers`` > 1.
+
+    What needs no master (opening and checking each file) is the expensive part: it is all submitted at once, so the
+    workers start while this process reads the master, and results (small plain data) come back in order, one at a
+    time, so memory does not grow with the number of files.
+    """
+
+    def __init__(self, paths: list[Path], workers: int) -> None:
+        from zedxl.validate import read_return
+
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        if workers > 1:
+            self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
+            chunk = max(1, min(8, len(paths) // (workers * 4)))
+            self.results: Iterator[Any] = self.pool.map(read_return, paths, chunksize=chunk)
+        else:
+            self.results = (read_return(p) for p in paths)
+
+    def __next__(self) -> Any:
+        return next(self.results)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def _archive(path: Path, sha: str, folder: Path) -> Path:
@@ -155,8 +193,15 @@ def write_observaciones(office: str, reports: list[Report], folder: Path) -> Pat
     return path
 
 
-def consolidate(master: Path, folder: Path, *, reemplazar: bool = False) -> ConsolidationResult:
-    """Validate and merge every return in ``folder`` into ``master``; see the module docstring."""
+def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, procesos: int | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ConsolidationResult:
+    """Validate and merge every return in ``folder`` into ``master``; see the module docstring.
+
+    ``procesos``: processes that read the returns (default: one per core, see ``_workers``); the result is the same
+    whatever the number. ``progress(done, total)`` is called after each file.
+    """
+    from zedxl.validate import Fingerprints, judge
+
     master = Path(master)
     folder = Path(folder)
     if not folder.is_dir():
@@ -165,90 +210,102 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False) -> Cons
     result = ConsolidationResult(master)
     with exclusive_lock(master):
         sha_before = _sha256(master)
-        plan = read_master(master).plan
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        archive_dir = master.parent / "recibidos" / stamp
-        valid: list[tuple[FileOutcome, ReturnData, float]] = []
-        with Ledger(ledger_path(master)) as ledger:
-            run = ledger.start_run(master, sha_before)
-            for path in _candidates(folder):
-                sha = _sha256(path)
-                size = path.stat().st_size
-                if _is_owner_file(path):
-                    rep = Report(path.name, [make_issue("archivo-propietario-excel", file=path.name)])
-                    result.files.append(FileOutcome(path.name, sha, size, "omitido", None, None, rep))
-                    continue
-                data, rep = _validate(path, plan)
-                outcome = FileOutcome(path.name, sha, size, "rechazado", data.instancia if data else None,
-                                      data.periodo.label if data else None, rep)
-                outcome.archived = _archive(path, sha, archive_dir)
-                result.files.append(outcome)
-                if data is not None and rep.valid:
-                    valid.append((outcome, data, path.stat().st_mtime))
+        candidates = _candidates(folder)
+        to_read = [p for p in candidates if not _is_owner_file(p)]
+        # the workers start on the returns while this process reads the master
+        reads = _Reads(to_read, _workers(len(to_read), procesos))
+        try:
+            plan = read_master(master).plan
+            fingerprints = Fingerprints(plan)
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            archive_dir = master.parent / "recibidos" / stamp
+            valid: list[tuple[FileOutcome, ReturnData, float]] = []
+            with Ledger(ledger_path(master)) as ledger:
+                run = ledger.start_run(master, sha_before)
+                for done, path in enumerate(candidates, start=1):
+                    size = path.stat().st_size
+                    if _is_owner_file(path):
+                        rep = Report(path.name, [make_issue("archivo-propietario-excel", file=path.name)])
+                        result.files.append(FileOutcome(path.name, _sha256(path), size, "omitido", None, None,
+                                                        rep))
+                    else:
+                        read = next(reads)
+                        data, rep = judge(read, plan, fingerprints=fingerprints)
+                        outcome = FileOutcome(path.name, read.sha256, size, "rechazado",
+                                              data.instancia if data else None,
+                                              data.periodo.label if data else None, rep)
+                        outcome.archived = _archive(path, read.sha256, archive_dir)
+                        result.files.append(outcome)
+                        if data is not None and rep.valid:
+                            valid.append((outcome, data, path.stat().st_mtime))
+                    if progress is not None:
+                        progress(done, len(candidates))
 
-            # duplicates: the same office and period more than once
-            groups: dict[tuple[str, str], list[tuple[FileOutcome, ReturnData, float]]] = defaultdict(list)
-            for item in valid:
-                groups[(item[1].instancia, item[1].periodo.label)].append(item)
-            chosen: list[tuple[FileOutcome, ReturnData]] = []
-            for (office, period), items in groups.items():
-                if len(items) == 1:
-                    chosen.append((items[0][0], items[0][1]))
-                    continue
-                names = ", ".join(o.name for o, _, _ in items)
-                if not reemplazar:
-                    for o, _, _ in items:
-                        o.status = "duplicado"
-                        o.report.add(make_issue("retorno-duplicado", file=o.name, office=office, periodo=period,
-                                                archivos=names))
-                    continue
-                items.sort(key=lambda it: (it[2], it[0].name))
-                newest = items[-1]
-                for o, _, _ in items[:-1]:
-                    o.status = "reemplazado"
-                    o.report.add(make_issue("retorno-reemplazado", file=o.name, nuevo=newest[0].name))
-                chosen.append((newest[0], newest[1]))
-            if any(f.status == "duplicado" for f in result.files):
-                result.stopped = "Hay retornos duplicados: no se consolidó nada."
-                chosen = []
+                # duplicates: the same office and period more than once
+                groups: dict[tuple[str, str], list[tuple[FileOutcome, ReturnData, float]]] = defaultdict(list)
+                for item in valid:
+                    groups[(item[1].instancia, item[1].periodo.label)].append(item)
+                chosen: list[tuple[FileOutcome, ReturnData]] = []
+                for (office, period), items in groups.items():
+                    if len(items) == 1:
+                        chosen.append((items[0][0], items[0][1]))
+                        continue
+                    names = ", ".join(o.name for o, _, _ in items)
+                    if not reemplazar:
+                        for o, _, _ in items:
+                            o.status = "duplicado"
+                            o.report.add(make_issue("retorno-duplicado", file=o.name, office=office, periodo=period,
+                                                    archivos=names))
+                        continue
+                    items.sort(key=lambda it: (it[2], it[0].name))
+                    newest = items[-1]
+                    for o, _, _ in items[:-1]:
+                        o.status = "reemplazado"
+                        o.report.add(make_issue("retorno-reemplazado", file=o.name, nuevo=newest[0].name))
+                    chosen.append((newest[0], newest[1]))
+                if any(f.status == "duplicado" for f in result.files):
+                    result.stopped = "Hay retornos duplicados: no se consolidó nada."
+                    chosen = []
 
-            new_plan, changes = merge(plan, [d for _, d in chosen])
-            per_file: dict[str, int] = defaultdict(int)
-            for c in changes:
-                per_file[c.archivo] += 1
-            for outcome, _ in chosen:
-                if per_file.get(outcome.name):
-                    outcome.status = "consolidado"
-                else:
-                    outcome.status = "ya-consolidado"
-                    outcome.report.add(make_issue("retorno-ya-consolidado", file=outcome.name))
-            result.changes = changes
+                new_plan, changes = merge(plan, [d for _, d in chosen])
+                per_file: dict[str, int] = defaultdict(int)
+                for c in changes:
+                    per_file[c.archivo] += 1
+                for outcome, _ in chosen:
+                    if per_file.get(outcome.name):
+                        outcome.status = "consolidado"
+                    else:
+                        outcome.status = "ya-consolidado"
+                        outcome.report.add(make_issue("retorno-ya-consolidado", file=outcome.name))
+                result.changes = changes
 
-            # offices expected but from which nothing readable arrived, per period seen in this run
-            readable = [f for f in result.files if f.office and f.period]
-            for label in sorted({f.period for f in readable if f.period}):
-                got = {f.office for f in readable if f.period == label}
-                result.missing_offices[label] = [o for o in _expected_offices(plan) if o not in got]
+                # offices expected but from which nothing readable arrived, per period seen in this run
+                readable = [f for f in result.files if f.office and f.period]
+                for label in sorted({f.period for f in readable if f.period}):
+                    got = {f.office for f in readable if f.period == label}
+                    result.missing_offices[label] = [o for o in _expected_offices(plan) if o not in got]
 
-            file_ids = {}
+                file_ids = {}
+                for f in result.files:
+                    file_ids[f.name] = ledger.add_file(
+                        run, nombre=f.name, sha256=f.sha256, size=f.size,
+                        archivado_en=str(f.archived.relative_to(master.parent)) if f.archived else None,
+                        instancia=f.office, periodo=f.period, estado=f.status, errores=len(f.report.errors),
+                        avisos=len(f.report.warnings))
+                if changes:
+                    ledger.add_changes(run, changes, file_ids)
+                    result.backup = write_master_file(new_plan, master)
+                    result.written = True
+                ledger.finish_run(run, _sha256(master), "escrito" if result.written else "sin cambios")
+
+            by_office: dict[str, list[Report]] = defaultdict(list)
             for f in result.files:
-                file_ids[f.name] = ledger.add_file(
-                    run, nombre=f.name, sha256=f.sha256, size=f.size,
-                    archivado_en=str(f.archived.relative_to(master.parent)) if f.archived else None,
-                    instancia=f.office, periodo=f.period, estado=f.status, errores=len(f.report.errors),
-                    avisos=len(f.report.warnings))
-            if changes:
-                ledger.add_changes(run, changes, file_ids)
-                result.backup = write_master_file(new_plan, master)
-                result.written = True
-            ledger.finish_run(run, _sha256(master), "escrito" if result.written else "sin cambios")
-
-        by_office: dict[str, list[Report]] = defaultdict(list)
-        for f in result.files:
-            if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
-                by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
-        for office, reports in by_office.items():
-            result.observaciones.append(write_observaciones(office, reports, master.parent / "observaciones"))
+                if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
+                    by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
+            for office, reports in by_office.items():
+                result.observaciones.append(write_observaciones(office, reports, master.parent / "observaciones"))
+        finally:
+            reads.close()  # stops the workers if anything above failed
     return result
 
 

@@ -73,7 +73,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -343,6 +343,14 @@ class CellNote:
     text: str
 
 
+CellFact = tuple[int, int, int, "str | None", "str | None", "str | None"]
+"""One ``<c>`` of a worksheet as stored, for a reader that takes the values from elsewhere (python-calamine):
+``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the ``s`` index (0 when absent), ``type``
+the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>`` (None without one; ``""`` for an
+inline string with its ``<is>``), ``formula`` the text of ``<f>`` (None without one). A plain tuple: thousands are
+made per file."""
+
+
 @dataclass(frozen=True)
 class DefinedName:
     name: str
@@ -396,6 +404,14 @@ class Intake:
     shared_strings_part: str = ""
     styles_part: str = ""
     truncated_facts: bool = False  # some list above hit Limits.max_recorded
+    #: With ``inspect(..., keep_cells=True)`` and only when every worksheet was read by the fast scan: sheet name →
+    #: every ``<c>`` as ``CellFact``, in document order. None otherwise (a reader must then parse the sheets itself).
+    cells: Mapping[str, tuple[CellFact, ...]] | None = None
+    #: With ``keep_cells``: the ``numFmtId`` of every ``cellXfs`` style by index, and the custom formats as
+    #: (id, format code), from styles.xml.
+    number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
+    #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
+    property_values: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def errors(self) -> list[Issue]:
@@ -558,6 +574,18 @@ def _forbid_external(*_: Any) -> int:
     raise _Forbidden("ENTITY")
 
 
+def _new_parser(namespaces: bool = False) -> Any:
+    """An expat parser that refuses any DTD or entity declaration before processing it."""
+    parser = expat.ParserCreate(namespace_separator="}") if namespaces else expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _forbid_doctype
+    parser.EntityDeclHandler = _forbid_entity
+    parser.UnparsedEntityDeclHandler = _forbid_entity
+    parser.ExternalEntityRefHandler = _forbid_external
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
+
+
 @dataclass
 class _Rel:
     id: str
@@ -603,6 +631,10 @@ class _Inspector:
         self.zf: zipfile.ZipFile | None = None
         self.members: dict[str, zipfile.ZipInfo] = {}  # lower-case name -> info
         self.parsed: set[str] = set()
+        self.keep_cells = False
+        self.cells: dict[str, tuple[CellFact, ...]] | None = {}  # None once a sheet needed the slow scan
+        self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
+        self.property_values: list[tuple[str, str, str]] = []
 
     # -- issues and facts ------------------------------------------------------------------------------------------
 
@@ -658,6 +690,9 @@ class _Inspector:
             shared_strings_part=f.get("shared_strings", ""),
             styles_part=f.get("styles", ""),
             truncated_facts=self.truncated_facts,
+            cells=self.cells if self.keep_cells and self.cells is not None and safe else None,
+            number_formats=self.number_formats if self.keep_cells else None,
+            property_values=tuple(self.property_values),
         )
 
     # -- entry ----------------------------------------------------------------------------------------------------
@@ -901,13 +936,7 @@ class _Inspector:
             self.add("xml-parte-demasiado-grande", part=name, detail=f"{_human(info.file_size)}, máximo "
                      f"{_human(self.limits.max_xml_part_bytes)}")
             return False
-        parser = expat.ParserCreate(namespace_separator="}") if namespaces else expat.ParserCreate()
-        parser.buffer_text = True
-        parser.StartDoctypeDeclHandler = _forbid_doctype
-        parser.EntityDeclHandler = _forbid_entity
-        parser.UnparsedEntityDeclHandler = _forbid_entity
-        parser.ExternalEntityRefHandler = _forbid_external
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser = _new_parser(namespaces)
         if start is not None and not counted:
             parser.StartElementHandler = start
         elif start is not None:
@@ -1189,9 +1218,38 @@ class _Inspector:
                 self.other_rels(info.filename)
             elif low.endswith(".vml"):
                 self.scan_dtd_bytes(info.filename)
+            elif self.keep_cells and low == self.facts.get("styles", "").lower():
+                self.parse_styles(info.filename)
             elif low.endswith((".xml", ".rels")) or _XML_CONTENT_TYPE.search(ct or ""):
                 self.parse_xml(info.filename)
         self.complete = wb_ok
+
+    def parse_styles(self, part: str) -> None:
+        """styles.xml, also noting the number format of every cell style (``cellXfs``): its id, and the codes of the
+        custom formats (built-in ones are the reader's business)."""
+        custom: dict[int, str] = {}
+        xf_ids: list[int] = []
+        depth = {"cellXfs": False}
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            local = _local(tag)
+            if local == "numFmt":
+                with contextlib.suppress(ValueError):
+                    custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
+            elif local == "cellXfs":
+                depth["cellXfs"] = True
+            elif local == "xf" and depth["cellXfs"] and len(xf_ids) < 65_000:
+                try:
+                    xf_ids.append(int(attrs.get("numFmtId", "0") or 0))
+                except ValueError:
+                    xf_ids.append(-1)
+
+        def end(tag: str) -> None:
+            if _local(tag) == "cellXfs":
+                depth["cellXfs"] = False
+
+        if self.parse_xml(part, start, end):
+            self.number_formats = (tuple(xf_ids), tuple(custom.items()))
 
     def parse_workbook(self, part: str) -> bool:
         lim = self.limits
@@ -1272,9 +1330,14 @@ class _Inspector:
     # -- worksheets -------------------------------------------------------------------------------------------------
 
     def scan_sheet(self, sheet: SheetInfo) -> SheetInfo:
-        scan = _SheetScan(self, sheet.name)
-        ok = self.precount(sheet.part, scan) and self.parse_xml(sheet.part, scan.start, chars=scan.chars,
-                                                               namespaces=False, counted=False)
+        scan = self.fast_scan(sheet)
+        ok = scan is not None
+        if scan is None:
+            if self.cells is not None:
+                self.cells = None  # a reader must parse the sheets itself
+            scan = _SheetScan(self, sheet.name)
+            ok = self.precount(sheet.part, scan) and self.parse_xml(sheet.part, scan.start, chars=scan.chars,
+                                                                   namespaces=False, counted=False)
         scan.finish()
         protected = scan.protected
         result = SheetInfo(
@@ -1301,6 +1364,155 @@ class _Inspector:
                          actual=actual)
         self.sheet_rels(sheet.part, sheet.name, scan.hyperlink_refs)
         return result
+
+    def fast_scan(self, sheet: SheetInfo) -> _SheetScan | None:
+        """The same scan as ``_SheetScan`` at C speed, for a worksheet in the plain shape spreadsheet programs write.
+
+        Taken only when nothing in the part needs the element-by-element scan: UTF-8, no comment, CDATA, processing
+        instruction or DTD, the main namespace as default with no prefixed element inside ``<sheetData>``, every
+        ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no formula that reaches
+        outside, no merged cell or hyperlink, everything inside the limits. Both halves (``<sheetData>`` and the rest)
+        are checked well-formed by expat; cells are then read with regular expressions (every ``<c`` tag must be
+        matched, or the fast scan gives up) and the rest goes through ``_SheetScan``'s own handlers. Returns None,
+        having changed nothing, whenever any of this does not hold: the caller then runs the full scan, which
+        reports whatever is wrong exactly as before.
+        """
+        info = self.member(sheet.part)
+        if info is None or info.file_size > _FAST_MAX_BYTES or self.zf is None:
+            return None
+        try:
+            data = b"".join(self.stream(info))
+        except _Deadline:
+            raise
+        except Exception:  # noqa: BLE001 - the full scan reports the read error with its part name
+            return None
+        root = _FAST_ROOT.match(data)
+        if root is None or b"<!" in data or data.count(b"<?") != (1 if root.group("decl") is not None else 0):
+            return None
+        decl = root.group("decl")
+        if decl:
+            enc = _FAST_ENC.search(decl)
+            if enc is not None and enc.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+                return None
+        head = data[root.start(): data.find(b">", root.end() - 1) + 1]
+        if _MAIN_NS_ATTR not in head:
+            return None
+        i = data.find(b"<sheetData")
+        if i < 0 or data.find(b"<sheetData", i + 1) >= 0:
+            return None
+        if data.startswith(b"<sheetData/>", i):
+            j = i + len(b"<sheetData/>")
+            sd = b""
+        else:
+            if not data.startswith(b"<sheetData>", i):
+                return None
+            j = data.find(b"</sheetData>")
+            if j < 0 or data.find(b"</sheetData>", j + 1) >= 0:
+                return None
+            j += len(b"</sheetData>")
+            sd = data[i:j]
+        outside = data[:i] + b"<sheetData/>" + data[j:]
+        if (_FAST_PREFIXED.search(sd) or b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
+                or _FAST_PREFIXED_SPECIAL.search(outside) or b"<mergeCell" in outside or b"<hyperlink" in outside
+                or outside.count(b"<col ") > 1000):
+            return None
+        lim = self.limits
+        n_tags = sum(sd.count(t) for t in _CELL_TAGS)
+        if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - self.total_cells:
+            return None
+        elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
+        if self.elements + elements + outside.count(b"<") > lim.max_xml_elements:
+            return None
+        scan = _SheetScan(self, sheet.name)
+        try:
+            if sd:
+                _new_parser().Parse(sd, True)
+            # outside <sheetData> through the usual handlers: with no cell, merge, hyperlink nor thousands of
+            # <col>, they cannot report anything, only note the dimension, the protection and the columns
+            parser = _new_parser()
+            parser.StartElementHandler = scan.start
+            parser.CharacterDataHandler = scan.chars
+            parser.Parse(outside, True)
+        except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
+            return None
+        rows = _FAST_ROW.findall(sd)
+        if len(rows) != sd.count(b"<row") or len(rows) > lim.max_cells_per_sheet:
+            return None
+        if rows and max(map(int, rows)) > MAX_ROWS:
+            return None
+        matches = _FAST_CELL.findall(sd)
+        if len(matches) != n_tags:
+            return None
+        keep = self.keep_cells
+        facts: list[CellFact] = []
+        formulas: list[CellNote] = []
+        errors: list[CellNote] = []
+        cols: dict[bytes, int] = {}
+        ext_row = ext_col = max_row = max_col = 0
+        name = sheet.name
+        num = _FAST_NUM.fullmatch
+        for letters, row_text, style, ctype, inner in matches:
+            col = cols.get(letters)
+            if col is None:
+                col = cols[letters] = col_index(letters.decode("ascii")) + 1
+                if col > MAX_COLS:
+                    return None
+            row = int(row_text)
+            if row > MAX_ROWS:
+                return None
+            if row > ext_row:
+                ext_row = row
+            if col > ext_col:
+                ext_col = col
+            t = ctype.decode("ascii") if ctype else None
+            raw: str | None = None
+            formula: str | None = None
+            if inner:
+                has_v = b"<v" in inner
+                has_f = b"<f" in inner
+                if has_v or has_f or b"<is" in inner:
+                    if row > max_row:
+                        max_row = row
+                    if col > max_col:
+                        max_col = col
+                if t == "inlineStr" and b"<is" in inner:
+                    raw = ""  # marks the <is> element: the text itself is the value reader's business
+                if has_v:
+                    mv = _FAST_V.search(inner)
+                    if mv is None:
+                        return None
+                    value = mv.group(1) or b""
+                    if (t is None or t == "n") and value and not num(value) and not value.isspace():
+                        return None  # a non-finite or odd number: the full scan reports it
+                    raw = _xml_text(value)
+                    if t == "e":
+                        errors.append(CellNote(name, to_a1(row - 1, col - 1), raw[:64].strip()[:64]))
+                if has_f:
+                    mf = _FAST_F.search(inner)
+                    if mf is None or b"t=" in mf.group(1):
+                        return None  # shared, array or data-table formula
+                    formula = _xml_text(mf.group(2) or b"")
+                    bare = _strip_literals(formula[:256])
+                    if _DDE_FORMULA.search(bare) or _RISKY_FUNCTIONS.search(bare):
+                        return None
+                    formulas.append(CellNote(name, to_a1(row - 1, col - 1), formula[:256]))
+            if keep:
+                facts.append((row - 1, col - 1, int(style) if style else 0, t, raw, formula))
+        # every check passed: commit
+        self.parsed.add(info.filename.lower())
+        scan.in_cell = False
+        scan.elements += elements
+        scan.cells = len(matches)
+        scan.rows = len(rows)
+        scan.ext_row, scan.ext_col, scan.max_row, scan.max_col = ext_row, ext_col, max_row, max_col
+        scan.formula_count = len(formulas)
+        for note in errors:
+            self.record(self.error_cells, note)
+        for note in formulas:
+            self.record(self.formulas, note)
+        if keep and self.cells is not None:
+            self.cells[name] = tuple(facts)
+        return scan
 
     def sheet_rels(self, part: str, sheet: str, hyperlink_refs: dict[str, list[str]]) -> None:
         rels = self.parse_rels(part)
@@ -1411,21 +1623,30 @@ class _Inspector:
     def parse_properties(self) -> None:
         custom = self.member("docProps/custom.xml")
         if custom is not None:
-            state: dict[str, Any] = {"name": None, "text": [], "depth": 0}
+            state: dict[str, Any] = {"name": None, "text": [], "raw": [], "type": ""}
 
             def start(tag: str, attrs: dict[str, str]) -> None:
-                if _local(tag) == "property":
+                local = _local(tag)
+                if local == "property":
                     state["name"] = attrs.get("name", "")
                     state["text"] = []
+                    state["raw"] = []
+                    state["type"] = ""
+                elif state["name"] is not None and not state["type"]:
+                    state["type"] = local
 
             def chars(data: str) -> None:
                 if state["name"] is not None and sum(map(len, state["text"])) < 500:
                     state["text"].append(data[:500])
+                if self.keep_cells and state["name"] is not None and sum(map(len, state["raw"])) < 40_000:
+                    state["raw"].append(data)
 
             def end(tag: str) -> None:
                 if _local(tag) == "property" and state["name"] is not None:
                     if len(self.custom_properties) < 200:
                         self.custom_properties.append((state["name"], "".join(state["text"]).strip()[:500]))
+                        if self.keep_cells:
+                            self.property_values.append((state["name"], state["type"], "".join(state["raw"])))
                     state["name"] = None
 
             self.parse_xml(custom.filename, start, end, chars)
@@ -1453,6 +1674,40 @@ _CELL_CHILDREN = frozenset({
     "strike", "u", "vertAlign", "charset", "condense", "extend", "outline", "shadow",
 })
 _CELL_TAGS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+
+# The fast scan (``_Inspector.fast_scan``): the plain shape of a worksheet as Excel, LibreOffice, openpyxl and
+# XlsxWriter write it. Anything else is left to the element-by-element scan.
+_FAST_MAX_BYTES = 8 * MiB
+_FAST_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<decl>[^?>]*)\?>)?\s*<worksheet[\s>]")
+_FAST_ENC = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_MAIN_NS_ATTR = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_FAST_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
+_FAST_PREFIXED_SPECIAL = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row|mergeCell|hyperlink|col|v|f|is)[\s>/]")
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
+                        rb'(?: (?:cm|vm|ph)="[0-9A-Za-z]*")*\s*(?:/>|>(.*?)</c>)', re.S)
+_FAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s>/]')
+_FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
+_FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
+_FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match[str]) -> str:
+    ref = m.group(1)
+    if ref[0] == "#":
+        return chr(int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:]))
+    return _NAMED[ref]
+
+
+def _xml_text(raw: bytes) -> str:
+    """Element text as an XML parser reports it: UTF-8, line ends normalised, references replaced."""
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    return text
 
 
 class _SheetScan:
@@ -1865,14 +2120,17 @@ def _binary_detail(head: bytes) -> str:
 # Public entry point
 
 
-def inspect(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> Intake:
+def inspect(path: Path | str, limits: Limits = DEFAULT_LIMITS, *, keep_cells: bool = False) -> Intake:
     """Look at ``path`` before any spreadsheet parser does; never raises for bad input.
 
     ``Intake.safe`` is True only for an OOXML workbook (xlsx/xlsm) whose whole package was checked without an error
-    issue: only then may python-calamine or openpyxl open it.
+    issue: only then may python-calamine or openpyxl open it. ``keep_cells`` also keeps what the scan saw of every
+    cell, the style number formats and the custom properties as stored (``Intake.cells``...), so that a reader can
+    take values from python-calamine and the rest from here instead of parsing the sheets a second time.
     """
     p = Path(path)
     insp = _Inspector(p, limits)
+    insp.keep_cells = keep_cells
     try:
         insp.run()
     except _Deadline:

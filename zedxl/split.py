@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from zedxl.errors import ZedxlError
@@ -12,7 +12,7 @@ from zedxl.fsutil import atomic_write, ensure_not_open
 from zedxl.model import Plan
 from zedxl.periods import parse_period
 from zedxl.xlsx.master_read import read_master
-from zedxl.xlsx.office_write import office_file_name, office_spec, offices_to_split, write_office
+from zedxl.xlsx.office_write import office_file_name, office_specs, offices_to_split, write_office
 
 
 def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
@@ -24,8 +24,11 @@ def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
 
 
 def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
-               instancias: Sequence[str] | None = None) -> list[Path]:
+               instancias: Sequence[str] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Write the office workbooks of ``plan`` for ``period`` into ``outdir``; returns the files in plan order.
+
+    ``progress(done, total)`` is called after each workbook written.
 
     Raises:
         PeriodError: ``period`` does not exist in the plan.
@@ -42,18 +45,22 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     deadline = _deadline_text(fecha_limite)
+    specs = office_specs(plan, periodo, wanted, deadline)
     written = []
-    for code in wanted:
-        spec = office_spec(plan, periodo, code, deadline)
+    for i, code in enumerate(wanted):
+        spec = specs[code]
         target = outdir / office_file_name(plan.sigla, periodo, code)
         ensure_not_open(target)
         atomic_write(target, lambda tmp, spec=spec: write_office(spec, str(tmp)))  # type: ignore[misc]
         written.append(target)
+        if progress is not None:
+            progress(i + 1, len(wanted))
     return written
 
 
 def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
-          instancias: Sequence[str] | None = None) -> list[Path]:
+          instancias: Sequence[str] | None = None,
+          progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Read ``master`` and write one workbook per office that owns AO (plus the budget office) for ``period``.
 
     File names show the entity acronym, year, period and office: ``ZEDILO-2025-T1-DPD.xlsx``. The master is
@@ -63,7 +70,7 @@ def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | s
         WorkbookError: the master cannot be read. See ``split_plan`` for the rest.
     """
     plan = read_master(Path(master)).plan
-    return split_plan(plan, period, outdir, fecha_limite=fecha_limite, instancias=instancias)
+    return split_plan(plan, period, outdir, fecha_limite=fecha_limite, instancias=instancias, progress=progress)
 
 
 # -- CLI -------------------------------------------------------------------------------------------------------
@@ -82,8 +89,11 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
 
 def split_cli(args: argparse.Namespace) -> int:
     """``zedxl split``: prints the files written; errors (ZedxlError) are left to ``cli.main`` (exit 2)."""
-    files = split(Path(args.master), args.periodo, Path(args.output), fecha_limite=args.fecha_limite,
-                  instancias=args.instancias)
+    from zedxl.progress import progress_bar, wants_progress
+
+    with progress_bar("Escribiendo libros", enabled=wants_progress()) as bar:
+        files = split(Path(args.master), args.periodo, Path(args.output), fecha_limite=args.fecha_limite,
+                      instancias=args.instancias, progress=bar)
     for path in files:
         print(path)
     print(f"{len(files)} libro(s) de instancia escritos en {args.output}.")

@@ -25,8 +25,10 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from zedxl import rules
 from zedxl.errors import PeriodError, ZedxlError
@@ -35,7 +37,7 @@ from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.model import Plan
 from zedxl.periods import Period, base_labels, parse_period
 from zedxl.returns import ReturnData
-from zedxl.xlsx import office_read
+from zedxl.xlsx import office_read, office_scan
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_write import (
     FIELD_JUSTIFICACION,
@@ -44,6 +46,7 @@ from zedxl.xlsx.office_write import (
     fingerprint,
     office_file_name,
     office_spec,
+    office_specs,
     parse_office_file_name,
 )
 
@@ -207,6 +210,117 @@ def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+@dataclass
+class ReturnRead:
+    """What a return says by itself, before the master is consulted: everything ``validate`` checks except the
+    identity against the master. Plain data, so that it can be made in another process (``consolidate``)."""
+
+    file: str
+    sha256: str
+    head: list[Issue] = field(default_factory=list)  # intake, opening and manifest issues, in order
+    manifest: office_read.Manifest | None = None
+    values: office_read.OfficeValues | None = None
+    tail: list[Issue] = field(default_factory=list)  # cell and rule issues, in order
+    fast: bool = False  # read from intake's scan and python-calamine, without openpyxl
+
+
+def read_return(path: Path) -> ReturnRead:
+    """Read and check one returned workbook on its own (steps 1, 2, 4 and 5 of the module docstring).
+
+    The file is opened once: intake's scan (``keep_cells``) and python-calamine's strings make the cells for a
+    clean file (``office_scan``); only a file whose scan shows something that path does not reproduce is loaded
+    with openpyxl. Never raises for bad data.
+    """
+    path = Path(path)
+    file = path.name
+    read = ReturnRead(file, _sha256(path))
+    intake = inspect(path, keep_cells=True)
+    if not intake.safe:
+        read.head.extend(intake.issues)
+        return read
+    wb: Any = office_scan.open_workbook(path, intake)
+    read.fast = wb is not None
+    issues: list[Issue] = []
+    if wb is None:
+        wb, issues = office_read.open_workbook(path)
+    superseded = _superseded(intake)
+    read.head.extend(i for i in intake.issues if not superseded(i))
+    if wb is None:
+        # an empty cached value (<v></v>, a formula saved without its result) is not what stops openpyxl
+        bad = [n for n in intake.nonfinite_cells if n.text.strip()]
+        if bad:
+            cells = ", ".join(f"{n.sheet}!{n.cell} ({n.text})" for n in bad[:5])
+            issues = [make_issue("archivo-ilegible", file=file,
+                                 detalle=f"tiene números no válidos (NaN o infinito) en {cells}")]
+        read.head.extend(issues)
+        return read
+    try:
+        manifest, issues = office_read.read_manifest(wb, file)
+        read.head.extend(issues)
+        if manifest is None:
+            return read
+        read.manifest = manifest
+        values = office_read.read_values(wb, manifest, file)
+        read.values = values
+        read.tail.extend(values.issues)
+        read.tail.extend(_rules(manifest, values, file))
+    finally:
+        wb.close()
+    return read
+
+
+class Fingerprints:
+    """The fingerprint of what the master gives each office today, computed for every office in one pass over the
+    plan the first time one is asked for (it does not depend on the period)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._by_office: dict[str, str] | None = None
+
+    def __call__(self, office: str, period: Period) -> str:
+        if self._by_office is None:
+            specs = office_specs(self.plan, period, list(self.plan.instancias))
+            self._by_office = {code: fingerprint(spec) for code, spec in specs.items()}
+        if office not in self._by_office:
+            self._by_office[office] = fingerprint(office_spec(self.plan, period, office))
+        return self._by_office[office]
+
+
+def judge(read: ReturnRead, plan: Plan, *, periodo: Period | None = None, instancia: str | None = None,
+          fingerprints: Fingerprints | None = None) -> tuple[ReturnData | None, Report]:
+    """Step 3 of the module docstring on a ``read_return`` result, and the final report and data."""
+    file = read.file
+    report = Report(file=file)
+    report.extend(read.head)
+    manifest, values = read.manifest, read.values
+    if manifest is None or values is None:
+        return None, report
+    identity, period = _identity(plan, manifest, file, periodo, instancia)
+    report.extend(identity)
+    report.extend(_file_name_check(manifest, file))
+    spec = manifest.spec
+    if not identity and period is not None:
+        given = fingerprints(spec.instancia, period) if fingerprints is not None else \
+            fingerprint(office_spec(plan, period, spec.instancia))
+        if given != manifest.huella:
+            report.add(make_issue("huella-distinta", file=file, office=spec.instancia))
+    report.extend(read.tail)
+    data = ReturnData(
+        file=file,
+        sha256=read.sha256,
+        entidad=spec.plan.entidad,
+        anio=spec.plan.anio,
+        periodo=spec.periodo,
+        instancia=spec.instancia,
+        template_version=spec.version,
+        ejecutado={code: dict(v) for code, v in values.ejecutado.items()},
+        justificacion=dict(values.justificacion),
+        report=report,
+        presupuesto={kind: dict(v) for kind, v in values.presupuesto.items()},
+    )
+    return data, report
+
+
 def validate(path: Path, master: Path | Plan, *, periodo: str | None = None,
              instancia: str | None = None) -> tuple[ReturnData | None, Report]:
     """Check a returned office workbook against the master (a path, or its ``Plan`` already read).
@@ -226,63 +340,10 @@ def validate(path: Path, master: Path | Plan, *, periodo: str | None = None,
         WorkbookError: the master cannot be read.
         PeriodError: ``periodo`` does not exist in the master's plan.
     """
-    path = Path(path)
     plan = master if isinstance(master, Plan) else read_master(Path(master)).plan
     expected_period = parse_period(periodo, plan.anio, plan.periodicidad) if periodo else None
     expected_office = instancia.strip().upper() if instancia else None
-    file = path.name
-    report = Report(file=file)
-
-    intake = inspect(path)
-    if not intake.safe:
-        report.extend(intake.issues)
-        return None, report
-    wb, issues = office_read.open_workbook(path)
-    if wb is None:
-        superseded = _superseded(intake)
-        report.extend(i for i in intake.issues if not superseded(i))
-        # an empty cached value (<v></v>, a formula saved without its result) is not what stops openpyxl
-        bad = [n for n in intake.nonfinite_cells if n.text.strip()]
-        if bad:
-            cells = ", ".join(f"{n.sheet}!{n.cell} ({n.text})" for n in bad[:5])
-            issues = [make_issue("archivo-ilegible", file=file,
-                                 detalle=f"tiene números no válidos (NaN o infinito) en {cells}")]
-        report.extend(issues)
-        return None, report
-    superseded = _superseded(intake)
-    report.extend(i for i in intake.issues if not superseded(i))
-    try:
-        manifest, issues = office_read.read_manifest(wb, file)
-        report.extend(issues)
-        if manifest is None:
-            return None, report
-        identity, period = _identity(plan, manifest, file, expected_period, expected_office)
-        report.extend(identity)
-        report.extend(_file_name_check(manifest, file))
-        spec = manifest.spec
-        if not identity and period is not None:
-            given = office_spec(plan, period, spec.instancia)
-            if fingerprint(given) != manifest.huella:
-                report.add(make_issue("huella-distinta", file=file, office=spec.instancia))
-        values = office_read.read_values(wb, manifest, file)
-        report.extend(values.issues)
-        report.extend(_rules(manifest, values, file))
-    finally:
-        wb.close()
-    data = ReturnData(
-        file=file,
-        sha256=_sha256(path),
-        entidad=spec.plan.entidad,
-        anio=spec.plan.anio,
-        periodo=spec.periodo,
-        instancia=spec.instancia,
-        template_version=spec.version,
-        ejecutado={code: dict(v) for code, v in values.ejecutado.items()},
-        justificacion=dict(values.justificacion),
-        report=report,
-        presupuesto={kind: dict(v) for kind, v in values.presupuesto.items()},
-    )
-    return data, report
+    return judge(read_return(Path(path)), plan, periodo=expected_period, instancia=expected_office)
 
 
 # -- CLI -------------------------------------------------------------------------------------------------------

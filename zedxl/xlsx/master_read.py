@@ -7,16 +7,17 @@ writer. A constant typed over a formula cell is reported as an ``aviso`` (it wil
 
 from __future__ import annotations
 
-import warnings
+import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+from python_calamine import CalamineWorkbook
 
-from zedxl.a1 import to_a1
+from zedxl.a1 import col_index, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.issues import Issue, make_issue, register
 from zedxl.model import (
@@ -75,25 +76,101 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f(\s[^>]*?)?\s*(?:/>|>([^<]*)</f>)')
+_SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
+_SHEET_ENTRY = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+
+
 class _Reader:
+    """The master's cells as rows of values, with formula cells as their formula text (``=...``).
+
+    Values come from python-calamine (~20 times faster than openpyxl's read-only mode on a 20,000-AO master);
+    which cells hold formulas, and their text, from one pass of a regular expression over each sheet's XML (shared
+    formulas translated to their cell as openpyxl does). Numbers that are whole come back as int, as openpyxl
+    reads what Excel and XlsxWriter write.
+    """
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.file = path.name
         self.issues: list[Issue] = []
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.wb = openpyxl.load_workbook(path, data_only=False, read_only=True)
-        except Exception as e:  # openpyxl raises many types for a damaged file
+            self.wb = CalamineWorkbook.from_path(str(path))
+            self.zip = zipfile.ZipFile(path)
+            self.parts = self._sheet_parts()
+        except Exception as e:  # calamine and zipfile raise many types for a damaged file
             raise WorkbookError(f"No se pudo abrir el maestro {path.name}: {e}") from e
+        self.sheetnames: list[str] = list(self.wb.sheet_names)
+
+    def _sheet_parts(self) -> dict[str, str]:
+        """Sheet name → zip member of its worksheet XML, from workbook.xml and its relationships."""
+        from xml.sax.saxutils import unescape
+
+        workbook = self.zip.read("xl/workbook.xml").decode("utf-8")
+        rels = self.zip.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        targets = {}
+        for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+            attrs = dict(_ATTR.findall(tag))
+            target = attrs.get("Target", "")
+            targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        parts = {}
+        for tag in _SHEET_ENTRY.findall(workbook):
+            attrs = dict(_ATTR.findall(tag))
+            rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+            name = unescape(attrs.get("name", ""), {"&quot;": '"', "&apos;": "'"})
+            if rid in targets:
+                parts[name] = targets[rid]
+        return parts
 
     def close(self) -> None:
         self.wb.close()
+        self.zip.close()
+
+    def _formulas(self, sheet: str) -> dict[tuple[int, int], str]:
+        """(row, col) zero-based → formula text with ``=``, for every formula cell of the sheet."""
+        from xml.sax.saxutils import unescape
+
+        from openpyxl.formula.translate import Translator
+
+        part = self.parts.get(sheet)
+        if part is None:
+            return {}
+        data = self.zip.read(part)
+        out: dict[tuple[int, int], str] = {}
+        shared: dict[bytes, Translator] = {}
+        cols: dict[bytes, int] = {}
+        for letters, row, attrs, raw in _FORMULA_CELL.findall(data):
+            text = raw.decode("utf-8")
+            value = "=" + (unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text)
+            if attrs and b'"shared"' in attrs:
+                m = _SHARED_ID.search(attrs)
+                if m is not None:
+                    ref = f"{letters.decode()}{row.decode()}"
+                    if m.group(1) in shared:
+                        value = shared[m.group(1)].translate_formula(ref)
+                    elif value != "=":
+                        shared[m.group(1)] = Translator(value, ref)
+            col = cols.get(letters)
+            if col is None:
+                col = cols[letters] = col_index(letters.decode())
+            out[(int(row) - 1, col)] = value
+        return out
 
     def rows(self, sheet: str) -> list[tuple[Any, ...]]:
-        if sheet not in self.wb.sheetnames:
+        if sheet not in self.sheetnames:
             raise WorkbookError(f"Al maestro {self.file} le falta la hoja «{sheet}».")
-        return [tuple(r) for r in self.wb[sheet].iter_rows(values_only=True)]
+        grid = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        out: list[list[Any]] = [[None if v == "" else int(v) if type(v) is float and v.is_integer() and
+                                 abs(v) < 2**53 else v for v in row] for row in grid]
+        for (r, c), text in self._formulas(sheet).items():
+            while r >= len(out):
+                out.append([])
+            row = out[r]
+            if c >= len(row):
+                row.extend([None] * (c + 1 - len(row)))
+            row[c] = text
+        return [tuple(r) for r in out]
 
     def number(self, value: Any, sheet: str, r: int, c: int, *, formula_ok: bool = False) -> Decimal | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -244,7 +321,7 @@ class _Reader:
         return tuple(lines)
 
     def narrativa(self) -> dict[str, str]:
-        if L.SHEET_NARRATIVA not in self.wb.sheetnames:
+        if L.SHEET_NARRATIVA not in self.sheetnames:
             return {}
         out = {}
         for row in self.rows(L.SHEET_NARRATIVA):
@@ -254,7 +331,7 @@ class _Reader:
         return out
 
     def oei_sheets(self) -> Iterable[str]:
-        return [s for s in self.wb.sheetnames if normalize_code(s) and (normalize_code(s) or "").startswith("OEI")]
+        return [s for s in self.sheetnames if normalize_code(s) and (normalize_code(s) or "").startswith("OEI")]
 
 
 def read_master(path: Path) -> MasterRead:

@@ -31,6 +31,41 @@ CALC_FILL = "#F2F2F2"
 GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
+# XlsxWriter runs ~30 regular-expression substitutions on every formula to prefix Excel 365's dynamic-array
+# functions with ``_xlfn.``; on a 20,000-AO master (a quarter of a million formulas) that was most of the write.
+# None of zedxl's formulas uses those functions. Every substitution needs one of the texts below (``\\SINGLE\\(`` is
+# any character then ``INGLE(``), so a few substring tests tell that none would fire; a formula that has one goes
+# through XlsxWriter's own code. The output is byte for byte the same (checked in tests/test_master.py).
+_DYNAMIC_FUNCTIONS = tuple(f"{name}(" for name in (
+    "ANCHORARRAY", "BYCOL", "BYROW", "CHOOSECOLS", "CHOOSEROWS", "DROP", "EXPAND", "FILTER", "HSTACK", "LAMBDA",
+    "MAKEARRAY", "MAP", "RANDARRAY", "REDUCE", "SCAN", "INGLE", "SEQUENCE", "SORT", "SORTBY", "SWITCH", "TAKE",
+    "TEXTSPLIT", "TOCOL", "TOROW", "UNIQUE", "VSTACK", "WRAPCOLS", "WRAPROWS", "XLOOKUP"))
+
+
+class FormulaWorksheet(Worksheet):  # type: ignore[misc]
+    """An XlsxWriter worksheet that skips the dynamic-function rewriting when a formula cannot need it."""
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or \
+                any(name in formula for name in _DYNAMIC_FUNCTIONS):
+            prepared: str = super()._prepare_formula(formula, expand_future_functions)
+            return prepared
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        if formula.endswith("}"):
+            formula = formula[:-1]
+        return formula
+
+
+def new_workbook(target: Any, options: dict[str, Any]) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook whose worksheets are ``FormulaWorksheet``."""
+    wb = xlsxwriter.Workbook(target, options)
+    wb.worksheet_class = FormulaWorksheet
+    return wb
+
+
 def safe_text(value: str) -> str:
     """Text as it must be stored in a cell: never interpreted as a formula, within Excel's 32,767 chars."""
     return value[:32767]
@@ -117,8 +152,8 @@ class MasterWriter:
         self.half = n_base(plan.periodicidad) // 2
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None) -> None:
-        wb = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
-                                          "strings_to_urls": False})
+        wb = new_workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False})
         wb.set_properties({"title": f"POI {self.plan.anio} – {self.plan.sigla}", "author": "zedxl",
                            "company": self.plan.entidad, "comments": f"zedxl plantilla {TEMPLATE_VERSION}"})
         wb.set_custom_property("zedxl_tipo", "maestro")
@@ -318,6 +353,10 @@ class MasterWriter:
         ws.write(0, 0, f"Resumen del POI {plan.anio} – {plan.entidad} ({plan.sigla})", f.title)
         ws.write(1, 0, "Todas las cifras de esta hoja son fórmulas: se actualizan solas en Excel.", f.subtitle)
 
+        by_office: dict[str, list[Any]] = {}  # once: looking AO up per office and cell is quadratic
+        for ao in plan.actividades():
+            by_office.setdefault(ao.instancia, []).append(ao)
+
         # A. plain sums per office (Anexo 02)
         r = 3
         ws.write(r, 0, "A. Programación y avance de Actividades Operativas por instancia", f.section)
@@ -354,7 +393,7 @@ class MasterWriter:
                     else:
                         # semesters and year: the sum of this row's base-period cells
                         formula = (f"=SUM({to_a1(r, 3 + start)}:{to_a1(r, 3 + stop - 1)})")
-                    aos = [ao for ao in plan.actividades() if ao.instancia == code]
+                    aos = by_office.get(code, [])
                     if concept == "Programado":
                         value = sum((rules.sum_programmed(ao.programado, start, stop) for ao in aos), rules.ZERO)
                     else:
@@ -399,7 +438,7 @@ class MasterWriter:
         point_periods = {"S1": sems[0], "S2": sems[1], "Anual": year}
         for code, name in plan.instancias.items():
             r += 1
-            aos = [ao for ao in plan.actividades() if ao.instancia == code]
+            aos = by_office.get(code, [])
             ws.write(r, 0, code, f.code)
             ws.write(r, 1, safe_text(name), f.text)
             ws.write_formula(r, 2, "=" + "+".join(

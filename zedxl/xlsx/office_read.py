@@ -540,9 +540,10 @@ def parse_manifest(wb: Workbook) -> Manifest:
 def open_workbook(path: Path) -> tuple[Workbook | None, list[Issue]]:
     """Open with openpyxl (formulas as text, no external links); an unreadable file is an issue, not an error."""
     try:
-        with warnings.catch_warnings():
+        # our own handle, closed even when openpyxl raises half-way (it would leave its own open until collected)
+        with warnings.catch_warnings(), open(path, "rb") as fh:
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(path, data_only=False, read_only=False, keep_vba=False, keep_links=False)
+            wb = openpyxl.load_workbook(fh, data_only=False, read_only=False, keep_vba=False, keep_links=False)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many types for a damaged file
         detail = _short(f"{type(e).__name__}: {e}".split("\n")[0], 160)
         return None, [make_issue("archivo-ilegible", file=path.name, detalle=detail)]
@@ -654,7 +655,7 @@ class _SheetReader:
 
     def static_sheet(self, name: str, expected: Mapping[tuple[int, int], str]) -> None:
         ws = self.wb[name]
-        if not isinstance(ws, Worksheet):
+        if not hasattr(ws, "_cells"):  # a chartsheet (openpyxl): nothing to compare
             return
         self.merged(ws)
         cells = _cells(ws)

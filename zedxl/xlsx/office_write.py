@@ -53,6 +53,7 @@ from zedxl.xlsx.master_write import (
     _Formats,
     _progress_formula,
     _status_formula,
+    new_workbook,
     safe_text,
 )
 
@@ -146,20 +147,33 @@ def offices_to_split(plan: Plan) -> list[str]:
 
 def office_spec(plan: Plan, periodo: Period, instancia: str, fecha_limite: str = "") -> OfficeSpec:
     """Cut ``plan`` down to what ``instancia`` is given for ``periodo``."""
-    objetivos = []
+    return office_specs(plan, periodo, [instancia], fecha_limite)[instancia]
+
+
+def office_specs(plan: Plan, periodo: Period, instancias: Sequence[str],
+                 fecha_limite: str = "") -> dict[str, OfficeSpec]:
+    """``office_spec`` for several offices in one pass over the plan (a 20,000-AO plan has hundreds of offices)."""
+    wanted = set(instancias)
+    per_office: dict[str, list[Objetivo]] = {}
     for o in plan.objetivos:
-        acciones = []
+        acciones: dict[str, list[Accion]] = {}
         for a in o.acciones:
-            aos = tuple(ao for ao in a.actividades if ao.instancia == instancia)
-            if aos:
-                acciones.append(Accion(a.codigo, a.nombre, None, aos))
-        if acciones:
-            objetivos.append(Objetivo(o.codigo, o.nombre, None, tuple(acciones)))
-    reports_budget = plan.responsable_presupuesto == instancia
-    sub = replace(plan, instancias={instancia: plan.instancias.get(instancia, instancia)},
-                  objetivos=tuple(objetivos),
-                  presupuesto=plan.presupuesto if reports_budget else Presupuesto(), narrativa={})
-    return OfficeSpec(sub, periodo, instancia, fecha_limite)
+            aos: dict[str, list[Actividad]] = {}
+            for ao in a.actividades:
+                if ao.instancia in wanted:
+                    aos.setdefault(ao.instancia, []).append(ao)
+            for code, mine in aos.items():
+                acciones.setdefault(code, []).append(Accion(a.codigo, a.nombre, None, tuple(mine)))
+        for code, accs in acciones.items():
+            per_office.setdefault(code, []).append(Objetivo(o.codigo, o.nombre, None, tuple(accs)))
+    out = {}
+    for instancia in instancias:
+        reports_budget = plan.responsable_presupuesto == instancia
+        sub = replace(plan, instancias={instancia: plan.instancias.get(instancia, instancia)},
+                      objetivos=tuple(per_office.get(instancia, ())),
+                      presupuesto=plan.presupuesto if reports_budget else Presupuesto(), narrativa={})
+        out[instancia] = OfficeSpec(sub, periodo, instancia, fecha_limite)
+    return out
 
 
 def canonical_number(value: Decimal | None) -> str | None:
@@ -548,8 +562,8 @@ class OfficeWriter:
         spec = self.spec
         plan = spec.plan
         buffer = io.BytesIO()
-        wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
-                                          "strings_to_urls": False, "in_memory": True})
+        wb = new_workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False, "in_memory": True})
         meta = manifest_meta(spec)
         wb.set_properties({"title": f"POI {plan.anio} – {plan.sigla} – {spec.instancia} – {spec.periodo.label}",
                            "subject": f"Seguimiento {spec.periodo.name}", "author": "zedxl",

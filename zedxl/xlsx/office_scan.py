@@ -1,0 +1,203 @@
+"""Open a returned office workbook without parsing it again: python-calamine values plus the cells intake kept.
+
+``zedxl.intake.inspect(path, keep_cells=True)`` already streams every worksheet once (it must, to bound and check
+it) and keeps, for every ``<c>``, its position, style, type, raw ``<v>`` text and formula. Here that is joined with
+the strings python-calamine reads (shared and inline strings are the only values taken from it) into a light
+workbook with exactly the cell values, types and number formats openpyxl (``read_only=False, data_only=False``)
+would give, so ``office_read.read_manifest`` and ``office_read.read_values`` run their same checks on it without the
+full openpyxl load (styles, protection, validations, one object per cell): that load is ~20 times slower than the
+whole of this.
+
+``open_workbook`` returns None, and the caller falls back to openpyxl, whenever the file has anything this path does
+not reproduce exactly: a sheet intake could not read with its fast scan (unusual XML, shared or array formulas,
+odd numbers...), merged cells, a sheet that is not a worksheet, a style index or a custom property of a kind not
+seen in a zedxl workbook, an inline or ISO-date cell type, or a file python-calamine cannot open. A clean return
+never pays for openpyxl; a suspicious one gets the full, proven path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from zedxl.intake import Intake
+from zedxl.xlsx.office_write import PROPERTY_PREFIX
+
+_TEXT_PROPERTY_TYPES = frozenset({"lpwstr", "lpstr", "bstr"})
+_STATES = frozenset({"visible", "hidden", "veryHidden"})
+
+
+class ScanCell:
+    """What ``office_read`` asks of a cell: ``value``, ``data_type`` and ``number_format``, as openpyxl sets them."""
+
+    __slots__ = ("data_type", "number_format", "value")
+
+    def __init__(self, value: Any, data_type: str, number_format: str) -> None:
+        self.value = value
+        self.data_type = data_type
+        self.number_format = number_format
+
+
+class _NoMerges:
+    ranges: tuple[Any, ...] = ()
+
+
+class ScanSheet:
+    """A worksheet: ``title``, ``sheet_state``, ``merged_cells`` (always none here) and ``_cells`` keyed (row, col),
+    one-based, like openpyxl's."""
+
+    merged_cells = _NoMerges()
+
+    def __init__(self, title: str, state: str, cells: dict[tuple[int, int], ScanCell]) -> None:
+        self.title = title
+        self.sheet_state = state
+        self._cells = cells
+
+
+class _Property:
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self.value = value
+
+
+class _Properties:
+    def __init__(self, props: list[_Property]) -> None:
+        self.props = props
+
+
+class ScanBook:
+    """The light workbook: ``sheetnames``, ``wb[name]``, ``custom_doc_props`` and ``close()``."""
+
+    def __init__(self, sheets: list[ScanSheet], props: list[_Property]) -> None:
+        self._sheets = {s.title: s for s in sheets}
+        self.sheetnames = [s.title for s in sheets]
+        self.custom_doc_props = _Properties(props)
+
+    def __getitem__(self, name: str) -> ScanSheet:
+        return self._sheets[name]
+
+    def __iter__(self) -> Iterator[ScanSheet]:
+        return iter(self._sheets.values())
+
+    def close(self) -> None:
+        self._sheets = {}
+
+
+class _Unsupported(Exception):
+    """Something this path does not reproduce exactly: use openpyxl."""
+
+
+def _cast_number(raw: str) -> int | float:
+    """openpyxl's reading of a number cell: a float when it has a point or an exponent, else an int."""
+    if "." in raw or "E" in raw or "e" in raw:
+        return float(raw)
+    return int(raw)
+
+
+def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
+    """The light workbook of a file intake cleared and scanned with ``keep_cells``; None to fall back to openpyxl."""
+    if intake.cells is None or intake.number_formats is None or not intake.safe:
+        return None
+    sheets = intake.sheets
+    names = [s.name for s in sheets]
+    if (len(set(names)) != len(names) or set(intake.cells) != set(names)
+            or any(s.merged or s.kind != "worksheet" or s.state not in _STATES for s in sheets)):
+        return None
+    props: list[_Property] = []
+    for name, kind, text in intake.property_values:
+        if name.startswith(PROPERTY_PREFIX):
+            if kind not in _TEXT_PROPERTY_TYPES:
+                return None
+            props.append(_Property(name, text))
+    try:
+        return _build(path, intake, props)
+    except _Unsupported:
+        return None
+
+
+def _build(path: Path, intake: Intake, props: list[_Property]) -> ScanBook:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+    from python_calamine import CalamineWorkbook
+
+    assert intake.number_formats is not None and intake.cells is not None
+    xf_ids, custom_items = intake.number_formats
+    custom = dict(custom_items)
+    formats = [custom[i] if i in custom else BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
+    dates = {i for i, fmt in enumerate(formats) if is_date_format(fmt)}
+    deltas = {i for i, fmt in enumerate(formats) if is_timedelta_format(fmt)}
+    epoch = CALENDAR_MAC_1904 if intake.date1904 else CALENDAR_WINDOWS_1900
+    n_formats = len(formats)
+    book: Any = None
+    out: list[ScanSheet] = []
+    try:
+        for info in intake.sheets:
+            facts = intake.cells[info.name]
+            grid: list[list[Any]] | None = None
+            cells: dict[tuple[int, int], ScanCell] = {}
+            for r, c, style, t, raw, formula in facts:
+                if style >= n_formats:
+                    raise _Unsupported
+                fmt = formats[style]
+                if formula is not None:
+                    cell = ScanCell("=" + formula, "f", fmt)
+                elif t is None or t == "n":
+                    if not raw:
+                        cell = ScanCell(None, "n", fmt)
+                    else:
+                        try:
+                            number = _cast_number(raw)
+                        except ValueError as e:
+                            raise _Unsupported from e
+                        if style in dates:
+                            try:
+                                cell = ScanCell(from_excel(number, epoch, timedelta=style in deltas), "d", fmt)
+                            except (OverflowError, ValueError):
+                                cell = ScanCell("#VALUE!", "e", fmt)
+                        else:
+                            cell = ScanCell(number, "n", fmt)
+                elif t == "s" or t == "inlineStr":
+                    if raw is None or (t == "s" and raw == ""):
+                        cell = ScanCell(None, t, fmt)
+                    else:
+                        if grid is None:
+                            if book is None:
+                                try:
+                                    book = CalamineWorkbook.from_path(str(path))
+                                except Exception as e:  # noqa: BLE001 - any failure: let openpyxl judge the file
+                                    raise _Unsupported from e
+                            try:
+                                grid = book.get_sheet_by_name(info.name).to_python(skip_empty_area=False)
+                            except Exception as e:  # noqa: BLE001
+                                raise _Unsupported from e
+                        row = grid[r] if r < len(grid) else ()
+                        value = row[c] if c < len(row) else ""
+                        if not isinstance(value, str):
+                            raise _Unsupported
+                        cell = ScanCell(value, "s", fmt)
+                elif t == "str":
+                    cell = ScanCell(raw or None, "s", fmt)
+                elif t == "e":
+                    cell = ScanCell(raw or None, "e", fmt)
+                elif t == "b":
+                    if not raw:
+                        cell = ScanCell(None, "b", fmt)
+                    else:
+                        try:
+                            cell = ScanCell(bool(int(raw)), "b", fmt)
+                        except ValueError as e:
+                            raise _Unsupported from e
+                else:  # ISO dates (t="d") and unknown types
+                    raise _Unsupported
+                cells[(r + 1, c + 1)] = cell
+            out.append(ScanSheet(info.name, info.state, cells))
+    finally:
+        if book is not None:
+            book.close()
+    return ScanBook(out, props)
+
+
+__all__ = ["ScanBook", "ScanCell", "ScanSheet", "open_workbook"]
