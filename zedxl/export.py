@@ -1,0 +1,123 @@
+"""The ``export`` verb: the master's facts as Parquet tables, for roll-ups of many entities (DuckDB, Polars, pandas).
+
+Two files per master, named so that the exports of many entities can sit in one folder and be read together
+(``read_parquet('carpeta/hechos-*.parquet')``):
+
+* ``hechos-<SIGLA>-<AÑO>.parquet``: one row per AO and base period (month or quarter): entidad, sigla, anio,
+  periodicidad, periodo (``2025-T1``, ``2025-03``), OEI, AEI, AO (codes and names), instancia, unidad, programado,
+  ejecutado (null when not reported), avance (%, with the plan's cap and «sin meta» rule) and estado.
+* ``presupuesto-<SIGLA>-<AÑO>.parquet``: one row per budget line: tipo (ingresos/gastos), rubro, PIA, PIM, ejecución
+  and avance (% of PIM).
+
+Quantities are float64 (what analytical engines sum fast); the master keeps the exact decimal values.
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from zedxl import rules
+from zedxl.model import Plan
+from zedxl.periods import base_labels
+from zedxl.xlsx.master_read import read_master
+from zedxl.xlsx.office_write import ascii_token
+
+FACT_COLUMNS = ("entidad", "sigla", "anio", "periodicidad", "periodo", "periodo_indice", "oei", "oei_nombre", "aei",
+                "aei_nombre", "ao", "ao_nombre", "instancia", "unidad", "programado", "ejecutado", "avance", "estado")
+BUDGET_COLUMNS = ("entidad", "sigla", "anio", "tipo", "rubro", "pia", "pim", "ejecucion", "avance")
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def fact_rows(plan: Plan) -> dict[str, list[Any]]:
+    """The facts table as columns (name → values), one row per AO and base period."""
+    cols: dict[str, list[Any]] = {c: [] for c in FACT_COLUMNS}
+    labels = base_labels(plan.periodicidad)
+    period_labels = [f"{plan.anio}-T{i + 1}" if plan.periodicidad == "trimestral" else f"{plan.anio}-{i + 1:02d}"
+                     for i in range(len(labels))]
+    for oei in plan.objetivos:
+        for aei in oei.acciones:
+            for ao in aei.actividades:
+                for i, label in enumerate(period_labels):
+                    prog = ao.programado[i]
+                    ejec = ao.ejecutado[i]
+                    row = (plan.entidad, plan.sigla, plan.anio, plan.periodicidad, label, i, oei.codigo, oei.nombre,
+                           aei.codigo, aei.nombre, ao.codigo, ao.nombre, ao.instancia, ao.unidad, float(prog),
+                           _f(ejec), _f(rules.progress(prog, ejec, plan.reglas)),
+                           rules.status(prog, ejec, plan.reglas))
+                    for name, value in zip(FACT_COLUMNS, row, strict=True):
+                        cols[name].append(value)
+    return cols
+
+
+def budget_rows(plan: Plan) -> dict[str, list[Any]]:
+    """The budget table as columns, one row per line."""
+    cols: dict[str, list[Any]] = {c: [] for c in BUDGET_COLUMNS}
+    for tipo, lines in (("ingresos", plan.presupuesto.ingresos), ("gastos", plan.presupuesto.gastos)):
+        for line in lines:
+            row = (plan.entidad, plan.sigla, plan.anio, tipo, line.rubro, _f(line.pia), _f(line.pim),
+                   _f(line.ejecucion), _f(rules.budget_pct(line)))
+            for name, value in zip(BUDGET_COLUMNS, row, strict=True):
+                cols[name].append(value)
+    return cols
+
+
+def _schema(kind: str) -> Any:
+    import pyarrow as pa
+
+    text, f64, i32 = pa.string(), pa.float64(), pa.int32()
+    if kind == "hechos":
+        types = [text, text, i32, text, text, i32, text, text, text, text, text, text, text, text, f64, f64, f64,
+                 text]
+        return pa.schema(list(zip(FACT_COLUMNS, types, strict=True)))
+    types = [text, text, i32, text, text, f64, f64, f64, f64]
+    return pa.schema(list(zip(BUDGET_COLUMNS, types, strict=True)))
+
+
+def export_plan(plan: Plan, outdir: Path) -> list[Path]:
+    """Write ``plan``'s facts and budget as Parquet in ``outdir``; returns the two files."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    stem = f"{ascii_token(plan.sigla) or 'POI'}-{plan.anio}"
+    out = []
+    for kind, cols in (("hechos", fact_rows(plan)), ("presupuesto", budget_rows(plan))):
+        table = pa.table(cols, schema=_schema(kind))
+        path = outdir / f"{kind}-{stem}.parquet"
+        pq.write_table(table, path, compression="zstd")
+        out.append(path)
+    return out
+
+
+def export_parquet(master: Path, outdir: Path) -> list[Path]:
+    """Read ``master`` (only read) and write its facts and budget as Parquet in ``outdir``.
+
+    Raises:
+        WorkbookError: the master cannot be read.
+    """
+    return export_plan(read_master(Path(master)).plan, outdir)
+
+
+# -- CLI -------------------------------------------------------------------------------------------------------
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``zedxl export`` (for ``cli.build_parser``)."""
+    parser.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
+    parser.add_argument("--parquet", required=True, metavar="CARPETA",
+                        help="carpeta donde se escriben hechos-SIGLA-AÑO.parquet y presupuesto-SIGLA-AÑO.parquet")
+
+
+def export_cli(args: argparse.Namespace) -> int:
+    """``zedxl export``: prints the files written; errors (ZedxlError) are left to ``cli.main`` (exit 2)."""
+    for path in export_parquet(Path(args.master), Path(args.parquet)):
+        print(path)
+    return 0
+
+
+__all__ = ["BUDGET_COLUMNS", "FACT_COLUMNS", "export_parquet", "export_plan"]
