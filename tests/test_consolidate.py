@@ -260,3 +260,29 @@ def test_consolidate_crash_while_writing_keeps_the_master_and_rolls_back_the_led
     monkeypatch.undo()
     result = consolidate(empty_master, folder)  # the same files merge normally afterwards
     assert result.written and {f.status for f in result.files} == {"consolidado"}
+
+
+def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: Plan, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Returns read in worker processes (forced here: four files are normally read in-process) merge the same."""
+    import zedxl.consolidate as consolidate_module
+
+    outcomes = []
+    for procesos in (1, 2):
+        base = tmp_path / f"p{procesos}"
+        base.mkdir()
+        master = base / "maestro.xlsx"
+        write_master_file(example_plan.without_ejecutado(), master)
+        folder = base / "retornos"
+        _split_and_fill(master, example_plan, "2025-T1", folder)
+        broken = folder / "ZEDILO-2025-T1-XXX.xlsx"
+        broken.write_bytes(b"PK\x03\x04 no es un libro")
+        monkeypatch.setattr(consolidate_module, "MIN_FILES_FOR_WORKERS", 1)
+        seen: list[tuple[int, int]] = []
+        result = consolidate(master, folder, procesos=procesos, progress=lambda d, t, seen=seen: seen.append((d, t)))
+        assert seen[-1] == (5, 5) and len(seen) == 5
+        outcomes.append(([(f.name, f.status, [i.code for i in f.report]) for f in result.files],
+                         [(c.codigo, c.campo, c.antes, c.despues) for c in result.changes],
+                         read_master(master).plan, sorted(p.name for p in result.observaciones)))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0][-1][1] == "rechazado"

@@ -146,6 +146,12 @@ class _Reads:
     def __next__(self) -> Any:
         return next(self.results)
 
+    def map(self, fn: Callable[..., Any], *args: list[Any]) -> list[Any]:
+        """``fn`` over the arguments, in the same worker processes when there are some (results in order)."""
+        if self.pool is None or len(args[0]) < 2:
+            return [fn(*a) for a in zip(*args, strict=True)]
+        return list(self.pool.map(fn, *args))
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
@@ -302,8 +308,9 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             for f in result.files:
                 if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
                     by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
-            for office, reports in by_office.items():
-                result.observaciones.append(write_observaciones(office, reports, master.parent / "observaciones"))
+            folder_obs = master.parent / "observaciones"
+            result.observaciones.extend(reads.map(write_observaciones, list(by_office),
+                                                  list(by_office.values()), [folder_obs] * len(by_office)))
         finally:
             reads.close()  # stops the workers if anything above failed
     return result

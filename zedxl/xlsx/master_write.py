@@ -42,12 +42,28 @@ _DYNAMIC_FUNCTIONS = tuple(f"{name}(" for name in (
     "TEXTSPLIT", "TOCOL", "TOROW", "UNIQUE", "VSTACK", "WRAPCOLS", "WRAPROWS", "XLOOKUP"))
 
 
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+_SHAPES: dict[str, bool] = {}
+
+
+def _may_be_dynamic(formula: str) -> bool:
+    """True when the formula contains one of ``_DYNAMIC_FUNCTIONS``, remembered per shape (the formula without its
+    digits: rows of a sheet repeat a few shapes). The names have no digits, so dropping digits never hides one; it
+    may only reveal a false one, which merely sends the formula through XlsxWriter's own code."""
+    shape = formula.translate(_NO_DIGITS)
+    hit = _SHAPES.get(shape)
+    if hit is None:
+        hit = any(name in shape for name in _DYNAMIC_FUNCTIONS)
+        if len(_SHAPES) < 10_000:
+            _SHAPES[shape] = hit
+    return hit
+
+
 class FormulaWorksheet(Worksheet):  # type: ignore[misc]
     """An XlsxWriter worksheet that skips the dynamic-function rewriting when a formula cannot need it."""
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or \
-                any(name in formula for name in _DYNAMIC_FUNCTIONS):
+        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or _may_be_dynamic(formula):
             prepared: str = super()._prepare_formula(formula, expand_future_functions)
             return prepared
         if formula.startswith("{"):
@@ -150,6 +166,7 @@ class MasterWriter:
         self.cols = L.OEIColumns.for_periodicity(plan.periodicidad)
         self.labels = base_labels(plan.periodicidad)
         self.half = n_base(plan.periodicidad) // 2
+        self._layout: dict[str, Any] | None = None
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None) -> None:
         wb = new_workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
@@ -295,50 +312,69 @@ class MasterWriter:
             ws.write_formula(r, c[L.estado(point)], _indicator_status_formula(e_ref, to_a1(r, pct_col)), f.state,
                              _indicator_status(value, pct, plan))
 
+    def _ao_layout(self) -> dict[str, Any]:
+        """Column indexes and letters an AO row needs, looked up once per writer (20,000 rows reuse them)."""
+        if self._layout is None:
+            c = self.cols
+            ix = {h: i for i, h in enumerate(c.headers)}
+            labels = self.labels
+            letter = {h: col_letter(i) for h, i in ix.items()}
+            self._layout = {
+                "ix": ix, "letter": letter,
+                "prog": [ix[L.prog(x)] for x in labels], "ejec": [ix[L.ejec(x)] for x in labels],
+                "prog_l": [letter[L.prog(x)] for x in labels], "ejec_l": [letter[L.ejec(x)] for x in labels],
+            }
+        return self._layout
+
     def ao_row(self, ws: Worksheet, r: int, ao: Any, f: _Formats) -> None:
         """Write one AO row: inputs, per-row formulas with cached values."""
-        c = self.cols
+        lay = self._ao_layout()
+        ix, letter = lay["ix"], lay["letter"]
+        prog_cols, ejec_cols, prog_l, ejec_l = lay["prog"], lay["ejec"], lay["prog_l"], lay["ejec_l"]
         reglas = self.plan.reglas
         n = len(self.labels)
-        ws.write(r, c[L.H_CODIGO], ao.codigo, f.code)
-        ws.write(r, c[L.H_DESCRIPCION], safe_text(ao.nombre), f.input_text)
-        ws.write_blank(r, c[L.H_INDICADOR], None, f.empty)
-        ws.write(r, c[L.H_UM], safe_text(ao.unidad), f.input_text)
-        ws.write(r, c[L.H_INSTANCIA], ao.instancia, f.input_text)
-        for i, label in enumerate(self.labels):
-            ws.write_number(r, c[L.prog(label)], float(ao.programado[i]), f.input_num)
+        row = r + 1  # A1 row number
+
+        def ref(header: str) -> str:
+            return f"{letter[header]}{row}"
+
+        ws.write(r, ix[L.H_CODIGO], ao.codigo, f.code)
+        ws.write(r, ix[L.H_DESCRIPCION], safe_text(ao.nombre), f.input_text)
+        ws.write_blank(r, ix[L.H_INDICADOR], None, f.empty)
+        ws.write(r, ix[L.H_UM], safe_text(ao.unidad), f.input_text)
+        ws.write(r, ix[L.H_INSTANCIA], ao.instancia, f.input_text)
+        for i in range(n):
+            ws.write_number(r, prog_cols[i], float(ao.programado[i]), f.input_num)
             e = ao.ejecutado[i]
             if e is None:
-                ws.write_blank(r, c[L.ejec(label)], None, f.input_num)
+                ws.write_blank(r, ejec_cols[i], None, f.input_num)
             else:
-                ws.write_number(r, c[L.ejec(label)], float(e), f.input_num)
-        p0, pn = to_a1(r, c[L.prog(self.labels[0])]), to_a1(r, c[L.prog(self.labels[-1])])
-        e0, en = to_a1(r, c[L.ejec(self.labels[0])]), to_a1(r, c[L.ejec(self.labels[-1])])
+                ws.write_number(r, ejec_cols[i], float(e), f.input_num)
+        p0, pn = f"{prog_l[0]}{row}", f"{prog_l[-1]}{row}"
+        e0, en = f"{ejec_l[0]}{row}", f"{ejec_l[-1]}{row}"
         p_year = rules.sum_programmed(ao.programado, 0, n)
         e_year = rules.sum_executed(ao.ejecutado, 0, n)
-        ws.write_formula(r, c[L.prog("Anual")], f"=SUM({p0}:{pn})", f.calc, float(p_year))
-        ws.write_formula(r, c[L.ejec("Anual")], f'=IF(COUNT({e0}:{en})=0,"",SUM({e0}:{en}))', f.calc,
+        ws.write_formula(r, ix[L.prog("Anual")], f"=SUM({p0}:{pn})", f.calc, float(p_year))
+        ws.write_formula(r, ix[L.ejec("Anual")], f'=IF(COUNT({e0}:{en})=0,"",SUM({e0}:{en}))', f.calc,
                          _blank(e_year))
         for s_idx, s in enumerate(L.SEMESTER_POINTS):
             start, stop = s_idx * self.half, (s_idx + 1) * self.half
-            pa = to_a1(r, c[L.prog(self.labels[start])])
-            pb = to_a1(r, c[L.prog(self.labels[stop - 1])])
-            ea = to_a1(r, c[L.ejec(self.labels[start])])
-            eb = to_a1(r, c[L.ejec(self.labels[stop - 1])])
+            pa, pb = f"{prog_l[start]}{row}", f"{prog_l[stop - 1]}{row}"
+            ea, eb = f"{ejec_l[start]}{row}", f"{ejec_l[stop - 1]}{row}"
             p = rules.sum_programmed(ao.programado, start, stop)
             e = rules.sum_executed(ao.ejecutado, start, stop)
-            ws.write_formula(r, c[L.prog(s)], f"=SUM({pa}:{pb})", f.calc, float(p))
-            ws.write_formula(r, c[L.ejec(s)], f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', f.calc, _blank(e))
-            p_ref, e_ref = to_a1(r, c[L.prog(s)]), to_a1(r, c[L.ejec(s)])
-            ws.write_formula(r, c[L.avance(s)], _progress_formula(e_ref, p_ref), f.pct,
+            ws.write_formula(r, ix[L.prog(s)], f"=SUM({pa}:{pb})", f.calc, float(p))
+            ws.write_formula(r, ix[L.ejec(s)], f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', f.calc, _blank(e))
+            p_ref, e_ref = ref(L.prog(s)), ref(L.ejec(s))
+            ws.write_formula(r, ix[L.avance(s)], _progress_formula(e_ref, p_ref), f.pct,
                              _blank(rules.progress(p, e, reglas)))
-            ws.write_formula(r, c[L.estado(s)], _status_formula(e_ref, p_ref), f.state, rules.status(p, e, reglas))
-        py_ref, ey_ref = to_a1(r, c[L.prog("Anual")]), to_a1(r, c[L.ejec("Anual")])
-        ws.write_formula(r, c[L.avance("Anual")], _progress_formula(ey_ref, py_ref), f.pct,
+            ws.write_formula(r, ix[L.estado(s)], _status_formula(e_ref, p_ref), f.state, rules.status(p, e, reglas))
+        py_ref, ey_ref = ref(L.prog("Anual")), ref(L.ejec("Anual"))
+        ws.write_formula(r, ix[L.avance("Anual")], _progress_formula(ey_ref, py_ref), f.pct,
                          _blank(rules.progress(p_year, e_year, reglas)))
-        ws.write_formula(r, c[L.estado("Anual")], _status_formula(ey_ref, py_ref), f.state,
+        ws.write_formula(r, ix[L.estado("Anual")], _status_formula(ey_ref, py_ref), f.state,
                          rules.status(p_year, e_year, reglas))
-        ws.write_string(r, c[L.H_JUSTIFICACION], safe_text(ao.justificacion), f.input_text)
+        ws.write_string(r, ix[L.H_JUSTIFICACION], safe_text(ao.justificacion), f.input_text)
 
     # -- Resumen ----------------------------------------------------------------------------------------------
     def _resumen(self, ws: Worksheet, sheets: Sequence[str], f: _Formats) -> None:
