@@ -1451,7 +1451,7 @@ class _Inspector:
         ext_row = ext_col = max_row = max_col = 0
         name = sheet.name
         num = _FAST_NUM.fullmatch
-        for letters, row_text, style, ctype, inner in matches:
+        for letters, row_text, style, ctype, fmark, fattrs, ftext, vmark, vtext, ismark in matches:
             col = cols.get(letters)
             if col is None:
                 col = cols[letters] = col_index(letters.decode("ascii")) + 1
@@ -1467,31 +1467,23 @@ class _Inspector:
             t = ctype.decode("ascii") if ctype else None
             raw: str | None = None
             formula: str | None = None
-            if inner:
-                has_v = b"<v" in inner
-                has_f = b"<f" in inner
-                if has_v or has_f or b"<is" in inner:
-                    if row > max_row:
-                        max_row = row
-                    if col > max_col:
-                        max_col = col
-                if t == "inlineStr" and b"<is" in inner:
+            if fmark or vmark or ismark:
+                if row > max_row:
+                    max_row = row
+                if col > max_col:
+                    max_col = col
+                if ismark and t == "inlineStr":
                     raw = ""  # marks the <is> element: the text itself is the value reader's business
-                if has_v:
-                    mv = _FAST_V.search(inner)
-                    if mv is None:
-                        return None
-                    value = mv.group(1) or b""
-                    if (t is None or t == "n") and value and not num(value) and not value.isspace():
+                if vmark:
+                    if (t is None or t == "n") and vtext and not num(vtext) and not vtext.isspace():
                         return None  # a non-finite or odd number: the full scan reports it
-                    raw = _xml_text(value)
+                    raw = _xml_text(vtext) if vtext else ""
                     if t == "e":
                         errors.append(CellNote(name, to_a1(row - 1, col - 1), raw[:64].strip()[:64]))
-                if has_f:
-                    mf = _FAST_F.search(inner)
-                    if mf is None or b"t=" in mf.group(1):
+                if fmark:
+                    if b"t=" in fattrs:
                         return None  # shared, array or data-table formula
-                    formula = _xml_text(mf.group(2) or b"")
+                    formula = _xml_text(ftext) if ftext else ""
                     bare = _strip_literals(formula[:256])
                     if _DDE_FORMULA.search(bare) or _RISKY_FUNCTIONS.search(bare):
                         return None
@@ -1683,8 +1675,14 @@ _FAST_ENC = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _MAIN_NS_ATTR = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _FAST_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 _FAST_PREFIXED_SPECIAL = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row|mergeCell|hyperlink|col|v|f|is)[\s>/]")
-_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
-                        rb'(?: (?:cm|vm|ph)="[0-9A-Za-z]*")*\s*(?:/>|>(.*?)</c>)', re.S)
+# one cell in the order every writer uses: <f> then <v> then (inline strings) <is>; any other shape does not match,
+# so the count of matches differs from the count of <c tags and the fast scan gives up. Groups: column letters,
+# row, style, type, "<f" mark, <f> attributes, formula text, "<v" mark, value text, "<is>" mark.
+_FAST_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
+    rb'(?: (?:cm|vm|ph)="[0-9A-Za-z]*")*\s*'
+    rb"(?:/>|>(?:(<f)((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>))?(?:(<v)(?:/>|>([^<]*)</v>))?"
+    rb"(?:(<is>)[^<]*(?:<(?!/is>)[^<]*)*</is>)?</c>)")
 _FAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s>/]')
 _FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
 _FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")

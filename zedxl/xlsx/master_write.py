@@ -42,28 +42,12 @@ _DYNAMIC_FUNCTIONS = tuple(f"{name}(" for name in (
     "TEXTSPLIT", "TOCOL", "TOROW", "UNIQUE", "VSTACK", "WRAPCOLS", "WRAPROWS", "XLOOKUP"))
 
 
-_NO_DIGITS = str.maketrans("", "", "0123456789")
-_SHAPES: dict[str, bool] = {}
-
-
-def _may_be_dynamic(formula: str) -> bool:
-    """True when the formula contains one of ``_DYNAMIC_FUNCTIONS``, remembered per shape (the formula without its
-    digits: rows of a sheet repeat a few shapes). The names have no digits, so dropping digits never hides one; it
-    may only reveal a false one, which merely sends the formula through XlsxWriter's own code."""
-    shape = formula.translate(_NO_DIGITS)
-    hit = _SHAPES.get(shape)
-    if hit is None:
-        hit = any(name in shape for name in _DYNAMIC_FUNCTIONS)
-        if len(_SHAPES) < 10_000:
-            _SHAPES[shape] = hit
-    return hit
-
-
 class FormulaWorksheet(Worksheet):  # type: ignore[misc]
     """An XlsxWriter worksheet that skips the dynamic-function rewriting when a formula cannot need it."""
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or _may_be_dynamic(formula):
+        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or \
+                any(name in formula for name in _DYNAMIC_FUNCTIONS):
             prepared: str = super()._prepare_formula(formula, expand_future_functions)
             return prepared
         if formula.startswith("{"):
