@@ -78,3 +78,15 @@ def test_cli_new_refuses_to_overwrite_and_summary_rejects_bad_period(tmp_path: P
     assert proc.returncode == 2 and "El plan es trimestral" in proc.stderr
     help_text = run("--help").stdout
     assert "comandos" in help_text and "crea el libro maestro" in help_text
+
+
+def test_cli_export_writes_parquet(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    master = tmp_path / "m.xlsx"
+    assert run("new", str(EXAMPLE), "-o", str(master)).returncode == 0
+    proc = run("export", str(master), "--parquet", str(tmp_path / "pq"))
+    assert proc.returncode == 0, proc.stderr
+    facts = [p for p in (tmp_path / "pq").iterdir() if p.name.startswith("hechos")]
+    table = pq.read_table(facts[0])
+    assert table.num_rows == 22 * 4  # one row per AO and base period

@@ -123,6 +123,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from zedxl.export import export_cli
+
+    return export_cli(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from zedxl.demo import demo
 
@@ -202,6 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "semestre con datos)")
     p.add_argument("--json", action="store_true", help="salida JSON estable (ver README)")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("export", help="exporta los datos consolidados del maestro a Parquet",
+                       description="Exporta los hechos consolidados (entidad, periodo, AO, instancia, programado, "
+                                   "ejecutado, avance, estado) y el presupuesto a Parquet, para consolidados "
+                                   "regionales o nacionales con DuckDB o Polars.")
+    from zedxl.export import add_export_arguments
+
+    add_export_arguments(p)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", help="ejecuta el ciclo completo con el ejemplo de ZED ILO 2025",
                        description="Crea el maestro desde el ejemplo incluido y muestra su resumen.")
