@@ -43,11 +43,17 @@ _DYNAMIC_FUNCTIONS = tuple(f"{name}(" for name in (
 
 
 class FormulaWorksheet(Worksheet):  # type: ignore[misc]
-    """An XlsxWriter worksheet that skips the dynamic-function rewriting when a formula cannot need it."""
+    """An XlsxWriter worksheet that skips the dynamic-function rewriting when a formula cannot need it.
+
+    ``known_formulas`` (set by the writer around AO rows, whose formulas come from fixed templates using only SUM,
+    IF, COUNT, MIN and the ZX_ names) skips even the substring tests.
+    """
+
+    known_formulas = False
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or \
-                any(name in formula for name in _DYNAMIC_FUNCTIONS):
+        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or (
+                not self.known_formulas and any(name in formula for name in _DYNAMIC_FUNCTIONS)):
             prepared: str = super()._prepare_formula(formula, expand_future_functions)
             return prepared
         if formula.startswith("{"):
@@ -244,9 +250,11 @@ class MasterWriter:
         for aei in oei.acciones:
             row += 1
             self._indicator_row(ws, row, aei.codigo, aei.nombre, aei.indicador, f, level="AEI")
+            ws.known_formulas = True  # AO rows: template formulas only (see FormulaWorksheet)
             for ao in aei.actividades:
                 row += 1
                 self.ao_row(ws, row, ao, f)
+            ws.known_formulas = False
         last = row
         pct_cols = [c[L.avance(s)] for s in (*L.SEMESTER_POINTS, "Anual")]
         for col in pct_cols:
