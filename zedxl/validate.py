@@ -4,8 +4,11 @@ Order of the checks, each on what the previous one cleared:
 
 1. ``zedxl.intake.inspect``: container, zip, XML and active content, before any parser opens the file. A file it
    does not clear is not opened at all.
-2. openpyxl opens it; the hidden ``_zedxl`` manifest says what it is (``no-es-libro-zedxl``,
-   ``version-plantilla-distinta``, ``metadatos-alterados``).
+2. The workbook is opened once: from intake's own scan of every cell plus the strings python-calamine reads
+   (``zedxl.xlsx.office_scan``), or, only when that scan shows something the fast path does not reproduce exactly
+   (merged cells, shared formulas, unusual XML...), with openpyxl. Either way the same checks run on the same cell
+   values. The hidden ``_zedxl`` manifest says what it is (``no-es-libro-zedxl``, ``version-plantilla-distinta``,
+   ``metadatos-alterados``).
 3. Identity against the master (content wins): entity, year, period, office, and the fingerprint of what the office
    was given against what the master gives today (``huella-distinta``). The file name is only compared, and a
    mismatch is an aviso.
@@ -14,8 +17,9 @@ Order of the checks, each on what the previous one cleared:
 5. Rules on the values: a justification is required where execution differs from programmed (including executed
    without target); blank inputs are avisos.
 
-Problems are ``Issue`` values in the returned ``Report``; exceptions are only for what stops the run: an unreadable
-master (``WorkbookError``) or a period argument that does not exist (``PeriodError``).
+Steps 1, 2, 4 and 5 need no master (``read_return``, run in worker processes by ``consolidate``); step 3 is
+``judge``. Problems are ``Issue`` values in the returned ``Report``; exceptions are only for what stops the run: an
+unreadable master (``WorkbookError``) or a period argument that does not exist (``PeriodError``).
 """
 
 from __future__ import annotations
