@@ -353,3 +353,25 @@ def test_split_monthly_plan_month_and_quarter(tmp_path: Path, example_plan: Plan
     assert data.ejecutado == {"AO.02.02.03": {0: Decimal(1), 1: Decimal(0), 2: Decimal(1)}}
     data, report = validate(fill(month, {"Ejec. Mar": 2}), master)
     assert report.issues == [] and data is not None and data.ejecutado == {"AO.02.02.03": {2: Decimal(2)}}
+
+
+def test_split_with_worker_processes_writes_the_same_workbooks(tmp_path: Path, example_plan: Plan,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many offices are written by worker processes (forced here for four): same files, same order, progress."""
+    import zedxl.parallel
+
+    master = tmp_path / "maestro.xlsx"
+    write_master_file(example_plan, master)
+    serial = split(master, "2025-T1", tmp_path / "uno", procesos=1)
+    monkeypatch.setattr(zedxl.parallel, "MIN_FILES_FOR_WORKERS", 1)
+    seen: list[tuple[int, int]] = []
+    parallel = split(master, "2025-T1", tmp_path / "dos", procesos=2, progress=lambda d, t: seen.append((d, t)))
+    assert [p.name for p in parallel] == [p.name for p in serial]
+    assert seen == [(i, len(serial)) for i in range(1, len(serial) + 1)]
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+    for a, b in zip(serial, parallel, strict=True):
+        assert parts(a) == parts(b)

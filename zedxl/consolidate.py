@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as _dt
 import hashlib
-import os
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.ledger import Ledger, ledger_path
 from zedxl.model import Plan
 from zedxl.new import write_master_file
+from zedxl.parallel import MIN_FILES_FOR_WORKERS, worker_count
 from zedxl.returns import Change, ReturnData, merge
 from zedxl.xlsx.master_read import read_master
 
@@ -110,18 +110,9 @@ def _candidates(folder: Path) -> list[Path]:
     return out
 
 
-#: Below this many returns the files are read in this process: starting worker processes costs more than it saves.
-MIN_FILES_FOR_WORKERS = 12
-
-
 def _workers(n_files: int, procesos: int | None) -> int:
-    """How many processes read the returns: ``procesos``, else ``ZEDXL_PROCESOS``, else one per core (at most 8)."""
-    if procesos is None:
-        env = os.environ.get("ZEDXL_PROCESOS", "").strip()
-        procesos = int(env) if env.isdigit() else min(os.cpu_count() or 1, 8)
-    if n_files < MIN_FILES_FOR_WORKERS:
-        return 1
-    return max(1, min(procesos, n_files))
+    """How many processes read the returns (see ``zedxl.parallel.worker_count``)."""
+    return worker_count(n_files, procesos, MIN_FILES_FOR_WORKERS)
 
 
 class _Reads:

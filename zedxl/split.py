@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, ensure_not_open
 from zedxl.model import Plan
+from zedxl.parallel import worker_count
 from zedxl.periods import parse_period
 from zedxl.xlsx.master_read import read_master
-from zedxl.xlsx.office_write import office_file_name, office_specs, offices_to_split, write_office
+from zedxl.xlsx.office_write import OfficeSpec, office_file_name, office_specs, offices_to_split, write_office
 
 
 def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
@@ -24,10 +26,11 @@ def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
 
 
 def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
-               instancias: Sequence[str] | None = None,
+               instancias: Sequence[str] | None = None, procesos: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Write the office workbooks of ``plan`` for ``period`` into ``outdir``; returns the files in plan order.
 
+    Many workbooks are written by worker processes (``procesos``: see ``zedxl.parallel.worker_count``);
     ``progress(done, total)`` is called after each workbook written.
 
     Raises:
@@ -46,20 +49,32 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date 
     outdir.mkdir(parents=True, exist_ok=True)
     deadline = _deadline_text(fecha_limite)
     specs = office_specs(plan, periodo, wanted, deadline)
-    written = []
-    for i, code in enumerate(wanted):
-        spec = specs[code]
-        target = outdir / office_file_name(plan.sigla, periodo, code)
+    targets = [outdir / office_file_name(plan.sigla, periodo, code) for code in wanted]
+    for target in targets:  # before writing anything
         ensure_not_open(target)
-        atomic_write(target, lambda tmp, spec=spec: write_office(spec, str(tmp)))  # type: ignore[misc]
-        written.append(target)
-        if progress is not None:
-            progress(i + 1, len(wanted))
-    return written
+    jobs = [specs[code] for code in wanted]
+    workers = worker_count(len(jobs), procesos)
+    if workers > 1:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            done = pool.map(_write_one, jobs, targets, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
+            for i, _ in enumerate(done, start=1):
+                if progress is not None:
+                    progress(i, len(jobs))
+    else:
+        for i, (spec, target) in enumerate(zip(jobs, targets, strict=True), start=1):
+            _write_one(spec, target)
+            if progress is not None:
+                progress(i, len(jobs))
+    return targets
+
+
+def _write_one(spec: OfficeSpec, target: Path) -> None:
+    """One office workbook, written atomically (in a worker process when there are many)."""
+    atomic_write(target, lambda tmp: write_office(spec, str(tmp)))
 
 
 def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
-          instancias: Sequence[str] | None = None,
+          instancias: Sequence[str] | None = None, procesos: int | None = None,
           progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Read ``master`` and write one workbook per office that owns AO (plus the budget office) for ``period``.
 
@@ -70,7 +85,8 @@ def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | s
         WorkbookError: the master cannot be read. See ``split_plan`` for the rest.
     """
     plan = read_master(Path(master)).plan
-    return split_plan(plan, period, outdir, fecha_limite=fecha_limite, instancias=instancias, progress=progress)
+    return split_plan(plan, period, outdir, fecha_limite=fecha_limite, instancias=instancias, procesos=procesos,
+                      progress=progress)
 
 
 # -- CLI -------------------------------------------------------------------------------------------------------
