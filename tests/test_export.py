@@ -41,7 +41,8 @@ def test_export_parquet_round_trips_every_ao_and_period(master: Path, example_pl
 
 
 def test_export_parquet_roll_up_with_duckdb(master: Path, example_plan: Plan, tmp_path: Path) -> None:
-    duckdb = pytest.importorskip("duckdb")
+    import duckdb  # in the dev extra: installed by scripts/setup.py and CI, never skipped
+
     export_parquet(master, tmp_path / "parquet")
     # Anexo 02: plain sums per office in T1 and T2 (4.2/6.2 DPD programmed, totals 33.4 and 57.4 for the semester)
     con = duckdb.connect()
