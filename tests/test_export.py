@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
 from zedxl import rules
 from zedxl.export import BUDGET_COLUMNS, FACT_COLUMNS, export_parquet
