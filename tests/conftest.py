@@ -25,3 +25,39 @@ def master(tmp_path: Path, example_plan: Plan) -> Path:
     path = tmp_path / "maestro.xlsx"
     write_master_file(example_plan, path)
     return path
+
+
+class FastPathTally:
+    """How many returns the shadowed ``read_return`` read by the fast path and by openpyxl."""
+
+    def __init__(self) -> None:
+        self.fast = 0
+        self.openpyxl = 0
+
+
+@pytest.fixture
+def fast_path_checked(monkeypatch: pytest.MonkeyPatch) -> FastPathTally:
+    """Every return read in the test (in this process) is read twice: by the fast path (intake's scan, no
+    openpyxl) and by the reference path (openpyxl, every check cell by cell); the two results must be equal in
+    every issue, value, location and manifest field. Used by the validate, hostile and consolidate tests, so each
+    of their hand-made broken workbooks also proves the fast path right."""
+    import dataclasses
+
+    import zedxl.validate as V
+
+    real = V.read_return
+    tally = FastPathTally()
+
+    def checked(path: Path, *, fast: bool = True) -> V.ReturnRead:
+        got = real(path, fast=fast)
+        if fast:
+            reference = real(path, fast=False)
+            assert dataclasses.replace(got, fast=False) == reference, f"fast path differs on {path.name}"
+            if got.fast:
+                tally.fast += 1
+            else:
+                tally.openpyxl += 1
+        return got
+
+    monkeypatch.setattr(V, "read_return", checked)
+    return tally

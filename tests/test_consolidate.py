@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import FastPathTally
 from tests.workbook_helpers import cached_values, resumen_office_rows
 from zedxl.consolidate import consolidate, render_text
 from zedxl.demo import fill_office_workbook, office_figures, type_into
@@ -24,6 +25,12 @@ from zedxl.periods import parse_period
 from zedxl.split import split
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_read import read_master
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_checked(fast_path_checked: FastPathTally) -> FastPathTally:
+    """Every return read here is also read by the openpyxl reference path and must give the same."""
+    return fast_path_checked
 
 
 @pytest.fixture
@@ -286,3 +293,33 @@ def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: P
                          read_master(master).plan, sorted(p.name for p in result.observaciones)))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0][-1][1] == "rechazado"
+
+
+@pytest.mark.parametrize("n_issues", [0, 1, 3, 40])
+def test_observaciones_workbook_is_what_xlsxwriter_writes(tmp_path: Path, n_issues: int) -> None:
+    """The per-office workbook is made from a template (fast for hundreds of offices) and is byte for byte the
+    one XlsxWriter writes for the same rows, including text that needs escaping; openpyxl reads every row back."""
+    import zipfile
+
+    from zedxl.issues import Report, make_issue
+    from zedxl.xlsx import observaciones
+
+    hostile = ' libro & <oficina> "ñ"\x07 =SUM(A1)  '
+    issues = [make_issue("retorno-ya-consolidado", file=f"{hostile}{k}.xlsx") for k in range(n_issues)]
+    reports = [Report(hostile, issues[: n_issues // 2]), Report("b.xlsx", issues[n_issues // 2:])]
+    path = observaciones.write_observaciones("OGA&<", reports, tmp_path / "obs")
+    rows = [[str(v) for v in r] for rep in reports for r in rep.to_rows()[1:]]
+    observaciones.build(rows, "OGA&<", str(tmp_path / "ref.xlsx"))
+
+    def parts(p: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(p) as z:
+            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+    assert parts(path) == parts(tmp_path / "ref.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    assert ws["A1"].value == "Observaciones para la oficina OGA&<"
+    back = [list(r) for r in ws.iter_rows(min_row=observaciones.FIRST_ROW + 1, values_only=True)]
+    assert len(back) == n_issues
+    # openpyxl shows a control character as Excel stores it (_xHHHH_) and an empty string as no value
+    assert [["" if v is None else v for v in r] for r in back] == \
+        [[v.replace("\x07", "_x0007_") for v in r] for r in rows]

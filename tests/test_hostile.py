@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, FastPathTally
 from zedxl.consolidate import consolidate
 from zedxl.demo import fill_office_workbook, office_figures
 from zedxl.model import Plan
@@ -30,6 +30,12 @@ from zedxl.split import split
 from zedxl.validate import validate
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_read import read_master
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_checked(fast_path_checked: FastPathTally) -> FastPathTally:
+    """Every return read here is also read by the openpyxl reference path and must give the same."""
+    return fast_path_checked
 
 CORPUS = Path(os.environ.get("ZEDXL_CORPUS", ROOT.parent / "shared" / "corpus"))
 CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name != "INDEX.md")

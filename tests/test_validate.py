@@ -29,6 +29,7 @@ from openpyxl.workbook.workbook import Workbook
 
 import zedxl.validate as validate_module
 import zedxl.xlsx.office_read as office_read_module
+from tests.conftest import FastPathTally
 from zedxl.issues import Report
 from zedxl.model import Plan
 from zedxl.new import write_master_file
@@ -36,6 +37,12 @@ from zedxl.returns import merge
 from zedxl.split import split
 from zedxl.validate import validate, validate_cli
 from zedxl.xlsx.office_read import clean_text, parse_number_text
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_checked(fast_path_checked: FastPathTally) -> FastPathTally:
+    """Every return read here is also read by the openpyxl reference path and must give the same."""
+    return fast_path_checked
 
 
 @dataclass(frozen=True)
@@ -147,9 +154,11 @@ def test_validate_untouched_office_workbooks_are_clean(env: Env, example_plan: P
     assert changes == [] and new_plan == example_plan
 
 
-def test_validate_openpyxl_resave_is_clean(env: Env, tmp_path: Path) -> None:
+def test_validate_openpyxl_resave_is_clean(env: Env, tmp_path: Path, fast_path_checked: FastPathTally) -> None:
     path = edit(env.t2["OGA"], tmp_path, lambda wb: None)
     assert flat(check(path, env.master)[1]) == []
+    # read by the fast path (no openpyxl), and equal to the openpyxl reading (the shadow fixture)
+    assert (fast_path_checked.fast, fast_path_checked.openpyxl) == (1, 0)
 
 
 def test_validate_round_trip_of_a_workbook_filled_like_a_person(env: Env, tmp_path: Path, example_plan: Plan) -> None:

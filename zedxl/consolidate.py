@@ -27,6 +27,7 @@ from zedxl.new import write_master_file
 from zedxl.parallel import MIN_FILES_FOR_WORKERS, worker_count
 from zedxl.returns import Change, ReturnData, merge
 from zedxl.xlsx.master_read import read_master
+from zedxl.xlsx.observaciones import write_observaciones
 
 register("archivo-propietario-excel", "Archivo de bloqueo de Excel",
          "{file} es el archivo de bloqueo que Excel deja junto a un libro abierto; se omitió. Si la oficina aún "
@@ -115,6 +116,13 @@ def _workers(n_files: int, procesos: int | None) -> int:
     return worker_count(n_files, procesos, MIN_FILES_FOR_WORKERS)
 
 
+def _read_return(path: Path) -> Any:
+    """``zedxl.validate.read_return`` looked up when called (in a worker too), not when the pool starts."""
+    from zedxl import validate
+
+    return validate.read_return(path)
+
+
 class _Reads:
     """``validate.read_return`` of every path, in order: in worker processes when ``workers`` > 1.
 
@@ -124,15 +132,13 @@ class _Reads:
     """
 
     def __init__(self, paths: list[Path], workers: int) -> None:
-        from zedxl.validate import read_return
-
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         if workers > 1:
             self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
             chunk = max(1, min(8, len(paths) // (workers * 4)))
-            self.results: Iterator[Any] = self.pool.map(read_return, paths, chunksize=chunk)
+            self.results: Iterator[Any] = self.pool.map(_read_return, paths, chunksize=chunk)
         else:
-            self.results = (read_return(p) for p in paths)
+            self.results = (_read_return(p) for p in paths)
 
     def __next__(self) -> Any:
         return next(self.results)
@@ -161,33 +167,6 @@ def _expected_offices(plan: Plan) -> list[str]:
     """Offices that own at least one AO or report the budget (so they are expected to return a workbook)."""
     owners = {ao.instancia for ao in plan.actividades()} | {plan.responsable_presupuesto}
     return [code for code in plan.instancias if code in owners]
-
-
-def write_observaciones(office: str, reports: list[Report], folder: Path) -> Path:
-    """A short workbook listing an office's problems, to send back to it."""
-    import xlsxwriter
-
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"observaciones_{office}.xlsx"
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet("Observaciones")
-    bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "white", "text_wrap": True})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    ws.write(0, 0, f"Observaciones para la oficina {office}", wb.add_format({"bold": True, "font_size": 13}))
-    ws.write(1, 0, "Corrija cada punto en su libro y vuelva a enviarlo. Los avisos no impiden la consolidación; "
-                   "los errores sí.")
-    rows = [r for rep in reports for r in rep.to_rows()[1:]]
-    for j, h in enumerate(reports[0].to_rows()[0] if reports else Report().to_rows()[0]):
-        ws.write(3, j, h, bold)
-    for i, row in enumerate(rows, start=4):
-        for j, value in enumerate(row):
-            ws.write_string(i, j, str(value), wrap)
-    ws.set_column(0, 1, 16)
-    ws.set_column(2, 2, 30)
-    ws.set_column(3, 5, 12)
-    ws.set_column(6, 6, 90)
-    wb.close()
-    return path
 
 
 def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, procesos: int | None = None,

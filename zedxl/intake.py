@@ -346,8 +346,8 @@ class CellNote:
 CellFact = tuple[int, int, int, "str | None", "str | None", "str | None"]
 """One ``<c>`` of a worksheet as stored, for a reader that takes the values from elsewhere (python-calamine):
 ``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the ``s`` index (0 when absent), ``type``
-the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>`` (None without one; ``""`` for an
-inline string with its ``<is>``), ``formula`` the text of ``<f>`` (None without one). A plain tuple: thousands are
+the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>`` (None without one); for an inline
+string, the text of its ``<is>`` when that is one plain ``<t>``, else ``""``; ``formula`` the text of ``<f>`` (None without one). A plain tuple: thousands are
 made per file."""
 
 
@@ -1445,26 +1445,30 @@ class _Inspector:
             return None
         keep = self.keep_cells
         facts: list[CellFact] = []
-        formulas: list[CellNote] = []
+        formulas: list[tuple[bytes, bytes, str]] = []  # (letters, row, text)
         errors: list[CellNote] = []
+        # the same column letters, row numbers, styles and types repeat on every row: convert each once
         cols: dict[bytes, int] = {}
-        ext_row = ext_col = max_row = max_col = 0
+        row_ints: dict[bytes, int] = {}
+        styles: dict[bytes, int] = {b"": 0}
+        types: dict[bytes, str | None] = {b"": None}
+        max_row = max_col = 0
         name = sheet.name
         num = _FAST_NUM.fullmatch
-        for letters, row_text, style, ctype, fmark, fattrs, ftext, vmark, vtext, ismark in matches:
+        for letters, row_text, style, ctype, fmark, fattrs, ftext, vmark, vtext, ismark, istext in matches:
             col = cols.get(letters)
             if col is None:
                 col = cols[letters] = col_index(letters.decode("ascii")) + 1
                 if col > MAX_COLS:
                     return None
-            row = int(row_text)
-            if row > MAX_ROWS:
-                return None
-            if row > ext_row:
-                ext_row = row
-            if col > ext_col:
-                ext_col = col
-            t = ctype.decode("ascii") if ctype else None
+            row = row_ints.get(row_text)
+            if row is None:
+                row = row_ints[row_text] = int(row_text)
+                if row > MAX_ROWS:
+                    return None
+            t = types.get(ctype, _UNSEEN)
+            if t is _UNSEEN:
+                t = types[ctype] = ctype.decode("ascii")
             raw: str | None = None
             formula: str | None = None
             if fmark or vmark or ismark:
@@ -1473,23 +1477,42 @@ class _Inspector:
                 if col > max_col:
                     max_col = col
                 if ismark and t == "inlineStr":
-                    raw = ""  # marks the <is> element: the text itself is the value reader's business
+                    # a plain <t>: its text, decoded as an XML parser does; anything else (runs, phonetic
+                    # guides, an empty text) is marked "" and left to the value reader
+                    raw = _xml_text(istext) if istext else ""
                 if vmark:
                     if (t is None or t == "n") and vtext and not num(vtext) and not vtext.isspace():
                         return None  # a non-finite or odd number: the full scan reports it
-                    raw = _xml_text(vtext) if vtext else ""
+                    if not vtext:
+                        raw = ""
+                    elif b"&" in vtext or b"\r" in vtext or not vtext.isascii():
+                        raw = _xml_text(vtext)
+                    else:
+                        raw = vtext.decode("ascii")
                     if t == "e":
                         errors.append(CellNote(name, to_a1(row - 1, col - 1), raw[:64].strip()[:64]))
                 if fmark:
                     if b"t=" in fattrs:
                         return None  # shared, array or data-table formula
                     formula = _xml_text(ftext) if ftext else ""
-                    bare = _strip_literals(formula[:256])
-                    if _DDE_FORMULA.search(bare) or _RISKY_FUNCTIONS.search(bare):
-                        return None
-                    formulas.append(CellNote(name, to_a1(row - 1, col - 1), formula[:256]))
+                    formulas.append((letters, row_text, formula))
             if keep:
-                facts.append((row - 1, col - 1, int(style) if style else 0, t, raw, formula))
+                st = styles.get(style)
+                if st is None:
+                    st = styles[style] = int(style)
+                facts.append((row - 1, col - 1, st, t, raw, formula))
+        ext_row = max(row_ints.values(), default=0)
+        ext_col = max(cols.values(), default=0)
+        # formulas that reach outside (DDE) or call out: one search over all of them says whether any may; only
+        # then each is looked at on its own (a match in the joined text is necessary for a match in one)
+        joined = "\n".join(f for _, _, f in formulas)
+        if _DDE_FORMULA.search(joined) or _RISKY_FUNCTIONS.search(joined):
+            for _, _, formula in formulas:
+                bare = _strip_literals(formula[:256])
+                if _DDE_FORMULA.search(bare) or _RISKY_FUNCTIONS.search(bare):
+                    return None
+        notes = [CellNote(name, (letters + row_text).decode("ascii"), formula[:256])
+                 for letters, row_text, formula in formulas]
         # every check passed: commit
         self.parsed.add(info.filename.lower())
         scan.in_cell = False
@@ -1497,10 +1520,10 @@ class _Inspector:
         scan.cells = len(matches)
         scan.rows = len(rows)
         scan.ext_row, scan.ext_col, scan.max_row, scan.max_col = ext_row, ext_col, max_row, max_col
-        scan.formula_count = len(formulas)
+        scan.formula_count = len(notes)
         for note in errors:
             self.record(self.error_cells, note)
-        for note in formulas:
+        for note in notes:
             self.record(self.formulas, note)
         if keep and self.cells is not None:
             self.cells[name] = tuple(facts)
@@ -1677,16 +1700,18 @@ _FAST_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 _FAST_PREFIXED_SPECIAL = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row|mergeCell|hyperlink|col|v|f|is)[\s>/]")
 # one cell in the order every writer uses: <f> then <v> then (inline strings) <is>; any other shape does not match,
 # so the count of matches differs from the count of <c tags and the fast scan gives up. Groups: column letters,
-# row, style, type, "<f" mark, <f> attributes, formula text, "<v" mark, value text, "<is>" mark.
+# row, style, type, "<f" mark, <f> attributes, formula text, "<v" mark, value text, "<is>" mark, and the text of
+# an inline string that is one plain <t> (empty otherwise).
 _FAST_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
     rb'(?: (?:cm|vm|ph)="[0-9A-Za-z]*")*\s*'
     rb"(?:/>|>(?:(<f)((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>))?(?:(<v)(?:/>|>([^<]*)</v>))?"
-    rb"(?:(<is>)[^<]*(?:<(?!/is>)[^<]*)*</is>)?</c>)")
+    rb'(?:(<is>)(?:<t(?: xml:space="preserve")?>([^<]+)</t></is>|[^<]*(?:<(?!/is>)[^<]*)*</is>))?</c>)')
 _FAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s>/]')
 _FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
 _FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
 _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
+_UNSEEN: Any = object()
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 

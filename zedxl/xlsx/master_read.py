@@ -76,6 +76,8 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+_ZERO = Decimal(0)
+_INT_DECIMALS = tuple(Decimal(i) for i in range(1001))  # whole numbers as most programmed/executed values are
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f(\s[^>]*?)?\s*(?:/>|>([^<]*)</f>)')
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 _SHEET_ENTRY = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
@@ -235,9 +237,14 @@ class _Reader:
             col(h) for s in L.SEMESTER_POINTS for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s))}
         formula_cols |= {col(L.avance("Anual")), col(L.estado("Anual"))}
         formula_cols.discard(None)
+        prog_cols = [headers[L.prog(x)] for x in labels]
+        ejec_cols = [headers[L.ejec(x)] for x in labels]
+        c_desc, c_um, c_inst, c_just = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA), col(L.H_JUSTIFICACION)
+        c_code = col(L.H_CODIGO)
+        formula_list = sorted(c for c in formula_cols if c is not None)
         for r in range(header_idx + 1, len(rows)):
             row = rows[r]
-            raw_code = _cell(row, col(L.H_CODIGO))
+            raw_code = _cell(row, c_code)
             if raw_code is None or not _text(raw_code):
                 continue
             code = normalize_code(_text(raw_code))
@@ -264,19 +271,25 @@ class _Reader:
                                               col_idx=col(L.H_CODIGO), value=code))
                 continue
             seen.add(code)
-            for c_idx in formula_cols:
+            for c_idx in formula_list:
                 v = _cell(row, c_idx)
                 if v is not None and not _is_formula(v) and _text(v) != "":
                     self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
                                                   row_idx=r, col_idx=c_idx, value=v))
-            prog = tuple(self.number(_cell(row, col(L.prog(x))), sheet, r, col(L.prog(x)) or 0) or Decimal(0)
-                         for x in labels)
-            ejec = tuple(self.number(_cell(row, col(L.ejec(x))), sheet, r, col(L.ejec(x)) or 0) for x in labels)
+            width = len(row)
+            prog = tuple(
+                _INT_DECIMALS[v] if type(v) is int and 0 <= v < len(_INT_DECIMALS)  # the usual case, no call
+                else self.number(v, sheet, r, c) or _ZERO
+                for c in prog_cols for v in (row[c] if c < width else None,))
+            ejec = tuple(
+                _INT_DECIMALS[v] if type(v) is int and 0 <= v < len(_INT_DECIMALS)
+                else self.number(v, sheet, r, c)
+                for c in ejec_cols for v in (row[c] if c < width else None,))
             acciones[-1]["actividades"].append(Actividad(
-                codigo=code, nombre=_text(_cell(row, col(L.H_DESCRIPCION))),
-                unidad=_text(_cell(row, col(L.H_UM))), instancia=_text(_cell(row, col(L.H_INSTANCIA))).upper(),
+                codigo=code, nombre=_text(_cell(row, c_desc)),
+                unidad=_text(_cell(row, c_um)), instancia=_text(_cell(row, c_inst)).upper(),
                 programado=prog, ejecutado=ejec,
-                justificacion=str(_cell(row, col(L.H_JUSTIFICACION)) or "").strip(),
+                justificacion=str(_cell(row, c_just) or "").strip(),
             ))
         if oei is None:
             return None

@@ -15,6 +15,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import _utf16_len, _utf16_truncate
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION, rules
@@ -63,6 +64,113 @@ class FormulaWorksheet(Worksheet):  # type: ignore[misc]
         if formula.endswith("}"):
             formula = formula[:-1]
         return formula
+
+
+    # -- whole rows written as XML ----------------------------------------------------------------------------
+    # An AO row is ~45 cells; storing each as an XlsxWriter cell tuple and writing it through XlsxWriter's generic
+    # per-cell code was two thirds of writing a 10,000-AO master. ``write_row_cells`` stores the row as one entry
+    # (plus a marker at its last column, so XlsxWriter's dimension and ``spans`` logic sees the same extent) and
+    # renders it in one pass when XlsxWriter writes the sheet. Shared-string indexes are taken at store time and
+    # style indexes at render time, exactly when XlsxWriter takes them, so the file is byte for byte the one
+    # XlsxWriter writes cell by cell (tests/test_master.py).
+
+    def write_row_cells(self, row: int, cells: list[RowCell]) -> None:
+        """Store one row of cells, sorted by column; see ``RowCell`` for the kinds."""
+        if not cells:
+            return
+        stored: list[tuple[int, str, Format, Any, str]] = []
+        for col, kind, fmt, value, formula in cells:
+            if kind == "w":  # ws.write() of a string: an empty one is a blank cell
+                kind = "b" if value == "" else "s"
+            if kind == "s":
+                text = value
+                if len(text) > self.xls_strmax // 2 and _utf16_len(text) > self.xls_strmax:
+                    text = _utf16_truncate(text, self.xls_strmax)
+                value = self.str_table._get_shared_string_index(text)
+            elif kind == "f":
+                formula = self._prepare_formula(formula)
+            stored.append((col, kind, fmt, value, formula))
+        first, last = stored[0][0], stored[-1][0]
+        if self._check_dimensions(row, first) or self._check_dimensions(row, last):
+            return
+        self.table[row][first] = _RawRow(stored)
+        if last != first:
+            self.table[row][last] = _RawRow(None)
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        if type(cell) is _RawRow:
+            if cell.cells is not None:
+                self.fh.write(_render_row(row, cell.cells))
+            return
+        super()._write_cell(row, col, cell)
+
+
+RowCell = tuple[int, str, Format, Any, str]
+"""(column, kind, format, value, formula): kind ``n`` number, ``s`` string, ``w`` string written with ``write()``
+(empty → blank), ``b`` blank, ``f`` formula whose cached value is ``value`` (float, str or bool)."""
+
+_ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+_LETTERS: list[str] = []
+
+
+class _RawRow:
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: list[tuple[int, str, Format, Any, str]] | None) -> None:
+        self.cells = cells
+
+
+def _escape(text: str) -> str:
+    """XlsxWriter's ``_escape_data``: &, < and > only."""
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _render_row(row: int, cells: list[tuple[int, str, Format, Any, str]]) -> str:
+    """The ``<c>`` elements of a stored row, as XlsxWriter's ``_write_cell`` writes them."""
+    r = str(row + 1)
+    if len(_LETTERS) <= cells[-1][0]:
+        _LETTERS.extend(col_letter(i) for i in range(len(_LETTERS), cells[-1][0] + 1))
+    out = []
+    for col, kind, fmt, value, formula in cells:
+        attrs = f' r="{_LETTERS[col]}{r}"' if fmt is None else f' r="{_LETTERS[col]}{r}" s="{fmt._get_xf_index()}"'
+        if kind == "n":
+            out.append(f"<c{attrs}><v>{value:.16G}</v></c>")
+        elif kind == "s":
+            out.append(f'<c{attrs} t="s"><v>{value}</v></c>')
+        elif kind == "b":
+            out.append(f"<c{attrs}/>")
+        else:
+            if isinstance(value, bool):
+                attrs += ' t="b"'
+                value = 1 if value else 0
+            elif isinstance(value, str):
+                if value in _ERROR_CODES:
+                    attrs += ' t="e"'
+                elif value != "":
+                    attrs += ' t="str"'
+                value = _escape(value)
+            out.append(f"<c{attrs}><f>{_escape(formula)}</f><v>{value}</v></c>")
+    return "".join(out)
+
+
+def write_cells(ws: Worksheet, row: int, cells: list[RowCell]) -> None:
+    """One row of cells: stored whole on a ``FormulaWorksheet``, else written cell by cell through XlsxWriter."""
+    if isinstance(ws, FormulaWorksheet) and all(cell[2] is not None for cell in cells):
+        ws.write_row_cells(row, cells)
+        return
+    for col, kind, fmt, value, formula in cells:
+        if kind == "n":
+            ws.write_number(row, col, value, fmt)
+        elif kind == "s":
+            ws.write_string(row, col, value, fmt)
+        elif kind == "w":
+            ws.write(row, col, value, fmt)
+        elif kind == "b":
+            ws.write_blank(row, col, None, fmt)
+        else:
+            ws.write_formula(row, col, formula, fmt, value)
 
 
 def new_workbook(target: Any, options: dict[str, Any]) -> xlsxwriter.Workbook:
@@ -319,54 +427,54 @@ class MasterWriter:
         return self._layout
 
     def ao_row(self, ws: Worksheet, r: int, ao: Any, f: _Formats) -> None:
-        """Write one AO row: inputs, per-row formulas with cached values."""
+        """Write one AO row: inputs, per-row formulas with cached values (one ``write_cells`` call)."""
         lay = self._ao_layout()
         ix, letter = lay["ix"], lay["letter"]
         prog_cols, ejec_cols, prog_l, ejec_l = lay["prog"], lay["ejec"], lay["prog_l"], lay["ejec_l"]
         reglas = self.plan.reglas
         n = len(self.labels)
         row = r + 1  # A1 row number
-
-        def ref(header: str) -> str:
-            return f"{letter[header]}{row}"
-
-        ws.write(r, ix[L.H_CODIGO], ao.codigo, f.code)
-        ws.write(r, ix[L.H_DESCRIPCION], safe_text(ao.nombre), f.input_text)
-        ws.write_blank(r, ix[L.H_INDICADOR], None, f.empty)
-        ws.write(r, ix[L.H_UM], safe_text(ao.unidad), f.input_text)
-        ws.write(r, ix[L.H_INSTANCIA], ao.instancia, f.input_text)
+        cells: list[RowCell] = [
+            (ix[L.H_CODIGO], "w", f.code, ao.codigo, ""),
+            (ix[L.H_DESCRIPCION], "w", f.input_text, safe_text(ao.nombre), ""),
+            (ix[L.H_INDICADOR], "b", f.empty, None, ""),
+            (ix[L.H_UM], "w", f.input_text, safe_text(ao.unidad), ""),
+            (ix[L.H_INSTANCIA], "w", f.input_text, ao.instancia, ""),
+        ]
         for i in range(n):
-            ws.write_number(r, prog_cols[i], float(ao.programado[i]), f.input_num)
+            cells.append((prog_cols[i], "n", f.input_num, float(ao.programado[i]), ""))
             e = ao.ejecutado[i]
-            if e is None:
-                ws.write_blank(r, ejec_cols[i], None, f.input_num)
-            else:
-                ws.write_number(r, ejec_cols[i], float(e), f.input_num)
+            cells.append((ejec_cols[i], "b", f.input_num, None, "") if e is None else
+                         (ejec_cols[i], "n", f.input_num, float(e), ""))
         p0, pn = f"{prog_l[0]}{row}", f"{prog_l[-1]}{row}"
         e0, en = f"{ejec_l[0]}{row}", f"{ejec_l[-1]}{row}"
         p_year = rules.sum_programmed(ao.programado, 0, n)
         e_year = rules.sum_executed(ao.ejecutado, 0, n)
-        ws.write_formula(r, ix[L.prog("Anual")], f"=SUM({p0}:{pn})", f.calc, float(p_year))
-        ws.write_formula(r, ix[L.ejec("Anual")], f'=IF(COUNT({e0}:{en})=0,"",SUM({e0}:{en}))', f.calc,
-                         _blank(e_year))
+        cells.append((ix[L.prog("Anual")], "f", f.calc, float(p_year), f"=SUM({p0}:{pn})"))
+        cells.append((ix[L.ejec("Anual")], "f", f.calc, _blank(e_year), f'=IF(COUNT({e0}:{en})=0,"",SUM({e0}:{en}))'))
         for s_idx, s in enumerate(L.SEMESTER_POINTS):
             start, stop = s_idx * self.half, (s_idx + 1) * self.half
             pa, pb = f"{prog_l[start]}{row}", f"{prog_l[stop - 1]}{row}"
             ea, eb = f"{ejec_l[start]}{row}", f"{ejec_l[stop - 1]}{row}"
             p = rules.sum_programmed(ao.programado, start, stop)
             e = rules.sum_executed(ao.ejecutado, start, stop)
-            ws.write_formula(r, ix[L.prog(s)], f"=SUM({pa}:{pb})", f.calc, float(p))
-            ws.write_formula(r, ix[L.ejec(s)], f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', f.calc, _blank(e))
-            p_ref, e_ref = ref(L.prog(s)), ref(L.ejec(s))
-            ws.write_formula(r, ix[L.avance(s)], _progress_formula(e_ref, p_ref), f.pct,
-                             _blank(rules.progress(p, e, reglas)))
-            ws.write_formula(r, ix[L.estado(s)], _status_formula(e_ref, p_ref), f.state, rules.status(p, e, reglas))
-        py_ref, ey_ref = ref(L.prog("Anual")), ref(L.ejec("Anual"))
-        ws.write_formula(r, ix[L.avance("Anual")], _progress_formula(ey_ref, py_ref), f.pct,
-                         _blank(rules.progress(p_year, e_year, reglas)))
-        ws.write_formula(r, ix[L.estado("Anual")], _status_formula(ey_ref, py_ref), f.state,
-                         rules.status(p_year, e_year, reglas))
-        ws.write_string(r, ix[L.H_JUSTIFICACION], safe_text(ao.justificacion), f.input_text)
+            p_ref, e_ref = f"{letter[L.prog(s)]}{row}", f"{letter[L.ejec(s)]}{row}"
+            cells += [
+                (ix[L.prog(s)], "f", f.calc, float(p), f"=SUM({pa}:{pb})"),
+                (ix[L.ejec(s)], "f", f.calc, _blank(e), f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))'),
+                (ix[L.avance(s)], "f", f.pct, _blank(rules.progress(p, e, reglas)), _progress_formula(e_ref, p_ref)),
+                (ix[L.estado(s)], "f", f.state, rules.status(p, e, reglas), _status_formula(e_ref, p_ref)),
+            ]
+        py_ref, ey_ref = f"{letter[L.prog('Anual')]}{row}", f"{letter[L.ejec('Anual')]}{row}"
+        cells += [
+            (ix[L.avance("Anual")], "f", f.pct, _blank(rules.progress(p_year, e_year, reglas)),
+             _progress_formula(ey_ref, py_ref)),
+            (ix[L.estado("Anual")], "f", f.state, rules.status(p_year, e_year, reglas),
+             _status_formula(ey_ref, py_ref)),
+            (ix[L.H_JUSTIFICACION], "s", f.input_text, safe_text(ao.justificacion), ""),
+        ]
+        cells.sort(key=lambda cell: cell[0])
+        write_cells(ws, r, cells)
 
     # -- Resumen ----------------------------------------------------------------------------------------------
     def _resumen(self, ws: Worksheet, sheets: Sequence[str], f: _Formats) -> None:
@@ -384,6 +492,22 @@ class MasterWriter:
         by_office: dict[str, list[Any]] = {}  # once: looking AO up per office and cell is quadratic
         for ao in plan.actividades():
             by_office.setdefault(ao.instancia, []).append(ao)
+        periods = [*((b.start, b.stop) for b in _bases(plan)),
+                   *((s.start, s.stop) for s in sems), (year.start, year.stop)]
+        # per office and column: programmed and executed sums (a blank executed counts 0), one pass over the AO
+        office_sums: dict[str, tuple[list[Decimal], list[Decimal]]] = {}
+        n_labels = len(self.labels)
+        for code in [*plan.instancias, *by_office]:
+            progs = [rules.ZERO] * n_labels
+            ejecs = [rules.ZERO] * n_labels
+            for ao in by_office.get(code, ()):
+                for i, (p, e) in enumerate(zip(ao.programado, ao.ejecutado, strict=True)):
+                    progs[i] += p
+                    if e is not None:
+                        ejecs[i] += e
+            # a semester or the year is the sum of its base periods (a blank counts 0, as in the formulas)
+            office_sums[code] = ([sum(progs[a:b], rules.ZERO) for a, b in periods],
+                                 [sum(ejecs[a:b], rules.ZERO) for a, b in periods])
 
         # A. plain sums per office (Anexo 02)
         r = 3
@@ -400,8 +524,6 @@ class MasterWriter:
         for i, h in enumerate(heads):
             ws.write(r, i, h, f.header)
         first = r + 1
-        periods = [*((b.start, b.stop) for b in _bases(plan)),
-                   *((s.start, s.stop) for s in sems), (year.start, year.stop)]
         for code, name in plan.instancias.items():
             for concept, prefix in (("Programado", L.prog), ("Ejecutado", L.ejec)):
                 r += 1
@@ -421,12 +543,7 @@ class MasterWriter:
                     else:
                         # semesters and year: the sum of this row's base-period cells
                         formula = (f"=SUM({to_a1(r, 3 + start)}:{to_a1(r, 3 + stop - 1)})")
-                    aos = by_office.get(code, [])
-                    if concept == "Programado":
-                        value = sum((rules.sum_programmed(ao.programado, start, stop) for ao in aos), rules.ZERO)
-                    else:
-                        value = sum((rules.sum_executed(ao.ejecutado, start, stop) or rules.ZERO for ao in aos),
-                                    rules.ZERO)
+                    value = office_sums[code][0 if concept == "Programado" else 1][j]
                     ws.write_formula(r, 3 + j, formula, f.calc, float(value))
         last = r
         for concept in ("Programado", "Ejecutado"):
@@ -434,14 +551,10 @@ class MasterWriter:
             ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
             ws.write(r, 1, "Total institucional", f.total_label)
             ws.write(r, 2, concept, f.total_label)
-            for j, (start, stop) in enumerate(periods):
+            for j in range(len(periods)):
                 letter = col_letter(3 + j)
-                if concept == "Programado":
-                    value = sum((rules.sum_programmed(ao.programado, start, stop) for ao in plan.actividades()),
-                                rules.ZERO)
-                else:
-                    value = sum((rules.sum_executed(ao.ejecutado, start, stop) or rules.ZERO
-                                 for ao in plan.actividades()), rules.ZERO)
+                value = sum((office_sums[code][0 if concept == "Programado" else 1][j] for code in by_office),
+                            rules.ZERO)
                 ws.write_formula(r, 3 + j, f'=SUMIF($C${first + 1}:$C${last + 1},"{concept}",'
                                            f"{letter}${first + 1}:{letter}${last + 1})", f.pct_total, float(value))
 
@@ -464,6 +577,11 @@ class MasterWriter:
         first_b = r + 1
         inst = col_letter(c[L.H_INSTANCIA])
         point_periods = {"S1": sems[0], "S2": sems[1], "Anual": year}
+        ao_pcts = {id(ao): [rules.progress(rules.sum_programmed(ao.programado, point_periods[pt].start,
+                                                                point_periods[pt].stop),
+                                           rules.sum_executed(ao.ejecutado, point_periods[pt].start,
+                                                              point_periods[pt].stop), plan.reglas)
+                            for pt in points] for ao in plan.actividades()}
         for code, name in plan.instancias.items():
             r += 1
             aos = by_office.get(code, [])
@@ -472,10 +590,7 @@ class MasterWriter:
             ws.write_formula(r, 2, "=" + "+".join(
                 f"COUNTIF({quote_sheet(s)}!${inst}:${inst},$A{r + 1})" for s in sheets), f.calc, len(aos))
             for k, pt in enumerate(points):
-                per = point_periods[pt]
-                pcts = [rules.progress(rules.sum_programmed(ao.programado, per.start, per.stop),
-                                       rules.sum_executed(ao.ejecutado, per.start, per.stop), plan.reglas)
-                        for ao in aos]
+                pcts = [ao_pcts[id(ao)][k] for ao in aos]
                 reported = [p for p in pcts if p is not None]
                 av = col_letter(c[L.avance(pt)])
                 count = "+".join(f'COUNTIFS({quote_sheet(s)}!${inst}:${inst},$A{r + 1},'
@@ -494,10 +609,7 @@ class MasterWriter:
                          sum(1 for _ in plan.actividades()))
         headline: list[tuple[str, str, Decimal | None]] = []
         for k, pt in enumerate(points):
-            per = point_periods[pt]
-            pcts = [rules.progress(rules.sum_programmed(ao.programado, per.start, per.stop),
-                                   rules.sum_executed(ao.ejecutado, per.start, per.stop), plan.reglas)
-                    for ao in plan.actividades()]
+            pcts = [ao_pcts[id(ao)][k] for ao in plan.actividades()]
             n_col = 3 + 2 * k
             nl, ml = col_letter(n_col), col_letter(n_col + 1)
             n_range = f"{nl}{first_b + 1}:{nl}{last_b + 1}"

@@ -17,11 +17,13 @@ never pays for openpyxl; a suspicious one gets the full, proven path.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from zedxl.intake import Intake
+from zedxl.intake import Intake, _xml_text
 from zedxl.xlsx.office_write import PROPERTY_PREFIX
 
 _TEXT_PROPERTY_TYPES = frozenset({"lpwstr", "lpstr", "bstr"})
@@ -97,6 +99,26 @@ def _cast_number(raw: str) -> int | float:
     return int(raw)
 
 
+# the shared-string table as Excel, LibreOffice, openpyxl and XlsxWriter write it: every <si> a single plain <t>
+_SST_ITEM = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t(?: xml:space="preserve")?/></si>')
+
+
+def _shared_strings(path: Path, part: str) -> list[str] | None:
+    """The shared strings, read as an XML parser reads them; None when any item is not a plain ``<t>`` (rich
+    text runs, phonetic guides, ``_xHHHH_`` escapes): python-calamine then gives those cells' text."""
+    if not part:
+        return []
+    try:
+        with zipfile.ZipFile(path) as z:
+            data = z.read(part)  # intake already bounded and checked this member
+    except Exception:  # noqa: BLE001 - calamine (or openpyxl) will judge the file
+        return None
+    items = _SST_ITEM.findall(data)
+    if len(items) != data.count(b"<si") or b"_x" in data or b"<!" in data:
+        return None
+    return [_xml_text(raw) if raw else "" for raw in items]
+
+
 def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
     """The light workbook of a file intake cleared and scanned with ``keep_cells``; None to fall back to openpyxl."""
     if intake.cells is None or intake.number_formats is None or not intake.safe:
@@ -131,6 +153,7 @@ def _build(path: Path, intake: Intake, props: list[_Property]) -> ScanBook:
     deltas = {i for i, fmt in enumerate(formats) if is_timedelta_format(fmt)}
     epoch = CALENDAR_MAC_1904 if intake.date1904 else CALENDAR_WINDOWS_1900
     n_formats = len(formats)
+    sst = _shared_strings(path, intake.shared_strings_part)
     book: Any = None
     out: list[ScanSheet] = []
     try:
@@ -159,6 +182,16 @@ def _build(path: Path, intake: Intake, props: list[_Property]) -> ScanBook:
                                 cell = ScanCell("#VALUE!", "e", fmt)
                         else:
                             cell = ScanCell(number, "n", fmt)
+                elif t == "s" and sst is not None:
+                    if raw is None or raw == "":
+                        cell = ScanCell(None, t, fmt)
+                    else:
+                        try:
+                            cell = ScanCell(sst[int(raw)], "s", fmt)
+                        except (ValueError, IndexError) as e:
+                            raise _Unsupported from e
+                elif t == "inlineStr" and raw:
+                    cell = ScanCell(raw, "s", fmt)  # one plain <t>, decoded by intake's scan
                 elif t == "s" or t == "inlineStr":
                     if raw is None or (t == "s" and raw == ""):
                         cell = ScanCell(None, t, fmt)
