@@ -90,3 +90,28 @@ def test_cli_export_writes_parquet(tmp_path: Path) -> None:
     facts = [p for p in (tmp_path / "pq").iterdir() if p.name.startswith("hechos")]
     table = pq.read_table(facts[0])
     assert table.num_rows == 22 * 4  # one row per AO and base period
+
+
+def test_cli_procesos_splits_and_consolidates_with_the_same_result(tmp_path: Path) -> None:
+    """``--procesos N`` on split and consolidate: 1 and 2 processes give the same files and the same master values;
+    a bad value is a Spanish usage error (exit 2) that touches nothing."""
+    from zedxl.xlsx.master_read import read_master
+
+    masters = []
+    for n in ("1", "2"):
+        work = tmp_path / f"p{n}"
+        master = work / "maestro.xlsx"
+        assert run("new", str(EXAMPLE), "-o", str(master)).returncode == 0
+        proc = run("split", str(master), "--periodo", "2025-T2", "-o", str(work / "libros"), "--procesos", n)
+        assert proc.returncode == 0, proc.stderr
+        proc = run("consolidate", str(master), str(work / "libros"), "--procesos", n, "--json")
+        assert proc.returncode == 0, proc.stderr
+        assert {f["estado"] for f in json.loads(proc.stdout)["archivos"]} == {"ya-consolidado"}
+        masters.append(master)
+    assert sorted(p.name for p in (tmp_path / "p1" / "libros").iterdir()) == \
+        sorted(p.name for p in (tmp_path / "p2" / "libros").iterdir())
+    assert read_master(masters[0]).plan == read_master(masters[1]).plan
+    before = masters[0].read_bytes()
+    proc = run("consolidate", str(masters[0]), str(tmp_path / "p1" / "libros"), "--procesos", "cero")
+    assert proc.returncode == 2 and "«cero» no es un número entero de procesos" in proc.stderr
+    assert masters[0].read_bytes() == before

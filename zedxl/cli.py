@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from zedxl import __version__
 from zedxl.errors import ZedxlError
+from zedxl.parallel import positive_int
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,7 +106,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     from zedxl.progress import progress_bar, wants_progress
 
     with progress_bar("Revisando retornos", enabled=wants_progress(args.json)) as bar:
-        result = consolidate(Path(args.master), Path(args.carpeta), reemplazar=args.reemplazar, progress=bar)
+        result = consolidate(Path(args.master), Path(args.carpeta), reemplazar=args.reemplazar,
+                             procesos=args.procesos, progress=bar)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -186,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("carpeta", metavar="CARPETA", help="carpeta con los libros devueltos")
     p.add_argument("--reemplazar", action="store_true",
                    help="si una instancia envió dos libros del mismo periodo, toma el más reciente")
+    p.add_argument("--procesos", type=positive_int, metavar="N",
+                   help="procesos que revisan los libros (por defecto: uno por núcleo; el resultado es el mismo)")
     p.add_argument("--json", action="store_true", help="salida JSON")
     p.set_defaults(func=cmd_consolidate)
 

@@ -494,8 +494,8 @@ def _audit(state: BookState, checked: Sequence[tuple[Path, Any, Report]], status
            changes: Sequence[Any]) -> Path:
     """The CLI's audit trail, next to the workbook: files archived with their SHA-256, the run in the ledger, and
     an observaciones workbook per office to send back."""
-    from zedxl.xlsx.observaciones import write_observaciones
     from zedxl.ledger import Ledger, ledger_path
+    from zedxl.xlsx.observaciones import write_observaciones
 
     folder = state.path.parent
     archive = folder / "recibidos" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")

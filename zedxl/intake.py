@@ -347,8 +347,8 @@ CellFact = tuple[int, int, int, "str | None", "str | None", "str | None"]
 """One ``<c>`` of a worksheet as stored, for a reader that takes the values from elsewhere (python-calamine):
 ``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the ``s`` index (0 when absent), ``type``
 the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>`` (None without one); for an inline
-string, the text of its ``<is>`` when that is one plain ``<t>``, else ``""``; ``formula`` the text of ``<f>`` (None without one). A plain tuple: thousands are
-made per file."""
+string, the text of its ``<is>`` when that is one plain ``<t>``, else ``""``; ``formula`` the text of ``<f>`` (None
+without one). A plain tuple: thousands are made per file."""
 
 
 @dataclass(frozen=True)

@@ -19,4 +19,18 @@ def worker_count(n_items: int, procesos: int | None = None, minimum: int | None 
     return max(1, min(procesos, n_items))
 
 
-__all__ = ["MIN_FILES_FOR_WORKERS", "worker_count"]
+
+def positive_int(text: str) -> int:
+    """``argparse`` type of ``--procesos``: a whole number ≥ 1, with a Spanish message otherwise."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"«{text}» no es un número entero de procesos (1 o más)")
+    return value
+
+
+__all__ = ["MIN_FILES_FOR_WORKERS", "positive_int", "worker_count"]

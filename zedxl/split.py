@@ -11,7 +11,7 @@ from pathlib import Path
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, ensure_not_open
 from zedxl.model import Plan
-from zedxl.parallel import worker_count
+from zedxl.parallel import positive_int, worker_count
 from zedxl.periods import parse_period
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_write import OfficeSpec, office_file_name, office_specs, offices_to_split, write_office
@@ -101,6 +101,8 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
                         help="solo el libro de esta instancia (se puede repetir)")
     parser.add_argument("--fecha-limite", dest="fecha_limite", metavar="DD/MM/AAAA",
                         help="fecha límite de entrega que se muestra en las instrucciones")
+    parser.add_argument("--procesos", type=positive_int, metavar="N",
+                        help="procesos que escriben los libros (por defecto: uno por núcleo)")
 
 
 def split_cli(args: argparse.Namespace) -> int:
@@ -109,7 +111,7 @@ def split_cli(args: argparse.Namespace) -> int:
 
     with progress_bar("Escribiendo libros", enabled=wants_progress()) as bar:
         files = split(Path(args.master), args.periodo, Path(args.output), fecha_limite=args.fecha_limite,
-                      instancias=args.instancias, progress=bar)
+                      instancias=args.instancias, procesos=args.procesos, progress=bar)
     for path in files:
         print(path)
     print(f"{len(files)} libro(s) de instancia escritos en {args.output}.")

@@ -8,6 +8,8 @@ working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row fo
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -173,9 +175,29 @@ def write_cells(ws: Worksheet, row: int, cells: list[RowCell]) -> None:
             ws.write_formula(row, col, formula, fmt, value)
 
 
+_ZIP_LOCK = threading.Lock()
+
+
+class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """An XlsxWriter workbook packaged with zlib level 1: on a 10,000-AO master, compressing at the default level
+    was a tenth of the write; level 1 is three times faster for files ~15 % larger. XlsxWriter opens its zip
+    with a fixed level, so the level is set around its packaging (under a lock: other threads may write too)."""
+
+    def _store_workbook(self) -> None:
+        import xlsxwriter.workbook as xw
+
+        with _ZIP_LOCK:
+            original = xw.ZipFile
+            xw.ZipFile = functools.partial(original, compresslevel=1)
+            try:
+                super()._store_workbook()
+            finally:
+                xw.ZipFile = original
+
+
 def new_workbook(target: Any, options: dict[str, Any]) -> xlsxwriter.Workbook:
-    """An XlsxWriter workbook whose worksheets are ``FormulaWorksheet``."""
-    wb = xlsxwriter.Workbook(target, options)
+    """An XlsxWriter workbook (``FastZipWorkbook``) whose worksheets are ``FormulaWorksheet``."""
+    wb = FastZipWorkbook(target, options)
     wb.worksheet_class = FormulaWorksheet
     return wb
 

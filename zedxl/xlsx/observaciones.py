@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.worksheet import _preserve_whitespace  # type: ignore[attr-defined]
+from xlsxwriter.worksheet import _preserve_whitespace
 from xlsxwriter.xmlwriter import XMLwriter
 
 from zedxl.a1 import col_letter
@@ -60,8 +60,8 @@ class _Template:
         with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
             self.members = [(info, z.read(info.filename)) for info in z.infolist()]
         sheet = next(data for info, data in self.members if info.filename == _SHEET_PART).decode("utf-8")
-        row = re.search(r'<row r="%d"[^>]*>.*?</row>' % (FIRST_ROW + 1), sheet)
-        cell = re.search(r'<c r="A%d" s="(\d+)" t="inlineStr">' % (FIRST_ROW + 1), sheet)
+        row = re.search(rf'<row r="{FIRST_ROW + 1}"[^>]*>.*?</row>', sheet)
+        cell = re.search(rf'<c r="A{FIRST_ROW + 1}" s="(\d+)" t="inlineStr">', sheet)
         if row is None or cell is None or sheet.count(_MARKER) != 2 or "<dimension ref=\"A1:G5\"/>" not in sheet:
             raise RuntimeError("plantilla de observaciones inesperada")  # XlsxWriter changed: tests catch it
         self.style = cell.group(1)

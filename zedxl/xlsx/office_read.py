@@ -251,6 +251,9 @@ def _cells(ws: Worksheet) -> dict[tuple[int, int], Any]:
     Loops are bounded by the cells really present, never by the declared ``<dimension>`` (``iter_rows`` would
     create every cell of the rectangle); intake has already bounded how many there are.
     """
+    zero_based: dict[tuple[int, int], Any] | None = getattr(ws, "cells0", None)  # office_scan's light sheet
+    if zero_based is not None:
+        return zero_based
     raw: dict[tuple[int, int], Any] = ws._cells  # noqa: SLF001 - the only bounded view of a sheet's cells
     return {(r - 1, c - 1): cell for (r, c), cell in raw.items()}
 
@@ -425,10 +428,11 @@ def _manifest_number(value: Any, what: str) -> Decimal | None:
     return d
 
 
-def parse_manifest(wb: Workbook) -> Manifest:
-    """The manifest of an office workbook; raises _ManifestError when it is malformed."""
-    ws = wb[SHEET_META]
-    sections = _sections(ws)
+def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | None = None) -> Manifest:
+    """The manifest of an office workbook; raises _ManifestError when it is malformed. ``sections``: those of its
+    manifest sheet when the caller has them already."""
+    if sections is None:
+        sections = _sections(wb[SHEET_META])
     for needed in (SECTION_META, SECTION_ROWS, SECTION_INPUTS, SECTION_BUDGET, SECTION_END):
         if needed not in sections:
             raise _ManifestError(f"falta la sección {needed}")
@@ -574,7 +578,7 @@ def read_manifest(wb: Workbook, file: str) -> tuple[Manifest | None, list[Issue]
         return None, [make_issue("version-plantilla-distinta", file=file, value=version or "(sin versión)",
                                  esperada=TEMPLATE_VERSION)]
     try:
-        manifest = parse_manifest(wb)
+        manifest = parse_manifest(wb, sections)
     except _ManifestError as e:
         return None, [make_issue("metadatos-alterados", file=file, detalle=str(e))]
     except Exception as e:  # noqa: BLE001 - a hand-edited sheet must never stop validation

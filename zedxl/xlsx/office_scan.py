@@ -46,15 +46,19 @@ class _NoMerges:
 
 
 class ScanSheet:
-    """A worksheet: ``title``, ``sheet_state``, ``merged_cells`` (always none here) and ``_cells`` keyed (row, col),
-    one-based, like openpyxl's."""
+    """A worksheet: ``title``, ``sheet_state``, ``merged_cells`` (always none here), ``cells0`` keyed (row, col)
+    zero-based, as ``office_read`` looks cells up, and the same as ``_cells`` one-based, like openpyxl's."""
 
     merged_cells = _NoMerges()
 
-    def __init__(self, title: str, state: str, cells: dict[tuple[int, int], ScanCell]) -> None:
+    def __init__(self, title: str, state: str, cells0: dict[tuple[int, int], ScanCell]) -> None:
         self.title = title
         self.sheet_state = state
-        self._cells = cells
+        self.cells0 = cells0
+
+    @property
+    def _cells(self) -> dict[tuple[int, int], ScanCell]:
+        return {(r + 1, c + 1): cell for (r, c), cell in self.cells0.items()}
 
 
 class _Property:
@@ -225,7 +229,7 @@ def _build(path: Path, intake: Intake, props: list[_Property]) -> ScanBook:
                             raise _Unsupported from e
                 else:  # ISO dates (t="d") and unknown types
                     raise _Unsupported
-                cells[(r + 1, c + 1)] = cell
+                cells[(r, c)] = cell
             out.append(ScanSheet(info.name, info.state, cells))
     finally:
         if book is not None:

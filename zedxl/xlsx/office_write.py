@@ -30,9 +30,11 @@ import hashlib
 import io
 import json
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -336,8 +338,34 @@ def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
     }
 
 
+_MEMO = threading.local()
+
+
+@contextmanager
+def remembered_rows() -> Iterator[None]:
+    """Within the block, ``row_cells`` computes each row of a spec once (reading a return asks for every row
+    twice: to check the manifest's input list and to compare the sheets). The cached dicts must not be changed."""
+    outer = getattr(_MEMO, "cache", None)
+    _MEMO.cache = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _MEMO.cache = outer
+
+
 def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
     """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based)."""
+    cache: dict[tuple[int, int, str, str, int], dict[int, CellSpec]] | None = getattr(_MEMO, "cache", None)
+    if cache is None:
+        return _row_cells(spec, cols, row, r)
+    key = (id(spec), id(row.ao), row.level, row.codigo, r)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _row_cells(spec, cols, row, r)
+    return found
+
+
+def _row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
     if row.ao is None:
         return {cols.codigo: CellSpec("text", row.codigo, style=row.level.lower() + "_code"),
                 cols.actividad: CellSpec("text", safe_text(row.nombre), style=row.level.lower() + "_text")}
