@@ -24,6 +24,8 @@ Each size is timed in a fresh worker process (so its peak memory is its own), on
   archive, the master written once), on a fresh copy of each master.
 * ``floor_s``: python-calamine reading every cell value of the same files (returns and masters) and nothing else.
 * ``baseline_s``: the same files read with openpyxl ``read_only=True``, every cell value.
+* ``consolidate_1_process_s``: the same consolidation with ``procesos=1`` (median of ``runs // 2`` runs), and
+  ``speedup_2nd_process`` = that / ``consolidate_s``: what the worker processes give on this machine.
 * ``peak_rss_mb``: peak resident memory of the worker during the consolidations (pool workers included).
 
 ``--json FILE`` writes ``{"machine": {...}, "results": [{"n": ..., "consolidate_s": ..., ...}], "master": {...}}``.
@@ -311,23 +313,26 @@ def time_size(spec: dict[str, Any]) -> dict[str, Any]:
     files = [p for _, r in pairs for p in sorted(r.iterdir())]
     masters = [m for m, _ in pairs]
     cons: list[float] = []
+    one: list[float] = []
     statuses: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="zedxl-bench-") as tmp:
-        for run in range(runs):
-            total = 0.0
-            for i, (master, returns) in enumerate(pairs):
-                work = Path(tmp) / f"r{run}-{i}"
-                work.mkdir()
-                copy = work / master.name
-                shutil.copy2(master, copy)
-                t0 = time.perf_counter()
-                result = consolidate(copy, returns)
-                total += time.perf_counter() - t0
-                if run == 0:
-                    for f in result.files:
-                        statuses[f.status] = statuses.get(f.status, 0) + 1
-                shutil.rmtree(work)
-            cons.append(total)
+        # default processes (one per core), then the same with one process: what the second core gives
+        for procesos, times in ((None, cons), (1, one)):
+            for run in range(runs if procesos is None else max(1, runs // 2)):
+                total = 0.0
+                for i, (master, returns) in enumerate(pairs):
+                    work = Path(tmp) / f"r{run}-{i}-{procesos}"
+                    work.mkdir()
+                    copy = work / master.name
+                    shutil.copy2(master, copy)
+                    t0 = time.perf_counter()
+                    result = consolidate(copy, returns, procesos=procesos)
+                    total += time.perf_counter() - t0
+                    if run == 0 and procesos is None:
+                        for f in result.files:
+                            statuses[f.status] = statuses.get(f.status, 0) + 1
+                    shutil.rmtree(work)
+                times.append(total)
     peak = _peak_rss_mb()
     floor: list[float] = []
     base: list[float] = []
@@ -345,6 +350,8 @@ def time_size(spec: dict[str, Any]) -> dict[str, Any]:
         "n": spec["n"], "files": len(files), "masters_ao": spec["masters_ao"], "cells": cells,
         "consolidate_s": round(c, 3), "floor_s": round(f, 3), "baseline_s": round(b, 3),
         "consolidate_over_floor": round(c / f, 2), "baseline_over_consolidate": round(b / c, 2),
+        "consolidate_1_process_s": round(statistics.median(one), 3),
+        "speedup_2nd_process": round(statistics.median(one) / c, 2),
         "peak_rss_mb": peak, "runs": runs, "consolidate_runs_s": [round(x, 3) for x in cons],
         "statuses": statuses,
     }
@@ -446,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(res)
         log(f"N={n:>5}: consolidate {res['consolidate_s']:.3f} s, piso {res['floor_s']:.3f} s, "
             f"openpyxl {res['baseline_s']:.3f} s, consolidate/piso {res['consolidate_over_floor']}, "
-            f"openpyxl/consolidate {res['baseline_over_consolidate']}, RSS máx. {res['peak_rss_mb']} MB")
+            f"openpyxl/consolidate {res['baseline_over_consolidate']}, RSS máx. {res['peak_rss_mb']} MB, "
+            f"con 1 proceso {res['consolidate_1_process_s']:.3f} s (×{res['speedup_2nd_process']})")
     big: dict[str, Any] | None = None
     if args.maestro == "si" or (args.maestro == "auto" and max(sizes, default=0) >= 200):
         master = generate_big_master(root)

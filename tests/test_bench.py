@@ -25,7 +25,7 @@ def test_bench_smallest_size_writes_its_json(tmp_path: Path) -> None:
     [result] = doc["results"]
     assert result["n"] == 4 and result["files"] == 4
     for key in ("consolidate_s", "floor_s", "baseline_s", "peak_rss_mb", "consolidate_over_floor",
-                "baseline_over_consolidate"):
+                "baseline_over_consolidate", "consolidate_1_process_s", "speedup_2nd_process"):
         assert isinstance(result[key], (int, float)) and result[key] > 0, key
     assert sum(result["statuses"].values()) == 4
     assert "consolidate_s" in proc.stdout  # the table

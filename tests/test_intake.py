@@ -950,3 +950,13 @@ def test_fuzz_xml_inside_valid_zip(fuzz_dir: Path, part: str, edits: list[tuple[
                                                                b"<html>", b"PK\x05\x06"]))
 def test_fuzz_random_bytes(fuzz_dir: Path, data: bytes, prefix: bytes) -> None:
     _inspect_bytes(fuzz_dir, prefix + data)
+
+
+@given(st.lists(st.sampled_from([b"<", b"/", b":", b"a", b"x", b" ", b"_", b".", b"1", b">", b"-", b"c r="]),
+                max_size=24).map(b"".join))
+@settings(max_examples=3000, deadline=None)
+def test_prefixed_tag_check_equals_the_regular_expression(data: bytes) -> None:
+    """The fast scan's colon-first look for a prefixed tag finds one exactly when the regular expression does."""
+    from zedxl.intake import _FAST_PREFIXED, _has_prefixed_tag
+
+    assert _has_prefixed_tag(data) == (_FAST_PREFIXED.search(data) is not None)

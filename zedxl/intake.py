@@ -1412,12 +1412,14 @@ class _Inspector:
             j += len(b"</sheetData>")
             sd = data[i:j]
         outside = data[:i] + b"<sheetData/>" + data[j:]
-        if (_FAST_PREFIXED.search(sd) or b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
+        if (_has_prefixed_tag(sd) or b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
                 or _FAST_PREFIXED_SPECIAL.search(outside) or b"<mergeCell" in outside or b"<hyperlink" in outside
                 or outside.count(b"<col ") > 1000):
             return None
         lim = self.limits
-        n_tags = sum(sd.count(t) for t in _CELL_TAGS)
+        n_tags = sd.count(b"<c")
+        if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
+            n_tags = sum(sd.count(t) for t in _CELL_TAGS)
         if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - self.total_cells:
             return None
         elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
@@ -1444,65 +1446,11 @@ class _Inspector:
         if len(matches) != n_tags:
             return None
         keep = self.keep_cells
-        facts: list[CellFact] = []
-        formulas: list[tuple[bytes, bytes, str]] = []  # (letters, row, text)
-        errors: list[CellNote] = []
-        # the same column letters, row numbers, styles and types repeat on every row: convert each once
-        cols: dict[bytes, int] = {}
-        row_ints: dict[bytes, int] = {}
-        styles: dict[bytes, int] = {b"": 0}
-        types: dict[bytes, str | None] = {b"": None}
-        max_row = max_col = 0
         name = sheet.name
-        num = _FAST_NUM.fullmatch
-        for letters, row_text, style, ctype, fmark, fattrs, ftext, vmark, vtext, ismark, istext in matches:
-            col = cols.get(letters)
-            if col is None:
-                col = cols[letters] = col_index(letters.decode("ascii")) + 1
-                if col > MAX_COLS:
-                    return None
-            row = row_ints.get(row_text)
-            if row is None:
-                row = row_ints[row_text] = int(row_text)
-                if row > MAX_ROWS:
-                    return None
-            t = types.get(ctype, _UNSEEN)
-            if t is _UNSEEN:
-                t = types[ctype] = ctype.decode("ascii")
-            raw: str | None = None
-            formula: str | None = None
-            if fmark or vmark or ismark:
-                if row > max_row:
-                    max_row = row
-                if col > max_col:
-                    max_col = col
-                if ismark and t == "inlineStr":
-                    # a plain <t>: its text, decoded as an XML parser does; anything else (runs, phonetic
-                    # guides, an empty text) is marked "" and left to the value reader
-                    raw = _xml_text(istext) if istext else ""
-                if vmark:
-                    if (t is None or t == "n") and vtext and not num(vtext) and not vtext.isspace():
-                        return None  # a non-finite or odd number: the full scan reports it
-                    if not vtext:
-                        raw = ""
-                    elif b"&" in vtext or b"\r" in vtext or not vtext.isascii():
-                        raw = _xml_text(vtext)
-                    else:
-                        raw = vtext.decode("ascii")
-                    if t == "e":
-                        errors.append(CellNote(name, to_a1(row - 1, col - 1), raw[:64].strip()[:64]))
-                if fmark:
-                    if b"t=" in fattrs:
-                        return None  # shared, array or data-table formula
-                    formula = _xml_text(ftext) if ftext else ""
-                    formulas.append((letters, row_text, formula))
-            if keep:
-                st = styles.get(style)
-                if st is None:
-                    st = styles[style] = int(style)
-                facts.append((row - 1, col - 1, st, t, raw, formula))
-        ext_row = max(row_ints.values(), default=0)
-        ext_col = max(cols.values(), default=0)
+        scanned = _cells_one_by_one(matches, name, keep)
+        if scanned is None:
+            return None
+        facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
         # formulas that reach outside (DDE) or call out: one search over all of them says whether any may; only
         # then each is looked at on its own (a match in the joined text is necessary for a match in one)
         joined = "\n".join(f for _, _, f in formulas)
@@ -1711,6 +1659,87 @@ _FAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s>/]')
 _FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
 _FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
 _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
+_Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
+
+
+def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -> _Scanned | None:
+    """The cells of a fast-scanned sheet, one at a time: (facts, formulas as (letters, row, text), error cells,
+    max row and column holding something, max row and column of any cell); None to give up the fast scan."""
+    facts: list[CellFact] = []
+    formulas: list[tuple[bytes, bytes, str]] = []  # (letters, row, text)
+    errors: list[CellNote] = []
+    # the same column letters, row numbers, styles and types repeat on every row: convert each once
+    cols: dict[bytes, int] = {}
+    row_ints: dict[bytes, int] = {}
+    styles: dict[bytes, int] = {b"": 0}
+    types: dict[bytes, str | None] = {b"": None}
+    max_row = max_col = 0
+    num = _FAST_NUM.fullmatch
+    for letters, row_text, style, ctype, fmark, fattrs, ftext, vmark, vtext, ismark, istext in matches:
+        col = cols.get(letters)
+        if col is None:
+            col = cols[letters] = col_index(letters.decode("ascii")) + 1
+            if col > MAX_COLS:
+                return None
+        row = row_ints.get(row_text)
+        if row is None:
+            row = row_ints[row_text] = int(row_text)
+            if row > MAX_ROWS:
+                return None
+        t = types.get(ctype, _UNSEEN)
+        if t is _UNSEEN:
+            t = types[ctype] = ctype.decode("ascii")
+        raw: str | None = None
+        formula: str | None = None
+        if fmark or vmark or ismark:
+            if row > max_row:
+                max_row = row
+            if col > max_col:
+                max_col = col
+            if ismark and t == "inlineStr":
+                # a plain <t>: its text, decoded as an XML parser does; anything else (runs, phonetic
+                # guides, an empty text) is marked "" and left to the value reader
+                raw = _xml_text(istext) if istext else ""
+            if vmark:
+                if (t is None or t == "n") and vtext and not num(vtext) and not vtext.isspace():
+                    return None  # a non-finite or odd number: the full scan reports it
+                if not vtext:
+                    raw = ""
+                elif b"&" in vtext or b"\r" in vtext or not vtext.isascii():
+                    raw = _xml_text(vtext)
+                else:
+                    raw = vtext.decode("ascii")
+                if t == "e":
+                    errors.append(CellNote(name, to_a1(row - 1, col - 1), raw[:64].strip()[:64]))
+            if fmark:
+                if b"t=" in fattrs:
+                    return None  # shared, array or data-table formula
+                formula = _xml_text(ftext) if ftext else ""
+                formulas.append((letters, row_text, formula))
+        if keep:
+            st = styles.get(style)
+            if st is None:
+                st = styles[style] = int(style)
+            facts.append((row - 1, col - 1, st, t, raw, formula))
+    ext_row = max(row_ints.values(), default=0)
+    ext_col = max(cols.values(), default=0)
+    return facts, formulas, errors, max_row, max_col, ext_row, ext_col
+
+
+def _has_prefixed_tag(data: bytes) -> bool:
+    """``_FAST_PREFIXED.search(data)``, looking only where a colon is (a prefixed name ends in one; colons are
+    rare in sheet data, so this skips the regular expression's try at every "<")."""
+    pos = data.find(b":")
+    while pos >= 0:
+        lt = data.rfind(b"<", 0, pos)
+        if lt >= 0:
+            m = _FAST_PREFIXED.match(data, lt)
+            if m is not None and m.end() == pos + 1:
+                return True
+        pos = data.find(b":", pos + 1)
+    return False
+
+
 _UNSEEN: Any = object()
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}

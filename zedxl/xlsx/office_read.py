@@ -240,6 +240,11 @@ def _decimal(value: Any) -> Decimal | None:
     return Decimal(value)
 
 
+def _same_formula(found: str, wanted: str) -> bool:
+    """The formulas are the same once normalised (``_norm_formula``); identical texts need no normalising."""
+    return found == wanted or _norm_formula(found) == _norm_formula(wanted)
+
+
 def _norm_formula(text: str) -> str:
     """Formula text compared without '=', '$', spaces and case (applications re-save formulas slightly)."""
     return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
@@ -810,7 +815,7 @@ class _SheetReader:
                 continue
             if cs.kind == "formula":
                 if cell is None or not _is_formula(cell) or \
-                        _norm_formula(_formula_text(cell)) != _norm_formula(str(cs.value)):
+                        not _same_formula(_formula_text(cell), str(cs.value)):
                     self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
                 continue
             if cs.kind == "number":
@@ -1039,7 +1044,7 @@ class _SheetReader:
             return
         if cs.kind == "formula":
             if cell is None or not _is_formula(cell) or \
-                    _norm_formula(_formula_text(cell)) != _norm_formula(str(cs.value)):
+                    not _same_formula(_formula_text(cell), str(cs.value)):
                 self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
             return
         if cs.kind == "number":
