@@ -788,13 +788,28 @@ class _SheetReader:
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
         want = row_cells(self.spec, cols, row, r)
         p = self.spec.periodo
-        labels = [h.split(" ", 1)[1] for h in cols.headers[cols.ejec(0):cols.ejec(0) + cols.n_base]]
+        e0 = cols.ejec(0)
+        e1 = e0 + cols.n_base
+        labels = [h.split(" ", 1)[1] for h in cols.headers[e0:e1]]
         for c in sorted(set(want) | set(found)):
             cell = found.get(c)
-            value = cell.value if cell is not None else None
             cs = want.get(c)
+            # the usual cells, settled here exactly as below would settle them: an untouched text, whole number or
+            # formula, and an empty formatted cell where nothing is expected
+            if cell is not None:
+                value = cell.value
+                if cs is None:
+                    if value is None and cell.data_type != "f":
+                        continue
+                elif cs.kind != "input" and value == cs.value and (
+                        (cs.kind == "formula" and cell.data_type == "f" and type(value) is str)
+                        or (cell.data_type != "f" and (type(value) is str if cs.kind == "text" else
+                                                       type(value) is int and cs.kind == "number"))):
+                    continue
+            else:
+                value = None
             column = cols.headers[c] if c < len(cols.headers) else ""
-            is_ejec = cols.ejec(0) <= c < cols.ejec(0) + cols.n_base
+            is_ejec = e0 <= c < e1
             if cs is not None and cs.kind == "input":
                 if row.ao is not None and not skip_inputs:
                     if (r, c) in covered:
