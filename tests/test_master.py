@@ -6,6 +6,7 @@ import shutil
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -264,10 +265,46 @@ def test_master_office_totals_count_a_new_row_before_any_recompute(master: Path,
     assert round(float(offices[("Total", "Programado")]["S1"]), 6) == 33.4 + 5  # type: ignore[arg-type]
 
 
+def _awkward(plan: Plan) -> Plan:
+    """The example with AO texts that need escaping, empty fields, a 20,000-character justification, blanks and
+    fractions, and a progress cap: what the whole-row writers must render exactly as XlsxWriter does."""
+    import dataclasses
+
+    from zedxl.model import Reglas
+
+    texts = ['A & B <c> "d" > e', "", "x" * 20_000, " lead and trail ", "línea 1\nlínea 2\ttab \x07"]
+
+    def odd(ao: Any, k: int) -> Any:
+        ejec = tuple(None if (k + i) % 3 == 0 else (v or Decimal("0.125")) * Decimal("1.5")
+                     for i, v in enumerate(ao.ejecutado))
+        return dataclasses.replace(ao, nombre=texts[k % 5] or "x", unidad=texts[(k + 1) % 5],
+                                   justificacion=texts[(k + 2) % 5], ejecutado=ejec)
+
+    k = 0
+    objetivos = []
+    for oei in plan.objetivos:
+        acciones = []
+        for aei in oei.acciones:
+            aos = []
+            for ao in aei.actividades:
+                aos.append(odd(ao, k))
+                k += 1
+            acciones.append(dataclasses.replace(aei, actividades=tuple(aos)))
+        objetivos.append(dataclasses.replace(oei, acciones=tuple(acciones)))
+    return dataclasses.replace(plan, objetivos=tuple(objetivos),
+                               reglas=Reglas(tope_avance=Decimal(100), avance_sin_meta=Decimal(100),
+                                             verde=Decimal(90), amarillo=Decimal(70)))
+
+
+@pytest.mark.parametrize("awkward", [False, True], ids=["ejemplo", "textos-raros"])
 def test_master_formula_fast_path_writes_the_same_bytes(tmp_path: Path, example_plan: Plan,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """FormulaWorksheet skips XlsxWriter's dynamic-function rewriting only when it would change nothing."""
+                                                        monkeypatch: pytest.MonkeyPatch, awkward: bool) -> None:
+    """FormulaWorksheet (whole AO rows from a template, rows stored whole, dynamic-function rewriting skipped when
+    it would change nothing) writes exactly the parts XlsxWriter writes cell by cell."""
     import xlsxwriter
+
+    if awkward:
+        example_plan = _awkward(example_plan)
 
     import zedxl.xlsx.master_write as mw
     import zedxl.xlsx.office_write as ow

@@ -97,11 +97,17 @@ class _Reader:
         self.path = path
         self.file = path.name
         self.issues: list[Issue] = []
+        wb: Any = None
+        zf: zipfile.ZipFile | None = None
         try:
-            self.wb = CalamineWorkbook.from_path(str(path))
-            self.zip = zipfile.ZipFile(path)
+            self.wb = wb = CalamineWorkbook.from_path(str(path))
+            self.zip = zf = zipfile.ZipFile(path)
             self.parts = self._sheet_parts()
         except Exception as e:  # calamine and zipfile raise many types for a damaged file
+            if zf is not None:  # nothing left open behind a refused file
+                zf.close()
+            if wb is not None:
+                wb.close()
             raise WorkbookError(f"No se pudo abrir el maestro {path.name}: {e}") from e
         self.sheetnames: list[str] = list(self.wb.sheet_names)
 

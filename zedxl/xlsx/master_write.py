@@ -9,6 +9,7 @@ working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row fo
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
@@ -43,6 +44,12 @@ _DYNAMIC_FUNCTIONS = tuple(f"{name}(" for name in (
     "ANCHORARRAY", "BYCOL", "BYROW", "CHOOSECOLS", "CHOOSEROWS", "DROP", "EXPAND", "FILTER", "HSTACK", "LAMBDA",
     "MAKEARRAY", "MAP", "RANDARRAY", "REDUCE", "SCAN", "INGLE", "SEQUENCE", "SORT", "SORTBY", "SWITCH", "TAKE",
     "TEXTSPLIT", "TOCOL", "TOROW", "UNIQUE", "VSTACK", "WRAPCOLS", "WRAPROWS", "XLOOKUP"))
+_DYNAMIC_TEXT = re.compile("|".join(re.escape(name) for name in _DYNAMIC_FUNCTIONS))
+
+
+def _may_be_dynamic(formula: str) -> bool:
+    """True when one of ``_DYNAMIC_FUNCTIONS`` is in the formula (one search instead of 29 substring tests)."""
+    return _DYNAMIC_TEXT.search(formula) is not None
 
 
 class FormulaWorksheet(Worksheet):  # type: ignore[misc]
@@ -56,7 +63,7 @@ class FormulaWorksheet(Worksheet):  # type: ignore[misc]
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         if expand_future_functions or self.use_future_functions or "_xlfn." in formula or (
-                not self.known_formulas and any(name in formula for name in _DYNAMIC_FUNCTIONS)):
+                not self.known_formulas and _may_be_dynamic(formula)):
             prepared: str = super()._prepare_formula(formula, expand_future_functions)
             return prepared
         if formula.startswith("{"):
@@ -80,7 +87,7 @@ class FormulaWorksheet(Worksheet):  # type: ignore[misc]
         """Store one row of cells, sorted by column; see ``RowCell`` for the kinds."""
         if not cells:
             return
-        stored: list[tuple[int, str, Format, Any, str]] = []
+        stored: list[tuple[int, str, Format | None, Any, str]] = []
         for col, kind, fmt, value, formula in cells:
             if kind == "w":  # ws.write() of a string: an empty one is a blank cell
                 kind = "b" if value == "" else "s"
@@ -102,12 +109,15 @@ class FormulaWorksheet(Worksheet):  # type: ignore[misc]
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         if type(cell) is _RawRow:
             if cell.cells is not None:
-                self.fh.write(_render_row(row, cell.cells))
+                self.fh.write(_render_row(self, row, cell.cells))
+            elif cell.filled is not None:
+                template, ao, strings, cached = cell.filled
+                self.fh.write(template.render(row, ao, strings, cached))
             return
         super()._write_cell(row, col, cell)
 
 
-RowCell = tuple[int, str, Format, Any, str]
+RowCell = tuple[int, str, "Format | None", Any, str]
 """(column, kind, format, value, formula): kind ``n`` number, ``s`` string, ``w`` string written with ``write()``
 (empty → blank), ``b`` blank, ``f`` formula whose cached value is ``value`` (float, str or bool)."""
 
@@ -116,10 +126,13 @@ _LETTERS: list[str] = []
 
 
 class _RawRow:
-    __slots__ = ("cells",)
+    """A row stored whole: its cells, or a filled AO row template; the marker at a row's last column has neither."""
 
-    def __init__(self, cells: list[tuple[int, str, Format, Any, str]] | None) -> None:
+    __slots__ = ("cells", "filled")
+
+    def __init__(self, cells: list[tuple[int, str, Format | None, Any, str]] | None, filled: Any = None) -> None:
         self.cells = cells
+        self.filled = filled
 
 
 def _escape(text: str) -> str:
@@ -129,13 +142,19 @@ def _escape(text: str) -> str:
     return text
 
 
-def _render_row(row: int, cells: list[tuple[int, str, Format, Any, str]]) -> str:
+def _render_row(ws: Worksheet, row: int, cells: list[tuple[int, str, Format | None, Any, str]]) -> str:
     """The ``<c>`` elements of a stored row, as XlsxWriter's ``_write_cell`` writes them."""
     r = str(row + 1)
     if len(_LETTERS) <= cells[-1][0]:
         _LETTERS.extend(col_letter(i) for i in range(len(_LETTERS), cells[-1][0] + 1))
     out = []
+    row_info = ws.row_info.get(row)
     for col, kind, fmt, value, formula in cells:
+        if fmt is None:  # XlsxWriter's fallback: the row's format, else the column's
+            if row_info is not None and row_info.row_format:
+                fmt = row_info.row_format
+            elif col in ws.col_info:
+                fmt = ws.col_info[col].column_format
         attrs = f' r="{_LETTERS[col]}{r}"' if fmt is None else f' r="{_LETTERS[col]}{r}" s="{fmt._get_xf_index()}"'
         if kind == "n":
             out.append(f"<c{attrs}><v>{value:.16G}</v></c>")
@@ -159,7 +178,9 @@ def _render_row(row: int, cells: list[tuple[int, str, Format, Any, str]]) -> str
 
 def write_cells(ws: Worksheet, row: int, cells: list[RowCell]) -> None:
     """One row of cells: stored whole on a ``FormulaWorksheet``, else written cell by cell through XlsxWriter."""
-    if isinstance(ws, FormulaWorksheet) and all(cell[2] is not None for cell in cells):
+    if isinstance(ws, FormulaWorksheet) and not any(
+            kind == "f" and (formula.startswith("{") or _may_be_dynamic(formula))
+            for _, kind, _, _, formula in cells):  # (XlsxWriter writes those as array formulas)
         ws.write_row_cells(row, cells)
         return
     for col, kind, fmt, value, formula in cells:
@@ -193,6 +214,27 @@ class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
                 super()._store_workbook()
             finally:
                 xw.ZipFile = original
+
+
+class _RowBuffer:
+    """Collects one row's ``write``/``write_formula`` calls and hands them to ``write_cells`` at once."""
+
+    def __init__(self, ws: Worksheet, row: int) -> None:
+        self.ws = ws
+        self.row = row
+        self.cells: list[RowCell] = []
+
+    def write(self, row: int, col: int, value: Any, fmt: Format) -> None:
+        assert row == self.row
+        self.cells.append((col, "w", fmt, value, "") if isinstance(value, str) else (col, "n", fmt, value, ""))
+
+    def write_formula(self, row: int, col: int, formula: str, fmt: Format, value: Any) -> None:
+        assert row == self.row
+        self.cells.append((col, "f", fmt, value, formula))
+
+    def flush(self) -> None:
+        self.cells.sort(key=lambda cell: cell[0])
+        write_cells(self.ws, self.row, self.cells)
 
 
 def new_workbook(target: Any, options: dict[str, Any]) -> xlsxwriter.Workbook:
@@ -287,6 +329,7 @@ class MasterWriter:
         self.labels = base_labels(plan.periodicidad)
         self.half = n_base(plan.periodicidad) // 2
         self._layout: dict[str, Any] | None = None
+        self._template: _AoRowTemplate | None = None
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None) -> None:
         wb = new_workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
@@ -449,7 +492,19 @@ class MasterWriter:
         return self._layout
 
     def ao_row(self, ws: Worksheet, r: int, ao: Any, f: _Formats) -> None:
-        """Write one AO row: inputs, per-row formulas with cached values (one ``write_cells`` call)."""
+        """Write one AO row: inputs, per-row formulas with cached values.
+
+        On a ``FormulaWorksheet`` the row is filled into ``_AoRowTemplate`` (the same cells, a fraction of the
+        work); elsewhere (tests compare the two) each cell goes through XlsxWriter."""
+        if isinstance(ws, FormulaWorksheet):
+            if self._template is None or self._template.formats is not f:
+                self._template = _AoRowTemplate(self, f)
+            self._template.store(ws, r, ao)
+            return
+        self.ao_row_cells(ws, r, ao, f)
+
+    def ao_row_cells(self, ws: Worksheet, r: int, ao: Any, f: _Formats) -> None:
+        """``ao_row`` cell by cell (``write_cells``)."""
         lay = self._ao_layout()
         ix, letter = lay["ix"], lay["letter"]
         prog_cols, ejec_cols, prog_l, ejec_l = lay["prog"], lay["ejec"], lay["prog_l"], lay["ejec_l"]
@@ -549,9 +604,10 @@ class MasterWriter:
         for code, name in plan.instancias.items():
             for concept, prefix in (("Programado", L.prog), ("Ejecutado", L.ejec)):
                 r += 1
-                ws.write(r, 0, code, f.code)
-                ws.write(r, 1, safe_text(name), f.text)
-                ws.write(r, 2, concept, f.text)
+                cells = _RowBuffer(ws, r)  # one write_cells per office row
+                cells.write(r, 0, code, f.code)
+                cells.write(r, 1, safe_text(name), f.text)
+                cells.write(r, 2, concept, f.text)
                 n_base = len(self.labels)
                 for j, (label, (start, stop)) in enumerate(zip(src_cols, periods, strict=True)):
                     if j < n_base:
@@ -566,7 +622,8 @@ class MasterWriter:
                         # semesters and year: the sum of this row's base-period cells
                         formula = (f"=SUM({to_a1(r, 3 + start)}:{to_a1(r, 3 + stop - 1)})")
                     value = office_sums[code][0 if concept == "Programado" else 1][j]
-                    ws.write_formula(r, 3 + j, formula, f.calc, float(value))
+                    cells.write_formula(r, 3 + j, formula, f.calc, float(value))
+                cells.flush()
         last = r
         for concept in ("Programado", "Ejecutado"):
             r += 1
@@ -607,9 +664,10 @@ class MasterWriter:
         for code, name in plan.instancias.items():
             r += 1
             aos = by_office.get(code, [])
-            ws.write(r, 0, code, f.code)
-            ws.write(r, 1, safe_text(name), f.text)
-            ws.write_formula(r, 2, "=" + "+".join(
+            cells = _RowBuffer(ws, r)
+            cells.write(r, 0, code, f.code)
+            cells.write(r, 1, safe_text(name), f.text)
+            cells.write_formula(r, 2, "=" + "+".join(
                 f"COUNTIF({quote_sheet(s)}!${inst}:${inst},$A{r + 1})" for s in sheets), f.calc, len(aos))
             for k, pt in enumerate(points):
                 pcts = [ao_pcts[id(ao)][k] for ao in aos]
@@ -620,9 +678,10 @@ class MasterWriter:
                 total = "+".join(f"SUMIF({quote_sheet(s)}!${inst}:${inst},$A{r + 1},{quote_sheet(s)}!{av}:{av})"
                                  for s in sheets)
                 n_col = 3 + 2 * k
-                ws.write_formula(r, n_col, "=" + count, f.calc, len(reported))
-                ws.write_formula(r, n_col + 1, f'=IF({to_a1(r, n_col)}=0,"",({total})/{to_a1(r, n_col)})',
-                                 f.pct, _blank(rules.mean(pcts)))
+                cells.write_formula(r, n_col, "=" + count, f.calc, len(reported))
+                cells.write_formula(r, n_col + 1, f'=IF({to_a1(r, n_col)}=0,"",({total})/{to_a1(r, n_col)})',
+                                    f.pct, _blank(rules.mean(pcts)))
+            cells.flush()
         last_b = r
         r += 1
         ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
@@ -713,6 +772,124 @@ class MasterWriter:
             ws.write(r, 1, title, f.text)
             ws.write_string(r, 2, safe_text(self.plan.narrativa.get(key, "")), f.input_text)
             ws.set_row(r, 120)
+
+
+_SAFE_FIELDS = frozenset({"nombre", "unidad", "justificacion"})  # what ``ao_row_cells`` passes through safe_text
+
+
+class _AoRowTemplate:
+    """Every AO row of a master has the same cells in the same columns with the same formats and formulas but for
+    the row number: this is that row, made once per writer, filled per AO with its strings (shared-string
+    indexes, taken in column order as XlsxWriter takes them), numbers and the formulas' cached values, and
+    rendered when XlsxWriter writes the sheet. The XML is byte for byte ``ao_row_cells``'s (tests/test_master.py)."""
+
+    def __init__(self, writer: MasterWriter, f: _Formats) -> None:
+        self.formats = f
+        lay = writer._ao_layout()
+        ix, letter = lay["ix"], lay["letter"]
+        n = len(writer.labels)
+        half = writer.half
+        # (column, kind, format, source): kinds w/s (string: AO field), b (blank), n (programmed i),
+        # e (executed i: number or blank), f (formula: index of its cached value, template)
+        slots: list[tuple[int, str, Format, Any]] = [
+            (ix[L.H_CODIGO], "w", f.code, "codigo"), (ix[L.H_DESCRIPCION], "w", f.input_text, "nombre"),
+            (ix[L.H_INDICADOR], "b", f.empty, None), (ix[L.H_UM], "w", f.input_text, "unidad"),
+            (ix[L.H_INSTANCIA], "w", f.input_text, "instancia"),
+            (ix[L.H_JUSTIFICACION], "s", f.input_text, "justificacion"),
+        ]
+        slots += [(lay["prog"][i], "n", f.input_num, i) for i in range(n)]
+        slots += [(lay["ejec"][i], "e", f.input_num, i) for i in range(n)]
+        prog_l, ejec_l = lay["prog_l"], lay["ejec_l"]
+        formulas: list[tuple[int, Format, str]] = [
+            (ix[L.prog("Anual")], f.calc, f"=SUM({prog_l[0]}{{0}}:{prog_l[-1]}{{0}})"),
+            (ix[L.ejec("Anual")], f.calc, f'=IF(COUNT({ejec_l[0]}{{0}}:{ejec_l[-1]}{{0}})=0,"",'
+                                          f"SUM({ejec_l[0]}{{0}}:{ejec_l[-1]}{{0}}))"),
+        ]
+        for s_idx, sem in enumerate(L.SEMESTER_POINTS):
+            a, b = s_idx * half, (s_idx + 1) * half - 1
+            p_ref, e_ref = f"{letter[L.prog(sem)]}{{0}}", f"{letter[L.ejec(sem)]}{{0}}"
+            formulas += [
+                (ix[L.prog(sem)], f.calc, f"=SUM({prog_l[a]}{{0}}:{prog_l[b]}{{0}})"),
+                (ix[L.ejec(sem)], f.calc, f'=IF(COUNT({ejec_l[a]}{{0}}:{ejec_l[b]}{{0}})=0,"",'
+                                          f"SUM({ejec_l[a]}{{0}}:{ejec_l[b]}{{0}}))"),
+                (ix[L.avance(sem)], f.pct, _progress_formula(e_ref, p_ref)),
+                (ix[L.estado(sem)], f.state, _status_formula(e_ref, p_ref)),
+            ]
+        py_ref, ey_ref = f"{letter[L.prog('Anual')]}{{0}}", f"{letter[L.ejec('Anual')]}{{0}}"
+        formulas += [(ix[L.avance("Anual")], f.pct, _progress_formula(ey_ref, py_ref)),
+                     (ix[L.estado("Anual")], f.state, _status_formula(ey_ref, py_ref))]
+        # the cached values come in this order from ``values``
+        slots += [(col, "f", fmt, (k, _escape(text[1:]))) for k, (col, fmt, text) in enumerate(formulas)]
+        slots.sort(key=lambda slot: slot[0])
+        self.slots = slots
+        self.first, self.last = slots[0][0], slots[-1][0]
+        self.string_fields = [(k, src, kind) for k, (_, kind, _, src) in enumerate(slots) if kind in "ws"]
+        self.reglas = writer.plan.reglas
+        self.n = n
+        self.half = half
+        self.pieces: list[tuple[str, str, str, Any]] | None = None  # made at the first render (style indexes)
+
+    def values(self, ao: Any) -> list[Any]:
+        """The formulas' cached values, in the order of the formulas above."""
+        reglas = self.reglas
+        p_year = rules.sum_programmed(ao.programado, 0, self.n)
+        e_year = rules.sum_executed(ao.ejecutado, 0, self.n)
+        out: list[Any] = [float(p_year), _blank(e_year)]
+        for s_idx in range(len(L.SEMESTER_POINTS)):
+            start, stop = s_idx * self.half, (s_idx + 1) * self.half
+            p = rules.sum_programmed(ao.programado, start, stop)
+            e = rules.sum_executed(ao.ejecutado, start, stop)
+            out += [float(p), _blank(e), _blank(rules.progress(p, e, reglas)), rules.status(p, e, reglas)]
+        out += [_blank(rules.progress(p_year, e_year, reglas)), rules.status(p_year, e_year, reglas)]
+        return out
+
+    def store(self, ws: FormulaWorksheet, r: int, ao: Any) -> None:
+        strings: dict[int, int | None] = {}
+        for k, field_name, kind in self.string_fields:
+            text = getattr(ao, field_name)
+            if field_name in _SAFE_FIELDS:
+                text = safe_text(text)
+            if kind == "w" and text == "":
+                strings[k] = None  # ws.write() of "" is a blank cell
+                continue
+            if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
+                text = _utf16_truncate(text, ws.xls_strmax)
+            strings[k] = ws.str_table._get_shared_string_index(text)
+        if ws._check_dimensions(r, self.first) or ws._check_dimensions(r, self.last):
+            return
+        ws.table[r][self.first] = _RawRow(None, (self, ao, strings, self.values(ao)))
+        ws.table[r][self.last] = _RawRow(None)
+
+    def render(self, row: int, ao: Any, strings: dict[int, int | None], cached: list[Any]) -> str:
+        pieces = self.pieces
+        if pieces is None:  # style indexes are taken at the first render, in column order, as XlsxWriter does
+            pieces = self.pieces = [(f'<c r="{col_letter(col)}', f'" s="{fmt._get_xf_index()}"', kind, src)
+                                    for col, kind, fmt, src in self.slots]
+        r = str(row + 1)
+        out = []
+        prog, ejec = ao.programado, ao.ejecutado
+        for k, (head, style, kind, src) in enumerate(pieces):
+            if kind == "f":
+                value = cached[src[0]]
+                formula = src[1].format(r)
+                if isinstance(value, str):
+                    if value == "":
+                        out.append(f"{head}{r}{style}><f>{formula}</f><v></v></c>")
+                    else:
+                        out.append(f'{head}{r}{style} t="str"><f>{formula}</f><v>{_escape(value)}</v></c>')
+                else:
+                    out.append(f"{head}{r}{style}><f>{formula}</f><v>{value}</v></c>")
+            elif kind == "n":
+                out.append(f"{head}{r}{style}><v>{float(prog[src]):.16G}</v></c>")
+            elif kind == "e":
+                e = ejec[src]
+                out.append(f"{head}{r}{style}/>" if e is None else f"{head}{r}{style}><v>{float(e):.16G}</v></c>")
+            elif kind == "b":
+                out.append(f"{head}{r}{style}/>")
+            else:
+                idx = strings[k]
+                out.append(f"{head}{r}{style}/>" if idx is None else f'{head}{r}{style} t="s"><v>{idx}</v></c>')
+        return "".join(out)
 
 
 def _print_setup(ws: Worksheet) -> None:

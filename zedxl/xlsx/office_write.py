@@ -52,11 +52,13 @@ from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import (
     CALC_FILL,
     INPUT_FILL,
+    RowCell,
     _Formats,
     _progress_formula,
     _status_formula,
     new_workbook,
     safe_text,
+    write_cells,
 )
 
 # -- names -----------------------------------------------------------------------------------------------------
@@ -575,6 +577,18 @@ def _write_cell(ws: Worksheet, r: int, c: int, cs: CellSpec, f: _OfficeFormats) 
         ws.write_blank(r, c, None, fmt)
 
 
+def _row_cell(c: int, cs: CellSpec, f: _OfficeFormats) -> RowCell:
+    """``_write_cell`` as a ``write_cells`` entry."""
+    fmt = f.get(cs.style) if cs.style else None
+    if cs.kind == "formula":
+        return (c, "f", fmt, cs.cached, str(cs.value))
+    if isinstance(cs.value, Decimal):
+        return (c, "n", fmt, float(cs.value), "")
+    if isinstance(cs.value, str) and cs.value != "":
+        return (c, "s", fmt, safe_text(cs.value), "")
+    return (c, "b", fmt, None, "")
+
+
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -648,16 +662,20 @@ class OfficeWriter:
         for row in rows:
             r = row.row_idx
             cells = row_cells(spec, c, row, r)
+            # one row at a time (write_cells): blanks first, then the cells over them, as cell-by-cell writes do
+            out: dict[int, RowCell] = {}
             if row.ao is None:
                 fill = f.oei_code if row.level == "OEI" else f.aei_code
                 for i in range(len(c.headers)):
-                    ws.write_blank(r, i, None, fill)
+                    out[i] = (i, "b", fill, None, "")
             else:
                 for i in range(c.n_base):
                     if c.ejec(i) not in cells:
-                        ws.write_blank(r, c.ejec(i), None, f.number)
+                        out[c.ejec(i)] = (c.ejec(i), "b", f.number, None, "")
             for col, cs in cells.items():
-                _write_cell(ws, r, col, cs, f)
+                out[col] = _row_cell(col, cs, f)
+            write_cells(ws, r, [out[k] for k in sorted(out)])
+            for col, cs in cells.items():
                 if cs.kind == "input":
                     self._validation(ws, r, col, cs)
         last = rows[-1].row_idx if rows else FIRST_DATA_ROW
@@ -764,19 +782,15 @@ class OfficeWriter:
             sheet = L.oei_sheet_name(oei.codigo)
             for row in data_rows(oei):
                 r += 1
-                ws.write_string(r, 0, sheet)
-                ws.write_number(r, 1, row.row_idx + 1)
-                ws.write_string(r, 2, row.level)
-                ws.write_string(r, 3, row.codigo)
-                ws.write_string(r, 4, safe_text(row.nombre))
-                if row.ao is None:
-                    continue
-                ws.write_string(r, 5, safe_text(row.ao.unidad))
-                for i in range(n):
-                    ws.write_number(r, 6 + i, float(row.ao.programado[i]))
-                    e = row.ao.ejecutado[i]
-                    if e is not None:
-                        ws.write_number(r, 6 + n + i, float(e))
+                cells: list[RowCell] = [(0, "s", None, sheet, ""), (1, "n", None, row.row_idx + 1, ""),
+                                        (2, "s", None, row.level, ""), (3, "s", None, row.codigo, ""),
+                                        (4, "s", None, safe_text(row.nombre), "")]
+                if row.ao is not None:
+                    cells.append((5, "s", None, safe_text(row.ao.unidad), ""))
+                    cells += [(6 + i, "n", None, float(v), "") for i, v in enumerate(row.ao.programado)]
+                    cells += [(6 + n + i, "n", None, float(v), "") for i, v in enumerate(row.ao.ejecutado)
+                              if v is not None]
+                write_cells(ws, r, cells)
         r += 2
         ws.write_string(r, 0, SECTION_INPUTS)
         r += 1
