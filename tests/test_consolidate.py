@@ -120,6 +120,8 @@ def test_consolidate_rejects_a_bad_return_whole_and_merges_the_others(
     rows = list(openpyxl.load_workbook(obs).active.iter_rows(values_only=True))
     assert any(r[1] == "valor-negativo" and r[4] for r in rows)
     assert "Deben volver a enviar su libro: DPD (ver carpeta observaciones/)." in render_text(result)
+    dpd_line = next(line for line in render_text(result) if line.startswith("RECHAZADO"))
+    assert ": 1 error, " in dpd_line, dpd_line  # one error, in the singular
 
 
 def test_consolidate_two_returns_of_one_office_stop_unless_reemplazar(

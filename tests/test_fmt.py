@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from zedxl.fmt import money, num1, pct, qty
+from zedxl.fmt import count, money, num1, pct, qty
 
 
 def test_fmt_money_the_peruvian_way() -> None:
@@ -21,3 +21,8 @@ def test_fmt_pct_qty_num1() -> None:
     assert pct(None, "—") == "—"
     assert qty(D("0.40")) == "0.4" and qty(D(3)) == "3"
     assert num1(D("4.2")) == "4.2" and num1(D(5)) == "5.0"
+
+
+def test_fmt_count_agrees_in_number() -> None:
+    assert [count(n, "error", "errores") for n in (0, 1, 2)] == ["0 errores", "1 error", "2 errores"]
+    assert count(1, "aviso", "avisos") == "1 aviso"

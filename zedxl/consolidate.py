@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from zedxl.errors import ZedxlError
+from zedxl.fmt import count
 from zedxl.fsutil import ensure_not_open, exclusive_lock
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.ledger import Ledger, ledger_path
@@ -293,7 +294,8 @@ def render_text(result: ConsolidationResult) -> list[str]:
         label = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "omitido": "OMITIDO",
                  "ya-consolidado": "SIN CAMBIOS", "reemplazado": "REEMPLAZADO", "duplicado": "DUPLICADO"}[f.status]
         who = f" ({f.office} {f.period})" if f.office else ""
-        lines.append(f"{label:12} {f.name}{who}: {len(f.report.errors)} errores, {len(f.report.warnings)} avisos")
+        lines.append(f"{label:12} {f.name}{who}: {count(len(f.report.errors), 'error', 'errores')}, "
+                     f"{count(len(f.report.warnings), 'aviso', 'avisos')}")
         for i in f.report.issues:
             where = f" [{i.sheet}!{i.cell}]" if i.sheet and i.cell else (f" [{i.sheet}]" if i.sheet else "")
             lines.append(f"    - {i.severity}: {i.code}{where}: {i.message}")

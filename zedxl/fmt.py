@@ -49,3 +49,8 @@ def num1(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{value.quantize(Decimal('0.1')):.1f}"
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """«1 error», «0 errores», «3 avisos»: a count with the noun in the right number."""
+    return f"{n} {singular if n == 1 else plural}"
