@@ -8,7 +8,8 @@ What it does, skipping every step that is already done:
 
 1. creates ``.venv`` in the repository root (stdlib ``venv``), or re-creates it if its Python no longer runs;
 2. ``<venv python> -m pip install -e ".[dev]"`` unless a stamp in ``.venv`` holds the hash of the current
-   ``pyproject.toml`` and zedxl is installed;
+   ``pyproject.toml``, ``setup.py`` and the C accelerator's source and zedxl is installed (the accelerator is
+   optional: without a C compiler pip installs zedxl without it);
 3. if LibreOffice (or ``pdftotext``) is missing: on Linux as root with ``apt-get``, installs the Debian
    packages ``libreoffice-calc libreoffice-writer poppler-utils``; elsewhere prints how to get LibreOffice.
 """
@@ -64,8 +65,16 @@ def _ensure_venv() -> Path:
     return python
 
 
+#: what the install is built from: a change to any of them reinstalls (the C accelerator is compiled then)
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "zedxl/_scan.c")
+
+
 def _pyproject_hash() -> str:
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    for name in BUILD_INPUTS:
+        path = ROOT / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    return h.hexdigest()
 
 
 def _ensure_packages(python: Path) -> None:

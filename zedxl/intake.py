@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import importlib
 import math
 import os
 import posixpath
@@ -82,6 +83,12 @@ from xml.parsers import expat
 
 from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, col_letter, from_a1, to_a1
 from zedxl.issues import CATALOGUE, Issue, IssueType, Report, Severity, make_issue, register
+
+_c_scan: Any
+try:  # the optional C accelerator of the sheet scan (setup.py); without it the Python scan does the same, slower
+    _c_scan = importlib.import_module("zedxl._scan")
+except ImportError:  # pragma: no cover - built everywhere a C compiler is (CI included: tests/test_scan_c.py)
+    _c_scan = None
 
 Kind = Literal["xlsx", "xlsm", "xls", "ods", "encrypted", "csv", "html", "text", "empty", "unknown", "owner-file"]
 
@@ -1442,12 +1449,9 @@ class _Inspector:
             return None
         if rows and max(map(int, rows)) > MAX_ROWS:
             return None
-        matches = _FAST_CELL.findall(sd)
-        if len(matches) != n_tags:
-            return None
         keep = self.keep_cells
         name = sheet.name
-        scanned = _cells_one_by_one(matches, name, keep)
+        scanned = _scan_cells(sd, name, keep, n_tags)
         if scanned is None:
             return None
         facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
@@ -1465,7 +1469,7 @@ class _Inspector:
         self.parsed.add(info.filename.lower())
         scan.in_cell = False
         scan.elements += elements
-        scan.cells = len(matches)
+        scan.cells = n_tags
         scan.rows = len(rows)
         scan.ext_row, scan.ext_col, scan.max_row, scan.max_col = ext_row, ext_col, max_row, max_col
         scan.formula_count = len(notes)
@@ -1660,6 +1664,23 @@ _FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
 _FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
 _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
 _Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
+
+
+def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | None:
+    """The cells of ``<sheetData>`` (see ``_cells_one_by_one``); None to give up the fast scan.
+
+    The C accelerator (``zedxl._scan``, built when a compiler is there) reads the plain shape and answers
+    NotImplemented for anything else; the regular expression and ``_cells_one_by_one`` are the reference, used for
+    those sheets and when the accelerator is missing. Both give the same result (tests/test_scan_c.py).
+    """
+    if _c_scan is not None:
+        got = _c_scan.scan_cells(sd, keep)
+        if got is not NotImplemented and got[7] == n_tags:
+            return got[:7]  # type: ignore[no-any-return]
+    matches = _FAST_CELL.findall(sd)
+    if len(matches) != n_tags:
+        return None
+    return _cells_one_by_one(matches, name, keep)
 
 
 def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -> _Scanned | None:

@@ -1,0 +1,214 @@
+"""The C accelerator of intake's sheet scan (``zedxl._scan``) against the Python scan it stands in for."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import zedxl.intake as intake
+from zedxl.demo import fill_office_workbook, office_figures
+from zedxl.model import Plan
+from zedxl.periods import parse_period
+from zedxl.split import split
+from zedxl.validate import read_return
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def python_scan(sd: bytes, keep: bool) -> tuple[object, ...] | None:
+    """What ``fast_scan`` gets without the accelerator: None when the regular expression misses a cell tag."""
+    matches = intake._FAST_CELL.findall(sd)
+    n_tags = sd.count(b"<c")
+    if n_tags != sd.count(b"<c "):
+        n_tags = sum(sd.count(t) for t in intake._CELL_TAGS)
+    if len(matches) != n_tags:
+        return None
+    return intake._cells_one_by_one(matches, "Hoja", keep)
+
+
+def agree(sd: bytes, keep: bool = True) -> bool:
+    """The accelerator either declines (NotImplemented) or gives exactly the Python result; True if it answered."""
+    got = intake._c_scan.scan_cells(sd, keep)
+    if got is NotImplemented:
+        return False
+    assert got[:7] == python_scan(sd, keep), sd[:300]
+    assert got[7] == len(intake._FAST_CELL.findall(sd))
+    return True
+
+
+def sheet_data(part: bytes) -> bytes:
+    i, j = part.find(b"<sheetData"), part.find(b"</sheetData>")
+    return part[i: j + len(b"</sheetData>")] if j >= 0 else b""
+
+
+def split_and_fill(master: Path, plan: Plan, label: str, folder: Path, n_filled: int = 99) -> list[Path]:
+    period = parse_period(label, plan.anio, plan.periodicidad)
+    books = split(master, label, folder)
+    for book in books[:n_filled]:
+        values, texts = office_figures(plan, period, book.stem.rsplit("-", 1)[-1])
+        fill_office_workbook(book, period, values, texts)
+    return books
+
+
+def test_scan_accelerator_is_built() -> None:
+    # CI and the README's set-up compile it; a missing compiler would silently cost the speed
+    assert intake._c_scan is not None
+
+
+def test_scan_same_cells_on_split_and_filled_returns(tmp_path: Path, master: Path, example_plan: Plan) -> None:
+    answered = 0
+    for book in split_and_fill(master, example_plan, "2025-T2", tmp_path / "libros"):
+        with zipfile.ZipFile(book) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/sheet"):
+                    answered += agree(sheet_data(zf.read(name)))
+                    answered += agree(sheet_data(zf.read(name)), keep=False)
+    # the plain shape openpyxl writes (inline strings with references, formulas, numbers) is the C path's own
+    assert answered > 20
+
+
+def test_scan_same_cells_on_hostile_corpus() -> None:
+    files = [p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")]
+    assert files
+    for path in files:
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            continue
+        with zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.file_size < 4_000_000:
+                    try:
+                        part = zf.read(info)
+                    except Exception:  # noqa: BLE001 - damaged members are the corpus' point
+                        continue
+                    agree(sheet_data(part))
+
+
+def test_scan_declines_what_python_must_judge() -> None:
+    plain = b'<sheetData><row r="1"><c r="A1" s="2"><v>3</v></c></row></sheetData>'
+    assert agree(plain)
+    for odd in (
+        b'<sheetData><row r="1"><c r="A1" t="e"><v>#DIV/0!</v></c></row></sheetData>',  # error cell: noted
+        b'<sheetData><row r="1"><c r="A1"><v>1e999</v></c></row></sheetData>',  # not a plain number
+        b'<sheetData><row r="1"><c r="A1"><f t="shared" si="0"/><v>1</v></c></row></sheetData>',
+        b'<sheetData><row r="1"><c r="XFE1"><v>1</v></c></row></sheetData>',  # beyond the last column
+        b'<sheetData><row r="1"><c r="A1" cm="1"><v>1</v></c></row></sheetData>',
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r></is></c></row></sheetData>',
+        b'<sheetData><row r="1"><c r="A1"><v>&#X41;</v></c></row></sheetData>',
+        b'<sheetData><row r="1"><c r="A1"><v>&#xD800;</v></c></row></sheetData>',
+        b'<sheetData><row r="1"><x:c r="A1"/></row></sheetData>',
+    ):
+        assert intake._c_scan.scan_cells(odd, True) is NotImplemented, odd
+
+
+# -- generated sheets: building blocks of real cells, then random damage ----------------------------------------
+TEXTS = st.sampled_from([
+    b"", b"0", b"12", b"-3.5", b"1E+2", b"2.5e-07", b" ", b"abc", b"1.2.3", b"007", b"9" * 16, b"3.",
+    b"caf\xc3\xa9", b"a&amp;b", b"&lt;&gt;&quot;&apos;", b"&#233;&#x1F600;", b"x\r\ny\rz", b"&#13;\r\n",
+    b"&#0;", b"&#xD800;", b"&#X41;", b"&nbsp;", b"&", b"\xff\xfe", b"SUM(A1:B2)", b'IF(A1="","",1)',
+])
+LETTERS = st.sampled_from([b"A", b"Z", b"AA", b"XFD", b"XFE", b"ZZZ", b"a", b"AAAA", b""])
+ROWS = st.sampled_from([b"1", b"9", b"10", b"1048576", b"1048577", b"9999999", b"0", b"01", b"12345678"])
+STYLES = st.sampled_from([None, b"0", b"3", b"123456789", b"1234567890", b"x"])
+TYPES = st.sampled_from([None, b"n", b"s", b"str", b"b", b"e", b"inlineStr", b"d", b"", b"abcdefghijklm"])
+
+
+NUMBERS = st.sampled_from([b"", b"0", b"12", b"-3.5", b"1E+2", b"2.5e-07", b" ", b"007", b"3.", b"123456789012345"])
+GOOD_TEXTS = st.sampled_from([b"abc", b"caf\xc3\xa9", b"a&amp;b", b"&lt;&gt;&quot;&apos;", b"&#233;&#x1F600;",
+                              b"x\r\ny\rz", b"&#13;\r\n", b"SUM(A1:B2)", b'IF(A1="","",1)', b"  a  "])
+
+
+@st.composite
+def cells(draw: st.DrawFn, plain: bool = False) -> bytes:
+    """One <c>: ``plain`` draws only shapes and texts the accelerator reads, otherwise anything nearby."""
+    if plain:
+        letters = draw(st.sampled_from([b"A", b"Z", b"AA", b"XFD"]))
+        row = draw(st.sampled_from([b"1", b"9", b"10", b"1048576"]))
+        style = draw(st.sampled_from([None, b"0", b"3", b"123456789"]))
+        kind = draw(st.sampled_from([None, b"n", b"s", b"str", b"b", b"inlineStr", b"d"]))
+    else:
+        letters, row, style, kind = draw(LETTERS), draw(ROWS), draw(STYLES), draw(TYPES)
+    out = b'<c r="' + letters + row + b'"'
+    if style is not None:
+        out += b' s="' + style + b'"'
+    if kind is not None:
+        out += b' t="' + kind + b'"'
+    out += draw(st.sampled_from([b"", b" ", b"\n"] if plain else [b"", b" ", b"\n", b' cm="1"', b' vm="x"']))
+    parts = []
+    if draw(st.booleans()):
+        parts.append(draw(st.sampled_from([b"<f>{}</f>", b"<f/>", b"<f></f>"] if plain else [
+            b"<f>{}</f>", b"<f/>", b"<f></f>", b'<f t="array" ref="A1">{}</f>', b'<f ca="1">{}</f>'])))
+    if draw(st.booleans()):
+        parts.append(draw(st.sampled_from([b"<v>{}</v>", b"<v/>", b"<v></v>"])))
+    if draw(st.booleans()):
+        parts.append(draw(st.sampled_from([b"<is><t>{}</t></is>", b'<is><t xml:space="preserve">{}</t></is>'] if plain
+                                          else [b"<is><t>{}</t></is>", b'<is><t xml:space="preserve">{}</t></is>',
+                                                b"<is><r><t>{}</t></r></is>", b"<is><t/></is>"])))
+    if not plain and draw(st.booleans()):
+        parts.reverse()
+    if not parts and draw(st.booleans()):
+        return out + b"/>"
+    body = b""
+    for p in parts:
+        if not plain:
+            text = draw(TEXTS)
+        elif p.startswith(b"<v") and kind in (None, b"n"):
+            text = draw(NUMBERS)
+        else:
+            text = draw(GOOD_TEXTS)
+        body += p.replace(b"{}", text)
+    return out + b">" + body + b"</c>"
+
+
+@st.composite
+def sheets(draw: st.DrawFn, plain: bool = False) -> bytes:
+    rows = []
+    for r in range(draw(st.integers(0, 4))):
+        heads = [b'<row r="%d">', b'<row r="%d" spans="1:3" ht="30" customHeight="1">', b"<row>", b'<row r="%d"/>']
+        head = draw(st.sampled_from(heads if plain else [*heads, b"<rowx>"]))
+        head = head.replace(b"%d", str(r + 1).encode())
+        if head.endswith(b"/>"):
+            rows.append(head)
+            continue
+        rows.append(head + b"".join(draw(st.lists(cells(plain), max_size=5)))
+                    + draw(st.sampled_from([b"", b"\n  "] if plain else [b"", b"\n  ", b"<col/>"])) + b"</row>")
+    return b"<sheetData>" + b"".join(rows) + b"</sheetData>"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheets(plain=True), st.booleans())
+def test_scan_generated_plain_sheets_read_by_accelerator(sd: bytes, keep: bool) -> None:
+    assert agree(sd, keep), sd
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheets(), st.booleans())
+def test_scan_generated_sheets_agree(sd: bytes, keep: bool) -> None:
+    agree(sd, keep)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(sheets(), sheets(plain=True)),
+       st.lists(st.tuples(st.integers(0, 10_000), st.binary(max_size=3)), max_size=4))
+def test_scan_damaged_sheets_agree_or_decline(sd: bytes, cuts: list[tuple[int, bytes]]) -> None:
+    # random bytes cut and spliced in: the accelerator must never crash, read out of bounds or answer differently
+    for at, junk in cuts:
+        at %= len(sd) + 1
+        sd = sd[:at] + junk + sd[at + len(junk) // 2:]
+    agree(sd)
+
+
+def test_scan_reads_returns_the_same_without_accelerator(tmp_path: Path, master: Path, example_plan: Plan) -> None:
+    books = split_and_fill(master, example_plan, "2025-T1", tmp_path / "libros", n_filled=2)
+    with_c = [read_return(b) for b in books]
+    accelerator, intake._c_scan = intake._c_scan, None
+    try:
+        without = [read_return(b) for b in books]
+    finally:
+        intake._c_scan = accelerator
+    assert with_c == without
+    assert all(r.fast for r in with_c)

@@ -1,0 +1,486 @@
+/*
+ * zedxl._scan: the cells of a fast-scanned worksheet's <sheetData>, at C speed.
+ *
+ * An optional accelerator for zedxl.intake: scan_cells(sd, keep) returns exactly what
+ *
+ *     _cells_one_by_one(_FAST_CELL.findall(sd), name, keep)
+ *
+ * returns in Python (see intake.py), plus the number of cells, or NotImplemented whenever the part holds anything
+ * outside the plain shape handled here; the caller then runs the Python scan, which stays the reference. So this
+ * code never decides that a file is bad: it only reads, faster, the files it fully understands.
+ *
+ * The input has already been checked well formed by expat, has no comment, CDATA, processing instruction or DTD,
+ * and no prefixed element; every index below is still checked against the end of the buffer, so any byte string
+ * is safe to pass (the tests feed it random and mutated sheets and compare with the Python scan).
+ *
+ * Returned tuple: (facts, formulas, errors, max_row, max_col, ext_row, ext_col, n_cells), where facts are
+ * (row_idx, col_idx, style, type, raw, formula) and formulas (letters, row_text, formula_text) as in Python;
+ * errors is always empty (an error cell, t="e", sends the sheet back to Python).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define MAX_COLS 16384
+#define MAX_ROWS 1048576
+
+typedef struct {
+    const unsigned char *p;   /* current position */
+    const unsigned char *end; /* one past the last byte */
+} Cursor;
+
+static int starts(const Cursor *c, const char *lit) {
+    size_t n = strlen(lit);
+    return (size_t)(c->end - c->p) >= n && memcmp(c->p, lit, n) == 0;
+}
+
+static int is_space(unsigned char ch) {
+    /* Python's \s and bytes.isspace() for bytes patterns: ASCII whitespace */
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+static int is_digit(unsigned char ch) { return ch >= '0' && ch <= '9'; }
+
+/* _FAST_NUM.fullmatch: -?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})? */
+static int plain_number(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0, k;
+    if (i < n && s[i] == '-') i++;
+    for (k = 0; i < n && is_digit(s[i]); i++, k++) {}
+    if (k < 1 || k > 15) return 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        for (k = 0; i < n && is_digit(s[i]); i++, k++) {}
+        if (k > 20) return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+        for (k = 0; i < n && is_digit(s[i]); i++, k++) {}
+        if (k < 1 || k > 2) return 0;
+    }
+    return i == n;
+}
+
+static int all_space(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t i;
+    if (n == 0) return 0;
+    for (i = 0; i < n; i++)
+        if (!is_space(s[i])) return 0;
+    return 1;
+}
+
+/* Append the UTF-8 form of code point cp; 0 when it is not a valid code point. */
+static int put_utf8(unsigned char *out, Py_ssize_t *o, unsigned long cp) {
+    if (cp < 0x80) {
+        out[(*o)++] = (unsigned char)cp;
+    } else if (cp < 0x800) {
+        out[(*o)++] = (unsigned char)(0xC0 | (cp >> 6));
+        out[(*o)++] = (unsigned char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) return 0; /* a lone surrogate: leave it to Python */
+        out[(*o)++] = (unsigned char)(0xE0 | (cp >> 12));
+        out[(*o)++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[(*o)++] = (unsigned char)(0x80 | (cp & 0x3F));
+    } else if (cp <= 0x10FFFF) {
+        out[(*o)++] = (unsigned char)(0xF0 | (cp >> 18));
+        out[(*o)++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        out[(*o)++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[(*o)++] = (unsigned char)(0x80 | (cp & 0x3F));
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/*
+ * intake._xml_text: UTF-8, line ends normalised (\r\n and \r to \n), then the five named references and numeric
+ * character references replaced. Returns a new str, or NULL with *unsure set (no Python error) when the text
+ * holds something Python would treat differently or not at all; NULL without *unsure means a Python error.
+ */
+static PyObject *xml_text(const unsigned char *s, Py_ssize_t n, int *unsure) {
+    Py_ssize_t i, o = 0;
+    int simple = 1;
+    unsigned char *buf;
+    PyObject *res;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '&' || s[i] == '\r') {
+            simple = 0;
+            break;
+        }
+    }
+    if (simple) {
+        res = PyUnicode_DecodeUTF8((const char *)s, n, "strict");
+        if (res == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+            PyErr_Clear();
+            *unsure = 1;
+        }
+        return res;
+    }
+    /* a reference is at least 4 bytes ("&lt;") and becomes at most 4 UTF-8 bytes: n bytes suffice */
+    buf = (unsigned char *)PyMem_Malloc(n > 0 ? (size_t)n : 1);
+    if (buf == NULL) return PyErr_NoMemory();
+    for (i = 0; i < n;) {
+        unsigned char ch = s[i];
+        if (ch == '\r') {
+            buf[o++] = '\n';
+            i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
+        } else if (ch == '&') {
+            Py_ssize_t j = i + 1;
+            if (j < n && s[j] == '#') {
+                unsigned long cp = 0;
+                int hex = 0, digits = 0;
+                j++;
+                if (j < n && s[j] == 'x') { /* Python's pattern, like XML, knows only a lowercase x */
+                    hex = 1;
+                    j++;
+                }
+                for (; j < n; j++) {
+                    unsigned char d = s[j];
+                    int v;
+                    if (is_digit(d)) v = d - '0';
+                    else if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
+                    else if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
+                    else break;
+                    if (++digits > 8) break; /* beyond any code point: leave it to Python */
+                    cp = cp * (hex ? 16 : 10) + (unsigned long)v;
+                }
+                if (digits == 0 || digits > 8 || j >= n || s[j] != ';' || !put_utf8(buf, &o, cp)) {
+                    PyMem_Free(buf);
+                    *unsure = 1;
+                    return NULL;
+                }
+                i = j + 1;
+            } else {
+                static const char *names[] = {"lt;", "gt;", "amp;", "quot;", "apos;"};
+                static const char values[] = {'<', '>', '&', '"', '\''};
+                int k, found = 0;
+                for (k = 0; k < 5; k++) {
+                    size_t len = strlen(names[k]);
+                    if ((size_t)(n - j) >= len && memcmp(s + j, names[k], len) == 0) {
+                        buf[o++] = (unsigned char)values[k];
+                        i = j + (Py_ssize_t)len;
+                        found = 1;
+                        break;
+                    }
+                }
+                if (!found) {
+                    PyMem_Free(buf);
+                    *unsure = 1;
+                    return NULL;
+                }
+            }
+        } else {
+            buf[o++] = ch;
+            i++;
+        }
+    }
+    res = PyUnicode_DecodeUTF8((const char *)buf, o, "strict");
+    PyMem_Free(buf);
+    if (res == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        *unsure = 1;
+    }
+    return res;
+}
+
+/* Text up to the next '<' (there must be one): start and length. 0 when the buffer ends first. */
+static int text_until_lt(Cursor *c, const unsigned char **t, Py_ssize_t *n) {
+    const unsigned char *q = memchr(c->p, '<', (size_t)(c->end - c->p));
+    if (q == NULL) return 0;
+    *t = c->p;
+    *n = q - c->p;
+    c->p = q;
+    return 1;
+}
+
+/* One parsed <c>: positions inside the input, nothing allocated. */
+typedef struct {
+    const unsigned char *letters, *row_text, *style, *type, *ftext, *vtext, *istext;
+    Py_ssize_t n_letters, n_row, n_style, n_type, n_ftext, n_vtext, n_istext;
+    int fmark, vmark, ismark;
+    long col, row, st;
+} Cell;
+
+/* Parse the cell whose "<c " is at c->p. 1 on success (c->p after "</c>" or "/>"), 0 for "not the plain shape". */
+static int parse_cell(Cursor *c, Cell *cell) {
+    memset(cell, 0, sizeof(*cell));
+    c->p += 3; /* "<c " */
+    if (!starts(c, "r=\"")) return 0;
+    c->p += 3;
+    cell->letters = c->p;
+    while (c->p < c->end && *c->p >= 'A' && *c->p <= 'Z' && cell->n_letters < 4) {
+        cell->col = cell->col * 26 + (*c->p - 'A' + 1);
+        cell->n_letters++;
+        c->p++;
+    }
+    if (cell->n_letters < 1 || cell->n_letters > 3) return 0;
+    cell->row_text = c->p;
+    if (c->p >= c->end || *c->p < '1' || *c->p > '9') return 0;
+    while (c->p < c->end && is_digit(*c->p) && cell->n_row < 8) {
+        cell->row = cell->row * 10 + (*c->p - '0');
+        cell->n_row++;
+        c->p++;
+    }
+    if (cell->n_row > 7 || c->p >= c->end || *c->p != '"') return 0;
+    c->p++;
+    if (cell->col > MAX_COLS || cell->row > MAX_ROWS) return 0;
+    if (starts(c, " s=\"")) {
+        c->p += 4;
+        cell->style = c->p;
+        while (c->p < c->end && is_digit(*c->p) && cell->n_style < 10) {
+            cell->st = cell->st * 10 + (*c->p - '0');
+            cell->n_style++;
+            c->p++;
+        }
+        if (cell->n_style < 1 || cell->n_style > 9 || c->p >= c->end || *c->p != '"') return 0;
+        c->p++;
+    }
+    if (starts(c, " t=\"")) {
+        c->p += 4;
+        cell->type = c->p;
+        while (c->p < c->end && ((*c->p >= 'A' && *c->p <= 'Z') || (*c->p >= 'a' && *c->p <= 'z')) &&
+               cell->n_type < 13) {
+            cell->n_type++;
+            c->p++;
+        }
+        if (cell->n_type < 1 || cell->n_type > 12 || c->p >= c->end || *c->p != '"') return 0;
+        c->p++;
+    }
+    while (c->p < c->end && is_space(*c->p)) c->p++;
+    if (starts(c, "/>")) {
+        c->p += 2;
+        return 1;
+    }
+    if (!starts(c, ">")) return 0; /* another attribute (cm, vm, ph...) or order: Python decides */
+    c->p++;
+    if (starts(c, "<f>")) {
+        c->p += 3;
+        cell->fmark = 1;
+        if (!text_until_lt(c, &cell->ftext, &cell->n_ftext) || !starts(c, "</f>")) return 0;
+        c->p += 4;
+    } else if (starts(c, "<f/>")) {
+        c->p += 4;
+        cell->fmark = 1;
+    } else if (starts(c, "<f")) {
+        return 0; /* attributes: shared, array, volatile... */
+    }
+    if (starts(c, "<v>")) {
+        c->p += 3;
+        cell->vmark = 1;
+        if (!text_until_lt(c, &cell->vtext, &cell->n_vtext) || !starts(c, "</v>")) return 0;
+        c->p += 4;
+    } else if (starts(c, "<v/>")) {
+        c->p += 4;
+        cell->vmark = 1;
+    } else if (starts(c, "<v")) {
+        return 0;
+    }
+    if (starts(c, "<is>")) {
+        c->p += 4;
+        cell->ismark = 1;
+        if (starts(c, "<t>")) {
+            c->p += 3;
+        } else if (starts(c, "<t xml:space=\"preserve\">")) {
+            c->p += 24;
+        } else {
+            return 0; /* rich text, phonetic guide... */
+        }
+        if (!text_until_lt(c, &cell->istext, &cell->n_istext) || cell->n_istext == 0 || !starts(c, "</t></is>"))
+            return 0;
+        c->p += 9;
+    }
+    if (!starts(c, "</c>")) return 0;
+    c->p += 4;
+    return 1;
+}
+
+/* Small per-call caches: the same types and row texts repeat on every row. */
+static PyObject *cached_type(PyObject *types, const unsigned char *s, Py_ssize_t n) {
+    PyObject *key, *value;
+    if (s == NULL) Py_RETURN_NONE;
+    key = PyBytes_FromStringAndSize((const char *)s, n);
+    if (key == NULL) return NULL;
+    value = PyDict_GetItemWithError(types, key);
+    if (value != NULL) {
+        Py_DECREF(key);
+        Py_INCREF(value);
+        return value;
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    value = PyUnicode_DecodeASCII((const char *)s, n, "strict");
+    if (value == NULL || PyDict_SetItem(types, key, value) < 0) {
+        Py_DECREF(key);
+        Py_XDECREF(value);
+        return NULL;
+    }
+    Py_DECREF(key);
+    return value;
+}
+
+static int type_is(const Cell *cell, const char *name) {
+    size_t n = strlen(name);
+    return cell->type != NULL && (size_t)cell->n_type == n && memcmp(cell->type, name, n) == 0;
+}
+
+#define UNSURE_RETURN        \
+    do {                     \
+        Py_XDECREF(facts);    \
+        Py_XDECREF(formulas); \
+        Py_XDECREF(types);    \
+        Py_RETURN_NOTIMPLEMENTED; \
+    } while (0)
+
+#define FAIL_RETURN          \
+    do {                     \
+        Py_XDECREF(facts);    \
+        Py_XDECREF(formulas); \
+        Py_XDECREF(types);    \
+        return NULL;         \
+    } while (0)
+
+static PyObject *scan_cells(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    int keep;
+    PyObject *facts = NULL, *formulas = NULL, *types = NULL, *result;
+    Cursor c;
+    Cell cell;
+    long max_row = 0, max_col = 0, ext_row = 0, ext_col = 0;
+    Py_ssize_t n_cells = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*p", &view, &keep)) return NULL;
+    c.p = (const unsigned char *)view.buf;
+    c.end = c.p + view.len;
+    facts = PyList_New(0);
+    formulas = PyList_New(0);
+    types = PyDict_New();
+    if (facts == NULL || formulas == NULL || types == NULL) {
+        PyBuffer_Release(&view);
+        FAIL_RETURN;
+    }
+#define UNSURE                   \
+    do {                         \
+        PyBuffer_Release(&view); \
+        UNSURE_RETURN;           \
+    } while (0)
+#define FAIL                     \
+    do {                         \
+        PyBuffer_Release(&view); \
+        FAIL_RETURN;             \
+    } while (0)
+    while (c.p < c.end) {
+        const unsigned char *q = memchr(c.p, '<', (size_t)(c.end - c.p));
+        PyObject *raw = NULL, *formula = NULL, *t;
+        int unsure = 0;
+        if (q == NULL) break;
+        c.p = q;
+        /* outside cells only rows and the sheetData tags themselves are expected */
+        if (starts(&c, "<row") && c.p + 4 < c.end &&
+            (is_space(c.p[4]) || c.p[4] == '>' || c.p[4] == '/')) {
+            c.p += 4;
+            continue;
+        }
+        if (starts(&c, "</row>") || starts(&c, "<sheetData>") || starts(&c, "</sheetData>") ||
+            starts(&c, "<sheetData/>")) {
+            c.p += 1;
+            continue;
+        }
+        if (!starts(&c, "<c ") || !parse_cell(&c, &cell)) UNSURE;
+        n_cells++;
+        if (cell.row > ext_row) ext_row = cell.row;
+        if (cell.col > ext_col) ext_col = cell.col;
+        t = cached_type(types, cell.type, cell.n_type);
+        if (t == NULL) FAIL;
+        if (cell.fmark || cell.vmark || cell.ismark) {
+            if (cell.row > max_row) max_row = cell.row;
+            if (cell.col > max_col) max_col = cell.col;
+            if (cell.ismark && type_is(&cell, "inlineStr")) {
+                raw = xml_text(cell.istext, cell.n_istext, &unsure);
+                if (raw == NULL) {
+                    Py_DECREF(t);
+                    if (unsure) UNSURE;
+                    FAIL;
+                }
+            }
+            if (cell.vmark) {
+                if (type_is(&cell, "e")) {
+                    Py_DECREF(t);
+                    Py_XDECREF(raw);
+                    UNSURE; /* an error cell: Python notes it */
+                }
+                if ((cell.type == NULL || type_is(&cell, "n")) && cell.n_vtext > 0 &&
+                    !plain_number(cell.vtext, cell.n_vtext) && !all_space(cell.vtext, cell.n_vtext)) {
+                    Py_DECREF(t);
+                    Py_XDECREF(raw);
+                    UNSURE; /* an odd number: the full scan reports it */
+                }
+                Py_XDECREF(raw);
+                raw = xml_text(cell.vtext, cell.n_vtext, &unsure);
+                if (raw == NULL) {
+                    Py_DECREF(t);
+                    if (unsure) UNSURE;
+                    FAIL;
+                }
+            }
+            if (cell.fmark) {
+                PyObject *entry;
+                formula = xml_text(cell.ftext, cell.n_ftext, &unsure);
+                if (formula == NULL) {
+                    Py_DECREF(t);
+                    Py_XDECREF(raw);
+                    if (unsure) UNSURE;
+                    FAIL;
+                }
+                entry = Py_BuildValue("(y#y#O)", (const char *)cell.letters, cell.n_letters,
+                                      (const char *)cell.row_text, cell.n_row, formula);
+                if (entry == NULL || PyList_Append(formulas, entry) < 0) {
+                    Py_XDECREF(entry);
+                    Py_DECREF(t);
+                    Py_XDECREF(raw);
+                    Py_DECREF(formula);
+                    FAIL;
+                }
+                Py_DECREF(entry);
+            }
+        }
+        if (keep) {
+            PyObject *fact = Py_BuildValue("(lllOOO)", cell.row - 1, cell.col - 1, cell.st, t,
+                                           raw ? raw : Py_None, formula ? formula : Py_None);
+            if (fact == NULL || PyList_Append(facts, fact) < 0) {
+                Py_XDECREF(fact);
+                Py_DECREF(t);
+                Py_XDECREF(raw);
+                Py_XDECREF(formula);
+                FAIL;
+            }
+            Py_DECREF(fact);
+        }
+        Py_DECREF(t);
+        Py_XDECREF(raw);
+        Py_XDECREF(formula);
+    }
+    PyBuffer_Release(&view);
+    result = Py_BuildValue("(OONllllln)", facts, formulas, PyList_New(0), max_row, max_col, ext_row, ext_col,
+                           n_cells);
+    Py_DECREF(facts);
+    Py_DECREF(formulas);
+    Py_DECREF(types);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan_cells", scan_cells, METH_VARARGS,
+     "scan_cells(sheet_data: bytes, keep: bool) -> tuple | NotImplemented\n\n"
+     "The cells of a <sheetData> in the plain shape, as intake._cells_one_by_one gives them, plus their count;\n"
+     "NotImplemented when the Python scan must decide."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "zedxl._scan", "C accelerator for zedxl.intake's worksheet scan (optional).", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }
