@@ -176,11 +176,14 @@ def _render_row(ws: Worksheet, row: int, cells: list[tuple[int, str, Format | No
     return "".join(out)
 
 
-def write_cells(ws: Worksheet, row: int, cells: list[RowCell]) -> None:
-    """One row of cells: stored whole on a ``FormulaWorksheet``, else written cell by cell through XlsxWriter."""
-    if isinstance(ws, FormulaWorksheet) and not any(
+def write_cells(ws: Worksheet, row: int, cells: list[RowCell], *, checked: bool = False) -> None:
+    """One row of cells: stored whole on a ``FormulaWorksheet``, else written cell by cell through XlsxWriter.
+
+    ``checked``: the caller vouches that no formula may use a dynamic-array function (see ``_RowFormula``).
+    """
+    if isinstance(ws, FormulaWorksheet) and (checked or not any(
             kind == "f" and (formula.startswith("{") or _may_be_dynamic(formula))
-            for _, kind, _, _, formula in cells):  # (XlsxWriter writes those as array formulas)
+            for _, kind, _, _, formula in cells)):  # (XlsxWriter writes those as array formulas)
         ws.write_row_cells(row, cells)
         return
     for col, kind, fmt, value, formula in cells:
@@ -232,9 +235,29 @@ class _RowBuffer:
         assert row == self.row
         self.cells.append((col, "f", fmt, value, formula))
 
-    def flush(self) -> None:
+    def flush(self, *, checked: bool = False) -> None:
+        """``checked``: the caller made every formula from a ``_RowFormula`` that is not ``dynamic``."""
         self.cells.sort(key=lambda cell: cell[0])
-        write_cells(self.ws, self.row, self.cells)
+        write_cells(self.ws, self.row, self.cells, checked=checked)
+
+
+_ROW = "\x00"  # where a _RowFormula's template takes the row number (never in a sheet name or formula)
+
+
+class _RowFormula:
+    """A formula repeated down rows that differ only in their row number: ``_ROW`` marks where it goes.
+
+    ``dynamic`` is ``_may_be_dynamic`` of the template: row numbers cannot add a function name, so the test is
+    made once instead of on every row's formula.
+    """
+
+    def __init__(self, template: str) -> None:
+        self.parts = template.split(_ROW)
+        self.dynamic = _may_be_dynamic(template)
+
+    def at(self, r: int) -> str:
+        """The formula for zero-based row ``r``."""
+        return str(r + 1).join(self.parts)
 
 
 def new_workbook(target: Any, options: dict[str, Any]) -> xlsxwriter.Workbook:
@@ -601,29 +624,35 @@ class MasterWriter:
         for i, h in enumerate(heads):
             ws.write(r, i, h, f.header)
         first = r + 1
+        quoted = [quote_sheet(s) for s in sheets]
+        inst_letters = col_letter(c[L.H_INSTANCIA])
+        n_base = len(self.labels)
+        # each office row's formulas differ only in the row number: built once per column as a _RowFormula
+        row_formulas: dict[str, list[_RowFormula]] = {}
+        for concept, prefix in (("Programado", L.prog), ("Ejecutado", L.ejec)):
+            row_formulas[concept] = []
+            for j, (label, (start, stop)) in enumerate(zip(src_cols, periods, strict=True)):
+                if j < n_base:
+                    # base periods: sum the office's input cells directly (whole columns, so an AO row a
+                    # planner inserts counts at once, before any recompute)
+                    col_letters = col_letter(c[prefix(label)])
+                    template = "=" + "+".join(f"SUMIF({q}!${inst_letters}:${inst_letters},$A{_ROW},"
+                                              f"{q}!{col_letters}:{col_letters})" for q in quoted)
+                else:
+                    # semesters and year: the sum of this row's base-period cells
+                    template = f"=SUM({col_letter(3 + start)}{_ROW}:{col_letter(3 + stop - 1)}{_ROW})"
+                row_formulas[concept].append(_RowFormula(template))
         for code, name in plan.instancias.items():
-            for concept, prefix in (("Programado", L.prog), ("Ejecutado", L.ejec)):
+            for concept in ("Programado", "Ejecutado"):
                 r += 1
                 cells = _RowBuffer(ws, r)  # one write_cells per office row
                 cells.write(r, 0, code, f.code)
                 cells.write(r, 1, safe_text(name), f.text)
                 cells.write(r, 2, concept, f.text)
-                n_base = len(self.labels)
-                for j, (label, (start, stop)) in enumerate(zip(src_cols, periods, strict=True)):
-                    if j < n_base:
-                        # base periods: sum the office's input cells directly (whole columns, so an AO row a
-                        # planner inserts counts at once, before any recompute)
-                        col_letters = col_letter(c[prefix(label)])
-                        inst_letters = col_letter(c[L.H_INSTANCIA])
-                        formula = "=" + "+".join(
-                            f"SUMIF({quote_sheet(s)}!${inst_letters}:${inst_letters},$A{r + 1},"
-                            f"{quote_sheet(s)}!{col_letters}:{col_letters})" for s in sheets)
-                    else:
-                        # semesters and year: the sum of this row's base-period cells
-                        formula = (f"=SUM({to_a1(r, 3 + start)}:{to_a1(r, 3 + stop - 1)})")
-                    value = office_sums[code][0 if concept == "Programado" else 1][j]
-                    cells.write_formula(r, 3 + j, formula, f.calc, float(value))
-                cells.flush()
+                sums = office_sums[code][0 if concept == "Programado" else 1]
+                for j, formula in enumerate(row_formulas[concept]):
+                    cells.write_formula(r, 3 + j, formula.at(r), f.calc, float(sums[j]))
+                cells.flush(checked=all(not t.dynamic for t in row_formulas[concept]))
         last = r
         for concept in ("Programado", "Ejecutado"):
             r += 1
@@ -661,27 +690,29 @@ class MasterWriter:
                                            rules.sum_executed(ao.ejecutado, point_periods[pt].start,
                                                               point_periods[pt].stop), plan.reglas)
                             for pt in points] for ao in plan.actividades()}
+        n_aos = _RowFormula("=" + "+".join(f"COUNTIF({q}!${inst}:${inst},$A{_ROW})" for q in quoted))
+        point_formulas: list[tuple[_RowFormula, _RowFormula]] = []
+        for k, pt in enumerate(points):
+            av = col_letter(c[L.avance(pt)])
+            count = "+".join(f'COUNTIFS({q}!${inst}:${inst},$A{_ROW},{q}!{av}:{av},">=0")' for q in quoted)
+            total = "+".join(f"SUMIF({q}!${inst}:${inst},$A{_ROW},{q}!{av}:{av})" for q in quoted)
+            n_ref = f"{col_letter(3 + 2 * k)}{_ROW}"
+            point_formulas.append((_RowFormula("=" + count),
+                                   _RowFormula(f'=IF({n_ref}=0,"",({total})/{n_ref})')))
+        checked = not n_aos.dynamic and all(not a.dynamic and not b.dynamic for a, b in point_formulas)
         for code, name in plan.instancias.items():
             r += 1
             aos = by_office.get(code, [])
             cells = _RowBuffer(ws, r)
             cells.write(r, 0, code, f.code)
             cells.write(r, 1, safe_text(name), f.text)
-            cells.write_formula(r, 2, "=" + "+".join(
-                f"COUNTIF({quote_sheet(s)}!${inst}:${inst},$A{r + 1})" for s in sheets), f.calc, len(aos))
-            for k, pt in enumerate(points):
+            cells.write_formula(r, 2, n_aos.at(r), f.calc, len(aos))
+            for k, (count_f, mean_f) in enumerate(point_formulas):
                 pcts = [ao_pcts[id(ao)][k] for ao in aos]
-                reported = [p for p in pcts if p is not None]
-                av = col_letter(c[L.avance(pt)])
-                count = "+".join(f'COUNTIFS({quote_sheet(s)}!${inst}:${inst},$A{r + 1},'
-                                 f'{quote_sheet(s)}!{av}:{av},">=0")' for s in sheets)
-                total = "+".join(f"SUMIF({quote_sheet(s)}!${inst}:${inst},$A{r + 1},{quote_sheet(s)}!{av}:{av})"
-                                 for s in sheets)
                 n_col = 3 + 2 * k
-                cells.write_formula(r, n_col, "=" + count, f.calc, len(reported))
-                cells.write_formula(r, n_col + 1, f'=IF({to_a1(r, n_col)}=0,"",({total})/{to_a1(r, n_col)})',
-                                    f.pct, _blank(rules.mean(pcts)))
-            cells.flush()
+                cells.write_formula(r, n_col, count_f.at(r), f.calc, sum(1 for p in pcts if p is not None))
+                cells.write_formula(r, n_col + 1, mean_f.at(r), f.pct, _blank(rules.mean(pcts)))
+            cells.flush(checked=checked)
         last_b = r
         r += 1
         ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
