@@ -962,3 +962,30 @@ def test_prefixed_tag_check_equals_the_regular_expression(data: bytes) -> None:
     from zedxl.intake import _FAST_PREFIXED, _has_prefixed_tag
 
     assert _has_prefixed_tag(data) == (_FAST_PREFIXED.search(data) is not None)
+
+
+@given(st.lists(st.sampled_from(["SUM(", "A1", "|", "!", "'", '"', " ", "(", ")", "=", "webservice", "Hyperlink",
+                                 "hyperlin\u212a", "rtd", "CALL", "ca", "ll", "Register", ".ID", "exec", "IMAGE",
+                                 "FilterXML", "sql.request", "SQL", ".", "REQUEST", "_xlfn.", "x", "é", "\u017f",
+                                 "\u0131", "\u0130", "sobreejecución", "Sheet1", "cmd"]), max_size=16).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_call_out_prefilter_never_skips_a_match(text: str) -> None:
+    """The substring prefilter is False only where neither the DDE nor the risky-function pattern matches."""
+    from zedxl.intake import _DDE_FORMULA, _RISKY_FUNCTIONS, _may_call_out
+
+    if _DDE_FORMULA.search(text) or _RISKY_FUNCTIONS.search(text):
+        assert _may_call_out(text)
+    if "|" not in text and not any(w in text.upper() for w in ("CALL", "EXEC", "RTD", "IMAGE", "HYPERLINK",
+                                                                "REGISTER", "WEBSERVICE", "FILTERXML", "SQL.REQUEST",
+                                                                "\u212a", "\u017f", "\u0131", "\u0130")):
+        assert not _may_call_out(text)  # ordinary formulas, accented text included, skip the searches
+
+
+def test_call_out_prefilter_knows_every_letter_case_blind_matching_pairs_with_ascii() -> None:
+    import sys
+
+    from zedxl.intake import _ASCII_FOLD
+
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    pairs = {chr(cp) for cp in range(128, sys.maxunicode + 1) if letter.fullmatch(chr(cp))}
+    assert pairs == {chr(cp) for cp in _ASCII_FOLD}
