@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
@@ -356,8 +356,9 @@ def clean_text(text: str) -> tuple[str, int, str]:
 
 
 # -- the manifest ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ManifestRow:
+class ManifestRow(NamedTuple):
+    """One row the manifest records: where a heading or AO row of a data sheet is."""
+
     sheet: str
     row_idx: int
     level: str
@@ -424,12 +425,13 @@ def _sections(ws: Worksheet) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def _manifest_number(value: Any, what: str) -> Decimal | None:
+def _manifest_number(value: Any, what: str, codigo: str = "") -> Decimal | None:
+    """A number of the manifest; ``what`` (and the AO ``codigo``, if given) name it in the error."""
     if value is None:
         return None
     d = _decimal(value)
     if d is None:
-        raise _ManifestError(f"{what}: «{_show(value)}» no es un número")
+        raise _ManifestError(f"{what}{' de ' + codigo if codigo else ''}: «{_show(value)}» no es un número")
     return d
 
 
@@ -484,11 +486,11 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
         elif level == "AO" and objetivos and objetivos[-1][2]:
             prog = []
             for i in range(n):
-                v = _manifest_number(row[6 + i], f"programado de {codigo}")
+                v = _manifest_number(row[6 + i], "programado", codigo)
                 if v is None:
                     raise _ManifestError(f"falta lo programado de {codigo}")
                 prog.append(v)
-            ejec = tuple(_manifest_number(row[6 + n + i], f"ejecutado de {codigo}") for i in range(n))
+            ejec = tuple(_manifest_number(row[6 + n + i], "ejecutado", codigo) for i in range(n))
             objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, tuple(prog), ejec))
         else:
             raise _ManifestError(f"fila de nivel «{level}» fuera de lugar ({codigo})")
