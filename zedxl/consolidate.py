@@ -118,10 +118,11 @@ def _workers(n_files: int, procesos: int | None) -> int:
 
 
 def _read_return(path: Path) -> Any:
-    """``zedxl.validate.read_return`` looked up when called (in a worker too), not when the pool starts."""
+    """``zedxl.validate.read_return`` looked up when called (in a worker too), not when the pool starts; only what
+    ``judge`` needs comes back (``ReturnRead.for_judging``)."""
     from zedxl import validate
 
-    return validate.read_return(path)
+    return validate.read_return(path).for_judging()
 
 
 class _Reads:

@@ -304,12 +304,14 @@ class _Reader:
                                               col_idx=col(L.H_CODIGO), value=code))
                 continue
             seen.add(code)
+            width = len(row)
             for c_idx in formula_list:
-                v = _cell(row, c_idx)
-                if v is not None and not _is_formula(v) and _text(v) != "":
+                v = row[c_idx] if c_idx < width else None
+                if v is None or (type(v) is str and v.startswith("=")):
+                    continue  # the usual case, settled without calls
+                if not _is_formula(v) and _text(v) != "":
                     self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
                                                   row_idx=r, col_idx=c_idx, value=v))
-            width = len(row)
             prog = tuple(
                 _INT_DECIMALS[v] if type(v) is int and 0 <= v < len(_INT_DECIMALS)  # the usual case, no call
                 else self.number(v, sheet, r, c) or _ZERO
