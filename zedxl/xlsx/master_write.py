@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -184,7 +184,11 @@ def write_cells(ws: Worksheet, row: int, cells: list[RowCell], *, checked: bool 
     if isinstance(ws, FormulaWorksheet) and (checked or not any(
             kind == "f" and (formula.startswith("{") or _may_be_dynamic(formula))
             for _, kind, _, _, formula in cells)):  # (XlsxWriter writes those as array formulas)
-        ws.write_row_cells(row, cells)
+        known, ws.known_formulas = ws.known_formulas, True  # tested just above, or vouched for
+        try:
+            ws.write_row_cells(row, cells)
+        finally:
+            ws.known_formulas = known
         return
     for col, kind, fmt, value, formula in cells:
         if kind == "n":
@@ -353,6 +357,27 @@ class MasterWriter:
         self.half = n_base(plan.periodicidad) // 2
         self._layout: dict[str, Any] | None = None
         self._template: _AoRowTemplate | None = None
+        self._stats: dict[int, _AoStats] = {}
+
+    def ao_stats(self, ao: Any) -> _AoStats:
+        """Programmed and executed sums, progress and status of an AO per semester and for the year, computed
+        once per AO: its row and the Resumen both need them."""
+        stats = self._stats.get(id(ao))
+        if stats is None:
+            reglas = self.plan.reglas
+            n = len(self.labels)
+            p_year = rules.sum_programmed(ao.programado, 0, n)
+            e_year = rules.sum_executed(ao.ejecutado, 0, n)
+            sems = []
+            for s_idx in range(len(L.SEMESTER_POINTS)):
+                start, stop = s_idx * self.half, (s_idx + 1) * self.half
+                p = rules.sum_programmed(ao.programado, start, stop)
+                e = rules.sum_executed(ao.ejecutado, start, stop)
+                sems.append((p, e, rules.progress(p, e, reglas), rules.status(p, e, reglas)))
+            stats = self._stats[id(ao)] = _AoStats(p_year, e_year, tuple(sems),
+                                                   rules.progress(p_year, e_year, reglas),
+                                                   rules.status(p_year, e_year, reglas))
+        return stats
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None) -> None:
         wb = new_workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
@@ -684,12 +709,11 @@ class MasterWriter:
         ws.set_row(r, 30)
         first_b = r + 1
         inst = col_letter(c[L.H_INSTANCIA])
-        point_periods = {"S1": sems[0], "S2": sems[1], "Anual": year}
-        ao_pcts = {id(ao): [rules.progress(rules.sum_programmed(ao.programado, point_periods[pt].start,
-                                                                point_periods[pt].stop),
-                                           rules.sum_executed(ao.ejecutado, point_periods[pt].start,
-                                                              point_periods[pt].stop), plan.reglas)
-                            for pt in points] for ao in plan.actividades()}
+        # the AO rows' own progress per point (S1, S2, year: the same periods as ``sems`` and ``year``)
+        assert [(s.start, s.stop) for s in (*sems, year)] == [
+            (0, self.half), (self.half, 2 * self.half), (0, len(self.labels))]
+        ao_pcts = {id(ao): [*(sem[2] for sem in st.semesters), st.avance]
+                   for ao in plan.actividades() for st in (self.ao_stats(ao),)}
         n_aos = _RowFormula("=" + "+".join(f"COUNTIF({q}!${inst}:${inst},$A{_ROW})" for q in quoted))
         point_formulas: list[tuple[_RowFormula, _RowFormula]] = []
         for k, pt in enumerate(points):
@@ -808,6 +832,16 @@ class MasterWriter:
 _SAFE_FIELDS = frozenset({"nombre", "unidad", "justificacion"})  # what ``ao_row_cells`` passes through safe_text
 
 
+class _AoStats(NamedTuple):
+    """``MasterWriter.ao_stats``: year sums, per semester (programmed, executed, progress, status), year's."""
+
+    programado: Decimal
+    ejecutado: Decimal | None
+    semesters: tuple[tuple[Decimal, Decimal | None, Decimal | None, str], ...]
+    avance: Decimal | None
+    estado: str
+
+
 class _AoRowTemplate:
     """Every AO row of a master has the same cells in the same columns with the same formats and formulas but for
     the row number: this is that row, made once per writer, filled per AO with its strings (shared-string
@@ -816,6 +850,7 @@ class _AoRowTemplate:
 
     def __init__(self, writer: MasterWriter, f: _Formats) -> None:
         self.formats = f
+        self.writer = writer
         lay = writer._ao_layout()
         ix, letter = lay["ix"], lay["letter"]
         n = len(writer.labels)
@@ -855,23 +890,15 @@ class _AoRowTemplate:
         self.slots = slots
         self.first, self.last = slots[0][0], slots[-1][0]
         self.string_fields = [(k, src, kind) for k, (_, kind, _, src) in enumerate(slots) if kind in "ws"]
-        self.reglas = writer.plan.reglas
-        self.n = n
-        self.half = half
         self.pieces: list[tuple[str, str, str, Any]] | None = None  # made at the first render (style indexes)
 
     def values(self, ao: Any) -> list[Any]:
         """The formulas' cached values, in the order of the formulas above."""
-        reglas = self.reglas
-        p_year = rules.sum_programmed(ao.programado, 0, self.n)
-        e_year = rules.sum_executed(ao.ejecutado, 0, self.n)
-        out: list[Any] = [float(p_year), _blank(e_year)]
-        for s_idx in range(len(L.SEMESTER_POINTS)):
-            start, stop = s_idx * self.half, (s_idx + 1) * self.half
-            p = rules.sum_programmed(ao.programado, start, stop)
-            e = rules.sum_executed(ao.ejecutado, start, stop)
-            out += [float(p), _blank(e), _blank(rules.progress(p, e, reglas)), rules.status(p, e, reglas)]
-        out += [_blank(rules.progress(p_year, e_year, reglas)), rules.status(p_year, e_year, reglas)]
+        st = self.writer.ao_stats(ao)
+        out: list[Any] = [float(st.programado), _blank(st.ejecutado)]
+        for p, e, pct, state in st.semesters:
+            out += [float(p), _blank(e), _blank(pct), state]
+        out += [_blank(st.avance), st.estado]
         return out
 
     def store(self, ws: FormulaWorksheet, r: int, ao: Any) -> None:
