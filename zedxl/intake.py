@@ -455,16 +455,16 @@ _RISKY_NAMES = ("WEBSERVICE", "HYPERLINK", "RTD", "CALL", "REGISTER", "EXEC", "I
 
 
 # the only non-ASCII characters that re.IGNORECASE lets match an ASCII letter (İ ı ſ and the Kelvin sign)
-_ASCII_FOLD = str.maketrans({"\u0130": "I", "\u0131": "I", "\u017f": "S", "\u212a": "K"})
+_ASCII_FOLD = "\u0130\u0131\u017f\u212a"
 
 
 def _may_call_out(text: str) -> bool:
     """False only when neither ``_DDE_FORMULA`` nor ``_RISKY_FUNCTIONS`` can match ``text``: cheap substring tests
     that skip both searches for ordinary formulas (the two patterns retry at every character: ~3 ms a return).
     A DDE reference needs a "|"; a risky call needs one of the function names, in any case."""
-    if "|" in text:
+    if "|" in text or (not text.isascii() and any(ch in text for ch in _ASCII_FOLD)):
         return True
-    upper = (text if text.isascii() else text.translate(_ASCII_FOLD)).upper()
+    upper = text.upper()
     return any(name in upper for name in _RISKY_NAMES)
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
