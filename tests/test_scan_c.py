@@ -29,11 +29,25 @@ def python_scan(sd: bytes, keep: bool) -> tuple[object, ...] | None:
     return intake._cells_one_by_one(matches, "Hoja", keep)
 
 
+def well_formed(sd: bytes) -> bool:
+    try:
+        intake._new_parser().Parse(sd, True)
+    except Exception:  # noqa: BLE001 - expat's verdict is the point
+        return False
+    return True
+
+
 def agree(sd: bytes, keep: bool = True) -> bool:
-    """The accelerator either declines (NotImplemented) or gives exactly the Python result; True if it answered."""
+    """The accelerator either declines (NotImplemented) or gives exactly the Python result; True if it answered.
+    In strict mode it answers only for what expat finds well formed, and then the same."""
     got = intake._c_scan.scan_cells(sd, keep)
+    strict = intake._c_scan.scan_cells(sd, keep, True)
+    if strict is not NotImplemented:
+        assert well_formed(sd), sd[:300]
+        assert strict == got, sd[:300]
     if got is NotImplemented:
         return False
+    assert len(got) == 8
     assert got[:7] == python_scan(sd, keep), sd[:300]
     assert got[7] == len(intake._FAST_CELL.findall(sd))
     return True
@@ -64,10 +78,13 @@ def test_scan_same_cells_on_split_and_filled_returns(tmp_path: Path, master: Pat
         with zipfile.ZipFile(book) as zf:
             for name in zf.namelist():
                 if name.startswith("xl/worksheets/sheet"):
-                    answered += agree(sheet_data(zf.read(name)))
-                    answered += agree(sheet_data(zf.read(name)), keep=False)
+                    sd = sheet_data(zf.read(name))
+                    answered += agree(sd)
+                    answered += agree(sd, keep=False)
+                    # and in strict mode, so intake skips expat's pass over these cells
+                    answered += intake._c_scan.scan_cells(sd, True, True) is not NotImplemented
     # the plain shape openpyxl writes (inline strings with references, formulas, numbers) is the C path's own
-    assert answered > 20
+    assert answered > 30
 
 
 def test_scan_same_cells_on_hostile_corpus() -> None:
@@ -110,6 +127,9 @@ TEXTS = st.sampled_from([
     b"", b"0", b"12", b"-3.5", b"1E+2", b"2.5e-07", b" ", b"abc", b"1.2.3", b"007", b"9" * 16, b"3.",
     b"caf\xc3\xa9", b"a&amp;b", b"&lt;&gt;&quot;&apos;", b"&#233;&#x1F600;", b"x\r\ny\rz", b"&#13;\r\n",
     b"&#0;", b"&#xD800;", b"&#X41;", b"&nbsp;", b"&", b"\xff\xfe", b"SUM(A1:B2)", b'IF(A1="","",1)',
+    b"a\x01b", b"\x0b", b"\x0c", b"x]]>y", b"]]", b"]>", b"\xef\xbf\xbe", b"\xef\xbf\xbd", b"\xed\xa0\x80",
+    b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xf0\x9f\x98\x80", b"&#1;", b"&#xFFFE;", b"&#x10FFFF;", b"&#9;",
+    b"&#123456789;", b"&amp", b"&#;", b"&#x;", b"'", b'"', b">",
 ])
 LETTERS = st.sampled_from([b"A", b"Z", b"AA", b"XFD", b"XFE", b"ZZZ", b"a", b"AAAA", b""])
 ROWS = st.sampled_from([b"1", b"9", b"10", b"1048576", b"1048577", b"9999999", b"0", b"01", b"12345678"])
@@ -137,7 +157,7 @@ def cells(draw: st.DrawFn, plain: bool = False) -> bytes:
         out += b' s="' + style + b'"'
     if kind is not None:
         out += b' t="' + kind + b'"'
-    out += draw(st.sampled_from([b"", b" ", b"\n"] if plain else [b"", b" ", b"\n", b' cm="1"', b' vm="x"']))
+    out += draw(st.sampled_from([b"", b" ", b"\n"] if plain else [b"", b" ", b"\n", b' cm="1"', b' vm="x"', b"\x0b"]))
     parts = []
     if draw(st.booleans()):
         parts.append(draw(st.sampled_from([b"<f>{}</f>", b"<f/>", b"<f></f>"] if plain else [
@@ -168,21 +188,31 @@ def cells(draw: st.DrawFn, plain: bool = False) -> bytes:
 def sheets(draw: st.DrawFn, plain: bool = False) -> bytes:
     rows = []
     for r in range(draw(st.integers(0, 4))):
-        heads = [b'<row r="%d">', b'<row r="%d" spans="1:3" ht="30" customHeight="1">', b"<row>", b'<row r="%d"/>']
-        head = draw(st.sampled_from(heads if plain else [*heads, b"<rowx>"]))
+        heads = [b'<row r="%d">', b'<row r="%d" spans="1:3" ht="30" customHeight="1">', b"<row>", b'<row r="%d"/>',
+                 b"<row r='%d' x14ac:dyDescent=\"0.25\">", b'<row\n r = "%d"\t>', b'<row r="%d" ht="1&amp;2">']
+        odd = [b"<rowx>", b'<row r="%d" r="2">', b'<row r="%d"ht="3">', b'<row r="%d" h\xc3\xa9="1">',
+               b'<row r="%d" a="x&y">', b'<row r="%d" a="\x01">', b'<row r="%d" a=\'"\'>', b"<row r=%d>",
+               b'<row r="%d" 1a="2">', b'<row r="%d" a="1" b="2" c="3" d="4" e="5" f="6" g="7" h="8" i="9" j="1" '
+               b'k="1" l="1" m="1" n="1" o="1" p="1" q="1">', b'<row r="%d" a="b"\x0b>', b'<row r="%d"   >']
+        head = draw(st.sampled_from(heads if plain else [*heads, *odd]))
         head = head.replace(b"%d", str(r + 1).encode())
         if head.endswith(b"/>"):
             rows.append(head)
             continue
         rows.append(head + b"".join(draw(st.lists(cells(plain), max_size=5)))
                     + draw(st.sampled_from([b"", b"\n  "] if plain else [b"", b"\n  ", b"<col/>"])) + b"</row>")
-    return b"<sheetData>" + b"".join(rows) + b"</sheetData>"
+    sd = b"<sheetData>" + b"".join(rows) + b"</sheetData>"
+    if not plain:
+        sd = draw(st.sampled_from([b"", b" ", b"x", b"<row>"])) + sd + draw(st.sampled_from([b"", b"\n", b"</row>"]))
+    return sd
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sheets(plain=True), st.booleans())
 def test_scan_generated_plain_sheets_read_by_accelerator(sd: bytes, keep: bool) -> None:
     assert agree(sd, keep), sd
+    # plain sheets are well formed, and the strict mode (which lets intake skip expat) reads them too
+    assert intake._c_scan.scan_cells(sd, keep, True) is not NotImplemented, sd
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])

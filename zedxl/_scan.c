@@ -193,6 +193,150 @@ static int text_until_lt(Cursor *c, const unsigned char **t, Py_ssize_t *n) {
     return 1;
 }
 
+/* -- strict mode: the part of XML well-formedness that expat would otherwise check --------------------------------
+ * In strict mode scan_cells answers only for a <sheetData> that is well formed XML by construction of what it
+ * accepts (a subset of what expat accepts: tests/test_scan_c.py checks expat agrees on generated and damaged
+ * sheets), so the caller can skip expat's pass over the cells. Anything unusual is declined, never judged. */
+
+static int is_xml_space(unsigned char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
+/* XML 1.0 Char */
+static int xml_char(unsigned long cp) {
+    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+           (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/* Length of the valid UTF-8 sequence at s[i] encoding an XML Char, or 0. */
+static Py_ssize_t utf8_char(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    unsigned char b = s[i];
+    unsigned long cp;
+    Py_ssize_t len, k;
+    if (b < 0x80) return xml_char(b) ? 1 : 0;
+    if (b >= 0xC2 && b <= 0xDF) {
+        len = 2;
+        cp = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        len = 3;
+        cp = b & 0x0F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        len = 4;
+        cp = b & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + len > n) return 0;
+    for (k = 1; k < len; k++) {
+        if ((s[i + k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    /* no overlong form, no surrogate, nothing past U+10FFFF, and an XML Char */
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF) return 0;
+    return xml_char(cp) ? len : 0;
+}
+
+/* Length of a well-formed reference at s[i] ('&'): one of the five predefined entities or a character reference to
+ * an XML Char; 0 otherwise. */
+static Py_ssize_t reference(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    static const char *names[] = {"&lt;", "&gt;", "&amp;", "&quot;", "&apos;"};
+    Py_ssize_t j = i + 1;
+    int k;
+    if (j < n && s[j] == '#') {
+        unsigned long cp = 0;
+        int hex = 0, digits = 0;
+        j++;
+        if (j < n && s[j] == 'x') {
+            hex = 1;
+            j++;
+        }
+        for (; j < n && digits <= 8; j++, digits++) {
+            unsigned char d = s[j];
+            int v;
+            if (is_digit(d)) v = d - '0';
+            else if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
+            else if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
+            else break;
+            cp = cp * (hex ? 16 : 10) + (unsigned long)v;
+        }
+        if (digits == 0 || digits > 8 || j >= n || s[j] != ';' || !xml_char(cp)) return 0;
+        return j + 1 - i;
+    }
+    for (k = 0; k < 5; k++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(names[k]);
+        if (n - i >= len && memcmp(s + i, names[k], (size_t)len) == 0) return len;
+    }
+    return 0;
+}
+
+/* Character data (element text, or an attribute value when quote is set): every character an XML Char, every '&'
+ * a well-formed reference, no '<', no "]]>" in text, no quote inside an attribute value. */
+static int valid_chars(const unsigned char *s, Py_ssize_t n, unsigned char quote) {
+    Py_ssize_t i = 0, len;
+    while (i < n) {
+        unsigned char b = s[i];
+        if (b == '<' || (quote && b == quote)) return 0;
+        if (b == '&') {
+            len = reference(s, i, n);
+        } else if (b == ']' && !quote && i + 2 < n && s[i + 1] == ']' && s[i + 2] == '>') {
+            return 0;
+        } else {
+            len = utf8_char(s, i, n);
+        }
+        if (len == 0) return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* The attributes and end of a <row start tag, c->p just after "<row". 1 when well formed (ASCII names, no name
+ * twice, values of valid characters), with *empty set for "/>"; 0 to decline. */
+static int row_tag(Cursor *c, int *empty) {
+    const unsigned char *names[16];
+    Py_ssize_t lens[16];
+    int n_names = 0, k;
+    for (;;) {
+        const unsigned char *name, *value;
+        Py_ssize_t n_name;
+        unsigned char quote;
+        int spaced = 0;
+        while (c->p < c->end && is_xml_space(*c->p)) {
+            c->p++;
+            spaced = 1;
+        }
+        if (starts(c, ">")) {
+            c->p++;
+            *empty = 0;
+            return 1;
+        }
+        if (starts(c, "/>")) {
+            c->p += 2;
+            *empty = 1;
+            return 1;
+        }
+        if (!spaced || n_names == 16 || c->p >= c->end) return 0;
+        name = c->p;
+        if (!((*c->p >= 'A' && *c->p <= 'Z') || (*c->p >= 'a' && *c->p <= 'z') || *c->p == '_' || *c->p == ':'))
+            return 0;
+        while (c->p < c->end && ((*c->p >= 'A' && *c->p <= 'Z') || (*c->p >= 'a' && *c->p <= 'z') ||
+                                 is_digit(*c->p) || *c->p == '_' || *c->p == ':' || *c->p == '.' || *c->p == '-'))
+            c->p++;
+        n_name = c->p - name;
+        for (k = 0; k < n_names; k++)
+            if (lens[k] == n_name && memcmp(names[k], name, (size_t)n_name) == 0) return 0;
+        names[n_names] = name;
+        lens[n_names++] = n_name;
+        while (c->p < c->end && is_xml_space(*c->p)) c->p++;
+        if (!starts(c, "=")) return 0;
+        c->p++;
+        while (c->p < c->end && is_xml_space(*c->p)) c->p++;
+        if (c->p >= c->end || (*c->p != '"' && *c->p != '\'')) return 0;
+        quote = *c->p++;
+        value = c->p;
+        while (c->p < c->end && *c->p != quote) c->p++;
+        if (c->p >= c->end || !valid_chars(value, c->p - value, quote)) return 0;
+        c->p++;
+    }
+}
+
 /* One parsed <c>: positions inside the input, nothing allocated. */
 typedef struct {
     const unsigned char *letters, *row_text, *style, *type, *ftext, *vtext, *istext;
@@ -202,7 +346,7 @@ typedef struct {
 } Cell;
 
 /* Parse the cell whose "<c " is at c->p. 1 on success (c->p after "</c>" or "/>"), 0 for "not the plain shape". */
-static int parse_cell(Cursor *c, Cell *cell) {
+static int parse_cell(Cursor *c, Cell *cell, int strict) {
     memset(cell, 0, sizeof(*cell));
     c->p += 3; /* "<c " */
     if (!starts(c, "r=\"")) return 0;
@@ -246,7 +390,7 @@ static int parse_cell(Cursor *c, Cell *cell) {
         if (cell->n_type < 1 || cell->n_type > 12 || c->p >= c->end || *c->p != '"') return 0;
         c->p++;
     }
-    while (c->p < c->end && is_space(*c->p)) c->p++;
+    while (c->p < c->end && (strict ? is_xml_space(*c->p) : is_space(*c->p))) c->p++;
     if (starts(c, "/>")) {
         c->p += 2;
         return 1;
@@ -291,6 +435,10 @@ static int parse_cell(Cursor *c, Cell *cell) {
     }
     if (!starts(c, "</c>")) return 0;
     c->p += 4;
+    if (strict && ((cell->ftext && !valid_chars(cell->ftext, cell->n_ftext, 0)) ||
+                   (cell->vtext && !valid_chars(cell->vtext, cell->n_vtext, 0)) ||
+                   (cell->istext && !valid_chars(cell->istext, cell->n_istext, 0))))
+        return 0;
     return 1;
 }
 
@@ -350,7 +498,8 @@ static PyObject *scan_cells(PyObject *self, PyObject *args) {
     long max_row = 0, max_col = 0, ext_row = 0, ext_col = 0;
     Py_ssize_t n_cells = 0;
     (void)self;
-    if (!PyArg_ParseTuple(args, "y*p", &view, &keep)) return NULL;
+    int strict = 0, in_row = 0, closed = 0;
+    if (!PyArg_ParseTuple(args, "y*p|p", &view, &keep, &strict)) return NULL;
     c.p = (const unsigned char *)view.buf;
     c.end = c.p + view.len;
     facts = PyList_New(0);
@@ -370,24 +519,51 @@ static PyObject *scan_cells(PyObject *self, PyObject *args) {
         PyBuffer_Release(&view); \
         FAIL_RETURN;             \
     } while (0)
+    if (strict) {
+        /* exactly <sheetData> ... </sheetData>, nothing before or after */
+        if (!starts(&c, "<sheetData>") || view.len < 23 || memcmp(c.end - 12, "</sheetData>", 12) != 0) UNSURE;
+        c.p += 11;
+    }
     while (c.p < c.end) {
         const unsigned char *q = memchr(c.p, '<', (size_t)(c.end - c.p));
         PyObject *raw = NULL, *formula = NULL, *t;
         int unsure = 0;
         if (q == NULL) break;
+        if (strict) {
+            if (closed) UNSURE;
+            for (; c.p < q; c.p++)
+                if (!is_xml_space(*c.p)) UNSURE; /* only white space between rows and cells */
+        }
         c.p = q;
         /* outside cells only rows and the sheetData tags themselves are expected */
         if (starts(&c, "<row") && c.p + 4 < c.end &&
             (is_space(c.p[4]) || c.p[4] == '>' || c.p[4] == '/')) {
             c.p += 4;
+            if (strict) {
+                int empty;
+                if (in_row || !row_tag(&c, &empty)) UNSURE;
+                in_row = !empty;
+            }
             continue;
         }
-        if (starts(&c, "</row>") || starts(&c, "<sheetData>") || starts(&c, "</sheetData>") ||
-            starts(&c, "<sheetData/>")) {
+        if (strict) {
+            if (starts(&c, "</row>") && in_row) {
+                c.p += 6;
+                in_row = 0;
+                continue;
+            }
+            if (c.end - c.p == 12 && !in_row && starts(&c, "</sheetData>")) {
+                c.p += 12;
+                closed = 1;
+                continue;
+            }
+            if (!in_row || !starts(&c, "<c ")) UNSURE;
+        } else if (starts(&c, "</row>") || starts(&c, "<sheetData>") || starts(&c, "</sheetData>") ||
+                   starts(&c, "<sheetData/>")) {
             c.p += 1;
             continue;
         }
-        if (!starts(&c, "<c ") || !parse_cell(&c, &cell)) UNSURE;
+        if (!starts(&c, "<c ") || !parse_cell(&c, &cell, strict)) UNSURE;
         n_cells++;
         if (cell.row > ext_row) ext_row = cell.row;
         if (cell.col > ext_col) ext_col = cell.col;
@@ -461,8 +637,9 @@ static PyObject *scan_cells(PyObject *self, PyObject *args) {
         Py_XDECREF(raw);
         Py_XDECREF(formula);
     }
+    if (strict && !closed) UNSURE;
     PyBuffer_Release(&view);
-    result = Py_BuildValue("(OONllllln)", facts, formulas, PyList_New(0), max_row, max_col, ext_row, ext_col,
+    result = Py_BuildValue("(OONlllln)", facts, formulas, PyList_New(0), max_row, max_col, ext_row, ext_col,
                            n_cells);
     Py_DECREF(facts);
     Py_DECREF(formulas);
@@ -472,9 +649,10 @@ static PyObject *scan_cells(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"scan_cells", scan_cells, METH_VARARGS,
-     "scan_cells(sheet_data: bytes, keep: bool) -> tuple | NotImplemented\n\n"
+     "scan_cells(sheet_data: bytes, keep: bool, strict: bool = False) -> tuple | NotImplemented\n\n"
      "The cells of a <sheetData> in the plain shape, as intake._cells_one_by_one gives them, plus their count;\n"
-     "NotImplemented when the Python scan must decide."},
+     "NotImplemented when the Python scan must decide. strict: answer only for well-formed XML (then the\n"
+     "caller need not parse it with expat)."},
     {NULL, NULL, 0, NULL},
 };
 

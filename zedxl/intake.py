@@ -1447,9 +1447,14 @@ class _Inspector:
         elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
         if self.elements + elements + outside.count(b"<") > lim.max_xml_elements:
             return None
+        keep = self.keep_cells
+        name = sheet.name
+        # the C accelerator's strict mode reads the cells of a <sheetData> it can vouch is well formed: expat
+        # need not parse those again (anything it is unsure of goes through expat and the scan below, as before)
+        checked = _scan_cells_checked(sd, keep, n_tags) if sd else None
         scan = _SheetScan(self, sheet.name)
         try:
-            if sd:
+            if sd and checked is None:
                 _new_parser().Parse(sd, True)
             # outside <sheetData> through the usual handlers: with no cell, merge, hyperlink nor thousands of
             # <col>, they cannot report anything, only note the dimension, the protection and the columns
@@ -1464,9 +1469,7 @@ class _Inspector:
             return None
         if rows and max(map(int, rows)) > MAX_ROWS:
             return None
-        keep = self.keep_cells
-        name = sheet.name
-        scanned = _scan_cells(sd, name, keep, n_tags)
+        scanned = checked if checked is not None else _scan_cells(sd, name, keep, n_tags)
         if scanned is None:
             return None
         facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
@@ -1679,6 +1682,17 @@ _FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
 _FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
 _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
 _Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
+
+
+def _scan_cells_checked(sd: bytes, keep: bool, n_tags: int) -> _Scanned | None:
+    """``_scan_cells`` by the C accelerator in strict mode: an answer means ``sd`` is also well-formed XML (its
+    grammar is a subset of what expat accepts; tests/test_scan_c.py holds it to expat). None: not vouched for."""
+    if _c_scan is None:
+        return None
+    got = _c_scan.scan_cells(sd, keep, True)
+    if got is NotImplemented or got[7] != n_tags:
+        return None
+    return got[:7]  # type: ignore[no-any-return]
 
 
 def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | None:
