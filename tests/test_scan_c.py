@@ -242,3 +242,24 @@ def test_scan_reads_returns_the_same_without_accelerator(tmp_path: Path, master:
         intake._c_scan = accelerator
     assert with_c == without
     assert all(r.fast for r in with_c)
+
+
+def test_scan_master_read_the_same_without_accelerator(master: Path, tmp_path: Path) -> None:
+    from zedxl.xlsx.master_read import _Reader, read_master
+
+    with_c = read_master(master)
+    reader = _Reader(master)
+    try:
+        sheets = list(reader.parts)
+        formulas_c = {s: reader._formulas(s) for s in sheets}
+        accelerator, intake._c_scan = intake._c_scan, None
+        try:
+            formulas_py = {s: reader._formulas(s) for s in sheets}
+            without = read_master(master)
+        finally:
+            intake._c_scan = accelerator
+    finally:
+        reader.close()
+    assert sum(map(len, formulas_c.values())) > 100  # the master's OEI sheets are full of formulas
+    assert formulas_c == formulas_py
+    assert with_c == without

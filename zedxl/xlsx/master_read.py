@@ -112,9 +112,9 @@ class _Reader:
     """The master's cells as rows of values, with formula cells as their formula text (``=...``).
 
     Values come from python-calamine (~20 times faster than openpyxl's read-only mode on a 20,000-AO master);
-    which cells hold formulas, and their text, from one pass of a regular expression over each sheet's XML (shared
-    formulas translated to their cell as openpyxl does). Numbers that are whole come back as int, as openpyxl
-    reads what Excel and XlsxWriter write.
+    which cells hold formulas, and their text, from intake's C sheet scan for a sheet in XlsxWriter's plain shape,
+    else from one pass of a regular expression over the sheet's XML (shared formulas translated to their cell as
+    openpyxl does). Numbers that are whole come back as int, as openpyxl reads what Excel and XlsxWriter write.
     """
 
     def __init__(self, path: Path) -> None:
