@@ -337,6 +337,26 @@ static int row_tag(Cursor *c, int *empty) {
     }
 }
 
+/* An optional <x>text</x> or <x/> (x one letter) at c->p: 1 when absent, or read (mark set, text located);
+ * 0 for any other element starting with "<x" (attributes included). */
+static int simple_element(Cursor *c, char x, int *mark, const unsigned char **text, Py_ssize_t *n) {
+    const char open[] = {'<', x, '>', 0}, empty[] = {'<', x, '/', '>', 0}, close[] = {'<', '/', x, '>', 0};
+    const char tag[] = {'<', x, 0};
+    if (starts(c, open)) {
+        c->p += 3;
+        *mark = 1;
+        if (!text_until_lt(c, text, n) || !starts(c, close)) return 0;
+        c->p += 4;
+        return 1;
+    }
+    if (starts(c, empty)) {
+        c->p += 4;
+        *mark = 1;
+        return 1;
+    }
+    return !starts(c, tag);
+}
+
 /* One parsed <c>: positions inside the input, nothing allocated. */
 typedef struct {
     const unsigned char *letters, *row_text, *style, *type, *ftext, *vtext, *istext;
@@ -397,28 +417,10 @@ static int parse_cell(Cursor *c, Cell *cell, int strict) {
     }
     if (!starts(c, ">")) return 0; /* another attribute (cm, vm, ph...) or order: Python decides */
     c->p++;
-    if (starts(c, "<f>")) {
-        c->p += 3;
-        cell->fmark = 1;
-        if (!text_until_lt(c, &cell->ftext, &cell->n_ftext) || !starts(c, "</f>")) return 0;
-        c->p += 4;
-    } else if (starts(c, "<f/>")) {
-        c->p += 4;
-        cell->fmark = 1;
-    } else if (starts(c, "<f")) {
-        return 0; /* attributes: shared, array, volatile... */
-    }
-    if (starts(c, "<v>")) {
-        c->p += 3;
-        cell->vmark = 1;
-        if (!text_until_lt(c, &cell->vtext, &cell->n_vtext) || !starts(c, "</v>")) return 0;
-        c->p += 4;
-    } else if (starts(c, "<v/>")) {
-        c->p += 4;
-        cell->vmark = 1;
-    } else if (starts(c, "<v")) {
+    /* <f> (a formula with attributes: shared, array, volatile... is declined), then <v> */
+    if (!simple_element(c, 'f', &cell->fmark, &cell->ftext, &cell->n_ftext) ||
+        !simple_element(c, 'v', &cell->vmark, &cell->vtext, &cell->n_vtext))
         return 0;
-    }
     if (starts(c, "<is>")) {
         c->p += 4;
         cell->ismark = 1;
