@@ -475,6 +475,52 @@ static int type_is(const Cell *cell, const char *name) {
     return cell->type != NULL && (size_t)cell->n_type == n && memcmp(cell->type, name, n) == 0;
 }
 
+/* The Python objects of one parsed cell, appended to facts (when keep) and formulas, as _cells_one_by_one makes
+ * them. 1 done, 0 "Python must decide" (nothing appended), -1 a Python error. */
+static int add_cell(const Cell *cell, int keep, PyObject *types, PyObject *facts, PyObject *formulas) {
+    PyObject *t, *raw = NULL, *formula = NULL, *item = NULL;
+    int unsure = 0, status = -1;
+    if (cell->vmark) {
+        if (type_is(cell, "e")) return 0; /* an error cell: Python notes it */
+        if ((cell->type == NULL || type_is(cell, "n")) && cell->n_vtext > 0 &&
+            !plain_number(cell->vtext, cell->n_vtext) && !all_space(cell->vtext, cell->n_vtext))
+            return 0; /* an odd number: the full scan reports it */
+    }
+    t = cached_type(types, cell->type, cell->n_type);
+    if (t == NULL) return -1;
+    /* the value, in Python's order: an inline string's text, then <v>'s in its place */
+    if (cell->ismark && type_is(cell, "inlineStr")) {
+        raw = xml_text(cell->istext, cell->n_istext, &unsure);
+        if (raw == NULL) goto done;
+    }
+    if (cell->vmark) {
+        Py_XDECREF(raw);
+        raw = xml_text(cell->vtext, cell->n_vtext, &unsure);
+        if (raw == NULL) goto done;
+    }
+    if (cell->fmark) {
+        formula = xml_text(cell->ftext, cell->n_ftext, &unsure);
+        if (formula == NULL) goto done;
+        item = Py_BuildValue("(y#y#O)", (const char *)cell->letters, cell->n_letters, (const char *)cell->row_text,
+                             cell->n_row, formula);
+        if (item == NULL || PyList_Append(formulas, item) < 0) goto done;
+        Py_CLEAR(item);
+    }
+    if (keep) {
+        item = Py_BuildValue("(lllOOO)", cell->row - 1, cell->col - 1, cell->st, t, raw ? raw : Py_None,
+                             formula ? formula : Py_None);
+        if (item == NULL || PyList_Append(facts, item) < 0) goto done;
+    }
+    status = 1;
+done:
+    if (status == -1 && unsure) status = 0;
+    Py_XDECREF(item);
+    Py_XDECREF(formula);
+    Py_XDECREF(raw);
+    Py_DECREF(t);
+    return status;
+}
+
 #define UNSURE_RETURN        \
     do {                     \
         Py_XDECREF(facts);    \
@@ -528,8 +574,6 @@ static PyObject *scan_cells(PyObject *self, PyObject *args) {
     }
     while (c.p < c.end) {
         const unsigned char *q = memchr(c.p, '<', (size_t)(c.end - c.p));
-        PyObject *raw = NULL, *formula = NULL, *t;
-        int unsure = 0;
         if (q == NULL) break;
         if (strict) {
             if (closed) UNSURE;
@@ -569,75 +613,13 @@ static PyObject *scan_cells(PyObject *self, PyObject *args) {
         n_cells++;
         if (cell.row > ext_row) ext_row = cell.row;
         if (cell.col > ext_col) ext_col = cell.col;
-        t = cached_type(types, cell.type, cell.n_type);
-        if (t == NULL) FAIL;
-        if (cell.fmark || cell.vmark || cell.ismark) {
-            if (cell.row > max_row) max_row = cell.row;
-            if (cell.col > max_col) max_col = cell.col;
-            if (cell.ismark && type_is(&cell, "inlineStr")) {
-                raw = xml_text(cell.istext, cell.n_istext, &unsure);
-                if (raw == NULL) {
-                    Py_DECREF(t);
-                    if (unsure) UNSURE;
-                    FAIL;
-                }
-            }
-            if (cell.vmark) {
-                if (type_is(&cell, "e")) {
-                    Py_DECREF(t);
-                    Py_XDECREF(raw);
-                    UNSURE; /* an error cell: Python notes it */
-                }
-                if ((cell.type == NULL || type_is(&cell, "n")) && cell.n_vtext > 0 &&
-                    !plain_number(cell.vtext, cell.n_vtext) && !all_space(cell.vtext, cell.n_vtext)) {
-                    Py_DECREF(t);
-                    Py_XDECREF(raw);
-                    UNSURE; /* an odd number: the full scan reports it */
-                }
-                Py_XDECREF(raw);
-                raw = xml_text(cell.vtext, cell.n_vtext, &unsure);
-                if (raw == NULL) {
-                    Py_DECREF(t);
-                    if (unsure) UNSURE;
-                    FAIL;
-                }
-            }
-            if (cell.fmark) {
-                PyObject *entry;
-                formula = xml_text(cell.ftext, cell.n_ftext, &unsure);
-                if (formula == NULL) {
-                    Py_DECREF(t);
-                    Py_XDECREF(raw);
-                    if (unsure) UNSURE;
-                    FAIL;
-                }
-                entry = Py_BuildValue("(y#y#O)", (const char *)cell.letters, cell.n_letters,
-                                      (const char *)cell.row_text, cell.n_row, formula);
-                if (entry == NULL || PyList_Append(formulas, entry) < 0) {
-                    Py_XDECREF(entry);
-                    Py_DECREF(t);
-                    Py_XDECREF(raw);
-                    Py_DECREF(formula);
-                    FAIL;
-                }
-                Py_DECREF(entry);
-            }
+        if ((cell.fmark || cell.vmark || cell.ismark) && cell.row > max_row) max_row = cell.row;
+        if ((cell.fmark || cell.vmark || cell.ismark) && cell.col > max_col) max_col = cell.col;
+        switch (add_cell(&cell, keep, types, facts, formulas)) {
+            case 0: UNSURE;
+            case -1: FAIL;
+            default: break;
         }
-        if (keep) {
-            PyObject *fact = Py_BuildValue("(lllOOO)", cell.row - 1, cell.col - 1, cell.st, t,
-                                           raw ? raw : Py_None, formula ? formula : Py_None);
-            if (fact == NULL || PyList_Append(facts, fact) < 0) {
-                Py_XDECREF(fact);
-                Py_DECREF(t);
-                Py_XDECREF(raw);
-                Py_XDECREF(formula);
-                FAIL;
-            }
-            Py_DECREF(fact);
-        }
-        Py_DECREF(t);
-        Py_XDECREF(raw);
-        Py_XDECREF(formula);
     }
     if (strict && !closed) UNSURE;
     PyBuffer_Release(&view);
