@@ -92,6 +92,31 @@ static int put_utf8(unsigned char *out, Py_ssize_t *o, unsigned long cp) {
     return 1;
 }
 
+/* A character reference at s[i] ("&#...;", decimal or hexadecimal with a lowercase x, the only forms of both XML
+ * and Python's pattern; at most 8 digits): its length with *cp its code point, or 0 when it is not one. */
+static Py_ssize_t char_ref(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, unsigned long *cp) {
+    Py_ssize_t j = i + 2;
+    int hex = 0, digits = 0;
+    *cp = 0;
+    if (i + 1 >= n || s[i] != '&' || s[i + 1] != '#') return 0;
+    if (j < n && s[j] == 'x') {
+        hex = 1;
+        j++;
+    }
+    for (; j < n; j++) {
+        unsigned char d = s[j];
+        int v;
+        if (is_digit(d)) v = d - '0';
+        else if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
+        else if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
+        else break;
+        if (++digits > 8) return 0; /* beyond any code point */
+        *cp = *cp * (hex ? 16 : 10) + (unsigned long)v;
+    }
+    if (digits == 0 || j >= n || s[j] != ';') return 0;
+    return j + 1 - i;
+}
+
 /*
  * intake._xml_text: UTF-8, line ends normalised (\r\n and \r to \n), then the five named references and numeric
  * character references replaced. Returns a new str, or NULL with *unsure set (no Python error) when the text
@@ -125,40 +150,25 @@ static PyObject *xml_text(const unsigned char *s, Py_ssize_t n, int *unsure) {
             buf[o++] = '\n';
             i += (i + 1 < n && s[i + 1] == '\n') ? 2 : 1;
         } else if (ch == '&') {
-            Py_ssize_t j = i + 1;
+            Py_ssize_t j = i + 1, len;
+            unsigned long cp;
             if (j < n && s[j] == '#') {
-                unsigned long cp = 0;
-                int hex = 0, digits = 0;
-                j++;
-                if (j < n && s[j] == 'x') { /* Python's pattern, like XML, knows only a lowercase x */
-                    hex = 1;
-                    j++;
-                }
-                for (; j < n; j++) {
-                    unsigned char d = s[j];
-                    int v;
-                    if (is_digit(d)) v = d - '0';
-                    else if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
-                    else if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
-                    else break;
-                    if (++digits > 8) break; /* beyond any code point: leave it to Python */
-                    cp = cp * (hex ? 16 : 10) + (unsigned long)v;
-                }
-                if (digits == 0 || digits > 8 || j >= n || s[j] != ';' || !put_utf8(buf, &o, cp)) {
+                len = char_ref(s, i, n, &cp);
+                if (len == 0 || !put_utf8(buf, &o, cp)) { /* not one, or no code point: Python decides */
                     PyMem_Free(buf);
                     *unsure = 1;
                     return NULL;
                 }
-                i = j + 1;
+                i += len;
             } else {
                 static const char *names[] = {"lt;", "gt;", "amp;", "quot;", "apos;"};
                 static const char values[] = {'<', '>', '&', '"', '\''};
                 int k, found = 0;
                 for (k = 0; k < 5; k++) {
-                    size_t len = strlen(names[k]);
-                    if ((size_t)(n - j) >= len && memcmp(s + j, names[k], len) == 0) {
+                    size_t name_len = strlen(names[k]);
+                    if ((size_t)(n - j) >= name_len && memcmp(s + j, names[k], name_len) == 0) {
                         buf[o++] = (unsigned char)values[k];
-                        i = j + (Py_ssize_t)len;
+                        i = j + (Py_ssize_t)name_len;
                         found = 1;
                         break;
                     }
@@ -241,24 +251,9 @@ static Py_ssize_t reference(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) 
     Py_ssize_t j = i + 1;
     int k;
     if (j < n && s[j] == '#') {
-        unsigned long cp = 0;
-        int hex = 0, digits = 0;
-        j++;
-        if (j < n && s[j] == 'x') {
-            hex = 1;
-            j++;
-        }
-        for (; j < n && digits <= 8; j++, digits++) {
-            unsigned char d = s[j];
-            int v;
-            if (is_digit(d)) v = d - '0';
-            else if (hex && d >= 'a' && d <= 'f') v = d - 'a' + 10;
-            else if (hex && d >= 'A' && d <= 'F') v = d - 'A' + 10;
-            else break;
-            cp = cp * (hex ? 16 : 10) + (unsigned long)v;
-        }
-        if (digits == 0 || digits > 8 || j >= n || s[j] != ';' || !xml_char(cp)) return 0;
-        return j + 1 - i;
+        unsigned long cp;
+        Py_ssize_t len = char_ref(s, i, n, &cp);
+        return len && xml_char(cp) ? len : 0;
     }
     for (k = 0; k < 5; k++) {
         Py_ssize_t len = (Py_ssize_t)strlen(names[k]);
