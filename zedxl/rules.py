@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zedxl.model import Indicador, LineaPresupuesto, Reglas
 
 HUNDRED = Decimal(100)
+#: Decimal(i) for the whole numbers most programmed and executed values are (readers index it instead of converting)
+SMALL_INTS = tuple(Decimal(i) for i in range(1001))
 ZERO = Decimal(0)
 
 # AO status values (shown in the workbook and the report)

@@ -17,7 +17,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from zedxl import intake
+from zedxl import intake, rules
 from zedxl.a1 import col_index, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.issues import Issue, make_issue, register
@@ -78,7 +78,7 @@ def _text(value: Any) -> str:
 
 
 _ZERO = Decimal(0)
-_INT_DECIMALS = tuple(Decimal(i) for i in range(1001))  # whole numbers as most programmed/executed values are
+_INT_DECIMALS = rules.SMALL_INTS
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f(\s[^>]*?)?\s*(?:/>|>([^<]*)</f>)')
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 

@@ -56,6 +56,7 @@ from zedxl.model import (
     normalize_code,
 )
 from zedxl.periods import Periodicity, parse_period
+from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.office_write import (
     BUDGET_HEADER_ROW,
@@ -485,12 +486,15 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
             objetivos[-1][2].append((codigo, nombre, []))
         elif level == "AO" and objetivos and objetivos[-1][2]:
             prog = []
-            for i in range(n):
-                v = _manifest_number(row[6 + i], "programado", codigo)
+            for value in row[6: 6 + n]:
+                # a small whole number (the usual case) is looked up, anything else converted and checked
+                v = SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else \
+                    _manifest_number(value, "programado", codigo)
                 if v is None:
                     raise _ManifestError(f"falta lo programado de {codigo}")
                 prog.append(v)
-            ejec = tuple(_manifest_number(row[6 + n + i], "ejecutado", codigo) for i in range(n))
+            ejec = tuple(SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else
+                         _manifest_number(value, "ejecutado", codigo) for value in row[6 + n: 6 + 2 * n])
             objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, tuple(prog), ejec))
         else:
             raise _ManifestError(f"fila de nivel «{level}» fuera de lugar ({codigo})")
