@@ -1,7 +1,7 @@
 /*
  * zedxl._scan: the cells of a fast-scanned worksheet's <sheetData>, at C speed.
  *
- * An optional accelerator for zedxl.intake: scan_cells(sd, keep) returns exactly what
+ * An optional accelerator for zedxl.intake: scan_cells(sd, keep, strict=False) returns exactly what
  *
  *     _cells_one_by_one(_FAST_CELL.findall(sd), name, keep)
  *
@@ -9,9 +9,11 @@
  * outside the plain shape handled here; the caller then runs the Python scan, which stays the reference. So this
  * code never decides that a file is bad: it only reads, faster, the files it fully understands.
  *
- * The input has already been checked well formed by expat, has no comment, CDATA, processing instruction or DTD,
- * and no prefixed element; every index below is still checked against the end of the buffer, so any byte string
- * is safe to pass (the tests feed it random and mutated sheets and compare with the Python scan).
+ * intake passes only parts with no comment, CDATA, processing instruction, DTD or prefixed element. With
+ * strict=False the input has also been checked well formed by expat. With strict=True it has not: the scan then
+ * answers only for input that is well formed by construction of what it accepts (see "strict mode" below), which
+ * lets intake skip expat's pass over the cells. Every index is checked against the end of the buffer, so any byte
+ * string is safe to pass (the tests feed it random and damaged sheets and compare with the Python scan and expat).
  *
  * Returned tuple: (facts, formulas, errors, max_row, max_col, ext_row, ext_col, n_cells), where facts are
  * (row_idx, col_idx, style, type, raw, formula) and formulas (letters, row_text, formula_text) as in Python;
