@@ -78,7 +78,6 @@ def _text(value: Any) -> str:
 
 
 _ZERO = Decimal(0)
-_INT_DECIMALS = rules.SMALL_INTS
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f(\s[^>]*?)?\s*(?:/>|>([^<]*)</f>)')
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 
@@ -313,11 +312,11 @@ class _Reader:
                     self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
                                                   row_idx=r, col_idx=c_idx, value=v))
             prog = tuple(
-                _INT_DECIMALS[v] if type(v) is int and 0 <= v < len(_INT_DECIMALS)  # the usual case, no call
+                rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)  # the usual case, no call
                 else self.number(v, sheet, r, c) or _ZERO
                 for c in prog_cols for v in (row[c] if c < width else None,))
             ejec = tuple(
-                _INT_DECIMALS[v] if type(v) is int and 0 <= v < len(_INT_DECIMALS)
+                rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)
                 else self.number(v, sheet, r, c)
                 for c in ejec_cols for v in (row[c] if c < width else None,))
             acciones[-1]["actividades"].append(Actividad(
