@@ -667,6 +667,7 @@ class MasterWriter:
                     # semesters and year: the sum of this row's base-period cells
                     template = f"=SUM({col_letter(3 + start)}{_ROW}:{col_letter(3 + stop - 1)}{_ROW})"
                 row_formulas[concept].append(_RowFormula(template))
+        vetted = {concept: not any(t.dynamic for t in templates) for concept, templates in row_formulas.items()}
         for code, name in plan.instancias.items():
             for concept in ("Programado", "Ejecutado"):
                 r += 1
@@ -677,7 +678,7 @@ class MasterWriter:
                 sums = office_sums[code][0 if concept == "Programado" else 1]
                 for j, formula in enumerate(row_formulas[concept]):
                     cells.write_formula(r, 3 + j, formula.at(r), f.calc, float(sums[j]))
-                cells.flush(checked=all(not t.dynamic for t in row_formulas[concept]))
+                cells.flush(checked=vetted[concept])
         last = r
         for concept in ("Programado", "Ejecutado"):
             r += 1
