@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -263,3 +264,102 @@ def test_scan_master_read_the_same_without_accelerator(master: Path, tmp_path: P
     assert sum(map(len, formulas_c.values())) > 100  # the master's OEI sheets are full of formulas
     assert formulas_c == formulas_py
     assert with_c == without
+
+
+# -- the light workbook's cells (office_scan): build_cells against _sheet_cells ---------------------------------
+def _context(formats: list[str], dates: frozenset[int], sst: list[str] | None) -> object:
+    from zedxl.xlsx import office_scan
+
+    ctx = office_scan._Context.__new__(office_scan._Context)
+    ctx.formats, ctx.dates, ctx.deltas, ctx.sst, ctx.book = formats, dates, frozenset(), sst, None
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
+    ctx.epoch = CALENDAR_WINDOWS_1900
+    ctx.path = Path("no-existe.xlsx")  # a cell that needs python-calamine's grid is declined by C anyway
+    return ctx
+
+
+def _shown(cells: dict[tuple[int, int], object]) -> dict[tuple[int, int], tuple[object, ...]]:
+    """Every cell as (repr of its value, the value's type, data_type, number_format): 1 and 1.0 differ."""
+    return {k: (repr(c.value), type(c.value), c.data_type, c.number_format)  # type: ignore[attr-defined]
+            for k, c in cells.items()}
+
+
+def cells_agree(facts: list[tuple[object, ...]], formats: list[str], dates: frozenset[int],
+                sst: list[str] | None) -> bool:
+    """build_cells declines, or gives exactly what the Python reference gives; True if it answered."""
+    from zedxl.xlsx import office_scan
+
+    got = intake._c_scan.build_cells(facts, formats, dates, sst)
+    if got is NotImplemented:
+        return False
+    reference = office_scan._sheet_cells(_context(formats, dates, sst), "Hoja", facts)  # must not decline
+    assert _shown(got) == _shown(reference), facts
+    return True
+
+
+def test_build_cells_on_split_and_filled_returns(tmp_path: Path, master: Path, example_plan: Plan) -> None:
+    from zedxl.xlsx import office_scan
+
+    answered = declined = 0
+    for book in split_and_fill(master, example_plan, "2025-T2", tmp_path / "libros"):
+        got = intake.inspect(book, keep_cells=True)
+        assert got.cells is not None
+        ctx = office_scan._Context(book, got)
+        for facts in got.cells.values():
+            if cells_agree(list(facts), ctx.formats, ctx.dates, ctx.sst):
+                answered += 1
+            else:
+                declined += 1
+    # every sheet of a split-and-filled return is built in C
+    assert answered > 10 and declined == 0
+
+
+def test_build_cells_on_hostile_corpus() -> None:
+    from zedxl.xlsx import office_scan
+
+    files = [p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")]
+    answered = 0
+    for path in files:
+        got = intake.inspect(path, keep_cells=True)
+        if got.cells is None or got.number_formats is None:
+            continue
+        ctx = office_scan._Context(path, got)
+        for facts in got.cells.values():
+            answered += cells_agree(list(facts), ctx.formats, ctx.dates, ctx.sst)
+    assert answered > 0
+
+
+def test_build_cells_declines_what_python_must_build() -> None:
+    formats = ["General", "0.00", "dd/mm/yyyy"]
+    dates = frozenset({2})
+    assert cells_agree([(0, 0, 1, None, "2.5", None)], formats, dates, None)
+    for odd in (
+        (0, 0, 3, None, "1", None),  # a style with no number format
+        (0, 0, 2, "n", "45000", None),  # a date: Python converts it
+        (0, 0, 0, "n", "1 2", None),  # not a number
+        (0, 0, 0, "s", "7", None),  # a shared string with no table (python-calamine reads it)
+        (0, 0, 0, "b", "1", None), (0, 0, 0, "e", "#N/A", None), (0, 0, 0, "str", "x", None),
+        (0, 0, 0, "d", "2025-01-01", None),
+    ):
+        assert intake._c_scan.build_cells([odd], formats, dates, None) is NotImplemented, odd
+    assert intake._c_scan.build_cells([(0, 0, 0, "s", "9", None)], formats, dates, ["a"]) is NotImplemented
+    # the cell is read-only, like every cell the checks look at
+    cell = intake._c_scan.build_cells([(0, 0, 0, "s", "-1", None)], formats, dates, ["a", "b"])[(0, 0)]
+    assert (cell.value, cell.data_type, cell.number_format) == ("b", "s", "General")
+    with pytest.raises(AttributeError):
+        cell.value = "c"
+
+
+RAWS = st.sampled_from([None, "", "0", "1", "-3", "2.5", "1E+2", "1e-3", "007", " 4 ", "1_000", "+5", "nan",
+                        "inf", "-0", "1.", "abc", "1,5", "٣", "99999999999999999999", "0x10", "-1", "5"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(-1, 4),
+                          st.sampled_from([None, "n", "s", "inlineStr", "str", "b", "e", "d", "x"]), RAWS,
+                          st.sampled_from([None, "SUM(A1:B2)", "", "A1*2"])), max_size=12),
+       st.frozensets(st.integers(0, 4), max_size=2), st.one_of(st.none(), st.lists(st.text(max_size=3), max_size=6)))
+def test_build_cells_generated_facts_agree(facts: list[tuple[object, ...]], dates: frozenset[int],
+                                           sst: list[str] | None) -> None:
+    formats = ["General", "0", "0.00", "dd/mm/yyyy"]
+    cells_agree(facts, formats, dates, sst)

@@ -22,6 +22,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include <structmember.h>
 
 #define MAX_COLS 16384
 #define MAX_ROWS 1048576
@@ -628,7 +629,204 @@ static PyObject *scan_cells(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * The light workbook's cells (zedxl.xlsx.office_scan): Cell, and build_cells for a sheet's facts.
+ */
+
+/* A cell as office_read asks for it: value, data_type, number_format (read-only; it refers only to str, int,
+ * float or None, so it cannot be part of a reference cycle and is not tracked by the garbage collector). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *value;
+    PyObject *data_type;
+    PyObject *number_format;
+} CellObject;
+
+static PyTypeObject CellType;
+
+static PyObject *new_cell(PyObject *value, PyObject *data_type, PyObject *number_format) {
+    CellObject *cell = PyObject_New(CellObject, &CellType);
+    if (cell == NULL) return NULL;
+    Py_INCREF(value);
+    Py_INCREF(data_type);
+    Py_INCREF(number_format);
+    cell->value = value;
+    cell->data_type = data_type;
+    cell->number_format = number_format;
+    return (PyObject *)cell;
+}
+
+static PyObject *cell_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    PyObject *value, *data_type, *number_format;
+    static char *names[] = {"value", "data_type", "number_format", NULL};
+    (void)type;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO:Cell", names, &value, &data_type, &number_format))
+        return NULL;
+    return new_cell(value, data_type, number_format);
+}
+
+static void cell_dealloc(CellObject *self) {
+    Py_XDECREF(self->value);
+    Py_XDECREF(self->data_type);
+    Py_XDECREF(self->number_format);
+    PyObject_Free(self);
+}
+
+static PyObject *cell_repr(CellObject *self) {
+    return PyUnicode_FromFormat("Cell(%R, %R, %R)", self->value, self->data_type, self->number_format);
+}
+
+static PyMemberDef cell_members[] = {
+    {"value", T_OBJECT, offsetof(CellObject, value), READONLY, NULL},
+    {"data_type", T_OBJECT, offsetof(CellObject, data_type), READONLY, NULL},
+    {"number_format", T_OBJECT, offsetof(CellObject, number_format), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject CellType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "zedxl._scan.Cell",
+    .tp_basicsize = sizeof(CellObject),
+    .tp_dealloc = (destructor)cell_dealloc,
+    .tp_repr = (reprfunc)cell_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Cell(value, data_type, number_format): one cell of office_scan's light workbook.",
+    .tp_members = cell_members,
+    .tp_new = cell_new,
+};
+
+static PyObject *S_F, *S_N, *S_S, *S_EQ; /* "f", "n", "s", "=" */
+
+static int str_is(PyObject *s, const char *lit) {
+    return s != Py_None && PyUnicode_Check(s) && PyUnicode_CompareWithASCIIString(s, lit) == 0;
+}
+
+/* openpyxl's reading of a number cell (office_scan._cast_number): a float when the text has a point or an
+ * exponent, else an int; NULL with no error set when Python would raise ValueError (the caller declines). */
+static PyObject *cast_number(PyObject *raw) {
+    PyObject *out;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(raw);
+    if (PyUnicode_FindChar(raw, '.', 0, n, 1) >= 0 || PyUnicode_FindChar(raw, 'E', 0, n, 1) >= 0 ||
+        PyUnicode_FindChar(raw, 'e', 0, n, 1) >= 0)
+        out = PyFloat_FromString(raw);
+    else
+        out = PyLong_FromUnicodeObject(raw, 10);
+    if (out == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) PyErr_Clear();
+    return out;
+}
+
+/* build_cells(facts, formats, dates, sst): office_scan._sheet_cells's dict for the usual cells, or
+ * NotImplemented (Python then builds the sheet) for anything else: a style with no format, a number in a date
+ * format, a type other than number, shared or inline string, a shared string that is not a plain item. */
+static PyObject *build_cells(PyObject *self, PyObject *args) {
+    PyObject *facts, *formats, *dates, *sst, *cells = NULL;
+    Py_ssize_t i, n, n_formats;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO!OO", &facts, &PyList_Type, &formats, &dates, &sst)) return NULL;
+    if (!(PyList_Check(facts) || PyTuple_Check(facts)) || !PyAnySet_Check(dates) ||
+        (sst != Py_None && !PyList_Check(sst))) {
+        PyErr_SetString(PyExc_TypeError, "build_cells: facts a list or tuple, dates a set, sst a list or None");
+        return NULL;
+    }
+    n = PySequence_Fast_GET_SIZE(facts);
+    n_formats = PyList_GET_SIZE(formats);
+    cells = PyDict_New();
+    if (cells == NULL) return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *fact = PySequence_Fast_GET_ITEM(facts, i), *style, *t, *raw, *formula, *fmt, *key, *cell = NULL;
+        PyObject *value = NULL, *data_type;
+        Py_ssize_t st;
+        int rc;
+        if (!PyTuple_Check(fact) || PyTuple_GET_SIZE(fact) != 6) goto decline;
+        style = PyTuple_GET_ITEM(fact, 2);
+        t = PyTuple_GET_ITEM(fact, 3);
+        raw = PyTuple_GET_ITEM(fact, 4);
+        formula = PyTuple_GET_ITEM(fact, 5);
+        if (!PyLong_CheckExact(style)) goto decline;
+        st = PyLong_AsSsize_t(style);
+        if (st == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            goto decline;
+        }
+        if (st < 0 || st >= n_formats) goto decline;
+        fmt = PyList_GET_ITEM(formats, st);
+        if (raw != Py_None && !PyUnicode_Check(raw)) goto decline;
+        if (formula != Py_None) {
+            if (!PyUnicode_Check(formula)) goto decline;
+            value = PyUnicode_Concat(S_EQ, formula);
+            if (value == NULL) goto fail;
+            data_type = S_F;
+        } else if (t == Py_None || str_is(t, "n")) {
+            data_type = S_N;
+            if (raw == Py_None || PyUnicode_GET_LENGTH(raw) == 0) {
+                value = Py_NewRef(Py_None);
+            } else {
+                rc = PySet_Contains(dates, style);
+                if (rc < 0) goto fail;
+                if (rc) goto decline; /* a date: Python converts it */
+                value = cast_number(raw);
+                if (value == NULL) {
+                    if (PyErr_Occurred()) goto fail;
+                    goto decline;
+                }
+            }
+        } else if (str_is(t, "s") && sst != Py_None) {
+            data_type = S_S;
+            if (raw == Py_None || PyUnicode_GET_LENGTH(raw) == 0) {
+                value = Py_NewRef(Py_None);
+            } else {
+                PyObject *index = PyLong_FromUnicodeObject(raw, 10);
+                if (index == NULL) {
+                    if (!PyErr_ExceptionMatches(PyExc_ValueError)) goto fail;
+                    PyErr_Clear();
+                    goto decline;
+                }
+                value = PyObject_GetItem(sst, index);
+                Py_DECREF(index);
+                if (value == NULL) {
+                    if (!PyErr_ExceptionMatches(PyExc_IndexError)) goto fail;
+                    PyErr_Clear();
+                    goto decline;
+                }
+            }
+        } else if (str_is(t, "inlineStr") && raw != Py_None && PyUnicode_GET_LENGTH(raw) > 0) {
+            data_type = S_S;
+            value = Py_NewRef(raw);
+        } else if ((str_is(t, "s") || str_is(t, "inlineStr")) &&
+                   (raw == Py_None || (str_is(t, "s") && PyUnicode_GET_LENGTH(raw) == 0))) {
+            data_type = t; /* an empty string cell keeps its own type, as in openpyxl */
+            value = Py_NewRef(Py_None);
+        } else {
+            goto decline;
+        }
+        cell = new_cell(value, data_type, fmt);
+        Py_CLEAR(value);
+        if (cell == NULL) goto fail;
+        key = PyTuple_GetSlice(fact, 0, 2);
+        if (key == NULL) goto fail;
+        rc = PyDict_SetItem(cells, key, cell);
+        Py_DECREF(key);
+        Py_CLEAR(cell);
+        if (rc < 0) goto fail;
+        continue;
+    decline:
+        Py_XDECREF(value);
+        Py_DECREF(cells);
+        Py_RETURN_NOTIMPLEMENTED;
+    fail:
+        Py_XDECREF(value);
+        Py_XDECREF(cell);
+        Py_DECREF(cells);
+        return NULL;
+    }
+    return cells;
+}
+
 static PyMethodDef methods[] = {
+    {"build_cells", build_cells, METH_VARARGS,
+     "build_cells(facts: list | tuple, formats: list[str], dates: set[int], sst: list[str] | None) -> dict | NotImplemented\n\n"
+     "office_scan's cells of one sheet, {(row, col): Cell}, for the usual cell kinds; NotImplemented when the\n"
+     "Python code must build the sheet."},
     {"scan_cells", scan_cells, METH_VARARGS,
      "scan_cells(sheet_data: bytes, keep: bool, strict: bool = False) -> tuple | NotImplemented\n\n"
      "The cells of a <sheetData> in the plain shape, as intake._cells_one_by_one gives them, plus their count;\n"
@@ -642,4 +840,21 @@ static struct PyModuleDef module = {
     methods, NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__scan(void) {
+    PyObject *m;
+    if (PyType_Ready(&CellType) < 0) return NULL;
+    S_F = PyUnicode_InternFromString("f");
+    S_N = PyUnicode_InternFromString("n");
+    S_S = PyUnicode_InternFromString("s");
+    S_EQ = PyUnicode_InternFromString("=");
+    if (S_F == NULL || S_N == NULL || S_S == NULL || S_EQ == NULL) return NULL;
+    m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&CellType);
+    if (PyModule_AddObject(m, "Cell", (PyObject *)&CellType) < 0) {
+        Py_DECREF(&CellType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

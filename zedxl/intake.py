@@ -442,6 +442,19 @@ class Intake:
 # Helpers
 
 _CHUNK = 256 * 1024
+
+# XML parts this process has already found clean, by their bytes (and how they were parsed): the returns of one
+# entity carry the same styles, theme and package parts byte for byte (one template, one spreadsheet program), so
+# each is parsed once. Only a clean parse is remembered, so a part with anything to report is always parsed.
+_CLEAN_PARTS: dict[tuple[Any, bytes], Any] = {}
+_CLEAN_MAX_BYTES = 256 * 1024
+_CLEAN_MAX_ENTRIES = 64
+
+
+def _remember_clean(key: tuple[Any, bytes], value: Any) -> None:
+    if len(_CLEAN_PARTS) >= _CLEAN_MAX_ENTRIES:
+        _CLEAN_PARTS.clear()
+    _CLEAN_PARTS[key] = value
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
 _RANGE_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})(?::\$?([A-Za-z]{1,10})\$?([0-9]{1,15}))?\Z")
@@ -944,11 +957,14 @@ class _Inspector:
         *,
         namespaces: bool = True,
         counted: bool = True,
+        remember: bool = False,
     ) -> bool:
         """Stream one zip member through expat (DTDs forbidden); True when it parsed completely and cleanly.
 
         ``namespaces``: element names as 'uri}local' (else raw qualified names, faster); ``counted``: wrap ``start``
-        to count elements against ``Limits.max_xml_elements`` (else ``start`` counts them itself).
+        to count elements against ``Limits.max_xml_elements`` (else ``start`` counts them itself). A small part
+        parsed with no handler is remembered by its bytes once clean, and not parsed again in this process;
+        ``remember``: read a small part whole even with handlers (the caller remembers what they found).
         """
         info = self.member(part)
         assert self.zf is not None and info is not None
@@ -958,6 +974,11 @@ class _Inspector:
             self.add("xml-parte-demasiado-grande", part=name, detail=f"{_human(info.file_size)}, máximo "
                      f"{_human(self.limits.max_xml_part_bytes)}")
             return False
+        # a part parsed cleanly before, byte for byte (no handler: only well-formedness and DTDs are at stake)
+        plain = start is None and end is None and chars is None
+        data = self.small_bytes(info) if plain or remember else None
+        if plain and data is not None and (namespaces, data) in _CLEAN_PARTS:
+            return True
         parser = _new_parser(namespaces)
         if start is not None and not counted:
             parser.StartElementHandler = start
@@ -978,10 +999,15 @@ class _Inspector:
             parser.CharacterDataHandler = chars
         stream: Iterator[bytes] | None = None
         try:
-            stream = self.stream(info)
-            for chunk in stream:
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
+            if data is not None:  # read whole already (so intact: a parse error is the XML's)
+                parser.Parse(data, True)
+            else:
+                stream = self.stream(info)
+                for chunk in stream:
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+            if plain and data is not None:
+                _remember_clean((namespaces, data), True)
             return True
         except _Forbidden as e:
             self.add("xml-dtd-prohibido", part=name, what=f"<!{e.what}>")
@@ -1003,6 +1029,18 @@ class _Inspector:
             if stream is not None and hasattr(stream, "close"):
                 stream.close()
         return False
+
+    def small_bytes(self, info: zipfile.ZipInfo) -> bytes | None:
+        """The whole member when it is small enough to be remembered by its bytes (``_CLEAN_PARTS``); None when it
+        is larger or cannot be read (the streaming parse then reports the read error, as ever)."""
+        if info.file_size > _CLEAN_MAX_BYTES:
+            return None
+        try:
+            return b"".join(self.stream(info))
+        except _Deadline:
+            raise
+        except Exception:  # noqa: BLE001 - reported by the streaming parse with its part name
+            return None
 
     def precount(self, part: str, scan: _SheetScan) -> bool:
         """First pass over a sheet at C speed (decompress and count tags); False when it must not be parsed."""
@@ -1270,8 +1308,22 @@ class _Inspector:
             if _local(tag) == "cellXfs":
                 depth["cellXfs"] = False
 
-        if self.parse_xml(part, start, end):
+        # the returns of one entity share their styles byte for byte: what a clean parse found is remembered
+        info = self.member(part)
+        data = self.small_bytes(info) if info is not None and info.file_size <= self.limits.max_xml_part_bytes \
+            else None
+        seen = _CLEAN_PARTS.get(("styles", data)) if data is not None else None
+        if seen is not None and self.elements + seen[1] <= self.limits.max_xml_elements:
+            assert info is not None
+            self.parsed.add(info.filename.lower())
+            self.elements += seen[1]
+            self.number_formats = seen[0]
+            return
+        before = self.elements
+        if self.parse_xml(part, start, end, remember=True):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
+            if data is not None:
+                _remember_clean(("styles", data), (self.number_formats, self.elements - before))
 
     def parse_workbook(self, part: str) -> bool:
         lim = self.limits
@@ -1456,12 +1508,14 @@ class _Inspector:
         try:
             if sd and checked is None:
                 _new_parser().Parse(sd, True)
-            # outside <sheetData> through the usual handlers: with no cell, merge, hyperlink nor thousands of
-            # <col>, they cannot report anything, only note the dimension, the protection and the columns
-            parser = _new_parser()
-            parser.StartElementHandler = scan.start
-            parser.CharacterDataHandler = scan.chars
-            parser.Parse(outside, True)
+            # outside <sheetData>: with no cell, merge, hyperlink nor thousands of <col>, the usual handlers
+            # cannot report anything, only note the dimension, the protection and the elements; that is done
+            # without them when the part allows it (expat then builds no attributes for the other elements)
+            if not _note_outside(outside, scan):
+                parser = _new_parser()
+                parser.StartElementHandler = scan.start
+                parser.CharacterDataHandler = scan.chars
+                parser.Parse(outside, True)
         except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
             return None
         rows = _FAST_ROW.findall(sd)
@@ -1774,6 +1828,47 @@ def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -
     ext_row = max(row_ints.values(), default=0)
     ext_col = max(cols.values(), default=0)
     return facts, formulas, errors, max_row, max_col, ext_row, ext_col
+
+
+# in a worksheet outside <sheetData> (no cell there), the elements _SheetScan.start does anything with
+_OUTSIDE_NOTED = re.compile(rb"<([^\s<>/!?:]*:)?(dimension|sheetProtection|row|col)(?=[\s/>])")
+# one start tag of a part already known to be well formed (attribute values may hold ">")
+_START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
+
+
+def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
+    """What ``_SheetScan.start`` notes of a worksheet's part outside ``<sheetData>`` (the fast scan's
+    ``outside``: no cell, merge or hyperlink in it, no comment, CDATA, DTD or processing instruction but the XML
+    declaration), found without a handler per element: the part is checked well formed by expat (raises if not),
+    its elements and ``<col>`` counted, and only ``<dimension>`` and ``<sheetProtection>`` tags parsed for their
+    attributes.
+    False, having changed nothing, when the handlers must run: a prefixed one of those names, a ``<row>``, or
+    too many ``<col>`` (the handlers then count and refuse them)."""
+    noted = _OUTSIDE_NOTED.findall(outside)
+    if any(prefix or name == b"row" for prefix, name in noted) or outside.count(b"<col") > 1000:
+        return False
+    _new_parser().Parse(outside, True)
+    elements = outside.count(b"<") - outside.count(b"</") - outside.count(b"<?")
+    if scan.elements + elements > scan.max_elements:
+        return False
+    scan.elements += elements
+    scan.col_defs += sum(1 for _, name in noted if name == b"col")
+    found: list[tuple[str, dict[str, str]]] = []
+    for m in _OUTSIDE_NOTED.finditer(outside):
+        if m.group(2) in (b"dimension", b"sheetProtection"):
+            tag = _START_TAG.match(outside, m.start())
+            if tag is None:  # pragma: no cover - a well-formed start tag always matches
+                raise ValueError("etiqueta no reconocida")
+            text = tag.group()
+            parser = _new_parser()
+            parser.StartElementHandler = lambda name, attrs: found.append((name, attrs))
+            parser.Parse(text if text.endswith(b"/>") else text[:-1] + b"/>", True)
+    for name, attrs in found:
+        if name == "dimension":
+            scan.dimension = attrs.get("ref", "")[:100]
+        else:
+            scan.protected = _truthy(attrs.get("sheet"))
+    return True
 
 
 def _has_prefixed_tag(data: bytes) -> bool:

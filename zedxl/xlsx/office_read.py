@@ -407,21 +407,26 @@ def _sections(ws: Worksheet) -> dict[str, list[tuple[Any, ...]]]:
     cells = _cells(ws)
     if not cells:
         return {}
-    n_rows = max(r for r, _ in cells) + 1
     n_cols = min(max(c for _, c in cells) + 1, 64)
-    grid = [[None] * n_cols for _ in range(n_rows)]
+    # the rows that hold a value, each as wide as the widest (a row of blanks is skipped below in any case)
+    by_row: dict[int, list[Any]] = {}
     for (r, c), cell in cells.items():
         if c < n_cols:
-            grid[r][c] = cell.value
+            value = cell.value
+            if value is not None:
+                row = by_row.get(r)
+                if row is None:
+                    row = by_row[r] = [None] * n_cols
+                row[c] = value
     out: dict[str, list[tuple[Any, ...]]] = {}
     current: str | None = None
-    for row in grid:
+    for row in (by_row[r] for r in sorted(by_row)):
         head = _text(row[0]).strip()
         if head.startswith("[") and head.endswith("]"):
             current = head
             out.setdefault(current, [])
             continue
-        if current is not None and any(v is not None for v in row):
+        if current is not None:
             out[current].append(tuple(row))
     return out
 

@@ -17,12 +17,14 @@ never pays for openpyxl; a suspicious one gets the full, proven path.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from zedxl import intake as _intake
 from zedxl.intake import Intake, _xml_text
 from zedxl.xlsx.office_write import PROPERTY_PREFIX
 
@@ -30,7 +32,7 @@ _TEXT_PROPERTY_TYPES = frozenset({"lpwstr", "lpstr", "bstr"})
 _STATES = frozenset({"visible", "hidden", "veryHidden"})
 
 
-class ScanCell:
+class _PyScanCell:
     """What ``office_read`` asks of a cell: ``value``, ``data_type`` and ``number_format``, as openpyxl sets them."""
 
     __slots__ = ("data_type", "number_format", "value")
@@ -39,6 +41,10 @@ class ScanCell:
         self.value = value
         self.data_type = data_type
         self.number_format = number_format
+
+
+# the C accelerator's read-only ``Cell`` (same three attributes, no Python __init__ to run) when it is built
+ScanCell: Any = _intake._c_scan.Cell if _intake._c_scan is not None else _PyScanCell
 
 
 class _NoMerges:
@@ -144,96 +150,140 @@ def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
         return None
 
 
-def _build(path: Path, intake: Intake, props: list[_Property]) -> ScanBook:
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-    from python_calamine import CalamineWorkbook
+@functools.lru_cache(maxsize=64)
+def _date_styles(formats: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
+    """The styles whose number format is a date, and those a duration (returns of one entity share their
+    styles, so this is worked out once per distinct list)."""
+    from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 
-    assert intake.number_formats is not None and intake.cells is not None
-    xf_ids, custom_items = intake.number_formats
-    custom = dict(custom_items)
-    formats = [custom[i] if i in custom else BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
-    dates = {i for i, fmt in enumerate(formats) if is_date_format(fmt)}
-    deltas = {i for i, fmt in enumerate(formats) if is_timedelta_format(fmt)}
-    epoch = CALENDAR_MAC_1904 if intake.date1904 else CALENDAR_WINDOWS_1900
+    return (frozenset(i for i, fmt in enumerate(formats) if is_date_format(fmt)),
+            frozenset(i for i, fmt in enumerate(formats) if is_timedelta_format(fmt)))
+
+
+class _Context:
+    """What turning one workbook's kept cells into light cells needs: number formats, date styles, strings."""
+
+    def __init__(self, path: Path, intake: Intake) -> None:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+        assert intake.number_formats is not None
+        xf_ids, custom_items = intake.number_formats
+        custom = dict(custom_items)
+        self.path = path
+        self.formats = [custom[i] if i in custom else BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or \
+            ["General"]
+        self.dates, self.deltas = _date_styles(tuple(self.formats))
+        self.epoch = CALENDAR_MAC_1904 if intake.date1904 else CALENDAR_WINDOWS_1900
+        self.sst = _shared_strings(path, intake.shared_strings_part)
+        self.book: Any = None  # python-calamine's workbook, opened only for a string this path cannot read itself
+
+    def grid(self, sheet: str) -> list[list[Any]]:
+        from python_calamine import CalamineWorkbook
+
+        if self.book is None:
+            try:
+                self.book = CalamineWorkbook.from_path(str(self.path))
+            except Exception as e:  # noqa: BLE001 - any failure: let openpyxl judge the file
+                raise _Unsupported from e
+        try:
+            grid: list[list[Any]] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as e:  # noqa: BLE001
+            raise _Unsupported from e
+        return grid
+
+    def close(self) -> None:
+        if self.book is not None:
+            self.book.close()
+            self.book = None
+
+
+def _sheet_cells(ctx: _Context, sheet: str, facts: Sequence[Any]) -> dict[tuple[int, int], Any]:
+    """One sheet's light cells, by zero-based (row, col): the reference the C accelerator's ``build_cells`` is
+    tested against (it answers for the usual cell kinds only)."""
+    from openpyxl.utils.datetime import from_excel
+
+    formats, dates, deltas, epoch, sst = ctx.formats, ctx.dates, ctx.deltas, ctx.epoch, ctx.sst
     n_formats = len(formats)
-    sst = _shared_strings(path, intake.shared_strings_part)
-    book: Any = None
+    grid: list[list[Any]] | None = None
+    cells: dict[tuple[int, int], Any] = {}
+    for r, c, style, t, raw, formula in facts:
+        if style >= n_formats:
+            raise _Unsupported
+        fmt = formats[style]
+        if formula is not None:
+            cell = ScanCell("=" + formula, "f", fmt)
+        elif t is None or t == "n":
+            if not raw:
+                cell = ScanCell(None, "n", fmt)
+            else:
+                try:
+                    number = _cast_number(raw)
+                except ValueError as e:
+                    raise _Unsupported from e
+                if style in dates:
+                    try:
+                        cell = ScanCell(from_excel(number, epoch, timedelta=style in deltas), "d", fmt)
+                    except (OverflowError, ValueError):
+                        cell = ScanCell("#VALUE!", "e", fmt)
+                else:
+                    cell = ScanCell(number, "n", fmt)
+        elif t == "s" and sst is not None:
+            if raw is None or raw == "":
+                cell = ScanCell(None, t, fmt)
+            else:
+                try:
+                    cell = ScanCell(sst[int(raw)], "s", fmt)
+                except (ValueError, IndexError) as e:
+                    raise _Unsupported from e
+        elif t == "inlineStr" and raw:
+            cell = ScanCell(raw, "s", fmt)  # one plain <t>, decoded by intake's scan
+        elif t == "s" or t == "inlineStr":
+            if raw is None or (t == "s" and raw == ""):
+                cell = ScanCell(None, t, fmt)
+            else:
+                if grid is None:
+                    grid = ctx.grid(sheet)
+                row = grid[r] if r < len(grid) else ()
+                value = row[c] if c < len(row) else ""
+                if not isinstance(value, str):
+                    raise _Unsupported
+                cell = ScanCell(value, "s", fmt)
+        elif t == "str":
+            cell = ScanCell(raw or None, "s", fmt)
+        elif t == "e":
+            cell = ScanCell(raw or None, "e", fmt)
+        elif t == "b":
+            if not raw:
+                cell = ScanCell(None, "b", fmt)
+            else:
+                try:
+                    cell = ScanCell(bool(int(raw)), "b", fmt)
+                except ValueError as e:
+                    raise _Unsupported from e
+        else:  # ISO dates (t="d") and unknown types
+            raise _Unsupported
+        cells[(r, c)] = cell
+    return cells
+
+
+def _build(path: Path, intake: Intake, props: list[_Property]) -> ScanBook:
+    assert intake.cells is not None
+    ctx = _Context(path, intake)
     out: list[ScanSheet] = []
     try:
         for info in intake.sheets:
             facts = intake.cells[info.name]
-            grid: list[list[Any]] | None = None
-            cells: dict[tuple[int, int], ScanCell] = {}
-            for r, c, style, t, raw, formula in facts:
-                if style >= n_formats:
-                    raise _Unsupported
-                fmt = formats[style]
-                if formula is not None:
-                    cell = ScanCell("=" + formula, "f", fmt)
-                elif t is None or t == "n":
-                    if not raw:
-                        cell = ScanCell(None, "n", fmt)
-                    else:
-                        try:
-                            number = _cast_number(raw)
-                        except ValueError as e:
-                            raise _Unsupported from e
-                        if style in dates:
-                            try:
-                                cell = ScanCell(from_excel(number, epoch, timedelta=style in deltas), "d", fmt)
-                            except (OverflowError, ValueError):
-                                cell = ScanCell("#VALUE!", "e", fmt)
-                        else:
-                            cell = ScanCell(number, "n", fmt)
-                elif t == "s" and sst is not None:
-                    if raw is None or raw == "":
-                        cell = ScanCell(None, t, fmt)
-                    else:
-                        try:
-                            cell = ScanCell(sst[int(raw)], "s", fmt)
-                        except (ValueError, IndexError) as e:
-                            raise _Unsupported from e
-                elif t == "inlineStr" and raw:
-                    cell = ScanCell(raw, "s", fmt)  # one plain <t>, decoded by intake's scan
-                elif t == "s" or t == "inlineStr":
-                    if raw is None or (t == "s" and raw == ""):
-                        cell = ScanCell(None, t, fmt)
-                    else:
-                        if grid is None:
-                            if book is None:
-                                try:
-                                    book = CalamineWorkbook.from_path(str(path))
-                                except Exception as e:  # noqa: BLE001 - any failure: let openpyxl judge the file
-                                    raise _Unsupported from e
-                            try:
-                                grid = book.get_sheet_by_name(info.name).to_python(skip_empty_area=False)
-                            except Exception as e:  # noqa: BLE001
-                                raise _Unsupported from e
-                        row = grid[r] if r < len(grid) else ()
-                        value = row[c] if c < len(row) else ""
-                        if not isinstance(value, str):
-                            raise _Unsupported
-                        cell = ScanCell(value, "s", fmt)
-                elif t == "str":
-                    cell = ScanCell(raw or None, "s", fmt)
-                elif t == "e":
-                    cell = ScanCell(raw or None, "e", fmt)
-                elif t == "b":
-                    if not raw:
-                        cell = ScanCell(None, "b", fmt)
-                    else:
-                        try:
-                            cell = ScanCell(bool(int(raw)), "b", fmt)
-                        except ValueError as e:
-                            raise _Unsupported from e
-                else:  # ISO dates (t="d") and unknown types
-                    raise _Unsupported
-                cells[(r, c)] = cell
+            # the C accelerator builds the usual cells (NotImplemented: anything else, built here); looked up on
+            # intake at each call, so the tests can read a return with the accelerator off
+            accelerator = _intake._c_scan
+            cells = accelerator.build_cells(facts, ctx.formats, ctx.dates, ctx.sst) if accelerator is not None \
+                else NotImplemented
+            if cells is NotImplemented:
+                cells = _sheet_cells(ctx, info.name, facts)
             out.append(ScanSheet(info.name, info.state, cells))
     finally:
-        if book is not None:
-            book.close()
+        ctx.close()
     return ScanBook(out, props)
 
 
