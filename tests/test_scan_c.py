@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -363,3 +364,48 @@ def test_build_cells_generated_facts_agree(facts: list[tuple[object, ...]], date
                                            sst: list[str] | None) -> None:
     formats = ["General", "0", "0.00", "dd/mm/yyyy"]
     cells_agree(facts, formats, dates, sst)
+
+
+# -- the master's AO rows: render_row against _AoRowTemplate.render_py ------------------------------------------
+def _master_parts(plan: Plan, target: Path, accelerated: bool) -> dict[str, bytes]:
+    from zedxl.xlsx.master_write import write_master
+
+    accelerator = intake._c_scan
+    if not accelerated:
+        intake._c_scan = None
+    try:
+        write_master(plan, str(target))
+    finally:
+        intake._c_scan = accelerator
+    with zipfile.ZipFile(target) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def test_render_row_writes_the_master_python_writes(tmp_path: Path, example_plan: Plan) -> None:
+    from tests.test_master import _awkward
+
+    for k, plan in enumerate((example_plan, _awkward(example_plan))):
+        assert _master_parts(plan, tmp_path / f"c{k}.xlsx", True) == _master_parts(plan, tmp_path / f"py{k}.xlsx",
+                                                                                   False)
+
+
+AMOUNTS = st.one_of(st.none(), st.decimals(min_value=-10**15, max_value=10**15, places=7, allow_nan=False),
+                    st.sampled_from([Decimal("1E+20"), Decimal("1E-20"), Decimal("0.1"), Decimal("-0"),
+                                     Decimal("123456789012345678"), Decimal("2.5")]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(AMOUNTS, min_size=8, max_size=8), st.text(max_size=12))
+def test_render_row_generated_values(tmp_path: Path, example_plan: Plan, amounts: list[Decimal | None],
+                                     text: str) -> None:
+    import dataclasses
+
+    ao = example_plan.objetivos[0].acciones[0].actividades[0]
+    n = len(ao.programado)
+    changed = dataclasses.replace(ao, nombre=text or "x", justificacion=text,
+                                  programado=tuple(a if a is not None else Decimal(0) for a in amounts[:n]),
+                                  ejecutado=tuple(amounts[n: 2 * n]) + (None,) * (n - len(amounts[n: 2 * n])))
+    aei = dataclasses.replace(example_plan.objetivos[0].acciones[0], actividades=(changed,))
+    oei = dataclasses.replace(example_plan.objetivos[0], acciones=(aei,))
+    plan = dataclasses.replace(example_plan, objetivos=(oei,))
+    assert _master_parts(plan, tmp_path / "c.xlsx", True) == _master_parts(plan, tmp_path / "py.xlsx", False)

@@ -822,7 +822,142 @@ static PyObject *build_cells(PyObject *self, PyObject *args) {
     return cells;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * The master's AO rows (zedxl.xlsx.master_write._AoRowTemplate.render): one row's <c> elements.
+ */
+
+static PyObject *S_EMPTY, *S_G16; /* "", ".16G" */
+/* the fixed pieces of a cell's XML */
+static PyObject *C_STR_F, *C_F, *C_F_EMPTY, *C_F_V, *C_V_END, *C_BLANK, *C_V, *C_S_V;
+
+/* append a new reference to the list; steals it (NULL: an error already set) */
+static int put(PyObject *out, PyObject *piece) {
+    int rc;
+    if (piece == NULL) return -1;
+    rc = PyList_Append(out, piece);
+    Py_DECREF(piece);
+    return rc;
+}
+
+/* f"{float(value):.16G}" */
+static PyObject *number_text(PyObject *value) {
+    PyObject *f = PyNumber_Float(value), *text;
+    if (f == NULL) return NULL;
+    text = PyObject_Format(f, S_G16);
+    Py_DECREF(f);
+    return text;
+}
+
+/* render_row(pieces, row_text, programado, ejecutado, strings, cached, escape) -> str
+ *
+ * pieces: (head, style, kind, source) per cell in column order, as _AoRowTemplate.render makes them, with a
+ * formula's source (index of its cached value, the formula's text split where the row number goes). Exactly
+ * _AoRowTemplate.render_py's text: the same f-strings, made here without the interpreter's per-piece work. */
+static PyObject *render_row(PyObject *self, PyObject *args) {
+    PyObject *pieces, *row, *prog, *ejec, *strings, *cached, *escape, *out, *result = NULL;
+    Py_ssize_t k, n;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!UOOO!OO", &PyList_Type, &pieces, &row, &prog, &ejec, &PyDict_Type, &strings,
+                          &cached, &escape))
+        return NULL;
+    out = PyList_New(0);
+    if (out == NULL) return NULL;
+    n = PyList_GET_SIZE(pieces);
+    for (k = 0; k < n; k++) {
+        PyObject *piece = PyList_GET_ITEM(pieces, k), *head, *style, *kind, *src, *value = NULL;
+        Py_UCS4 kc;
+        if (!PyTuple_Check(piece) || PyTuple_GET_SIZE(piece) != 4) {
+            PyErr_SetString(PyExc_TypeError, "render_row: each piece is (head, style, kind, source)");
+            goto done;
+        }
+        head = PyTuple_GET_ITEM(piece, 0);
+        style = PyTuple_GET_ITEM(piece, 1);
+        kind = PyTuple_GET_ITEM(piece, 2);
+        src = PyTuple_GET_ITEM(piece, 3);
+        if (!PyUnicode_Check(kind) || PyUnicode_GET_LENGTH(kind) != 1) {
+            PyErr_SetString(PyExc_TypeError, "render_row: kind must be one character");
+            goto done;
+        }
+        if (PyList_Append(out, head) < 0 || PyList_Append(out, row) < 0 || PyList_Append(out, style) < 0)
+            goto done;
+        kc = PyUnicode_READ_CHAR(kind, 0);
+        if (kc == 'f') {
+            PyObject *parts;
+            Py_ssize_t i, m;
+            if (!PyTuple_Check(src) || PyTuple_GET_SIZE(src) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(src, 1))) {
+                PyErr_SetString(PyExc_TypeError, "render_row: a formula's source is (index, parts)");
+                goto done;
+            }
+            value = PyObject_GetItem(cached, PyTuple_GET_ITEM(src, 0));
+            if (value == NULL) goto done;
+            parts = PyTuple_GET_ITEM(src, 1);
+            m = PyTuple_GET_SIZE(parts);
+            if (PyUnicode_Check(value) && PyUnicode_GET_LENGTH(value) > 0) {
+                if (put(out, Py_NewRef(C_STR_F)) < 0) goto item_fail;
+            } else if (put(out, Py_NewRef(C_F)) < 0) {
+                goto item_fail;
+            }
+            for (i = 0; i < m; i++) {
+                if (i > 0 && PyList_Append(out, row) < 0) goto item_fail;
+                if (PyList_Append(out, PyTuple_GET_ITEM(parts, i)) < 0) goto item_fail;
+            }
+            if (PyUnicode_Check(value)) {
+                if (PyUnicode_GET_LENGTH(value) == 0) {
+                    if (put(out, Py_NewRef(C_F_EMPTY)) < 0) goto item_fail;
+                } else {
+                    if (put(out, Py_NewRef(C_F_V)) < 0 ||
+                        put(out, PyObject_CallOneArg(escape, value)) < 0 ||
+                        put(out, Py_NewRef(C_V_END)) < 0)
+                        goto item_fail;
+                }
+            } else {
+                if (put(out, Py_NewRef(C_F_V)) < 0 || put(out, PyObject_Format(value, S_EMPTY)) < 0 ||
+                    put(out, Py_NewRef(C_V_END)) < 0)
+                    goto item_fail;
+            }
+            Py_CLEAR(value);
+        } else if (kc == 'n' || kc == 'e') {
+            value = PyObject_GetItem(kc == 'n' ? prog : ejec, src);
+            if (value == NULL) goto done;
+            if (value == Py_None && kc == 'e') {
+                if (put(out, Py_NewRef(C_BLANK)) < 0) goto item_fail;
+            } else if (put(out, Py_NewRef(C_V)) < 0 || put(out, number_text(value)) < 0 ||
+                       put(out, Py_NewRef(C_V_END)) < 0) {
+                goto item_fail;
+            }
+            Py_CLEAR(value);
+        } else if (kc == 'b') {
+            if (put(out, Py_NewRef(C_BLANK)) < 0) goto done;
+        } else {
+            PyObject *key = PyLong_FromSsize_t(k);
+            if (key == NULL) goto done;
+            value = PyObject_GetItem(strings, key);
+            Py_DECREF(key);
+            if (value == NULL) goto done;
+            if (value == Py_None) {
+                if (put(out, Py_NewRef(C_BLANK)) < 0) goto item_fail;
+            } else if (put(out, Py_NewRef(C_S_V)) < 0 ||
+                       put(out, PyObject_Format(value, S_EMPTY)) < 0 ||
+                       put(out, Py_NewRef(C_V_END)) < 0) {
+                goto item_fail;
+            }
+            Py_CLEAR(value);
+        }
+        continue;
+    item_fail:
+        Py_XDECREF(value);
+        goto done;
+    }
+    result = PyUnicode_Join(S_EMPTY, out);
+done:
+    Py_DECREF(out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"render_row", render_row, METH_VARARGS,
+     "render_row(pieces, row_text, programado, ejecutado, strings, cached, escape) -> str\n\n"
+     "One AO row of the master as master_write._AoRowTemplate.render_py writes it."},
     {"build_cells", build_cells, METH_VARARGS,
      "build_cells(facts: list | tuple, formats: list[str], dates: set[int], sst: list[str] | None) -> dict | NotImplemented\n\n"
      "office_scan's cells of one sheet, {(row, col): Cell}, for the usual cell kinds; NotImplemented when the\n"
@@ -847,7 +982,25 @@ PyMODINIT_FUNC PyInit__scan(void) {
     S_N = PyUnicode_InternFromString("n");
     S_S = PyUnicode_InternFromString("s");
     S_EQ = PyUnicode_InternFromString("=");
-    if (S_F == NULL || S_N == NULL || S_S == NULL || S_EQ == NULL) return NULL;
+    S_EMPTY = PyUnicode_InternFromString("");
+    S_G16 = PyUnicode_InternFromString(".16G");
+    if (S_F == NULL || S_N == NULL || S_S == NULL || S_EQ == NULL || S_EMPTY == NULL || S_G16 == NULL) return NULL;
+    C_STR_F = PyUnicode_InternFromString(" t=\"str\"><f>");
+    if (C_STR_F == NULL) return NULL;
+    C_F = PyUnicode_InternFromString("><f>");
+    if (C_F == NULL) return NULL;
+    C_F_EMPTY = PyUnicode_InternFromString("</f><v></v></c>");
+    if (C_F_EMPTY == NULL) return NULL;
+    C_F_V = PyUnicode_InternFromString("</f><v>");
+    if (C_F_V == NULL) return NULL;
+    C_V_END = PyUnicode_InternFromString("</v></c>");
+    if (C_V_END == NULL) return NULL;
+    C_BLANK = PyUnicode_InternFromString("/>");
+    if (C_BLANK == NULL) return NULL;
+    C_V = PyUnicode_InternFromString("><v>");
+    if (C_V == NULL) return NULL;
+    C_S_V = PyUnicode_InternFromString(" t=\"s\"><v>");
+    if (C_S_V == NULL) return NULL;
     m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     Py_INCREF(&CellType);

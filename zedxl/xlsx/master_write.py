@@ -22,6 +22,7 @@ from xlsxwriter.utility import _utf16_len, _utf16_truncate
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION, rules
+from zedxl import intake as _intake
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
 from zedxl.periods import base_labels, n_base, semesters, whole_year
@@ -892,6 +893,7 @@ class _AoRowTemplate:
         self.first, self.last = slots[0][0], slots[-1][0]
         self.string_fields = [(k, src, kind) for k, (_, kind, _, src) in enumerate(slots) if kind in "ws"]
         self.pieces: list[tuple[str, str, str, Any]] | None = None  # made at the first render (style indexes)
+        self.c_pieces: list[tuple[str, str, str, Any]] = []
 
     def values(self, ao: Any) -> list[Any]:
         """The formulas' cached values, in the order of the formulas above."""
@@ -919,11 +921,29 @@ class _AoRowTemplate:
         ws.table[r][self.first] = _RawRow(None, (self, ao, strings, self.values(ao)))
         ws.table[r][self.last] = _RawRow(None)
 
-    def render(self, row: int, ao: Any, strings: dict[int, int | None], cached: list[Any]) -> str:
+    def _pieces(self) -> list[tuple[str, str, str, Any]]:
         pieces = self.pieces
         if pieces is None:  # style indexes are taken at the first render, in column order, as XlsxWriter does
             pieces = self.pieces = [(f'<c r="{col_letter(col)}', f'" s="{fmt._get_xf_index()}"', kind, src)
                                     for col, kind, fmt, src in self.slots]
+            # the C accelerator's pieces: each formula split where its row number goes (``str.format``'s "{0}",
+            # any "{{" of the template already undone by format itself)
+            self.c_pieces = [(head, style, kind, (src[0], tuple(src[1].format(_ROW).split(_ROW))) if kind == "f"
+                              else src) for head, style, kind, src in pieces]
+        return pieces
+
+    def render(self, row: int, ao: Any, strings: dict[int, int | None], cached: list[Any]) -> str:
+        """The row's ``<c>`` elements: by the C accelerator when it is built, else ``render_py``; same text."""
+        accelerator = _intake._c_scan
+        if accelerator is None:
+            return self.render_py(row, ao, strings, cached)
+        self._pieces()
+        text: str = accelerator.render_row(self.c_pieces, str(row + 1), ao.programado, ao.ejecutado, strings,
+                                           cached, _escape)
+        return text
+
+    def render_py(self, row: int, ao: Any, strings: dict[int, int | None], cached: list[Any]) -> str:
+        pieces = self._pieces()
         r = str(row + 1)
         out = []
         prog, ejec = ao.programado, ao.ejecutado
