@@ -145,11 +145,13 @@ class _Reads:
     def __next__(self) -> Any:
         return next(self.results)
 
-    def map(self, fn: Callable[..., Any], *args: list[Any]) -> list[Any]:
-        """``fn`` over the arguments, in the same worker processes when there are some (results in order)."""
-        if self.pool is None or len(args[0]) < 2:
-            return [fn(*a) for a in zip(*args, strict=True)]
-        return list(self.pool.map(fn, *args))
+    def start_map(self, fn: Callable[..., Any], *args: list[Any]) -> Callable[[], list[Any]]:
+        """``fn`` over the arguments, started now in the worker processes (while this process goes on with other
+        work); the returned function waits for the results, in order. Without workers, it computes them then."""
+        if self.pool is None or not args[0]:
+            return lambda: [fn(*a) for a in zip(*args, strict=True)]
+        pending = self.pool.map(fn, *args)
+        return lambda: list(pending)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -257,6 +259,16 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                         outcome.report.add(make_issue("retorno-ya-consolidado", file=outcome.name))
                 result.changes = changes
 
+                # the offices' observations depend only on the reports, now final: they are written by the workers
+                # while this process writes the ledger and the master (collected below)
+                by_office: dict[str, list[Report]] = defaultdict(list)
+                for f in result.files:
+                    if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
+                        by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
+                folder_obs = master.parent / "observaciones"
+                observaciones = reads.start_map(write_observaciones, list(by_office), list(by_office.values()),
+                                                [folder_obs] * len(by_office))
+
                 # offices expected but from which nothing readable arrived, per period seen in this run
                 readable = [f for f in result.files if f.office and f.period]
                 for label in sorted({f.period for f in readable if f.period}):
@@ -276,13 +288,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                     result.written = True
                 ledger.finish_run(run, _sha256(master), "escrito" if result.written else "sin cambios")
 
-            by_office: dict[str, list[Report]] = defaultdict(list)
-            for f in result.files:
-                if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
-                    by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
-            folder_obs = master.parent / "observaciones"
-            result.observaciones.extend(reads.map(write_observaciones, list(by_office),
-                                                  list(by_office.values()), [folder_obs] * len(by_office)))
+            result.observaciones.extend(observaciones())
         finally:
             reads.close()  # stops the workers if anything above failed
     return result
