@@ -409,3 +409,29 @@ def test_render_row_generated_values(tmp_path: Path, example_plan: Plan, amounts
     oei = dataclasses.replace(example_plan.objetivos[0], acciones=(aei,))
     plan = dataclasses.replace(example_plan, objetivos=(oei,))
     assert _master_parts(plan, tmp_path / "c.xlsx", True) == _master_parts(plan, tmp_path / "py.xlsx", False)
+
+
+# -- the master's rows: master_rows against master_read._rows_py --------------------------------------------------
+GRID_VALUES = st.one_of(st.sampled_from(["", "x", " ", "=A1", 0.0, -0.0, 1.0, 2.5, 1e16, 2.0**53, 2.0**53 - 1,
+                                         -(2.0**53), float("inf"), float("nan"), True, None, 7]),
+                        st.floats(), st.text(max_size=3))
+FORMULA_CELLS = st.tuples(st.sampled_from([b"A", b"B", b"Z", b"AA", b"XFD", b"XFE", b"a", b"", b"AAAA"]),
+                          st.sampled_from([b"1", b"2", b"9", b"12", b"0", b"100", b"", b"x1"]),
+                          st.sampled_from(["SUM(A1:B1)", "", "1+1"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(GRID_VALUES, max_size=6), max_size=6), st.lists(FORMULA_CELLS, max_size=6))
+def test_master_rows_agree(grid: list[list[object]], cells: list[tuple[bytes, bytes, str]]) -> None:
+    from zedxl.a1 import col_index
+    from zedxl.xlsx.master_read import _rows_py
+
+    got = intake._c_scan.master_rows(grid, cells)
+    if got is NotImplemented:  # only for what the scan never gives: bad letters or row digits
+        assert any(not (1 <= len(a) <= 3 and a.isupper() and a.isalpha()) or not r.isdigit() or int(r) < 1
+                   or col_index(a.decode()) >= 16384 for a, r, _ in cells)
+        return
+    formulas = {(int(r) - 1, col_index(a.decode())): "=" + t for a, r, t in cells}
+    reference = _rows_py(grid, formulas)
+    assert [tuple(map(repr, row)) for row in got] == [tuple(map(repr, row)) for row in reference]
+    assert [tuple(map(type, row)) for row in got] == [tuple(map(type, row)) for row in reference]

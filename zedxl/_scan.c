@@ -23,6 +23,7 @@
 #include <Python.h>
 #include <string.h>
 #include <structmember.h>
+#include <math.h>
 
 #define MAX_COLS 16384
 #define MAX_ROWS 1048576
@@ -954,7 +955,111 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * The master's rows (zedxl.xlsx.master_read._Reader.rows): python-calamine's values with the formula texts laid
+ * over them.
+ */
+
+/* a value of python-calamine's grid as the master reader takes it: "" is None, a whole float below 2**53 an int */
+static PyObject *grid_value(PyObject *v) {
+    if (PyUnicode_Check(v) && PyUnicode_GET_LENGTH(v) == 0) Py_RETURN_NONE;
+    if (PyFloat_CheckExact(v)) {
+        double d = PyFloat_AS_DOUBLE(v);
+        if (isfinite(d) && floor(d) == d && fabs(d) < 9007199254740992.0) return PyLong_FromDouble(d);
+    }
+    return Py_NewRef(v);
+}
+
+/* master_rows(grid, formulas) -> list[tuple] | NotImplemented
+ *
+ * grid: python-calamine's to_python() rows; formulas: scan_cells' (letters, row_text, formula_text) of the same
+ * sheet (keep=False). Every row converted by grid_value, then each formula's cell (the grid grown as needed, with
+ * empty rows and None) set to "=" + its text, later ones over earlier ones: _Reader.rows_py's result. */
+static PyObject *master_rows(PyObject *self, PyObject *args) {
+    PyObject *grid, *formulas, *out = NULL, *result = NULL;
+    Py_ssize_t i, n;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &grid, &PyList_Type, &formulas)) return NULL;
+    n = PyList_GET_SIZE(grid);
+    out = PyList_New(n);
+    if (out == NULL) return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *row = PyList_GET_ITEM(grid, i), *copy;
+        Py_ssize_t j, m;
+        if (!PyList_Check(row)) {
+            PyErr_SetString(PyExc_TypeError, "master_rows: grid rows must be lists");
+            goto done;
+        }
+        m = PyList_GET_SIZE(row);
+        copy = PyList_New(m);
+        if (copy == NULL) goto done;
+        PyList_SET_ITEM(out, i, copy);
+        for (j = 0; j < m; j++) {
+            PyObject *v = grid_value(PyList_GET_ITEM(row, j));
+            if (v == NULL) goto done;
+            PyList_SET_ITEM(copy, j, v);
+        }
+    }
+    for (i = 0; i < PyList_GET_SIZE(formulas); i++) {
+        PyObject *item = PyList_GET_ITEM(formulas, i), *letters, *digits, *text, *row, *value;
+        const char *s;
+        Py_ssize_t k, len, r = 0, c = 0;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3) goto decline;
+        letters = PyTuple_GET_ITEM(item, 0);
+        digits = PyTuple_GET_ITEM(item, 1);
+        text = PyTuple_GET_ITEM(item, 2);
+        if (!PyBytes_Check(letters) || !PyBytes_Check(digits) || !PyUnicode_Check(text)) goto decline;
+        s = PyBytes_AS_STRING(letters);
+        len = PyBytes_GET_SIZE(letters);
+        if (len < 1 || len > 3) goto decline;
+        for (k = 0; k < len; k++) {
+            if (s[k] < 'A' || s[k] > 'Z') goto decline;
+            c = c * 26 + (s[k] - 'A' + 1);
+        }
+        c -= 1;
+        s = PyBytes_AS_STRING(digits);
+        len = PyBytes_GET_SIZE(digits);
+        if (len < 1 || len > 7) goto decline;
+        for (k = 0; k < len; k++) {
+            if (s[k] < '0' || s[k] > '9') goto decline;
+            r = r * 10 + (s[k] - '0');
+        }
+        r -= 1;
+        if (r < 0 || r > MAX_ROWS || c >= MAX_COLS) goto decline;
+        while (PyList_GET_SIZE(out) <= r) {
+            PyObject *empty = PyList_New(0);
+            if (empty == NULL || PyList_Append(out, empty) < 0) {
+                Py_XDECREF(empty);
+                goto done;
+            }
+            Py_DECREF(empty);
+        }
+        row = PyList_GET_ITEM(out, r);
+        while (PyList_GET_SIZE(row) <= c)
+            if (PyList_Append(row, Py_None) < 0) goto done;
+        value = PyUnicode_Concat(S_EQ, text);
+        if (value == NULL || PyList_SetItem(row, c, value) < 0) goto done;
+    }
+    n = PyList_GET_SIZE(out);
+    for (i = 0; i < n; i++) {
+        PyObject *tuple = PyList_AsTuple(PyList_GET_ITEM(out, i));
+        if (tuple == NULL || PyList_SetItem(out, i, tuple) < 0) goto done;
+    }
+    result = out;
+    out = NULL;
+    goto done;
+decline:
+    Py_DECREF(out);
+    Py_RETURN_NOTIMPLEMENTED;
+done:
+    Py_XDECREF(out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"master_rows", master_rows, METH_VARARGS,
+     "master_rows(grid, formulas) -> list[tuple] | NotImplemented\n\n"
+     "The master reader's rows: python-calamine's grid converted, formula texts laid over it."},
     {"render_row", render_row, METH_VARARGS,
      "render_row(pieces, row_text, programado, ejecutado, strings, cached, escape) -> str\n\n"
      "One AO row of the master as master_write._AoRowTemplate.render_py writes it."},

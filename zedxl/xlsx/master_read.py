@@ -82,9 +82,10 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f(\s[^>]*
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 
 
-def _plain_formulas(data: bytes) -> dict[tuple[int, int], str] | None:
-    """``_formulas`` by intake's C sheet scan, for a sheet in the plain shape XlsxWriter writes (no shared
-    formula, comment or error cell); None when the accelerator is not built or declines the sheet."""
+def _plain_formula_cells(data: bytes) -> list[tuple[bytes, bytes, str]] | None:
+    """The formula cells (column letters, row digits, text) by intake's C sheet scan, for a sheet in the plain
+    shape XlsxWriter writes (no shared formula, comment or error cell); None when the accelerator is not built or
+    declines the sheet."""
     if intake._c_scan is None or b"<!" in data:
         return None
     i, j = data.find(b"<sheetData"), data.find(b"</sheetData>")
@@ -93,14 +94,38 @@ def _plain_formulas(data: bytes) -> dict[tuple[int, int], str] | None:
     got = intake._c_scan.scan_cells(data[i: j + len(b"</sheetData>")], False)
     if got is NotImplemented:
         return None
+    cells: list[tuple[bytes, bytes, str]] = got[1]
+    return cells
+
+
+def _plain_formulas(data: bytes) -> dict[tuple[int, int], str] | None:
+    """``_formulas`` from ``_plain_formula_cells``."""
+    found = _plain_formula_cells(data)
+    if found is None:
+        return None
     cols: dict[bytes, int] = {}
     out: dict[tuple[int, int], str] = {}
-    for letters, row, text in got[1]:
+    for letters, row, text in found:
         col = cols.get(letters)
         if col is None:
             col = cols[letters] = col_index(letters.decode())
         out[(int(row) - 1, col)] = "=" + text
     return out
+
+
+def _rows_py(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> list[tuple[Any, ...]]:
+    """The master reader's rows in Python: python-calamine's values ("" as None, whole floats as int) with the
+    formula texts laid over them; the reference the C accelerator's ``master_rows`` is tested against."""
+    out: list[list[Any]] = [[None if v == "" else int(v) if type(v) is float and v.is_integer() and
+                             abs(v) < 2**53 else v for v in row] for row in grid]
+    for (r, c), text in formulas.items():
+        while r >= len(out):
+            out.append([])
+        row = out[r]
+        if c >= len(row):
+            row.extend([None] * (c + 1 - len(row)))
+        row[c] = text
+    return [tuple(r) for r in out]
 
 
 _SHEET_ENTRY = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
@@ -195,16 +220,14 @@ class _Reader:
         if sheet not in self.sheetnames:
             raise WorkbookError(f"Al maestro {self.file} le falta la hoja «{sheet}».")
         grid = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        out: list[list[Any]] = [[None if v == "" else int(v) if type(v) is float and v.is_integer() and
-                                 abs(v) < 2**53 else v for v in row] for row in grid]
-        for (r, c), text in self._formulas(sheet).items():
-            while r >= len(out):
-                out.append([])
-            row = out[r]
-            if c >= len(row):
-                row.extend([None] * (c + 1 - len(row)))
-            row[c] = text
-        return [tuple(r) for r in out]
+        # the C accelerator converts the grid and lays the formulas over it (else, or if it declines: below)
+        part = self.parts.get(sheet)
+        cells = _plain_formula_cells(self.zip.read(part)) if part is not None else []
+        if cells is not None and intake._c_scan is not None and type(grid) is list:
+            rows: Any = intake._c_scan.master_rows(grid, cells)
+            if rows is not NotImplemented:
+                return rows  # type: ignore[no-any-return]
+        return _rows_py(grid, self._formulas(sheet))
 
     def number(self, value: Any, sheet: str, r: int, c: int, *, formula_ok: bool = False) -> Decimal | None:
         if value is None or (isinstance(value, str) and not value.strip()):
