@@ -1,7 +1,14 @@
 /*
- * zedxl._scan: the cells of a fast-scanned worksheet's <sheetData>, at C speed.
+ * zedxl._scan: zedxl's optional C accelerator. Each function stands in for Python code that stays in the package
+ * as the reference (used when this module is not built, and compared with it by tests/test_scan_c.py), and answers
+ * NotImplemented for anything outside what it fully knows, so Python decides:
  *
- * An optional accelerator for zedxl.intake: scan_cells(sd, keep, strict=False) returns exactly what
+ *   scan_cells   the cells of a fast-scanned worksheet's <sheetData> (intake; described below)
+ *   build_cells  the light workbook's cells of one sheet (office_scan._sheet_cells)
+ *   render_row   one AO row of the master's XML (master_write._AoRowTemplate.render_py)
+ *   master_rows  the master reader's rows (master_read._rows_py)
+ *
+ * scan_cells(sd, keep, strict=False) returns exactly what
  *
  *     _cells_one_by_one(_FAST_CELL.findall(sd), name, keep)
  *
@@ -1076,7 +1083,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "zedxl._scan", "C accelerator for zedxl.intake's worksheet scan (optional).", -1,
+    PyModuleDef_HEAD_INIT, "zedxl._scan", "zedxl's optional C accelerator (see zedxl/_scan.c).", -1,
     methods, NULL, NULL, NULL, NULL,
 };
 
