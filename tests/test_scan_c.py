@@ -435,3 +435,13 @@ def test_master_rows_agree(grid: list[list[object]], cells: list[tuple[bytes, by
     reference = _rows_py(grid, formulas)
     assert [tuple(map(repr, row)) for row in got] == [tuple(map(repr, row)) for row in reference]
     assert [tuple(map(type, row)) for row in got] == [tuple(map(type, row)) for row in reference]
+
+
+def test_master_rows_declines_what_it_does_not_know() -> None:
+    from zedxl.xlsx.master_read import _rows_py
+
+    assert intake._c_scan.master_rows([("a",)], []) is NotImplemented  # rows that are not lists
+    assert intake._c_scan.master_rows([[1.0]], [(b"a1", b"1", "X")]) is NotImplemented
+    grid: list[list[object]] = [["", 2.0, 2.5], []]
+    got = intake._c_scan.master_rows(grid, [(b"B", b"3", "SUM(A1:A2)")])
+    assert got == _rows_py(grid, {(2, 1): "=SUM(A1:A2)"}) == [(None, 2, 2.5), (), (None, "=SUM(A1:A2)")]
