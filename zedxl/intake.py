@@ -419,6 +419,9 @@ class Intake:
     number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
     #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
     property_values: tuple[tuple[str, str, str], ...] = ()
+    #: A namespace declaration that libxml2 (openpyxl's XML parser, through lxml) refuses, such as a URI with a
+    #: "[" in it: expat accepts it, so only a reader that sees the file as openpyxl does may judge such a file.
+    odd_namespaces: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -449,6 +452,49 @@ _CHUNK = 256 * 1024
 _CLEAN_PARTS: dict[tuple[Any, bytes], Any] = {}
 _CLEAN_MAX_BYTES = 256 * 1024
 _CLEAN_MAX_ENTRIES = 64
+
+
+# namespace declarations: expat takes any URI, libxml2 (how openpyxl reads, through lxml) refuses some
+_NS_DECL = re.compile(rb"""xmlns(?::[^\s=/>]+)?\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
+_NS_WINDOW = 4096
+_NS_VERDICT: dict[bytes, bool] = {}
+
+
+def _namespaces_ok(data: bytes) -> bool:
+    """False when a namespace declaration in ``data`` is one libxml2 refuses (each distinct declaration is asked
+    once per process). Without lxml, openpyxl parses with the standard library, which accepts what expat does."""
+    i = data.find(b"xmlns")
+    while i >= 0:
+        m = _NS_DECL.match(data, i)
+        if m is not None:
+            decl = m.group()
+            ok = _NS_VERDICT.get(decl)
+            if ok is None:
+                ok = _libxml2_accepts(decl)
+                if len(_NS_VERDICT) >= 1024:
+                    _NS_VERDICT.clear()
+                _NS_VERDICT[decl] = ok
+            if not ok:
+                return False
+        i = data.find(b"xmlns", i + 5)
+    return True
+
+
+def _libxml2_accepts(decl: bytes) -> bool:
+    from openpyxl.xml import LXML
+    from openpyxl.xml.functions import fromstring
+
+    if not LXML:  # pragma: no cover - openpyxl then reads with the standard library, as lenient as expat
+        return True
+    from lxml import etree
+
+    try:
+        fromstring(b"<a " + decl + b"/>")  # openpyxl's own parser (and its settings)
+    except etree.XMLSyntaxError:
+        return False
+    except Exception:  # noqa: BLE001 - anything else lxml says about it: let openpyxl judge the file
+        return False
+    return True
 
 
 def _remember_clean(key: tuple[Any, bytes], value: Any) -> None:
@@ -669,6 +715,7 @@ class _Inspector:
         self.keep_cells = False
         self.cells: dict[str, tuple[CellFact, ...]] | None = {}  # None once a sheet needed the slow scan
         self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
+        self.odd_namespaces = False
         self.property_values: list[tuple[str, str, str]] = []
 
     # -- issues and facts ------------------------------------------------------------------------------------------
@@ -728,6 +775,7 @@ class _Inspector:
             cells=self.cells if self.keep_cells and self.cells is not None and safe else None,
             number_formats=self.number_formats if self.keep_cells else None,
             property_values=tuple(self.property_values),
+            odd_namespaces=self.odd_namespaces,
         )
 
     # -- entry ----------------------------------------------------------------------------------------------------
@@ -1066,6 +1114,7 @@ class _Inspector:
         """The member's bytes in chunks, bounded by its declared size (zipfile stops there and checks the CRC)."""
         assert self.zf is not None
         budget = max(info.file_size, 0)
+        tail = b""
         with self.zf.open(info) as fh:
             seen = 0
             while True:
@@ -1076,6 +1125,12 @@ class _Inspector:
                 seen += len(chunk)
                 if seen > budget:  # pragma: no cover - zipfile already stops at the declared size
                     raise zipfile.BadZipFile("more data than declared")
+                # namespace declarations, as libxml2 would judge them (with the end of the previous chunk, so one
+                # cut in two is seen whole)
+                if not self.odd_namespaces and (b"xmlns" in chunk or b"xmlns" in tail + chunk[:8]) and \
+                        not _namespaces_ok(tail + chunk):
+                    self.odd_namespaces = True
+                tail = chunk[-_NS_WINDOW:]
                 yield chunk
 
     def drain(self, stream: Iterator[bytes] | None) -> str:

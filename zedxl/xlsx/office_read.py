@@ -264,6 +264,17 @@ def _cells(ws: Worksheet) -> dict[tuple[int, int], Any]:
     return {(r - 1, c - 1): cell for (r, c), cell in raw.items()}
 
 
+def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
+    """The cells grouped by row: {row: {col: cell}} (each row's cells in the order of ``cells``)."""
+    rows: dict[int, dict[int, Any]] = {}
+    for (r, c), cell in cells.items():
+        row = rows.get(r)
+        if row is None:
+            row = rows[r] = {}
+        row[c] = cell
+    return rows
+
+
 def _is_formula(cell: Any) -> bool:
     return getattr(cell, "data_type", None) == "f" or type(cell.value).__name__ in ("ArrayFormula",
                                                                                      "DataTableFormula")
@@ -697,15 +708,15 @@ class _SheetReader:
         candidates = sorted(r for (r, c) in cells if c == 0 and at(r))
         return candidates[0] if candidates else None
 
-    def check_header(self, ws: Worksheet, cells: Mapping[tuple[int, int], Any], header_r: int | None,
-                     expected_row: int, headers: tuple[str, ...]) -> bool:
+    def check_header(self, ws: Worksheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
+                     header_r: int | None, expected_row: int, headers: tuple[str, ...]) -> bool:
         if header_r is None:
             cell = cells.get((expected_row, 0))
             self.issue("encabezado-modificado", sheet=ws.title, r=expected_row, c=0,
                        value=_show(cell.value if cell is not None else None), esperado=headers[0])
             return False
         ok = True
-        last = max([c for (r, c) in cells if r == header_r and not _blank(cells[(r, c)].value)] + [len(headers) - 1])
+        last = max([c for c, cell in rows.get(header_r, {}).items() if not _blank(cell.value)] + [len(headers) - 1])
         for c in range(last + 1):
             cell = cells.get((header_r, c))
             found = _text(cell.value if cell is not None else None).strip()
@@ -716,10 +727,10 @@ class _SheetReader:
                            esperado=want or "(vacío)")
         return ok
 
-    def check_title(self, ws: Worksheet, cells: Mapping[tuple[int, int], Any], header_r: int,
-                    expected: Mapping[tuple[int, int], str], shift: int) -> None:
+    def check_title(self, ws: Worksheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
+                    header_r: int, expected: Mapping[tuple[int, int], str], shift: int) -> None:
         want = {(r + shift, c): t for (r, c), t in expected.items()}
-        found = {p for p, cell in cells.items() if p[0] < header_r and not _blank(cell.value)}
+        found = {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items() if not _blank(cell.value)}
         for pos in sorted(set(want) | found):
             cell = cells.get(pos)
             value = cell.value if cell is not None else None
@@ -732,15 +743,13 @@ class _SheetReader:
         cells = _cells(ws)
         covered = self.merged(ws)
         header_r = self.find_header(cells, HEADER_ROW, cols.headers[0])
-        if not self.check_header(ws, cells, header_r, HEADER_ROW, cols.headers) or header_r is None:
+        rows = _rows_of(cells)
+        if not self.check_header(ws, cells, rows, header_r, HEADER_ROW, cols.headers) or header_r is None:
             return
         shift = header_r - HEADER_ROW
-        self.check_title(ws, cells, header_r, title_cells(self.spec, oei), shift)
+        self.check_title(ws, cells, rows, header_r, title_cells(self.spec, oei), shift)
         expected = {row.codigo: row for row in data_rows(oei)}
-        by_row: dict[int, dict[int, Any]] = {}
-        for (r, c), cell in cells.items():
-            if r > header_r:
-                by_row.setdefault(r, {})[c] = cell
+        by_row = {r: row for r, row in rows.items() if r > header_r}
         seen: dict[str, int] = {}
         duplicated: set[str] = set()
         displaced: int | None = header_r if shift else None
@@ -993,17 +1002,15 @@ class _SheetReader:
         covered = self.merged(ws)
         headers = L.BUDGET_HEADERS
         header_r = self.find_header(cells, BUDGET_HEADER_ROW, headers[0])
-        if not self.check_header(ws, cells, header_r, BUDGET_HEADER_ROW, headers) or header_r is None:
+        rows = _rows_of(cells)
+        if not self.check_header(ws, cells, rows, header_r, BUDGET_HEADER_ROW, headers) or header_r is None:
             return
         shift = header_r - BUDGET_HEADER_ROW
-        self.check_title(ws, cells, header_r, budget_title_cells(self.spec, kind), shift)
+        self.check_title(ws, cells, rows, header_r, budget_title_cells(self.spec, kind), shift)
         wanted: dict[str, list[tuple[int, LineaPresupuesto]]] = {}
         for k, line in enumerate(lines):
             wanted.setdefault(line.rubro, []).append((k, line))
-        by_row: dict[int, dict[int, Any]] = {}
-        for (r, c), cell in cells.items():
-            if r > header_r:
-                by_row.setdefault(r, {})[c] = cell
+        by_row = {r: row for r, row in rows.items() if r > header_r}
         found_lines: list[tuple[int, int, LineaPresupuesto]] = []  # (row, k, line)
         total_r: int | None = None
         displaced: int | None = header_r if shift else None

@@ -131,7 +131,7 @@ def _shared_strings(path: Path, part: str) -> list[str] | None:
 
 def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
     """The light workbook of a file intake cleared and scanned with ``keep_cells``; None to fall back to openpyxl."""
-    if intake.cells is None or intake.number_formats is None or not intake.safe:
+    if intake.cells is None or intake.number_formats is None or not intake.safe or intake.odd_namespaces:
         return None
     sheets = intake.sheets
     names = [s.name for s in sheets]

@@ -180,10 +180,21 @@ def office_specs(plan: Plan, periodo: Period, instancias: Sequence[str],
     return out
 
 
+# whole numbers 0..1000 (most programmed values): their canonical text, looked up (equal values, such as 5 and
+# 5.0, find the same entry)
+_SMALL_TEXT: dict[Decimal, str] = {Decimal(i): str(i) for i in range(1001)}
+
+
 def canonical_number(value: Decimal | None) -> str | None:
     """A number as the fingerprint sees it: 1, 1.0 and 1E+0 are the same."""
     if value is None:
         return None
+    try:
+        small = _SMALL_TEXT.get(value)
+    except TypeError:  # a signalling NaN cannot be hashed
+        small = None
+    if small is not None:
+        return small
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "0") else text
 
