@@ -1084,32 +1084,24 @@ static struct PyModuleDef module = {
     methods, NULL, NULL, NULL, NULL,
 };
 
+/* the module's fixed strings, made once at import */
+static const struct {
+    PyObject **slot;
+    const char *text;
+} CONSTANTS[] = {
+    {&S_F, "f"}, {&S_N, "n"}, {&S_S, "s"}, {&S_EQ, "="}, {&S_EMPTY, ""}, {&S_G16, ".16G"},
+    {&C_STR_F, " t=\"str\"><f>"}, {&C_F, "><f>"}, {&C_F_EMPTY, "</f><v></v></c>"}, {&C_F_V, "</f><v>"},
+    {&C_V_END, "</v></c>"}, {&C_BLANK, "/>"}, {&C_V, "><v>"}, {&C_S_V, " t=\"s\"><v>"},
+};
+
 PyMODINIT_FUNC PyInit__scan(void) {
     PyObject *m;
+    size_t i;
     if (PyType_Ready(&CellType) < 0) return NULL;
-    S_F = PyUnicode_InternFromString("f");
-    S_N = PyUnicode_InternFromString("n");
-    S_S = PyUnicode_InternFromString("s");
-    S_EQ = PyUnicode_InternFromString("=");
-    S_EMPTY = PyUnicode_InternFromString("");
-    S_G16 = PyUnicode_InternFromString(".16G");
-    if (S_F == NULL || S_N == NULL || S_S == NULL || S_EQ == NULL || S_EMPTY == NULL || S_G16 == NULL) return NULL;
-    C_STR_F = PyUnicode_InternFromString(" t=\"str\"><f>");
-    if (C_STR_F == NULL) return NULL;
-    C_F = PyUnicode_InternFromString("><f>");
-    if (C_F == NULL) return NULL;
-    C_F_EMPTY = PyUnicode_InternFromString("</f><v></v></c>");
-    if (C_F_EMPTY == NULL) return NULL;
-    C_F_V = PyUnicode_InternFromString("</f><v>");
-    if (C_F_V == NULL) return NULL;
-    C_V_END = PyUnicode_InternFromString("</v></c>");
-    if (C_V_END == NULL) return NULL;
-    C_BLANK = PyUnicode_InternFromString("/>");
-    if (C_BLANK == NULL) return NULL;
-    C_V = PyUnicode_InternFromString("><v>");
-    if (C_V == NULL) return NULL;
-    C_S_V = PyUnicode_InternFromString(" t=\"s\"><v>");
-    if (C_S_V == NULL) return NULL;
+    for (i = 0; i < sizeof(CONSTANTS) / sizeof(CONSTANTS[0]); i++) {
+        *CONSTANTS[i].slot = PyUnicode_InternFromString(CONSTANTS[i].text);
+        if (*CONSTANTS[i].slot == NULL) return NULL;
+    }
     m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     Py_INCREF(&CellType);
