@@ -454,6 +454,12 @@ _CLEAN_MAX_BYTES = 256 * 1024
 _CLEAN_MAX_ENTRIES = 64
 
 
+def _remember_clean(key: tuple[Any, bytes], value: Any) -> None:
+    if len(_CLEAN_PARTS) >= _CLEAN_MAX_ENTRIES:
+        _CLEAN_PARTS.clear()
+    _CLEAN_PARTS[key] = value
+
+
 # namespace declarations: expat takes any URI, libxml2 (how openpyxl reads, through lxml) refuses some
 _NS_DECL = re.compile(rb"""xmlns(?::[^\s=/>]+)?\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
 _NS_WINDOW = 4096
@@ -497,10 +503,6 @@ def _libxml2_accepts(decl: bytes) -> bool:
     return True
 
 
-def _remember_clean(key: tuple[Any, bytes], value: Any) -> None:
-    if len(_CLEAN_PARTS) >= _CLEAN_MAX_ENTRIES:
-        _CLEAN_PARTS.clear()
-    _CLEAN_PARTS[key] = value
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
 _RANGE_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})(?::\$?([A-Za-z]{1,10})\$?([0-9]{1,15}))?\Z")

@@ -101,8 +101,11 @@ def _plain_formula_cells(data: bytes) -> list[tuple[bytes, bytes, str]] | None:
 def _plain_formulas(data: bytes) -> dict[tuple[int, int], str] | None:
     """``_formulas`` from ``_plain_formula_cells``."""
     found = _plain_formula_cells(data)
-    if found is None:
-        return None
+    return None if found is None else _formula_dict(found)
+
+
+def _formula_dict(found: list[tuple[bytes, bytes, str]]) -> dict[tuple[int, int], str]:
+    """(row, col) zero-based → formula text with ``=``, from the C scan's formula cells."""
     cols: dict[bytes, int] = {}
     out: dict[tuple[int, int], str] = {}
     for letters, row, text in found:
@@ -110,6 +113,33 @@ def _plain_formulas(data: bytes) -> dict[tuple[int, int], str] | None:
         if col is None:
             col = cols[letters] = col_index(letters.decode())
         out[(int(row) - 1, col)] = "=" + text
+    return out
+
+
+def _formulas_by_regex(data: bytes) -> dict[tuple[int, int], str]:
+    """The formula cells of a sheet part in any shape (shared formulas expanded), by regular expressions."""
+    from xml.sax.saxutils import unescape
+
+    from openpyxl.formula.translate import Translator
+
+    out: dict[tuple[int, int], str] = {}
+    shared: dict[bytes, Translator] = {}
+    cols: dict[bytes, int] = {}
+    for letters, row, attrs, raw in _FORMULA_CELL.findall(data):
+        text = raw.decode("utf-8")
+        value = "=" + (unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text)
+        if attrs and b'"shared"' in attrs:
+            m = _SHARED_ID.search(attrs)
+            if m is not None:
+                ref = f"{letters.decode()}{row.decode()}"
+                if m.group(1) in shared:
+                    value = shared[m.group(1)].translate_formula(ref)
+                elif value != "=":
+                    shared[m.group(1)] = Translator(value, ref)
+        col = cols.get(letters)
+        if col is None:
+            col = cols[letters] = col_index(letters.decode())
+        out[(int(row) - 1, col)] = value
     return out
 
 
@@ -185,49 +215,29 @@ class _Reader:
 
     def _formulas(self, sheet: str) -> dict[tuple[int, int], str]:
         """(row, col) zero-based → formula text with ``=``, for every formula cell of the sheet."""
-        from xml.sax.saxutils import unescape
-
-        from openpyxl.formula.translate import Translator
-
         part = self.parts.get(sheet)
         if part is None:
             return {}
         data = self.zip.read(part)
         fast = _plain_formulas(data)
-        if fast is not None:
-            return fast
-        out: dict[tuple[int, int], str] = {}
-        shared: dict[bytes, Translator] = {}
-        cols: dict[bytes, int] = {}
-        for letters, row, attrs, raw in _FORMULA_CELL.findall(data):
-            text = raw.decode("utf-8")
-            value = "=" + (unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text)
-            if attrs and b'"shared"' in attrs:
-                m = _SHARED_ID.search(attrs)
-                if m is not None:
-                    ref = f"{letters.decode()}{row.decode()}"
-                    if m.group(1) in shared:
-                        value = shared[m.group(1)].translate_formula(ref)
-                    elif value != "=":
-                        shared[m.group(1)] = Translator(value, ref)
-            col = cols.get(letters)
-            if col is None:
-                col = cols[letters] = col_index(letters.decode())
-            out[(int(row) - 1, col)] = value
-        return out
+        return fast if fast is not None else _formulas_by_regex(data)
 
     def rows(self, sheet: str) -> list[tuple[Any, ...]]:
         if sheet not in self.sheetnames:
             raise WorkbookError(f"Al maestro {self.file} le falta la hoja «{sheet}».")
         grid = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        # the C accelerator converts the grid and lays the formulas over it (else, or if it declines: below)
         part = self.parts.get(sheet)
-        cells = _plain_formula_cells(self.zip.read(part)) if part is not None else []
-        if cells is not None and intake._c_scan is not None and type(grid) is list:
-            rows: Any = intake._c_scan.master_rows(grid, cells)
-            if rows is not NotImplemented:
-                return rows  # type: ignore[no-any-return]
-        return _rows_py(grid, self._formulas(sheet))
+        if part is None:
+            return _rows_py(grid, {})
+        data = self.zip.read(part)  # read once: the formulas come from it whichever way
+        cells = _plain_formula_cells(data)
+        if cells is None:  # the C scan is not built or declines the sheet (shared formulas...)
+            return _rows_py(grid, _formulas_by_regex(data))
+        # the C accelerator converts the grid and lays the formulas over it (Python if it declines)
+        rows: Any = intake._c_scan.master_rows(grid, cells) if type(grid) is list else NotImplemented
+        if rows is not NotImplemented:
+            return rows  # type: ignore[no-any-return]
+        return _rows_py(grid, _formula_dict(cells))
 
     def number(self, value: Any, sheet: str, r: int, c: int, *, formula_ok: bool = False) -> Decimal | None:
         if value is None or (isinstance(value, str) and not value.strip()):
