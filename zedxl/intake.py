@@ -1007,14 +1007,14 @@ class _Inspector:
         *,
         namespaces: bool = True,
         counted: bool = True,
-        remember: bool = False,
+        data: bytes | None = None,
     ) -> bool:
         """Stream one zip member through expat (DTDs forbidden); True when it parsed completely and cleanly.
 
         ``namespaces``: element names as 'uri}local' (else raw qualified names, faster); ``counted``: wrap ``start``
         to count elements against ``Limits.max_xml_elements`` (else ``start`` counts them itself). A small part
         parsed with no handler is remembered by its bytes once clean, and not parsed again in this process;
-        ``remember``: read a small part whole even with handlers (the caller remembers what they found).
+        ``data``: the member's bytes when the caller has read it whole already (``small_bytes``).
         """
         info = self.member(part)
         assert self.zf is not None and info is not None
@@ -1026,7 +1026,8 @@ class _Inspector:
             return False
         # a part parsed cleanly before, byte for byte (no handler: only well-formedness and DTDs are at stake)
         plain = start is None and end is None and chars is None
-        data = self.small_bytes(info) if plain or remember else None
+        if data is None and plain:
+            data = self.small_bytes(info)
         if plain and data is not None and (namespaces, data) in _CLEAN_PARTS:
             return True
         parser = _new_parser(namespaces)
@@ -1377,7 +1378,7 @@ class _Inspector:
             self.number_formats = seen[0]
             return
         before = self.elements
-        if self.parse_xml(part, start, end, remember=True):
+        if self.parse_xml(part, start, end, data=data):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
             if data is not None:
                 _remember_clean(("styles", data), (self.number_formats, self.elements - before))
@@ -1901,17 +1902,17 @@ def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
     attributes.
     False, having changed nothing, when the handlers must run: a prefixed one of those names, a ``<row>``, or
     too many ``<col>`` (the handlers then count and refuse them)."""
-    noted = _OUTSIDE_NOTED.findall(outside)
-    if any(prefix or name == b"row" for prefix, name in noted) or outside.count(b"<col") > 1000:
+    noted = list(_OUTSIDE_NOTED.finditer(outside))
+    if any(m.group(1) or m.group(2) == b"row" for m in noted) or outside.count(b"<col") > 1000:
         return False
     _new_parser().Parse(outside, True)
     elements = outside.count(b"<") - outside.count(b"</") - outside.count(b"<?")
     if scan.elements + elements > scan.max_elements:
         return False
     scan.elements += elements
-    scan.col_defs += sum(1 for _, name in noted if name == b"col")
+    scan.col_defs += sum(1 for m in noted if m.group(2) == b"col")
     found: list[tuple[str, dict[str, str]]] = []
-    for m in _OUTSIDE_NOTED.finditer(outside):
+    for m in noted:
         if m.group(2) in (b"dimension", b"sheetProtection"):
             tag = _START_TAG.match(outside, m.start())
             if tag is None:  # pragma: no cover - a well-formed start tag always matches

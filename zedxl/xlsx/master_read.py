@@ -98,12 +98,6 @@ def _plain_formula_cells(data: bytes) -> list[tuple[bytes, bytes, str]] | None:
     return cells
 
 
-def _plain_formulas(data: bytes) -> dict[tuple[int, int], str] | None:
-    """``_formulas`` from ``_plain_formula_cells``."""
-    found = _plain_formula_cells(data)
-    return None if found is None else _formula_dict(found)
-
-
 def _formula_dict(found: list[tuple[bytes, bytes, str]]) -> dict[tuple[int, int], str]:
     """(row, col) zero-based → formula text with ``=``, from the C scan's formula cells."""
     cols: dict[bytes, int] = {}
@@ -212,15 +206,6 @@ class _Reader:
     def close(self) -> None:
         self.wb.close()
         self.zip.close()
-
-    def _formulas(self, sheet: str) -> dict[tuple[int, int], str]:
-        """(row, col) zero-based → formula text with ``=``, for every formula cell of the sheet."""
-        part = self.parts.get(sheet)
-        if part is None:
-            return {}
-        data = self.zip.read(part)
-        fast = _plain_formulas(data)
-        return fast if fast is not None else _formulas_by_regex(data)
 
     def rows(self, sheet: str) -> list[tuple[Any, ...]]:
         if sheet not in self.sheetnames:
