@@ -133,10 +133,48 @@ def _mutate_zip(data: bytes, member_pick: int, offset: int, new: bytes) -> bytes
     return out.getvalue()
 
 
+def _with_sheet_part(data: bytes, change: tuple[bytes, bytes]) -> bytes:
+    """The workbook with the first OEI sheet part that holds ``change[0]`` changed once to ``change[1]``."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    done = False
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            content = src.read(name)
+            if not done and name.startswith("xl/worksheets/") and b"<dataValidations" in content \
+                    and change[0] in content:
+                content = content.replace(change[0], change[1], 1)
+                done = True
+            dst.writestr(name, content)
+    assert done, change
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change", [
+    (b"customWidth=", b"customWIyth="),  # an attribute openpyxl does not know
+    (b' width="', b' width="x'),  # a column width that is not a number
+    (b'<pageMargins left="', b'<pageMargins left="a'),  # a margin that is not a number
+    (b'<dataValidation sqref="', b'<dataValidation sqref="A0:'),  # a cell list openpyxl cannot read
+    (b'<dataValidation sqref="', b'<dataValidation sqrIf="'),  # a data validation attribute it does not know
+], ids=["atributo", "ancho", "margen", "celdas-validacion", "atributo-validacion"])
+def test_hostile_sheet_openpyxl_cannot_build_is_refused_by_both_paths(
+        good_return: tuple[Path, Path, dict[str, object]], tmp_path: Path, change: tuple[bytes, bytes]) -> None:
+    """What openpyxl builds from a sheet beyond its cells (columns, margins, data validations...) it checks, and
+    refuses the file when it cannot; the fast path, which never builds those, must refuse it too (the fixture
+    compares both paths on every read)."""
+    master, dpd, _ = good_return
+    target = tmp_path / dpd.name
+    target.write_bytes(_with_sheet_part(dpd.read_bytes(), change))
+    _, report = validate(target, master)
+    assert [i.code for i in report.errors] == ["archivo-ilegible"]
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: each example runs a consolidation
 # found by this test: a namespace URI expat takes but libxml2 (openpyxl through lxml) refuses, in custom.xml
 @example(kind="xml", pick=172, offset=57, blob=b"I[Q", value=True)
+# and an attribute of <col> openpyxl does not know (customWidth → customWIyth): openpyxl refuses the file
+@example(kind="xml", pick=436, offset=436, blob=b"Iy", value="")
 @given(kind=st.sampled_from(["bytes", "xml", "cell"]), pick=st.integers(0, 1000), offset=st.integers(0, 10**6),
        blob=st.binary(min_size=1, max_size=8), value=st.one_of(
            st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),

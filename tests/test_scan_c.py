@@ -16,6 +16,7 @@ from zedxl.model import Plan
 from zedxl.periods import parse_period
 from zedxl.split import split
 from zedxl.validate import read_return
+from zedxl.xlsx.office_write import CellSpec
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -449,3 +450,71 @@ def test_master_rows_declines_what_it_does_not_know() -> None:
     grid: list[list[object]] = [["", 2.0, 2.5], []]
     got = intake._c_scan.master_rows(grid, [(b"B", b"3", "SUM(A1:A2)")])
     assert got == _rows_py(grid, {(2, 1): "=SUM(A1:A2)"}) == [(None, 2, 2.5), (), (None, "=SUM(A1:A2)")]
+
+
+# -- rows_of, value_rows, unsettled (office_read) ---------------------------------------------------------------
+CELL_VALUES = st.sampled_from([None, 0, 1, 7, -3, 2**70, 1.0, 2.5, float("nan"), "", " ", "x", "=SUM(A1:B1)", True,
+                               False, Decimal("1"), Decimal("1.0"), Decimal("2.5")])
+DATA_TYPES = st.sampled_from(["n", "s", "f", "b", "e", "d", None])
+
+
+def _cell_kinds(value: object, data_type: object) -> list[object]:
+    """The same cell as the C accelerator's Cell and as the Python stand-in (office_scan._PyScanCell)."""
+    from zedxl.xlsx.office_scan import _PyScanCell
+
+    return [intake._c_scan.Cell(value, data_type, "General"), _PyScanCell(value, data_type, "General")]  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.tuples(st.integers(0, 40), st.integers(0, 80)), st.tuples(CELL_VALUES, DATA_TYPES),
+                       max_size=40), st.integers(1, 90), st.booleans())
+def test_rows_of_and_value_rows_agree(cells: dict[tuple[int, int], tuple[object, object]], cap: int,
+                                      c_cells: bool) -> None:
+    from zedxl.xlsx.office_read import _rows_of_py, _value_rows_py
+
+    built = {k: _cell_kinds(v, t)[0 if c_cells else 1] for k, (v, t) in cells.items()}
+    rows = intake._c_scan.rows_of(built)
+    reference = _rows_of_py(built)
+    assert [(r, list(row.items())) for r, row in rows.items()] == [(r, list(row.items()))
+                                                                   for r, row in reference.items()]
+    got = intake._c_scan.value_rows(built, cap)
+    want = _value_rows_py(built, cap)
+    assert [(r, tuple(map(repr, row))) for r, row in got] == [(r, tuple(map(repr, row))) for r, row in want]
+
+
+def test_rows_of_and_value_rows_decline_odd_keys() -> None:
+    cell = intake._c_scan.Cell(1, "n", "General")
+    for odd in ({(1,): cell}, {(1, "2"): cell}, {"A1": cell}, {(1, 2**80): cell}):
+        assert intake._c_scan.rows_of(odd) is NotImplemented
+        assert intake._c_scan.value_rows(odd, 64) is NotImplemented
+    assert intake._c_scan.value_rows({(-1, 0): cell}, 64) is NotImplemented
+    assert intake._c_scan.value_rows({}, 64) == []
+    assert intake._c_scan.value_rows({(0, 0): cell}, 0) is NotImplemented
+
+
+SPECS = st.builds(CellSpec, st.sampled_from(["text", "number", "formula", "input"]), CELL_VALUES)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.integers(0, 40), st.tuples(CELL_VALUES, DATA_TYPES), max_size=12),
+       st.dictionaries(st.integers(0, 40), SPECS, max_size=12), st.booleans())
+def test_unsettled_agrees(found: dict[int, tuple[object, object]], want: dict[int, object], c_cells: bool) -> None:
+    from zedxl.xlsx.office_read import _unsettled_py
+
+    built = {k: _cell_kinds(v, t)[0 if c_cells else 1] for k, (v, t) in found.items()}
+    assert intake._c_scan.unsettled(built, want) == _unsettled_py(built, want)  # type: ignore[arg-type]
+
+
+def test_unsettled_settles_the_usual_cells_only() -> None:
+    cell = intake._c_scan.Cell
+    found = {0: cell("A.1", "s", "General"), 1: cell(5, "n", "General"), 2: cell("=SUM(A1)", "f", "General"),
+             3: cell(None, "n", "General"), 4: cell(3, "n", "General"), 5: cell(5.0, "n", "General"),
+             6: cell("=SUM(A1)", "s", "General"), 8: cell(None, "f", "General")}
+    want = {0: CellSpec("text", "A.1"), 1: CellSpec("number", Decimal(5)), 2: CellSpec("formula", "=SUM(A1)"),
+            4: CellSpec("input", Decimal(3)), 5: CellSpec("number", Decimal(5)), 6: CellSpec("formula", "=SUM(A1)"),
+            7: CellSpec("text", "falta")}
+    # settled: the untouched text, whole number and formula, the empty cell where nothing is expected; not: the
+    # input, a float where a whole number was written, a formula typed as text, a missing cell, an empty formula
+    assert intake._c_scan.unsettled(found, want) == [4, 5, 6, 7, 8]
+    assert intake._c_scan.unsettled({"a": found[0]}, {}) is NotImplemented
+    assert intake._c_scan.unsettled({}, {0: ("text",)}) is NotImplemented

@@ -7,6 +7,9 @@
  *   build_cells  the light workbook's cells of one sheet (office_scan._sheet_cells)
  *   render_row   one AO row of the master's XML (master_write._AoRowTemplate.render_py)
  *   master_rows  the master reader's rows (master_read._rows_py)
+ *   rows_of      a returned sheet's cells grouped by row (office_read._rows_of_py)
+ *   value_rows   the rows of a returned sheet that hold a value (office_read._value_rows_py)
+ *   unsettled    the columns of a returned data row not settled by the usual case (office_read._unsettled_py)
  *
  * scan_cells(sd, keep, strict=False) returns exactly what
  *
@@ -1060,7 +1063,291 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * A returned sheet's cells, as office_read compares them with the template: rows_of, value_rows, unsettled.
+ * They take any cell object (office_scan's Cell read directly, anything else through its attributes).
+ */
+
+static PyObject *S_VALUE, *S_DATA_TYPE, *S_INPUT, *S_FORMULA, *S_TEXT, *S_NUMBER;
+
+/* a cell's value or data_type: new reference, NULL with an error set */
+static PyObject *cell_value(PyObject *cell) {
+    if (Py_IS_TYPE(cell, &CellType)) return Py_NewRef(((CellObject *)cell)->value);
+    return PyObject_GetAttr(cell, S_VALUE);
+}
+
+static PyObject *cell_data_type(PyObject *cell) {
+    if (Py_IS_TYPE(cell, &CellType)) return Py_NewRef(((CellObject *)cell)->data_type);
+    return PyObject_GetAttr(cell, S_DATA_TYPE);
+}
+
+/* the (row, col) key of a cell as two C integers; 0 when it is not a pair of ints */
+static int cell_key(PyObject *key, long *r, long *c) {
+    PyObject *a, *b;
+    if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != 2) return 0;
+    a = PyTuple_GET_ITEM(key, 0);
+    b = PyTuple_GET_ITEM(key, 1);
+    if (!PyLong_CheckExact(a) || !PyLong_CheckExact(b)) return 0;
+    *r = PyLong_AsLong(a);
+    *c = PyLong_AsLong(b);
+    if ((*r == -1 || *c == -1) && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+/* rows_of(cells) -> {row: {col: cell}} | NotImplemented: office_read._rows_of_py (each row's cells in the order of
+ * cells; declined when a key is not a pair of ints) */
+static PyObject *rows_of(PyObject *self, PyObject *args) {
+    PyObject *cells, *rows, *key, *cell;
+    Py_ssize_t pos = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &cells)) return NULL;
+    rows = PyDict_New();
+    if (rows == NULL) return NULL;
+    while (PyDict_Next(cells, &pos, &key, &cell)) {
+        long r, c;
+        PyObject *r_obj, *row;
+        if (!cell_key(key, &r, &c)) {
+            Py_DECREF(rows);
+            Py_RETURN_NOTIMPLEMENTED;
+        }
+        r_obj = PyTuple_GET_ITEM(key, 0);
+        row = PyDict_GetItemWithError(rows, r_obj); /* borrowed */
+        if (row == NULL) {
+            if (PyErr_Occurred()) goto fail;
+            row = PyDict_New();
+            if (row == NULL) goto fail;
+            if (PyDict_SetItem(rows, r_obj, row) < 0) {
+                Py_DECREF(row);
+                goto fail;
+            }
+            Py_DECREF(row); /* rows holds it */
+        }
+        if (PyDict_SetItem(row, PyTuple_GET_ITEM(key, 1), cell) < 0) goto fail;
+    }
+    return rows;
+fail:
+    Py_DECREF(rows);
+    return NULL;
+}
+
+static int compare_rows(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* value_rows(cells, cap) -> list[tuple[row, tuple]] | NotImplemented: office_read._value_rows_py. The rows that
+ * hold a value (not None) in their first min(widest col + 1, cap) columns, in row order, each as a tuple that
+ * wide with None where nothing is. */
+static PyObject *value_rows(PyObject *self, PyObject *args) {
+    PyObject *cells, *key, *cell, *out = NULL, *rows = NULL, *result = NULL;
+    Py_ssize_t pos = 0, cap, i, n_rows;
+    long width = 0, *order = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!n", &PyDict_Type, &cells, &cap)) return NULL;
+    if (cap < 1 || cap > MAX_COLS) Py_RETURN_NOTIMPLEMENTED;
+    out = PyList_New(0);
+    if (out == NULL) return NULL;
+    if (PyDict_GET_SIZE(cells) == 0) return out;
+    while (PyDict_Next(cells, &pos, &key, &cell)) {
+        long r, c;
+        if (!cell_key(key, &r, &c) || r < 0 || c < 0 || c >= MAX_COLS) goto decline;
+        if (c + 1 > width) width = c + 1;
+    }
+    if (width > cap) width = (long)cap;
+    rows = PyDict_New(); /* row -> list of values, for the rows holding one */
+    if (rows == NULL) goto done;
+    pos = 0;
+    while (PyDict_Next(cells, &pos, &key, &cell)) {
+        long r, c;
+        PyObject *value, *row;
+        cell_key(key, &r, &c);
+        if (c >= width) continue;
+        value = cell_value(cell);
+        if (value == NULL) goto done;
+        if (value == Py_None) {
+            Py_DECREF(value);
+            continue;
+        }
+        row = PyDict_GetItemWithError(rows, PyTuple_GET_ITEM(key, 0));
+        if (row == NULL) {
+            Py_ssize_t k;
+            if (PyErr_Occurred() || (row = PyList_New(width)) == NULL) {
+                Py_DECREF(value);
+                goto done;
+            }
+            for (k = 0; k < width; k++) PyList_SET_ITEM(row, k, Py_NewRef(Py_None));
+            if (PyDict_SetItem(rows, PyTuple_GET_ITEM(key, 0), row) < 0) {
+                Py_DECREF(row);
+                Py_DECREF(value);
+                goto done;
+            }
+            Py_DECREF(row);
+        }
+        if (PyList_SetItem(row, c, value) < 0) goto done; /* steals value */
+    }
+    n_rows = PyDict_GET_SIZE(rows);
+    order = PyMem_Malloc((size_t)(n_rows ? n_rows : 1) * sizeof(long));
+    if (order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    pos = 0;
+    i = 0;
+    while (PyDict_Next(rows, &pos, &key, &cell)) order[i++] = PyLong_AsLong(key);
+    qsort(order, (size_t)n_rows, sizeof(long), compare_rows);
+    for (i = 0; i < n_rows; i++) {
+        PyObject *r_obj = PyLong_FromLong(order[i]), *row, *pair;
+        if (r_obj == NULL) goto done;
+        row = PyDict_GetItemWithError(rows, r_obj);
+        if (row == NULL) {
+            Py_DECREF(r_obj);
+            goto done;
+        }
+        pair = Py_BuildValue("(NN)", r_obj, PyList_AsTuple(row));
+        if (pair == NULL || PyList_Append(out, pair) < 0) {
+            Py_XDECREF(pair);
+            goto done;
+        }
+        Py_DECREF(pair);
+    }
+    result = out;
+    out = NULL;
+    goto done;
+decline:
+    Py_DECREF(out);
+    Py_RETURN_NOTIMPLEMENTED;
+done:
+    PyMem_Free(order);
+    Py_XDECREF(rows);
+    Py_XDECREF(out);
+    return result;
+}
+
+/* is one column of a data row settled by the usual case (office_read._settled_py)? 1 yes, 0 no, -1 error */
+static int settled(PyObject *cell, PyObject *spec) {
+    PyObject *value, *dt, *kind, *want;
+    int is_f, eq, ok = 0;
+    if (cell == NULL) return 0;
+    value = cell_value(cell);
+    if (value == NULL) return -1;
+    dt = cell_data_type(cell);
+    if (dt == NULL) {
+        Py_DECREF(value);
+        return -1;
+    }
+    is_f = PyObject_RichCompareBool(dt, S_F, Py_EQ);
+    if (is_f < 0) goto done_err;
+    if (spec == NULL) {
+        ok = value == Py_None && !is_f;
+        goto done;
+    }
+    kind = PyTuple_GET_ITEM(spec, 0);
+    want = PyTuple_GET_ITEM(spec, 1);
+    eq = PyObject_RichCompareBool(kind, S_INPUT, Py_EQ);
+    if (eq < 0) goto done_err;
+    if (eq) goto done;
+    eq = PyObject_RichCompareBool(value, want, Py_EQ);
+    if (eq < 0) goto done_err;
+    if (!eq) goto done;
+    if (is_f) {
+        eq = PyObject_RichCompareBool(kind, S_FORMULA, Py_EQ);
+        if (eq < 0) goto done_err;
+        ok = eq && PyUnicode_CheckExact(value);
+    } else {
+        eq = PyObject_RichCompareBool(kind, S_TEXT, Py_EQ);
+        if (eq < 0) goto done_err;
+        if (eq) {
+            ok = PyUnicode_CheckExact(value);
+        } else if (PyLong_CheckExact(value)) {
+            eq = PyObject_RichCompareBool(kind, S_NUMBER, Py_EQ);
+            if (eq < 0) goto done_err;
+            ok = eq;
+        }
+    }
+done:
+    Py_DECREF(value);
+    Py_DECREF(dt);
+    return ok;
+done_err:
+    Py_DECREF(value);
+    Py_DECREF(dt);
+    return -1;
+}
+
+/* unsettled(found, want) -> list[int] | NotImplemented: office_read._unsettled_py. The columns of a data row,
+ * sorted, that the usual case does not settle (found: {col: cell}; want: {col: CellSpec}); declined when a key is
+ * not an int or a spec not a tuple of at least two items. */
+static PyObject *unsettled(PyObject *self, PyObject *args) {
+    PyObject *found, *want, *key, *item, *out = NULL;
+    Py_ssize_t pos = 0, n = 0, i;
+    long cols[256], *order = cols;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyDict_Type, &found, &PyDict_Type, &want)) return NULL;
+    if (PyDict_GET_SIZE(found) + PyDict_GET_SIZE(want) > 256) {
+        order = PyMem_Malloc((size_t)(PyDict_GET_SIZE(found) + PyDict_GET_SIZE(want)) * sizeof(long));
+        if (order == NULL) return PyErr_NoMemory();
+    }
+    while (PyDict_Next(found, &pos, &key, &item)) {
+        if (!PyLong_CheckExact(key)) goto decline;
+        order[n] = PyLong_AsLong(key);
+        if (order[n] == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            goto decline;
+        }
+        n++;
+    }
+    pos = 0;
+    while (PyDict_Next(want, &pos, &key, &item)) {
+        if (!PyLong_CheckExact(key) || !PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 2) goto decline;
+        order[n] = PyLong_AsLong(key);
+        if (order[n] == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            goto decline;
+        }
+        n++;
+    }
+    qsort(order, (size_t)n, sizeof(long), compare_rows);
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    for (i = 0; i < n; i++) {
+        PyObject *col, *cell, *spec;
+        int ok;
+        if (i > 0 && order[i] == order[i - 1]) continue;
+        col = PyLong_FromLong(order[i]);
+        if (col == NULL) goto fail;
+        cell = PyDict_GetItemWithError(found, col);
+        spec = cell == NULL && PyErr_Occurred() ? NULL : PyDict_GetItemWithError(want, col);
+        ok = PyErr_Occurred() ? -1 : settled(cell, spec);
+        if (ok < 0 || (!ok && PyList_Append(out, col) < 0)) {
+            Py_DECREF(col);
+            goto fail;
+        }
+        Py_DECREF(col);
+    }
+    goto done;
+decline:
+    if (order != cols) PyMem_Free(order);
+    Py_RETURN_NOTIMPLEMENTED;
+fail:
+    Py_CLEAR(out);
+done:
+    if (order != cols) PyMem_Free(order);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"unsettled", unsettled, METH_VARARGS,
+     "unsettled(found: dict[int, cell], want: dict[int, CellSpec]) -> list[int] | NotImplemented\n\n"
+     "The columns of a returned data row, sorted, that office_read must look at one by one."},
+    {"value_rows", value_rows, METH_VARARGS,
+     "value_rows(cells: dict[tuple[int, int], cell], cap: int) -> list[tuple[int, tuple]] | NotImplemented\n\n"
+     "The rows of a sheet that hold a value, in order, each as a tuple of its first columns' values."},
+    {"rows_of", rows_of, METH_VARARGS,
+     "rows_of(cells: dict[tuple[int, int], cell]) -> dict[int, dict[int, cell]] | NotImplemented\n\n"
+     "A sheet's cells grouped by row."},
     {"master_rows", master_rows, METH_VARARGS,
      "master_rows(grid, formulas) -> list[tuple] | NotImplemented\n\n"
      "The master reader's rows: python-calamine's grid converted, formula texts laid over it."},
@@ -1089,7 +1376,9 @@ static const struct {
     PyObject **slot;
     const char *text;
 } CONSTANTS[] = {
-    {&S_F, "f"}, {&S_N, "n"}, {&S_S, "s"}, {&S_EQ, "="}, {&S_EMPTY, ""}, {&S_G16, ".16G"},
+    {&S_F, "f"}, {&S_VALUE, "value"}, {&S_DATA_TYPE, "data_type"}, {&S_INPUT, "input"},
+    {&S_FORMULA, "formula"}, {&S_TEXT, "text"}, {&S_NUMBER, "number"}, {&S_N, "n"}, {&S_S, "s"}, {&S_EQ, "="},
+    {&S_EMPTY, ""}, {&S_G16, ".16G"},
     {&C_STR_F, " t=\"str\"><f>"}, {&C_F, "><f>"}, {&C_F_EMPTY, "</f><v></v></c>"}, {&C_F_V, "</f><v>"},
     {&C_V_END, "</v></c>"}, {&C_BLANK, "/>"}, {&C_V, "><v>"}, {&C_S_V, " t=\"s\"><v>"},
 };

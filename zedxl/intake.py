@@ -417,6 +417,11 @@ class Intake:
     #: With ``keep_cells``: the ``numFmtId`` of every ``cellXfs`` style by index, and the custom formats as
     #: (id, format code), from styles.xml.
     number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
+    #: With ``keep_cells``: how many differential styles (``<dxfs>``, conditional formats refer to them by index).
+    dxf_count: int = 0
+    #: With ``cells``: each worksheet part with its ``<sheetData>`` emptied (``<sheetData/>``), as the fast scan
+    #: checked it; what a reader that must see the sheet as openpyxl does looks at beyond the cells.
+    outsides: Mapping[str, bytes] | None = None
     #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
     property_values: tuple[tuple[str, str, str], ...] = ()
     #: A namespace declaration that libxml2 (openpyxl's XML parser, through lxml) refuses, such as a URI with a
@@ -717,6 +722,8 @@ class _Inspector:
         self.keep_cells = False
         self.cells: dict[str, tuple[CellFact, ...]] | None = {}  # None once a sheet needed the slow scan
         self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
+        self.dxf_count = 0
+        self.outsides: dict[str, bytes] = {}
         self.odd_namespaces = False
         self.property_values: list[tuple[str, str, str]] = []
 
@@ -776,6 +783,8 @@ class _Inspector:
             truncated_facts=self.truncated_facts,
             cells=self.cells if self.keep_cells and self.cells is not None and safe else None,
             number_formats=self.number_formats if self.keep_cells else None,
+            dxf_count=self.dxf_count,
+            outsides=self.outsides if self.keep_cells and self.cells is not None and safe else None,
             property_values=tuple(self.property_values),
             odd_namespaces=self.odd_namespaces,
         )
@@ -1347,7 +1356,8 @@ class _Inspector:
         custom formats (built-in ones are the reader's business)."""
         custom: dict[int, str] = {}
         xf_ids: list[int] = []
-        depth = {"cellXfs": False}
+        depth = {"cellXfs": False, "dxfs": False}
+        dxfs = [0]
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             local = _local(tag)
@@ -1361,10 +1371,15 @@ class _Inspector:
                     xf_ids.append(int(attrs.get("numFmtId", "0") or 0))
                 except ValueError:
                     xf_ids.append(-1)
+            elif local == "dxfs":
+                depth["dxfs"] = True
+            elif local == "dxf" and depth["dxfs"]:
+                dxfs[0] += 1
 
         def end(tag: str) -> None:
-            if _local(tag) == "cellXfs":
-                depth["cellXfs"] = False
+            local = _local(tag)
+            if local in depth:
+                depth[local] = False
 
         # the returns of one entity share their styles byte for byte: what a clean parse found is remembered
         info = self.member(part)
@@ -1375,13 +1390,14 @@ class _Inspector:
             assert info is not None
             self.parsed.add(info.filename.lower())
             self.elements += seen[1]
-            self.number_formats = seen[0]
+            self.number_formats, self.dxf_count = seen[0], seen[2]
             return
         before = self.elements
         if self.parse_xml(part, start, end, data=data):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
+            self.dxf_count = dxfs[0]
             if data is not None:
-                _remember_clean(("styles", data), (self.number_formats, self.elements - before))
+                _remember_clean(("styles", data), (self.number_formats, self.elements - before, self.dxf_count))
 
     def parse_workbook(self, part: str) -> bool:
         lim = self.limits
@@ -1609,6 +1625,7 @@ class _Inspector:
             self.record(self.formulas, note)
         if keep and self.cells is not None:
             self.cells[name] = tuple(facts)
+            self.outsides[name] = outside
         return scan
 
     def sheet_rels(self, part: str, sheet: str, hyperlink_refs: dict[str, list[str]]) -> None:

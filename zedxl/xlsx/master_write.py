@@ -107,6 +107,53 @@ class FormulaWorksheet(Worksheet):  # type: ignore[misc]
         if last != first:
             self.table[row][last] = _RawRow(None)
 
+    # XlsxWriter finds each row's cells (for the spans and for writing) by trying every column of the sheet's
+    # extent; a row's stored columns, sorted, are the same ones (every stored cell is inside the extent), found in
+    # one step. Same output: tests/test_master.py compares the parts with XlsxWriter's own worksheet.
+    def _calculate_spans(self) -> None:
+        if self.comments:
+            super()._calculate_spans()
+            return
+        spans = {}
+        span_min: int | None = None
+        span_max = 0
+        table = self.table
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            if cells:
+                lo, hi = min(cells), max(cells)
+                if span_min is None:
+                    span_min, span_max = lo, hi
+                else:
+                    span_min, span_max = min(span_min, lo), max(span_max, hi)
+            if ((row_num + 1) % 16 == 0 or row_num == self.dim_rowmax) and span_min is not None:
+                spans[row_num // 16] = f"{span_min + 1}:{span_max + 1}"
+                span_min = None
+        self.row_spans = spans
+
+    def _write_rows(self) -> None:
+        if self.comments:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        table = self.table
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            info = self.row_info.get(row_num)
+            if not cells and info is None:
+                continue
+            span = self.row_spans.get(row_num // 16)
+            if cells:
+                if info is None:
+                    self._write_row(row_num, span)
+                else:
+                    self._write_row(row_num, span, info)
+                for col_num in sorted(cells):
+                    self._write_cell(row_num, col_num, cells[col_num])
+                self._xml_end_tag("row")
+            else:
+                self._write_empty_row(row_num, span, info)
+
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         if type(cell) is _RawRow:
             if cell.cells is not None:

@@ -41,6 +41,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION
+from zedxl import intake as _intake
 from zedxl.a1 import from_a1, to_a1
 from zedxl.errors import PeriodError
 from zedxl.issues import Issue, make_issue, register
@@ -266,6 +267,16 @@ def _cells(ws: Worksheet) -> dict[tuple[int, int], Any]:
 
 def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
     """The cells grouped by row: {row: {col: cell}} (each row's cells in the order of ``cells``)."""
+    accelerator = _intake._c_scan  # the C accelerator when built (zedxl._scan: tests/test_scan_c.py)
+    if accelerator is not None and type(cells) is dict:
+        got: dict[int, dict[int, Any]] = accelerator.rows_of(cells)
+        if got is not NotImplemented:
+            return got
+    return _rows_of_py(cells)
+
+
+def _rows_of_py(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
+    """``_rows_of`` in Python: the reference of the C accelerator's ``rows_of``."""
     rows: dict[int, dict[int, Any]] = {}
     for (r, c), cell in cells.items():
         row = rows.get(r)
@@ -414,12 +425,22 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _sections(ws: Worksheet) -> dict[str, list[tuple[Any, ...]]]:
-    cells = _cells(ws)
+def _value_rows(cells: dict[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
+    """The rows that hold a value (not None) in their first min(widest column + 1, ``cap``) columns, in row order,
+    each as a tuple that wide with None where nothing is."""
+    accelerator = _intake._c_scan
+    if accelerator is not None and type(cells) is dict:
+        got: list[tuple[int, tuple[Any, ...]]] = accelerator.value_rows(cells, cap)
+        if got is not NotImplemented:
+            return got
+    return _value_rows_py(cells, cap)
+
+
+def _value_rows_py(cells: Mapping[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
+    """``_value_rows`` in Python: the reference of the C accelerator's ``value_rows``."""
     if not cells:
-        return {}
-    n_cols = min(max(c for _, c in cells) + 1, 64)
-    # the rows that hold a value, each as wide as the widest (a row of blanks is skipped below in any case)
+        return []
+    n_cols = min(max(c for _, c in cells) + 1, cap)
     by_row: dict[int, list[Any]] = {}
     for (r, c), cell in cells.items():
         if c < n_cols:
@@ -429,16 +450,21 @@ def _sections(ws: Worksheet) -> dict[str, list[tuple[Any, ...]]]:
                 if row is None:
                     row = by_row[r] = [None] * n_cols
                 row[c] = value
+    return [(r, tuple(by_row[r])) for r in sorted(by_row)]
+
+
+def _sections(ws: Worksheet) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
     current: str | None = None
-    for row in (by_row[r] for r in sorted(by_row)):
+    # the rows that hold a value, each as wide as the widest (a row of blanks is skipped in any case)
+    for _, row in _value_rows(_cells(ws), 64):
         head = _text(row[0]).strip()
         if head.startswith("[") and head.endswith("]"):
             current = head
             out.setdefault(current, [])
             continue
         if current is not None:
-            out[current].append(tuple(row))
+            out[current].append(row)
     return out
 
 
@@ -634,6 +660,38 @@ class OfficeValues:
     issues: list[Issue] = field(default_factory=list)
 
 
+def _unsettled(found: dict[int, Any], want: dict[int, CellSpec]) -> list[int]:
+    """The columns of a data row, sorted, that ``_SheetReader.data_row`` must look at one by one."""
+    accelerator = _intake._c_scan
+    if accelerator is not None and type(found) is dict and type(want) is dict:
+        got: list[int] = accelerator.unsettled(found, want)
+        if got is not NotImplemented:
+            return got
+    return _unsettled_py(found, want)
+
+
+def _unsettled_py(found: Mapping[int, Any], want: Mapping[int, CellSpec]) -> list[int]:
+    """``_unsettled`` in Python: the reference of the C accelerator's ``unsettled``. A column is settled by the
+    usual case: an untouched text, whole number or formula, or an empty non-formula cell where nothing is
+    expected; everything else (inputs included) is not."""
+    out = []
+    for c in sorted(set(want) | set(found)):
+        cell = found.get(c)
+        if cell is not None:
+            value = cell.value
+            cs = want.get(c)
+            if cs is None:
+                if value is None and cell.data_type != "f":
+                    continue
+            elif cs.kind != "input" and value == cs.value and (
+                    (cs.kind == "formula" and cell.data_type == "f" and type(value) is str)
+                    or (cell.data_type != "f" and (type(value) is str if cs.kind == "text" else
+                                                   type(value) is int and cs.kind == "number"))):
+                continue
+        out.append(c)
+    return out
+
+
 class _SheetReader:
     def __init__(self, wb: Workbook, manifest: Manifest, file: str) -> None:
         self.wb = wb
@@ -804,30 +862,16 @@ class _SheetReader:
         self.issue("celda-modificada", sheet=sheet, r=r, c=c, value=shown, column=column,
                    esperado=_expected_text(want))
 
-    def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: Mapping[int, Any],
+    def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any],
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
         want = row_cells(self.spec, cols, row, r)
         p = self.spec.periodo
         e0 = cols.ejec(0)
         e1 = e0 + cols.n_base
-        labels = [h.split(" ", 1)[1] for h in cols.headers[e0:e1]]
-        for c in sorted(set(want) | set(found)):
+        for c in _unsettled(found, want):  # the usual cells are settled there
             cell = found.get(c)
             cs = want.get(c)
-            # the usual cells, settled here exactly as below would settle them: an untouched text, whole number or
-            # formula, and an empty formatted cell where nothing is expected
-            if cell is not None:
-                value = cell.value
-                if cs is None:
-                    if value is None and cell.data_type != "f":
-                        continue
-                elif cs.kind != "input" and value == cs.value and (
-                        (cs.kind == "formula" and cell.data_type == "f" and type(value) is str)
-                        or (cell.data_type != "f" and (type(value) is str if cs.kind == "text" else
-                                                       type(value) is int and cs.kind == "number"))):
-                    continue
-            else:
-                value = None
+            value = cell.value if cell is not None else None
             column = cols.headers[c] if c < len(cols.headers) else ""
             is_ejec = e0 <= c < e1
             if cs is not None and cs.kind == "input":
@@ -842,9 +886,8 @@ class _SheetReader:
                 if _blank(value) and (cell is None or not _is_formula(cell)):
                     continue
                 if is_ejec:
-                    idx = c - cols.ejec(0)
                     self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=_cell_text(cell),
-                               column=column, columna=labels[idx], periodo=p.name, esperado="(vacío)")
+                               column=column, columna=column.split(" ", 1)[1], periodo=p.name, esperado="(vacío)")
                 else:
                     self.cell_changed(sheet, r, c, _cell_text(cell), None, cols)
                 continue
@@ -863,7 +906,7 @@ class _SheetReader:
                                esperado=esperado)
                 elif is_ejec:
                     self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=shown, column=column,
-                               columna=labels[c - cols.ejec(0)], periodo=p.name, esperado=esperado)
+                               columna=column.split(" ", 1)[1], periodo=p.name, esperado=esperado)
                 else:
                     self.cell_changed(sheet, r, c, shown, cs, cols)
                 continue

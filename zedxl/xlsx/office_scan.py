@@ -18,6 +18,7 @@ never pays for openpyxl; a suspicious one gets the full, proven path.
 from __future__ import annotations
 
 import functools
+import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -138,6 +139,14 @@ def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
     if (len(set(names)) != len(names) or set(intake.cells) != set(names)
             or any(s.merged or s.kind != "worksheet" or s.state not in _STATES for s in sheets)):
         return None
+    # what openpyxl builds from each sheet beyond its cells (columns, views, protection, conditional formats, data
+    # validations...) it must be able to build, or it refuses the file: so must this path
+    outsides = intake.outsides
+    if outsides is None or set(outsides) != set(names):
+        return None
+    n_xfs = len(intake.number_formats[0])
+    if not all(_openpyxl_takes_outside(outsides[name], n_xfs, intake.dxf_count) for name in names):
+        return None
     props: list[_Property] = []
     for name, kind, text in intake.property_values:
         if name.startswith(PROPERTY_PREFIX):
@@ -148,6 +157,178 @@ def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
         return _build(path, intake, props)
     except _Unsupported:
         return None
+
+
+# one start or end tag of a part known to be well formed with no comment, CDATA or processing instruction
+_TAG = re.compile(rb"""<(/?)([^\s/>]+)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
+_SQREF = re.compile(rb"""(\ssqref\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
+_VERDICTS: dict[bytes, bool] = {}
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the elements directly inside data[start:end] (the content of one element). An element whose
+    name does not start another tag before its first end tag of that name ends there (the usual case, found in one
+    step); any other is walked tag by tag."""
+    out = []
+    depth = 0
+    begin = 0
+    pos = data.find(b"<", start, end)
+    while pos >= 0:
+        m = _TAG.match(data, pos, end)
+        if m is None:
+            raise ValueError("etiqueta no reconocida")
+        if m.group(1):
+            depth -= 1
+            if depth == 0:
+                out.append((begin, m.end()))
+        elif m.group(3):
+            if depth == 0:
+                out.append((pos, m.end()))
+        else:
+            if depth == 0:
+                name = m.group(2)
+                close = data.find(b"</" + name + b">", m.end(), end)
+                if close >= 0 and data.find(b"<" + name, m.end(), close) < 0:
+                    out.append((pos, close + len(name) + 3))
+                    pos = data.find(b"<", close + len(name) + 3, end)
+                    continue
+                begin = pos
+            depth += 1
+        pos = data.find(b"<", m.end(), end)
+    return out
+
+
+def _openpyxl_takes_outside(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
+    """Does openpyxl's worksheet reader (``load_workbook``) build, without an error, everything a worksheet part
+    holds outside ``<sheetData>`` (here emptied)? It makes an object of every element it knows, checking their
+    attributes and values (an unknown attribute of ``<col>``, a width that is not a number, a zoom out of range...),
+    and takes column styles and conditional formats' differential styles by index: a file where any of that fails
+    is one openpyxl refuses, so this path must refuse it too.
+
+    Answered by running openpyxl's own code, element by element: it reads each element under ``<worksheet>`` on its
+    own, so the part is taken when every one of them is. Each verdict is remembered by the element's bytes (the
+    returns of one template share them), a ``<dataValidation>``'s by its bytes with its cell list set aside (that
+    list differs from office to office and is checked on its own)."""
+    key = b"%d/%d:" % (n_xfs, n_dxfs) + outside
+    found = _VERDICTS.get(key)
+    if found is None:
+        found = _remember(key, _openpyxl_takes_parts(outside, n_xfs, n_dxfs))
+    return found
+
+
+def _openpyxl_takes_parts(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
+    root = _TAG.match(outside, outside.find(b"<worksheet"))
+    close = outside.rfind(b"</")
+    if root is None or root.group(1) or root.group(3) or close < root.end():
+        return False
+    head = root.group()
+    context = b"%d/%d:" % (n_xfs, n_dxfs)
+    for a, b in _children(outside, root.end(), close):
+        element = outside[a:b]
+        if element.startswith(b"<dataValidations") and not element.endswith(b"/>"):
+            gt = outside.find(b">", a) + 1
+            if not _verdict(head, context, outside[a:gt] + b"</dataValidations>", n_xfs, n_dxfs):
+                return False
+            for item in _validations(outside, gt, outside.rfind(b"</", a, b)):
+                m = _SQREF.search(item, 0, item.find(b">") + 1)
+                if m is not None and b"'" not in item[:m.start()]:
+                    # the cell list (inside the start tag: no single-quoted value before it), checked as openpyxl
+                    # converts it, then set aside
+                    if not _cell_ranges_ok(m.group(2) if m.group(2) is not None else m.group(3)):
+                        return False
+                    item = item[:m.start()] + m.group(1) + b'"A1"' + item[m.end():]
+                if not _verdict(head, context, b"<dataValidations>" + item + b"</dataValidations>", n_xfs, n_dxfs):
+                    return False
+        elif not _verdict(head, context, element, n_xfs, n_dxfs):
+            return False
+    return True
+
+
+def _validations(data: bytes, start: int, end: int) -> list[bytes]:
+    """The elements inside a ``<dataValidations>`` (data[start:end]): in the usual shape, every one a
+    ``<dataValidation>`` with an end tag and none inside another, found by searching; else walked tag by tag."""
+    out: list[bytes] = []
+    pos = start
+    while True:
+        q = data.find(b"<", pos, end)
+        if q < 0:
+            return out
+        close = data.find(b"</dataValidation>", q, end)
+        if (close < 0 or not data.startswith(b"<dataValidation", q) or data[q + 15: q + 16] not in (b" ", b">")
+                or data.find(b"<dataValidation", q + 1, close) >= 0 or data[pos:q].strip()):
+            return [data[a:b] for a, b in _children(data, start, end)]
+        pos = close + len(b"</dataValidation>")
+        out.append(data[q:pos])
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_ranges_ok(text: bytes) -> bool:
+    from openpyxl.worksheet.cell_range import MultiCellRange
+
+    try:
+        MultiCellRange(text.decode("utf-8"))
+    except Exception:  # noqa: BLE001 - what openpyxl raises converting a data validation's sqref
+        return False
+    return True
+
+
+def _verdict(head: bytes, context: bytes, element: bytes, n_xfs: int, n_dxfs: int) -> bool:
+    key = context + head + element
+    found = _VERDICTS.get(key)
+    if found is None:
+        found = _remember(key, _openpyxl_reads(head + element + b"</worksheet>", n_xfs, n_dxfs))
+    return found
+
+
+def _remember(key: bytes, verdict: bool) -> bool:
+    if len(_VERDICTS) >= 4096:
+        _VERDICTS.clear()
+    _VERDICTS[key] = verdict
+    return verdict
+
+
+def _openpyxl_reads(part: bytes, n_xfs: int, n_dxfs: int) -> bool:
+    """openpyxl's ``WorksheetReader`` on a worksheet part with no cells, as ``load_workbook`` runs it (the bind
+    steps that need the rest of the workbook done against its style counts): True when nothing raises."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.worksheet.dimensions import ColumnDimension
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = Worksheet(_scratch_book())
+    parser = WorkSheetParser(io.BytesIO(part), [])
+    try:
+        for _ in parser.parse():  # no row: there are no cells
+            pass
+        if parser.merged_cells or parser.hyperlinks.hyperlink or parser.tables.tablePart:
+            return False  # the fast scan takes no such sheet; to be sure, never here either
+        for attrs in parser.column_dimensions.values():
+            cd = dict(attrs)
+            if "style" in cd:
+                k = int(cd.pop("style"))
+                if not -n_xfs <= k < n_xfs:
+                    return False
+            ColumnDimension(ws, **cd)
+        for cf in parser.formatting:
+            for rule in cf.rules:
+                if rule.dxfId is not None and not -n_dxfs <= rule.dxfId < n_dxfs:
+                    return False
+                ws.conditional_formatting[cf] = rule
+        for key in ("print_options", "page_margins", "page_setup", "HeaderFooter", "auto_filter", "data_validations",
+                    "sheet_properties", "views", "sheet_format", "row_breaks", "col_breaks", "scenarios",
+                    "legacy_drawing", "protection"):
+            value = getattr(parser, key, None)
+            if value is not None:
+                setattr(ws, key, value)
+    except Exception:  # noqa: BLE001 - whatever openpyxl raises, it would raise reading the file
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _scratch_book() -> Any:
+    from openpyxl import Workbook
+
+    return Workbook(write_only=True)
 
 
 @functools.lru_cache(maxsize=64)

@@ -26,6 +26,7 @@ Layout (zero-based rows, A1 in brackets)::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -48,6 +49,7 @@ from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
 from zedxl.periods import Period, base_labels
+from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import (
     CALC_FILL,
@@ -379,36 +381,79 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dic
     return found
 
 
+@dataclass(frozen=True)
+class _RowLayout:
+    """What every AO row of one layout (periodicity and period) shares: its columns, input fields and the column
+    letters of its formulas, worked out once instead of for every row."""
+
+    prog_cols: tuple[int, ...]
+    ejec_cols: tuple[int, ...]
+    fields: tuple[str, ...]  # the input field of each base period's executed value
+    start: int
+    stop: int
+    # column letters: the period's first and last Prog./Ejec. base columns, and the helper columns
+    prog_a: str
+    prog_b: str
+    ejec_a: str
+    ejec_b: str
+    prog_p: str
+    ejec_p: str
+
+
+@functools.lru_cache(maxsize=64)
+def _row_layout(cols: DataColumns) -> _RowLayout:
+    p = cols.periodo
+    return _RowLayout(
+        tuple(cols.prog(i) for i in range(cols.n_base)), tuple(cols.ejec(i) for i in range(cols.n_base)),
+        tuple(field_ejecutado(i) for i in range(cols.n_base)), p.start, p.stop,
+        col_letter(cols.prog(p.start)), col_letter(cols.prog(p.stop - 1)), col_letter(cols.ejec(p.start)),
+        col_letter(cols.ejec(p.stop - 1)), col_letter(cols.prog_p), col_letter(cols.ejec_p))
+
+
+# the cell of a small whole programmed or executed number (most of them), shared: a CellSpec is immutable
+_SMALL_NUMBER_CELLS: dict[Decimal, CellSpec] = {v: CellSpec("number", v, style="number") for v in SMALL_INTS}
+
+
+def _number_cell(value: Decimal | None) -> CellSpec:
+    found = _SMALL_NUMBER_CELLS.get(value) if type(value) is Decimal and value.is_finite() else None
+    # only the very object: 5 and 5.0 are equal but shown differently in messages
+    if found is not None and found.value is value:
+        return found
+    return CellSpec("number", value, style="number")
+
+
 def _row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
     if row.ao is None:
         return {cols.codigo: CellSpec("text", row.codigo, style=row.level.lower() + "_code"),
                 cols.actividad: CellSpec("text", safe_text(row.nombre), style=row.level.lower() + "_text")}
     ao = row.ao
-    p = spec.periodo
+    lay = _row_layout(cols)
+    start, stop = lay.start, lay.stop
     reglas = spec.plan.reglas
     cells: dict[int, CellSpec] = {
         cols.codigo: CellSpec("text", ao.codigo, style="code"),
         cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
         cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
     }
+    programado, ejecutado = ao.programado, ao.ejecutado
     for i in range(cols.n_base):
-        cells[cols.prog(i)] = CellSpec("number", ao.programado[i], style="number")
-        if p.start <= i < p.stop:
-            cells[cols.ejec(i)] = CellSpec("input", ao.ejecutado[i], field=field_ejecutado(i), style="input_num",
-                                           unit=ao.unidad)
-        elif ao.ejecutado[i] is not None:
-            cells[cols.ejec(i)] = CellSpec("number", ao.ejecutado[i], style="number")
-    prog = rules.sum_programmed(ao.programado, p.start, p.stop)
-    ejec = rules.sum_executed(ao.ejecutado, p.start, p.stop)
+        cells[lay.prog_cols[i]] = _number_cell(programado[i])
+        if start <= i < stop:
+            cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
+                                               unit=ao.unidad)
+        elif ejecutado[i] is not None:
+            cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
+    prog = rules.sum_programmed(ao.programado, start, stop)
+    ejec = rules.sum_executed(ejecutado, start, stop)
+    n = str(r + 1)
     if cols.helper:
-        pa, pb = to_a1(r, cols.prog(p.start)), to_a1(r, cols.prog(p.stop - 1))
-        ea, eb = to_a1(r, cols.ejec(p.start)), to_a1(r, cols.ejec(p.stop - 1))
-        cells[cols.prog_p] = CellSpec("formula", f"=SUM({pa}:{pb})", float(prog), style="calc")
+        ea, eb = lay.ejec_a + n, lay.ejec_b + n
+        cells[cols.prog_p] = CellSpec("formula", f"=SUM({lay.prog_a}{n}:{lay.prog_b}{n})", float(prog), style="calc")
         cells[cols.ejec_p] = CellSpec("formula", f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', _cached(ejec),
                                       style="calc")
-        p_ref, e_ref = to_a1(r, cols.prog_p), to_a1(r, cols.ejec_p)
+        p_ref, e_ref = lay.prog_p + n, lay.ejec_p + n
     else:
-        p_ref, e_ref = to_a1(r, cols.prog(p.start)), to_a1(r, cols.ejec(p.start))
+        p_ref, e_ref = lay.prog_a + n, lay.ejec_a + n
     cells[cols.avance] = CellSpec("formula", _progress_formula(e_ref, p_ref),
                                   _cached(rules.progress(prog, ejec, reglas)), style="pct")
     cells[cols.estado] = CellSpec("formula", _status_formula(e_ref, p_ref), rules.status(prog, ejec, reglas),
