@@ -474,5 +474,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _in_environment() -> None:
+    """Started with a Python that lacks zedxl's packages (``python3 scripts/bench.py`` on a fresh copy): set the
+    working copy up as ``scripts/setup.py`` does (the benchmark needs no LibreOffice) and run again in it."""
+    try:
+        import openpyxl  # noqa: F401
+        import python_calamine  # noqa: F401
+        return
+    except ImportError:
+        pass
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from setup import _ensure_packages, _ensure_venv
+
+    python = _ensure_venv()
+    _ensure_packages(python)
+    sys.exit(subprocess.run([str(python), __file__, *sys.argv[1:]], check=False).returncode)
+
+
 if __name__ == "__main__":
+    _in_environment()
     sys.exit(main())

@@ -272,7 +272,7 @@ def _awkward(plan: Plan) -> Plan:
 
     from zedxl.model import Reglas
 
-    texts = ['A & B <c> "d" > e', "", "x" * 20_000, " lead and trail ", "línea 1\nlínea 2\ttab \x07"]
+    texts = ['A & B <c> "d" > e', "", "x" * 20_000 + "_x0041_", " lead and trail ", "línea 1\nlínea 2\ttab \x07"]
 
     def odd(ao: Any, k: int) -> Any:
         ejec = tuple(None if (k + i) % 3 == 0 else (v or Decimal("0.125")) * Decimal("1.5")

@@ -1911,6 +1911,11 @@ _OUTSIDE_NOTED = re.compile(rb"<([^\s<>/!?:]*:)?(dimension|sheetProtection|row|c
 _START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
 
 
+# what _note_outside found in clean parts, by their bytes (apart from _CLEAN_PARTS: a return brings several new
+# ones, which must not push styles.xml and the theme out)
+_OUTSIDES: dict[bytes, tuple[int, int, tuple[tuple[str, dict[str, str]], ...]]] = {}
+
+
 def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
     """What ``_SheetScan.start`` notes of a worksheet's part outside ``<sheetData>`` (the fast scan's
     ``outside``: no cell, merge or hyperlink in it, no comment, CDATA, DTD or processing instruction but the XML
@@ -1919,15 +1924,39 @@ def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
     attributes.
     False, having changed nothing, when the handlers must run: a prefixed one of those names, a ``<row>``, or
     too many ``<col>`` (the handlers then count and refuse them)."""
-    noted = list(_OUTSIDE_NOTED.finditer(outside))
-    if any(m.group(1) or m.group(2) == b"row" for m in noted) or outside.count(b"<col") > 1000:
-        return False
-    _new_parser().Parse(outside, True)
-    elements = outside.count(b"<") - outside.count(b"</") - outside.count(b"<?")
+    # the sheets of returns made from one template often share this part byte for byte: what a clean reading
+    # found is remembered (elements, <col> count, and the dimension and protection tags' attributes)
+    seen = _OUTSIDES.get(outside)
+    if seen is None:
+        seen = _read_outside(outside)
+        if seen is None:
+            return False
+        if len(outside) <= _CLEAN_MAX_BYTES:
+            if len(_OUTSIDES) >= _CLEAN_MAX_ENTRIES:
+                _OUTSIDES.clear()
+            _OUTSIDES[outside] = seen
+    elements, col_defs, found = seen
     if scan.elements + elements > scan.max_elements:
         return False
     scan.elements += elements
-    scan.col_defs += sum(1 for m in noted if m.group(2) == b"col")
+    scan.col_defs += col_defs
+    for name, attrs in found:
+        if name == "dimension":
+            scan.dimension = attrs.get("ref", "")[:100]
+        else:
+            scan.protected = _truthy(attrs.get("sheet"))
+    return True
+
+
+def _read_outside(outside: bytes) -> tuple[int, int, tuple[tuple[str, dict[str, str]], ...]] | None:
+    """``_note_outside``'s reading of the part, or None when the handlers must run; raises when it is not well
+    formed."""
+    noted = list(_OUTSIDE_NOTED.finditer(outside))
+    if any(m.group(1) or m.group(2) == b"row" for m in noted) or outside.count(b"<col") > 1000:
+        return None
+    _new_parser().Parse(outside, True)
+    elements = outside.count(b"<") - outside.count(b"</") - outside.count(b"<?")
+    col_defs = sum(1 for m in noted if m.group(2) == b"col")
     found: list[tuple[str, dict[str, str]]] = []
     for m in noted:
         if m.group(2) in (b"dimension", b"sheetProtection"):
@@ -1938,12 +1967,7 @@ def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
             parser = _new_parser()
             parser.StartElementHandler = lambda name, attrs: found.append((name, attrs))
             parser.Parse(text if text.endswith(b"/>") else text[:-1] + b"/>", True)
-    for name, attrs in found:
-        if name == "dimension":
-            scan.dimension = attrs.get("ref", "")[:100]
-        else:
-            scan.protected = _truthy(attrs.get("sheet"))
-    return True
+    return elements, col_defs, tuple(found)
 
 
 def _has_prefixed_tag(data: bytes) -> bool:

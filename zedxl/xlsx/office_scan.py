@@ -162,7 +162,9 @@ def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
 # one start or end tag of a part known to be well formed with no comment, CDATA or processing instruction
 _TAG = re.compile(rb"""<(/?)([^\s/>]+)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 _SQREF = re.compile(rb"""(\ssqref\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
-_VERDICTS: dict[bytes, bool] = {}
+_VERDICTS: dict[bytes, bool] = {}  # openpyxl's verdicts on parts and elements, by their bytes
+_VERDICTS_MAX_BYTES = 4 * 1024 * 1024  # a bound on what they hold (cleared when full)
+_VERDICT_BYTES = 0
 
 
 def _children(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
@@ -281,20 +283,23 @@ def _verdict(head: bytes, context: bytes, element: bytes, n_xfs: int, n_dxfs: in
 
 
 def _remember(key: bytes, verdict: bool) -> bool:
-    if len(_VERDICTS) >= 4096:
+    global _VERDICT_BYTES
+    if _VERDICT_BYTES + len(key) > _VERDICTS_MAX_BYTES:
         _VERDICTS.clear()
+        _VERDICT_BYTES = 0
     _VERDICTS[key] = verdict
+    _VERDICT_BYTES += len(key)
     return verdict
 
 
 def _openpyxl_reads(part: bytes, n_xfs: int, n_dxfs: int) -> bool:
     """openpyxl's ``WorksheetReader`` on a worksheet part with no cells, as ``load_workbook`` runs it (the bind
     steps that need the rest of the workbook done against its style counts): True when nothing raises."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
     from openpyxl.worksheet._reader import WorkSheetParser
     from openpyxl.worksheet.dimensions import ColumnDimension
-    from openpyxl.worksheet.worksheet import Worksheet
 
-    ws = Worksheet(_scratch_book())
+    ws = _scratch_sheet()  # one for every verdict: what is set on it below is only ever overwritten
     parser = WorkSheetParser(io.BytesIO(part), [])
     try:
         for _ in parser.parse():  # no row: there are no cells
@@ -308,11 +313,12 @@ def _openpyxl_reads(part: bytes, n_xfs: int, n_dxfs: int) -> bool:
                 if not -n_xfs <= k < n_xfs:
                     return False
             ColumnDimension(ws, **cd)
+        formats = ConditionalFormattingList()
         for cf in parser.formatting:
             for rule in cf.rules:
                 if rule.dxfId is not None and not -n_dxfs <= rule.dxfId < n_dxfs:
                     return False
-                ws.conditional_formatting[cf] = rule
+                formats[cf] = rule  # as on a worksheet's own list (a new one: rules would pile up on the sheet's)
         for key in ("print_options", "page_margins", "page_setup", "HeaderFooter", "auto_filter", "data_validations",
                     "sheet_properties", "views", "sheet_format", "row_breaks", "col_breaks", "scenarios",
                     "legacy_drawing", "protection"):
@@ -325,10 +331,11 @@ def _openpyxl_reads(part: bytes, n_xfs: int, n_dxfs: int) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _scratch_book() -> Any:
+def _scratch_sheet() -> Any:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
-    return Workbook(write_only=True)
+    return Worksheet(Workbook(write_only=True))
 
 
 @functools.lru_cache(maxsize=64)
