@@ -938,7 +938,7 @@ class _Inspector:
         for info in infos:
             name = info.filename
             total += info.file_size
-            if _unsafe_name(info.orig_filename) or _unsafe_name(name):
+            if _unsafe_name(info.orig_filename) or (name != info.orig_filename and _unsafe_name(name)):
                 self.add("zip-nombre-peligroso", part=_short(info.orig_filename, 80))
                 stop = True
             key = name.lower()
@@ -2256,12 +2256,16 @@ def _is_regular(mode: int) -> bool:
     return stat.S_ISREG(mode)
 
 
+_NAME_CONTROL = re.compile(r"[\x00-\x1f]")
+_NAME_DRIVE = re.compile(r"[A-Za-z]:")
+
+
 def _unsafe_name(name: str) -> bool:
-    if not name or "\x00" in name or any(ord(ch) < 32 for ch in name):
+    if not name or _NAME_CONTROL.search(name):
         return True
-    if name.startswith(("/", "\\")) or "\\" in name or _DRIVE.match(name) or re.match(r"[A-Za-z]:", name):
+    if name.startswith(("/", "\\")) or "\\" in name or _DRIVE.match(name) or _NAME_DRIVE.match(name):
         return True
-    return any(seg == ".." for seg in name.split("/"))
+    return ".." in name and any(seg == ".." for seg in name.split("/"))
 
 
 def _resolve(directory: str, target: str) -> str | None:
