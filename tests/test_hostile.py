@@ -133,16 +133,16 @@ def _mutate_zip(data: bytes, member_pick: int, offset: int, new: bytes) -> bytes
     return out.getvalue()
 
 
-def _with_sheet_part(data: bytes, change: tuple[bytes, bytes]) -> bytes:
-    """The workbook with the first OEI sheet part that holds ``change[0]`` changed once to ``change[1]``."""
+def _with_part_changed(data: bytes, part: str, change: tuple[bytes, bytes]) -> bytes:
+    """The workbook with ``change[0]`` changed once to ``change[1]`` in the first part whose name starts with
+    ``part`` and holds it."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     done = False
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in src.namelist():
             content = src.read(name)
-            if not done and name.startswith("xl/worksheets/") and b"<dataValidations" in content \
-                    and change[0] in content:
+            if not done and name.startswith(part) and change[0] in content:
                 content = content.replace(change[0], change[1], 1)
                 done = True
             dst.writestr(name, content)
@@ -150,21 +150,29 @@ def _with_sheet_part(data: bytes, change: tuple[bytes, bytes]) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("change", [
-    (b"customWidth=", b"customWIyth="),  # an attribute openpyxl does not know
-    (b' width="', b' width="x'),  # a column width that is not a number
-    (b'<pageMargins left="', b'<pageMargins left="a'),  # a margin that is not a number
-    (b'<dataValidation sqref="', b'<dataValidation sqref="A0:'),  # a cell list openpyxl cannot read
-    (b'<dataValidation sqref="', b'<dataValidation sqrIf="'),  # a data validation attribute it does not know
-], ids=["atributo", "ancho", "margen", "celdas-validacion", "atributo-validacion"])
-def test_hostile_sheet_openpyxl_cannot_build_is_refused_by_both_paths(
-        good_return: tuple[Path, Path, dict[str, object]], tmp_path: Path, change: tuple[bytes, bytes]) -> None:
-    """What openpyxl builds from a sheet beyond its cells (columns, margins, data validations...) it checks, and
-    refuses the file when it cannot; the fast path, which never builds those, must refuse it too (the fixture
-    compares both paths on every read)."""
+@pytest.mark.parametrize(("part", "change"), [
+    ("xl/worksheets/", (b"customWidth=", b"customWIyth=")),  # an attribute openpyxl does not know
+    ("xl/worksheets/", (b' width="', b' width="x')),  # a column width that is not a number
+    ("xl/worksheets/", (b'<pageMargins left="', b'<pageMargins left="a')),  # a margin that is not a number
+    ("xl/worksheets/", (b'<dataValidation sqref="', b'<dataValidation sqref="A0:')),  # cells it cannot read
+    ("xl/worksheets/", (b'<dataValidation sqref="', b'<dataValidation sqrIf="')),  # an unknown attribute
+    ("[Content_Types].xml", (b"<Override PartName=", b"<Override PartNcol=")),
+    ("xl/_rels/workbook.xml.rels", (b"<Relationship ", b'<Relationship Foo="1" ')),  # unknown attribute
+    ("xl/workbook.xml", (b"<sheet ", b"<sheet hidden=\"1\" ")),
+    ("xl/styles.xml", (b"<xf ", b"<xf bogus=\"1\" ")),
+    ("docProps/core.xml", (b'W3CDTF">20', b'W3CDTF">X0')),  # a date that is not one
+    ("docProps/custom.xml", (b'pid="2"', b'pid="x"')),  # a property number that is not one
+], ids=["col-atributo", "col-ancho", "margen", "validacion-celdas", "validacion-atributo", "tipos", "relaciones",
+        "libro", "estilos", "propiedades", "propiedades-propias"])
+def test_hostile_part_openpyxl_cannot_build_is_refused_by_both_paths(
+        good_return: tuple[Path, Path, dict[str, object]], tmp_path: Path, part: str,
+        change: tuple[bytes, bytes]) -> None:
+    """What openpyxl builds from a workbook beyond its cells (content types, relationships, sheets' columns,
+    margins and data validations, styles, properties...) it checks, and it refuses the file when it cannot; the
+    fast path, which never builds those, must refuse it too (the fixture compares both paths on every read)."""
     master, dpd, _ = good_return
     target = tmp_path / dpd.name
-    target.write_bytes(_with_sheet_part(dpd.read_bytes(), change))
+    target.write_bytes(_with_part_changed(dpd.read_bytes(), part, change))
     _, report = validate(target, master)
     assert [i.code for i in report.errors] == ["archivo-ilegible"]
 
@@ -175,6 +183,8 @@ def test_hostile_sheet_openpyxl_cannot_build_is_refused_by_both_paths(
 @example(kind="xml", pick=172, offset=57, blob=b"I[Q", value=True)
 # and an attribute of <col> openpyxl does not know (customWidth → customWIyth): openpyxl refuses the file
 @example(kind="xml", pick=436, offset=436, blob=b"Iy", value="")
+# and an attribute of an <Override> in the content types (PartName → PartNcol)
+@example(kind="xml", pick=1000, offset=718, blob=b"col", value=0)
 @given(kind=st.sampled_from(["bytes", "xml", "cell"]), pick=st.integers(0, 1000), offset=st.integers(0, 10**6),
        blob=st.binary(min_size=1, max_size=8), value=st.one_of(
            st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),

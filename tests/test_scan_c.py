@@ -329,7 +329,10 @@ def test_build_cells_on_hostile_corpus() -> None:
         got = intake.inspect(path, keep_cells=True)
         if got.cells is None or got.number_formats is None:
             continue
-        ctx = office_scan._Context(path, got)
+        try:
+            ctx = office_scan._Context(path, got)
+        except office_scan._Unsupported:  # a file the light workbook leaves to openpyxl
+            continue
         for facts in got.cells.values():
             answered += cells_agree(list(facts), ctx.formats, ctx.dates, ctx.sst)
     assert answered > 0

@@ -674,7 +674,7 @@ def _new_parser(namespaces: bool = False) -> Any:
     return parser
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Rel:
     id: str
     type: str
@@ -1185,8 +1185,18 @@ class _Inspector:
         """Relationships of ``source_part`` ('' for the package); None when there is no rels part."""
         directory, base = posixpath.split(source_part)
         rels_part = posixpath.join(directory, "_rels", base + ".rels") if source_part else "_rels/.rels"
-        if self.member(rels_part) is None:
+        info = self.member(rels_part)
+        if info is None:
             return None
+        # the returns of one template share their relationship parts byte for byte: what a clean parse found
+        # (the relationships and the element count) is remembered by the bytes and the folder they resolve from
+        data = self.small_bytes(info) if info.file_size <= self.limits.max_xml_part_bytes else None
+        key = ("rels", directory.encode() + b"\x00" + data) if data is not None else None
+        seen = _CLEAN_PARTS.get(key) if key is not None else None
+        if seen is not None and self.elements + seen[1] <= self.limits.max_xml_elements:
+            self.parsed.add(info.filename.lower())
+            self.elements += seen[1]
+            return list(seen[0])
         rels: list[_Rel] = []
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -1196,7 +1206,9 @@ class _Inspector:
                 rels.append(_Rel(attrs.get("Id", ""), attrs.get("Type", ""), target, external,
                                  None if external else _resolve(directory, target)))
 
-        self.parse_xml(rels_part, start)
+        before = self.elements
+        if self.parse_xml(rels_part, start, data=data) and key is not None:
+            _remember_clean(key, (tuple(rels), self.elements - before))
         return rels
 
     def check_dangling(self, rels: list[_Rel], source: str, severity: Severity | None = None) -> None:

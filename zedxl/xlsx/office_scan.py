@@ -114,15 +114,14 @@ def _cast_number(raw: str) -> int | float:
 _SST_ITEM = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t(?: xml:space="preserve")?/></si>')
 
 
-def _shared_strings(path: Path, part: str) -> list[str] | None:
+def _shared_strings(z: zipfile.ZipFile, part: str) -> list[str] | None:
     """The shared strings, read as an XML parser reads them; None when any item is not a plain ``<t>`` (rich
-    text runs, phonetic guides, ``_xHHHH_`` escapes): python-calamine then gives those cells' text."""
+    text runs, phonetic guides, ``_xHHHH_`` escapes): openpyxl then reads the file."""
     if not part:
         return []
     try:
-        with zipfile.ZipFile(path) as z:
-            data = z.read(part)  # intake already bounded and checked this member
-    except Exception:  # noqa: BLE001 - calamine (or openpyxl) will judge the file
+        data = z.read(part)  # intake already bounded and checked this member
+    except Exception:  # noqa: BLE001 - openpyxl will judge the file
         return None
     items = _SST_ITEM.findall(data)
     if len(items) != data.count(b"<si") or b"_x" in data or b"<!" in data:
@@ -162,7 +161,7 @@ def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
 # one start or end tag of a part known to be well formed with no comment, CDATA or processing instruction
 _TAG = re.compile(rb"""<(/?)([^\s/>]+)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 _SQREF = re.compile(rb"""(\ssqref\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
-_VERDICTS: dict[bytes, bool] = {}  # openpyxl's verdicts on parts and elements, by their bytes
+_VERDICTS: dict[bytes, Any] = {}  # openpyxl's verdicts on parts and elements, by their bytes
 _VERDICTS_MAX_BYTES = 4 * 1024 * 1024  # a bound on what they hold (cleared when full)
 _VERDICT_BYTES = 0
 
@@ -215,7 +214,7 @@ def _openpyxl_takes_outside(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
     found = _VERDICTS.get(key)
     if found is None:
         found = _remember(key, _openpyxl_takes_parts(outside, n_xfs, n_dxfs))
-    return found
+    return found is True
 
 
 def _openpyxl_takes_parts(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
@@ -279,10 +278,10 @@ def _verdict(head: bytes, context: bytes, element: bytes, n_xfs: int, n_dxfs: in
     found = _VERDICTS.get(key)
     if found is None:
         found = _remember(key, _openpyxl_reads(head + element + b"</worksheet>", n_xfs, n_dxfs))
-    return found
+    return found is True
 
 
-def _remember(key: bytes, verdict: bool) -> bool:
+def _remember(key: bytes, verdict: Any) -> Any:
     global _VERDICT_BYTES
     if _VERDICT_BYTES + len(key) > _VERDICTS_MAX_BYTES:
         _VERDICTS.clear()
@@ -330,6 +329,145 @@ def _openpyxl_reads(part: bytes, n_xfs: int, n_dxfs: int) -> bool:
     return True
 
 
+class _Parts:
+    """Parts of a package as openpyxl's reader functions ask for them (``read``, ``open``, ``namelist``)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def read(self, name: str) -> bytes:
+        return self.files[name]
+
+    def open(self, name: str, mode: str = "r") -> io.BytesIO:
+        return io.BytesIO(self.files[name])
+
+    def namelist(self) -> list[str]:
+        return list(self.files)
+
+
+def _openpyxl_takes_package(z: zipfile.ZipFile, intake: Intake) -> bool:
+    """Does ``load_workbook`` get through everything before the sheets' cells: the content types, the workbook
+    part and its relationships (sheets, defined names), the document and custom properties, the styles? Each is
+    run through openpyxl's own code (``ExcelReader``'s steps), so the light workbook refuses what openpyxl refuses;
+    the parts the returns of one template share are judged once (by their bytes). A sheet with relationships of
+    its own (drawings, comments...) is left to openpyxl."""
+    from openpyxl.packaging.core import DocumentProperties
+    from openpyxl.packaging.relationship import get_rels_path
+    from openpyxl.xml.functions import fromstring
+
+    names = set(z.namelist())
+    content_types = z.read("[Content_Types].xml")
+    key = b"ct\x00" + content_types
+    wb_path = _VERDICTS.get(key)
+    if wb_path is None:
+        wb_path = _remember(key, _workbook_part(content_types))
+    if not wb_path or wb_path not in names:
+        return False
+    rels_path = get_rels_path(wb_path)
+    files = {wb_path: z.read(wb_path)}
+    if rels_path in names:
+        files[rels_path] = z.read(rels_path)
+    key = b"wb\x00" + b"\x00".join(name.encode() + b"\x00" + data for name, data in files.items())
+    sheets = _VERDICTS.get(key)
+    if sheets is None:
+        sheets = _remember(key, _workbook_sheets(files, wb_path))
+    if sheets is False or any(get_rels_path(target) in names for target in sheets):
+        return False
+    if "xl/styles.xml" in names:
+        data = z.read("xl/styles.xml")
+        key = b"styles\x00" + data
+        ok = _VERDICTS.get(key)
+        if ok is None:
+            ok = _remember(key, _stylesheet_ok(data))
+        if not ok:
+            return False
+    if "docProps/custom.xml" in names and not _custom_properties_ok(z.read("docProps/custom.xml")):
+        return False
+    try:  # differs from return to return (the dates): judged each time (it is small)
+        if "docProps/core.xml" in names:
+            DocumentProperties.from_tree(fromstring(z.read("docProps/core.xml")))
+    except Exception:  # noqa: BLE001 - whatever openpyxl raises, it would raise reading the file
+        return False
+    return True
+
+
+def _custom_properties_ok(data: bytes) -> bool:
+    """openpyxl's reading of the custom properties (``CustomPropertyList.from_tree``), property by property: it
+    builds each on its own (nothing ties one to another), so the part is taken when its root and every property
+    are; most of them are the same in every return of an entity, and each verdict is remembered by its bytes."""
+    first = data.find(b"<Properties")
+    root = _TAG.match(data, first) if first >= 0 else None
+    close = data.rfind(b"</")
+    before = data[:first].strip()
+    if root is None or root.group(1) or root.group(3) or close < root.end() or \
+            data[close:].strip() != b"</Properties>" or (before and not (
+                before.startswith(b"<?xml") and before.endswith(b"?>") and before.count(b"<") == 1)):
+        return _custom_whole_ok(data)
+    head = data[:root.end()]  # with the XML declaration, if any: every piece is read as the whole part is
+    items = [data[a:b] for a, b in _children(data, root.end(), close)]
+    for item in (b"", *items):
+        key = b"custom\x00" + head + item
+        ok = _VERDICTS.get(key)
+        if ok is None:
+            ok = _remember(key, _custom_whole_ok(head + item + b"</Properties>"))
+        if not ok:
+            return False
+    return True
+
+
+def _custom_whole_ok(data: bytes) -> bool:
+    from openpyxl.packaging.custom import CustomPropertyList
+    from openpyxl.xml.functions import fromstring
+
+    try:
+        CustomPropertyList.from_tree(fromstring(data))
+    except Exception:  # noqa: BLE001 - whatever openpyxl raises, it would raise reading the file
+        return False
+    return True
+
+
+def _workbook_part(content_types: bytes) -> str:
+    """The workbook part openpyxl finds in the content types ("" when it refuses them)."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.reader.excel import _find_workbook_part
+    from openpyxl.xml.functions import fromstring
+
+    try:
+        part: str = _find_workbook_part(Manifest.from_tree(fromstring(content_types))).PartName[1:]
+    except Exception:  # noqa: BLE001
+        return ""
+    return part
+
+
+def _workbook_sheets(files: dict[str, bytes], wb_path: str) -> tuple[str, ...] | bool:
+    """openpyxl's reading of the workbook part: the parts of its worksheets, or False when it fails (the sheets
+    made as ``read_worksheets`` makes them, then the defined names bound to them)."""
+    from openpyxl.reader.workbook import WorkbookParser
+
+    try:
+        parser = WorkbookParser(_Parts(files), wb_path, keep_links=False)
+        parser.parse()
+        targets = []
+        for sheet, rel in parser.find_sheets():
+            parser.wb.create_sheet(sheet.name)
+            targets.append(rel.target)
+        parser.assign_names()
+    except Exception:  # noqa: BLE001
+        return False
+    return tuple(targets)
+
+
+def _stylesheet_ok(data: bytes) -> bool:
+    from openpyxl import Workbook
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    try:
+        apply_stylesheet(_Parts({"xl/styles.xml": data}), Workbook())
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=1)
 def _scratch_sheet() -> Any:
     from openpyxl import Workbook
@@ -363,7 +501,16 @@ class _Context:
             ["General"]
         self.dates, self.deltas = _date_styles(tuple(self.formats))
         self.epoch = CALENDAR_MAC_1904 if intake.date1904 else CALENDAR_WINDOWS_1900
-        self.sst = _shared_strings(path, intake.shared_strings_part)
+        try:
+            with zipfile.ZipFile(path) as z:
+                self.sst = _shared_strings(z, intake.shared_strings_part)
+                # a shared-string item of another shape, or a part openpyxl cannot build: openpyxl judges
+                if self.sst is None or not _openpyxl_takes_package(z, intake):
+                    raise _Unsupported
+        except _Unsupported:
+            raise
+        except Exception as e:  # noqa: BLE001 - any failure: let openpyxl judge the file
+            raise _Unsupported from e
         self.book: Any = None  # python-calamine's workbook, opened only for a string this path cannot read itself
 
     def grid(self, sheet: str) -> list[list[Any]]:
