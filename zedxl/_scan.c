@@ -1142,7 +1142,7 @@ static int compare_rows(const void *a, const void *b) {
  * hold a value (not None) in their first min(widest col + 1, cap) columns, in row order, each as a tuple that
  * wide with None where nothing is. */
 static PyObject *value_rows(PyObject *self, PyObject *args) {
-    PyObject *cells, *key, *cell, *out = NULL, *rows = NULL, *result = NULL;
+    PyObject *cells, *key, *cell, *out = NULL, *rows = NULL;
     Py_ssize_t pos = 0, cap, i, n_rows;
     long width = 0, *order = NULL;
     (void)self;
@@ -1158,7 +1158,7 @@ static PyObject *value_rows(PyObject *self, PyObject *args) {
     }
     if (width > cap) width = (long)cap;
     rows = PyDict_New(); /* row -> list of values, for the rows holding one */
-    if (rows == NULL) goto done;
+    if (rows == NULL) goto fail;
     pos = 0;
     while (PyDict_Next(cells, &pos, &key, &cell)) {
         long r, c;
@@ -1166,7 +1166,7 @@ static PyObject *value_rows(PyObject *self, PyObject *args) {
         cell_key(key, &r, &c);
         if (c >= width) continue;
         value = cell_value(cell);
-        if (value == NULL) goto done;
+        if (value == NULL) goto fail;
         if (value == Py_None) {
             Py_DECREF(value);
             continue;
@@ -1176,23 +1176,23 @@ static PyObject *value_rows(PyObject *self, PyObject *args) {
             Py_ssize_t k;
             if (PyErr_Occurred() || (row = PyList_New(width)) == NULL) {
                 Py_DECREF(value);
-                goto done;
+                goto fail;
             }
             for (k = 0; k < width; k++) PyList_SET_ITEM(row, k, Py_NewRef(Py_None));
             if (PyDict_SetItem(rows, PyTuple_GET_ITEM(key, 0), row) < 0) {
                 Py_DECREF(row);
                 Py_DECREF(value);
-                goto done;
+                goto fail;
             }
             Py_DECREF(row);
         }
-        if (PyList_SetItem(row, c, value) < 0) goto done; /* steals value */
+        if (PyList_SetItem(row, c, value) < 0) goto fail; /* steals value */
     }
     n_rows = PyDict_GET_SIZE(rows);
     order = PyMem_Malloc((size_t)(n_rows ? n_rows : 1) * sizeof(long));
     if (order == NULL) {
         PyErr_NoMemory();
-        goto done;
+        goto fail;
     }
     pos = 0;
     i = 0;
@@ -1200,30 +1200,30 @@ static PyObject *value_rows(PyObject *self, PyObject *args) {
     qsort(order, (size_t)n_rows, sizeof(long), compare_rows);
     for (i = 0; i < n_rows; i++) {
         PyObject *r_obj = PyLong_FromLong(order[i]), *row, *pair;
-        if (r_obj == NULL) goto done;
+        if (r_obj == NULL) goto fail;
         row = PyDict_GetItemWithError(rows, r_obj);
         if (row == NULL) {
             Py_DECREF(r_obj);
-            goto done;
+            goto fail;
         }
         pair = Py_BuildValue("(NN)", r_obj, PyList_AsTuple(row));
         if (pair == NULL || PyList_Append(out, pair) < 0) {
             Py_XDECREF(pair);
-            goto done;
+            goto fail;
         }
         Py_DECREF(pair);
     }
-    result = out;
-    out = NULL;
-    goto done;
-decline:
+    PyMem_Free(order);
+    Py_DECREF(rows);
+    return out; /* the rows in order */
+decline: /* a key that is not a (row, col) pair of ints: Python decides */
     Py_DECREF(out);
     Py_RETURN_NOTIMPLEMENTED;
-done:
+fail:
     PyMem_Free(order);
     Py_XDECREF(rows);
-    Py_XDECREF(out);
-    return result;
+    Py_DECREF(out);
+    return NULL;
 }
 
 /* is one column of a data row settled by the usual case (office_read._settled_py)? 1 yes, 0 no, -1 error */
