@@ -454,15 +454,31 @@ _CHUNK = 256 * 1024
 # XML parts this process has already found clean, by their bytes (and how they were parsed): the returns of one
 # entity carry the same styles, theme and package parts byte for byte (one template, one spreadsheet program), so
 # each is parsed once. Only a clean parse is remembered, so a part with anything to report is always parsed.
-_CLEAN_PARTS: dict[tuple[Any, bytes], Any] = {}
-_CLEAN_MAX_BYTES = 256 * 1024
-_CLEAN_MAX_ENTRIES = 64
+class BytesMemo:
+    """Results remembered by the bytes they were worked out from (the returns of one template share most of their
+    parts byte for byte), holding at most ``max_bytes`` of those bytes: all are forgotten at once when full.
+    Used for what a clean parse found (here) and for openpyxl's verdicts (``office_scan``)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.held = 0
+        self.items: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        return self.items.get(key)
+
+    def put(self, key: Any, size: int, value: Any) -> Any:
+        """Remember ``value`` under ``key``, which holds ``size`` bytes; returns ``value``."""
+        if self.held + size > self.max_bytes:
+            self.items.clear()
+            self.held = 0
+        self.items[key] = value
+        self.held += size
+        return value
 
 
-def _remember_clean(key: tuple[Any, bytes], value: Any) -> None:
-    if len(_CLEAN_PARTS) >= _CLEAN_MAX_ENTRIES:
-        _CLEAN_PARTS.clear()
-    _CLEAN_PARTS[key] = value
+_CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
+_CLEAN_PARTS = BytesMemo(4 * 1024 * 1024)  # keys: (what was read, the part's bytes)
 
 
 # namespace declarations: expat takes any URI, libxml2 (how openpyxl reads, through lxml) refuses some
@@ -1037,7 +1053,7 @@ class _Inspector:
         plain = start is None and end is None and chars is None
         if data is None and plain:
             data = self.small_bytes(info)
-        if plain and data is not None and (namespaces, data) in _CLEAN_PARTS:
+        if plain and data is not None and _CLEAN_PARTS.get((namespaces, data)) is not None:
             return True
         parser = _new_parser(namespaces)
         if start is not None and not counted:
@@ -1067,7 +1083,7 @@ class _Inspector:
                     parser.Parse(chunk, False)
                 parser.Parse(b"", True)
             if plain and data is not None:
-                _remember_clean((namespaces, data), True)
+                _CLEAN_PARTS.put((namespaces, data), len(data), True)
             return True
         except _Forbidden as e:
             self.add("xml-dtd-prohibido", part=name, what=f"<!{e.what}>")
@@ -1208,7 +1224,7 @@ class _Inspector:
 
         before = self.elements
         if self.parse_xml(rels_part, start, data=data) and key is not None:
-            _remember_clean(key, (tuple(rels), self.elements - before))
+            _CLEAN_PARTS.put(key, len(key[1]), (tuple(rels), self.elements - before))
         return rels
 
     def check_dangling(self, rels: list[_Rel], source: str, severity: Severity | None = None) -> None:
@@ -1409,7 +1425,8 @@ class _Inspector:
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
             self.dxf_count = dxfs[0]
             if data is not None:
-                _remember_clean(("styles", data), (self.number_formats, self.elements - before, self.dxf_count))
+                _CLEAN_PARTS.put(("styles", data), len(data),
+                                 (self.number_formats, self.elements - before, self.dxf_count))
 
     def parse_workbook(self, part: str) -> bool:
         lim = self.limits
@@ -1925,7 +1942,7 @@ _START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))
 
 # what _note_outside found in clean parts, by their bytes (apart from _CLEAN_PARTS: a return brings several new
 # ones, which must not push styles.xml and the theme out)
-_OUTSIDES: dict[bytes, tuple[int, int, tuple[tuple[str, dict[str, str]], ...]]] = {}
+_OUTSIDES = BytesMemo(4 * 1024 * 1024)
 
 
 def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
@@ -1944,9 +1961,7 @@ def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
         if seen is None:
             return False
         if len(outside) <= _CLEAN_MAX_BYTES:
-            if len(_OUTSIDES) >= _CLEAN_MAX_ENTRIES:
-                _OUTSIDES.clear()
-            _OUTSIDES[outside] = seen
+            _OUTSIDES.put(outside, len(outside), seen)
     elements, col_defs, found = seen
     if scan.elements + elements > scan.max_elements:
         return False

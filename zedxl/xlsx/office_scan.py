@@ -161,9 +161,7 @@ def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
 # one start or end tag of a part known to be well formed with no comment, CDATA or processing instruction
 _TAG = re.compile(rb"""<(/?)([^\s/>]+)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 _SQREF = re.compile(rb"""(\ssqref\s*=\s*)(?:"([^"]*)"|'([^']*)')""")
-_VERDICTS: dict[bytes, Any] = {}  # openpyxl's verdicts on parts and elements, by their bytes
-_VERDICTS_MAX_BYTES = 4 * 1024 * 1024  # a bound on what they hold (cleared when full)
-_VERDICT_BYTES = 0
+_VERDICTS = _intake.BytesMemo(4 * 1024 * 1024)  # openpyxl's verdicts on parts and elements, by their bytes
 
 
 def _children(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
@@ -282,13 +280,7 @@ def _verdict(head: bytes, context: bytes, element: bytes, n_xfs: int, n_dxfs: in
 
 
 def _remember(key: bytes, verdict: Any) -> Any:
-    global _VERDICT_BYTES
-    if _VERDICT_BYTES + len(key) > _VERDICTS_MAX_BYTES:
-        _VERDICTS.clear()
-        _VERDICT_BYTES = 0
-    _VERDICTS[key] = verdict
-    _VERDICT_BYTES += len(key)
-    return verdict
+    return _VERDICTS.put(key, len(key), verdict)
 
 
 def _openpyxl_reads(part: bytes, n_xfs: int, n_dxfs: int) -> bool:
