@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,15 +51,15 @@ def fast_path_checked(monkeypatch: pytest.MonkeyPatch) -> FastPathTally:
     real = V.read_return
     tally = FastPathTally()
 
-    def checked(path: Path, *, fast: bool = True) -> V.ReturnRead:
-        got = real(path, fast=fast)
+    def checked(path: Path, *, fast: bool = True, received: Any = None) -> V.ReturnRead:
+        got = real(path, fast=fast, received=received)
         if fast:
-            reference = real(path, fast=False)
+            reference = real(path, fast=False, received=received)
             assert dataclasses.replace(got, fast=False) == reference, f"fast path differs on {path.name}"
             if intake._c_scan is not None:  # and the fast path without its C accelerator: the same again
                 accelerator, intake._c_scan = intake._c_scan, None
                 try:
-                    pure = real(path, fast=True)
+                    pure = real(path, fast=True, received=received)
                 finally:
                     intake._c_scan = accelerator
                 assert pure == got, f"the C scan differs from the Python scan on {path.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from decimal import Decimal
@@ -325,3 +326,86 @@ def test_observaciones_workbook_is_what_xlsxwriter_writes(tmp_path: Path, n_issu
     # openpyxl shows a control character as Excel stores it (_xHHHH_) and an empty string as no value
     assert [["" if v is None else v for v in r] for r in back] == \
         [[v.replace("\x07", "_x0007_") for v in r] for r in rows]
+
+
+def test_consolidate_reads_each_return_once_and_archives_the_checked_bytes(
+        empty_master: Path, example_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zedxl.consolidate as C
+    import zedxl.fsutil as fsutil
+
+    folder = tmp_path / "retornos"
+    files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    originals = {f.name: f.read_bytes() for f in files}
+    mtimes = {f.name: f.stat().st_mtime_ns for f in files}
+    # a file changed on disk right after it was read: the checked bytes (not the new ones) are what is archived,
+    # hashed and consolidated
+    real = fsutil.read_received
+
+    def read_then_changed(path: Path, limit: int) -> fsutil.Received:
+        got = real(path, limit)
+        path.write_bytes(b"cambiado despues de leerlo")
+        return got
+
+    monkeypatch.setattr(C, "read_received", read_then_changed)
+    result = consolidate(empty_master, folder, procesos=1)
+    assert [f.status for f in result.files] == ["consolidado"] * len(files)
+    for f in result.files:
+        assert f.archived is not None and f.archived.read_bytes() == originals[f.name]
+        assert f.size == len(originals[f.name])
+        assert f.sha256 == hashlib.sha256(originals[f.name]).hexdigest()
+        assert f.archived.name == f"{f.sha256[:12]}-{f.name}"
+        # the modification time of the original, kept on the archived copy (as a copy would)
+        assert f.archived.stat().st_mtime_ns == mtimes[f.name]
+    plan = read_master(empty_master).plan
+    for ao in example_plan.actividades():
+        assert plan.actividad(ao.codigo).ejecutado[0] == ao.ejecutado[0], ao.codigo
+
+
+def test_read_return_checks_the_bytes_it_is_given_not_the_file_again(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    from zedxl.fsutil import read_received
+    from zedxl.validate import read_return
+
+    books = _split_and_fill(empty_master, example_plan, "2025-T1", tmp_path / "retornos")
+    received = read_received(books[0], 20 * 1024 * 1024)
+    gone = tmp_path / "otra" / books[0].name  # nothing there: every step must use the bytes
+    for fast in (True, False):
+        got = read_return(gone, fast=fast, received=received)
+        assert got == read_return(books[0], fast=fast), fast
+        assert got.values is not None and got.values.ejecutado and not any(
+            i.severity == "error" for i in got.head + got.tail)
+
+
+def test_archive_keeps_time_and_copies_what_was_too_big_to_hold(tmp_path: Path) -> None:
+    import os
+
+    from zedxl.fsutil import archive_received, read_received
+
+    src = tmp_path / "retorno.xlsx"
+    src.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 40)
+    os.utime(src, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    held = read_received(src, 1 << 20)
+    streamed = read_received(src, 100)  # over the limit: hashed in blocks, not held
+    assert held.data == src.read_bytes() and streamed.data is None
+    assert held.sha256 == streamed.sha256 and held.size == streamed.size == src.stat().st_size
+    for received, sub in ((held, "a"), (streamed, "b")):
+        target = archive_received(src, received, tmp_path / sub)
+        assert target is not None and target.read_bytes() == src.read_bytes()
+        assert target.stat().st_mtime_ns == src.stat().st_mtime_ns
+        assert [p.name for p in (tmp_path / sub).iterdir()] == [target.name]  # no temporary file left
+
+
+def test_validate_does_not_block_on_a_fifo(tmp_path: Path) -> None:
+    import os
+
+    from zedxl.validate import read_return
+
+    fifo = tmp_path / "retorno.xlsx"
+    os.mkfifo(fifo)
+    got: list[object] = []
+    worker = threading.Thread(target=lambda: got.append(read_return(fifo)), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "read_return blocked on a FIFO"
+    read = got[0]
+    assert [i.code for i in read.head] == ["archivo-inaccesible"]  # type: ignore[attr-defined]

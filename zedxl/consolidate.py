@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as _dt
-import hashlib
-import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from typing import Any
 
 from zedxl.errors import ZedxlError
 from zedxl.fmt import count
-from zedxl.fsutil import ensure_not_open, exclusive_lock
+from zedxl.fsutil import archive_received, ensure_not_open, exclusive_lock, read_received, sha256_file
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.ledger import Ledger, ledger_path
 from zedxl.model import Plan
@@ -89,12 +87,6 @@ class ConsolidationResult:
         }
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _is_owner_file(path: Path) -> bool:
@@ -117,12 +109,28 @@ def _workers(n_files: int, procesos: int | None) -> int:
     return worker_count(n_files, procesos, MIN_FILES_FOR_WORKERS)
 
 
-def _read_return(path: Path) -> Any:
-    """``zedxl.validate.read_return`` looked up when called (in a worker too), not when the pool starts; only what
-    ``judge`` needs comes back (``ReturnRead.for_judging``)."""
-    from zedxl import validate
+@dataclass(frozen=True)
+class _Read:
+    """One return as a worker read it: what ``judge`` needs, where the checked bytes were archived, their size and
+    modification time."""
 
-    return validate.read_return(path).for_judging()
+    read: Any  # validate.ReturnRead, for judging
+    archived: Path | None
+    size: int
+    mtime: float
+
+
+def _read_return(path: Path, archive_dir: Path) -> _Read:
+    """The file read once (``fsutil.read_received``), checked by ``zedxl.validate.read_return`` (looked up when
+    called, in a worker too, not when the pool starts) and archived from those same bytes; only what ``judge``
+    needs comes back (``ReturnRead.for_judging``)."""
+    from zedxl import validate
+    from zedxl.intake import DEFAULT_LIMITS
+
+    received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
+    read = validate.read_return(path, received=received)
+    archived = archive_received(path, received, archive_dir)
+    return _Read(read.for_judging(), archived, received.size, received.mtime_ns / 1e9)
 
 
 class _Reads:
@@ -133,16 +141,17 @@ class _Reads:
     time, so memory does not grow with the number of files.
     """
 
-    def __init__(self, paths: list[Path], workers: int) -> None:
+    def __init__(self, paths: list[Path], workers: int, archive_dir: Path) -> None:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         if workers > 1:
             self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
             chunk = max(1, min(8, len(paths) // (workers * 4)))
-            self.results: Iterator[Any] = self.pool.map(_read_return, paths, chunksize=chunk)
+            self.results: Iterator[_Read] = self.pool.map(_read_return, paths, [archive_dir] * len(paths),
+                                                          chunksize=chunk)
         else:
-            self.results = (_read_return(p) for p in paths)
+            self.results = (_read_return(p, archive_dir) for p in paths)
 
-    def __next__(self) -> Any:
+    def __next__(self) -> _Read:
         return next(self.results)
 
     def start_map(self, fn: Callable[..., Any], *args: list[Any]) -> Callable[[], list[Any]]:
@@ -157,14 +166,6 @@ class _Reads:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
-
-
-def _archive(path: Path, sha: str, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha[:12]}-{path.name}"
-    if not target.exists():
-        shutil.copy2(path, target)
-    return target
 
 
 def _expected_offices(plan: Plan) -> list[str]:
@@ -189,35 +190,34 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
     ensure_not_open(master)
     result = ConsolidationResult(master)
     with exclusive_lock(master):
-        sha_before = _sha256(master)
+        sha_before = sha256_file(master)
         candidates = _candidates(folder)
         to_read = [p for p in candidates if not _is_owner_file(p)]
-        # the workers start on the returns while this process reads the master
-        reads = _Reads(to_read, _workers(len(to_read), procesos))
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        archive_dir = master.parent / "recibidos" / stamp
+        # the workers start on the returns (reading, checking and archiving each) while this process reads the master
+        reads = _Reads(to_read, _workers(len(to_read), procesos), archive_dir)
         try:
             plan = read_master(master).plan
             fingerprints = Fingerprints(plan)
-            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            archive_dir = master.parent / "recibidos" / stamp
             valid: list[tuple[FileOutcome, ReturnData, float]] = []
             with Ledger(ledger_path(master)) as ledger:
                 run = ledger.start_run(master, sha_before)
                 for done, path in enumerate(candidates, start=1):
-                    size = path.stat().st_size
                     if _is_owner_file(path):
                         rep = Report(path.name, [make_issue("archivo-propietario-excel", file=path.name)])
-                        result.files.append(FileOutcome(path.name, _sha256(path), size, "omitido", None, None,
-                                                        rep))
+                        result.files.append(FileOutcome(path.name, sha256_file(path), path.stat().st_size,
+                                                        "omitido", None, None, rep))
                     else:
-                        read = next(reads)
-                        data, rep = judge(read, plan, fingerprints=fingerprints)
-                        outcome = FileOutcome(path.name, read.sha256, size, "rechazado",
+                        one = next(reads)
+                        data, rep = judge(one.read, plan, fingerprints=fingerprints)
+                        outcome = FileOutcome(path.name, one.read.sha256, one.size, "rechazado",
                                               data.instancia if data else None,
                                               data.periodo.label if data else None, rep)
-                        outcome.archived = _archive(path, read.sha256, archive_dir)
+                        outcome.archived = one.archived
                         result.files.append(outcome)
                         if data is not None and rep.valid:
-                            valid.append((outcome, data, path.stat().st_mtime))
+                            valid.append((outcome, data, one.mtime))
                     if progress is not None:
                         progress(done, len(candidates))
 
@@ -286,7 +286,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                     ledger.add_changes(run, changes, file_ids)
                     result.backup = write_master_file(new_plan, master)
                     result.written = True
-                ledger.finish_run(run, _sha256(master), "escrito" if result.written else "sin cambios")
+                ledger.finish_run(run, sha256_file(master), "escrito" if result.written else "sin cambios")
 
             result.observaciones.extend(observaciones())
         finally:

@@ -25,10 +25,8 @@ on the Panel's button cells; see the README.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import io
 import re
-import shutil
 import tempfile
 import warnings
 from collections import defaultdict
@@ -45,6 +43,8 @@ from zedxl import rules
 from zedxl.a1 import quote_sheet
 from zedxl.errors import ZedxlError
 from zedxl.evaluation import evaluate
+from zedxl.fsutil import archive_received, read_received, sha256_file
+from zedxl.intake import DEFAULT_LIMITS
 from zedxl.issues import Issue, Report
 from zedxl.model import Plan, code_level, normalize_code
 from zedxl.periods import semesters, whole_year
@@ -482,8 +482,6 @@ class BookConsolidation:
     ledger: Path | None = None
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 _STATUS_LABELS = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "ya-consolidado": "SIN CAMBIOS",
@@ -501,17 +499,15 @@ def _audit(state: BookState, checked: Sequence[tuple[Path, Any, Report]], status
     archive = folder / "recibidos" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path_ledger = ledger_path(state.path)
     with Ledger(path_ledger) as ledger:
-        run = ledger.start_run(state.path, _sha256(state.path))
+        run = ledger.start_run(state.path, sha256_file(state.path))
         ids = {}
         for path, data, rep in checked:
-            sha = _sha256(path)
-            archive.mkdir(parents=True, exist_ok=True)
-            target = archive / f"{sha[:12]}-{path.name}"
-            if not target.exists():
-                shutil.copy2(path, target)
+            received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
+            target = archive_received(path, received, archive)
             ids[path.name] = ledger.add_file(
-                run, nombre=path.name, sha256=sha, size=path.stat().st_size,
-                archivado_en=str(target.relative_to(folder)), instancia=data.instancia if data else None,
+                run, nombre=path.name, sha256=received.sha256, size=received.size,
+                archivado_en=str(target.relative_to(folder)) if target else None,
+                instancia=data.instancia if data else None,
                 periodo=data.periodo.label if data else None, estado=status[path], errores=len(rep.errors),
                 avisos=len(rep.warnings))
         if changes:

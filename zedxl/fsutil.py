@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from zedxl.errors import MasterLockedError
@@ -44,10 +47,11 @@ def backup(path: Path, folder_name: str = "respaldos") -> Path | None:
     return target
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True) -> None:
     """Call ``write(tmp)`` on a temporary file in the same folder, then rename it over ``path``.
 
-    A failure inside ``write`` (or a crash) leaves ``path`` untouched and removes the temporary file.
+    A failure inside ``write`` (or a crash) leaves ``path`` untouched and removes the temporary file. ``sync``:
+    flush the file to disk before the rename (the default; copies that can be made again need not wait for it).
     """
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
@@ -55,8 +59,9 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        if sync:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -88,3 +93,73 @@ def exclusive_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         fh.close()
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Received:
+    """A received file, read once: its bytes (None when it is not a regular file, cannot be read or is larger than
+    the limit it was read with), their SHA-256 ("" when the file could not be read at all), size and modification
+    time. Checking, hashing and archiving all work on these very bytes, so what is archived is what was checked."""
+
+    data: bytes | None
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+def read_received(path: Path, limit: int) -> Received:
+    """``path`` read whole if it is a regular file of at most ``limit`` bytes; otherwise only hashed (streamed), or
+    not touched at all when it is not a regular file (a FIFO would block). Never raises for a file that cannot be
+    read: the checks after this one say why."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return Received(None, "", 0, 0)
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return Received(None, "", 0, 0)
+            if st.st_size <= limit:
+                data = fh.read(limit + 1)
+                if len(data) <= limit:  # (a file that grew while being read is hashed as streamed below)
+                    return Received(data, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
+                fh.seek(0)
+            h = hashlib.sha256()
+            size = 0
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                size += len(block)
+            return Received(None, h.hexdigest(), size, st.st_mtime_ns)
+    except OSError:
+        return Received(None, "", 0, 0)
+
+
+def archive_received(path: Path, received: Received, folder: Path) -> Path | None:
+    """Keep a copy of a received file as ``folder/<sha256[:12]>-<name>`` (once: a copy already there is the same
+    bytes), written atomically from the bytes that were checked, with the original's modification time. A file
+    that was not read whole is copied from ``path``; one that could not be read at all is not archived (None)."""
+    if not received.sha256:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{received.sha256[:12]}-{path.name}"
+    if target.exists():
+        return target
+    if received.data is None:
+        shutil.copy2(path, target)
+        return target
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(received.data or b"")
+        os.utime(tmp, ns=(received.mtime_ns, received.mtime_ns))
+
+    atomic_write(target, write, sync=False)
+    return target

@@ -64,6 +64,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import importlib
+import io
 import math
 import os
 import posixpath
@@ -733,6 +734,7 @@ class _Inspector:
         self.elements = 0
         self.total_cells = 0
         self.zf: zipfile.ZipFile | None = None
+        self.data: bytes | None = None  # the file's bytes, when the caller read them (see ``inspect``)
         self.members: dict[str, zipfile.ZipInfo] = {}  # lower-case name -> info
         self.parsed: set[str] = set()
         self.keep_cells = False
@@ -818,20 +820,26 @@ class _Inspector:
             self.add("archivo-temporal-bloqueo", original=name[len(".~lock."):-1])
             return
         try:
-            if not _is_regular(os.stat(self.path).st_mode):  # a FIFO would block open(), a directory fail later
+            if self.data is not None:  # read by the caller, who checked it was a regular file
+                fh: BinaryIO = io.BytesIO(self.data)
+            elif not _is_regular(os.stat(self.path).st_mode):  # a FIFO would block open(), a directory fail later
                 self.add("archivo-inaccesible", detail="no es un archivo")
                 return
-            fh = open(self.path, "rb")  # noqa: SIM115 - closed below
+            else:
+                fh = open(self.path, "rb")  # noqa: SIM115 - closed below
         except OSError as e:
             self.add("archivo-inaccesible", detail=_short(e.strerror or type(e).__name__))
             return
         with fh:
             try:
-                st = os.fstat(fh.fileno())
-                if not _is_regular(st.st_mode):
-                    self.add("archivo-inaccesible", detail="no es un archivo")
-                    return
-                size = st.st_size
+                if self.data is not None:
+                    size = len(self.data)
+                else:
+                    st = os.fstat(fh.fileno())
+                    if not _is_regular(st.st_mode):
+                        self.add("archivo-inaccesible", detail="no es un archivo")
+                        return
+                    size = st.st_size
                 self.facts["size"] = size
                 if size == 0:
                     self.kind = "empty"
@@ -1589,24 +1597,33 @@ class _Inspector:
             j += len(b"</sheetData>")
             sd = data[i:j]
         outside = data[:i] + b"<sheetData/>" + data[j:]
-        if (_has_prefixed_tag(sd) or b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
+        if (b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
                 or _FAST_PREFIXED_SPECIAL.search(outside) or b"<mergeCell" in outside or b"<hyperlink" in outside
                 or outside.count(b"<col ") > 1000):
             return None
         lim = self.limits
-        n_tags = sd.count(b"<c")
-        if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
-            n_tags = sum(sd.count(t) for t in _CELL_TAGS)
-        if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - self.total_cells:
-            return None
-        elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
-        if self.elements + elements + outside.count(b"<") > lim.max_xml_elements:
-            return None
         keep = self.keep_cells
         name = sheet.name
         # the C accelerator's strict mode reads the cells of a <sheetData> it can vouch is well formed: expat
-        # need not parse those again (anything it is unsure of goes through expat and the scan below, as before)
-        checked = _scan_cells_checked(sd, keep, n_tags) if sd else None
+        # need not parse those again, and its counts stand for the passes below (anything it is unsure of goes
+        # through those passes, expat and the scan, as before)
+        checked = _scan_cells_checked(sd, keep) if sd else None
+        if checked is not None:
+            n_tags, n_rows, n_fast_rows, max_fast_row, elements = checked[7:]
+            if n_fast_rows != n_rows or max_fast_row > MAX_ROWS:
+                return None
+        else:
+            if _has_prefixed_tag(sd):
+                return None
+            n_tags = sd.count(b"<c")
+            if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
+                n_tags = sum(sd.count(t) for t in _CELL_TAGS)
+            elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
+            n_rows = -1  # counted below
+        if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - self.total_cells:
+            return None
+        if self.elements + elements + outside.count(b"<") > lim.max_xml_elements:
+            return None
         scan = _SheetScan(self, sheet.name)
         try:
             if sd and checked is None:
@@ -1621,12 +1638,14 @@ class _Inspector:
                 parser.Parse(outside, True)
         except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
             return None
-        rows = _FAST_ROW.findall(sd)
-        if len(rows) != sd.count(b"<row") or len(rows) > lim.max_cells_per_sheet:
+        if n_rows < 0:
+            rows = _FAST_ROW.findall(sd)
+            n_rows = len(rows)
+            if n_rows != sd.count(b"<row") or (rows and max(map(int, rows)) > MAX_ROWS):
+                return None
+        if n_rows > lim.max_cells_per_sheet:
             return None
-        if rows and max(map(int, rows)) > MAX_ROWS:
-            return None
-        scanned = checked if checked is not None else _scan_cells(sd, name, keep, n_tags)
+        scanned = checked[:7] if checked is not None else _scan_cells(sd, name, keep, n_tags)
         if scanned is None:
             return None
         facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
@@ -1645,7 +1664,7 @@ class _Inspector:
         scan.in_cell = False
         scan.elements += elements
         scan.cells = n_tags
-        scan.rows = len(rows)
+        scan.rows = n_rows
         scan.ext_row, scan.ext_col, scan.max_row, scan.max_col = ext_row, ext_col, max_row, max_col
         scan.formula_count = len(notes)
         for note in errors:
@@ -1842,15 +1861,20 @@ _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})
 _Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
 
 
-def _scan_cells_checked(sd: bytes, keep: bool, n_tags: int) -> _Scanned | None:
+_Checked = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int,
+                 int, int, int, int, int]
+
+
+def _scan_cells_checked(sd: bytes, keep: bool) -> _Checked | None:
     """``_scan_cells`` by the C accelerator in strict mode: an answer means ``sd`` is also well-formed XML (its
-    grammar is a subset of what expat accepts; tests/test_scan_c.py holds it to expat). None: not vouched for."""
+    grammar is a subset of what expat accepts; tests/test_scan_c.py holds it to expat). None: not vouched for.
+
+    After the seven items of ``_Scanned`` come the counts ``fast_scan`` would otherwise make by passing over the
+    bytes: cells, ``<row>`` tags, rows ``_FAST_ROW`` reads, the largest of their numbers, and elements."""
     if _c_scan is None:
         return None
     got = _c_scan.scan_cells(sd, keep, True)
-    if got is NotImplemented or got[7] != n_tags:
-        return None
-    return got[:7]  # type: ignore[no-any-return]
+    return None if got is NotImplemented else got
 
 
 def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | None:
@@ -2447,17 +2471,21 @@ def _binary_detail(head: bytes) -> str:
 # Public entry point
 
 
-def inspect(path: Path | str, limits: Limits = DEFAULT_LIMITS, *, keep_cells: bool = False) -> Intake:
+def inspect(path: Path | str, limits: Limits = DEFAULT_LIMITS, *, keep_cells: bool = False,
+            data: bytes | None = None) -> Intake:
     """Look at ``path`` before any spreadsheet parser does; never raises for bad input.
 
     ``Intake.safe`` is True only for an OOXML workbook (xlsx/xlsm) whose whole package was checked without an error
     issue: only then may python-calamine or openpyxl open it. ``keep_cells`` also keeps what the scan saw of every
     cell, the style number formats and the custom properties as stored (``Intake.cells``...), so that a reader can
     take values from python-calamine and the rest from here instead of parsing the sheets a second time.
+    ``data``: the file's bytes, when the caller has read them already (``fsutil.read_received``): they are what is
+    checked, and ``path`` only names the file.
     """
     p = Path(path)
     insp = _Inspector(p, limits)
     insp.keep_cells = keep_cells
+    insp.data = data
     try:
         insp.run()
     except _Deadline:

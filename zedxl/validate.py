@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import sys
 from collections.abc import Callable
@@ -38,7 +37,8 @@ from typing import Any
 from zedxl import rules
 from zedxl.errors import PeriodError, ZedxlError
 from zedxl.fmt import count
-from zedxl.intake import Intake, inspect
+from zedxl.fsutil import Received, read_received
+from zedxl.intake import DEFAULT_LIMITS, Intake, inspect
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.model import Plan
 from zedxl.periods import Period, base_labels, parse_period
@@ -101,12 +101,6 @@ def _superseded(intake: Intake) -> Callable[[Issue], bool]:
     return drop
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _identity(plan: Plan, manifest: office_read.Manifest, file: str, periodo: Period | None,
@@ -240,26 +234,30 @@ class ReturnRead:
         return dataclasses.replace(self, manifest=dataclasses.replace(m, spec=spec, rows=(), inputs=()))
 
 
-def read_return(path: Path, *, fast: bool = True) -> ReturnRead:
+def read_return(path: Path, *, fast: bool = True, received: Received | None = None) -> ReturnRead:
     """Read and check one returned workbook on its own (steps 1, 2, 4 and 5 of the module docstring).
 
     The file is opened once: intake's scan (``keep_cells``) and python-calamine's strings make the cells for a
     clean file (``office_scan``); only a file whose scan shows something that path does not reproduce is loaded
     with openpyxl. Never raises for bad data. ``fast=False`` always takes the openpyxl path (the reference the
-    tests compare the fast one with).
+    tests compare the fast one with). ``received``: the file as ``fsutil.read_received`` read it (read here when
+    not given); every step works on those bytes, so the file is read from disk once.
     """
     path = Path(path)
     file = path.name
-    read = ReturnRead(file, _sha256(path))
-    intake = inspect(path, keep_cells=fast)
+    if received is None:
+        received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
+    data = received.data
+    read = ReturnRead(file, received.sha256)
+    intake = inspect(path, keep_cells=fast, data=data)
     if not intake.safe:
         read.head.extend(intake.issues)
         return read
-    wb: Any = office_scan.open_workbook(path, intake) if fast else None
+    wb: Any = office_scan.open_workbook(path, intake, data) if fast else None
     read.fast = wb is not None
     issues: list[Issue] = []
     if wb is None:
-        wb, issues = office_read.open_workbook(path)
+        wb, issues = office_read.open_workbook(path, data)
     superseded = _superseded(intake)
     read.head.extend(i for i in intake.issues if not superseded(i))
     if wb is None:

@@ -26,6 +26,7 @@ Policy for input values, decided once here:
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import warnings
@@ -594,11 +595,12 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
 
 
 # -- opening ---------------------------------------------------------------------------------------------------
-def open_workbook(path: Path) -> tuple[Workbook | None, list[Issue]]:
-    """Open with openpyxl (formulas as text, no external links); an unreadable file is an issue, not an error."""
+def open_workbook(path: Path, data: bytes | None = None) -> tuple[Workbook | None, list[Issue]]:
+    """Open with openpyxl (formulas as text, no external links); an unreadable file is an issue, not an error.
+    ``data``: the file's bytes, when they were read already (then ``path`` only names it)."""
     try:
         # our own handle, closed even when openpyxl raises half-way (it would leave its own open until collected)
-        with warnings.catch_warnings(), open(path, "rb") as fh:
+        with warnings.catch_warnings(), (open(path, "rb") if data is None else io.BytesIO(data)) as fh:
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(fh, data_only=False, read_only=False, keep_vba=False, keep_links=False)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many types for a damaged file

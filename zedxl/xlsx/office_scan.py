@@ -129,8 +129,9 @@ def _shared_strings(z: zipfile.ZipFile, part: str) -> list[str] | None:
     return [_xml_text(raw) if raw else "" for raw in items]
 
 
-def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
-    """The light workbook of a file intake cleared and scanned with ``keep_cells``; None to fall back to openpyxl."""
+def open_workbook(path: Path, intake: Intake, data: bytes | None = None) -> ScanBook | None:
+    """The light workbook of a file intake cleared and scanned with ``keep_cells``; None to fall back to openpyxl.
+    ``data``: the bytes intake checked, when it was given them (then the file is not opened again)."""
     if intake.cells is None or intake.number_formats is None or not intake.safe or intake.odd_namespaces:
         return None
     sheets = intake.sheets
@@ -153,7 +154,7 @@ def open_workbook(path: Path, intake: Intake) -> ScanBook | None:
                 return None
             props.append(_Property(name, text))
     try:
-        return _build(path, intake, props)
+        return _build(path, intake, props, data)
     except _Unsupported:
         return None
 
@@ -481,7 +482,7 @@ def _date_styles(formats: tuple[str, ...]) -> tuple[frozenset[int], frozenset[in
 class _Context:
     """What turning one workbook's kept cells into light cells needs: number formats, date styles, strings."""
 
-    def __init__(self, path: Path, intake: Intake) -> None:
+    def __init__(self, path: Path, intake: Intake, data: bytes | None = None) -> None:
         from openpyxl.styles.numbers import BUILTIN_FORMATS
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
@@ -489,12 +490,13 @@ class _Context:
         xf_ids, custom_items = intake.number_formats
         custom = dict(custom_items)
         self.path = path
+        self.data = data
         self.formats = [custom[i] if i in custom else BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or \
             ["General"]
         self.dates, self.deltas = _date_styles(tuple(self.formats))
         self.epoch = CALENDAR_MAC_1904 if intake.date1904 else CALENDAR_WINDOWS_1900
         try:
-            with zipfile.ZipFile(path) as z:
+            with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
                 self.sst = _shared_strings(z, intake.shared_strings_part)
                 # a shared-string item of another shape, or a part openpyxl cannot build: openpyxl judges
                 if self.sst is None or not _openpyxl_takes_package(z, intake):
@@ -510,7 +512,8 @@ class _Context:
 
         if self.book is None:
             try:
-                self.book = CalamineWorkbook.from_path(str(self.path))
+                self.book = CalamineWorkbook.from_path(str(self.path)) if self.data is None else \
+                    CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             except Exception as e:  # noqa: BLE001 - any failure: let openpyxl judge the file
                 raise _Unsupported from e
         try:
@@ -594,9 +597,9 @@ def _sheet_cells(ctx: _Context, sheet: str, facts: Sequence[Any]) -> dict[tuple[
     return cells
 
 
-def _build(path: Path, intake: Intake, props: list[_Property]) -> ScanBook:
+def _build(path: Path, intake: Intake, props: list[_Property], data: bytes | None = None) -> ScanBook:
     assert intake.cells is not None
-    ctx = _Context(path, intake)
+    ctx = _Context(path, intake, data)
     out: list[ScanSheet] = []
     try:
         for info in intake.sheets:
