@@ -255,6 +255,37 @@ def test_scan_reads_returns_the_same_without_accelerator(tmp_path: Path, master:
     assert all(r.fast for r in with_c)
 
 
+def test_light_workbook_takes_the_parts_intake_read_and_opens_no_zip(
+        tmp_path: Path, master: Path, example_plan: Plan, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zedxl.xlsx import office_scan
+
+    books = split_and_fill(master, example_plan, "2025-T1", tmp_path / "libros", n_filled=2)
+    expected = [read_return(b) for b in books]
+    got = intake.inspect(books[0], keep_cells=True)
+    assert got.parts is not None and "xl/styles.xml" in got.parts and "[Content_Types].xml" in got.parts
+    with zipfile.ZipFile(books[0]) as zf:
+        assert all(zf.read(name) == data for name, data in got.parts.items())
+        assert set(got.member_names) == {n for n in zf.namelist() if not n.endswith("/")}
+
+    def no_zip(self: object) -> None:
+        raise AssertionError("the light workbook opened the zip again")
+
+    monkeypatch.setattr(office_scan._Members, "_zip", no_zip)
+    again = [read_return(b) for b in books]
+    assert again == expected and all(r.fast for r in again)
+    # without the kept parts (as for a package intake did not read whole) the zip is read, with the same result
+    monkeypatch.undo()
+    real = intake.inspect
+
+    def without_parts(*args: object, **kwargs: object) -> intake.Intake:
+        import dataclasses
+
+        return dataclasses.replace(real(*args, **kwargs), parts={})  # type: ignore[arg-type]
+
+    monkeypatch.setattr("zedxl.validate.inspect", without_parts)
+    assert [read_return(b) for b in books] == expected
+
+
 def test_scan_master_read_the_same_without_accelerator(master: Path, tmp_path: Path) -> None:
     from zedxl.xlsx.master_read import _formula_dict, _formulas_by_regex, _plain_formula_cells, _Reader, read_master
 

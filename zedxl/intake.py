@@ -76,7 +76,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 from urllib.parse import unquote
@@ -423,6 +423,10 @@ class Intake:
     #: With ``cells``: each worksheet part with its ``<sheetData>`` emptied (``<sheetData/>``), as the fast scan
     #: checked it; what a reader that must see the sheet as openpyxl does looks at beyond the cells.
     outsides: Mapping[str, bytes] | None = None
+    #: With ``cells``: every member name of the package, and the bytes of each part of at most 256 KB the scan read
+    #: whole (CRC checked), by member name: a reader gets them here instead of opening the zip again.
+    member_names: tuple[str, ...] = ()
+    parts: Mapping[str, bytes] | None = field(default=None, repr=False, compare=False)
     #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
     property_values: tuple[tuple[str, str, str], ...] = ()
     #: A namespace declaration that libxml2 (openpyxl's XML parser, through lxml) refuses, such as a URI with a
@@ -742,6 +746,7 @@ class _Inspector:
         self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
         self.dxf_count = 0
         self.outsides: dict[str, bytes] = {}
+        self.parts: dict[str, bytes] = {}  # with keep_cells: small members read whole (see Intake.parts)
         self.odd_namespaces = False
         self.property_values: list[tuple[str, str, str]] = []
 
@@ -803,6 +808,9 @@ class _Inspector:
             number_formats=self.number_formats if self.keep_cells else None,
             dxf_count=self.dxf_count,
             outsides=self.outsides if self.keep_cells and self.cells is not None and safe else None,
+            member_names=tuple(i.filename for i in self.members.values())
+            if self.keep_cells and self.cells is not None and safe else (),
+            parts=self.parts if self.keep_cells and self.cells is not None and safe else None,
             property_values=tuple(self.property_values),
             odd_namespaces=self.odd_namespaces,
         )
@@ -1151,12 +1159,15 @@ class _Inspector:
         assert self.zf is not None
         budget = max(info.file_size, 0)
         tail = b""
+        kept: list[bytes] | None = [] if self.keep_cells and budget <= _CLEAN_MAX_BYTES else None
         with self.zf.open(info) as fh:
             seen = 0
             while True:
                 self.check_deadline()
                 chunk = fh.read(_CHUNK)
                 if not chunk:
+                    if kept is not None:  # read to the end: zipfile has checked the CRC
+                        self.parts[info.filename] = kept[0] if len(kept) == 1 else b"".join(kept)
                     return
                 seen += len(chunk)
                 if seen > budget:  # pragma: no cover - zipfile already stops at the declared size
@@ -1167,6 +1178,8 @@ class _Inspector:
                         not _namespaces_ok(tail + chunk):
                     self.odd_namespaces = True
                 tail = chunk[-_NS_WINDOW:]
+                if kept is not None:
+                    kept.append(chunk)
                 yield chunk
 
     def drain(self, stream: Iterator[bytes] | None) -> str:

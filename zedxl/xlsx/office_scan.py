@@ -114,7 +114,37 @@ def _cast_number(raw: str) -> int | float:
 _SST_ITEM = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t(?: xml:space="preserve")?/></si>')
 
 
-def _shared_strings(z: zipfile.ZipFile, part: str) -> list[str] | None:
+class _Members:
+    """The package's members as ``zipfile.ZipFile`` gives them (``namelist``, ``read``), from the parts intake kept
+    (``Intake.parts``: read whole and CRC-checked there); the zip is opened only for a member intake did not keep."""
+
+    def __init__(self, intake: Intake, source: Path | io.BytesIO) -> None:
+        self.names = list(intake.member_names)
+        self.parts = intake.parts or {}
+        self.source = source
+        self.zip: zipfile.ZipFile | None = None
+
+    def namelist(self) -> list[str]:
+        if not self.names:
+            self.names = self._zip().namelist()
+        return self.names
+
+    def read(self, name: str) -> bytes:
+        found = self.parts.get(name)
+        return found if found is not None else self._zip().read(name)
+
+    def _zip(self) -> zipfile.ZipFile:
+        if self.zip is None:
+            self.zip = zipfile.ZipFile(self.source)
+        return self.zip
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
+            self.zip = None
+
+
+def _shared_strings(z: _Members, part: str) -> list[str] | None:
     """The shared strings, read as an XML parser reads them; None when any item is not a plain ``<t>`` (rich
     text runs, phonetic guides, ``_xHHHH_`` escapes): openpyxl then reads the file."""
     if not part:
@@ -338,7 +368,7 @@ class _Parts:
         return list(self.files)
 
 
-def _openpyxl_takes_package(z: zipfile.ZipFile, intake: Intake) -> bool:
+def _openpyxl_takes_package(z: _Members, intake: Intake) -> bool:
     """Does ``load_workbook`` get through everything before the sheets' cells: the content types, the workbook
     part and its relationships (sheets, defined names), the document and custom properties, the styles? Each is
     run through openpyxl's own code (``ExcelReader``'s steps), so the light workbook refuses what openpyxl refuses;
@@ -495,16 +525,18 @@ class _Context:
             ["General"]
         self.dates, self.deltas = _date_styles(tuple(self.formats))
         self.epoch = CALENDAR_MAC_1904 if intake.date1904 else CALENDAR_WINDOWS_1900
+        z = _Members(intake, path if data is None else io.BytesIO(data))
         try:
-            with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
-                self.sst = _shared_strings(z, intake.shared_strings_part)
-                # a shared-string item of another shape, or a part openpyxl cannot build: openpyxl judges
-                if self.sst is None or not _openpyxl_takes_package(z, intake):
-                    raise _Unsupported
+            self.sst = _shared_strings(z, intake.shared_strings_part)
+            # a shared-string item of another shape, or a part openpyxl cannot build: openpyxl judges
+            if self.sst is None or not _openpyxl_takes_package(z, intake):
+                raise _Unsupported
         except _Unsupported:
             raise
         except Exception as e:  # noqa: BLE001 - any failure: let openpyxl judge the file
             raise _Unsupported from e
+        finally:
+            z.close()
         self.book: Any = None  # python-calamine's workbook, opened only for a string this path cannot read itself
 
     def grid(self, sheet: str) -> list[list[Any]]:
