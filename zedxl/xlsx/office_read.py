@@ -419,6 +419,8 @@ def read_properties(wb: Workbook) -> dict[str, str]:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -516,13 +518,18 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
     rows: list[ManifestRow] = []
     objetivos: list[tuple[str, str, list[tuple[str, str, list[Actividad]]]]] = []
     for row in sections[SECTION_ROWS][1:]:  # first row: column names
-        row = tuple(row) + (None,) * (6 + 2 * n - len(row))
+        if len(row) < 6 + 2 * n:
+            row = tuple(row) + (None,) * (6 + 2 * n - len(row))
         sheet, fila, level, codigo, nombre, unidad = (row[0], row[1], _text(row[2]), _text(row[3]), _text(row[4]),
                                                      _text(row[5]))
-        fila_d = _manifest_number(fila, "fila")
-        if not isinstance(sheet, str) or fila_d is None or fila_d < 1 or fila_d != int(fila_d):
+        if type(fila) is int:  # the usual case: a whole number, as written
+            fila_i = fila if fila >= 1 else None
+        else:
+            fila_d = _manifest_number(fila, "fila")
+            fila_i = int(fila_d) if fila_d is not None and fila_d >= 1 and fila_d == int(fila_d) else None
+        if not isinstance(sheet, str) or fila_i is None:
             raise _ManifestError("fila de [filas] sin hoja o número de fila")
-        rows.append(ManifestRow(sheet, int(fila_d) - 1, level, codigo))
+        rows.append(ManifestRow(sheet, fila_i - 1, level, codigo))
         if level == "OEI":
             objetivos.append((codigo, nombre, []))
         elif level == "AEI" and objetivos:

@@ -187,10 +187,17 @@ def office_specs(plan: Plan, periodo: Period, instancias: Sequence[str],
 _SMALL_TEXT: dict[Decimal, str] = {Decimal(i): str(i) for i in range(1001)}
 
 
+# the same texts found by the very objects of SMALL_INTS (what readers give for small whole numbers): no hashing
+_SMALL_TEXT_BY_ID: dict[int, str] = {id(v): str(i) for i, v in enumerate(SMALL_INTS)}
+
+
 def canonical_number(value: Decimal | None) -> str | None:
     """A number as the fingerprint sees it: 1, 1.0 and 1E+0 are the same."""
     if value is None:
         return None
+    small = _SMALL_TEXT_BY_ID.get(id(value))
+    if small is not None:
+        return small
     try:
         small = _SMALL_TEXT.get(value)
     except TypeError:  # a signalling NaN cannot be hashed
@@ -410,16 +417,15 @@ def _row_layout(cols: DataColumns) -> _RowLayout:
         col_letter(cols.ejec(p.stop - 1)), col_letter(cols.prog_p), col_letter(cols.ejec_p))
 
 
-# the cell of a small whole programmed or executed number (most of them), shared: a CellSpec is immutable
-_SMALL_NUMBER_CELLS: dict[Decimal, CellSpec] = {v: CellSpec("number", v, style="number") for v in SMALL_INTS}
+# the cell of a small whole programmed or executed number (most of them: readers take those from SMALL_INTS),
+# shared (a CellSpec is immutable), found by the very object: 5 and 5.0 are equal but shown differently in messages.
+# SMALL_INTS lives as long as the process, so an id found here is that object's.
+_SMALL_NUMBER_CELLS: dict[int, CellSpec] = {id(v): CellSpec("number", v, style="number") for v in SMALL_INTS}
 
 
 def _number_cell(value: Decimal | None) -> CellSpec:
-    found = _SMALL_NUMBER_CELLS.get(value) if type(value) is Decimal and value.is_finite() else None
-    # only the very object: 5 and 5.0 are equal but shown differently in messages
-    if found is not None and found.value is value:
-        return found
-    return CellSpec("number", value, style="number")
+    found = _SMALL_NUMBER_CELLS.get(id(value))
+    return found if found is not None else CellSpec("number", value, style="number")
 
 
 def _row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
