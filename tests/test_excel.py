@@ -13,6 +13,7 @@ import os
 # here: the users are a government institution.
 os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
 
+import hashlib  # noqa: E402
 import re  # noqa: E402
 import sqlite3  # noqa: E402
 import warnings  # noqa: E402
@@ -361,6 +362,14 @@ def test_excel_consolidar_merges_the_returns_folder(work: Path, example_plan: Pl
         assert {r[0]: r[1] for r in db.execute("SELECT nombre, estado FROM archivos")} == status
         assert db.execute("SELECT count(*) FROM cambios").fetchone()[0] == len(result.changes)
     assert len(list((work / "recibidos").rglob("*.xlsx"))) == len(files)
+    # each archived copy is the very file checked, under its SHA-256, which the ledger records
+    with sqlite3.connect(result.ledger) as db:
+        recorded = dict(db.execute("SELECT nombre, sha256 FROM archivos").fetchall())
+    for f in files.values():
+        sha = hashlib.sha256(f.read_bytes()).hexdigest()
+        assert recorded[f.name] == sha
+        (copy,) = (work / "recibidos").rglob(f"{sha[:12]}-{f.name}")
+        assert copy.read_bytes() == f.read_bytes()
 
 
 # -- generar_informe -----------------------------------------------------------------------------------------------

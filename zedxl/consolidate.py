@@ -87,8 +87,6 @@ class ConsolidationResult:
         }
 
 
-
-
 def _is_owner_file(path: Path) -> bool:
     return path.name.startswith("~$") or (path.name.startswith(".~lock.") and path.name.endswith("#"))
 

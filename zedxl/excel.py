@@ -43,7 +43,7 @@ from zedxl import rules
 from zedxl.a1 import quote_sheet
 from zedxl.errors import ZedxlError
 from zedxl.evaluation import evaluate
-from zedxl.fsutil import archive_received, read_received, sha256_file
+from zedxl.fsutil import Received, archive_received, read_received, sha256_file
 from zedxl.intake import DEFAULT_LIMITS
 from zedxl.issues import Issue, Report
 from zedxl.model import Plan, code_level, normalize_code
@@ -431,15 +431,21 @@ def _is_owner_file(path: Path) -> bool:
     return path.name.startswith("~$") or (path.name.startswith(".~lock.") and path.name.endswith("#"))
 
 
-def _validate_folder(plan: Plan, folder: Path) -> list[tuple[Path, Any, Report]]:
+def _validate_folder(plan: Plan, folder: Path, archive: Path | None = None,
+                     kept: dict[Path, tuple[Received, Path | None]] | None = None) -> list[tuple[Path, Any, Report]]:
+    """Every return of ``folder`` checked against ``plan``, each read from disk once; with ``archive``, each is
+    archived there from the very bytes that were checked, and ``kept`` gets its hash, size and archived copy."""
     from zedxl.validate import validate
 
     checked = []
     for path in _return_files(folder):
         if _is_owner_file(path):
             continue
-        data, report = validate(path, plan)
+        received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
+        data, report = validate(path, plan, received=received)
         checked.append((path, data, report))
+        if archive is not None and kept is not None:
+            kept[path] = (replace(received, data=None), archive_received(path, received, archive))
     return checked
 
 
@@ -482,28 +488,24 @@ class BookConsolidation:
     ledger: Path | None = None
 
 
-
-
 _STATUS_LABELS = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "ya-consolidado": "SIN CAMBIOS",
                   "duplicado": "DUPLICADO", "omitido": "OMITIDO"}
 
 
 def _audit(state: BookState, checked: Sequence[tuple[Path, Any, Report]], status: dict[Path, str],
-           changes: Sequence[Any]) -> Path:
-    """The CLI's audit trail, next to the workbook: files archived with their SHA-256, the run in the ledger, and
-    an observaciones workbook per office to send back."""
+           changes: Sequence[Any], kept: dict[Path, tuple[Received, Path | None]]) -> Path:
+    """The CLI's audit trail, next to the workbook: files archived with their SHA-256 (by ``_validate_folder``, from
+    the bytes it checked: ``kept``), the run in the ledger, and an observaciones workbook per office to send back."""
     from zedxl.ledger import Ledger, ledger_path
     from zedxl.xlsx.observaciones import write_observaciones
 
     folder = state.path.parent
-    archive = folder / "recibidos" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path_ledger = ledger_path(state.path)
     with Ledger(path_ledger) as ledger:
         run = ledger.start_run(state.path, sha256_file(state.path))
         ids = {}
         for path, data, rep in checked:
-            received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
-            target = archive_received(path, received, archive)
+            received, target = kept[path]
             ids[path.name] = ledger.add_file(
                 run, nombre=path.name, sha256=received.sha256, size=received.size,
                 archivado_en=str(target.relative_to(folder)) if target else None,
@@ -538,7 +540,11 @@ def consolidar(book: Any = None) -> BookConsolidation:
         folder = state.returns_folder()
         if not folder.is_dir():
             raise ZedxlError(f"No existe la carpeta de retornos {folder}. Indíquela en la hoja Panel.")
-        checked = _validate_folder(plan, folder)
+        # every file received is archived next to the workbook (when it is saved), from the bytes checked
+        archive = state.path.parent / "recibidos" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S") \
+            if state.path.is_file() else None
+        kept: dict[Path, tuple[Received, Path | None]] = {}
+        checked = _validate_folder(plan, folder, archive, kept)
         valid = [(path, data) for path, data, rep in checked if data is not None and rep.valid]
         groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
         for path, data in valid:
@@ -563,7 +569,7 @@ def consolidar(book: Any = None) -> BookConsolidation:
         if changes:
             write_plan(book, state, new_plan)
         if state.path.is_file():
-            result.ledger = _audit(state, checked, status, changes)
+            result.ledger = _audit(state, checked, status, changes, kept)
 
         lines = [f"Carpeta de retornos: {folder}"]
         lines += [f"{_STATUS_LABELS[st]} {name}: {len(rep.errors)} error(es), {len(rep.warnings)} aviso(s)."

@@ -129,8 +129,10 @@ def read_received(path: Path, limit: int) -> Received:
             if not stat.S_ISREG(st.st_mode):
                 return Received(None, "", 0, 0)
             if st.st_size <= limit:
-                data = fh.read(limit + 1)
-                if len(data) <= limit:  # (a file that grew while being read is hashed as streamed below)
+                # one byte more than its size (a read of the limit would allocate the limit): a file that grew
+                # while being read is hashed as streamed below, and read again by the checks
+                data = fh.read(st.st_size + 1)
+                if len(data) <= st.st_size:
                     return Received(data, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
                 fh.seek(0)
             h = hashlib.sha256()

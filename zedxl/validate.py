@@ -101,8 +101,6 @@ def _superseded(intake: Intake) -> Callable[[Issue], bool]:
     return drop
 
 
-
-
 def _identity(plan: Plan, manifest: office_read.Manifest, file: str, periodo: Period | None,
               instancia: str | None) -> tuple[list[Issue], Period | None]:
     """Entity, year, period and office of the return against the master (and the arguments)."""
@@ -341,8 +339,8 @@ def judge(read: ReturnRead, plan: Plan, *, periodo: Period | None = None, instan
     return data, report
 
 
-def validate(path: Path, master: Path | Plan, *, periodo: str | None = None,
-             instancia: str | None = None) -> tuple[ReturnData | None, Report]:
+def validate(path: Path, master: Path | Plan, *, periodo: str | None = None, instancia: str | None = None,
+             received: Received | None = None) -> tuple[ReturnData | None, Report]:
     """Check a returned office workbook against the master (a path, or its ``Plan`` already read).
 
     Args:
@@ -350,6 +348,7 @@ def validate(path: Path, master: Path | Plan, *, periodo: str | None = None,
         master: The master workbook, or the plan read from it.
         periodo: When given, the period the return must be for (e.g. ``2025-T1``).
         instancia: When given, the office the return must come from.
+        received: The file as ``fsutil.read_received`` read it, when the caller has (then it is not read again).
 
     Returns:
         ``(data, report)``. ``data`` is None when the file could not be read as a zedxl office workbook; otherwise
@@ -363,7 +362,8 @@ def validate(path: Path, master: Path | Plan, *, periodo: str | None = None,
     plan = master if isinstance(master, Plan) else read_master(Path(master)).plan
     expected_period = parse_period(periodo, plan.anio, plan.periodicidad) if periodo else None
     expected_office = instancia.strip().upper() if instancia else None
-    return judge(read_return(Path(path)), plan, periodo=expected_period, instancia=expected_office)
+    return judge(read_return(Path(path), received=received), plan, periodo=expected_period,
+                 instancia=expected_office)
 
 
 # -- CLI -------------------------------------------------------------------------------------------------------
