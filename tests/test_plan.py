@@ -131,3 +131,25 @@ def test_normalize_code_canonical_shortcut_agrees_with_the_general_reading(raw: 
     from zedxl.model import _read_code
 
     assert normalize_code(raw) == _read_code(raw)
+
+
+def test_with_ejecutado_changes_only_executed_and_justification(example_plan: Plan) -> None:
+    import dataclasses
+
+    from zedxl.model import Actividad
+
+    # with_ejecutado builds each AO naming every field: a field added to Actividad must be added there too
+    assert [f.name for f in dataclasses.fields(Actividad)] == [
+        "codigo", "nombre", "unidad", "instancia", "programado", "ejecutado", "justificacion"]
+    aos = list(example_plan.actividades())
+    values = {ao.codigo: tuple(Decimal(i) for i in range(example_plan.n_periods)) for ao in aos[::2]}
+    texts = {ao.codigo: f"texto {ao.codigo}" for ao in aos[::3]}
+    new = example_plan.with_ejecutado(values, texts)
+    for old, got in zip(aos, new.actividades(), strict=True):
+        if old.codigo in values or old.codigo in texts:
+            expected = dataclasses.replace(old, ejecutado=values.get(old.codigo, old.ejecutado),
+                                           justificacion=texts.get(old.codigo, old.justificacion))
+            assert got == expected
+        else:
+            assert got is old
+    assert dataclasses.replace(new, objetivos=example_plan.objetivos) == example_plan

@@ -13,7 +13,6 @@ import getpass
 import platform
 import sqlite3
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +62,6 @@ def ledger_path(master: Path) -> Path:
     return master.with_name(master.stem + ".auditoria.sqlite")
 
 
-def _text(value: Decimal | str | None) -> str | None:
-    if value is None:
-        return None
-    return str(value)
-
-
 class Ledger:
     """A connection to the ledger; use as a context manager (commit on success, rollback on error)."""
 
@@ -109,8 +102,9 @@ class Ledger:
         return int(cur.lastrowid or 0)
 
     def add_changes(self, run: int, changes: Iterable[Change], file_ids: dict[str, int]) -> int:
-        rows = [(run, file_ids.get(c.archivo), c.instancia, c.codigo, c.campo, _text(c.antes), _text(c.despues))
-                for c in changes]
+        rows = [(run, file_ids.get(c.archivo), c.instancia, c.codigo, c.campo,
+                 None if c.antes is None else str(c.antes), None if c.despues is None else str(c.despues))
+                for c in changes]  # values as text: a Decimal stays exact
         self.conn.executemany(
             "INSERT INTO cambios (ejecucion, archivo, instancia, codigo, campo, antes, despues) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)

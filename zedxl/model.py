@@ -129,8 +129,10 @@ class Plan:
         def upd(ao: Actividad) -> Actividad:
             if ao.codigo not in values and ao.codigo not in just:
                 return ao
-            return replace(ao, ejecutado=values.get(ao.codigo, ao.ejecutado),
-                           justificacion=just.get(ao.codigo, ao.justificacion))
+            # every field named (dataclasses.replace costs several times this; the test in test_plan.py holds
+            # the two equal, so a field added to Actividad must be added here)
+            return Actividad(ao.codigo, ao.nombre, ao.unidad, ao.instancia, ao.programado,
+                             values.get(ao.codigo, ao.ejecutado), just.get(ao.codigo, ao.justificacion))
 
         return replace(self, objetivos=tuple(
             replace(o, acciones=tuple(

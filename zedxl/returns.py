@@ -58,7 +58,7 @@ def merge(plan: Plan, returns: Iterable[ReturnData]) -> tuple[Plan, list[Change]
     reports the budget (``plan.responsable_presupuesto``), line by rubro.
     """
     returns_list = list(returns)
-    labels = base_labels(plan.periodicidad)
+    campos = [f"Ejec. {label}" for label in base_labels(plan.periodicidad)]
     values: dict[str, tuple[Decimal | None, ...]] = {}
     texts: dict[str, str] = {}
     changes: list[Change] = []
@@ -73,7 +73,7 @@ def merge(plan: Plan, returns: Iterable[ReturnData]) -> tuple[Plan, list[Change]
                 if not ret.periodo.start <= idx < ret.periodo.stop:
                     continue
                 if row[idx] != new:
-                    changes.append(Change(code, f"Ejec. {labels[idx]}", row[idx], new, ret.instancia, ret.file))
+                    changes.append(Change(code, campos[idx], row[idx], new, ret.instancia, ret.file))
                     row[idx] = new
             values[code] = tuple(row)
         for code, text in ret.justificacion.items():
