@@ -710,7 +710,7 @@ class MasterWriter:
         # per office and column: programmed and executed sums (a blank executed counts 0), one pass over the AO
         office_sums: dict[str, tuple[list[Decimal], list[Decimal]]] = {}
         n_labels = len(self.labels)
-        for code in [*plan.instancias, *by_office]:
+        for code in dict.fromkeys([*plan.instancias, *by_office]):  # each office once (most are in both)
             progs = [rules.ZERO] * n_labels
             ejecs = [rules.ZERO] * n_labels
             for ao in by_office.get(code, ()):
