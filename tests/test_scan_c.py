@@ -284,6 +284,15 @@ def test_light_workbook_takes_the_parts_intake_read_and_opens_no_zip(
 
     monkeypatch.setattr("zedxl.validate.inspect", without_parts)
     assert [read_return(b) for b in books] == expected
+    monkeypatch.undo()
+    # what intake keeps is bounded in all (a hostile package of thousands of small parts is not held whole): with
+    # a small bound it keeps less, and the reader opens the zip for the rest, to the same result
+    monkeypatch.setattr(intake, "_KEEP_MAX_BYTES", 20_000)
+    small = intake.inspect(books[0], keep_cells=True)
+    assert small.parts is not None and 0 < sum(map(len, small.parts.values())) <= 20_000 < sum(
+        map(len, got.parts.values()))
+    bounded = [read_return(b) for b in books]
+    assert bounded == expected and all(r.fast for r in bounded)
 
 
 def test_scan_master_read_the_same_without_accelerator(master: Path, tmp_path: Path) -> None:

@@ -483,6 +483,8 @@ class BytesMemo:
 
 
 _CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
+# what intake keeps of the parts it read whole for the reader (Intake.parts), in all: a return's parts take ~150 KB
+_KEEP_MAX_BYTES = 4 * 1024 * 1024
 _CLEAN_PARTS = BytesMemo(4 * 1024 * 1024)  # keys: (what was read, the part's bytes)
 
 
@@ -747,6 +749,7 @@ class _Inspector:
         self.dxf_count = 0
         self.outsides: dict[str, bytes] = {}
         self.parts: dict[str, bytes] = {}  # with keep_cells: small members read whole (see Intake.parts)
+        self.kept_bytes = 0  # their total size
         self.odd_namespaces = False
         self.property_values: list[tuple[str, str, str]] = []
 
@@ -1159,7 +1162,10 @@ class _Inspector:
         assert self.zf is not None
         budget = max(info.file_size, 0)
         tail = b""
-        kept: list[bytes] | None = [] if self.keep_cells and budget <= _CLEAN_MAX_BYTES else None
+        # kept for the reader (Intake.parts) when small, up to _KEEP_MAX_BYTES in all: a hostile package of
+        # thousands of small parts must not be held in memory whole
+        kept: list[bytes] | None = [] if (self.keep_cells and budget <= _CLEAN_MAX_BYTES
+                                          and self.kept_bytes + budget <= _KEEP_MAX_BYTES) else None
         with self.zf.open(info) as fh:
             seen = 0
             while True:
@@ -1167,7 +1173,9 @@ class _Inspector:
                 chunk = fh.read(_CHUNK)
                 if not chunk:
                     if kept is not None:  # read to the end: zipfile has checked the CRC
-                        self.parts[info.filename] = kept[0] if len(kept) == 1 else b"".join(kept)
+                        whole = kept[0] if len(kept) == 1 else b"".join(kept)
+                        self.kept_bytes += len(whole) - len(self.parts.get(info.filename, b""))
+                        self.parts[info.filename] = whole
                     return
                 seen += len(chunk)
                 if seen > budget:  # pragma: no cover - zipfile already stops at the declared size
