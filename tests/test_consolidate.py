@@ -409,34 +409,3 @@ def test_validate_does_not_block_on_a_fifo(tmp_path: Path) -> None:
     assert not worker.is_alive(), "read_return blocked on a FIFO"
     read = got[0]
     assert [i.code for i in read.head] == ["archivo-inaccesible"]  # type: ignore[attr-defined]
-
-
-def test_consolidate_thaws_the_garbage_collector_even_when_it_fails(empty_master: Path, example_plan: Plan,
-                                                                    tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import gc
-
-    import zedxl.consolidate as C
-
-    folder = tmp_path / "retornos"
-    _split_and_fill(empty_master, example_plan, "2025-T1", folder)
-    assert gc.get_freeze_count() == 0
-    assert consolidate(empty_master, folder, procesos=1).written
-    assert gc.get_freeze_count() == 0  # frozen while it ran, thawed at the end
-
-    def failing_merge(*args: object) -> None:
-        assert gc.get_freeze_count() > 0  # the plan and reports were frozen before the merge
-        raise RuntimeError("falla simulada")
-
-    monkeypatch.setattr(C, "merge", failing_merge)
-    with pytest.raises(RuntimeError):
-        consolidate(empty_master, folder, procesos=1)
-    assert gc.get_freeze_count() == 0
-    # something else in the process froze objects: consolidate leaves them frozen
-    gc.freeze()
-    try:
-        monkeypatch.undo()
-        consolidate(empty_master, folder, procesos=1)
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as _dt
-import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -196,12 +195,8 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
         archive_dir = master.parent / "recibidos" / stamp
         # the workers start on the returns (reading, checking and archiving each) while this process reads the master
         reads = _Reads(to_read, _workers(len(to_read), procesos), archive_dir)
-        frozen = False
         try:
             plan = read_master(master).plan
-            # what is alive now (the master's plan) lives until the end: the garbage collector need not walk it
-            # again and again while the returns are judged, merged and the master written (thawed at the end)
-            frozen = _freeze_garbage_collector()
             fingerprints = Fingerprints(plan)
             valid: list[tuple[FileOutcome, ReturnData, float]] = []
             with Ledger(ledger_path(master)) as ledger:
@@ -250,8 +245,6 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                     result.stopped = "Hay retornos duplicados: no se consolidó nada."
                     chosen = []
 
-                if frozen:  # the reports too, now (see above)
-                    gc.freeze()
                 new_plan, changes = merge(plan, [d for _, d in chosen])
                 per_file: dict[str, int] = defaultdict(int)
                 for c in changes:
@@ -295,19 +288,8 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
 
             result.observaciones.extend(observaciones())
         finally:
-            if frozen:
-                gc.unfreeze()
             reads.close()  # stops the workers if anything above failed
     return result
-
-
-def _freeze_garbage_collector() -> bool:
-    """``gc.freeze()`` unless something else in this process froze objects already (``gc.unfreeze`` would thaw
-    theirs too); True when frozen here."""
-    if gc.get_freeze_count():
-        return False
-    gc.freeze()
-    return True
 
 
 def render_text(result: ConsolidationResult) -> list[str]:
