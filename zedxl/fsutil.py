@@ -51,7 +51,8 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True
     """Call ``write(tmp)`` on a temporary file in the same folder, then rename it over ``path``.
 
     A failure inside ``write`` (or a crash) leaves ``path`` untouched and removes the temporary file. ``sync``:
-    flush the file to disk before the rename (the default; copies that can be made again need not wait for it).
+    flush the file to disk before the rename (the default; an archived copy of a received file does without, as
+    ``shutil.copy2`` does).
     """
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
@@ -155,12 +156,13 @@ def archive_received(path: Path, received: Received, folder: Path) -> Path | Non
     target = folder / f"{received.sha256[:12]}-{path.name}"
     if target.exists():
         return target
-    if received.data is None:
+    data = received.data
+    if data is None:
         shutil.copy2(path, target)
         return target
 
     def write(tmp: Path) -> None:
-        tmp.write_bytes(received.data or b"")
+        tmp.write_bytes(data)
         os.utime(tmp, ns=(received.mtime_ns, received.mtime_ns))
 
     atomic_write(target, write, sync=False)
