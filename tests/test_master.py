@@ -327,3 +327,102 @@ def test_master_formula_fast_path_writes_the_same_bytes(tmp_path: Path, example_
     assert parts(tmp_path / "rapido-oga.xlsx") == parts(tmp_path / "normal-oga.xlsx")
     ws = mw.FormulaWorksheet()
     assert ws._prepare_formula("=XLOOKUP(A1,B:B,C:C)") == "_xlfn.XLOOKUP(A1,B:B,C:C)"
+
+
+# -- the OEI sheets written by a forked child (large masters) -----------------------------------------------------
+def _zip_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+@pytest.fixture
+def child_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], Path]:
+    """Every ``_SheetsInChild.start`` result (None: no child) with the child's pid, and the temporary folder
+    XlsxWriter and the child's files use (it must be left empty)."""
+    import tempfile
+
+    import zedxl.xlsx.master_write as mw
+
+    work = tmp_path / "temporales"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+    runs: list[Any] = []
+    real_start = mw._SheetsInChild.start.__func__
+
+    def start(cls: Any, wb: Any, sheets: Any, rows: int) -> Any:
+        handoff = real_start(cls, wb, sheets, rows)
+        runs.append((handoff, handoff.pid if handoff is not None else None))
+        return handoff
+
+    monkeypatch.setattr(mw._SheetsInChild, "start", classmethod(start))
+    return runs, work
+
+
+@pytest.mark.parametrize("awkward", [False, True], ids=["ejemplo", "textos-raros"])
+def test_master_oei_sheets_written_by_a_child_process_are_the_same_bytes(
+        tmp_path: Path, example_plan: Plan, monkeypatch: pytest.MonkeyPatch, child_runs: tuple[list[Any], Path],
+        awkward: bool) -> None:
+    """A large master's OEI sheets are written by a forked child while this process writes the rest: the file is
+    byte for byte the one a single process writes, and no temporary file is left."""
+    import zedxl.xlsx.master_write as mw
+
+    runs, work = child_runs
+    if awkward:
+        example_plan = _awkward(example_plan)
+    mw.write_master(example_plan, str(tmp_path / "un-proceso.xlsx"))
+    assert runs[-1] == (None, None)  # the example is below _CHILD_MIN_ROWS: no child
+    monkeypatch.setattr(mw, "_CHILD_MIN_ROWS", 0)
+    mw.write_master(example_plan, str(tmp_path / "dos-procesos.xlsx"))
+    handoff, pid = runs[-1]
+    assert pid and handoff.ok and handoff.pid is None  # the child wrote the sheets and was waited for
+    assert _zip_parts(tmp_path / "dos-procesos.xlsx") == _zip_parts(tmp_path / "un-proceso.xlsx")
+    assert list(work.iterdir()) == []
+    # an .xlsm master (the VBA project names every sheet when the workbook is closed) never forks
+    before = len(runs)
+    mw.write_master(example_plan, str(tmp_path / "botones.xlsm"))
+    assert len(runs) == before
+
+
+def test_master_child_process_that_fails_leaves_the_sheets_to_this_one(
+        tmp_path: Path, example_plan: Plan, monkeypatch: pytest.MonkeyPatch,
+        child_runs: tuple[list[Any], Path]) -> None:
+    """A child that dies without writing: this process writes those sheets, with the same bytes."""
+    import os
+
+    import zedxl.xlsx.master_write as mw
+
+    runs, work = child_runs
+    mw.write_master(example_plan, str(tmp_path / "un-proceso.xlsx"))
+    monkeypatch.setattr(mw, "_CHILD_MIN_ROWS", 0)
+    monkeypatch.setattr(mw._SheetsInChild, "_child", lambda self: os._exit(1))
+    mw.write_master(example_plan, str(tmp_path / "hijo-falla.xlsx"))
+    handoff, pid = runs[-1]
+    assert pid and not handoff.ok
+    assert _zip_parts(tmp_path / "hijo-falla.xlsx") == _zip_parts(tmp_path / "un-proceso.xlsx")
+    assert list(work.iterdir()) == []
+
+
+def test_master_write_failing_after_the_fork_stops_the_child_and_leaves_nothing(
+        tmp_path: Path, example_plan: Plan, monkeypatch: pytest.MonkeyPatch,
+        child_runs: tuple[list[Any], Path]) -> None:
+    """An error while the child is writing: the child is stopped and waited for (no process left behind) and its
+    temporary files are removed; nothing is written."""
+    import os
+
+    import zedxl.xlsx.master_write as mw
+
+    runs, work = child_runs
+    monkeypatch.setattr(mw, "_CHILD_MIN_ROWS", 0)
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("falla a propósito")
+
+    monkeypatch.setattr(mw.MasterWriter, "_budget", broken)
+    with pytest.raises(RuntimeError, match="a propósito"):
+        mw.write_master(example_plan, str(tmp_path / "roto.xlsx"))
+    handoff, pid = runs[-1]
+    assert pid and handoff.pid is None
+    with pytest.raises(ChildProcessError):  # already waited for
+        os.waitpid(pid, os.WNOHANG)
+    assert list(work.iterdir()) == []
+    assert not (tmp_path / "roto.xlsx").exists()

@@ -8,9 +8,15 @@ working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row fo
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
+import os
 import re
+import sys
+import tempfile
 import threading
+import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -302,6 +308,38 @@ class _FastSharedStrings(SharedStrings):  # type: ignore[misc]
 
 
 class _FastPackager(Packager):  # type: ignore[misc]
+    def _write_worksheet_files(self) -> None:
+        """XlsxWriter's own, but for the sheets a ``_SheetsInChild`` of the workbook is writing in another process:
+        their files (made beforehand) take their place in the package's order, and this process writes the others
+        meanwhile. They are waited for only before the styles part (``_write_styles_file``)."""
+        handoff: _SheetsInChild | None = getattr(self.workbook, "sheets_in_child", None)
+        if handoff is None:
+            super()._write_worksheet_files()
+            return
+        mine = []
+        index = 1
+        for worksheet in self.workbook.worksheets():
+            if worksheet.is_chartsheet:
+                continue
+            name = f"xl/worksheets/sheet{index}.xml"
+            path = handoff.path_of(worksheet)
+            if path is None:
+                mine.append((worksheet, self._filename(name)))
+            else:
+                self.filenames.append((path, name, False))
+            index += 1
+        for worksheet, path in mine:
+            worksheet._set_xml_writer(path)
+            worksheet._assemble_xml_file()
+
+    def _write_styles_file(self) -> None:
+        # the last moment a sheet can still be written here if the child failed: a style it gives an index to
+        # then still goes into the styles part (writing a sheet adds no shared string: those were given at store)
+        handoff: _SheetsInChild | None = getattr(self.workbook, "sheets_in_child", None)
+        if handoff is not None:
+            handoff.finish()
+        super()._write_styles_file()
+
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
             return
@@ -309,6 +347,96 @@ class _FastPackager(Packager):  # type: ignore[misc]
         sst.string_table = self.workbook.str_table
         sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
         sst._assemble_xml_file()
+
+
+# -- the OEI sheets written by a second process ------------------------------------------------------------------
+# Writing a master is one process's work: store every cell, then write each sheet's XML (most of it the OEI sheets'
+# AO rows), then zip. Once the OEI sheets are stored nothing changes them, so a forked child writes their XML
+# (XlsxWriter's own ``_assemble_xml_file``, into files made beforehand in the packager's order) while this process
+# stores the Resumen, the budget and the other sheets and writes theirs. Shared strings get their index when a cell
+# is stored, before the fork, and every style its index just before it (``MasterWriter.write``, in every path), so
+# the child writes the very bytes this process would: tests compare both. A child that fails, or that had to give a
+# style an index, leaves the sheets to this process, which then writes them as it would have.
+
+_CHILD_MIN_ROWS = 1_000  # fewer AO rows in the OEI sheets: forking and waiting cost more than they save
+
+
+def _can_fork() -> bool:
+    return sys.platform == "linux" and hasattr(os, "fork")
+
+
+class _SheetsInChild:
+    """Some worksheets of a workbook, being written (``_assemble_xml_file``) by a forked child process."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, sheets: Sequence[Worksheet]) -> None:
+        self.wb = wb
+        self.paths: dict[int, str] = {}
+        self.jobs: list[tuple[Worksheet, str]] = []
+        for ws in sheets:
+            fd, path = tempfile.mkstemp(dir=wb.tmpdir)
+            os.close(fd)
+            self.paths[id(ws)] = path
+            self.jobs.append((ws, path))
+        self.pid: int | None = None
+        self.ok = False  # the child wrote every sheet
+
+    @classmethod
+    def start(cls, wb: xlsxwriter.Workbook, sheets: Sequence[Worksheet], rows: int) -> _SheetsInChild | None:
+        """The child started on ``sheets`` (``rows``: how many AO rows they hold), or None when it does not pay or
+        cannot be done here (no ``fork``, a workbook kept in memory)."""
+        if rows < _CHILD_MIN_ROWS or not sheets or not _can_fork() or wb.in_memory or wb.constant_memory:
+            return None
+        handoff = cls(wb, sheets)
+        with warnings.catch_warnings():  # Python 3.12+ warns of fork in a process with threads: see _child
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (its output is compared in tests/test_master.py)
+            handoff._child()
+        handoff.pid = pid
+        wb.sheets_in_child = handoff
+        return handoff
+
+    def _child(self) -> None:
+        """Write the sheets and leave at once (``os._exit``: no clean-up of what belongs to the parent, no flushing of
+        its buffers). Other threads of the parent do not exist here: the child takes no lock they could hold, and the
+        garbage collector is off so no finaliser runs. Exit status 0: every sheet written with no new style index."""
+        status = 1
+        try:
+            gc.disable()
+            styles = len(self.wb.xf_format_indices)
+            for ws, path in self.jobs:
+                ws._set_xml_writer(path)
+                ws._assemble_xml_file()
+            status = 0 if len(self.wb.xf_format_indices) == styles else 2
+        finally:
+            os._exit(status)
+
+    def path_of(self, ws: Worksheet) -> str | None:
+        return self.paths.get(id(ws))
+
+    def finish(self) -> None:
+        """Every sheet's file is complete after this: written by the child, or (when it failed) here and now."""
+        if self.pid is not None:
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            self.ok = os.waitstatus_to_exitcode(status) == 0
+            if not self.ok:
+                for ws, path in self.jobs:
+                    ws._set_xml_writer(path)
+                    ws._assemble_xml_file()
+
+    def close(self) -> None:
+        """After the workbook is written, or when anything failed: the child stopped and waited for, and the files
+        the packager did not take removed."""
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):  # it may have just exited
+                os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        for path in self.paths.values():
+            with contextlib.suppress(FileNotFoundError):  # zipped and removed by XlsxWriter
+                os.remove(path)
+        self.wb.sheets_in_child = None
 
 
 class _RowBuffer:
@@ -487,16 +615,32 @@ class MasterWriter:
         self._params(wb, params, f)
         for ws, oei in zip(oei_sheets, self.plan.objetivos, strict=True):
             self._oei(ws, oei, f)
-        self._resumen(resumen, [ws.name for ws in oei_sheets], f)
-        self._budget(ingresos, self.plan.presupuesto.ingresos, "Ingresos presupuestarios", f, sin_saldos=True)
-        self._budget(gastos, self.plan.presupuesto.gastos, "Gastos presupuestarios", f, sin_saldos=False)
-        self._narrativa(narrativa, f)
-        for ws in wb.worksheets():
+        # Every style made so far gets its index now, in the order made (XlsxWriter gives each its index when a
+        # sheet using it is first written): nothing written later can change what the OEI sheets' XML says, so a
+        # second process may write them (_SheetsInChild; never with the VBA project, which names every sheet when
+        # the workbook is closed). Done in every path, so all write the same bytes.
+        for fmt in wb.formats:
+            if fmt.dxf_index is None:  # the traffic lights' formats are differential styles only
+                fmt._get_xf_index()
+        for ws in oei_sheets:
             _print_setup(ws)
-        if panel_ws is not None:
-            _panel().add_panel(wb, panel_ws, self.plan, panel)
-        (panel_ws or resumen).activate()
-        wb.close()
+        handoff = None if macros or not isinstance(wb, FastZipWorkbook) else _SheetsInChild.start(
+            wb, oei_sheets, sum(1 for _ in self.plan.actividades()))
+        try:
+            self._resumen(resumen, [ws.name for ws in oei_sheets], f)
+            self._budget(ingresos, self.plan.presupuesto.ingresos, "Ingresos presupuestarios", f, sin_saldos=True)
+            self._budget(gastos, self.plan.presupuesto.gastos, "Gastos presupuestarios", f, sin_saldos=False)
+            self._narrativa(narrativa, f)
+            for ws in wb.worksheets():
+                if ws not in oei_sheets:
+                    _print_setup(ws)
+            if panel_ws is not None:
+                _panel().add_panel(wb, panel_ws, self.plan, panel)
+            (panel_ws or resumen).activate()
+            wb.close()
+        finally:
+            if handoff is not None:
+                handoff.close()
 
     # -- Parámetros -------------------------------------------------------------------------------------------
     def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, f: _Formats) -> None:
