@@ -569,3 +569,124 @@ def test_unsettled_settles_the_usual_cells_only() -> None:
     assert intake._c_scan.unsettled(found, want) == [4, 5, 6, 7, 8]
     assert intake._c_scan.unsettled({"a": found[0]}, {}) is NotImplemented
     assert intake._c_scan.unsettled({}, {0: ("text",)}) is NotImplemented
+
+
+# -- a worksheet part outside <sheetData>: outside_pieces against office_scan._outside_pieces_py ------------------
+def outside_of(part: bytes) -> bytes:
+    """The part as intake's fast scan keeps it: ``<sheetData/>`` in place of the cells."""
+    i, j = part.find(b"<sheetData"), part.find(b"</sheetData>")
+    return part[:i] + b"<sheetData/>" + part[j + len(b"</sheetData>"):] if i >= 0 and j >= 0 else part
+
+
+def outside_agrees(outside: bytes) -> bool:
+    """The accelerator declines or gives exactly the Python split; whenever intake finds the part well formed piece
+    by piece, expat finds it well formed whole; and the noted tags found by searching are the pattern's. True if
+    the accelerator answered."""
+    from zedxl.xlsx import office_scan
+
+    got = intake._c_scan.outside_pieces(outside)
+    if intake._well_formed_by_pieces(outside):
+        assert got is not NotImplemented and well_formed(outside), outside[:300]
+    plain = intake._noted_plain(outside)
+    if plain is not None:
+        matches = list(intake._OUTSIDE_NOTED.finditer(outside))
+        assert not any(m.group(1) for m in matches), outside[:300]
+        assert plain == [(m.start(), m.group(2)) for m in matches], outside[:300]
+    if got is NotImplemented:
+        return False
+    assert got == office_scan._outside_pieces_py(outside), outside[:300]
+    return True
+
+
+def test_outside_pieces_on_split_and_filled_returns(tmp_path: Path, master: Path, example_plan: Plan) -> None:
+    answered = pieces_proved = 0
+    for book in split_and_fill(master, example_plan, "2025-T2", tmp_path / "libros"):
+        with zipfile.ZipFile(book) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/sheet"):
+                    outside = outside_of(zf.read(name))
+                    answered += outside_agrees(outside)
+                    pieces_proved += intake._well_formed_by_pieces(outside)
+    # every sheet of a return is in the usual shape: split by the accelerator, proved well formed piece by piece
+    assert answered == pieces_proved > 10
+
+
+def test_outside_pieces_on_hostile_corpus() -> None:
+    files = [p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")]
+    assert files
+    for path in files:
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            continue
+        with zf:
+            for info in zf.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.file_size < 4_000_000:
+                    try:
+                        part = zf.read(info)
+                    except Exception:  # noqa: BLE001 - damaged members are the corpus' point
+                        continue
+                    outside_agrees(outside_of(part))
+
+
+SAMPLE_OUTSIDE = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    b'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:AD20"/>'
+    b'<sheetViews><sheetView workbookViewId="0"><pane xSplit="2" ySplit="5" state="frozen"/></sheetView></sheetViews>'
+    b'<cols><col min="1" max="1" width="13"/><col min="2" max="3" width="9"/></cols>\n  <sheetData/>'
+    b'<sheetProtection sheet="1" objects="1"/>'
+    b'<conditionalFormatting sqref="AB6:AB20"><cfRule type="expression" priority="1" dxfId="0">'
+    b"<formula>AND(ISNUMBER(AB6),AB6&gt;=ZX_VERDE)</formula></cfRule></conditionalFormatting>"
+    b'<dataValidations count="4"><dataValidation sqref="P8" type="decimal" prompt="U.M.: % &#225;">'
+    b"<formula1>0</formula1></dataValidation>\n"
+    b"<dataValidation sqref = 'P9 P10' type='whole'><formula1>0</formula1></dataValidation>"
+    b'<dataValidation prompt="a&gt;b" sqref="AD8" type="textLength"><formula1>32767</formula1></dataValidation>'
+    b"<dataValidation error='x' sqref=\"$Q$1:Q3\"><formula1>1</formula1></dataValidation></dataValidations>"
+    b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>\n')
+
+
+def test_outside_pieces_sample_shapes() -> None:
+    from zedxl.xlsx import office_scan
+
+    assert outside_agrees(SAMPLE_OUTSIDE)
+    prefix, head, pieces, cell_lists = intake._c_scan.outside_pieces(SAMPLE_OUTSIDE)
+    assert prefix.startswith(b"<?xml") and head.startswith(b"<worksheet ") and head.endswith(b">")
+    assert cell_lists == [b"P8", b"P9 P10", b"AD8"]
+    assert pieces[-5:-1] == [  # each validation with its cells set aside; the one with ' before it kept whole
+        b'<dataValidations><dataValidation sqref="A1" type="decimal" prompt="U.M.: % &#225;"><formula1>0'
+        b"</formula1></dataValidation></dataValidations>",
+        b"<dataValidations><dataValidation sqref = \"A1\" type='whole'><formula1>0</formula1></dataValidation>"
+        b"</dataValidations>",
+        b'<dataValidations><dataValidation prompt="a&gt;b" sqref="A1" type="textLength"><formula1>32767'
+        b"</formula1></dataValidation></dataValidations>",
+        b"<dataValidations><dataValidation error='x' sqref=\"$Q$1:Q3\"><formula1>1</formula1></dataValidation>"
+        b"</dataValidations>"]
+    assert intake._well_formed_by_pieces(SAMPLE_OUTSIDE)
+    # shapes it leaves to the Python walk (and intake to expat over the whole part)
+    for odd in (SAMPLE_OUTSIDE.replace(b"<sheetData/>", b"<sheetData/>text"),  # text between elements
+                SAMPLE_OUTSIDE.replace(b"<sheetPr>", b"<sheetPr><sheetPr/>"),  # its own name inside
+                SAMPLE_OUTSIDE.replace(b"</worksheet>\n", b"</worksheet><!-- -->"),
+                SAMPLE_OUTSIDE.replace(b"<worksheet ", b"<worksheetx "),
+                SAMPLE_OUTSIDE.replace(b"sqref=\"$Q$1:Q3\"><formula1>1</formula1></dataValidation>",
+                                       b"sqref=\"$Q$1:Q3\"/>")):  # a validation with no end tag
+        assert intake._c_scan.outside_pieces(odd) is NotImplemented
+        assert not intake._well_formed_by_pieces(odd)
+        assert office_scan._outside_pieces(odd) == office_scan._outside_pieces_py(odd)
+    # a cell list that is not plain letters and digits: split, but not proved well formed by pieces
+    odd = SAMPLE_OUTSIDE.replace(b'sqref="P8"', b'sqref="P8&amp;"')
+    assert outside_agrees(odd) and not intake._well_formed_by_pieces(odd) and well_formed(odd)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.binary(max_size=3)), min_size=1, max_size=4),
+       st.sampled_from([b"", b"<", b">", b"/", b'"', b"'", b" ", b"=", b" sqref=", b"&", b"&#1;", b"<!--", b"</"]))
+def test_outside_pieces_damaged_agree_or_decline(cuts: list[tuple[int, bytes]], extra: bytes) -> None:
+    # random bytes cut and spliced in: never a crash, an out-of-bounds read, another split, or a part proved well
+    # formed by pieces that expat refuses whole
+    outside = SAMPLE_OUTSIDE
+    for at, junk in cuts:
+        at %= len(outside) + 1
+        outside = outside[:at] + junk + extra + outside[at + len(junk) // 2:]
+    outside_agrees(outside)

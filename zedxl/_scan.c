@@ -1370,7 +1370,220 @@ done:
     return out;
 }
 
+
+/* -- a worksheet part outside <sheetData>, split into the pieces office_scan judges ------------------------------
+ * office_scan._outside_pieces_py splits the part (as intake's fast scan keeps it, <sheetData/> in place of the
+ * cells) into the elements under <worksheet>, and a <dataValidations> into its start tag and each
+ * <dataValidation> with its cell list set aside; intake proves the part well formed piece by piece from the same
+ * pieces. This is that split, for the usual shape only: every element under the root found in one step (an end
+ * tag of its name, and no tag starting with its name inside), nothing but XML whitespace between elements,
+ * before the root's end tag and after it. Any other shape: NotImplemented, and the callers do what they did. */
+
+static Py_ssize_t find_bytes(const unsigned char *s, Py_ssize_t from, Py_ssize_t to, const char *lit,
+                             Py_ssize_t n) {
+    /* bytes.find(lit, from, to): the first index of lit inside s[from:to], or -1 */
+    Py_ssize_t i;
+    if (n == 0) return from <= to ? from : -1;
+    for (i = from; i + n <= to; i++) {
+        const unsigned char *hit = memchr(s + i, (unsigned char)lit[0], (size_t)(to - n + 1 - i));
+        if (hit == NULL) return -1;
+        i = hit - s;
+        if (memcmp(s + i, lit, (size_t)n) == 0) return i;
+    }
+    return -1;
+}
+
+static Py_ssize_t tag_end(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, Py_ssize_t *name_end, int *empty) {
+    /* office_scan._TAG matched at s[i] (a start tag) inside s[:n]: the index after its '>', or -1. Its pattern,
+     * <(/?)([^\s/>]+)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>, read left to right (nothing in it can
+     * be matched two ways). */
+    Py_ssize_t k, w, a;
+    const unsigned char *q;
+    if (i >= n || s[i] != '<' || i + 1 >= n || s[i + 1] == '/') return -1;
+    k = i + 1;
+    while (k < n && !is_space(s[k]) && s[k] != '/' && s[k] != '>') k++;
+    if (k == i + 1) return -1;
+    *name_end = k;
+    for (;;) {
+        w = k;
+        while (w < n && is_space(s[w])) w++;
+        if (w < n && s[w] == '>') { *empty = 0; return w + 1; }
+        if (w + 1 < n && s[w] == '/' && s[w + 1] == '>') { *empty = 1; return w + 2; }
+        if (w == k) return -1; /* an attribute comes after whitespace */
+        a = w;
+        while (w < n && !is_space(s[w]) && s[w] != '=' && s[w] != '/' && s[w] != '>') w++;
+        if (w == a) return -1;
+        while (w < n && is_space(s[w])) w++;
+        if (w >= n || s[w] != '=') return -1;
+        w++;
+        while (w < n && is_space(s[w])) w++;
+        if (w >= n || (s[w] != '"' && s[w] != '\'')) return -1;
+        q = memchr(s + w + 1, s[w], (size_t)(n - w - 1));
+        if (q == NULL) return -1;
+        k = (q - s) + 1;
+    }
+}
+
+static Py_ssize_t skip_xml_space(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    while (i < n && is_xml_space(s[i])) i++;
+    return i;
+}
+
+static int sqref_at(const unsigned char *s, Py_ssize_t p, Py_ssize_t n, Py_ssize_t *value_start,
+                    Py_ssize_t *value_end, Py_ssize_t *match_end) {
+    /* office_scan._SQREF, (\ssqref\s*=\s*)(?:"([^"]*)"|'([^']*)'), matched at s[p] inside s[:n] */
+    Py_ssize_t w;
+    const unsigned char *q;
+    if (p + 6 > n || !is_space(s[p]) || memcmp(s + p + 1, "sqref", 5) != 0) return 0;
+    w = p + 6;
+    while (w < n && is_space(s[w])) w++;
+    if (w >= n || s[w] != '=') return 0;
+    w++;
+    while (w < n && is_space(s[w])) w++;
+    if (w >= n || (s[w] != '"' && s[w] != '\'')) return 0;
+    q = memchr(s + w + 1, s[w], (size_t)(n - w - 1));
+    if (q == NULL) return 0;
+    *value_start = w + 1;
+    *value_end = q - s;
+    *match_end = (q - s) + 1;
+    return 1;
+}
+
+static int add_piece(PyObject *list, const char *before, const unsigned char *s, Py_ssize_t n, const char *after) {
+    size_t nb = strlen(before), na = strlen(after);
+    PyObject *piece = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(nb + (size_t)n + na));
+    char *out;
+    int rc;
+    if (piece == NULL) return -1;
+    out = PyBytes_AS_STRING(piece);
+    memcpy(out, before, nb);
+    memcpy(out + nb, s, (size_t)n);
+    memcpy(out + nb + (size_t)n, after, na);
+    rc = PyList_Append(list, piece);
+    Py_DECREF(piece);
+    return rc;
+}
+
+static int add_validation(PyObject *pieces, PyObject *sqrefs, const unsigned char *item, Py_ssize_t n) {
+    /* one <dataValidation>: its cell list set aside as _outside_pieces_py does (searched up to the item's first
+     * '>', as there; not when a single quote comes before it) */
+    const unsigned char *gt = memchr(item, '>', (size_t)n);
+    Py_ssize_t window = gt - item + 1, p, vs = 0, ve = 0, me = 0, q;
+    PyObject *value, *piece;
+    char *out;
+    int rc;
+    for (p = 0; p < window; p++) {
+        if (sqref_at(item, p, window, &vs, &ve, &me)) break;
+    }
+    if (p == window || memchr(item, '\'', (size_t)p) != NULL)
+        return add_piece(pieces, "<dataValidations>", item, n, "</dataValidations>");
+    value = PyBytes_FromStringAndSize((const char *)item + vs, ve - vs);
+    if (value == NULL) return -1;
+    rc = PyList_Append(sqrefs, value);
+    Py_DECREF(value);
+    if (rc < 0) return -1;
+    /* <dataValidations> + item[:vs - 1] + "A1" (in double quotes) + item[me:] + </dataValidations> */
+    q = vs - 1; /* the opening quote */
+    piece = PyBytes_FromStringAndSize(NULL, 17 + q + 4 + (n - me) + 18);
+    if (piece == NULL) return -1;
+    out = PyBytes_AS_STRING(piece);
+    memcpy(out, "<dataValidations>", 17);
+    memcpy(out + 17, item, (size_t)q);
+    memcpy(out + 17 + q, "\"A1\"", 4);
+    memcpy(out + 17 + q + 4, item + me, (size_t)(n - me));
+    memcpy(out + 17 + q + 4 + (n - me), "</dataValidations>", 18);
+    rc = PyList_Append(pieces, piece);
+    Py_DECREF(piece);
+    return rc;
+}
+
+static PyObject *outside_pieces(PyObject *self, PyObject *args) {
+    Py_buffer buf;
+    const unsigned char *s;
+    Py_ssize_t n, root, root_end, close, i, name_end, end, gt, inner_end, q, c2, pos;
+    int empty;
+    PyObject *pieces = NULL, *sqrefs = NULL, *out = NULL;
+    char name[64];
+    Py_ssize_t name_len;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*", &buf)) return NULL;
+    s = buf.buf;
+    n = buf.len;
+    root = find_bytes(s, 0, n, "<worksheet", 10);
+    if (root < 0 || root + 10 >= n || !(is_space(s[root + 10]) || s[root + 10] == '>')) goto decline;
+    root_end = tag_end(s, root, n, &name_end, &empty);
+    if (root_end < 0 || empty) goto decline;
+    /* the root's end tag: the last "</", then nothing but whitespace */
+    for (close = n - 2; close >= root_end; close--) {
+        if (s[close] == '<' && s[close + 1] == '/') break;
+    }
+    if (close < root_end || n - close < 12 || memcmp(s + close, "</worksheet>", 12) != 0 ||
+        skip_xml_space(s, close + 12, n) != n)
+        goto decline;
+    pieces = PyList_New(0);
+    sqrefs = PyList_New(0);
+    if (pieces == NULL || sqrefs == NULL) goto fail;
+    i = skip_xml_space(s, root_end, close);
+    while (i < close) {
+        end = tag_end(s, i, close, &name_end, &empty);
+        name_len = name_end - i - 1;
+        if (end < 0 || name_len + 4 > (Py_ssize_t)sizeof(name)) goto decline;
+        if (!empty) {
+            /* the first end tag of its name, with no tag starting with its name before it */
+            name[0] = '<';
+            name[1] = '/';
+            memcpy(name + 2, s + i + 1, (size_t)name_len);
+            name[name_len + 2] = '>';
+            c2 = find_bytes(s, end, close, name, name_len + 3);
+            if (c2 < 0) goto decline;
+            name[1] = '<'; /* name + 1: "<" and the name */
+            if (find_bytes(s, end, c2, name + 1, name_len + 1) >= 0) goto decline;
+            end = c2 + name_len + 3;
+        }
+        if (!empty && name_len >= 15 && memcmp(s + i + 1, "dataValidations", 15) == 0) {
+            /* its start tag up to the first '>' (as _outside_pieces_py cuts it), then each <dataValidation> */
+            gt = (const unsigned char *)memchr(s + i, '>', (size_t)(end - i)) - s + 1;
+            if (add_piece(pieces, "", s + i, gt - i, "</dataValidations>") < 0) goto fail;
+            inner_end = end - name_len - 3; /* where its end tag starts: the last "</" inside it */
+            pos = gt;
+            for (;;) {
+                pos = skip_xml_space(s, pos, inner_end);
+                if (pos == inner_end) break;
+                if (inner_end - pos < 16 || memcmp(s + pos, "<dataValidation", 15) != 0 ||
+                    !(s[pos + 15] == ' ' || s[pos + 15] == '>'))
+                    goto decline;
+                q = find_bytes(s, pos, inner_end, "</dataValidation>", 17);
+                if (q < 0 || find_bytes(s, pos + 1, q, "<dataValidation", 15) >= 0) goto decline;
+                if (add_validation(pieces, sqrefs, s + pos, q + 17 - pos) < 0) goto fail;
+                pos = q + 17;
+            }
+        } else if (add_piece(pieces, "", s + i, end - i, "") < 0) {
+            goto fail;
+        }
+        i = skip_xml_space(s, end, close);
+    }
+    out = Py_BuildValue("(y#y#OO)", (const char *)s, root, (const char *)s + root, root_end - root, pieces,
+                        sqrefs);
+    goto done;
+decline:
+    Py_XDECREF(pieces);
+    Py_XDECREF(sqrefs);
+    PyBuffer_Release(&buf);
+    Py_RETURN_NOTIMPLEMENTED;
+fail:
+    out = NULL;
+done:
+    Py_XDECREF(pieces);
+    Py_XDECREF(sqrefs);
+    PyBuffer_Release(&buf);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"outside_pieces", outside_pieces, METH_VARARGS,
+     "outside_pieces(outside: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]] | NotImplemented\n\n"
+     "office_scan._outside_pieces_py for a worksheet part outside <sheetData> in the usual shape:\n"
+     "(prefix, root tag, pieces, cell lists); NotImplemented for any other shape."},
     {"unsettled", unsettled, METH_VARARGS,
      "unsettled(found: dict[int, cell], want: dict[int, CellSpec]) -> list[int] | NotImplemented\n\n"
      "The columns of a returned data row, sorted, that office_read must look at one by one."},

@@ -2023,23 +2023,103 @@ def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
 def _read_outside(outside: bytes) -> tuple[int, int, tuple[tuple[str, dict[str, str]], ...]] | None:
     """``_note_outside``'s reading of the part, or None when the handlers must run; raises when it is not well
     formed."""
-    noted = list(_OUTSIDE_NOTED.finditer(outside))
-    if any(m.group(1) or m.group(2) == b"row" for m in noted) or outside.count(b"<col") > 1000:
+    noted = _noted_plain(outside)
+    if noted is None:
+        matches = list(_OUTSIDE_NOTED.finditer(outside))
+        if any(m.group(1) for m in matches):
+            return None
+        noted = [(m.start(), m.group(2)) for m in matches]
+    if any(name == b"row" for _, name in noted) or outside.count(b"<col") > 1000:
         return None
-    _new_parser().Parse(outside, True)
+    if not _well_formed_by_pieces(outside):
+        _new_parser().Parse(outside, True)
     elements = outside.count(b"<") - outside.count(b"</") - outside.count(b"<?")
-    col_defs = sum(1 for m in noted if m.group(2) == b"col")
+    col_defs = sum(1 for _, name in noted if name == b"col")
     found: list[tuple[str, dict[str, str]]] = []
-    for m in noted:
-        if m.group(2) in (b"dimension", b"sheetProtection"):
-            tag = _START_TAG.match(outside, m.start())
+    for start, name in noted:
+        if name in (b"dimension", b"sheetProtection"):
+            tag = _START_TAG.match(outside, start)
             if tag is None:  # pragma: no cover - a well-formed start tag always matches
                 raise ValueError("etiqueta no reconocida")
-            text = tag.group()
-            parser = _new_parser()
-            parser.StartElementHandler = lambda name, attrs: found.append((name, attrs))
-            parser.Parse(text if text.endswith(b"/>") else text[:-1] + b"/>", True)
+            found.append(_tag_attributes(tag.group()))
     return elements, col_defs, tuple(found)
+
+
+_NOTED_NAMES = (b"dimension", b"sheetProtection", b"row", b"col")
+_AFTER_NAME = frozenset(b" \t\n\r\x0b\x0c/>")  # the pattern's lookahead, [\s/>]
+
+
+def _noted_plain(outside: bytes) -> list[tuple[int, bytes]] | None:
+    """``_OUTSIDE_NOTED``'s matches (where, which name) found by searching for each name, when no prefixed one can
+    be there (no ":dimension", ":sheetProtection", ":row" or ":col" anywhere); None otherwise (the pattern is run)."""
+    if any(b":" + name in outside for name in _NOTED_NAMES):
+        return None
+    out: list[tuple[int, bytes]] = []
+    for name in _NOTED_NAMES:
+        needle = b"<" + name
+        after = len(needle)
+        i = outside.find(needle)
+        while i >= 0:
+            if i + after < len(outside) and outside[i + after] in _AFTER_NAME:
+                out.append((i, name))
+            i = outside.find(needle, i + after)
+    out.sort()
+    return out
+
+
+_TAG_ATTRIBUTES: dict[bytes, tuple[str, dict[str, str]]] = {}
+
+
+def _tag_attributes(text: bytes) -> tuple[str, dict[str, str]]:
+    """The name and attributes of one start tag, as expat gives them (each distinct tag parsed once; the dict is
+    shared and must not be changed)."""
+    found = _TAG_ATTRIBUTES.get(text)
+    if found is None:
+        got: list[tuple[str, dict[str, str]]] = []
+        parser = _new_parser()
+        parser.StartElementHandler = lambda name, attrs: got.append((name, attrs))
+        parser.Parse(text if text.endswith(b"/>") else text[:-1] + b"/>", True)
+        found = got[0]
+        if len(_TAG_ATTRIBUTES) >= 4096:
+            _TAG_ATTRIBUTES.clear()
+        _TAG_ATTRIBUTES[text] = found
+    return found
+
+
+# pieces of worksheet parts found well formed, by their bytes (with what comes before them: see below)
+_WELL_FORMED = BytesMemo(4 * 1024 * 1024)
+_PLAIN_CELL_LIST = re.compile(rb"[A-Za-z0-9:$ ]*")
+
+
+def _well_formed_by_pieces(outside: bytes) -> bool:
+    """True when a worksheet part outside ``<sheetData>`` is shown well formed piece by piece; False when it could not
+    be (the caller then parses it whole, which raises if it is not).
+
+    The returns of one template share their parts but these: each office's data validations differ (their cells,
+    the unit in their messages). The C accelerator splits the part as ``office_scan`` judges it (the root's start
+    tag, each element under it, a ``<dataValidations>``'s start tag and each ``<dataValidation>``, only XML
+    whitespace between them), each piece is parsed inside the root with what precedes it, and a piece once found
+    well formed is remembered. The elements of a well-formed root may follow each other in any number, so the part
+    is well formed when every piece is. A validation's cell list is replaced in its piece by "A1": when it is only
+    letters, digits, ``:``, ``$`` and spaces (checked here), either value is as well formed as the other."""
+    if _c_scan is None:
+        return False
+    got = _c_scan.outside_pieces(outside)
+    if got is NotImplemented:
+        return False
+    prefix, head, pieces, cell_lists = got
+    if not all(_PLAIN_CELL_LIST.fullmatch(text) for text in cell_lists):
+        return False
+    context = prefix + head
+    for piece in dict.fromkeys(pieces):
+        whole = context + piece
+        if _WELL_FORMED.get(whole) is None:
+            try:
+                _new_parser().Parse(whole + b"</worksheet>", True)
+            except Exception:  # noqa: BLE001 - the whole part is parsed then, and its error reported
+                return False
+            _WELL_FORMED.put(whole, len(whole), True)
+    return True
 
 
 def _has_prefixed_tag(data: bytes) -> bool:

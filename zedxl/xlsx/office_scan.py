@@ -247,31 +247,54 @@ def _openpyxl_takes_outside(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
 
 
 def _openpyxl_takes_parts(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
+    pieces = _outside_pieces(outside)
+    if pieces is None:
+        return False
+    _, head, elements, cell_lists = pieces
+    context = b"%d/%d:" % (n_xfs, n_dxfs)
+    # each distinct one once (a sheet's validations repeat: one per unit and column)
+    return all(_cell_ranges_ok(text) for text in dict.fromkeys(cell_lists)) and all(
+        _verdict(head, context, element, n_xfs, n_dxfs) for element in dict.fromkeys(elements))
+
+
+def _outside_pieces(outside: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]] | None:
+    """``_outside_pieces_py``, by the C accelerator when it is built and the part is in the usual shape."""
+    accelerator = _intake._c_scan
+    if accelerator is not None:
+        got: Any = accelerator.outside_pieces(outside)
+        if got is not NotImplemented:
+            return got  # type: ignore[no-any-return]
+    return _outside_pieces_py(outside)
+
+
+def _outside_pieces_py(outside: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]] | None:
+    """A worksheet part outside ``<sheetData>`` as ``_openpyxl_takes_outside`` judges it: (what comes before the
+    root, the root's start tag, the pieces, the cell lists set aside), or None when openpyxl would not take its
+    root. The pieces are the elements under the root, but a ``<dataValidations>``: its start tag (closed), then
+    each ``<dataValidation>`` on its own in a ``<dataValidations>``, with its cell list (``sqref``, checked on its
+    own) replaced by "A1"."""
     root = _TAG.match(outside, outside.find(b"<worksheet"))
     close = outside.rfind(b"</")
     if root is None or root.group(1) or root.group(3) or close < root.end():
-        return False
-    head = root.group()
-    context = b"%d/%d:" % (n_xfs, n_dxfs)
+        return None
+    pieces: list[bytes] = []
+    cell_lists: list[bytes] = []
     for a, b in _children(outside, root.end(), close):
         element = outside[a:b]
         if element.startswith(b"<dataValidations") and not element.endswith(b"/>"):
             gt = outside.find(b">", a) + 1
-            if not _verdict(head, context, outside[a:gt] + b"</dataValidations>", n_xfs, n_dxfs):
-                return False
+            pieces.append(outside[a:gt] + b"</dataValidations>")
             for item in _validations(outside, gt, outside.rfind(b"</", a, b)):
                 m = _SQREF.search(item, 0, item.find(b">") + 1)
                 if m is not None and b"'" not in item[:m.start()]:
                     # the cell list (inside the start tag: no single-quoted value before it), checked as openpyxl
                     # converts it, then set aside
-                    if not _cell_ranges_ok(m.group(2) if m.group(2) is not None else m.group(3)):
-                        return False
+                    cell_lists.append(m.group(2) if m.group(2) is not None else m.group(3))
                     item = item[:m.start()] + m.group(1) + b'"A1"' + item[m.end():]
-                if not _verdict(head, context, b"<dataValidations>" + item + b"</dataValidations>", n_xfs, n_dxfs):
-                    return False
-        elif not _verdict(head, context, element, n_xfs, n_dxfs):
-            return False
-    return True
+                pieces.append(b"<dataValidations>" + item + b"</dataValidations>")
+        else:
+            pieces.append(element)
+    return outside[:root.start()], root.group(), pieces, cell_lists
 
 
 def _validations(data: bytes, start: int, end: int) -> list[bytes]:
