@@ -409,3 +409,17 @@ def test_validate_does_not_block_on_a_fifo(tmp_path: Path) -> None:
     assert not worker.is_alive(), "read_return blocked on a FIFO"
     read = got[0]
     assert [i.code for i in read.head] == ["archivo-inaccesible"]  # type: ignore[attr-defined]
+
+
+@given(st.integers(0, 3000), st.integers(2, 8))
+def test_consolidate_hands_out_every_file_once_in_shrinking_chunks(n: int, workers: int) -> None:
+    """The returns go to the workers in order, each once, in chunks of at most 8 that only shrink, ending in single
+    files (so the workers finish together)."""
+    from zedxl.consolidate import _spans
+
+    spans = _spans(n, workers)
+    assert [i for a, b in spans for i in range(a, b)] == list(range(n))
+    sizes = [b - a for a, b in spans]
+    assert all(1 <= s <= 8 for s in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-workers * 4:] == [1] * min(n, workers * 4)

@@ -131,6 +131,24 @@ def _read_return(path: Path, archive_dir: Path) -> _Read:
     return _Read(read.for_judging(), archived, received.size, received.mtime_ns / 1e9)
 
 
+def _read_chunk(paths: list[Path], archive_dir: Path) -> list[_Read]:
+    """``_read_return`` of a few paths, in one worker: one round trip to the worker for all of them."""
+    return [_read_return(p, archive_dir) for p in paths]
+
+
+def _spans(n: int, workers: int) -> list[tuple[int, int]]:
+    """The files handed to the workers a few at a time, in order: each chunk a share of what is still to hand
+    out (at most 8 files, at least 1), so the last chunks are single files and the workers finish together (with
+    equal chunks, one worker could still have 8 returns to read when the other has none)."""
+    out = []
+    start = 0
+    while start < n:
+        size = max(1, min(8, (n - start) // (workers * 4)))
+        out.append((start, start + size))
+        start += size
+    return out
+
+
 class _Reads:
     """``validate.read_return`` of every path, in order: in worker processes when ``workers`` > 1.
 
@@ -143,9 +161,8 @@ class _Reads:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         if workers > 1:
             self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
-            chunk = max(1, min(8, len(paths) // (workers * 4)))
-            self.results: Iterator[_Read] = self.pool.map(_read_return, paths, [archive_dir] * len(paths),
-                                                          chunksize=chunk)
+            chunks = [self.pool.submit(_read_chunk, paths[a:b], archive_dir) for a, b in _spans(len(paths), workers)]
+            self.results: Iterator[_Read] = (one for chunk in chunks for one in chunk.result())
         else:
             self.results = (_read_return(p, archive_dir) for p in paths)
 
