@@ -690,3 +690,26 @@ def test_outside_pieces_damaged_agree_or_decline(cuts: list[tuple[int, bytes]], 
         at %= len(outside) + 1
         outside = outside[:at] + junk + extra + outside[at + len(junk) // 2:]
     outside_agrees(outside)
+
+
+def test_custom_property_texts_judged_by_their_shape() -> None:
+    """openpyxl takes any plain text in a text custom property the same way: the verdict is made once per property
+    shape (the office and fingerprint texts differ from return to return), the same as on the text itself; a text
+    openpyxl cannot read is still judged as it is."""
+    from zedxl.xlsx import office_scan
+
+    head = b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">'
+
+    def part(text: bytes) -> bytes:
+        return (head + b'<property name="zedxl_instancia" fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="8">'
+                b'<vt:lpwstr xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+                + text + b"</vt:lpwstr></property></Properties>")
+
+    for text in (b"OF002", b"Direcci\xc3\xb3n de Promoci\xc3\xb3n", b"2025-01", b"x y", b"7", b"9f86d081884c7d65"):
+        assert office_scan._custom_whole_ok(part(text))  # openpyxl itself
+        assert office_scan._custom_properties_ok(part(text))
+    for text in (b"\xff\xfe", b"a\xef\xbf\xbeb"):  # not UTF-8; U+FFFE: refused by openpyxl, and still here
+        assert not office_scan._custom_whole_ok(part(text))
+        assert not office_scan._custom_properties_ok(part(text))
+    shaped = office_scan._PLAIN_TEXT_PROPERTY.fullmatch(part(b"OF002")[len(head):-len(b"</Properties>")])
+    assert shaped is not None and shaped.group(1).endswith(b">") and shaped.group(2) == b"</vt:lpwstr></property>"

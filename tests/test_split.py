@@ -375,3 +375,27 @@ def test_split_with_worker_processes_writes_the_same_workbooks(tmp_path: Path, e
 
     for a, b in zip(serial, parallel, strict=True):
         assert parts(a) == parts(b)
+
+
+def test_split_input_cells_from_the_layout_are_those_of_every_row(example_plan: Plan) -> None:
+    """``input_cells`` (from the layout) lists exactly the cells ``row_cells`` marks as inputs, in order, for every
+    office, every kind of period (quarter, semester, year; month) and the budget sheets."""
+    from zedxl.xlsx.office_write import input_cells, input_cells_py, office_spec
+
+    def monthly(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
+        return tuple(x for v in values for x in (v, v, v))
+
+    mensual = replace(example_plan, periodicidad="mensual", objetivos=tuple(
+        replace(o, acciones=tuple(replace(a, actividades=tuple(
+            replace(ao, programado=monthly(ao.programado), ejecutado=monthly(ao.ejecutado))  # type: ignore[arg-type]
+            for ao in a.actividades)) for a in o.acciones)) for o in example_plan.objetivos))
+    compared = 0
+    for plan, labels in ((example_plan, ["2025-T1", "2025-T3", "2025-S1", "2025-S2", "2025"]),
+                         (mensual, ["2025-01", "2025-07", "2025-12", "2025-T2", "2025-S1", "2025"])):
+        for label in labels:
+            period = parse_period(label, plan.anio, plan.periodicidad)
+            for office in plan.instancias:
+                spec = office_spec(plan, period, office)
+                assert input_cells(spec) == input_cells_py(spec), (label, office)
+                compared += len(input_cells(spec))
+    assert compared > 100

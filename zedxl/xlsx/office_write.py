@@ -592,7 +592,26 @@ class InputCell(NamedTuple):
 
 
 def input_cells(spec: OfficeSpec) -> list[InputCell]:
-    """Every input cell of the workbook as written, in order."""
+    """Every input cell of the workbook as written, in order: ``input_cells_py``'s list, from the layout (an AO row's
+    inputs are the period's executed cells, then its justification) without making every cell of every row."""
+    out: list[InputCell] = []
+    cols = data_columns(spec)
+    lay = _row_layout(cols)
+    periods = range(lay.start, lay.stop)
+    for oei in spec.plan.objetivos:
+        sheet = L.oei_sheet_name(oei.codigo)
+        for row in data_rows(oei):
+            if row.ao is not None:
+                r, codigo = row.row_idx, row.codigo
+                out.extend(InputCell(sheet, r, lay.ejec_cols[i], codigo, lay.fields[i]) for i in periods)
+                out.append(InputCell(sheet, r, cols.justificacion, codigo, FIELD_JUSTIFICACION))
+    _budget_inputs(spec, out)
+    return out
+
+
+def input_cells_py(spec: OfficeSpec) -> list[InputCell]:
+    """Every input cell of the workbook as written, in order, from the cells ``row_cells`` makes: the reference of
+    ``input_cells``."""
     out: list[InputCell] = []
     cols = data_columns(spec)
     for oei in spec.plan.objetivos:
@@ -601,10 +620,14 @@ def input_cells(spec: OfficeSpec) -> list[InputCell]:
             for c, cs in row_cells(spec, cols, row, row.row_idx).items():
                 if cs.kind == "input":
                     out.append(InputCell(sheet, row.row_idx, c, row.codigo, cs.field))
+    _budget_inputs(spec, out)
+    return out
+
+
+def _budget_inputs(spec: OfficeSpec, out: list[InputCell]) -> None:
     for kind, lines in spec.budget_lines():
         for k, line in enumerate(lines):
             out.append(InputCell(BUDGET_SHEETS[kind], BUDGET_HEADER_ROW + 1 + k, 4, line.rubro, FIELD_EJECUCION))
-    return out
 
 
 # -- writer ----------------------------------------------------------------------------------------------------
