@@ -2087,7 +2087,7 @@ def _tag_attributes(text: bytes) -> tuple[str, dict[str, str]]:
 
 
 # pieces of worksheet parts found well formed, by their bytes (with what comes before them: see below)
-_WELL_FORMED = BytesMemo(4 * 1024 * 1024)
+_WELL_FORMED = BytesMemo(1024 * 1024)  # one template has a few hundred distinct pieces, ~300 KB
 _PLAIN_CELL_LIST = re.compile(rb"[A-Za-z0-9:$ ]*")
 
 
