@@ -2067,22 +2067,19 @@ def _noted_plain(outside: bytes) -> list[tuple[int, bytes]] | None:
     return out
 
 
-_TAG_ATTRIBUTES: dict[bytes, tuple[str, dict[str, str]]] = {}
+_TAG_ATTRIBUTES = BytesMemo(256 * 1024)  # a start tag's (name, attributes), by its bytes
 
 
 def _tag_attributes(text: bytes) -> tuple[str, dict[str, str]]:
     """The name and attributes of one start tag, as expat gives them (each distinct tag parsed once; the dict is
     shared and must not be changed)."""
-    found = _TAG_ATTRIBUTES.get(text)
+    found: tuple[str, dict[str, str]] | None = _TAG_ATTRIBUTES.get(text)
     if found is None:
         got: list[tuple[str, dict[str, str]]] = []
         parser = _new_parser()
         parser.StartElementHandler = lambda name, attrs: got.append((name, attrs))
         parser.Parse(text if text.endswith(b"/>") else text[:-1] + b"/>", True)
-        found = got[0]
-        if len(_TAG_ATTRIBUTES) >= 4096:
-            _TAG_ATTRIBUTES.clear()
-        _TAG_ATTRIBUTES[text] = found
+        found = _TAG_ATTRIBUTES.put(text, len(text), got[0])
     return found
 
 

@@ -329,8 +329,7 @@ class _FastPackager(Packager):  # type: ignore[misc]
                 self.filenames.append((path, name, False))
             index += 1
         for worksheet, path in mine:
-            worksheet._set_xml_writer(path)
-            worksheet._assemble_xml_file()
+            _write_sheet(worksheet, path)
 
     def _write_styles_file(self) -> None:
         # the last moment a sheet can still be written here if the child failed: a style it gives an index to
@@ -359,6 +358,12 @@ class _FastPackager(Packager):  # type: ignore[misc]
 # style an index, leaves the sheets to this process, which then writes them as it would have.
 
 _CHILD_MIN_ROWS = 1_000  # fewer AO rows in the OEI sheets: forking and waiting cost more than they save
+
+
+def _write_sheet(ws: Worksheet, path: str) -> None:
+    """One worksheet's XML into ``path``, as XlsxWriter's packager writes it."""
+    ws._set_xml_writer(path)
+    ws._assemble_xml_file()
 
 
 def _can_fork() -> bool:
@@ -405,8 +410,7 @@ class _SheetsInChild:
             gc.disable()
             styles = len(self.wb.xf_format_indices)
             for ws, path in self.jobs:
-                ws._set_xml_writer(path)
-                ws._assemble_xml_file()
+                _write_sheet(ws, path)
             status = 0 if len(self.wb.xf_format_indices) == styles else 2
         finally:
             os._exit(status)
@@ -422,8 +426,7 @@ class _SheetsInChild:
             self.ok = os.waitstatus_to_exitcode(status) == 0
             if not self.ok:
                 for ws, path in self.jobs:
-                    ws._set_xml_writer(path)
-                    ws._assemble_xml_file()
+                    _write_sheet(ws, path)
 
     def close(self) -> None:
         """After the workbook is written, or when anything failed: the child stopped and waited for, and the files
