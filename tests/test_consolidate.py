@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import sqlite3
 import threading
 from decimal import Decimal
@@ -19,10 +21,11 @@ from zedxl.consolidate import consolidate, render_text
 from zedxl.demo import fill_office_workbook, office_figures, type_into
 from zedxl.errors import MasterLockedError
 from zedxl.fsutil import exclusive_lock
-from zedxl.ledger import ledger_path
+from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.periods import parse_period
+from zedxl.returns import Change
 from zedxl.split import split
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_read import read_master
@@ -248,9 +251,14 @@ def test_consolidate_split_fill_consolidate_is_lossless(example_plan: Plan, tmp_
         assert Decimal(str(offices[(office, "Ejecutado")][period.short])).quantize(Decimal("0.1")) == expected
 
 
+@pytest.mark.parametrize("child", [False, True], ids=["ledger-here", "ledger-in-child"])
 def test_consolidate_crash_while_writing_keeps_the_master_and_rolls_back_the_ledger(
-        empty_master: Path, example_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        empty_master: Path, example_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        child: bool) -> None:
+    import zedxl.ledger as ledger_module
     import zedxl.new as new_module
+
+    monkeypatch.setattr(ledger_module, "_CHILD_MIN_ROWS", 0 if child else 10**9)
 
     folder = tmp_path / "retornos"
     _split_and_fill(empty_master, example_plan, "2025-T1", folder)
@@ -267,9 +275,70 @@ def test_consolidate_crash_while_writing_keeps_the_master_and_rolls_back_the_led
     assert not [p for p in empty_master.parent.iterdir() if p.name.endswith(".tmp")]
     with sqlite3.connect(ledger_path(empty_master)) as db:
         assert db.execute("SELECT count(*) FROM cambios").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM ejecuciones").fetchone() == (0,)
     monkeypatch.undo()
     result = consolidate(empty_master, folder)  # the same files merge normally afterwards
     assert result.written and {f.status for f in result.files} == {"consolidado"}
+
+
+def _ledger_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as db:
+        return {t: db.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
+                for t in ("ejecuciones", "archivos", "cambios")}
+
+
+def _run_record(path: Path, n_changes: int) -> RunRecord:
+    files = [FileRow(f"f{k}.xlsx", f"{k:064x}", 100 + k, f"recibidos/x/f{k}.xlsx" if k % 3 else None,
+                     "DPD" if k % 2 else None, "2025-T1", "consolidado" if k % 2 else "rechazado", k % 4, k % 5)
+             for k in range(7)]
+    values: list[Decimal | str | None] = [None, Decimal("1.50"), Decimal("-0"), "texto «ñ»\nsegunda línea", ""]
+    changes = [Change(f"AO.01.01.{k:02d}", f"Ejec. T{k % 4 + 1}", values[k % 5], values[(k + 2) % 5], "DPD",
+                      f"f{k % 7}.xlsx") for k in range(n_changes)]
+    return RunRecord(path, path.with_name("maestro.xlsx"), "a" * 64, "2025-07-01T10:00:00", files, changes)
+
+
+def test_ledger_run_written_by_a_child_holds_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run recorded by the forked child (many rows) is row for row the one written in this process; a child
+    that dies before committing leaves the rows to ``finish``; ``abort`` records nothing and waits for the child."""
+    import zedxl.ledger as ledger_module
+
+    rows = {}
+    for child in (False, True):
+        monkeypatch.setattr(ledger_module, "_CHILD_MIN_ROWS", 0 if child else 10**9)
+        path = tmp_path / f"{child}.sqlite"
+        Ledger.prepare(path)
+        record = _run_record(path, 3_000).start()
+        assert (record.pid is not None) is child
+        record.finish("b" * 64, "escrito")
+        assert record.pid is None
+        rows[child] = _ledger_rows(path)
+    assert rows[True] == rows[False]
+    assert len(rows[True]["cambios"]) == 3_000 and len(rows[True]["archivos"]) == 7
+    assert rows[True]["ejecuciones"][0][1] == "2025-07-01T10:00:00"
+    assert rows[True]["ejecuciones"][0][6:] == ("a" * 64, "b" * 64, "escrito")
+    assert [r[6:] for r in rows[True]["cambios"][:5]] == [
+        (None, "-0"), ("1.50", "texto «ñ»\nsegunda línea"), ("-0", ""), ("texto «ñ»\nsegunda línea", None),
+        ("", "1.50")]
+
+    monkeypatch.setattr(ledger_module, "_CHILD_MIN_ROWS", 0)
+    path = tmp_path / "killed.sqlite"
+    Ledger.prepare(path)
+    record = _run_record(path, 3_000).start()
+    assert record.pid is not None
+    os.kill(record.pid, signal.SIGKILL)
+    record.finish("b" * 64, "escrito")
+    assert _ledger_rows(path) == rows[False]  # once, by this process
+
+    path = tmp_path / "aborted.sqlite"
+    Ledger.prepare(path)
+    record = _run_record(path, 3_000).start()
+    pid = record.pid
+    assert pid is not None
+    record.abort()
+    assert record.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already waited for: no zombie left
+    assert _ledger_rows(path) == {"ejecuciones": [], "archivos": [], "cambios": []}
 
 
 def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: Plan, tmp_path: Path,

@@ -20,10 +20,10 @@ from zedxl.errors import ZedxlError
 from zedxl.fmt import count
 from zedxl.fsutil import archive_received, ensure_not_open, exclusive_lock, read_received, sha256_file
 from zedxl.issues import Issue, Report, make_issue, register
-from zedxl.ledger import Ledger, ledger_path
+from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
 from zedxl.model import Plan
 from zedxl.new import write_master_file
-from zedxl.parallel import MIN_FILES_FOR_WORKERS, worker_count
+from zedxl.parallel import MIN_FILES_FOR_WORKERS, collector_paused, worker_count
 from zedxl.returns import Change, ReturnData, merge
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
@@ -206,6 +206,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
     result = ConsolidationResult(master)
     with exclusive_lock(master):
         sha_before = sha256_file(master)
+        inicio = now_iso()
         candidates = _candidates(folder)
         to_read = [p for p in candidates if not _is_owner_file(p)]
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -213,95 +214,99 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
         # the workers start on the returns (reading, checking and archiving each) while this process reads the master
         reads = _Reads(to_read, _workers(len(to_read), procesos), archive_dir)
         try:
-            plan = read_master(master).plan
+            with collector_paused():  # plain data that lives on: nothing for the collector to find
+                plan = read_master(master).plan
             fingerprints = Fingerprints(plan)
             valid: list[tuple[FileOutcome, ReturnData, float]] = []
-            with Ledger(ledger_path(master)) as ledger:
-                run = ledger.start_run(master, sha_before)
-                for done, path in enumerate(candidates, start=1):
-                    if _is_owner_file(path):
-                        rep = Report(path.name, [make_issue("archivo-propietario-excel", file=path.name)])
-                        result.files.append(FileOutcome(path.name, sha256_file(path), path.stat().st_size,
-                                                        "omitido", None, None, rep))
-                    else:
-                        one = next(reads)
-                        data, rep = judge(one.read, plan, fingerprints=fingerprints)
-                        outcome = FileOutcome(path.name, one.read.sha256, one.size, "rechazado",
-                                              data.instancia if data else None,
-                                              data.periodo.label if data else None, rep)
-                        outcome.archived = one.archived
-                        result.files.append(outcome)
-                        if data is not None and rep.valid:
-                            valid.append((outcome, data, one.mtime))
-                    if progress is not None:
-                        progress(done, len(candidates))
+            Ledger.prepare(ledger_path(master))
+            for done, path in enumerate(candidates, start=1):
+                if _is_owner_file(path):
+                    rep = Report(path.name, [make_issue("archivo-propietario-excel", file=path.name)])
+                    result.files.append(FileOutcome(path.name, sha256_file(path), path.stat().st_size,
+                                                    "omitido", None, None, rep))
+                else:
+                    one = next(reads)
+                    data, rep = judge(one.read, plan, fingerprints=fingerprints)
+                    outcome = FileOutcome(path.name, one.read.sha256, one.size, "rechazado",
+                                          data.instancia if data else None,
+                                          data.periodo.label if data else None, rep)
+                    outcome.archived = one.archived
+                    result.files.append(outcome)
+                    if data is not None and rep.valid:
+                        valid.append((outcome, data, one.mtime))
+                if progress is not None:
+                    progress(done, len(candidates))
 
-                # duplicates: the same office and period more than once
-                groups: dict[tuple[str, str], list[tuple[FileOutcome, ReturnData, float]]] = defaultdict(list)
-                for item in valid:
-                    groups[(item[1].instancia, item[1].periodo.label)].append(item)
-                chosen: list[tuple[FileOutcome, ReturnData]] = []
-                for (office, period), items in groups.items():
-                    if len(items) == 1:
-                        chosen.append((items[0][0], items[0][1]))
-                        continue
-                    names = ", ".join(o.name for o, _, _ in items)
-                    if not reemplazar:
-                        for o, _, _ in items:
-                            o.status = "duplicado"
-                            o.report.add(make_issue("retorno-duplicado", file=o.name, office=office, periodo=period,
-                                                    archivos=names))
-                        continue
-                    items.sort(key=lambda it: (it[2], it[0].name))
-                    newest = items[-1]
-                    for o, _, _ in items[:-1]:
-                        o.status = "reemplazado"
-                        o.report.add(make_issue("retorno-reemplazado", file=o.name, nuevo=newest[0].name))
-                    chosen.append((newest[0], newest[1]))
-                if any(f.status == "duplicado" for f in result.files):
-                    result.stopped = "Hay retornos duplicados: no se consolidó nada."
-                    chosen = []
+            # duplicates: the same office and period more than once
+            groups: dict[tuple[str, str], list[tuple[FileOutcome, ReturnData, float]]] = defaultdict(list)
+            for item in valid:
+                groups[(item[1].instancia, item[1].periodo.label)].append(item)
+            chosen: list[tuple[FileOutcome, ReturnData]] = []
+            for (office, period), items in groups.items():
+                if len(items) == 1:
+                    chosen.append((items[0][0], items[0][1]))
+                    continue
+                names = ", ".join(o.name for o, _, _ in items)
+                if not reemplazar:
+                    for o, _, _ in items:
+                        o.status = "duplicado"
+                        o.report.add(make_issue("retorno-duplicado", file=o.name, office=office, periodo=period,
+                                                archivos=names))
+                    continue
+                items.sort(key=lambda it: (it[2], it[0].name))
+                newest = items[-1]
+                for o, _, _ in items[:-1]:
+                    o.status = "reemplazado"
+                    o.report.add(make_issue("retorno-reemplazado", file=o.name, nuevo=newest[0].name))
+                chosen.append((newest[0], newest[1]))
+            if any(f.status == "duplicado" for f in result.files):
+                result.stopped = "Hay retornos duplicados: no se consolidó nada."
+                chosen = []
 
+            with collector_paused():  # tens of thousands of changes and new AO at N = 2,000, all kept
                 new_plan, changes = merge(plan, [d for _, d in chosen])
-                per_file: dict[str, int] = defaultdict(int)
-                for c in changes:
-                    per_file[c.archivo] += 1
-                for outcome, _ in chosen:
-                    if per_file.get(outcome.name):
-                        outcome.status = "consolidado"
-                    else:
-                        outcome.status = "ya-consolidado"
-                        outcome.report.add(make_issue("retorno-ya-consolidado", file=outcome.name))
-                result.changes = changes
+            per_file: dict[str, int] = defaultdict(int)
+            for c in changes:
+                per_file[c.archivo] += 1
+            for outcome, _ in chosen:
+                if per_file.get(outcome.name):
+                    outcome.status = "consolidado"
+                else:
+                    outcome.status = "ya-consolidado"
+                    outcome.report.add(make_issue("retorno-ya-consolidado", file=outcome.name))
+            result.changes = changes
 
-                # the offices' observations depend only on the reports, now final: they are written by the workers
-                # while this process writes the ledger and the master (collected below)
-                by_office: dict[str, list[Report]] = defaultdict(list)
-                for f in result.files:
-                    if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
-                        by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
-                folder_obs = master.parent / "observaciones"
-                observaciones = reads.start_map(write_observaciones, list(by_office), list(by_office.values()),
-                                                [folder_obs] * len(by_office))
+            # the offices' observations depend only on the reports, now final: they are written by the workers
+            # while this process writes the ledger and the master (collected below)
+            by_office: dict[str, list[Report]] = defaultdict(list)
+            for f in result.files:
+                if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
+                    by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
+            folder_obs = master.parent / "observaciones"
+            observaciones = reads.start_map(write_observaciones, list(by_office), list(by_office.values()),
+                                            [folder_obs] * len(by_office))
 
-                # offices expected but from which nothing readable arrived, per period seen in this run
-                readable = [f for f in result.files if f.office and f.period]
-                for label in sorted({f.period for f in readable if f.period}):
-                    got = {f.office for f in readable if f.period == label}
-                    result.missing_offices[label] = [o for o in _expected_offices(plan) if o not in got]
+            # offices expected but from which nothing readable arrived, per period seen in this run
+            readable = [f for f in result.files if f.office and f.period]
+            for label in sorted({f.period for f in readable if f.period}):
+                got = {f.office for f in readable if f.period == label}
+                result.missing_offices[label] = [o for o in _expected_offices(plan) if o not in got]
 
-                file_ids = {}
-                for f in result.files:
-                    file_ids[f.name] = ledger.add_file(
-                        run, nombre=f.name, sha256=f.sha256, size=f.size,
-                        archivado_en=str(f.archived.relative_to(master.parent)) if f.archived else None,
-                        instancia=f.office, periodo=f.period, estado=f.status, errores=len(f.report.errors),
-                        avisos=len(f.report.warnings))
+            # the ledger's rows are inserted (by a second process when they are many) while the master is
+            # written; they are committed only with the master's final hash
+            record = RunRecord(ledger_path(master), master, sha_before, inicio, [
+                FileRow(f.name, f.sha256, f.size,
+                        str(f.archived.relative_to(master.parent)) if f.archived else None, f.office, f.period,
+                        f.status, len(f.report.errors), len(f.report.warnings)) for f in result.files],
+                changes).start()
+            try:
                 if changes:
-                    ledger.add_changes(run, changes, file_ids)
                     result.backup = write_master_file(new_plan, master)
                     result.written = True
-                ledger.finish_run(run, sha256_file(master), "escrito" if result.written else "sin cambios")
+                record.finish(sha256_file(master), "escrito" if result.written else "sin cambios")
+            except BaseException:
+                record.abort()
+                raise
 
             result.observaciones.extend(observaciones())
         finally:

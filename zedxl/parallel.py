@@ -1,8 +1,12 @@
-"""How many worker processes a verb that goes through many files uses (``consolidate``, ``split``)."""
+"""How many worker processes a verb that goes through many files uses (``consolidate``, ``split``), and the
+garbage collector paused around steps that build many long-lived objects."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 
 #: Below this many files the work stays in this process: starting worker processes costs more than it saves.
 MIN_FILES_FOR_WORKERS = 12
@@ -20,6 +24,20 @@ def worker_count(n_items: int, procesos: int | None = None, minimum: int | None 
 
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (back as it was after it). For steps that make many objects
+    that live on (a master read, a merge, a master's stored cells): the collector would go over them again and
+    again finding no garbage. Cycles made meanwhile are found once it is back on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def positive_int(text: str) -> int:
     """``argparse`` type of ``--procesos``: a whole number ≥ 1, with a Spanish message otherwise."""
     import argparse
@@ -33,4 +51,4 @@ def positive_int(text: str) -> int:
     return value
 
 
-__all__ = ["MIN_FILES_FOR_WORKERS", "positive_int", "worker_count"]
+__all__ = ["MIN_FILES_FOR_WORKERS", "collector_paused", "positive_int", "worker_count"]

@@ -33,6 +33,7 @@ from zedxl import TEMPLATE_VERSION, rules
 from zedxl import intake as _intake
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
+from zedxl.parallel import collector_paused
 from zedxl.periods import base_labels, n_base, semesters, whole_year
 from zedxl.xlsx import layout as L
 
@@ -603,13 +604,8 @@ class MasterWriter:
         # written: the collector would go over them again and again, finding no garbage (~15 % of the write in a
         # process that holds a consolidation's returns). It is off while writing; cycles made meanwhile are found
         # when it is back on.
-        was_on = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             self._write(target, macros=macros, panel=panel)
-        finally:
-            if was_on:
-                gc.enable()
 
     def _write(self, target: Path | Any, *, macros: bool, panel: Any) -> None:
         wb = new_workbook(target, {"strings_to_formulas": False, "strings_to_numbers": False,
