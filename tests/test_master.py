@@ -10,6 +10,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.workbook_helpers import (
     budget_rows,
@@ -272,7 +274,8 @@ def _awkward(plan: Plan) -> Plan:
 
     from zedxl.model import Reglas
 
-    texts = ['A & B <c> "d" > e', "", "x" * 20_000 + "_x0041_", " lead and trail ", "línea 1\nlínea 2\ttab \x07"]
+    texts = ['A & B <c> "d" > e', "", "x" * 20_000 + "_x0041_", " lead and trail ",
+             "línea 1\nlínea 2\ttab \x07 \ufffe\uffff"]
 
     def odd(ao: Any, k: int) -> Any:
         ejec = tuple(None if (k + i) % 3 == 0 else (v or Decimal("0.125")) * Decimal("1.5")
@@ -327,6 +330,29 @@ def test_master_formula_fast_path_writes_the_same_bytes(tmp_path: Path, example_
     assert parts(tmp_path / "rapido-oga.xlsx") == parts(tmp_path / "normal-oga.xlsx")
     ws = mw.FormulaWorksheet()
     assert ws._prepare_formula("=XLOOKUP(A1,B:B,C:C)") == "_xlfn.XLOOKUP(A1,B:B,C:C)"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab_xX0F4 \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u2028\u3000\ufffe\uffff&<>\"'é"))
+               | st.characters(), max_size=10))
+def test_master_shared_string_taken_as_it_is_only_when_xlsxwriter_writes_it_so(text: str) -> None:
+    """``_si_plain`` (the shared strings written in one piece) is the single pattern it replaced, and XlsxWriter's
+    own ``<si>`` of such a string is the string as it is (white space at either end, Unicode's too, is not plain;
+    nor U+FFFE/U+FFFF, which XlsxWriter writes as "_xFFFE_"/"_xFFFF_": this test found them missing)."""
+    import io
+    import re
+
+    from xlsxwriter.sharedstrings import SharedStrings
+
+    import zedxl.xlsx.master_write as mw
+
+    single = re.compile('[\x00-\x1f"&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$')
+    assert mw._si_plain(text) == (single.search(text) is None)
+    if mw._si_plain(text):
+        sst = SharedStrings()
+        sst._set_filehandle(io.StringIO())
+        sst._write_si(text)
+        assert sst.fh.getvalue() == f"<si><t>{text}</t></si>"
 
 
 # -- the OEI sheets written by a forked child (large masters) -----------------------------------------------------

@@ -869,42 +869,128 @@ static PyObject *build_cells(PyObject *self, PyObject *args) {
  * The master's AO rows (zedxl.xlsx.master_write._AoRowTemplate.render): one row's <c> elements.
  */
 
-static PyObject *S_EMPTY, *S_G16; /* "", ".16G" */
-/* the fixed pieces of a cell's XML */
-static PyObject *C_STR_F, *C_F, *C_F_EMPTY, *C_F_V, *C_V_END, *C_BLANK, *C_V, *C_S_V;
+static PyObject *S_EMPTY; /* "" */
 
-/* append a new reference to the list; steals it (NULL: an error already set) */
-static int put(PyObject *out, PyObject *piece) {
+/* A growing UTF-8 buffer: render_row writes a row's text into it and makes one str at the end. */
+typedef struct {
+    char *p;
+    Py_ssize_t n, cap;
+} Buf;
+
+static int buf_put(Buf *b, const char *s, Py_ssize_t n) {
+    if (b->n + n > b->cap) {
+        Py_ssize_t cap = b->cap ? b->cap : 1024;
+        char *p;
+        while (cap < b->n + n) {
+            if (cap > PY_SSIZE_T_MAX / 2) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            cap *= 2;
+        }
+        p = PyMem_Realloc(b->p, (size_t)cap);
+        if (p == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, (size_t)n);
+    b->n += n;
+    return 0;
+}
+
+#define BUF_LIT(b, lit) buf_put((b), (lit), (Py_ssize_t)(sizeof(lit) - 1))
+
+/* a str's UTF-8 (kept by the str itself after the first time: the template's pieces cost nothing after that) */
+static int buf_str(Buf *b, PyObject *s) {
+    Py_ssize_t n;
+    const char *u;
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "render_row: a text piece must be a str");
+        return -1;
+    }
+    u = PyUnicode_AsUTF8AndSize(s, &n);
+    if (u == NULL) return -1;
+    return buf_put(b, u, n);
+}
+
+/* a C string made by PyOS_double_to_string (freed here) */
+static int buf_dtoa(Buf *b, char *s) {
     int rc;
-    if (piece == NULL) return -1;
-    rc = PyList_Append(out, piece);
-    Py_DECREF(piece);
+    if (s == NULL) return -1;
+    rc = buf_put(b, s, (Py_ssize_t)strlen(s));
+    PyMem_Free(s);
     return rc;
 }
 
-/* f"{float(value):.16G}" */
-static PyObject *number_text(PyObject *value) {
-    PyObject *f = PyNumber_Float(value), *text;
-    if (f == NULL) return NULL;
-    text = PyObject_Format(f, S_G16);
-    Py_DECREF(f);
-    return text;
+/* f"{float(value):.16G}": format's ".16G" is PyOS_double_to_string(x, 'G', 16, no flags); ``texts`` (a dict
+ * id → text, or None) gives the text of the values looked up by the very object (small whole numbers) */
+static int buf_number(Buf *b, PyObject *value, PyObject *texts) {
+    PyObject *f;
+    double x;
+    if (texts != Py_None) {
+        PyObject *key = PyLong_FromVoidPtr(value), *text;
+        if (key == NULL) return -1;
+        text = PyDict_GetItemWithError(texts, key);
+        Py_DECREF(key);
+        if (text != NULL) return buf_str(b, text);
+        if (PyErr_Occurred()) return -1;
+    }
+    if (PyFloat_CheckExact(value)) {
+        x = PyFloat_AS_DOUBLE(value);
+    } else {
+        f = PyNumber_Float(value);
+        if (f == NULL) return -1;
+        x = PyFloat_AS_DOUBLE(f);
+        Py_DECREF(f);
+    }
+    return buf_dtoa(b, PyOS_double_to_string(x, 'G', 16, 0, NULL));
 }
 
-/* render_row(pieces, row_text, programado, ejecutado, strings, cached, escape) -> str
+/* f"{value}" for a formula's cached value or a shared string's index: a float as repr (float's format with no
+ * spec), an int in decimal, anything else through format */
+static int buf_format(Buf *b, PyObject *value) {
+    PyObject *text;
+    int rc;
+    if (PyFloat_CheckExact(value))
+        return buf_dtoa(b, PyOS_double_to_string(PyFloat_AS_DOUBLE(value), 'r', 0, Py_DTSF_ADD_DOT_0, NULL));
+    if (PyLong_CheckExact(value)) {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (!overflow && !(v == -1 && PyErr_Occurred())) {
+            char digits[32];
+            int len = snprintf(digits, sizeof digits, "%lld", v);
+            return buf_put(b, digits, len);
+        }
+        if (PyErr_Occurred()) return -1;
+    }
+    text = PyObject_Format(value, S_EMPTY);
+    if (text == NULL) return -1;
+    rc = buf_str(b, text);
+    Py_DECREF(text);
+    return rc;
+}
+
+/* render_row(pieces, row_text, programado, ejecutado, strings, cached, escape, texts=None) -> str
  *
  * pieces: (head, style, kind, source) per cell in column order, as _AoRowTemplate.render makes them, with a
  * formula's source (index of its cached value, the formula's text split where the row number goes). Exactly
- * _AoRowTemplate.render_py's text: the same f-strings, made here without the interpreter's per-piece work. */
+ * _AoRowTemplate.render_py's text: the same f-strings, written into one UTF-8 buffer without the interpreter's
+ * per-piece work; ``texts`` (id of a number → its ".16G" text) spares converting the usual small numbers. */
 static PyObject *render_row(PyObject *self, PyObject *args) {
-    PyObject *pieces, *row, *prog, *ejec, *strings, *cached, *escape, *out, *result = NULL;
+    PyObject *pieces, *row, *prog, *ejec, *strings, *cached, *escape, *texts = Py_None, *result = NULL;
     Py_ssize_t k, n;
+    Buf b = {NULL, 0, 0};
     (void)self;
-    if (!PyArg_ParseTuple(args, "O!UOOO!OO", &PyList_Type, &pieces, &row, &prog, &ejec, &PyDict_Type, &strings,
-                          &cached, &escape))
+    if (!PyArg_ParseTuple(args, "O!UOOO!OO|O", &PyList_Type, &pieces, &row, &prog, &ejec, &PyDict_Type, &strings,
+                          &cached, &escape, &texts))
         return NULL;
-    out = PyList_New(0);
-    if (out == NULL) return NULL;
+    if (texts != Py_None && !PyDict_Check(texts)) {
+        PyErr_SetString(PyExc_TypeError, "render_row: texts must be a dict or None");
+        return NULL;
+    }
     n = PyList_GET_SIZE(pieces);
     for (k = 0; k < n; k++) {
         PyObject *piece = PyList_GET_ITEM(pieces, k), *head, *style, *kind, *src, *value = NULL;
@@ -921,8 +1007,7 @@ static PyObject *render_row(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, "render_row: kind must be one character");
             goto done;
         }
-        if (PyList_Append(out, head) < 0 || PyList_Append(out, row) < 0 || PyList_Append(out, style) < 0)
-            goto done;
+        if (buf_str(&b, head) < 0 || buf_str(&b, row) < 0 || buf_str(&b, style) < 0) goto done;
         kc = PyUnicode_READ_CHAR(kind, 0);
         if (kc == 'f') {
             PyObject *parts;
@@ -936,41 +1021,41 @@ static PyObject *render_row(PyObject *self, PyObject *args) {
             parts = PyTuple_GET_ITEM(src, 1);
             m = PyTuple_GET_SIZE(parts);
             if (PyUnicode_Check(value) && PyUnicode_GET_LENGTH(value) > 0) {
-                if (put(out, Py_NewRef(C_STR_F)) < 0) goto item_fail;
-            } else if (put(out, Py_NewRef(C_F)) < 0) {
+                if (BUF_LIT(&b, " t=\"str\"><f>") < 0) goto item_fail;
+            } else if (BUF_LIT(&b, "><f>") < 0) {
                 goto item_fail;
             }
             for (i = 0; i < m; i++) {
-                if (i > 0 && PyList_Append(out, row) < 0) goto item_fail;
-                if (PyList_Append(out, PyTuple_GET_ITEM(parts, i)) < 0) goto item_fail;
+                if (i > 0 && buf_str(&b, row) < 0) goto item_fail;
+                if (buf_str(&b, PyTuple_GET_ITEM(parts, i)) < 0) goto item_fail;
             }
             if (PyUnicode_Check(value)) {
                 if (PyUnicode_GET_LENGTH(value) == 0) {
-                    if (put(out, Py_NewRef(C_F_EMPTY)) < 0) goto item_fail;
+                    if (BUF_LIT(&b, "</f><v></v></c>") < 0) goto item_fail;
                 } else {
-                    if (put(out, Py_NewRef(C_F_V)) < 0 ||
-                        put(out, PyObject_CallOneArg(escape, value)) < 0 ||
-                        put(out, Py_NewRef(C_V_END)) < 0)
-                        goto item_fail;
+                    PyObject *escaped = PyObject_CallOneArg(escape, value);
+                    int rc;
+                    if (escaped == NULL) goto item_fail;
+                    rc = BUF_LIT(&b, "</f><v>") < 0 || buf_str(&b, escaped) < 0 || BUF_LIT(&b, "</v></c>") < 0;
+                    Py_DECREF(escaped);
+                    if (rc) goto item_fail;
                 }
-            } else {
-                if (put(out, Py_NewRef(C_F_V)) < 0 || put(out, PyObject_Format(value, S_EMPTY)) < 0 ||
-                    put(out, Py_NewRef(C_V_END)) < 0)
-                    goto item_fail;
+            } else if (BUF_LIT(&b, "</f><v>") < 0 || buf_format(&b, value) < 0 || BUF_LIT(&b, "</v></c>") < 0) {
+                goto item_fail;
             }
             Py_CLEAR(value);
         } else if (kc == 'n' || kc == 'e') {
             value = PyObject_GetItem(kc == 'n' ? prog : ejec, src);
             if (value == NULL) goto done;
             if (value == Py_None && kc == 'e') {
-                if (put(out, Py_NewRef(C_BLANK)) < 0) goto item_fail;
-            } else if (put(out, Py_NewRef(C_V)) < 0 || put(out, number_text(value)) < 0 ||
-                       put(out, Py_NewRef(C_V_END)) < 0) {
+                if (BUF_LIT(&b, "/>") < 0) goto item_fail;
+            } else if (BUF_LIT(&b, "><v>") < 0 || buf_number(&b, value, texts) < 0 ||
+                       BUF_LIT(&b, "</v></c>") < 0) {
                 goto item_fail;
             }
             Py_CLEAR(value);
         } else if (kc == 'b') {
-            if (put(out, Py_NewRef(C_BLANK)) < 0) goto done;
+            if (BUF_LIT(&b, "/>") < 0) goto done;
         } else {
             PyObject *key = PyLong_FromSsize_t(k);
             if (key == NULL) goto done;
@@ -978,10 +1063,9 @@ static PyObject *render_row(PyObject *self, PyObject *args) {
             Py_DECREF(key);
             if (value == NULL) goto done;
             if (value == Py_None) {
-                if (put(out, Py_NewRef(C_BLANK)) < 0) goto item_fail;
-            } else if (put(out, Py_NewRef(C_S_V)) < 0 ||
-                       put(out, PyObject_Format(value, S_EMPTY)) < 0 ||
-                       put(out, Py_NewRef(C_V_END)) < 0) {
+                if (BUF_LIT(&b, "/>") < 0) goto item_fail;
+            } else if (BUF_LIT(&b, " t=\"s\"><v>") < 0 || buf_format(&b, value) < 0 ||
+                       BUF_LIT(&b, "</v></c>") < 0) {
                 goto item_fail;
             }
             Py_CLEAR(value);
@@ -991,9 +1075,9 @@ static PyObject *render_row(PyObject *self, PyObject *args) {
         Py_XDECREF(value);
         goto done;
     }
-    result = PyUnicode_Join(S_EMPTY, out);
+    result = PyUnicode_DecodeUTF8(b.p ? b.p : "", b.n, "strict");
 done:
-    Py_DECREF(out);
+    PyMem_Free(b.p);
     return result;
 }
 
@@ -1623,9 +1707,7 @@ static const struct {
 } CONSTANTS[] = {
     {&S_F, "f"}, {&S_VALUE, "value"}, {&S_DATA_TYPE, "data_type"}, {&S_INPUT, "input"},
     {&S_FORMULA, "formula"}, {&S_TEXT, "text"}, {&S_NUMBER, "number"}, {&S_N, "n"}, {&S_S, "s"}, {&S_EQ, "="},
-    {&S_EMPTY, ""}, {&S_G16, ".16G"},
-    {&C_STR_F, " t=\"str\"><f>"}, {&C_F, "><f>"}, {&C_F_EMPTY, "</f><v></v></c>"}, {&C_F_V, "</f><v>"},
-    {&C_V_END, "</v></c>"}, {&C_BLANK, "/>"}, {&C_V, "><v>"}, {&C_S_V, " t=\"s\"><v>"},
+    {&S_EMPTY, ""},
 };
 
 PyMODINIT_FUNC PyInit__scan(void) {

@@ -284,20 +284,26 @@ class FastZipWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]
 
 
 # a shared string that XlsxWriter writes as it is: no control character, nothing to escape, no "_xHHHH_" to
-# escape, no space at either end (those get xml:space="preserve")
-_SI_SPECIAL = re.compile(r'[\x00-\x1f"&<>]|_x[0-9a-fA-F]{4}_|^\s|\s$')
+# escape, no U+FFFE or U+FFFF (not XML characters: written "_xFFFE_", "_xFFFF_"), which ``_SI_SPECIAL`` finds,
+# and no white space at either end (those get xml:space="preserve": XlsxWriter's "^\s|\s$"; as one pattern, the
+# "\s$" is tried at every character, a tenth of a 10,000-AO write)
+_SI_SPECIAL = re.compile('[\x00-\x1f"&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_')
+
+
+def _si_plain(string: str) -> bool:
+    """True when XlsxWriter would write ``string`` into its ``<si><t>`` as it is."""
+    return _SI_SPECIAL.search(string) is None and not string[:1].isspace() and not string[-1:].isspace()
 
 
 class _FastSharedStrings(SharedStrings):  # type: ignore[misc]
-    """XlsxWriter's shared-string table, with the usual strings (see ``_SI_SPECIAL``) written in one piece each
+    """XlsxWriter's shared-string table, with the usual strings (see ``_si_plain``) written in one piece each
     (XlsxWriter runs two substitutions and three searches on every one); any other goes through its own code, in
     order, so the part is byte for byte the same (tests/test_master.py)."""
 
     def _write_sst_strings(self) -> None:
-        special = _SI_SPECIAL.search
         pending: list[str] = []
         for string in self.string_table.string_array:
-            if special(string) is None:
+            if _si_plain(string):
                 pending.append(string)
                 continue
             if pending:
@@ -1087,6 +1093,11 @@ class _AoStats(NamedTuple):
     estado: str
 
 
+# the ".16G" text of the small whole numbers readers share (``rules.SMALL_INTS``: most programmed and executed
+# values), found by the very object; SMALL_INTS lives as long as the process, so an id found here is that object's
+_NUMBER_TEXTS: dict[int, str] = {id(v): f"{float(v):.16G}" for v in rules.SMALL_INTS}
+
+
 class _AoRowTemplate:
     """Every AO row of a master has the same cells in the same columns with the same formats and formulas but for
     the row number: this is that row, made once per writer, filled per AO with its strings (shared-string
@@ -1182,7 +1193,7 @@ class _AoRowTemplate:
             return self.render_py(row, ao, strings, cached)
         self._pieces()
         text: str = accelerator.render_row(self.c_pieces, str(row + 1), ao.programado, ao.ejecutado, strings,
-                                           cached, _escape)
+                                           cached, _escape, _NUMBER_TEXTS)
         return text
 
     def render_py(self, row: int, ao: Any, strings: dict[int, int | None], cached: list[Any]) -> str:
