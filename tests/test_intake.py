@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -245,6 +246,46 @@ def build_xlsx(path: Path, *, date1904: bool = False, vba: bytes | None = None) 
     wb.define_name("ZX_DATA", "=Datos!$A$1:$D$3")
     wb.close()
     return path
+
+
+def _forget_remembered_parts() -> None:
+    import zedxl.intake as intake_module
+
+    for memo in vars(intake_module).values():
+        if isinstance(memo, intake_module.BytesMemo):
+            memo.items.clear()
+            memo.held = 0
+
+
+def test_parts_remembered_by_their_bytes_give_the_same_intake(tmp_path: Path) -> None:
+    """What a clean parse found, remembered by the part's bytes (content types, workbook, relationships, styles,
+    clean parts), is the very result a fresh parse gives: every corpus file, a template-like workbook and one whose
+    defined names outnumber what is recorded, each inspected with every memo empty, then again with all warm."""
+    source = build_xlsx(tmp_path / "plantilla.xlsx")
+    defined = "".join(f'<definedName name="N{k}">Datos!$A${k + 1}</definedName>' for k in range(6))
+    workbook = re.sub(rb"<definedNames>.*</definedNames>", f"<definedNames>{defined}</definedNames>".encode(),
+                      members(source)["xl/workbook.xml"])
+    names = rezip(source, tmp_path / "muchos-nombres.xlsx", replace={"xl/workbook.xml": workbook})
+    cases = [(p, DEFAULT_LIMITS) for p in corpus_files() if p.suffix.lower() in (".xlsx", ".xlsm")]
+    cases += [(source, DEFAULT_LIMITS), (names, DEFAULT_LIMITS),
+              (names, dataclasses.replace(DEFAULT_LIMITS, max_recorded=3))]
+    cold = []
+    for path, limits in cases:
+        _forget_remembered_parts()
+        cold.append(inspect(path, limits, keep_cells=True))
+    assert any(len(r.defined_names) == 6 for r in cold) and any(len(r.defined_names) == 3 for r in cold)
+    for _ in range(2):
+        warm = [inspect(path, limits, keep_cells=True) for path, limits in cases]
+        assert warm == cold
+
+
+def test_recorded_facts_stop_at_the_limit_and_say_so(tmp_path: Path) -> None:
+    """The formulas a scan notes (recorded in one step) stop at ``max_recorded``, which the result says."""
+    source = build_xlsx(tmp_path / "plantilla.xlsx")
+    for limit, kept, truncated in ((1, 1, True), (2, 2, False), (50, 2, False)):
+        r = inspect(source, dataclasses.replace(DEFAULT_LIMITS, max_recorded=limit))
+        assert [(f.sheet, f.cell) for f in r.formulas] == [("Datos", "D2"), ("Datos", "D3")][:kept]
+        assert r.truncated_facts is truncated
 
 
 def members(path: Path) -> dict[str, bytes]:

@@ -333,8 +333,8 @@ def test_master_formula_fast_path_writes_the_same_bytes(tmp_path: Path, example_
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab_xX0F4 \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u2028\u3000\ufffe\uffff&<>\"'é"))
-               | st.characters(), max_size=10))
+@given(st.text(alphabet=st.sampled_from(list("ab_xX0F4 \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u2028\u3000"
+                                             "\ufffe\uffff&<>\"'é")) | st.characters(), max_size=10))
 def test_master_shared_string_taken_as_it_is_only_when_xlsxwriter_writes_it_so(text: str) -> None:
     """``_si_plain`` (the shared strings written in one piece) is the single pattern it replaced, and XlsxWriter's
     own ``<si>`` of such a string is the string as it is (white space at either end, Unicode's too, is not plain;

@@ -78,7 +78,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, NamedTuple
 from urllib.parse import unquote
 from xml.parsers import expat
 
@@ -342,9 +342,9 @@ class SheetInfo:
     merged: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CellNote:
-    """A cell found while scanning: a formula (text), an error value or a non-finite number (raw value)."""
+class CellNote(NamedTuple):
+    """A cell found while scanning: a formula (text), an error value or a non-finite number (raw value). A named
+    tuple: a return's scan notes every formula (~50), a frozen dataclass costs three times as much to make."""
 
     sheet: str
     cell: str
@@ -726,6 +726,7 @@ class _Inspector:
         self.facts: dict[str, Any] = {}
         self.sheets: list[SheetInfo] = []
         self.defined_names: list[DefinedName] = []
+        self._names_seen = 0  # defined names the workbook part holds (recorded or not: see record)
         self.external_links: list[ExternalLink] = []
         self.connections: list[str] = []
         self.embeddings: list[str] = []
@@ -766,6 +767,15 @@ class _Inspector:
             bucket.append(item)
         else:
             self.truncated_facts = True
+
+    def record_all(self, bucket: list[Any], items: list[Any]) -> None:
+        """``record`` of each item, in one step."""
+        room = max(self.limits.max_recorded - len(bucket), 0)
+        if len(items) > room:
+            bucket.extend(items[:room])
+            self.truncated_facts = True
+        else:
+            bucket.extend(items)
 
     def check_deadline(self) -> None:
         if time.monotonic() > self.deadline:
@@ -1270,7 +1280,8 @@ class _Inspector:
         # [Content_Types].xml
         overrides: dict[str, str] = {}
         defaults: dict[str, str] = {}
-        if self.member("[Content_Types].xml") is None:
+        ct_info = self.member("[Content_Types].xml")
+        if ct_info is None:
             self.add("paquete-parte-faltante", part="[Content_Types].xml", detail="tipos de contenido")
         else:
             def ct_start(tag: str, attrs: dict[str, str]) -> None:
@@ -1280,7 +1291,20 @@ class _Inspector:
                 elif local == "Default" and len(defaults) < 1000:
                     defaults[attrs.get("Extension", "").lower()] = attrs.get("ContentType", "")
 
-            self.parse_xml("[Content_Types].xml", ct_start)
+            # the returns of one template share their content types byte for byte: what a clean parse found (both
+            # maps and the element count) is remembered by the bytes
+            data = self.small_bytes(ct_info) if ct_info.file_size <= self.limits.max_xml_part_bytes else None
+            seen = _CLEAN_PARTS.get(("content-types", data)) if data is not None else None
+            if seen is not None and self.elements + seen[2] <= self.limits.max_xml_elements:
+                self.parsed.add(ct_info.filename.lower())
+                self.elements += seen[2]
+                overrides.update(seen[0])
+                defaults.update(seen[1])
+            else:
+                before = self.elements
+                if self.parse_xml("[Content_Types].xml", ct_start, data=data) and data is not None:
+                    _CLEAN_PARTS.put(("content-types", data), len(data),
+                                     (dict(overrides), dict(defaults), self.elements - before))
 
         def content_type(part: str) -> str:
             ct = overrides.get(part.lower())
@@ -1458,8 +1482,38 @@ class _Inspector:
                                  (self.number_formats, self.elements - before, self.dxf_count))
 
     def parse_workbook(self, part: str) -> bool:
+        # the returns of one template (and office) share their workbook part byte for byte: what a clean parse found
+        # (sheets, the facts it notes, defined names, element count) is remembered by the bytes and replayed
+        info = self.member(part)
+        data = self.small_bytes(info) if info is not None and info.file_size <= self.limits.max_xml_part_bytes \
+            else None
+        seen = _CLEAN_PARTS.get(("workbook", data)) if data is not None else None
+        if seen is not None and self.elements + seen[3] <= self.limits.max_xml_elements:
+            assert info is not None
+            self.parsed.add(info.filename.lower())
+            self.elements += seen[3]
+            self.sheets = list(seen[0])
+            self.facts.update(seen[1])
+            for name in seen[2]:
+                self.record(self.defined_names, name)
+            return True
+        facts_before = dict(self.facts)
+        names_before = len(self.defined_names)
+        issues_before = len(self.issues)
+        elements_before = self.elements
+        ok = self._parse_workbook(part, data)
+        if ok and data is not None and len(self.issues) == issues_before and \
+                len(self.defined_names) - names_before == self._names_seen:  # every name recorded: none left out
+            noted = {k: v for k, v in self.facts.items() if k not in facts_before or facts_before[k] != v}
+            _CLEAN_PARTS.put(("workbook", data), len(data), (tuple(self.sheets), noted,
+                                                             tuple(self.defined_names[names_before:]),
+                                                             self.elements - elements_before))
+        return ok
+
+    def _parse_workbook(self, part: str, data: bytes | None) -> bool:
         lim = self.limits
         sheets: list[SheetInfo] = []
+        self._names_seen = 0
         state: dict[str, Any] = {"name": None, "text": [], "left": 0, "names": 0}
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -1497,10 +1551,11 @@ class _Inspector:
         def end(tag: str) -> None:
             if state["name"] is not None and _local(tag) == "definedName":
                 name, local_sheet, hidden = state["name"]
+                self._names_seen += 1
                 self.record(self.defined_names, DefinedName(name, "".join(state["text"]), local_sheet, hidden))
                 state["name"] = None
 
-        ok = self.parse_xml(part, start, end, chars)
+        ok = self.parse_xml(part, start, end, chars, data=data)
         self.sheets = sheets
         return ok
 
@@ -1690,8 +1745,7 @@ class _Inspector:
         scan.formula_count = len(notes)
         for note in errors:
             self.record(self.error_cells, note)
-        for note in notes:
-            self.record(self.formulas, note)
+        self.record_all(self.formulas, notes)
         if keep and self.cells is not None:
             self.cells[name] = tuple(facts)
             self.outsides[name] = outside
