@@ -516,6 +516,24 @@ def test_master_rows_declines_what_it_does_not_know() -> None:
     assert got == _rows_py(grid, {(2, 1): "=SUM(A1:A2)"}) == [(None, 2, 2.5), (), (None, "=SUM(A1:A2)")]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([None, 0, 1, 7, 1000, 1001, -1, 2**70, 2.0, 2.5, "", "3", True, Decimal("4")]),
+                max_size=8), st.lists(st.integers(0, 9), max_size=6), st.booleans())
+def test_small_numbers_agree(row: list[object], cols: list[int], as_tuple: bool) -> None:
+    """``small_numbers`` is master_read's generator expression for blanks and small whole numbers (the very objects
+    of ``SMALL_INTS``), and declines a row holding anything else."""
+    from zedxl.rules import SMALL_INTS
+
+    missing = Decimal(0)
+    got = intake._c_scan.small_numbers(tuple(row) if as_tuple else row, cols, SMALL_INTS, missing)
+    values = [row[c] if c < len(row) else None for c in cols]
+    if all(v is None or (type(v) is int and 0 <= v <= 1000) for v in values):
+        assert got == tuple(missing if v is None else SMALL_INTS[v] for v in values)  # type: ignore[index]
+        assert all(g is (missing if v is None else SMALL_INTS[v]) for g, v in zip(got, values, strict=True))  # type: ignore[index]
+    else:
+        assert got is NotImplemented
+
+
 # -- rows_of, value_rows, unsettled (office_read) ---------------------------------------------------------------
 CELL_VALUES = st.sampled_from([None, 0, 1, 7, -3, 2**70, 1.0, 2.5, float("nan"), "", " ", "x", "=SUM(A1:B1)", True,
                                False, Decimal("1"), Decimal("1.0"), Decimal("2.5")])

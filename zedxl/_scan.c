@@ -1663,7 +1663,64 @@ done:
     return out;
 }
 
+/* ---------------------------------------------------------------------------------------------------------
+ * The master's AO values (zedxl.xlsx.master_read._Reader.oei_sheet).
+ */
+
+/* small_numbers(row, cols, small, missing) -> tuple, or NotImplemented
+ *
+ * For each column c of cols: row[c] (None past the row's end), taken as ``missing`` when None and as small[v] when
+ * it is an int 0 <= v < len(small); any other value (a float, a text, a bool, a larger number...) gives
+ * NotImplemented and the caller converts the row in Python, as master_read's generator expressions do. */
+static PyObject *small_numbers(PyObject *self, PyObject *args) {
+    PyObject *row, *cols, *small, *missing, *out;
+    Py_ssize_t i, n, width, n_small;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO!O!O", &row, &PyList_Type, &cols, &PyTuple_Type, &small, &missing)) return NULL;
+    if (!PyList_Check(row) && !PyTuple_Check(row)) {
+        PyErr_SetString(PyExc_TypeError, "small_numbers: the row is a list or a tuple");
+        return NULL;
+    }
+    n = PyList_GET_SIZE(cols);
+    width = PySequence_Fast_GET_SIZE(row);
+    n_small = PyTuple_GET_SIZE(small);
+    out = PyTuple_New(n);
+    if (out == NULL) return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *col = PyList_GET_ITEM(cols, i), *v;
+        Py_ssize_t c = PyLong_AsSsize_t(col);
+        if (c == -1 && PyErr_Occurred()) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (c < 0) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_ValueError, "small_numbers: a column is never negative");
+            return NULL;
+        }
+        v = c < width ? PySequence_Fast_GET_ITEM(row, c) : Py_None;
+        if (v == Py_None) {
+            PyTuple_SET_ITEM(out, i, Py_NewRef(missing));
+        } else if (PyLong_CheckExact(v)) {
+            int overflow;
+            long k = PyLong_AsLongAndOverflow(v, &overflow);
+            if (overflow || k < 0 || k >= n_small) {
+                Py_DECREF(out);
+                Py_RETURN_NOTIMPLEMENTED;
+            }
+            PyTuple_SET_ITEM(out, i, Py_NewRef(PyTuple_GET_ITEM(small, k)));
+        } else {
+            Py_DECREF(out);
+            Py_RETURN_NOTIMPLEMENTED;
+        }
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"small_numbers", small_numbers, METH_VARARGS,
+     "small_numbers(row, cols, small, missing): row[c] for each column, None as missing, a whole number below "
+     "len(small) as small[v]; NotImplemented for any other value."},
     {"outside_pieces", outside_pieces, METH_VARARGS,
      "outside_pieces(outside: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]] | NotImplemented\n\n"
      "office_scan._outside_pieces_py for a worksheet part outside <sheetData> in the usual shape:\n"
