@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from zedxl.periods import parse_period
 from zedxl.split import split
 from zedxl.validate import validate
 from zedxl.xlsx.office_write import (
+    OfficeSpec,
     fingerprint,
     mark_empty_string_results,
     office_file_name,
@@ -377,25 +379,51 @@ def test_split_with_worker_processes_writes_the_same_workbooks(tmp_path: Path, e
         assert parts(a) == parts(b)
 
 
-def test_split_input_cells_from_the_layout_are_those_of_every_row(example_plan: Plan) -> None:
-    """``input_cells`` (from the layout) lists exactly the cells ``row_cells`` marks as inputs, in order, for every
-    office, every kind of period (quarter, semester, year; month) and the budget sheets."""
-    from zedxl.xlsx.office_write import input_cells, input_cells_py, office_spec
+def _every_spec(plan: Plan) -> Iterator[OfficeSpec]:
+    """An office spec for every office and every kind of period: quarter, semester and year of the example's
+    quarterly plan, month, quarter, semester and year of the same plan made monthly."""
+    from zedxl.xlsx.office_write import office_spec
 
     def monthly(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
         return tuple(x for v in values for x in (v, v, v))
 
-    mensual = replace(example_plan, periodicidad="mensual", objetivos=tuple(
+    mensual = replace(plan, periodicidad="mensual", objetivos=tuple(
         replace(o, acciones=tuple(replace(a, actividades=tuple(
             replace(ao, programado=monthly(ao.programado), ejecutado=monthly(ao.ejecutado))  # type: ignore[arg-type]
-            for ao in a.actividades)) for a in o.acciones)) for o in example_plan.objetivos))
-    compared = 0
-    for plan, labels in ((example_plan, ["2025-T1", "2025-T3", "2025-S1", "2025-S2", "2025"]),
+            for ao in a.actividades)) for a in o.acciones)) for o in plan.objetivos))
+    for each, labels in ((plan, ["2025-T1", "2025-T3", "2025-S1", "2025-S2", "2025"]),
                          (mensual, ["2025-01", "2025-07", "2025-12", "2025-T2", "2025-S1", "2025"])):
         for label in labels:
-            period = parse_period(label, plan.anio, plan.periodicidad)
-            for office in plan.instancias:
-                spec = office_spec(plan, period, office)
-                assert input_cells(spec) == input_cells_py(spec), (label, office)
-                compared += len(input_cells(spec))
+            period = parse_period(label, each.anio, each.periodicidad)
+            for office in each.instancias:
+                yield office_spec(each, period, office)
+
+
+def test_split_input_cells_from_the_layout_are_those_of_every_row(example_plan: Plan) -> None:
+    """``input_cells`` (from the layout) lists exactly the cells ``row_cells`` marks as inputs, in order, for every
+    office, every kind of period (quarter, semester, year; month) and the budget sheets."""
+    from zedxl.xlsx.office_write import input_cells, input_cells_py
+
+    compared = 0
+    for spec in _every_spec(example_plan):
+        assert input_cells(spec) == input_cells_py(spec), (spec.periodo.label, spec.instancia)
+        compared += len(input_cells(spec))
     assert compared > 100
+
+
+def test_split_expected_cells_are_the_written_cells_without_cached_values(example_plan: Plan) -> None:
+    """What a reader compares a returned row with (``expected_cells``) is what the writer writes (``row_cells``),
+    formulas without their cached values, for every row of every office and kind of period, asked twice (the
+    second time from what was remembered of the layout and row number)."""
+    from zedxl.xlsx.office_write import data_columns, data_rows, expected_cells, row_cells
+
+    compared = 0
+    for spec in _every_spec(example_plan):
+        cols = data_columns(spec)
+        for oei in spec.plan.objetivos:
+            for row in data_rows(oei):
+                written = {c: cs._replace(cached=None) for c, cs in row_cells(spec, cols, row, row.row_idx).items()}
+                for _ in range(2):
+                    assert expected_cells(spec, cols, row, row.row_idx) == written, (spec.periodo.label, row.codigo)
+                compared += len(written)
+    assert compared > 1000

@@ -43,7 +43,7 @@ from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.model import Plan
 from zedxl.periods import Period, base_labels, parse_period
 from zedxl.returns import ReturnData
-from zedxl.xlsx import office_read, office_scan, office_write
+from zedxl.xlsx import office_read, office_scan
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_write import (
     FIELD_JUSTIFICACION,
@@ -267,8 +267,7 @@ def read_return(path: Path, *, fast: bool = True, received: Received | None = No
                                  detalle=f"tiene números no válidos (NaN o infinito) en {cells}")]
         read.head.extend(issues)
         return read
-    with office_write.remembered_rows():
-        return _read_book(read, wb, file)
+    return _read_book(read, wb, file)
 
 
 def _read_book(read: ReturnRead, wb: Any, file: str) -> ReturnRead:

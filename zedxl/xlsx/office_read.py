@@ -88,11 +88,11 @@ from zedxl.xlsx.office_write import (
     budget_total_cells,
     data_columns,
     data_rows,
+    expected_cells,
     fingerprint,
     input_cells,
     instruction_lines,
     parse_field_ejecutado,
-    row_cells,
     title_cells,
 )
 
@@ -873,7 +873,7 @@ class _SheetReader:
 
     def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any],
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
-        want = row_cells(self.spec, cols, row, r)
+        want = expected_cells(self.spec, cols, row, r)
         p = self.spec.periodo
         e0 = cols.ejec(0)
         e1 = e0 + cols.n_base

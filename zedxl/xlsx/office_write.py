@@ -31,11 +31,9 @@ import hashlib
 import io
 import json
 import re
-import threading
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -48,7 +46,7 @@ from xlsxwriter.worksheet import Worksheet
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
-from zedxl.periods import Period, base_labels
+from zedxl.periods import Period, Periodicity, base_labels
 from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import (
@@ -291,8 +289,14 @@ class DataColumns:
 
 
 def data_columns(spec: OfficeSpec) -> DataColumns:
-    labels = base_labels(spec.plan.periodicidad)
-    p = spec.periodo
+    """The columns of the office's data sheets: one shared object per periodicity and period (readers key what
+    they work out once per layout on the very object)."""
+    return _data_columns(spec.plan.periodicidad, spec.periodo)
+
+
+@functools.lru_cache(maxsize=256)
+def _data_columns(periodicidad: Periodicity, p: Period) -> DataColumns:
+    labels = base_labels(periodicidad)
     helper = p.stop - p.start > 1
     headers = [L.H_CODIGO, H_ACTIVIDAD, L.H_UM, *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
     if helper:
@@ -361,31 +365,10 @@ def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
     }
 
 
-_MEMO = threading.local()
-
-
-@contextmanager
-def remembered_rows() -> Iterator[None]:
-    """Within the block, ``row_cells`` computes each row of a spec once (reading a return asks for every row
-    twice: to check the manifest's input list and to compare the sheets). The cached dicts must not be changed."""
-    outer = getattr(_MEMO, "cache", None)
-    _MEMO.cache = {} if outer is None else outer
-    try:
-        yield
-    finally:
-        _MEMO.cache = outer
-
-
 def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
-    """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based)."""
-    cache: dict[tuple[int, int, str, str, int], dict[int, CellSpec]] | None = getattr(_MEMO, "cache", None)
-    if cache is None:
-        return _row_cells(spec, cols, row, r)
-    key = (id(spec), id(row.ao), row.level, row.codigo, r)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = _row_cells(spec, cols, row, r)
-    return found
+    """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based), formulas with their cached
+    values (what the writer stores; a reader compares ``expected_cells``)."""
+    return _row_cells(spec, cols, row, r)
 
 
 @dataclass(frozen=True)
@@ -451,19 +434,71 @@ def _row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> di
             cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
     prog = rules.sum_programmed(ao.programado, start, stop)
     ejec = rules.sum_executed(ejecutado, start, stop)
+    cached = (float(prog), _cached(ejec), _cached(rules.progress(prog, ejec, reglas)), rules.status(prog, ejec, reglas))
+    for (col, text, style), value in zip(_formula_texts(cols, lay, r), cached if cols.helper else cached[2:],
+                                         strict=True):
+        cells[col] = CellSpec("formula", text, value, style=style)
+    cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
+    return cells
+
+
+def _formula_texts(cols: DataColumns, lay: _RowLayout, r: int) -> list[tuple[int, str, str]]:
+    """(column, formula text, style) of an AO row's formulas at row ``r``, in column order: the period's
+    programmed and executed sums (when the layout has those helper columns), progress, status."""
     n = str(r + 1)
+    out = []
     if cols.helper:
         ea, eb = lay.ejec_a + n, lay.ejec_b + n
-        cells[cols.prog_p] = CellSpec("formula", f"=SUM({lay.prog_a}{n}:{lay.prog_b}{n})", float(prog), style="calc")
-        cells[cols.ejec_p] = CellSpec("formula", f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', _cached(ejec),
-                                      style="calc")
+        out.append((cols.prog_p, f"=SUM({lay.prog_a}{n}:{lay.prog_b}{n})", "calc"))
+        out.append((cols.ejec_p, f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', "calc"))
         p_ref, e_ref = lay.prog_p + n, lay.ejec_p + n
     else:
         p_ref, e_ref = lay.prog_a + n, lay.ejec_a + n
-    cells[cols.avance] = CellSpec("formula", _progress_formula(e_ref, p_ref),
-                                  _cached(rules.progress(prog, ejec, reglas)), style="pct")
-    cells[cols.estado] = CellSpec("formula", _status_formula(e_ref, p_ref), rules.status(prog, ejec, reglas),
-                                  style="state")
+    out.append((cols.avance, _progress_formula(e_ref, p_ref), "pct"))
+    out.append((cols.estado, _status_formula(e_ref, p_ref), "state"))
+    return out
+
+
+# what the reader's expected AO rows share, by the very layout object (DataColumns hashes all its fields: an
+# lru_cache lookup per row cost a tenth of making the row): the layout, the other base periods, and the formula
+# cells of each row number (with no cached value: a reader never compares those)
+_READ_LAYOUTS: dict[int, tuple[DataColumns, _RowLayout, tuple[int, ...], dict[int, list[tuple[int, CellSpec]]]]] = {}
+
+
+def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
+    """``row_cells`` as a reader compares a returned row with it: the same cells, every formula's without its cached
+    value (``cached`` is None: what the office's program computed is never compared), made faster."""
+    ao = row.ao
+    if ao is None:
+        return _row_cells(spec, cols, row, r)
+    found = _READ_LAYOUTS.get(id(cols))
+    if found is None or found[0] is not cols:
+        if len(_READ_LAYOUTS) >= 256:
+            _READ_LAYOUTS.clear()
+        lay = _row_layout(cols)
+        found = _READ_LAYOUTS[id(cols)] = (cols, lay, tuple(i for i in range(cols.n_base)
+                                                            if not lay.start <= i < lay.stop), {})
+    _, lay, others, formulas = found
+    cells: dict[int, CellSpec] = {
+        cols.codigo: CellSpec("text", ao.codigo, style="code"),
+        cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
+        cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
+    }
+    programado, ejecutado = ao.programado, ao.ejecutado
+    small: list[CellSpec | None] = list(map(_SMALL_NUMBER_CELLS.get, map(id, programado)))  # found by the object
+    prog = [_number_cell(v) for v in programado] if None in small else small
+    cells.update(zip(lay.prog_cols, prog, strict=True))  # type: ignore[arg-type]  # no None left
+    for i in others:
+        if ejecutado[i] is not None:
+            cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
+    for i in range(lay.start, lay.stop):
+        cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
+                                           unit=ao.unidad)
+    at_row = formulas.get(r)
+    if at_row is None:
+        at_row = formulas[r] = [(col, CellSpec("formula", text, style=style))
+                                for col, text, style in _formula_texts(cols, lay, r)]
+    cells.update(at_row)
     cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
     return cells
 
