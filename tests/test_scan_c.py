@@ -527,6 +527,11 @@ def test_small_numbers_agree(row: list[object], cols: list[int], as_tuple: bool)
     missing = Decimal(0)
     got = intake._c_scan.small_numbers(tuple(row) if as_tuple else row, cols, SMALL_INTS, missing)
     values = [row[c] if c < len(row) else None for c in cols]
+    strict = intake._c_scan.small_numbers(row, cols, SMALL_INTS, NotImplemented)  # a blank declines
+    if None in values:
+        assert strict is NotImplemented
+    else:
+        assert strict == got
     if all(v is None or (type(v) is int and 0 <= v <= 1000) for v in values):
         assert got == tuple(missing if v is None else SMALL_INTS[v] for v in values)  # type: ignore[index]
         assert all(g is (missing if v is None else SMALL_INTS[v]) for g, v in zip(got, values, strict=True))  # type: ignore[index]

@@ -1669,9 +1669,10 @@ done:
 
 /* small_numbers(row, cols, small, missing) -> tuple, or NotImplemented
  *
- * For each column c of cols: row[c] (None past the row's end), taken as ``missing`` when None and as small[v] when
- * it is an int 0 <= v < len(small); any other value (a float, a text, a bool, a larger number...) gives
- * NotImplemented and the caller converts the row in Python, as master_read's generator expressions do. */
+ * For each column c of cols: row[c] (None past the row's end), taken as ``missing`` when None (unless ``missing``
+ * is NotImplemented: then a blank declines) and as small[v] when it is an int 0 <= v < len(small); any other value
+ * (a float, a text, a bool, a larger number...) gives NotImplemented and the caller converts the row in Python, as
+ * the readers' generator expressions do. */
 static PyObject *small_numbers(PyObject *self, PyObject *args) {
     PyObject *row, *cols, *small, *missing, *out;
     Py_ssize_t i, n, width, n_small;
@@ -1700,6 +1701,10 @@ static PyObject *small_numbers(PyObject *self, PyObject *args) {
         }
         v = c < width ? PySequence_Fast_GET_ITEM(row, c) : Py_None;
         if (v == Py_None) {
+            if (missing == Py_NotImplemented) { /* a blank that the caller must look at */
+                Py_DECREF(out);
+                Py_RETURN_NOTIMPLEMENTED;
+            }
             PyTuple_SET_ITEM(out, i, Py_NewRef(missing));
         } else if (PyLong_CheckExact(v)) {
             int overflow;
@@ -1719,8 +1724,8 @@ static PyObject *small_numbers(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"small_numbers", small_numbers, METH_VARARGS,
-     "small_numbers(row, cols, small, missing): row[c] for each column, None as missing, a whole number below "
-     "len(small) as small[v]; NotImplemented for any other value."},
+     "small_numbers(row, cols, small, missing): row[c] for each column, None as missing (declined when missing is "
+     "NotImplemented), a whole number below len(small) as small[v]; NotImplemented for any other value."},
     {"outside_pieces", outside_pieces, METH_VARARGS,
      "outside_pieces(outside: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]] | NotImplemented\n\n"
      "office_scan._outside_pieces_py for a worksheet part outside <sheetData> in the usual shape:\n"

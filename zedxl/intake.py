@@ -75,7 +75,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple
@@ -90,6 +90,19 @@ try:  # the optional C accelerator of the sheet scan (setup.py); without it the 
     _c_scan = importlib.import_module("zedxl._scan")
 except ImportError:  # pragma: no cover - built everywhere a C compiler is (CI included: tests/test_scan_c.py)
     _c_scan = None
+
+
+
+def small_numbers(row: Sequence[Any], cols: list[int], small: tuple[Any, ...], missing: Any) -> tuple[Any, ...] | None:
+    """``row[c]`` for each column (None past the row's end), a blank as ``missing`` (``NotImplemented``: a blank is
+    not taken) and a whole number ``v`` below ``len(small)`` as ``small[v]`` (the readers' shared ``SMALL_INTS``), by
+    the C accelerator; None when any value is something else, or without the accelerator: the caller then converts
+    them in Python."""
+    if _c_scan is None:
+        return None
+    got = _c_scan.small_numbers(row, cols, small, missing)
+    return None if got is NotImplemented else got
+
 
 Kind = Literal["xlsx", "xlsm", "xls", "ods", "encrypted", "csv", "html", "text", "empty", "unknown", "owner-file"]
 

@@ -152,16 +152,6 @@ def _rows_py(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> lis
     return [tuple(r) for r in out]
 
 
-def _small_numbers(row: tuple[Any, ...], cols: list[int], missing: Decimal | None) -> tuple[Any, ...] | None:
-    """``row[c]`` for each column as ``rules.SMALL_INTS`` gives it (``missing`` for a blank) when every one is blank
-    or a whole number 0..1000, by the C accelerator; None otherwise (or without it): the caller converts them."""
-    accelerator = intake._c_scan
-    if accelerator is None:
-        return None
-    got = accelerator.small_numbers(row, cols, rules.SMALL_INTS, missing)
-    return None if got is NotImplemented else got
-
-
 _SHEET_ENTRY = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
@@ -340,13 +330,13 @@ class _Reader:
                     self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
                                                   row_idx=r, col_idx=c_idx, value=v))
             # the usual row (blanks and small whole numbers) by the C accelerator, any other here
-            prog = _small_numbers(row, prog_cols, _ZERO)
+            prog = intake.small_numbers(row, prog_cols, rules.SMALL_INTS, _ZERO)
             if prog is None:
                 prog = tuple(
                     rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)  # usual: no call
                     else self.number(v, sheet, r, c) or _ZERO
                     for c in prog_cols for v in (row[c] if c < width else None,))
-            ejec = _small_numbers(row, ejec_cols, None)
+            ejec = intake.small_numbers(row, ejec_cols, rules.SMALL_INTS, None)
             if ejec is None:
                 ejec = tuple(
                     rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)

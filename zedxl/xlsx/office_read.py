@@ -517,6 +517,7 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
 
     rows: list[ManifestRow] = []
     objetivos: list[tuple[str, str, list[tuple[str, str, list[Actividad]]]]] = []
+    prog_cols, ejec_cols = list(range(6, 6 + n)), list(range(6 + n, 6 + 2 * n))
     for row in sections[SECTION_ROWS][1:]:  # first row: column names
         if len(row) < 6 + 2 * n:
             row = tuple(row) + (None,) * (6 + 2 * n - len(row))
@@ -535,17 +536,23 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
         elif level == "AEI" and objetivos:
             objetivos[-1][2].append((codigo, nombre, []))
         elif level == "AO" and objetivos and objetivos[-1][2]:
-            prog = []
-            for value in row[6: 6 + n]:
-                # a small whole number (the usual case) is looked up, anything else converted and checked
-                v = SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else \
-                    _manifest_number(value, "programado", codigo)
-                if v is None:
-                    raise _ManifestError(f"falta lo programado de {codigo}")
-                prog.append(v)
-            ejec = tuple(SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else
-                         _manifest_number(value, "ejecutado", codigo) for value in row[6 + n: 6 + 2 * n])
-            objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, tuple(prog), ejec))
+            # the usual row (small whole numbers, blanks executed) by the C accelerator; anything else here
+            prog = _intake.small_numbers(row, prog_cols, SMALL_INTS, NotImplemented)  # a blank is an error
+            if prog is None:
+                values = []
+                for value in row[6: 6 + n]:
+                    # a small whole number is looked up, anything else converted and checked
+                    v = SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else \
+                        _manifest_number(value, "programado", codigo)
+                    if v is None:
+                        raise _ManifestError(f"falta lo programado de {codigo}")
+                    values.append(v)
+                prog = tuple(values)
+            ejec = _intake.small_numbers(row, ejec_cols, SMALL_INTS, None)
+            if ejec is None:
+                ejec = tuple(SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else
+                             _manifest_number(value, "ejecutado", codigo) for value in row[6 + n: 6 + 2 * n])
+            objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, prog, ejec))
         else:
             raise _ManifestError(f"fila de nivel «{level}» fuera de lugar ({codigo})")
 
@@ -580,21 +587,28 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
     )
     spec = OfficeSpec(plan, periodo, instancia, meta.get("fecha_limite", ""), meta["version_plantilla"])
 
+    expected_inputs = input_cells(spec)
+    raw_inputs = sections[SECTION_INPUTS][1:]
     inputs: list[InputCell] = []
-    for row in sections[SECTION_INPUTS][1:]:
-        row = tuple(row) + (None,) * (4 - len(row))
-        try:
-            r, c = from_a1(_text(row[1]))
-        except ValueError as e:
-            raise _ManifestError(f"celda «{_text(row[1])}» no válida en [entradas]") from e
-        inputs.append(InputCell(_text(row[0]), r, c, _text(row[2]), _text(row[3])))
+    if len(raw_inputs) == len(expected_inputs) and all(
+            row[:4] == (ic.sheet, to_a1(ic.row_idx, ic.col_idx), ic.codigo, ic.field)
+            for row, ic in zip(raw_inputs, expected_inputs, strict=True)):
+        inputs = expected_inputs  # the usual manifest: every row the very texts of its expected input cell
+    else:
+        for row in raw_inputs:
+            row = tuple(row) + (None,) * (4 - len(row))
+            try:
+                r, c = from_a1(_text(row[1]))
+            except ValueError as e:
+                raise _ManifestError(f"celda «{_text(row[1])}» no válida en [entradas]") from e
+            inputs.append(InputCell(_text(row[0]), r, c, _text(row[2]), _text(row[3])))
 
     # The recorded rows and inputs must be exactly what the layout gives for this content.
     expected_rows = [ManifestRow(L.oei_sheet_name(o.codigo), sr.row_idx, sr.level, sr.codigo)
                      for o in plan.objetivos for sr in data_rows(o)]
     if expected_rows != rows:
         raise _ManifestError("las filas registradas no corresponden a la plantilla")
-    if input_cells(spec) != inputs:
+    if inputs is not expected_inputs and inputs != expected_inputs:
         raise _ManifestError("las celdas de ingreso registradas no corresponden a la plantilla")
     if not reports_budget and budget:
         raise _ManifestError("hay presupuesto registrado para una instancia que no lo reporta")

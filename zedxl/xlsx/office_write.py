@@ -305,9 +305,8 @@ def _data_columns(periodicidad: Periodicity, p: Period) -> DataColumns:
     return DataColumns(tuple(headers), len(labels), p, helper)
 
 
-@dataclass(frozen=True)
-class SheetRow:
-    """One heading or AO row of a data sheet, where the writer puts it."""
+class SheetRow(NamedTuple):
+    """One heading or AO row of a data sheet, where the writer puts it (a named tuple: cheap to make)."""
 
     level: Literal["OEI", "AEI", "AO"]
     codigo: str
@@ -316,7 +315,24 @@ class SheetRow:
     ao: Actividad | None = None
 
 
+# data_rows of the last OEIs asked for, by the very object (reading a return asks for each OEI's rows several
+# times; an Objetivo hashes everything it holds): the cached lists must not be changed
+_DATA_ROWS: dict[int, tuple[Objetivo, list[SheetRow]]] = {}
+
+
 def data_rows(oei: Objetivo) -> list[SheetRow]:
+    """The heading and AO rows of an OEI's data sheet, in order (the list is shared: do not change it)."""
+    found = _DATA_ROWS.get(id(oei))
+    if found is not None and found[0] is oei:
+        return found[1]
+    if len(_DATA_ROWS) >= 512:
+        _DATA_ROWS.clear()
+    rows = _data_rows(oei)
+    _DATA_ROWS[id(oei)] = (oei, rows)
+    return rows
+
+
+def _data_rows(oei: Objetivo) -> list[SheetRow]:
     rows = [SheetRow("OEI", oei.codigo, oei.nombre, FIRST_DATA_ROW)]
     r = FIRST_DATA_ROW
     for aei in oei.acciones:
