@@ -341,6 +341,27 @@ def test_ledger_run_written_by_a_child_holds_the_same_rows(tmp_path: Path, monke
     assert _ledger_rows(path) == {"ejecuciones": [], "archivos": [], "cambios": []}
 
 
+def test_background_work_yields_to_the_master_write() -> None:
+    """The ledger's child and the workers writing observaciones run at ``BACKGROUND_NICENESS`` (asked for twice, it
+    stays there); this process's priority is left alone."""
+    import concurrent.futures
+
+    from zedxl.consolidate import _in_background
+    from zedxl.parallel import BACKGROUND_NICENESS, run_in_background
+
+    mine = os.nice(0)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports its niceness as its exit status
+        run_in_background()
+        run_in_background()
+        os._exit(os.nice(0))
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == max(mine, BACKGROUND_NICENESS)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+        assert list(pool.map(_in_background, [os.nice, os.nice], [0, 0])) == [max(mine, BACKGROUND_NICENESS)] * 2
+    assert os.nice(0) == mine
+
+
 def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: Plan, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Returns read in worker processes (forced here: four files are normally read in-process) merge the same."""

@@ -23,7 +23,7 @@ from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
 from zedxl.model import Plan
 from zedxl.new import write_master_file
-from zedxl.parallel import MIN_FILES_FOR_WORKERS, collector_paused, worker_count
+from zedxl.parallel import MIN_FILES_FOR_WORKERS, collector_paused, run_in_background, worker_count
 from zedxl.returns import Change, ReturnData, merge
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
@@ -131,6 +131,12 @@ def _read_return(path: Path, archive_dir: Path) -> _Read:
     return _Read(read.for_judging(), archived, received.size, received.mtime_ns / 1e9)
 
 
+def _in_background(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a worker process, once it runs at a lower priority (``run_in_background``)."""
+    run_in_background()
+    return fn(*args)
+
+
 def _read_chunk(paths: list[Path], archive_dir: Path) -> list[_Read]:
     """``_read_return`` of a few paths, in one worker: one round trip to the worker for all of them."""
     return [_read_return(p, archive_dir) for p in paths]
@@ -170,11 +176,12 @@ class _Reads:
         return next(self.results)
 
     def start_map(self, fn: Callable[..., Any], *args: list[Any]) -> Callable[[], list[Any]]:
-        """``fn`` over the arguments, started now in the worker processes (while this process goes on with other
-        work); the returned function waits for the results, in order. Without workers, it computes them then."""
+        """``fn`` over the arguments, started now in the worker processes at a lower priority (this process goes
+        on with the master's write, which they must not slow down; the pool's last work: it is shut down after);
+        the returned function waits for the results, in order. Without workers, it computes them then."""
         if self.pool is None or not args[0]:
             return lambda: [fn(*a) for a in zip(*args, strict=True)]
-        pending = self.pool.map(fn, *args)
+        pending = self.pool.map(_in_background, [fn] * len(args[0]), *args)
         return lambda: list(pending)
 
     def close(self) -> None:

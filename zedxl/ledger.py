@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from zedxl import __version__
+from zedxl.parallel import run_in_background
 from zedxl.returns import Change
 
 SCHEMA = """
@@ -215,6 +216,7 @@ class RunRecord:
         status = 1
         try:
             gc.disable()
+            run_in_background()  # the master's write (the parent) goes first
             ledger = Ledger(self.path)
             try:
                 run = self._rows(ledger)

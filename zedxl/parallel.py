@@ -38,6 +38,21 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: How much lower than the process that waits for it a helper runs (``nice``): work that is not on the critical
+#: path (the ledger's rows, the offices' observaciones) yields the cores to the master's write.
+BACKGROUND_NICENESS = 10
+
+
+def run_in_background() -> None:
+    """Lower this process's priority to ``BACKGROUND_NICENESS`` (for good: call it only in a process that ends with
+    its background work, a forked child or a worker of a pool that is then shut down; again, it changes nothing).
+    Where that cannot be done, nothing changes."""
+    with contextlib.suppress(AttributeError, OSError):
+        current = os.nice(0)
+        if current < BACKGROUND_NICENESS:
+            os.nice(BACKGROUND_NICENESS - current)
+
+
 def positive_int(text: str) -> int:
     """``argparse`` type of ``--procesos``: a whole number ≥ 1, with a Spanish message otherwise."""
     import argparse
@@ -51,4 +66,5 @@ def positive_int(text: str) -> int:
     return value
 
 
-__all__ = ["MIN_FILES_FOR_WORKERS", "collector_paused", "positive_int", "worker_count"]
+__all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_WORKERS", "collector_paused", "positive_int", "run_in_background",
+           "worker_count"]
