@@ -13,6 +13,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.errors import PeriodError, ZedxlError
@@ -221,6 +223,24 @@ def test_split_fingerprint_covers_codes_names_units_and_programmed(example_plan:
     # executed values and justifications are what the office changes: they are not in the fingerprint
     assert fingerprint(office_spec(example_plan.without_ejecutado(), t1, "DPD")) == base
     assert fingerprint(office_spec(example_plan, t1, "DOI")) != base
+
+
+def test_split_fingerprint_is_stable(example_plan: Plan) -> None:
+    """The fingerprint of what an office was given never changes with zedxl's version: workbooks split before are
+    checked against it (pinned for the bundled example's DPD, first quarter)."""
+    spec = office_spec(example_plan, parse_period("2025-T1", 2025, "trimestral"), "DPD")
+    assert fingerprint(spec) == "f98fdaf5e6bc81a388240b58b02c54b0b1991df91942fe7082d80e5c4d1819ef"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 1000).map(lambda i: rules.SMALL_INTS[i]),
+                          st.decimals(allow_nan=False, allow_infinity=False, places=3),
+                          st.sampled_from([Decimal("5.0"), Decimal("1E+1"), Decimal("-0"), Decimal("1000.00")])),
+                max_size=12))
+def test_split_canonical_numbers_of_a_row_are_each_numbers(values: list[Decimal | None]) -> None:
+    from zedxl.xlsx.office_write import _canonical_numbers, canonical_number
+
+    assert _canonical_numbers(tuple(values)) == [canonical_number(v) for v in values]
 
 
 def test_split_cached_values_follow_the_rules(split_dir: dict[str, Any], example_plan: Plan) -> None:

@@ -206,10 +206,16 @@ def canonical_number(value: Decimal | None) -> str | None:
     return "0" if text in ("-0", "0") else text
 
 
+def _canonical_numbers(values: tuple[Decimal | None, ...]) -> list[str | None]:
+    """``canonical_number`` of each value; the usual small whole numbers found by the object in one pass."""
+    texts = list(map(_SMALL_TEXT_BY_ID.get, map(id, values)))
+    return texts if None not in texts else [canonical_number(v) for v in values]
+
+
 def fingerprint(spec: OfficeSpec) -> str:
     """SHA-256 of what the office was given: AO codes, names, units and programmed values (and PIA/PIM)."""
     doc: dict[str, Any] = {
-        "ao": [[ao.codigo, ao.nombre, ao.unidad, [canonical_number(v) for v in ao.programado]]
+        "ao": [[ao.codigo, ao.nombre, ao.unidad, _canonical_numbers(ao.programado)]
                for ao in spec.plan.actividades()],
     }
     if spec.presupuesto:
