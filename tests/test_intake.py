@@ -279,6 +279,40 @@ def test_parts_remembered_by_their_bytes_give_the_same_intake(tmp_path: Path) ->
         assert warm == cold
 
 
+def test_members_read_from_the_bytes_are_those_zipfile_reads(tmp_path: Path) -> None:
+    """A file given as bytes has its small members read straight from them (``_plain_member``, the plain case
+    only); the result is the very one reading through zipfile gives: every corpus file (broken zips, bombs, odd
+    headers...), a template-like workbook, one stored without compression, and damaged copies of it (a local
+    header's name changed, a CRC, a flipped byte in the deflate stream)."""
+    source = build_xlsx(tmp_path / "plantilla.xlsx")
+    stored = rezip(source, tmp_path / "sin-comprimir.xlsx", compression=zipfile.ZIP_STORED)
+    raw = source.read_bytes()
+    damaged = []
+    with zipfile.ZipFile(source) as z:
+        sheet = z.getinfo("xl/worksheets/sheet2.xml")
+    for k, change in enumerate([
+            lambda b: b.replace(b"xl/worksheets/sheet2.xml", b"xl/worksheets/sheet9.xml", 1),  # local name
+            lambda b: b[:sheet.header_offset + 14] + bytes([b[sheet.header_offset + 14] ^ 1])
+            + b[sheet.header_offset + 15:],  # the local header's CRC (the directory's is what counts)
+            lambda b: b[:sheet.header_offset + 60] + bytes([b[sheet.header_offset + 60] ^ 0x55])
+            + b[sheet.header_offset + 61:]]):  # a byte of the compressed sheet
+        path = tmp_path / f"dañado-{k}.xlsx"
+        path.write_bytes(change(raw))
+        damaged.append(path)
+    files = [p for p in corpus_files() if p.suffix.lower() in (".xlsx", ".xlsm")] + [source, stored, *damaged]
+    for path in files:
+        _forget_remembered_parts()
+        by_zipfile = inspect(path, keep_cells=True)
+        _forget_remembered_parts()
+        assert inspect(path, keep_cells=True, data=path.read_bytes()) == by_zipfile, path.name
+    assert not inspect(damaged[2]).safe
+    from zedxl.intake import _plain_member
+
+    for path in (source, stored):  # the plain case is read from the bytes indeed
+        with zipfile.ZipFile(path) as z:
+            assert all(_plain_member(path.read_bytes(), i) == z.read(i) for i in z.infolist())
+
+
 def test_recorded_facts_stop_at_the_limit_and_say_so(tmp_path: Path) -> None:
     """The formulas a scan notes (recorded in one step) stop at ``max_recorded``, which the result says."""
     source = build_xlsx(tmp_path / "plantilla.xlsx")
