@@ -284,7 +284,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             result.changes = changes
 
             # the offices' observations depend only on the reports, now final: they are written by the workers
-            # while this process writes the ledger and the master (collected below)
+            # while the ledger's rows and the master are written (collected below)
             by_office: dict[str, list[Report]] = defaultdict(list)
             for f in result.files:
                 if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):

@@ -3,7 +3,9 @@ every cell of the master the value before and after.
 
 Tables: ``ejecuciones`` (one row per run), ``archivos`` (every file received, with its SHA-256, where it was archived
 and what happened to it) and ``cambios`` (one row per changed cell). Values are stored as text so ``Decimal`` stays
-exact. The caller opens a transaction, writes the master, then commits: a failed master write rolls the ledger back.
+exact. A consolidation's rows go in one transaction committed only after the master is written, with its final hash
+(``RunRecord``: by a forked child while the master is being written, when there are many): a failed master write
+rolls the ledger back.
 """
 
 from __future__ import annotations
