@@ -1194,6 +1194,26 @@ class _Inspector:
                 stream.close()
         return False
 
+    def recall(self, info: zipfile.ZipInfo | None, what: str) -> tuple[bytes | None, Any]:
+        """The member's bytes, when small enough to be remembered by them, and what a clean parse of those very bytes
+        (read as ``what``) found before in this process (``_CLEAN_PARTS``), or None: not seen, or its elements would
+        pass the limit. When found, the part counts as parsed and its elements are counted, as the parse would."""
+        data = self.small_bytes(info) if info is not None and info.file_size <= self.limits.max_xml_part_bytes \
+            else None
+        seen = _CLEAN_PARTS.get((what, data)) if data is not None else None
+        if seen is None or self.elements + seen[0] > self.limits.max_xml_elements:
+            return data, None
+        assert info is not None
+        self.parsed.add(info.filename.lower())
+        self.elements += seen[0]
+        return data, seen[1]
+
+    @staticmethod
+    def remember(what: str, data: bytes | None, elements: int, found: Any) -> None:
+        """What a clean parse of ``data`` (read as ``what``) found, and its element count, for ``recall``."""
+        if data is not None:
+            _CLEAN_PARTS.put((what, data), len(data), (elements, found))
+
     def small_bytes(self, info: zipfile.ZipInfo) -> bytes | None:
         """The whole member when it is small enough to be remembered by its bytes (``_CLEAN_PARTS``); None when it
         is larger or cannot be read (the streaming parse then reports the read error, as ever)."""
@@ -1315,14 +1335,11 @@ class _Inspector:
         if info is None:
             return None
         # the returns of one template share their relationship parts byte for byte: what a clean parse found
-        # (the relationships and the element count) is remembered by the bytes and the folder they resolve from
-        data = self.small_bytes(info) if info.file_size <= self.limits.max_xml_part_bytes else None
-        key = ("rels", directory.encode() + b"\x00" + data) if data is not None else None
-        seen = _CLEAN_PARTS.get(key) if key is not None else None
-        if seen is not None and self.elements + seen[1] <= self.limits.max_xml_elements:
-            self.parsed.add(info.filename.lower())
-            self.elements += seen[1]
-            return list(seen[0])
+        # (the relationships) is remembered by the bytes and the folder they resolve from
+        what = "rels\x00" + directory
+        data, seen = self.recall(info, what)
+        if seen is not None:
+            return list(seen)
         rels: list[_Rel] = []
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -1333,8 +1350,8 @@ class _Inspector:
                                  None if external else _resolve(directory, target)))
 
         before = self.elements
-        if self.parse_xml(rels_part, start, data=data) and key is not None:
-            _CLEAN_PARTS.put(key, len(key[1]), (tuple(rels), self.elements - before))
+        if self.parse_xml(rels_part, start, data=data):
+            self.remember(what, data, self.elements - before, tuple(rels))
         return rels
 
     def check_dangling(self, rels: list[_Rel], source: str, severity: Severity | None = None) -> None:
@@ -1363,19 +1380,15 @@ class _Inspector:
                     defaults[attrs.get("Extension", "").lower()] = attrs.get("ContentType", "")
 
             # the returns of one template share their content types byte for byte: what a clean parse found (both
-            # maps and the element count) is remembered by the bytes
-            data = self.small_bytes(ct_info) if ct_info.file_size <= self.limits.max_xml_part_bytes else None
-            seen = _CLEAN_PARTS.get(("content-types", data)) if data is not None else None
-            if seen is not None and self.elements + seen[2] <= self.limits.max_xml_elements:
-                self.parsed.add(ct_info.filename.lower())
-                self.elements += seen[2]
+            # maps) is remembered by the bytes
+            data, seen = self.recall(ct_info, "content-types")
+            if seen is not None:
                 overrides.update(seen[0])
                 defaults.update(seen[1])
             else:
                 before = self.elements
-                if self.parse_xml("[Content_Types].xml", ct_start, data=data) and data is not None:
-                    _CLEAN_PARTS.put(("content-types", data), len(data),
-                                     (dict(overrides), dict(defaults), self.elements - before))
+                if self.parse_xml("[Content_Types].xml", ct_start, data=data):
+                    self.remember("content-types", data, self.elements - before, (dict(overrides), dict(defaults)))
 
         def content_type(part: str) -> str:
             ct = overrides.get(part.lower())
@@ -1534,35 +1547,21 @@ class _Inspector:
                 depth[local] = False
 
         # the returns of one entity share their styles byte for byte: what a clean parse found is remembered
-        info = self.member(part)
-        data = self.small_bytes(info) if info is not None and info.file_size <= self.limits.max_xml_part_bytes \
-            else None
-        seen = _CLEAN_PARTS.get(("styles", data)) if data is not None else None
-        if seen is not None and self.elements + seen[1] <= self.limits.max_xml_elements:
-            assert info is not None
-            self.parsed.add(info.filename.lower())
-            self.elements += seen[1]
-            self.number_formats, self.dxf_count = seen[0], seen[2]
+        data, seen = self.recall(self.member(part), "styles")
+        if seen is not None:
+            self.number_formats, self.dxf_count = seen
             return
         before = self.elements
         if self.parse_xml(part, start, end, data=data):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
             self.dxf_count = dxfs[0]
-            if data is not None:
-                _CLEAN_PARTS.put(("styles", data), len(data),
-                                 (self.number_formats, self.elements - before, self.dxf_count))
+            self.remember("styles", data, self.elements - before, (self.number_formats, self.dxf_count))
 
     def parse_workbook(self, part: str) -> bool:
         # the returns of one template (and office) share their workbook part byte for byte: what a clean parse found
         # (sheets, the facts it notes, defined names, element count) is remembered by the bytes and replayed
-        info = self.member(part)
-        data = self.small_bytes(info) if info is not None and info.file_size <= self.limits.max_xml_part_bytes \
-            else None
-        seen = _CLEAN_PARTS.get(("workbook", data)) if data is not None else None
-        if seen is not None and self.elements + seen[3] <= self.limits.max_xml_elements:
-            assert info is not None
-            self.parsed.add(info.filename.lower())
-            self.elements += seen[3]
+        data, seen = self.recall(self.member(part), "workbook")
+        if seen is not None:
             self.sheets = list(seen[0])
             self.facts.update(seen[1])
             for name in seen[2]:
@@ -1573,12 +1572,11 @@ class _Inspector:
         issues_before = len(self.issues)
         elements_before = self.elements
         ok = self._parse_workbook(part, data)
-        if ok and data is not None and len(self.issues) == issues_before and \
+        if ok and len(self.issues) == issues_before and \
                 len(self.defined_names) - names_before == self._names_seen:  # every name recorded: none left out
             noted = {k: v for k, v in self.facts.items() if k not in facts_before or facts_before[k] != v}
-            _CLEAN_PARTS.put(("workbook", data), len(data), (tuple(self.sheets), noted,
-                                                             tuple(self.defined_names[names_before:]),
-                                                             self.elements - elements_before))
+            self.remember("workbook", data, self.elements - elements_before,
+                          (tuple(self.sheets), noted, tuple(self.defined_names[names_before:])))
         return ok
 
     def _parse_workbook(self, part: str, data: bytes | None) -> bool:
