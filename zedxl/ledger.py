@@ -17,14 +17,12 @@ import getpass
 import os
 import platform
 import sqlite3
-import sys
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from zedxl import __version__
-from zedxl.parallel import run_in_background
+from zedxl.parallel import can_fork, fork, run_in_background
 from zedxl.returns import Change
 
 SCHEMA = """
@@ -157,10 +155,6 @@ class FileRow(NamedTuple):
 _CHILD_MIN_ROWS = 2_000  # fewer rows (files and changed cells): forking and waiting cost more than they save
 
 
-def _can_fork() -> bool:
-    return sys.platform == "linux" and hasattr(os, "fork")
-
-
 class RunRecord:
     """One consolidation's rows in the ledger (the run, its files, its changed cells), in one transaction that is
     committed only with the master's final hash (``finish``); ``abort`` (or an error) leaves the ledger as it was.
@@ -187,11 +181,9 @@ class RunRecord:
 
     def start(self) -> RunRecord:
         """The child started when it pays and can be done here; ``self`` for chaining."""
-        if len(self.files) + len(self.changes) >= _CHILD_MIN_ROWS and _can_fork():
+        if len(self.files) + len(self.changes) >= _CHILD_MIN_ROWS and can_fork():
             read_end, write_end = os.pipe()
-            with warnings.catch_warnings():  # Python 3.12+ warns of fork in a process with threads: see _child
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pid = os.fork()
+            pid = fork()  # see _child
             if pid == 0:  # pragma: no cover - the child (its rows are compared in tests/test_consolidate.py)
                 os.close(write_end)
                 self._child(read_end)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import sys
+import warnings
 from collections.abc import Iterator
 
 #: Below this many files the work stays in this process: starting worker processes costs more than it saves.
@@ -38,6 +40,19 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def can_fork() -> bool:
+    """Whether a helper child may be forked here (Linux: a forked child shares the parent's memory cheaply)."""
+    return sys.platform == "linux" and hasattr(os, "fork")
+
+
+def fork() -> int:
+    """``os.fork()``, without the warning Python 3.12+ gives for a process with threads: the callers' children
+    take no lock another thread could hold and leave with ``os._exit``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
 #: How much lower than the process that waits for it a helper runs (``nice``): work that is not on the critical
 #: path (the ledger's rows, the offices' observaciones) yields the cores to the master's write.
 BACKGROUND_NICENESS = 10
@@ -66,5 +81,5 @@ def positive_int(text: str) -> int:
     return value
 
 
-__all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_WORKERS", "collector_paused", "positive_int", "run_in_background",
-           "worker_count"]
+__all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_WORKERS", "can_fork", "collector_paused", "fork", "positive_int",
+           "run_in_background", "worker_count"]

@@ -13,10 +13,8 @@ import functools
 import gc
 import os
 import re
-import sys
 import tempfile
 import threading
-import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +31,7 @@ from zedxl import TEMPLATE_VERSION, rules
 from zedxl import intake as _intake
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
-from zedxl.parallel import collector_paused
+from zedxl.parallel import can_fork, collector_paused, fork
 from zedxl.periods import base_labels, n_base, semesters, whole_year
 from zedxl.xlsx import layout as L
 
@@ -373,10 +371,6 @@ def _write_sheet(ws: Worksheet, path: str) -> None:
     ws._assemble_xml_file()
 
 
-def _can_fork() -> bool:
-    return sys.platform == "linux" and hasattr(os, "fork")
-
-
 class _SheetsInChild:
     """Some worksheets of a workbook, being written (``_assemble_xml_file``) by a forked child process."""
 
@@ -396,12 +390,10 @@ class _SheetsInChild:
     def start(cls, wb: xlsxwriter.Workbook, sheets: Sequence[Worksheet], rows: int) -> _SheetsInChild | None:
         """The child started on ``sheets`` (``rows``: how many AO rows they hold), or None when it does not pay or
         cannot be done here (no ``fork``, a workbook kept in memory)."""
-        if rows < _CHILD_MIN_ROWS or not sheets or not _can_fork() or wb.in_memory or wb.constant_memory:
+        if rows < _CHILD_MIN_ROWS or not sheets or not can_fork() or wb.in_memory or wb.constant_memory:
             return None
         handoff = cls(wb, sheets)
-        with warnings.catch_warnings():  # Python 3.12+ warns of fork in a process with threads: see _child
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        pid = fork()  # see _child
         if pid == 0:  # pragma: no cover - the child (its output is compared in tests/test_master.py)
             handoff._child()
         handoff.pid = pid

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -507,9 +507,11 @@ def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -
         cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
     }
     programado, ejecutado = ao.programado, ao.ejecutado
-    small: list[CellSpec | None] = list(map(_SMALL_NUMBER_CELLS.get, map(id, programado)))  # found by the object
-    prog = [_number_cell(v) for v in programado] if None in small else small
-    cells.update(zip(lay.prog_cols, prog, strict=True))  # type: ignore[arg-type]  # no None left
+    small = list(map(_SMALL_NUMBER_CELLS.get, map(id, programado)))  # the usual numbers, found by the object
+    if None in small:
+        cells.update(zip(lay.prog_cols, map(_number_cell, programado), strict=True))
+    else:
+        cells.update(zip(lay.prog_cols, cast("list[CellSpec]", small), strict=True))  # no None in it
     for i in others:
         if ejecutado[i] is not None:
             cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
