@@ -516,6 +516,210 @@ def test_master_rows_declines_what_it_does_not_know() -> None:
     assert got == _rows_py(grid, {(2, 1): "=SUM(A1:A2)"}) == [(None, 2, 2.5), (), (None, "=SUM(A1:A2)")]
 
 
+# -- the master's rows without python-calamine: master_cells against python-calamine itself ---------------------
+def _trimmed(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Rows without trailing None and trailing empty rows (what ``_Reader.rows`` may leave out), each value with
+    its type (1 and 1.0 and True are equal in Python, not for the reader)."""
+    out = []
+    for row in rows:
+        n = max((i + 1 for i, v in enumerate(row) if v is not None), default=0)
+        out.append(tuple((type(v).__name__, repr(v)) for v in row[:n]))
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _rows_both_ways(path: Path) -> dict[str, tuple[object, object]]:
+    """Each sheet: (rows by master_cells or None when it declines, rows by python-calamine), both trimmed."""
+    from zedxl.xlsx.master_read import _Reader
+
+    reader = _Reader(path)
+    try:
+        out: dict[str, tuple[object, object]] = {}
+        for sheet in reader.sheetnames:
+            by_scan = reader._rows_by_scan(reader.zip.read(reader.parts[sheet]))
+            reader.use_scan = False
+            out[sheet] = (None if by_scan is None else _trimmed(by_scan), _trimmed(reader.rows(sheet)))
+            reader.use_scan = True
+        return out
+    finally:
+        reader.close()
+
+
+def _master_read_both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    from zedxl.xlsx import master_read
+
+    with_scan = master_read.read_master(path)
+    with monkeypatch.context() as m:
+        m.setattr(master_read._Reader, "_rows_by_scan", lambda self, data: None)
+        without = master_read.read_master(path)
+    return with_scan, without
+
+
+TRICKY_TEXTS = [" con espacios ", "a & b < c > d \"e\" 'f'", "línea 1\nlínea 2", "\ttabulado", "emoji 😀 ñ",
+                "  ", "Σ∑ 漢字", "fin con espacio ", "=no es fórmula", "123", "1,5"]
+
+
+def _tricky_plan(plan: Plan, texts: list[str]) -> Plan:
+    """The example plan with the given justifications and names, and programmed values with decimals."""
+    import dataclasses
+
+    k = 0
+    objetivos = []
+    for o in plan.objetivos:
+        acciones = []
+        for a in o.acciones:
+            aos = []
+            for ao in a.actividades:
+                text = texts[k % len(texts)]
+                k += 1
+                prog = tuple(Decimal(k % 7) + Decimal("0.25") * (i % 3) for i in range(len(ao.programado)))
+                aos.append(dataclasses.replace(ao, justificacion=text, nombre=f"{ao.nombre} {text}".strip(),
+                                               programado=prog))
+            acciones.append(dataclasses.replace(a, actividades=tuple(aos)))
+        objetivos.append(dataclasses.replace(o, acciones=tuple(acciones)))
+    return dataclasses.replace(plan, objetivos=tuple(objetivos))
+
+
+def test_master_cells_reads_what_calamine_reads(tmp_path: Path, master: Path, example_plan: Plan,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from zedxl.new import write_master_file
+
+    tricky = tmp_path / "tricky.xlsx"
+    write_master_file(_tricky_plan(example_plan, TRICKY_TEXTS), tricky)
+    for path in (master, tricky):
+        both = _rows_both_ways(path)
+        for sheet, (by_scan, by_calamine) in both.items():
+            assert by_scan is not None, (path.name, sheet)  # XlsxWriter's plain parts: the scan reads every sheet
+            assert by_scan == by_calamine, (path.name, sheet)
+        assert sum(len(rows) for _, rows in both.values()) > 100
+        with_scan, without = _master_read_both_ways(path, monkeypatch)
+        assert with_scan == without
+    # the tricky texts came back as typed (python-calamine agrees, above)
+    plan = _master_read_both_ways(tricky, monkeypatch)[0].plan  # type: ignore[attr-defined]
+    assert {ao.justificacion for ao in plan.actividades()} >= {t.strip() for t in TRICKY_TEXTS if t.strip()}
+
+
+@pytest.mark.parametrize("texts", [["con retorno\r\nde carro"], ["x_x000D_y"], ["_x0041_"]])
+def test_master_cells_leaves_to_calamine_the_strings_it_reads_differently(
+        tmp_path: Path, example_plan: Plan, texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from zedxl.new import write_master_file
+
+    path = tmp_path / "m.xlsx"
+    write_master_file(_tricky_plan(example_plan, texts), path)
+    both = _rows_both_ways(path)
+    assert all(by_scan is None for by_scan, _ in both.values())  # every sheet has shared strings
+    with_scan, without = _master_read_both_ways(path, monkeypatch)
+    assert with_scan == without
+
+
+def test_master_cells_on_masters_saved_by_openpyxl_and_libreoffice(tmp_path: Path, master: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl
+
+    from zedxl import libreoffice
+
+    wb = openpyxl.load_workbook(master)
+    ws = wb[wb.sheetnames[1]]
+    ws["B30"] = 3.75  # a planner's edits: numbers, a date, a boolean, text
+    ws["C30"] = True
+    ws["D30"] = "editado a mano"
+    import datetime
+
+    ws["E31"] = datetime.date(2025, 3, 1)
+    by_openpyxl = tmp_path / "openpyxl.xlsx"
+    wb.save(by_openpyxl)
+    by_libreoffice = libreoffice.convert(by_openpyxl, "xlsx", tmp_path / "lo")
+    answered = set()
+    for path in (by_openpyxl, by_libreoffice):
+        for sheet, (by_scan, by_calamine) in _rows_both_ways(path).items():
+            if by_scan is not None:
+                answered.add((path, sheet))
+                assert by_scan == by_calamine, (path.name, sheet)
+        with_scan, without = _master_read_both_ways(path, monkeypatch)
+        assert with_scan == without
+    # openpyxl writes inline strings and LibreOffice formulas with attributes (<f aca="false">): python-calamine
+    # reads those sheets; LibreOffice's Parámetros (shared strings with &#10;, numbers, no formula) is the scan's
+    assert (by_libreoffice, "Parámetros") in answered
+
+
+MASTER_CELL = st.tuples(
+    st.sampled_from(["A", "B", "C", "AA"]),
+    st.sampled_from([None, "0", "1", "2", "9"]),  # styles: 0 General, 1 0.00, 2 a date, 9 none
+    st.sampled_from([None, "n", "s", "b", "e", "str", "inlineStr", "d"]),
+    st.sampled_from(["<v>{}</v>", "<f>SUM(A1:A2)</f><v>{}</v>", "<f>A1&amp;\"x\"</f><v>{}</v>", "<v></v>", "",
+                     "<is><t>{}</t></is>"]),
+    st.sampled_from(["0", "1", "2", "3", "12", "-3.5", "1E+2", "2.5e-07", "3.", "007", "123456789012345",
+                     "9007199254740993", "x", " 1", "1e400", "-0"]),
+)
+SST_TEXTS = ["uno", " dos ", "", "tres &amp; cuatro"]
+
+
+def _sheet_xml(rows: list[list[tuple[str, str | None, str | None, str, str]]], shuffle: bool) -> bytes:
+    out = []
+    for r, cells in enumerate(rows, start=1):
+        seen: dict[str, str] = {}
+        for letters, style, kind, body, value in cells:
+            attrs = f' r="{letters}{r}"' + (f' s="{style}"' if style else "") + (f' t="{kind}"' if kind else "")
+            seen[letters if shuffle else letters.rjust(3)] = (f"<c{attrs}/>" if not body else
+                                                              f"<c{attrs}>{body.format(value)}</c>")
+        out.append(f'<row r="{r}">' + "".join(v for _, v in sorted(seen.items())) + "</row>")
+    return ("<sheetData>" + "".join(out) + "</sheetData>").encode()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(MASTER_CELL, max_size=4), max_size=4), st.booleans())
+def test_master_cells_generated_sheets_agree_with_calamine(
+        tmp_path_factory: pytest.TempPathFactory, rows: list[list[tuple[str, str | None, str | None, str, str]]],
+        shuffle: bool) -> None:
+    """Any cell the scan reads it reads as python-calamine does; the rest it leaves to python-calamine."""
+    import io
+
+    import xlsxwriter
+
+    folder = tmp_path_factory.mktemp("generated")
+    base = io.BytesIO()
+    wb = xlsxwriter.Workbook(base)
+    ws = wb.add_worksheet("S")
+    for i, text in enumerate(["uno", " dos ", "tres & cuatro"]):
+        ws.write_string(i, 0, text)
+    wb.add_format({"num_format": "0.00"})
+    wb.add_format({"num_format": "dd/mm/yyyy"})
+    ws.write_number(5, 0, 1, wb.add_format({"num_format": "0.00"}))
+    ws.write_number(6, 0, 1, wb.add_format({"num_format": "dd/mm/yyyy"}))
+    wb.close()
+    src = zipfile.ZipFile(io.BytesIO(base.getvalue()))
+    sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org'
+           '/spreadsheetml/2006/main">' + "".join(
+               f'<si><t xml:space="preserve">{t}</t></si>' if t.strip() != t else f"<si><t>{t}</t></si>"
+               for t in SST_TEXTS) + "</sst>").encode()
+    path = folder / "g.xlsx"
+    with zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                i, j = data.find(b"<sheetData>"), data.find(b"</sheetData>") + len(b"</sheetData>")
+                data = data[:i] + _sheet_xml(rows, shuffle) + data[j:]
+            elif item.filename == "xl/sharedStrings.xml":
+                data = sst
+            out.writestr(item, data)
+    from python_calamine import CalamineError
+
+    try:
+        (by_scan, by_calamine), = _rows_both_ways(path).values()
+    except CalamineError:  # python-calamine refuses the sheet (a shared string that is not there...)
+        from zedxl.xlsx.master_read import _Reader
+
+        reader = _Reader(path)
+        try:
+            assert reader._rows_by_scan(reader.zip.read(reader.parts["S"])) is None
+        finally:
+            reader.close()
+        return
+    if by_scan is not None:
+        assert by_scan == by_calamine, _sheet_xml(rows, shuffle)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([None, 0, 1, 7, 1000, 1001, -1, 2**70, 2.0, 2.5, "", "3", True, Decimal("4")]),
                 max_size=8), st.lists(st.integers(0, 9), max_size=6), st.booleans())

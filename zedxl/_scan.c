@@ -533,22 +533,6 @@ done:
     return status;
 }
 
-#define UNSURE_RETURN        \
-    do {                     \
-        Py_XDECREF(facts);    \
-        Py_XDECREF(formulas); \
-        Py_XDECREF(types);    \
-        Py_RETURN_NOTIMPLEMENTED; \
-    } while (0)
-
-#define FAIL_RETURN          \
-    do {                     \
-        Py_XDECREF(facts);    \
-        Py_XDECREF(formulas); \
-        Py_XDECREF(types);    \
-        return NULL;         \
-    } while (0)
-
 /* At a "<row" tag: its number when the tag starts as intake's _FAST_ROW reads it, <row r="[1-9][0-9]{0,6}"
  * followed by white space (Python's \s), '>' or '/'; 0 otherwise. Nothing is consumed. */
 static long fast_row(const Cursor *c) {
@@ -565,110 +549,136 @@ static long fast_row(const Cursor *c) {
     return is_space(*p) || *p == '>' || *p == '/' ? r : 0;
 }
 
-static PyObject *scan_cells(PyObject *self, PyObject *args) {
-    Py_buffer view;
-    int keep;
-    PyObject *facts = NULL, *formulas = NULL, *types = NULL, *result;
-    Cursor c;
+/* What a scan of <sheetData> counts besides the cells it hands on. */
+typedef struct {
+    long max_row, max_col, ext_row, ext_col, max_fast_row;
+    Py_ssize_t n_cells, n_rows, n_fast_rows, n_elements;
+} ScanCount;
+
+/* What is done with each cell: 1 go on, 0 "Python must decide", -1 a Python error. */
+typedef int (*CellHandler)(const Cell *cell, void *context);
+
+/* The scan of a <sheetData> shared by scan_cells and master_cells: every <c> parsed and handed to on_cell, in
+ * document order. 1 done, 0 not the plain shape (or on_cell declined), -1 a Python error. strict: exactly
+ * <sheetData>...</sheetData>, only white space between rows and cells, well-formed text (see scan_cells). */
+static int scan_sheet_data(Cursor *c, int strict, ScanCount *count, CellHandler on_cell, void *context) {
     Cell cell;
-    long max_row = 0, max_col = 0, ext_row = 0, ext_col = 0, max_fast_row = 0;
-    Py_ssize_t n_cells = 0, n_rows = 0, n_fast_rows = 0, n_elements = 0;
-    (void)self;
-    int strict = 0, in_row = 0, closed = 0;
-    if (!PyArg_ParseTuple(args, "y*p|p", &view, &keep, &strict)) return NULL;
-    c.p = (const unsigned char *)view.buf;
-    c.end = c.p + view.len;
-    facts = PyList_New(0);
-    formulas = PyList_New(0);
-    types = PyDict_New();
-    if (facts == NULL || formulas == NULL || types == NULL) {
-        PyBuffer_Release(&view);
-        FAIL_RETURN;
-    }
-#define UNSURE                   \
-    do {                         \
-        PyBuffer_Release(&view); \
-        UNSURE_RETURN;           \
-    } while (0)
-#define FAIL                     \
-    do {                         \
-        PyBuffer_Release(&view); \
-        FAIL_RETURN;             \
-    } while (0)
+    int in_row = 0, closed = 0;
+    memset(count, 0, sizeof(*count));
     if (strict) {
         /* exactly <sheetData> ... </sheetData>, nothing before or after */
-        if (!starts(&c, "<sheetData>") || view.len < 23 || memcmp(c.end - 12, "</sheetData>", 12) != 0) UNSURE;
-        c.p += 11;
+        if (!starts(c, "<sheetData>") || c->end - c->p < 23 || memcmp(c->end - 12, "</sheetData>", 12) != 0)
+            return 0;
+        c->p += 11;
     }
-    while (c.p < c.end) {
-        const unsigned char *q = memchr(c.p, '<', (size_t)(c.end - c.p));
+    while (c->p < c->end) {
+        const unsigned char *q = memchr(c->p, '<', (size_t)(c->end - c->p));
         if (q == NULL) break;
         if (strict) {
-            if (closed) UNSURE;
-            for (; c.p < q; c.p++)
-                if (!is_xml_space(*c.p)) UNSURE; /* only white space between rows and cells */
+            if (closed) return 0;
+            for (; c->p < q; c->p++)
+                if (!is_xml_space(*c->p)) return 0; /* only white space between rows and cells */
         }
-        c.p = q;
+        c->p = q;
         /* outside cells only rows and the sheetData tags themselves are expected */
-        if (starts(&c, "<row") && c.p + 4 < c.end &&
-            (is_space(c.p[4]) || c.p[4] == '>' || c.p[4] == '/')) {
+        if (starts(c, "<row") && c->p + 4 < c->end &&
+            (is_space(c->p[4]) || c->p[4] == '>' || c->p[4] == '/')) {
             if (strict) {
                 int empty;
-                long r = fast_row(&c);
-                n_rows++;
+                long r = fast_row(c);
+                count->n_rows++;
                 if (r > 0) {
-                    n_fast_rows++;
-                    if (r > max_fast_row) max_fast_row = r;
+                    count->n_fast_rows++;
+                    if (r > count->max_fast_row) count->max_fast_row = r;
                 }
-                c.p += 4;
-                if (in_row || !row_tag(&c, &empty)) UNSURE;
+                c->p += 4;
+                if (in_row || !row_tag(c, &empty)) return 0;
                 in_row = !empty;
             } else {
-                c.p += 4;
+                c->p += 4;
             }
             continue;
         }
         if (strict) {
-            if (starts(&c, "</row>") && in_row) {
-                c.p += 6;
+            if (starts(c, "</row>") && in_row) {
+                c->p += 6;
                 in_row = 0;
                 continue;
             }
-            if (c.end - c.p == 12 && !in_row && starts(&c, "</sheetData>")) {
-                c.p += 12;
+            if (c->end - c->p == 12 && !in_row && starts(c, "</sheetData>")) {
+                c->p += 12;
                 closed = 1;
                 continue;
             }
-            if (!in_row || !starts(&c, "<c ")) UNSURE;
-        } else if (starts(&c, "</row>") || starts(&c, "<sheetData>") || starts(&c, "</sheetData>") ||
-                   starts(&c, "<sheetData/>")) {
-            c.p += 1;
+            if (!in_row || !starts(c, "<c ")) return 0;
+        } else if (starts(c, "</row>") || starts(c, "<sheetData>") || starts(c, "</sheetData>") ||
+                   starts(c, "<sheetData/>")) {
+            c->p += 1;
             continue;
         }
-        if (!starts(&c, "<c ") || !parse_cell(&c, &cell, strict)) UNSURE;
-        n_cells++;
-        n_elements += 1 + cell.fmark + cell.vmark + 2 * cell.ismark; /* <c>, <f>, <v>, <is><t> */
-        if (cell.row > ext_row) ext_row = cell.row;
-        if (cell.col > ext_col) ext_col = cell.col;
-        if ((cell.fmark || cell.vmark || cell.ismark) && cell.row > max_row) max_row = cell.row;
-        if ((cell.fmark || cell.vmark || cell.ismark) && cell.col > max_col) max_col = cell.col;
-        switch (add_cell(&cell, keep, types, facts, formulas)) {
-            case 0: UNSURE;
-            case -1: FAIL;
+        if (!starts(c, "<c ") || !parse_cell(c, &cell, strict)) return 0;
+        count->n_cells++;
+        count->n_elements += 1 + cell.fmark + cell.vmark + 2 * cell.ismark; /* <c>, <f>, <v>, <is><t> */
+        if (cell.row > count->ext_row) count->ext_row = cell.row;
+        if (cell.col > count->ext_col) count->ext_col = cell.col;
+        if ((cell.fmark || cell.vmark || cell.ismark) && cell.row > count->max_row) count->max_row = cell.row;
+        if ((cell.fmark || cell.vmark || cell.ismark) && cell.col > count->max_col) count->max_col = cell.col;
+        switch (on_cell(&cell, context)) {
+            case 0: return 0;
+            case -1: return -1;
             default: break;
         }
     }
-    if (strict && !closed) UNSURE;
+    if (strict && !closed) return 0;
+    return 1;
+}
+
+/* scan_cells' handler: add_cell into its lists */
+typedef struct {
+    int keep;
+    PyObject *types, *facts, *formulas;
+} ScanLists;
+
+static int scan_cells_cell(const Cell *cell, void *context) {
+    ScanLists *l = (ScanLists *)context;
+    return add_cell(cell, l->keep, l->types, l->facts, l->formulas);
+}
+
+static PyObject *scan_cells(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    int keep, strict = 0, status;
+    ScanLists l = {0, NULL, NULL, NULL};
+    ScanCount n;
+    Cursor c;
+    PyObject *result = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*p|p", &view, &keep, &strict)) return NULL;
+    c.p = (const unsigned char *)view.buf;
+    c.end = c.p + view.len;
+    l.keep = keep;
+    l.facts = PyList_New(0);
+    l.formulas = PyList_New(0);
+    l.types = PyDict_New();
+    if (l.facts == NULL || l.formulas == NULL || l.types == NULL) {
+        status = -1;
+    } else {
+        status = scan_sheet_data(&c, strict, &n, scan_cells_cell, &l);
+    }
     PyBuffer_Release(&view);
-    if (strict)
-        result = Py_BuildValue("(OONllllnnnln)", facts, formulas, PyList_New(0), max_row, max_col, ext_row, ext_col,
-                               n_cells, n_rows, n_fast_rows, max_fast_row, n_elements + n_rows);
-    else
-        result = Py_BuildValue("(OONlllln)", facts, formulas, PyList_New(0), max_row, max_col, ext_row, ext_col,
-                               n_cells);
-    Py_DECREF(facts);
-    Py_DECREF(formulas);
-    Py_DECREF(types);
+    if (status == 0) {
+        result = Py_NewRef(Py_NotImplemented);
+    } else if (status == 1) {
+        if (strict)
+            result = Py_BuildValue("(OONllllnnnln)", l.facts, l.formulas, PyList_New(0), n.max_row, n.max_col,
+                                   n.ext_row, n.ext_col, n.n_cells, n.n_rows, n.n_fast_rows, n.max_fast_row,
+                                   n.n_elements + n.n_rows);
+        else
+            result = Py_BuildValue("(OONlllln)", l.facts, l.formulas, PyList_New(0), n.max_row, n.max_col,
+                                   n.ext_row, n.ext_col, n.n_cells);
+    }
+    Py_XDECREF(l.facts);
+    Py_XDECREF(l.formulas);
+    Py_XDECREF(l.types);
     return result;
 }
 
@@ -1176,6 +1186,164 @@ decline:
     Py_RETURN_NOTIMPLEMENTED;
 done:
     Py_XDECREF(out);
+    return result;
+}
+
+/* master_cells' handler state: the rows made so far, and what a value needs */
+typedef struct {
+    PyObject *rows;          /* list of lists */
+    PyObject *sst;           /* list of str, or None: no shared string is read */
+    const unsigned char *plain; /* plain[s] != 0: a number with style s is a plain number (not a date) */
+    Py_ssize_t n_plain;
+    long last_row, last_col; /* the previous cell (1-based): cells must come in order */
+} MasterCells;
+
+/* One cell's value as python-calamine gives it and master_rows converts it (a formula cell: "=" + its text):
+ * a new reference, Py_None for no value, NULL with *unsure (no error) when python-calamine must read the sheet,
+ * NULL without *unsure for a Python error. */
+static PyObject *master_value(const Cell *cell, const MasterCells *m, int *unsure) {
+    if (cell->ismark || type_is(cell, "inlineStr")) goto unsure; /* not what XlsxWriter, Excel or LibreOffice write */
+    if (cell->fmark) {
+        PyObject *text, *value;
+        /* the cached value is not used (the formula's text stands for it), but it must be one python-calamine
+         * reads without complaint: a number (or nothing) for a number, 0 or 1 for a boolean, any text for a
+         * string; an error, a date... is left to python-calamine */
+        if (cell->type == NULL || type_is(cell, "n")) {
+            if (cell->n_vtext > 0 && !plain_number(cell->vtext, cell->n_vtext)) goto unsure;
+        } else if (type_is(cell, "b")) {
+            if (cell->n_vtext > 1 || (cell->n_vtext == 1 && cell->vtext[0] != '0' && cell->vtext[0] != '1'))
+                goto unsure;
+        } else if (!type_is(cell, "str")) {
+            goto unsure;
+        }
+        text = xml_text(cell->ftext, cell->n_ftext, unsure);
+        if (text == NULL) return NULL;
+        value = PyUnicode_Concat(S_EQ, text);
+        Py_DECREF(text);
+        return value;
+    }
+    if (!cell->vmark) Py_RETURN_NONE;
+    if (cell->type == NULL || type_is(cell, "n")) {
+        char digits[64];
+        double d;
+        if (cell->n_vtext == 0 || cell->n_vtext >= (Py_ssize_t)sizeof(digits) ||
+            !plain_number(cell->vtext, cell->n_vtext))
+            goto unsure;
+        if (cell->st >= m->n_plain || !m->plain[cell->st]) goto unsure; /* a date, or a format not known plain */
+        memcpy(digits, cell->vtext, (size_t)cell->n_vtext);
+        digits[cell->n_vtext] = '\0';
+        d = PyOS_string_to_double(digits, NULL, NULL);
+        if (d == -1.0 && PyErr_Occurred()) return NULL;
+        if (isfinite(d) && floor(d) == d && fabs(d) < 9007199254740992.0) return PyLong_FromDouble(d);
+        return PyFloat_FromDouble(d);
+    }
+    if (type_is(cell, "s")) {
+        Py_ssize_t k, idx = 0;
+        PyObject *text;
+        if (m->sst == Py_None || cell->n_vtext < 1 || cell->n_vtext > 9) goto unsure;
+        for (k = 0; k < cell->n_vtext; k++) {
+            if (!is_digit(cell->vtext[k])) goto unsure;
+            idx = idx * 10 + (cell->vtext[k] - '0');
+        }
+        if (idx >= PyList_GET_SIZE(m->sst)) goto unsure;
+        text = PyList_GET_ITEM(m->sst, idx);
+        if (!PyUnicode_Check(text)) goto unsure;
+        if (PyUnicode_GET_LENGTH(text) == 0) Py_RETURN_NONE;
+        return Py_NewRef(text);
+    }
+    if (type_is(cell, "b") && cell->n_vtext == 1 && (cell->vtext[0] == '0' || cell->vtext[0] == '1'))
+        return PyBool_FromLong(cell->vtext[0] == '1');
+unsure: /* an error cell, a date, a string result without a formula, an odd number...: python-calamine reads it */
+    *unsure = 1;
+    return NULL;
+}
+
+static int master_cells_cell(const Cell *cell, void *context) {
+    MasterCells *m = (MasterCells *)context;
+    PyObject *value, *row;
+    int unsure = 0;
+    if (cell->row < m->last_row || (cell->row == m->last_row && cell->col <= m->last_col))
+        return 0; /* out of order or twice: python-calamine decides */
+    m->last_row = cell->row;
+    m->last_col = cell->col;
+    value = master_value(cell, m, &unsure);
+    if (value == NULL) return unsure ? 0 : -1;
+    if (value == Py_None) {
+        Py_DECREF(value);
+        return 1;
+    }
+    while (PyList_GET_SIZE(m->rows) < cell->row) {
+        PyObject *empty = PyList_New(0);
+        if (empty == NULL || PyList_Append(m->rows, empty) < 0) {
+            Py_XDECREF(empty);
+            Py_DECREF(value);
+            return -1;
+        }
+        Py_DECREF(empty);
+    }
+    row = PyList_GET_ITEM(m->rows, cell->row - 1);
+    while (PyList_GET_SIZE(row) < cell->col - 1) {
+        if (PyList_Append(row, Py_None) < 0) {
+            Py_DECREF(value);
+            return -1;
+        }
+    }
+    if (PyList_Append(row, value) < 0) {
+        Py_DECREF(value);
+        return -1;
+    }
+    Py_DECREF(value);
+    return 1;
+}
+
+/* master_cells(sheet_data, sst, plain_styles) -> list[tuple] | NotImplemented
+ *
+ * The master reader's rows straight from a well-formed <sheetData> in the plain shape (strict scan): each row
+ * a tuple up to its last cell with a value, formula cells as "=" + their text, numbers as master_rows makes
+ * python-calamine's (whole ones below 2**53 as int), shared strings from sst ("" as None), booleans. The same
+ * rows as master_rows(python-calamine's grid, formulas) but for trailing None and trailing empty rows.
+ * NotImplemented for anything python-calamine must read: a number whose style is not known plain (dates), an
+ * error, an inline string, cells out of order... */
+static PyObject *master_cells(PyObject *self, PyObject *args) {
+    Py_buffer view, plain;
+    PyObject *result = NULL;
+    MasterCells m = {NULL, NULL, NULL, 0, 0, 0};
+    ScanCount n;
+    Cursor c;
+    Py_ssize_t i;
+    int status;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y*Oy*", &view, &m.sst, &plain)) return NULL;
+    if (m.sst != Py_None && !PyList_CheckExact(m.sst)) {
+        PyBuffer_Release(&view);
+        PyBuffer_Release(&plain);
+        PyErr_SetString(PyExc_TypeError, "sst must be a list or None");
+        return NULL;
+    }
+    m.plain = (const unsigned char *)plain.buf;
+    m.n_plain = plain.len;
+    c.p = (const unsigned char *)view.buf;
+    c.end = c.p + view.len;
+    m.rows = PyList_New(0);
+    status = m.rows == NULL ? -1 : scan_sheet_data(&c, 1, &n, master_cells_cell, &m);
+    PyBuffer_Release(&view);
+    PyBuffer_Release(&plain);
+    if (status == 1) {
+        for (i = 0; i < PyList_GET_SIZE(m.rows); i++) {
+            PyObject *tuple = PyList_AsTuple(PyList_GET_ITEM(m.rows, i));
+            if (tuple == NULL || PyList_SetItem(m.rows, i, tuple) < 0) {
+                status = -1;
+                break;
+            }
+        }
+    }
+    if (status == 1) {
+        result = m.rows;
+        m.rows = NULL;
+    } else if (status == 0) {
+        result = Py_NewRef(Py_NotImplemented);
+    }
+    Py_XDECREF(m.rows);
     return result;
 }
 
@@ -1742,6 +1910,10 @@ static PyMethodDef methods[] = {
     {"master_rows", master_rows, METH_VARARGS,
      "master_rows(grid, formulas) -> list[tuple] | NotImplemented\n\n"
      "The master reader's rows: python-calamine's grid converted, formula texts laid over it."},
+    {"master_cells", master_cells, METH_VARARGS,
+     "master_cells(sheet_data: bytes, sst: list[str] | None, plain_styles: bytes) -> list[tuple] | NotImplemented\n\n"
+     "The master reader's rows straight from a well-formed <sheetData> in the plain shape (no python-calamine);\n"
+     "NotImplemented when python-calamine must read the sheet."},
     {"render_row", render_row, METH_VARARGS,
      "render_row(pieces, row_text, programado, ejecutado, strings, cached, escape) -> str\n\n"
      "One AO row of the master as master_write._AoRowTemplate.render_py writes it."},

@@ -152,6 +152,103 @@ def _rows_py(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> lis
     return [tuple(r) for r in out]
 
 
+# -- the master's values without python-calamine, for the plain parts XlsxWriter (and Excel) write -------------
+_SST_ITEMS = re.compile(r'<si><t( xml:space="preserve")?>([^<]*)</t></si>')
+_NAMED_REFS = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
+_REF = re.compile(r"&(?:(lt|gt|quot|apos|amp)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_NUM_FMT = re.compile(rb"<numFmt\b[^>]*>")
+_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
+_XF = re.compile(rb"<xf\b[^>]*>")
+_BYTES_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+# number formats python-calamine never takes for a date: General, 0, 0.00, #,##0, #,##0.00, the currency and
+# accounting ones without a date part (5-8, 37-44), percentages, scientific, fractions, @
+_PLAIN_BUILTIN_FORMATS = frozenset((*range(0, 14), *range(37, 45), 48, 49))
+_PLAIN_FORMAT_CODE = re.compile(r"[0#?,.%;\-+() ]+|General", re.I)
+
+
+def _plain_shared_strings(data: bytes) -> list[str] | None:
+    """The shared strings of ``xl/sharedStrings.xml`` as python-calamine reads them, when each is a plain
+    ``<si><t>`` (as XlsxWriter, Excel and LibreOffice write them); None for anything else: rich text, phonetic
+    runs, ``_xHHHH_`` escapes, carriage returns, text without ``xml:space="preserve"`` that starts or ends with
+    white space (python-calamine unescapes, drops, normalises or trims those, so it reads any sheet using them)."""
+    start = data.find(b"<sst")
+    open_end = data.find(b">", start)
+    close = data.rfind(b"</sst>")
+    if start < 0 or open_end < 0 or close < open_end or b"<!" in data:
+        return None
+    raw = data[open_end + 1: close]
+    # the markers python-calamine reads differently, looked for in the whole body (the tags hold none of them)
+    if b"_x" in raw or b"_X" in raw or b"\r" in raw:
+        return None
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    items = _SST_ITEMS.findall(body)
+    # every "<" of the body is in an item (each has four): no rich text, phonetic run or other element
+    if body.count("<") != 4 * len(items):
+        return None
+    if "&" in body and body.count("&") != len(_REF.findall(body)):
+        return None  # an "&" that starts no reference: not well formed
+    out: list[str] = []
+    for keep, text in items:
+        if "&" in text:
+            unescaped = _unescape(text)
+            if unescaped is None:
+                return None
+            text = unescaped
+        if not keep and text and (text[0].isspace() or text[-1].isspace()):
+            return None  # python-calamine trims the text of an item without xml:space="preserve"
+        out.append(text)
+    return out
+
+
+def _unescape(text: str) -> str | None:
+    """The text with its references replaced; None when one is a carriage return or no XML character."""
+    bad = False
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal bad
+        if m.group(1):
+            return _NAMED_REFS[m.group(1)]
+        cp = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
+        if not (cp in (9, 10) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF):
+            bad = True  # a carriage return (python-calamine keeps it, XML normalises a raw one), or no character
+            return ""
+        return chr(cp)
+
+    out = _REF.sub(one, text)
+    return None if bad else out
+
+
+def _plain_styles(data: bytes) -> bytes:
+    """One byte per cell style (``cellXfs``): 1 when a number with that style is a plain number for
+    python-calamine (its number format has no date or time part), 0 when it may be a date (or is not known)."""
+    customs: dict[int, str] = {}
+    for tag in _NUM_FMT.findall(data):
+        attrs = dict(_BYTES_ATTR.findall(tag))
+        fid, code = attrs.get(b"numFmtId", b""), attrs.get(b"formatCode")
+        if not fid.isdigit() or code is None:
+            return b""  # a number format not understood: every number is left to python-calamine
+        code_text = _unescape(code.decode("utf-8", "replace"))
+        if code_text is None:
+            return b""
+        customs[int(fid)] = code_text
+    m = _CELL_XFS.search(data)
+    if m is None or b"<!" in data:
+        return b""
+    out = bytearray()
+    for tag in _XF.findall(m.group(1)):
+        fid = dict(_BYTES_ATTR.findall(tag)).get(b"numFmtId", b"0")
+        if not fid.isdigit():
+            out.append(0)
+            continue
+        n = int(fid)
+        plain = bool(_PLAIN_FORMAT_CODE.fullmatch(customs[n])) if n in customs else n in _PLAIN_BUILTIN_FORMATS
+        out.append(1 if plain else 0)
+    return bytes(out)
+
+
 _SHEET_ENTRY = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
@@ -182,6 +279,8 @@ class _Reader:
                 wb.close()
             raise WorkbookError(f"No se pudo abrir el maestro {path.name}: {e}") from e
         self.sheetnames: list[str] = list(self.wb.sheet_names)
+        self._context: tuple[list[str] | None, bytes] | None = None
+        self.use_scan = True  # False: every sheet's values by python-calamine (the tests compare the two)
 
     def _sheet_parts(self) -> dict[str, str]:
         """Sheet name → zip member of its worksheet XML, from workbook.xml and its relationships."""
@@ -190,10 +289,12 @@ class _Reader:
         workbook = self.zip.read("xl/workbook.xml").decode("utf-8")
         rels = self.zip.read("xl/_rels/workbook.xml.rels").decode("utf-8")
         targets = {}
+        self.part_types: dict[str, str] = {}  # zip member → its relationship's type (its last path segment)
         for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
             attrs = dict(_ATTR.findall(tag))
             target = attrs.get("Target", "")
-            targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            targets[attrs.get("Id", "")] = member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            self.part_types[member] = attrs.get("Type", "").rsplit("/", 1)[-1]
         parts = {}
         for tag in _SHEET_ENTRY.findall(workbook):
             attrs = dict(_ATTR.findall(tag))
@@ -207,14 +308,50 @@ class _Reader:
         self.wb.close()
         self.zip.close()
 
+    def _value_context(self) -> tuple[list[str] | None, bytes]:
+        """The shared strings and plain styles ``master_cells`` needs, read once: from the fixed parts
+        python-calamine reads, and only when the workbook's relationships name those very parts."""
+        if self._context is None:
+            names = set(self.zip.namelist())
+            found = {kind: [m for m, t in self.part_types.items() if t == kind] for kind in ("sharedStrings", "styles")}
+            sst: list[str] | None = None
+            if found["sharedStrings"] == ["xl/sharedStrings.xml"] and "xl/sharedStrings.xml" in names:
+                sst = _plain_shared_strings(self.zip.read("xl/sharedStrings.xml"))
+            elif not found["sharedStrings"] and "xl/sharedStrings.xml" not in names:
+                sst = []
+            styles = b""
+            if found["styles"] == ["xl/styles.xml"] and "xl/styles.xml" in names:
+                styles = _plain_styles(self.zip.read("xl/styles.xml"))
+            self._context = (sst, styles)
+        return self._context
+
+    def _rows_by_scan(self, data: bytes) -> list[tuple[Any, ...]] | None:
+        """A sheet's rows by intake's C scan alone (``master_cells``), without python-calamine; None when the
+        accelerator is not built or declines the sheet (then python-calamine reads it)."""
+        if intake._c_scan is None or b"<!" in data:
+            return None
+        i, j = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
+        if i < 0 or j < i:
+            return None
+        sst, styles = self._value_context()
+        got = intake._c_scan.master_cells(data[i: j + len(b"</sheetData>")], sst, styles)
+        return None if got is NotImplemented else got
+
     def rows(self, sheet: str) -> list[tuple[Any, ...]]:
+        """A sheet's rows: tuples of values as python-calamine reads them ("" as None, whole numbers as int) with
+        formula cells as their text (``=...``). Trailing None and trailing empty rows may be left out: readers
+        look cells up with ``_cell``."""
         if sheet not in self.sheetnames:
             raise WorkbookError(f"Al maestro {self.file} le falta la hoja «{sheet}».")
-        grid = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         part = self.parts.get(sheet)
-        if part is None:
+        data = self.zip.read(part) if part is not None else None  # read once, whichever way it is read
+        if data is not None and self.use_scan:
+            by_scan = self._rows_by_scan(data)
+            if by_scan is not None:
+                return by_scan
+        grid = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        if data is None:
             return _rows_py(grid, {})
-        data = self.zip.read(part)  # read once: the formulas come from it whichever way
         cells = _plain_formula_cells(data)
         if cells is None:  # the C scan is not built or declines the sheet (shared formulas...)
             return _rows_py(grid, _formulas_by_regex(data))
