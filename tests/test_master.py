@@ -176,11 +176,13 @@ def test_master_typed_over_formula_is_restored_with_an_aviso(master: Path) -> No
     r = _find_row(ws, "AO.02.01.01")
     col = _headers(ws)[L.avance("S1")]
     ws.cell(r, col).value = 55
+    ws.cell(r + 1, col).value = None  # a formula deleted: no aviso, the formula comes back too
     wb.save(master)
     result = recompute(master)
     assert [(i.code, i.sheet, i.severity) for i in result.issues] == [
         ("maestro-formula-reemplazada", "OEI.02", "aviso")]
-    assert str(openpyxl.load_workbook(master)["OEI.02"].cell(r, col).value).startswith("=")
+    ws = openpyxl.load_workbook(master)["OEI.02"]
+    assert str(ws.cell(r, col).value).startswith("=") and str(ws.cell(r + 1, col).value).startswith("=")
 
 
 def test_master_open_in_excel_is_refused_and_left_byte_identical(master: Path) -> None:
