@@ -386,23 +386,42 @@ def child_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[An
     return runs, work
 
 
-@pytest.mark.parametrize("awkward", [False, True], ids=["ejemplo", "textos-raros"])
+@pytest.mark.parametrize(("awkward", "memory_files"), [(False, True), (True, True), (False, False)],
+                         ids=["ejemplo", "textos-raros", "sin-memfd"])
 def test_master_oei_sheets_written_by_a_child_process_are_the_same_bytes(
         tmp_path: Path, example_plan: Plan, monkeypatch: pytest.MonkeyPatch, child_runs: tuple[list[Any], Path],
-        awkward: bool) -> None:
+        awkward: bool, memory_files: bool) -> None:
     """A large master's OEI sheets are written by a forked child while this process writes the rest: the file is
-    byte for byte the one a single process writes, and no temporary file is left."""
+    byte for byte the one a single process writes, and no temporary file is left (the child writes into anonymous
+    memory files, or temporary files where those are refused)."""
+    import os
+
     import zedxl.xlsx.master_write as mw
 
     runs, work = child_runs
     if awkward:
         example_plan = _awkward(example_plan)
+    made: list[str] = []  # temporary files made for the child's sheets
+    real_mkstemp = mw.tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        fd, path = real_mkstemp(*args, **kwargs)
+        made.append(path)
+        return fd, path
+
+    monkeypatch.setattr(mw.tempfile, "mkstemp", mkstemp)
+    if not memory_files:
+        def refused(*_: Any) -> int:
+            raise PermissionError("memfd_create no permitido")
+
+        monkeypatch.setattr(os, "memfd_create", refused)
     mw.write_master(example_plan, str(tmp_path / "un-proceso.xlsx"))
     assert runs[-1] == (None, None)  # the example is below _CHILD_MIN_ROWS: no child
     monkeypatch.setattr(mw, "_CHILD_MIN_ROWS", 0)
     mw.write_master(example_plan, str(tmp_path / "dos-procesos.xlsx"))
     handoff, pid = runs[-1]
     assert pid and handoff.ok and handoff.pid is None  # the child wrote the sheets and was waited for
+    assert len(made) == (0 if memory_files else len(example_plan.objetivos))  # one per OEI sheet without memfd
     assert _zip_parts(tmp_path / "dos-procesos.xlsx") == _zip_parts(tmp_path / "un-proceso.xlsx")
     assert list(work.iterdir()) == []
     # an .xlsm master (the VBA project names every sheet when the workbook is closed) never forks
