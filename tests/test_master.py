@@ -18,6 +18,7 @@ from tests.workbook_helpers import (
     cached_values,
     formula_cells,
     oei_rows,
+    replace_actividades,
     resumen_office_rows,
     same,
 )
@@ -285,18 +286,7 @@ def _awkward(plan: Plan) -> Plan:
         return dataclasses.replace(ao, nombre=texts[k % 5] or "x", unidad=texts[(k + 1) % 5],
                                    justificacion=texts[(k + 2) % 5], ejecutado=ejec)
 
-    k = 0
-    objetivos = []
-    for oei in plan.objetivos:
-        acciones = []
-        for aei in oei.acciones:
-            aos = []
-            for ao in aei.actividades:
-                aos.append(odd(ao, k))
-                k += 1
-            acciones.append(dataclasses.replace(aei, actividades=tuple(aos)))
-        objetivos.append(dataclasses.replace(oei, acciones=tuple(acciones)))
-    return dataclasses.replace(plan, objetivos=tuple(objetivos),
+    return dataclasses.replace(replace_actividades(plan, odd),
                                reglas=Reglas(tope_avance=Decimal(100), avance_sin_meta=Decimal(100),
                                              verde=Decimal(90), amarillo=Decimal(70)))
 

@@ -6,6 +6,7 @@ import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -564,21 +565,15 @@ def _tricky_plan(plan: Plan, texts: list[str]) -> Plan:
     """The example plan with the given justifications and names, and programmed values with decimals."""
     import dataclasses
 
-    k = 0
-    objetivos = []
-    for o in plan.objetivos:
-        acciones = []
-        for a in o.acciones:
-            aos = []
-            for ao in a.actividades:
-                text = texts[k % len(texts)]
-                k += 1
-                prog = tuple(Decimal(k % 7) + Decimal("0.25") * (i % 3) for i in range(len(ao.programado)))
-                aos.append(dataclasses.replace(ao, justificacion=text, nombre=f"{ao.nombre} {text}".strip(),
-                                               programado=prog))
-            acciones.append(dataclasses.replace(a, actividades=tuple(aos)))
-        objetivos.append(dataclasses.replace(o, acciones=tuple(acciones)))
-    return dataclasses.replace(plan, objetivos=tuple(objetivos))
+    from tests.workbook_helpers import replace_actividades
+
+    def tricky(ao: Any, k: int) -> Any:
+        text = texts[k % len(texts)]
+        prog = tuple(Decimal((k + 1) % 7) + Decimal("0.25") * (i % 3) for i in range(len(ao.programado)))
+        return dataclasses.replace(ao, justificacion=text, nombre=f"{ao.nombre} {text}".strip(), programado=prog)
+
+    plan = replace_actividades(plan, tricky)
+    return plan
 
 
 def test_master_cells_reads_what_calamine_reads(tmp_path: Path, master: Path, example_plan: Plan,

@@ -68,3 +68,21 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
     return bool(a == b)
+
+
+def replace_actividades(plan: Any, change: Any) -> Any:
+    """``plan`` with each AO replaced by ``change(ao, k)`` (k: the AO's position in the plan, from 0)."""
+    import dataclasses
+
+    k = 0
+    objetivos = []
+    for oei in plan.objetivos:
+        acciones = []
+        for aei in oei.acciones:
+            aos = []
+            for ao in aei.actividades:
+                aos.append(change(ao, k))
+                k += 1
+            acciones.append(dataclasses.replace(aei, actividades=tuple(aos)))
+        objetivos.append(dataclasses.replace(oei, acciones=tuple(acciones)))
+    return dataclasses.replace(plan, objetivos=tuple(objetivos))
