@@ -638,6 +638,30 @@ def test_master_cells_on_masters_saved_by_openpyxl_and_libreoffice(tmp_path: Pat
     assert (by_libreoffice, "Parámetros") in answered
 
 
+def test_master_cells_context_reads_only_what_it_knows() -> None:
+    """The shared strings and the styles the scan uses: read when plain, None/0 (python-calamine) otherwise."""
+    from zedxl.xlsx.master_read import _plain_shared_strings, _plain_styles
+
+    def sst(body: str) -> list[str] | None:
+        return _plain_shared_strings(f'<?xml version="1.0"?><sst xmlns="x" count="9">{body}</sst>'.encode())
+
+    assert sst('<si><t>a &amp; &lt;b&gt; &#10;c&#x1F600;</t></si><si><t xml:space="preserve"> d </t></si>') == [
+        "a & <b> \nc\U0001F600", " d "]
+    assert sst("") == []
+    for refused in ("<si><t> untrimmed</t></si>", "<si><t>a&#13;b</t></si>", "<si><t>x_x000D_y</t></si>",
+                    "<si><t>a\r\nb</t></si>", "<si><t>a & b</t></si>", "<si><t>a&#0;</t></si>",
+                    "<si><r><t>ri</t></r><r><t>ch</t></r></si>", "<si><t>p</t><rPh><t>PH</t></rPh></si>",
+                    "<si><t>a</t></si><!-- c -->"):
+        assert sst(refused) is None, refused
+    styles = _plain_styles(
+        b'<styleSheet><numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
+        b'<numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts><cellXfs count="6"><xf numFmtId="0"/>'
+        b'<xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="14"/><xf fontId="1"/>'
+        b"<xf numFmtId='2'/></cellXfs></styleSheet>")
+    assert styles == bytes([1, 1, 0, 0, 1, 0])  # General, #,##0.00, a date, a built-in date, General, unread
+    assert _plain_styles(b'<styleSheet><numFmts><numFmt numFmtId="x" formatCode="0"/></numFmts></styleSheet>') == b""
+
+
 MASTER_CELL = st.tuples(
     st.sampled_from(["A", "B", "C", "AA"]),
     st.sampled_from([None, "0", "1", "2", "9"]),  # styles: 0 General, 1 0.00, 2 a date, 9 none

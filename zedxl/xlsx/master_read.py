@@ -242,7 +242,8 @@ def _plain_styles(data: bytes) -> bytes:
         return b""
     out = bytearray()
     for tag in _XF.findall(m.group(1)):
-        fid = dict(_BYTES_ATTR.findall(tag)).get(b"numFmtId", b"0")
+        # no numFmtId: General (0); one this pattern does not read (quoted with '): not known plain
+        fid = dict(_BYTES_ATTR.findall(tag)).get(b"numFmtId", b"x" if b"numFmtId" in tag else b"0")
         if not fid.isdigit():
             out.append(0)
             continue
