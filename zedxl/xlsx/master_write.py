@@ -652,8 +652,8 @@ class MasterWriter:
             reglas = self.plan.reglas
             n, half = len(self.labels), self.half
             prog, ejec = ao.programado, ao.ejecutado
-            # rules.sum_programmed and rules.sum_executed, inline (the same additions, in the same order): a
-            # 20,000-AO master asks for 60,000 sums of each
+            # rules.sum_programmed and rules.sum_executed, inline (the same additions, in the same order), for the
+            # year and its two semesters (L.SEMESTER_POINTS, checked below): a 20,000-AO master asks for 60,000 sums
             zero = rules.ZERO
             p_year, p_1, p_2 = sum(prog[:n], zero), sum(prog[:half], zero), sum(prog[half:2 * half], zero)
             reported = [*filter(_is_value, ejec[:n])]
@@ -1306,6 +1306,7 @@ class _AoRowTemplate:
 
 
 _is_value = functools.partial(operator.is_not, None)  # a reported value (filter's test, without a Python frame)
+assert len(L.SEMESTER_POINTS) == 2, "MasterWriter.ao_stats computes two semesters"
 
 
 def _print_setup(ws: Worksheet) -> None:
