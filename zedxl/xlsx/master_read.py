@@ -157,8 +157,6 @@ def _rows_py(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> lis
 
 # -- the master's values without python-calamine, for the plain parts XlsxWriter (and Excel) write -------------
 _SST_ITEMS = re.compile(r'<si><t( xml:space="preserve")?>([^<]*)</t></si>')
-_NAMED_REFS = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
-_REF = re.compile(r"&(?:(lt|gt|quot|apos|amp)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _NUM_FMT = re.compile(rb"<numFmt\b[^>]*>")
 _CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
 _XF = re.compile(rb"<xf\b[^>]*>")
@@ -191,7 +189,7 @@ def _plain_shared_strings(data: bytes) -> list[str] | None:
     # every "<" of the body is in an item (each has four): no rich text, phonetic run or other element
     if body.count("<") != 4 * len(items):
         return None
-    if "&" in body and body.count("&") != len(_REF.findall(body)):
+    if "&" in body and body.count("&") != len(intake._ENTITY.findall(body)):
         return None  # an "&" that starts no reference: not well formed
     out: list[str] = []
     for keep, text in items:
@@ -207,21 +205,14 @@ def _plain_shared_strings(data: bytes) -> list[str] | None:
 
 
 def _unescape(text: str) -> str | None:
-    """The text with its references replaced; None when one is a carriage return or no XML character."""
-    bad = False
-
-    def one(m: re.Match[str]) -> str:
-        nonlocal bad
-        if m.group(1):
-            return _NAMED_REFS[m.group(1)]
-        cp = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
-        if not (cp in (9, 10) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF):
-            bad = True  # a carriage return (python-calamine keeps it, XML normalises a raw one), or no character
-            return ""
-        return chr(cp)
-
-    out = _REF.sub(one, text)
-    return None if bad else out
+    """The text with its references replaced (intake's own replacement); None when one is a carriage return or no
+    XML character (the text was not checked by an XML parser, as intake's is)."""
+    for ref in intake._ENTITY.findall(text):
+        if ref[0] == "#":
+            cp = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
+            if not (cp in (9, 10) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF):
+                return None  # a carriage return (python-calamine keeps it, XML normalises a raw one), or no character
+    return intake._ENTITY.sub(intake._entity, text)
 
 
 def _plain_styles(data: bytes) -> bytes:
