@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -956,3 +957,102 @@ def test_custom_property_texts_judged_by_their_shape() -> None:
         assert not office_scan._custom_properties_ok(part(text))
     shaped = office_scan._PLAIN_TEXT_PROPERTY.fullmatch(part(b"OF002")[len(head):-len(b"</Properties>")])
     assert shaped is not None and shaped.group(1).endswith(b">") and shaped.group(2) == b"</vt:lpwstr></property>"
+
+
+# -- the workbook part: _workbook_sheets_light against openpyxl's full reading (_workbook_sheets_full) ----------
+_WB_NS = (b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+          b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">')
+_RELS_NS = b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+_WS_TYPE = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+
+
+def workbook_files(sheets: list[bytes], rels: list[bytes], *, names: bytes = b"", pr: bytes = b"<workbookPr/>",
+                   views: bytes = b"") -> dict[str, bytes]:
+    return {"xl/workbook.xml": _WB_NS + pr + views + b"<sheets>" + b"".join(sheets) + b"</sheets>" + names
+            + b"</workbook>",
+            "xl/_rels/workbook.xml.rels": _RELS_NS + b"".join(rels) + b"</Relationships>"}
+
+
+def sheet_el(name: bytes, k: int, extra: bytes = b"") -> bytes:
+    return b'<sheet name="' + name + b'" sheetId="%d"' % k + extra + b' r:id="rId%d"/>' % k
+
+
+def rel_el(k: int, target: bytes | None = None) -> bytes:
+    return (b'<Relationship Id="rId%d" Type="' % k + _WS_TYPE + b'" Target="'
+            + (target or b"worksheets/sheet%d.xml" % k) + b'"/>')
+
+
+def workbook_verdicts_agree(files: dict[str, bytes]) -> tuple[object, object]:
+    from zedxl.xlsx import office_scan
+
+    full = office_scan._workbook_sheets_full(files, "xl/workbook.xml")
+    try:
+        light: object = office_scan._workbook_sheets_light(files, "xl/workbook.xml")
+    except Exception:  # noqa: BLE001 - the light reading may fail: the full one decides then
+        light = None
+    assert light is None or light == full, (light, full)
+    assert office_scan._workbook_sheets(files, "xl/workbook.xml") == full
+    return light, full
+
+
+def test_workbook_part_light_reading_agrees_with_openpyxl(tmp_path: Path, master: Path, example_plan: Plan) -> None:
+    """The workbook part's verdict without making a worksheet per sheet (``_workbook_sheets_light``) is openpyxl's
+    full reading's whenever it answers, it answers for the returns offices send, and leaves to the full reading
+    what it is not sure of: odd titles, titles repeated, defined names of one sheet."""
+    answered = 0
+    for book in split_and_fill(master, example_plan, "2025-T2", tmp_path / "libros"):
+        with zipfile.ZipFile(book) as zf:
+            files = {name: zf.read(name) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")}
+        light, full = workbook_verdicts_agree(files)
+        assert isinstance(full, tuple) and len(full) >= 3
+        answered += light is not None
+    assert answered >= 3
+
+    three = [sheet_el(b"Instrucciones", 1), sheet_el(b"OEI.01", 2), sheet_el(b"_zedxl", 3, b' state="veryHidden"')]
+    rels = [rel_el(1), rel_el(2, b"/xl/worksheets/sheet2.xml"), rel_el(3, b"../xl/worksheets/x/../sheet3.xml")]
+    light, full = workbook_verdicts_agree(workbook_files(three, rels))
+    assert light == full == ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml")
+    cases: dict[str, tuple[dict[str, bytes], str]] = {
+        # answered by the light reading, as openpyxl answers them
+        "1904 y nombres globales": (workbook_files(three, rels, pr=b'<workbookPr date1904="1"/>', names=(
+            b"<definedNames><definedName name=\"ZX_TOPE\">'_zedxl'!$B$16</definedName><definedName "
+            b"name=\"_xlnm.Print_Titles\">'OEI.01'!$1:$3</definedName></definedNames>")), "light"),
+        "hoja sin relacion": (workbook_files([*three, sheet_el(b"Otra", 9)], rels), "refused"),
+        "sin relaciones": ({"xl/workbook.xml": workbook_files(three, rels)["xl/workbook.xml"]}, "refused"),
+        "pestaña activa no numérica": (workbook_files(three, rels, views=b'<bookViews><workbookView activeTab="x"/>'
+                                                                      b"</bookViews>"), "refused"),
+        "estado desconocido": (workbook_files([sheet_el(b"A", 1, b' state="raro"')], rels[:1]), "refused"),
+        "hoja sin id": (workbook_files([*three, b'<sheet name="B" sheetId="4"/>'], rels), "light"),
+        # left to the full reading (which refuses the title with a colon)
+        "título con dos puntos": (workbook_files([sheet_el(b"OEI:01", 1)], rels[:1]), "refused"),
+        "título vacío": (workbook_files([sheet_el(b"", 1)], rels[:1]), "full"),
+        "títulos repetidos": (workbook_files([sheet_el(b"OEI.01", 1), sheet_el(b"oei.01", 2)], rels[:2]), "full"),
+        "nombre de una hoja": (workbook_files(three, rels, names=(
+            b'<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="1">\'OEI.01\'!$1:$3'
+            b"</definedName></definedNames>")), "full"),
+    }
+    for label, (files, expect) in cases.items():
+        with warnings.catch_warnings():  # as outside the tests: openpyxl's warnings (a sheet without id) are not errors
+            warnings.simplefilter("ignore")
+            light, full = workbook_verdicts_agree(files)
+        if expect == "light":
+            assert light is not None and isinstance(full, tuple), label
+        elif expect == "refused":
+            assert light is None and full is False, label
+        else:
+            assert light is None and full is not False, label
+
+
+def test_workbook_part_light_reading_on_hostile_corpus() -> None:
+    answered = 0
+    for path in [p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")]:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                files = {name: zf.read(name) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+                         if name in zf.namelist()}
+        except Exception:  # noqa: BLE001 - damaged members are the corpus' point
+            continue
+        if "xl/workbook.xml" in files:
+            light, _ = workbook_verdicts_agree(files)
+            answered += light is not None
+    assert answered > 5
