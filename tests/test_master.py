@@ -322,6 +322,14 @@ def test_master_formula_fast_path_writes_the_same_bytes(tmp_path: Path, example_
     assert parts(tmp_path / "rapido-oga.xlsx") == parts(tmp_path / "normal-oga.xlsx")
     ws = mw.FormulaWorksheet()
     assert ws._prepare_formula("=XLOOKUP(A1,B:B,C:C)") == "_xlfn.XLOOKUP(A1,B:B,C:C)"
+    # the future functions' rewriting (conditional formats ask for it) is remembered per formula and per whether
+    # they are expanded: the same text as XlsxWriter's, asked once or again, either way
+    for formula in ("=AND(ISNUMBER(Q8),Q8>=ZX_VERDE)", "=STDEV.S(A1:A3)>1"):
+        for expand in (True, False, True):
+            want = xlsxwriter.worksheet.Worksheet()._prepare_formula(formula, expand)
+            assert ws._prepare_formula(formula, expand) == want
+    assert ws._prepare_formula("=STDEV.S(A1:A3)>1", True) == "_xlfn.STDEV.S(A1:A3)>1"
+    assert ws._prepare_formula("=STDEV.S(A1:A3)>1") == "STDEV.S(A1:A3)>1"
 
 
 @settings(max_examples=400, deadline=None)
