@@ -181,7 +181,7 @@ class FormulaWorksheet(Worksheet):  # type: ignore[misc]
                 self.fh.write(_render_row(self, row, cell.cells))
             elif cell.filled is not None:
                 template, ao, strings, cached = cell.filled
-                self.fh.write(template.render(row, ao, strings, cached))
+                self.fh.write(template.render(row, ao, strings, template.values(ao) if cached is None else cached))
             return
         super()._write_cell(row, col, cell)
 
@@ -1264,7 +1264,7 @@ class _AoRowTemplate:
             strings[k] = ws.str_table._get_shared_string_index(text)
         if ws._check_dimensions(r, self.first) or ws._check_dimensions(r, self.last):
             return
-        ws.table[r][self.first] = _RawRow(None, (self, ao, strings, self.values(ao)))
+        ws.table[r][self.first] = _RawRow(None, (self, ao, strings, None))
         ws.table[r][self.last] = _RawRow(None)
 
     def _pieces(self) -> list[tuple[str, str, str, Any]]:
