@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import zedxl.intake as intake
 from zedxl.demo import fill_office_workbook, office_figures
-from zedxl.model import Plan
+from zedxl.model import Actividad, Plan
 from zedxl.periods import parse_period
 from zedxl.split import split
 from zedxl.validate import read_return
@@ -480,6 +480,58 @@ def test_render_row_generated_values(tmp_path: Path, example_plan: Plan, amounts
     oei = dataclasses.replace(example_plan.objetivos[0], acciones=(aei,))
     plan = dataclasses.replace(example_plan, objetivos=(oei,))
     assert _master_parts(plan, tmp_path / "c.xlsx", True) == _master_parts(plan, tmp_path / "py.xlsx", False)
+
+
+# -- an AO's figures in the master: ao_stats against MasterWriter.ao_stats_py -------------------------------------
+RULES = st.builds(lambda tope, sin_meta, verde: (tope, sin_meta, verde),
+                  st.sampled_from([None, Decimal(100), Decimal(150), Decimal("99.5"), Decimal(0)]),
+                  st.sampled_from([Decimal(100), Decimal(0), Decimal("50.5")]),
+                  st.sampled_from([Decimal(90), Decimal(0), Decimal("100.01")]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["mensual", "trimestral"]), st.lists(AMOUNTS, min_size=24, max_size=24), RULES,
+       st.sampled_from(["ninguno", "algunos", "todos", "generados"]))
+def test_ao_stats_agree(periodicidad: str, amounts: list[Decimal | None], reglas: tuple[Any, Any, Any],
+                        reported: str) -> None:
+    """The C accelerator's figures of an AO (sums, progress, status of each semester and the year) are
+    ``ao_stats_py``'s, digit for digit (the same Decimal operations in the same order)."""
+    from zedxl.model import Reglas
+    from zedxl.periods import n_base
+    from zedxl.xlsx.master_write import MasterWriter
+
+    n = n_base(periodicidad)  # type: ignore[arg-type]
+    prog = tuple(a if a is not None else Decimal(0) for a in amounts[:n])
+    ejec = {"ninguno": (None,) * n, "todos": tuple(a if a is not None else Decimal(1) for a in amounts[n:2 * n]),
+            "algunos": tuple(a if k % 3 else None for k, a in enumerate(amounts[n:2 * n], start=1)),
+            "generados": tuple(amounts[n:2 * n])}[reported]
+    plan = Plan(entidad="E", sigla="E", anio=2025, periodicidad=periodicidad,  # type: ignore[arg-type]
+                instancias={"A": "A"}, objetivos=(),
+                reglas=Reglas(tope_avance=reglas[0], avance_sin_meta=reglas[1], verde=reglas[2]))
+    ao = Actividad("AO.01.01.01", "x", "Informe", "A", prog, ejec)
+    writer = MasterWriter(plan)
+
+    def both() -> tuple[str, str]:
+        writer._stats.clear()
+        try:
+            c: object = writer.ao_stats(ao)
+        except Exception as e:  # noqa: BLE001 - the same error both ways
+            c = type(e)
+        try:
+            py: object = writer.ao_stats_py(ao)
+        except Exception as e:  # noqa: BLE001
+            py = type(e)
+        return repr(c), repr(py)
+
+    c, py = both()
+    assert c == py
+    assert intake._c_scan.ao_stats(prog, ejec, n, n // 2, Decimal(0), Decimal(100), reglas, ("a",) * 6) \
+        is not NotImplemented
+    # a row of another shape is declined, not misread
+    assert intake._c_scan.ao_stats(list(prog), ejec, n, n // 2, Decimal(0), Decimal(100), reglas,
+                                   ("a",) * 6) is NotImplemented
+    assert intake._c_scan.ao_stats(prog[:-1], ejec, n, n // 2, Decimal(0), Decimal(100), reglas,
+                                   ("a",) * 6) is NotImplemented
 
 
 # -- the master's rows: master_rows against master_read._rows_py --------------------------------------------------

@@ -1890,7 +1890,140 @@ static PyObject *small_numbers(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ao_stats(prog, ejec, n, half, zero, hundred, rules, texts) -> tuple | NotImplemented
+ *
+ * master_write.MasterWriter.ao_stats_py's figures of one AO, the same Decimal operations in the same order (so the
+ * same results, in the caller's decimal context): (programmed, executed, (p, e, progress, status) of each of the two
+ * semesters, progress, status) for the year. prog and ejec are tuples (at least n and 2 * half long), rules is
+ * (tope_avance or None, avance_sin_meta, verde) and texts the statuses (sin reporte, sin meta, ejecutada sin meta,
+ * sobreejecución, en rango, por debajo). NotImplemented for anything else. */
+static PyObject *LONG_ZERO;
+
+/* zero + values[a] + ... + values[b - 1] (the None skipped when skip_none), as Python's sum(); *any: a value met */
+static PyObject *sum_range(PyObject *values, Py_ssize_t a, Py_ssize_t b, PyObject *zero, int skip_none, int *any) {
+    PyObject *acc = Py_NewRef(zero);
+    Py_ssize_t i;
+    *any = 0;
+    for (i = a; i < b; i++) {
+        PyObject *v = PyTuple_GET_ITEM(values, i), *next;
+        if (v == Py_None && skip_none) continue;
+        *any = 1;
+        next = PyNumber_Add(acc, v);
+        Py_DECREF(acc);
+        if (next == NULL) return NULL;
+        acc = next;
+    }
+    return acc;
+}
+
+/* rules.progress and rules.status of (p, e): new references in *pct and *state; -1 on an error */
+static int progress_status(PyObject *p, PyObject *e, PyObject *hundred, PyObject *rules, PyObject *texts,
+                           PyObject **pct, PyObject **state) {
+    PyObject *tope = PyTuple_GET_ITEM(rules, 0), *sin_meta = PyTuple_GET_ITEM(rules, 1);
+    PyObject *verde = PyTuple_GET_ITEM(rules, 2), *ratio, *raw;
+    int zero, cmp;
+    *pct = *state = NULL;
+    if (e == Py_None) {
+        *pct = Py_NewRef(Py_None);
+        *state = Py_NewRef(PyTuple_GET_ITEM(texts, 0));
+        return 0;
+    }
+    zero = PyObject_RichCompareBool(p, LONG_ZERO, Py_EQ);
+    if (zero < 0) return -1;
+    if (zero) {
+        cmp = PyObject_RichCompareBool(e, LONG_ZERO, Py_GT);
+        if (cmp < 0) return -1;
+        *pct = Py_NewRef(sin_meta);
+        *state = Py_NewRef(PyTuple_GET_ITEM(texts, cmp ? 2 : 1));
+        return 0;
+    }
+    ratio = PyNumber_TrueDivide(e, p);
+    if (ratio == NULL) return -1;
+    raw = PyNumber_Multiply(ratio, hundred);
+    Py_DECREF(ratio);
+    if (raw == NULL) return -1;
+    /* progress: capped at the tope */
+    cmp = 0;
+    if (tope != Py_None) {
+        cmp = PyObject_RichCompareBool(raw, tope, Py_GT);
+        if (cmp < 0) goto fail;
+    }
+    *pct = Py_NewRef(cmp ? tope : raw);
+    /* status: over, in range, below (status computes the same ratio again: the same value) */
+    cmp = PyObject_RichCompareBool(e, p, Py_GT);
+    if (cmp < 0) goto fail;
+    if (cmp) {
+        *state = Py_NewRef(PyTuple_GET_ITEM(texts, 3));
+    } else {
+        cmp = PyObject_RichCompareBool(raw, verde, Py_GE);
+        if (cmp < 0) goto fail;
+        *state = Py_NewRef(PyTuple_GET_ITEM(texts, cmp ? 4 : 5));
+    }
+    Py_DECREF(raw);
+    return 0;
+fail:
+    Py_DECREF(raw);
+    Py_CLEAR(*pct);
+    return -1;
+}
+
+static PyObject *ao_stats(PyObject *self, PyObject *args) {
+    PyObject *prog, *ejec, *zero, *hundred, *rules, *texts;
+    PyObject *sums[6] = {NULL, NULL, NULL, NULL, NULL, NULL}; /* p_year, p1, p2, e_year, e1, e2 */
+    PyObject *pcts[3] = {NULL, NULL, NULL}, *states[3] = {NULL, NULL, NULL}, *out = NULL;
+    Py_ssize_t n, half, i, reported = 0;
+    int any, k;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOnnOOOO", &prog, &ejec, &n, &half, &zero, &hundred, &rules, &texts)) return NULL;
+    if (!PyTuple_Check(prog) || !PyTuple_Check(ejec) || !PyTuple_Check(rules) || PyTuple_GET_SIZE(rules) != 3 ||
+        !PyTuple_Check(texts) || PyTuple_GET_SIZE(texts) != 6 || n < 0 || half < 0 || 2 * half > n ||
+        PyTuple_GET_SIZE(prog) < n || PyTuple_GET_SIZE(ejec) < n)
+        Py_RETURN_NOTIMPLEMENTED;
+    if ((sums[0] = sum_range(prog, 0, n, zero, 0, &any)) == NULL) goto done;
+    if ((sums[1] = sum_range(prog, 0, half, zero, 0, &any)) == NULL) goto done;
+    if ((sums[2] = sum_range(prog, half, 2 * half, zero, 0, &any)) == NULL) goto done;
+    for (i = 0; i < n; i++) reported += PyTuple_GET_ITEM(ejec, i) != Py_None;
+    if (reported == 0) {
+        sums[3] = Py_NewRef(Py_None);
+        sums[4] = Py_NewRef(Py_None);
+        sums[5] = Py_NewRef(Py_None);
+    } else {
+        /* everything reported: plain sums; else each semester None when nothing in it was reported */
+        int skip = reported != n;
+        if ((sums[3] = sum_range(ejec, 0, n, zero, 1, &any)) == NULL) goto done;
+        if ((sums[4] = sum_range(ejec, 0, half, zero, skip, &any)) == NULL) goto done;
+        if (skip && !any) Py_SETREF(sums[4], Py_NewRef(Py_None));
+        if ((sums[5] = sum_range(ejec, half, 2 * half, zero, skip, &any)) == NULL) goto done;
+        if (skip && !any) Py_SETREF(sums[5], Py_NewRef(Py_None));
+    }
+    /* semester 1, semester 2, year */
+    for (k = 0; k < 3; k++) {
+        PyObject *p = sums[k == 2 ? 0 : k + 1], *e = sums[k == 2 ? 3 : k + 4];
+        if (progress_status(p, e, hundred, rules, texts, &pcts[k], &states[k]) < 0) goto done;
+    }
+    {
+        PyObject *s1 = PyTuple_Pack(4, sums[1], sums[4], pcts[0], states[0]);
+        PyObject *s2 = s1 == NULL ? NULL : PyTuple_Pack(4, sums[2], sums[5], pcts[1], states[1]);
+        PyObject *semesters = s2 == NULL ? NULL : PyTuple_Pack(2, s1, s2);
+        if (semesters != NULL) out = PyTuple_Pack(5, sums[0], sums[3], semesters, pcts[2], states[2]);
+        Py_XDECREF(s1);
+        Py_XDECREF(s2);
+        Py_XDECREF(semesters);
+    }
+done:
+    for (k = 0; k < 6; k++) Py_XDECREF(sums[k]);
+    for (k = 0; k < 3; k++) {
+        Py_XDECREF(pcts[k]);
+        Py_XDECREF(states[k]);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"ao_stats", ao_stats, METH_VARARGS,
+     "ao_stats(prog, ejec, n, half, zero, hundred, rules, texts) -> tuple | NotImplemented\n\n"
+     "master_write.MasterWriter.ao_stats_py's figures of one AO: (programmed, executed, semesters, progress,\n"
+     "status), the same Decimal operations in the same order."},
     {"small_numbers", small_numbers, METH_VARARGS,
      "small_numbers(row, cols, small, missing): row[c] for each column, None as missing (declined when missing is "
      "NotImplemented), a whole number below len(small) as small[v]; NotImplemented for any other value."},
@@ -1948,6 +2081,8 @@ PyMODINIT_FUNC PyInit__scan(void) {
     PyObject *m;
     size_t i;
     if (PyType_Ready(&CellType) < 0) return NULL;
+    LONG_ZERO = PyLong_FromLong(0);
+    if (LONG_ZERO == NULL) return NULL;
     for (i = 0; i < sizeof(CONSTANTS) / sizeof(CONSTANTS[0]); i++) {
         *CONSTANTS[i].slot = PyUnicode_InternFromString(CONSTANTS[i].text);
         if (*CONSTANTS[i].slot == NULL) return NULL;

@@ -658,30 +658,41 @@ class MasterWriter:
 
     def ao_stats(self, ao: Any) -> _AoStats:
         """Programmed and executed sums, progress and status of an AO per semester and for the year, computed
-        once per AO: its row and the Resumen both need them."""
+        once per AO: its row and the Resumen both need them. By the C accelerator when it is built (the same
+        Decimal operations in the same order as ``ao_stats_py``: tests compare them), else ``ao_stats_py``."""
         stats = self._stats.get(id(ao))
         if stats is None:
-            reglas = self.plan.reglas
-            n, half = len(self.labels), self.half
-            prog, ejec = ao.programado, ao.ejecutado
-            # rules.sum_programmed and rules.sum_executed, inline (the same additions, in the same order), for the
-            # year and its two semesters (L.SEMESTER_POINTS, checked below): a 20,000-AO master asks for 60,000 sums
-            zero = rules.ZERO
-            p_year, p_1, p_2 = sum(prog[:n], zero), sum(prog[:half], zero), sum(prog[half:2 * half], zero)
-            reported = [*filter(_is_value, ejec[:n])]
-            if len(reported) == n or not reported:  # everything reported, or nothing: no need to look again
-                e_year = sum(reported, zero) if reported else None
-                e_1 = sum(ejec[:half], zero) if reported else None
-                e_2 = sum(ejec[half:2 * half], zero) if reported else None
-            else:
-                e_year = sum(reported, zero)
-                e_1, e_2 = rules.sum_executed(ejec, 0, half), rules.sum_executed(ejec, half, 2 * half)
-            progress, status = rules.progress, rules.status
-            stats = self._stats[id(ao)] = _AoStats(
-                p_year, e_year, ((p_1, e_1, progress(p_1, e_1, reglas), status(p_1, e_1, reglas)),
-                                 (p_2, e_2, progress(p_2, e_2, reglas), status(p_2, e_2, reglas))),
-                progress(p_year, e_year, reglas), status(p_year, e_year, reglas))
+            accelerator = _intake._c_scan
+            got: Any = NotImplemented
+            if accelerator is not None:
+                reglas = self.plan.reglas
+                got = accelerator.ao_stats(ao.programado, ao.ejecutado, len(self.labels), self.half, rules.ZERO,
+                                           rules.HUNDRED, (reglas.tope_avance, reglas.avance_sin_meta, reglas.verde),
+                                           _STATUS_TEXTS)
+            stats = self._stats[id(ao)] = self.ao_stats_py(ao) if got is NotImplemented else _AoStats(*got)
         return stats
+
+    def ao_stats_py(self, ao: Any) -> _AoStats:
+        """``ao_stats`` in Python: the reference of the C accelerator's ``ao_stats``."""
+        reglas = self.plan.reglas
+        n, half = len(self.labels), self.half
+        prog, ejec = ao.programado, ao.ejecutado
+        # rules.sum_programmed and rules.sum_executed, inline (the same additions, in the same order), for the year
+        # and its two semesters (L.SEMESTER_POINTS, checked below)
+        zero = rules.ZERO
+        p_year, p_1, p_2 = sum(prog[:n], zero), sum(prog[:half], zero), sum(prog[half:2 * half], zero)
+        reported = [*filter(_is_value, ejec[:n])]
+        if len(reported) == n or not reported:  # everything reported, or nothing: no need to look again
+            e_year = sum(reported, zero) if reported else None
+            e_1 = sum(ejec[:half], zero) if reported else None
+            e_2 = sum(ejec[half:2 * half], zero) if reported else None
+        else:
+            e_year = sum(reported, zero)
+            e_1, e_2 = rules.sum_executed(ejec, 0, half), rules.sum_executed(ejec, half, 2 * half)
+        progress, status = rules.progress, rules.status
+        return _AoStats(p_year, e_year, ((p_1, e_1, progress(p_1, e_1, reglas), status(p_1, e_1, reglas)),
+                                         (p_2, e_2, progress(p_2, e_2, reglas), status(p_2, e_2, reglas))),
+                        progress(p_year, e_year, reglas), status(p_year, e_year, reglas))
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None) -> None:
         # The cells stored for a large master are hundreds of thousands of objects that live until the file is
@@ -1318,6 +1329,9 @@ class _AoRowTemplate:
 
 
 _is_value = functools.partial(operator.is_not, None)  # a reported value (filter's test, without a Python frame)
+# the statuses, in the order the C accelerator's ao_stats takes them
+_STATUS_TEXTS = (rules.SIN_REPORTE, rules.SIN_META, rules.EJECUTADA_SIN_META, rules.SOBREEJECUCION, rules.EN_RANGO,
+                 rules.POR_DEBAJO)
 assert len(L.SEMESTER_POINTS) == 2, "MasterWriter.ao_stats computes two semesters"
 
 
