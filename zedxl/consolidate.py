@@ -164,8 +164,12 @@ class _Reads:
     """
 
     def __init__(self, paths: list[Path], workers: int, archive_dir: Path) -> None:
+        from zedxl.xlsx.office_scan import SharedVerdicts
+
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.verdicts: SharedVerdicts | None = None
         if workers > 1:
+            self.verdicts = SharedVerdicts.start()  # before the fork: the workers share openpyxl's verdicts
             self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
             chunks = [self.pool.submit(_read_chunk, paths[a:b], archive_dir) for a, b in _spans(len(paths), workers)]
             self.results: Iterator[_Read] = (one for chunk in chunks for one in chunk.result())
@@ -188,6 +192,9 @@ class _Reads:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if self.verdicts is not None:
+            self.verdicts.close()
+            self.verdicts = None
 
 
 def _expected_offices(plan: Plan) -> list[str]:

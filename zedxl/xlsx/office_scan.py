@@ -17,12 +17,19 @@ never pays for openpyxl; a suspicious one gets the full, proven path.
 
 from __future__ import annotations
 
+import contextlib
 import copy as _copy
 import functools
+import hashlib
 import io
+import json
+import os
 import re
+import shutil
+import tempfile
+import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -241,8 +248,8 @@ def _openpyxl_takes_outside(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
     returns of one template share them), a ``<dataValidation>``'s by its bytes with its cell list set aside (that
     list differs from office to office and is checked on its own)."""
     key = b"%d/%d:" % (n_xfs, n_dxfs) + outside
-    found = _VERDICTS.get(key)
-    if found is None:
+    found = _VERDICTS.get(key)  # not shared: each office's differs (its cell lists), and is quick once its
+    if found is None:           # elements are judged
         found = _remember(key, _openpyxl_takes_parts(outside, n_xfs, n_dxfs))
     return found is True
 
@@ -328,14 +335,121 @@ def _cell_ranges_ok(text: bytes) -> bool:
 
 def _verdict(head: bytes, context: bytes, element: bytes, n_xfs: int, n_dxfs: int) -> bool:
     key = context + head + element
-    found = _VERDICTS.get(key)
-    if found is None:
-        found = _remember(key, _openpyxl_reads(head + element + b"</worksheet>", n_xfs, n_dxfs))
-    return found is True
+    return _judged(key, lambda: _openpyxl_reads(head + element + b"</worksheet>", n_xfs, n_dxfs)) is True
 
 
 def _remember(key: bytes, verdict: Any) -> Any:
     return _VERDICTS.put(key, len(key), verdict)
+
+
+def _judged(key: bytes, judge: Callable[[], Any]) -> Any:
+    """The verdict remembered under ``key``, else ``judge()``'s: taken from, or given to, the other worker
+    processes of the run when they share their verdicts (``SharedVerdicts``), and remembered here."""
+    found = _VERDICTS.get(key)
+    if found is None:
+        shared = SharedVerdicts.current
+        found = _remember(key, judge() if shared is None else shared.judged(key, judge))
+    return found
+
+
+class SharedVerdicts:
+    """openpyxl's verdicts shared by the worker processes of one consolidation, through a private folder in memory.
+
+    Every worker judges the parts of the same template (the styles, each sheet's elements, the workbook part of
+    each set of sheets): tens of milliseconds of openpyxl per worker, each worker judging all of them. Shared, the
+    first to need a verdict claims it (creates its file, named by the hash of its key), judges it and writes it
+    there in one write; the others read it or, while it is being judged (the file still empty), wait for it,
+    yielding the core. Waiting is bounded (``WAIT_S``: then the worker judges it itself), and anything that goes
+    wrong with the folder only means judging here. The folder is in ``/dev/shm`` (a file there costs ~12 µs; on
+    a disk, ~0.3 ms, more than many verdicts): where there is none, nothing is shared. ``start`` before the
+    worker processes are forked (they inherit ``current``), ``close`` after they stopped."""
+
+    current: SharedVerdicts | None = None
+    WAIT_S = 1.0
+    MEMORY = "/dev/shm"
+    _NOT_SHARED = b"-"  # a verdict that cannot be written (never, for these): the reader judges it itself
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    @classmethod
+    def start(cls) -> SharedVerdicts | None:
+        """Verdicts shared from now on (None where there is no folder in memory for them)."""
+        if not os.path.isdir(cls.MEMORY) or not os.access(cls.MEMORY, os.W_OK | os.X_OK):
+            return None
+        try:
+            shared = cls(tempfile.mkdtemp(prefix="zedxl-veredictos-", dir=cls.MEMORY))
+        except OSError:
+            return None
+        cls.current = shared
+        return shared
+
+    def close(self) -> None:
+        if SharedVerdicts.current is self:
+            SharedVerdicts.current = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def judged(self, key: bytes, judge: Callable[[], Any]) -> Any:
+        path = os.path.join(self.folder, hashlib.blake2b(key, digest_size=20).hexdigest())
+        found = self._load(path)
+        if found is not None:
+            return judge() if found is self._NOT_SHARED else found
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:  # another worker is judging it (milliseconds): its verdict, rather than twice
+            deadline = time.monotonic() + self.WAIT_S
+            while time.monotonic() < deadline:
+                time.sleep(0.0005)
+                found = self._load(path)
+                if found is not None:
+                    return judge() if found is self._NOT_SHARED else found
+            return judge()
+        except OSError:
+            return judge()
+        data = self._NOT_SHARED
+        try:
+            verdict = judge()
+            data = self._encode(verdict)
+        finally:
+            with contextlib.suppress(OSError):
+                os.write(fd, data)  # one write of a few bytes: a reader finds all of it or nothing
+            os.close(fd)
+        return verdict
+
+    @classmethod
+    def _load(cls, path: str) -> Any:
+        """The verdict in ``path``; None when there is none yet (no file, or an empty one: being judged)."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            data = os.read(fd, 1 << 16)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if not data:
+            return None
+        if data == cls._NOT_SHARED:
+            return cls._NOT_SHARED
+        try:
+            found = json.loads(data)
+        except ValueError:  # not all of it yet
+            return None
+        if isinstance(found, dict) and isinstance(found.get("t"), list):
+            return tuple(found["t"])
+        return found if isinstance(found, (bool, str)) else cls._NOT_SHARED
+
+    @classmethod
+    def _encode(cls, verdict: Any) -> bytes:
+        """A verdict (a bool, a str or a tuple of str: what these verdicts are) as JSON; anything else is not
+        shared."""
+        if isinstance(verdict, tuple) and all(type(v) is str for v in verdict):
+            return json.dumps({"t": list(verdict)}).encode("utf-8")
+        if type(verdict) in (bool, str):
+            return json.dumps(verdict).encode("utf-8")
+        return cls._NOT_SHARED
 
 
 def _openpyxl_reads(part: bytes, n_xfs: int, n_dxfs: int) -> bool:
@@ -404,10 +518,7 @@ def _openpyxl_takes_package(z: _Members, intake: Intake) -> bool:
 
     names = set(z.namelist())
     content_types = z.read("[Content_Types].xml")
-    key = b"ct\x00" + content_types
-    wb_path = _VERDICTS.get(key)
-    if wb_path is None:
-        wb_path = _remember(key, _workbook_part(content_types))
+    wb_path = _judged(b"ct\x00" + content_types, lambda: _workbook_part(content_types))
     if not wb_path or wb_path not in names:
         return False
     rels_path = get_rels_path(wb_path)
@@ -415,18 +526,12 @@ def _openpyxl_takes_package(z: _Members, intake: Intake) -> bool:
     if rels_path in names:
         files[rels_path] = z.read(rels_path)
     key = b"wb\x00" + b"\x00".join(name.encode() + b"\x00" + data for name, data in files.items())
-    sheets = _VERDICTS.get(key)
-    if sheets is None:
-        sheets = _remember(key, _workbook_sheets(files, wb_path))
+    sheets = _judged(key, lambda: _workbook_sheets(files, wb_path))
     if sheets is False or any(get_rels_path(target) in names for target in sheets):
         return False
     if "xl/styles.xml" in names:
-        data = z.read("xl/styles.xml")
-        key = b"styles\x00" + data
-        ok = _VERDICTS.get(key)
-        if ok is None:
-            ok = _remember(key, _stylesheet_ok(data))
-        if not ok:
+        styles = z.read("xl/styles.xml")
+        if not _judged(b"styles\x00" + styles, lambda: _stylesheet_ok(styles)):
             return False
     if "docProps/custom.xml" in names and not _custom_properties_ok(z.read("docProps/custom.xml")):
         return False
@@ -475,11 +580,8 @@ def _custom_properties_ok(data: bytes) -> bool:
         plain = _PLAIN_TEXT_PROPERTY.fullmatch(item)
         if plain is not None and _xml_text_ok(item[plain.end(1):plain.start(2)]):
             item = plain.group(1) + b"x" + plain.group(2)
-        key = b"custom\x00" + head + item
-        ok = _VERDICTS.get(key)
-        if ok is None:
-            ok = _remember(key, _custom_whole_ok(head + item + b"</Properties>"))
-        if not ok:
+        whole = head + item + b"</Properties>"
+        if not _judged(b"custom\x00" + head + item, functools.partial(_custom_whole_ok, whole)):
             return False
     return True
 
