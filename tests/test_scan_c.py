@@ -1011,6 +1011,25 @@ def test_custom_property_texts_judged_by_their_shape() -> None:
     assert shaped is not None and shaped.group(1).endswith(b">") and shaped.group(2) == b"</vt:lpwstr></property>"
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=6) | st.text(alphabet=st.sampled_from(list("aZ0 \t\n&<>;\"'é\x01\ufffe")),
+                                                max_size=6).map(lambda t: t.encode("utf-8")), min_size=2, max_size=2))
+def test_custom_properties_judged_by_the_part_shape(texts: list[bytes]) -> None:
+    """The custom properties' verdict remembered by the part's shape (plain texts put as "x") is openpyxl's own on
+    the part as it is, whatever the texts, asked first or after another return of the same shape."""
+    from zedxl.xlsx import office_scan
+
+    def part(a: bytes, b: bytes) -> bytes:
+        prop = (b'<property name="zedxl_%s" fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="%d">'
+                b'<vt:lpwstr xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">%s'
+                b"</vt:lpwstr></property>")
+        return (b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">'
+                + prop % (b"a", 2, a) + prop % (b"b", 3, b) + b"</Properties>")
+
+    for a, b in ((b"OF001", b"x"), tuple(texts), (b"OF002", texts[1])):
+        assert office_scan._custom_properties_ok(part(a, b)) == office_scan._custom_whole_ok(part(a, b)), (a, b)
+
+
 # -- the workbook part: _workbook_sheets_light against openpyxl's full reading (_workbook_sheets_full) ----------
 _WB_NS = (b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
           b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">')

@@ -560,10 +560,26 @@ def _xml_text_ok(text: bytes) -> bool:
     return "\ufffe" not in decoded and "\uffff" not in decoded
 
 
+def _plain_text_as_x(m: re.Match[bytes]) -> bytes:
+    """A text property (``_PLAIN_TEXT_PROPERTY``) with its text put as "x", when it is UTF-8 of XML characters."""
+    if not _xml_text_ok(m.string[m.end(1):m.start(2)]):
+        return m.group()
+    return m.group(1) + b"x" + m.group(2)
+
+
 def _custom_properties_ok(data: bytes) -> bool:
-    """openpyxl's reading of the custom properties (``CustomPropertyList.from_tree``), property by property: it
-    builds each on its own (nothing ties one to another), so the part is taken when its root and every property
-    are; most of them are the same in every return of an entity, and each verdict is remembered by its bytes."""
+    """openpyxl's reading of the custom properties (``CustomPropertyList.from_tree``), remembered by the part's
+    shape: every text property's text put as "x" (the office, the fingerprint... differ from return to return;
+    openpyxl takes any such text the same way), so the returns of one template share one verdict, worked out
+    property by property (``_custom_properties_pieces``) the first time."""
+    shaped = _PLAIN_TEXT_PROPERTY.sub(_plain_text_as_x, data)
+    return _judged(b"custom-shape\x00" + shaped, functools.partial(_custom_properties_pieces, data)) is True
+
+
+def _custom_properties_pieces(data: bytes) -> bool:
+    """``_custom_properties_ok``, property by property: openpyxl builds each on its own (nothing ties one to
+    another), so the part is taken when its root and every property are; most of them are the same in every return
+    of an entity, and each verdict is remembered by its bytes."""
     first = data.find(b"<Properties")
     root = _TAG.match(data, first) if first >= 0 else None
     close = data.rfind(b"</")
