@@ -447,6 +447,41 @@ def test_master_child_process_that_fails_leaves_the_sheets_to_this_one(
     assert list(work.iterdir()) == []
 
 
+@pytest.mark.parametrize("child_exit", [0, 1], ids=["hijo-termina", "hijo-falla"])
+def test_master_oei_sheets_shared_between_child_and_parent(
+        tmp_path: Path, example_plan: Plan, monkeypatch: pytest.MonkeyPatch,
+        child_runs: tuple[list[Any], Path], child_exit: int) -> None:
+    """The OEI sheets wait in a queue: a child that takes one and stops leaves the others to this process, which
+    writes them once it has written the rest; a child that fails after taking one has that one written here too.
+    Either way the file is byte for byte the one a single process writes."""
+    import os
+
+    import zedxl.xlsx.master_write as mw
+
+    runs, work = child_runs
+    mw.write_master(example_plan, str(tmp_path / "un-proceso.xlsx"))
+    monkeypatch.setattr(mw, "_CHILD_MIN_ROWS", 0)
+
+    def takes_one(self: Any) -> None:
+        k = self._take()
+        ws, output = self.jobs[k]
+        if child_exit:  # dies half way through its sheet
+            os.write(output.target(), b"<worksheet><sheetData><row")
+        else:
+            mw._write_sheet(ws, output.target())
+        os._exit(child_exit)
+
+    monkeypatch.setattr(mw._SheetsInChild, "_child", takes_one)
+    mw.write_master(example_plan, str(tmp_path / "repartido.xlsx"))
+    handoff, pid = runs[-1]
+    assert pid and handoff.ok == (child_exit == 0)
+    # the child took the largest sheet first; this process the others
+    largest = max(range(len(handoff.jobs)), key=lambda k: handoff.jobs[k][0].dim_rowmax or 0)
+    assert handoff.mine == set(range(len(handoff.jobs))) - {largest}
+    assert _zip_parts(tmp_path / "repartido.xlsx") == _zip_parts(tmp_path / "un-proceso.xlsx")
+    assert list(work.iterdir()) == []
+
+
 def test_master_write_failing_after_the_fork_stops_the_child_and_leaves_nothing(
         tmp_path: Path, example_plan: Plan, monkeypatch: pytest.MonkeyPatch,
         child_runs: tuple[list[Any], Path]) -> None:

@@ -447,27 +447,41 @@ class _SheetOutput:
 
 
 class _SheetsInChild:
-    """Some worksheets of a workbook, being written (``_assemble_xml_file``) by a forked child process."""
+    """Some worksheets of a workbook, being written (``_assemble_xml_file``) by a forked child process.
+
+    The sheets wait in a queue (a pipe holding one byte, its index, per sheet, largest first): the child takes them
+    one by one, and this process, once it has written everything else, takes those still waiting, so the two finish
+    together (the child's share alone took longer than all the rest). A byte read from a pipe is read by one process
+    only: each sheet is written once."""
 
     def __init__(self, wb: xlsxwriter.Workbook, sheets: Sequence[Worksheet]) -> None:
         self.wb = wb
         self.outputs: dict[int, _SheetOutput] = {}
         self.jobs: list[tuple[Worksheet, _SheetOutput]] = []
+        self.queue: int | None = None  # the pipe's read end
+        self.mine: set[int] = set()  # the jobs this process took from the queue
         try:
             for ws in sheets:
                 output = self.outputs[id(ws)] = _SheetOutput(wb.tmpdir)
                 self.jobs.append((ws, output))
+            order = sorted(range(len(self.jobs)), key=lambda k: -(self.jobs[k][0].dim_rowmax or 0))
+            self.queue, write_end = os.pipe()
+            try:
+                os.write(write_end, bytes(order))  # fewer than 256 sheets, a few bytes: the pipe holds them
+            finally:
+                os.close(write_end)  # closed before the fork: an empty queue reads as its end
         except BaseException:
             self._discard()
             raise
         self.pid: int | None = None
-        self.ok = False  # the child wrote every sheet
+        self.ok = False  # the child wrote every sheet it took
 
     @classmethod
     def start(cls, wb: xlsxwriter.Workbook, sheets: Sequence[Worksheet], rows: int) -> _SheetsInChild | None:
         """The child started on ``sheets`` (``rows``: how many AO rows they hold), or None when it does not pay or
-        cannot be done here (no ``fork``, a workbook whose parts are not kept in memory)."""
-        if rows < _CHILD_MIN_ROWS or not sheets or not can_fork() or not wb.in_memory or wb.constant_memory:
+        cannot be done here (no ``fork``, a workbook whose parts are not kept in memory, 256 sheets or more)."""
+        if rows < _CHILD_MIN_ROWS or not sheets or len(sheets) > 255 or not can_fork() or not wb.in_memory or \
+                wb.constant_memory:
             return None
         handoff = cls(wb, sheets)
         pid = fork()  # see _child
@@ -477,15 +491,23 @@ class _SheetsInChild:
         wb.sheets_in_child = handoff
         return handoff
 
+    def _take(self) -> int | None:
+        """The next sheet waiting in the queue (its job's index), or None when none is left."""
+        assert self.queue is not None
+        got = os.read(self.queue, 1)
+        return got[0] if got else None
+
     def _child(self) -> None:
-        """Write the sheets and leave at once (``os._exit``: no clean-up of what belongs to the parent, no flushing of
-        its buffers). Other threads of the parent do not exist here: the child takes no lock they could hold, and the
-        garbage collector is off so no finaliser runs. Exit status 0: every sheet written with no new style index."""
+        """Write the sheets taken from the queue and leave at once (``os._exit``: no clean-up of what belongs to the
+        parent, no flushing of its buffers). Other threads of the parent do not exist here: the child takes no lock
+        they could hold, and the garbage collector is off so no finaliser runs. Exit status 0: every sheet it took
+        written, with no new style index."""
         status = 1
         try:
             gc.disable()
             styles = len(self.wb.xf_format_indices)
-            for ws, output in self.jobs:
+            while (k := self._take()) is not None:
+                ws, output = self.jobs[k]
                 _write_sheet(ws, output.target())
             status = 0 if len(self.wb.xf_format_indices) == styles else 2
         finally:
@@ -495,14 +517,21 @@ class _SheetsInChild:
         return self.outputs.get(id(ws))
 
     def finish(self) -> None:
-        """Every sheet's output is complete after this: written by the child, or (when it failed) here and now."""
+        """Every sheet's output is complete after this: the sheets still waiting are written here, the child is
+        waited for, and when it failed, the sheets it took (which it may have left half written) are written here
+        too."""
         if self.pid is not None:
+            while (k := self._take()) is not None:
+                self.mine.add(k)
+                ws, output = self.jobs[k]
+                _write_sheet(ws, output.target())
             _, status = os.waitpid(self.pid, 0)
             self.pid = None
             self.ok = os.waitstatus_to_exitcode(status) == 0
-            if not self.ok:  # the sheets (which the child may have left half written) written here
-                for ws, output in self.jobs:
-                    _write_sheet(ws, output.target())
+            if not self.ok:
+                for k, (ws, output) in enumerate(self.jobs):
+                    if k not in self.mine:
+                        _write_sheet(ws, output.target())
 
     def close(self) -> None:
         """After the workbook is written, or when anything failed: the child stopped and waited for, and its
@@ -518,6 +547,9 @@ class _SheetsInChild:
     def _discard(self) -> None:
         for output in self.outputs.values():
             output.discard()
+        if self.queue is not None:
+            os.close(self.queue)
+            self.queue = None
 
 
 class _RowBuffer:
