@@ -17,6 +17,7 @@ import zedxl.intake as intake
 from zedxl.demo import fill_office_workbook, office_figures
 from zedxl.model import Actividad, Plan
 from zedxl.periods import parse_period
+from zedxl.rules import SMALL_INTS
 from zedxl.split import split
 from zedxl.validate import read_return
 from zedxl.xlsx.office_write import CellSpec
@@ -881,6 +882,80 @@ def test_unsettled_settles_the_usual_cells_only() -> None:
     assert intake._c_scan.unsettled(found, want) == [4, 5, 6, 7, 8]
     assert intake._c_scan.unsettled({"a": found[0]}, {}) is NotImplemented
     assert intake._c_scan.unsettled({}, {0: ("text",)}) is NotImplemented
+
+
+# what becomes of each expected cell of an AO row in a generated return: as written, another value, gone, blank...
+ROW_EDITS = st.sampled_from(["igual", "igual", "igual", "otro", "falta", "vacio", "formula", "texto", "decimal"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["2025-T1", "2025-T3"]), st.integers(0, 100), st.lists(ROW_EDITS, min_size=40, max_size=40),
+       st.dictionaries(st.integers(0, 45), st.tuples(CELL_VALUES, DATA_TYPES), max_size=3),
+       st.sampled_from([None, Decimal("2.5"), Decimal(5000), Decimal("7.0")]), st.booleans())
+def test_ao_row_unsettled_agrees(example_plan: Plan, label: str, pick: int, edits: list[str],
+                                 extra: dict[int, tuple[object, object]], odd: Decimal | None,
+                                 c_cells: bool) -> None:
+    """An AO row's columns to look at one by one, by the C accelerator from the row's parts (ao_row_unsettled), are
+    those of unsettled(found, expected_cells(...)), whatever the return holds; its input cells are expected_cells'."""
+    import dataclasses
+
+    from zedxl.xlsx.office_read import _unsettled_py
+    from zedxl.xlsx.office_write import (
+        ao_row_inputs,
+        ao_row_unsettled,
+        data_columns,
+        data_rows,
+        expected_cells,
+        office_spec,
+    )
+
+    period = parse_period(label, example_plan.anio, example_plan.periodicidad)
+    spec = office_spec(example_plan, period, "OGA")
+    cols = data_columns(spec)
+    rows = [(oei, row) for oei in spec.plan.objetivos for row in data_rows(oei) if row.ao is not None]
+    _, row = rows[pick % len(rows)]
+
+    def shared(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
+        """The small whole numbers as a return's reader gives them: the very objects of SMALL_INTS."""
+        return tuple(SMALL_INTS[int(v)] if v is not None and v == int(v) and 0 <= v <= 1000 else v for v in values)
+
+    programado = shared(row.ao.programado)
+    if odd is not None:  # a programmed value not among the shared small whole numbers
+        programado = (odd, *programado[1:])
+    row = row._replace(ao=dataclasses.replace(row.ao, programado=programado, ejecutado=shared(row.ao.ejecutado)))
+    r = row.row_idx + pick % 3
+    want = expected_cells(spec, cols, row, r)
+    found: dict[int, object] = {}
+    for (c, cs), edit in zip(sorted(want.items()), edits, strict=False):
+        value, data_type = cs.value, ("f" if cs.kind == "formula" else "s" if isinstance(cs.value, str) else "n")
+        if isinstance(value, Decimal) and value == int(value):
+            value = int(value)  # a whole number reads as an int
+        if edit == "falta":
+            continue
+        value, data_type = {"otro": (7, "n"), "vacio": (None, "n"), "formula": ("=1+1", "f"),
+                            "texto": (str(value), "s"), "decimal": (2.5, "n")}.get(edit, (value, data_type))
+        found[c] = _cell_kinds(value, data_type)[0 if c_cells else 1]
+    for c, (value, data_type) in extra.items():
+        found.setdefault(c, _cell_kinds(value, data_type)[0 if c_cells else 1])
+    assert ao_row_unsettled(cols, row, r, found) == _unsettled_py(found, want)  # type: ignore[arg-type]
+    assert ao_row_inputs(cols, row) == {c: cs for c, cs in want.items() if cs.kind == "input"}
+
+
+def test_ao_row_unsettled_declines_what_it_does_not_know() -> None:
+    """Two parts naming one column (the dict's order would decide), a key that is not a whole number, parts of
+    different lengths: declined, so the caller makes the expected cells."""
+    cell = intake._c_scan.Cell("x", "s", "General")
+    base = ({0: cell}, ((0, "x"),), (3,), (Decimal(1),), (4,), (None,), 0, 1, ((5, "=A1"),), (6,), {})
+    assert intake._c_scan.ao_unsettled(*base) == [3, 4, 5, 6]  # missing cells and inputs: looked at
+    dup = list(base)
+    dup[8] = ((3, "=A1"),)  # a formula where a programmed number is
+    assert intake._c_scan.ao_unsettled(*dup) is NotImplemented
+    odd_key = list(base)
+    odd_key[0] = {"A": cell}
+    assert intake._c_scan.ao_unsettled(*odd_key) is NotImplemented
+    short = list(base)
+    short[3] = ()
+    assert intake._c_scan.ao_unsettled(*short) is NotImplemented
 
 
 # -- a worksheet part outside <sheetData>: outside_pieces against office_scan._outside_pieces_py ------------------

@@ -1890,6 +1890,188 @@ static PyObject *small_numbers(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ao_unsettled(found, texts, prog_cols, prog, ejec_cols, ejec, start, stop, formulas, inputs, small) -> list | NotImplemented
+ *
+ * unsettled(found, want) for an AO row whose want is office_write.expected_cells', given by its parts instead of
+ * as a dict of CellSpecs: texts ((col, text) ...: code, name, unit), the programmed numbers (prog_cols[i]: prog[i]),
+ * the executed ones of the other periods (ejec_cols[i]: ejec[i] when not None, for i outside [start, stop): those
+ * inside are inputs), formulas ((col, text) ...) and the other input columns (inputs). The same columns, sorted,
+ * that office_read.data_row must look at one by one; NotImplemented for anything else (two parts naming the same
+ * column, a key that is not an int...). small: {id(number): int} of rules.SMALL_INTS (see slot_settled). */
+typedef struct {
+    long col;
+    int kind; /* 0 none (a found cell with nothing expected), 1 text, 2 number, 3 formula, 4 input */
+    PyObject *want;  /* borrowed */
+    PyObject *cell;  /* borrowed, NULL when the column has no cell */
+} RowSlot;
+
+static int compare_slots(const void *a, const void *b) {
+    long x = ((const RowSlot *)a)->col, y = ((const RowSlot *)b)->col;
+    return (x > y) - (x < y);
+}
+
+/* settled() for a want given as (kind, value); small: {id(number): int} of the shared small whole numbers
+ * (rules.SMALL_INTS), compared with a whole-number cell as C integers (Decimal's == with an int costs ~1 µs) */
+static int slot_settled(const RowSlot *s, PyObject *small) {
+    PyObject *value, *dt;
+    int is_f, eq, ok = 0;
+    if (s->cell == NULL) return 0;
+    if (s->kind == 4) return 0;
+    value = cell_value(s->cell);
+    if (value == NULL) return -1;
+    dt = cell_data_type(s->cell);
+    if (dt == NULL) {
+        Py_DECREF(value);
+        return -1;
+    }
+    is_f = PyObject_RichCompareBool(dt, S_F, Py_EQ);
+    if (is_f < 0) goto fail;
+    if (s->kind == 0) {
+        ok = value == Py_None && !is_f;
+        goto done;
+    }
+    if (s->kind == 2 && (is_f || !PyLong_CheckExact(value))) goto done; /* a number settles as a whole number */
+    if (s->kind == 2) {
+        PyObject *id = PyLong_FromVoidPtr(s->want), *k;
+        if (id == NULL) goto fail;
+        k = PyDict_GetItemWithError(small, id);
+        Py_DECREF(id);
+        if (k == NULL && PyErr_Occurred()) goto fail;
+        if (k != NULL) {
+            int overflow;
+            long v = PyLong_AsLongAndOverflow(value, &overflow), want = PyLong_AsLong(k);
+            if ((v == -1 || want == -1) && PyErr_Occurred()) goto fail;
+            ok = !overflow && v == want;
+            goto done;
+        }
+    }
+    eq = PyObject_RichCompareBool(value, s->want, Py_EQ);
+    if (eq < 0) goto fail;
+    if (!eq) goto done;
+    if (is_f)
+        ok = s->kind == 3 && PyUnicode_CheckExact(value);
+    else if (s->kind == 1)
+        ok = PyUnicode_CheckExact(value);
+    else
+        ok = s->kind == 2 && PyLong_CheckExact(value);
+done:
+    Py_DECREF(value);
+    Py_DECREF(dt);
+    return ok;
+fail:
+    Py_DECREF(value);
+    Py_DECREF(dt);
+    return -1;
+}
+
+static PyObject *ao_unsettled(PyObject *self, PyObject *args) {
+    PyObject *found, *texts, *prog_cols, *prog, *ejec_cols, *ejec, *formulas, *inputs, *small, *out = NULL, *key;
+    PyObject *item;
+    Py_ssize_t start, stop, n, i, j, m = 0, cap, pos = 0, n_found;
+    RowSlot slots[128], *w = slots, *f = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!nnO!O!O!", &PyDict_Type, &found, &PyTuple_Type, &texts, &PyTuple_Type,
+                          &prog_cols, &PyTuple_Type, &prog, &PyTuple_Type, &ejec_cols, &PyTuple_Type, &ejec, &start,
+                          &stop, &PyTuple_Type, &formulas, &PyTuple_Type, &inputs, &PyDict_Type, &small))
+        return NULL;
+    n = PyTuple_GET_SIZE(prog_cols);
+    if (PyTuple_GET_SIZE(prog) != n || PyTuple_GET_SIZE(ejec_cols) != n || PyTuple_GET_SIZE(ejec) != n)
+        Py_RETURN_NOTIMPLEMENTED;
+    n_found = PyDict_GET_SIZE(found);
+    cap = PyTuple_GET_SIZE(texts) + 2 * n + PyTuple_GET_SIZE(formulas) + PyTuple_GET_SIZE(inputs) + n_found;
+    if (cap > (Py_ssize_t)(sizeof slots / sizeof slots[0])) {
+        w = PyMem_Malloc((size_t)cap * sizeof(RowSlot));
+        if (w == NULL) return PyErr_NoMemory();
+    }
+#define ADD_SLOT(colobj, k, v)                                  \
+    do {                                                        \
+        if (!PyLong_CheckExact(colobj)) goto decline;           \
+        w[m].col = PyLong_AsLong(colobj);                       \
+        if (w[m].col == -1 && PyErr_Occurred()) goto decline;   \
+        w[m].kind = (k);                                        \
+        w[m].want = (v);                                        \
+        w[m].cell = NULL;                                       \
+        m++;                                                    \
+    } while (0)
+    for (i = 0; i < PyTuple_GET_SIZE(texts); i++) {
+        item = PyTuple_GET_ITEM(texts, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) goto decline;
+        ADD_SLOT(PyTuple_GET_ITEM(item, 0), 1, PyTuple_GET_ITEM(item, 1));
+    }
+    for (i = 0; i < n; i++) {
+        ADD_SLOT(PyTuple_GET_ITEM(prog_cols, i), 2, PyTuple_GET_ITEM(prog, i));
+        if (start <= i && i < stop)
+            ADD_SLOT(PyTuple_GET_ITEM(ejec_cols, i), 4, Py_None);
+        else if (PyTuple_GET_ITEM(ejec, i) != Py_None)
+            ADD_SLOT(PyTuple_GET_ITEM(ejec_cols, i), 2, PyTuple_GET_ITEM(ejec, i));
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(formulas); i++) {
+        item = PyTuple_GET_ITEM(formulas, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) goto decline;
+        ADD_SLOT(PyTuple_GET_ITEM(item, 0), 3, PyTuple_GET_ITEM(item, 1));
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(inputs); i++) ADD_SLOT(PyTuple_GET_ITEM(inputs, i), 4, Py_None);
+#undef ADD_SLOT
+    qsort(w, (size_t)m, sizeof(RowSlot), compare_slots);
+    for (i = 1; i < m; i++)
+        if (w[i].col == w[i - 1].col) goto decline; /* two parts name one column: the dict's order would decide */
+    /* the found cells, sorted, merged in: a column with a cell and nothing expected is a slot of kind 0 */
+    if (n_found > 0) {
+        Py_ssize_t k = 0, n_w = m;
+        f = PyMem_Malloc((size_t)n_found * sizeof(RowSlot));
+        if (f == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        while (PyDict_Next(found, &pos, &key, &item)) {
+            if (!PyLong_CheckExact(key)) goto decline;
+            f[k].col = PyLong_AsLong(key);
+            if (f[k].col == -1 && PyErr_Occurred()) goto decline;
+            f[k].kind = 0;
+            f[k].want = NULL;
+            f[k].cell = item;
+            k++;
+        }
+        qsort(f, (size_t)k, sizeof(RowSlot), compare_slots);
+        for (i = 0, j = 0; j < k; j++) {
+            while (i < n_w && w[i].col < f[j].col) i++;
+            if (i < n_w && w[i].col == f[j].col)
+                w[i].cell = f[j].cell;
+            else
+                w[m++] = f[j]; /* room: cap counts the found cells */
+        }
+        qsort(w, (size_t)m, sizeof(RowSlot), compare_slots);
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    for (i = 0; i < m; i++) {
+        int ok = slot_settled(&w[i], small);
+        PyObject *col;
+        if (ok < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        if (ok) continue;
+        col = PyLong_FromLong(w[i].col);
+        if (col == NULL || PyList_Append(out, col) < 0) {
+            Py_XDECREF(col);
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_DECREF(col);
+    }
+    goto done;
+decline:
+    PyErr_Clear();
+    if (w != slots) PyMem_Free(w);
+    PyMem_Free(f);
+    Py_RETURN_NOTIMPLEMENTED;
+done:
+    if (w != slots) PyMem_Free(w);
+    PyMem_Free(f);
+    return out;
+}
+
 /* ao_stats(prog, ejec, n, half, zero, hundred, rules, texts) -> tuple | NotImplemented
  *
  * master_write.MasterWriter.ao_stats_py's figures of one AO, the same Decimal operations in the same order (so the
@@ -2020,6 +2202,10 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    {"ao_unsettled", ao_unsettled, METH_VARARGS,
+     "ao_unsettled(found, texts, prog_cols, prog, ejec_cols, ejec, start, stop, formulas, inputs, small)\n"
+     "-> list | NotImplemented\n\n"
+     "unsettled(found, office_write.expected_cells(...)) for an AO row, its expected cells given by their parts."},
     {"ao_stats", ao_stats, METH_VARARGS,
      "ao_stats(prog, ejec, n, half, zero, hundred, rules, texts) -> tuple | NotImplemented\n\n"
      "master_write.MasterWriter.ao_stats_py's figures of one AO: (programmed, executed, semesters, progress,\n"

@@ -83,6 +83,8 @@ from zedxl.xlsx.office_write import (
     InputCell,
     OfficeSpec,
     SheetRow,
+    ao_row_inputs,
+    ao_row_unsettled,
     budget_line_cells,
     budget_title_cells,
     budget_total_cells,
@@ -887,11 +889,18 @@ class _SheetReader:
 
     def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any],
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
-        want = expected_cells(self.spec, cols, row, r)
+        unsettled = ao_row_unsettled(cols, row, r, found)
+        if unsettled is NotImplemented:
+            want = expected_cells(self.spec, cols, row, r)
+            unsettled = _unsettled(found, want)
+        else:  # the expected cells are made only when a cell other than an input is not what it should be
+            want = ao_row_inputs(cols, row)
+            if any(c not in want for c in unsettled):
+                want = expected_cells(self.spec, cols, row, r)
         p = self.spec.periodo
         e0 = cols.ejec(0)
         e1 = e0 + cols.n_base
-        for c in _unsettled(found, want):  # the usual cells are settled there
+        for c in unsettled:  # the usual cells are settled there
             cell = found.get(c)
             cs = want.get(c)
             value = cell.value if cell is not None else None

@@ -44,6 +44,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION, rules
+from zedxl import intake as _intake
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
 from zedxl.periods import Period, Periodicity, base_labels
@@ -493,14 +494,7 @@ def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -
     ao = row.ao
     if ao is None:
         return _row_cells(spec, cols, row, r)
-    found = _READ_LAYOUTS.get(id(cols))
-    if found is None or found[0] is not cols:
-        if len(_READ_LAYOUTS) >= 256:
-            _READ_LAYOUTS.clear()
-        lay = _row_layout(cols)
-        found = _READ_LAYOUTS[id(cols)] = (cols, lay, tuple(i for i in range(cols.n_base)
-                                                            if not lay.start <= i < lay.stop), {})
-    _, lay, others, formulas = found
+    _, lay, others, formulas = _read_layout(cols)
     cells: dict[int, CellSpec] = {
         cols.codigo: CellSpec("text", ao.codigo, style="code"),
         cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
@@ -518,13 +512,78 @@ def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -
     for i in range(lay.start, lay.stop):
         cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
                                            unit=ao.unidad)
+    cells.update(_formulas_at(cols, lay, formulas, r))
+    cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
+    return cells
+
+
+def _read_layout(cols: DataColumns) -> tuple[DataColumns, _RowLayout, tuple[int, ...],
+                                             dict[int, list[tuple[int, CellSpec]]]]:
+    """``_READ_LAYOUTS``' entry for ``cols``, made the first time."""
+    found = _READ_LAYOUTS.get(id(cols))
+    if found is None or found[0] is not cols:
+        if len(_READ_LAYOUTS) >= 256:
+            _READ_LAYOUTS.clear()
+        lay = _row_layout(cols)
+        found = _READ_LAYOUTS[id(cols)] = (cols, lay, tuple(i for i in range(cols.n_base)
+                                                            if not lay.start <= i < lay.stop), {})
+    return found
+
+
+def _formulas_at(cols: DataColumns, lay: _RowLayout, formulas: dict[int, list[tuple[int, CellSpec]]],
+                 r: int) -> list[tuple[int, CellSpec]]:
     at_row = formulas.get(r)
     if at_row is None:
         at_row = formulas[r] = [(col, CellSpec("formula", text, style=style))
                                 for col, text, style in _formula_texts(cols, lay, r)]
-    cells.update(at_row)
-    cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
+    return at_row
+
+
+# the whole number each of SMALL_INTS is, by the very object (the C accelerator's ao_unsettled compares a whole-number
+# cell with it as C integers)
+_SMALL_INT_BY_ID: dict[int, int] = {id(v): i for i, v in enumerate(SMALL_INTS)}
+
+
+# the formulas of each row number as (column, text) pairs, for the C accelerator's ao_unsettled (by layout object)
+_FORMULA_PAIRS: dict[tuple[int, int], tuple[DataColumns, tuple[tuple[int, str], ...]]] = {}
+
+
+def ao_row_unsettled(cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any]) -> list[int] | Any:
+    """``unsettled(found, expected_cells(spec, cols, row, r))`` for an AO row, by the C accelerator without making
+    the expected cells (~2/3 of reading a row); NotImplemented when it is not built or declines (then the caller
+    makes them)."""
+    accelerator = _intake._c_scan  # looked up at each call: the tests turn it off
+    ao = row.ao
+    if accelerator is None or ao is None or type(found) is not dict:
+        return NotImplemented
+    lay = _read_layout(cols)[1]
+    key = (id(cols), r)
+    pairs = _FORMULA_PAIRS.get(key)
+    if pairs is None or pairs[0] is not cols:
+        if len(_FORMULA_PAIRS) >= 65536:
+            _FORMULA_PAIRS.clear()
+        pairs = _FORMULA_PAIRS[key] = (cols, tuple((col, text) for col, text, _ in _formula_texts(cols, lay, r)))
+    return accelerator.ao_unsettled(
+        found, ((cols.codigo, ao.codigo), (cols.actividad, safe_text(ao.nombre)), (cols.um, safe_text(ao.unidad))),
+        lay.prog_cols, ao.programado, lay.ejec_cols, ao.ejecutado, lay.start, lay.stop, pairs[1],
+        (cols.justificacion,), _SMALL_INT_BY_ID)
+
+
+def ao_row_inputs(cols: DataColumns, row: SheetRow) -> dict[int, CellSpec]:
+    """The input cells of an AO row, as ``expected_cells`` gives them (its other cells left out)."""
+    ao = row.ao
+    assert ao is not None
+    lay = _read_layout(cols)[1]
+    unit, ejecutado = ao.unidad, ao.ejecutado
+    # the very CellSpecs expected_cells makes, built from their fields in order (the named tuple's own __new__,
+    # with keywords, costs twice as much)
+    cells = {lay.ejec_cols[i]: _spec(("input", ejecutado[i], None, lay.fields[i], "input_num", unit))
+             for i in range(lay.start, lay.stop)}
+    cells[cols.justificacion] = _spec(("input", ao.justificacion, None, FIELD_JUSTIFICACION, "input_text", ""))
     return cells
+
+
+_spec = functools.partial(tuple.__new__, CellSpec)  # a CellSpec from its six fields, in order
 
 
 # -- budget sheet layout ---------------------------------------------------------------------------------------
