@@ -870,32 +870,31 @@ class MasterWriter:
         c = self.cols
         plan = self.plan
         fc, ft = (f.oei_code, f.oei_text) if level == "OEI" else (f.aei_code, f.aei_text)
-        for i in range(len(c.headers)):
-            ws.write_blank(r, i, None, f.empty)
-        ws.write(r, c[L.H_CODIGO], code, fc)
-        ws.write(r, c[L.H_DESCRIPCION], safe_text(name), ft)
-        ws.write(r, c[L.H_INDICADOR], safe_text(ind.nombre) if ind else "", f.input_text)
-        ws.write(r, c[L.H_UM], ind.unidad if ind else "", f.input_text)
+        # every column blank, then some written over (a later write to a cell replaces the earlier one), stored as
+        # one row (``write_cells``): the strings, in column order, are the only ones taking shared-string indexes
+        cells: dict[int, RowCell] = {i: (i, "b", f.empty, None, "") for i in range(len(c.headers))}
+        cells[c[L.H_CODIGO]] = (c[L.H_CODIGO], "w", fc, code, "")
+        cells[c[L.H_DESCRIPCION]] = (c[L.H_DESCRIPCION], "w", ft, safe_text(name), "")
+        cells[c[L.H_INDICADOR]] = (c[L.H_INDICADOR], "w", f.input_text, safe_text(ind.nombre) if ind else "", "")
+        cells[c[L.H_UM]] = (c[L.H_UM], "w", f.input_text, ind.unidad if ind else "", "")
         meta_col = c[L.prog("Anual")]
         meta = ind.meta_anual if ind else None
-        if meta is None:
-            ws.write_blank(r, meta_col, None, f.input_num)
-        else:
-            ws.write_number(r, meta_col, float(meta), f.input_num)
+        cells[meta_col] = (meta_col, "b", f.input_num, None, "") if meta is None else \
+            (meta_col, "n", f.input_num, float(meta), "")
         meta_ref = to_a1(r, meta_col)
         for point in (*L.SEMESTER_POINTS, "Anual"):
             e_col = c[L.ejec(point)]
             value = ind.ejecutado.get(point) if ind else None
-            if value is None:
-                ws.write_blank(r, e_col, None, f.input_num)
-            else:
-                ws.write_number(r, e_col, float(value), f.input_num)
+            cells[e_col] = (e_col, "b", f.input_num, None, "") if value is None else \
+                (e_col, "n", f.input_num, float(value), "")
             e_ref = to_a1(r, e_col)
             pct = rules.indicator_progress(ind, point, plan.reglas) if ind else None
             pct_col = c[L.avance(point)]
-            ws.write_formula(r, pct_col, _indicator_progress_formula(e_ref, meta_ref), f.pct, _blank(pct))
-            ws.write_formula(r, c[L.estado(point)], _indicator_status_formula(e_ref, to_a1(r, pct_col)), f.state,
-                             _indicator_status(value, pct, plan))
+            cells[pct_col] = (pct_col, "f", f.pct, _blank(pct), _indicator_progress_formula(e_ref, meta_ref))
+            state_col = c[L.estado(point)]
+            cells[state_col] = (state_col, "f", f.state, _indicator_status(value, pct, plan),
+                                _indicator_status_formula(e_ref, to_a1(r, pct_col)))
+        write_cells(ws, r, [cells[col] for col in sorted(cells)])
 
     def _ao_layout(self) -> dict[str, Any]:
         """Column indexes and letters an AO row needs, looked up once per writer (20,000 rows reuse them)."""
