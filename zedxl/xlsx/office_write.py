@@ -509,11 +509,8 @@ def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -
     for i in others:
         if ejecutado[i] is not None:
             cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
-    for i in range(lay.start, lay.stop):
-        cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
-                                           unit=ao.unidad)
     cells.update(_formulas_at(cols, lay, formulas, r))
-    cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
+    cells.update(ao_row_inputs(cols, row))  # the period's executed values and the justification
     return cells
 
 
