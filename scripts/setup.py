@@ -11,7 +11,11 @@ What it does, skipping every step that is already done:
    ``pyproject.toml``, ``setup.py`` and the C accelerator's source and zedxl is installed (the accelerator is
    optional: without a C compiler pip installs zedxl without it);
 3. if LibreOffice (or ``pdftotext``) is missing: on Linux as root with ``apt-get``, installs the Debian
-   packages ``libreoffice-calc libreoffice-writer poppler-utils``; elsewhere prints how to get LibreOffice.
+   packages ``libreoffice-calc libreoffice-writer poppler-utils``; elsewhere prints how to get LibreOffice;
+4. on Linux, if the fonts metric-compatible with Arial and Calibri (Liberation Sans, Carlito) are missing, installs
+   ``fonts-liberation fonts-crosextra-carlito`` the same way, so that a PDF keeps the line breaks and page breaks
+   Word would give (without them LibreOffice sets the report in DejaVu Sans, which is wider). Windows has the
+   originals.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".zedxl-pyproject.sha256"
 APT_PACKAGES = ["libreoffice-calc", "libreoffice-writer", "poppler-utils"]
+#: font family that must be installed -> the Debian package that brings it (metric-compatible with Arial, Calibri)
+FONT_PACKAGES = {"Liberation Sans": "fonts-liberation", "Carlito": "fonts-crosextra-carlito"}
 
 
 def venv_python() -> Path:
@@ -138,11 +144,35 @@ def _ensure_libreoffice(python: Path) -> None:
     )
 
 
+def missing_fonts() -> list[str]:
+    """The font families of ``FONT_PACKAGES`` fontconfig does not know (none where there is no fontconfig)."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return []
+    done = subprocess.run([fc_list, ":", "family"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          check=False)
+    families = {name.strip() for line in done.stdout.splitlines() for name in line.split(",")}
+    return [family for family in FONT_PACKAGES if family not in families]
+
+
+def _ensure_fonts() -> None:
+    missing = missing_fonts()
+    if not missing:
+        return
+    if _can_apt() and _apt_install([FONT_PACKAGES[f] for f in missing]):
+        return
+    print(f"Nota: faltan las fuentes {', '.join(missing)} (compatibles con Arial y Calibri); el PDF del informe "
+          f"usará otra fuente. En Debian/Ubuntu: sudo apt-get install {' '.join(FONT_PACKAGES[f] for f in missing)}",
+          flush=True)
+
+
 def ensure() -> Path:
     """Bring the working copy up to date and return the virtual environment's Python."""
     python = _ensure_venv()
     _ensure_packages(python)
     _ensure_libreoffice(python)
+    if sys.platform.startswith("linux"):
+        _ensure_fonts()
     return python
 
 

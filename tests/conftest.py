@@ -1,18 +1,32 @@
-"""Shared fixtures: the bundled example plan and masters written from it."""
+"""Shared fixtures: the bundled example plan, masters written from it and the hostile corpus."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.hostile.make_corpus import build
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbook" / "examples" / "zedilo-2025.yaml"
+
+# The C accelerator's own tests compare it with the Python scan; where no compiler built it, there is nothing to
+# compare and the rest of the suite runs in pure Python (tests/test_intake.py checks it is built where it can be).
+collect_ignore = [] if importlib.util.find_spec("zedxl._scan") else ["test_scan_c.py"]
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's hostile corpus, built once per session (``tests/hostile/make_corpus.py``)."""
+    folder = tmp_path_factory.mktemp("corpus-hostil")
+    build(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

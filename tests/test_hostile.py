@@ -4,7 +4,6 @@ Spanish, never crashing, hanging or changing the master."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -15,12 +14,16 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import msoffcrypto
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT, FastPathTally
+from tests import hostile
+from tests.conftest import FastPathTally
+from tests.hostile import make_corpus
+from tests.test_validate import insert_row_like_excel
 from zedxl.consolidate import consolidate
 from zedxl.demo import fill_office_workbook, office_figures
 from zedxl.model import Plan
@@ -37,10 +40,9 @@ def _fast_path_checked(fast_path_checked: FastPathTally) -> FastPathTally:
     """Every return read here is also read by the openpyxl reference path and must give the same."""
     return fast_path_checked
 
-CORPUS = Path(os.environ.get("ZEDXL_CORPUS", ROOT.parent / "shared" / "corpus"))
-CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.is_file() and p.name != "INDEX.md")
 TIME_BOUND_S = 20.0
 MEMORY_BOUND_MB = 300.0
+SPANISH = re.compile(r"[áéíóúñ]|\b(el|la|los|las|de|que|archivo|libro)\b")
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +52,38 @@ def master_dir(tmp_path_factory: pytest.TempPathFactory, example_plan: Plan) -> 
     return folder
 
 
-def test_hostile_corpus_is_there() -> None:
-    assert len(CORPUS_FILES) >= 55, CORPUS
+def test_hostile_corpus_is_built_alike_every_time(hostile_corpus: Path, tmp_path: Path) -> None:
+    """The project's corpus covers every class and is deterministic: a second build gives the same bytes (the
+    encrypted file, whose salts are random, decrypts to the same workbook)."""
+    assert len(hostile.entries()) >= len(make_corpus.NAMES) - 1 >= 60
+    again = make_corpus.build(tmp_path / "otra")
+    assert [p.name for p in again] == list(make_corpus.NAMES)
+    for path in again:
+        if path.name in make_corpus.RANDOM_SALTED:
+            assert _decrypted(path) == _decrypted(hostile_corpus / path.name), path.name
+            assert zipfile.is_zipfile(io.BytesIO(_decrypted(path)))
+        else:
+            assert path.read_bytes() == (hostile_corpus / path.name).read_bytes(), path.name
 
 
-@pytest.mark.parametrize("path", CORPUS_FILES, ids=[p.name for p in CORPUS_FILES])
-def test_hostile_corpus_file_is_refused_without_touching_the_master(path: Path, master_dir: Path,
-                                                                   tmp_path: Path) -> None:
+def _decrypted(path: Path) -> bytes:
+    office = msoffcrypto.OfficeFile(io.BytesIO(path.read_bytes()))
+    assert office.is_encrypted()
+    office.load_key(password="zedxl")
+    out = io.BytesIO()
+    office.decrypt(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("entry", hostile.entries(), ids=lambda e: e.test_id)
+def test_hostile_corpus_file_is_refused_without_touching_the_master(entry: hostile.CorpusFile, master_dir: Path,
+                                                                   hostile_corpus: Path, tmp_path: Path) -> None:
     """Each corpus file, alone in a returns folder: no traceback, bounded time and memory, master byte-identical.
 
-    None of them is a zedxl office return (they are generic templates or attacks), so none may be merged; the
-    Excel owner file is skipped with an aviso.
+    None of them is a zedxl office return of this master (they are generic templates or attacks), so none may be
+    merged; Excel's owner file and LibreOffice's lock file are skipped with an aviso.
     """
+    path = entry.path(hostile_corpus)
     master = tmp_path / "maestro.xlsx"
     shutil.copy2(master_dir / "maestro.xlsx", master)
     folder = tmp_path / "retornos"
@@ -78,7 +100,7 @@ def test_hostile_corpus_file_is_refused_without_touching_the_master(path: Path, 
     assert master.read_bytes() == before
     assert not result.written and result.changes == []
     [outcome] = result.files
-    if path.name.startswith("~$"):
+    if hostile.class_id(path.name) == "owner":
         assert outcome.status == "omitido"
         assert [i.severity for i in outcome.report.issues] == ["aviso"]
     else:
@@ -86,21 +108,22 @@ def test_hostile_corpus_file_is_refused_without_touching_the_master(path: Path, 
         assert outcome.report.errors, outcome.report.issues
     for issue in outcome.report.issues:
         assert issue.file == path.name
-        assert re.search(r"[áéíóúñ]|\b(el|la|los|las|de|que|archivo|libro)\b", issue.message), issue.message
+        assert SPANISH.search(issue.message), issue.message
     # the archive keeps the file untouched
     [archived] = [p for p in (master.parent / "recibidos").rglob("*") if p.is_file()] or [None]
     if outcome.status == "rechazado":
         assert archived is not None and archived.read_bytes() == path.read_bytes()
 
 
-def test_hostile_validate_cli_on_every_corpus_file(master_dir: Path) -> None:
-    """``zedxl validate`` gives exit 1 with Spanish messages for each (0 with an aviso for the owner file)."""
+def test_hostile_validate_cli_on_every_corpus_file(master_dir: Path, hostile_corpus: Path) -> None:
+    """``zedxl validate`` gives exit 1 with Spanish messages for each (0 with an aviso for the lock files)."""
     master = master_dir / "maestro.xlsx"
-    for path in CORPUS_FILES:
+    for entry in hostile.entries():
+        path = entry.path(hostile_corpus)
         proc = subprocess.run([sys.executable, "-m", "zedxl", "validate", str(path), "--master", str(master)],
                               capture_output=True, text=True, timeout=120, check=False)
         assert "Traceback" not in proc.stderr, path.name
-        expected = 0 if path.name.startswith("~$") else 1
+        expected = 0 if hostile.class_id(path.name) == "owner" else 1
         assert proc.returncode == expected, (path.name, proc.stdout, proc.stderr)
         assert path.name in proc.stdout, path.name
 
@@ -116,6 +139,77 @@ def good_return(master_dir: Path, example_plan: Plan) -> tuple[Path, Path, dict[
     values, texts = office_figures(example_plan, period, "DPD")
     fill_office_workbook(dpd, period, values, texts)
     return master, dpd, dict(values)
+
+
+def _executed_cells(wb: openpyxl.Workbook) -> list[tuple[str, str, str]]:
+    """(sheet, cell, AO code) of every executed T1 input cell of an office workbook, found by header and code."""
+    found = []
+    for ws in wb.worksheets:
+        if not ws.title.startswith("OEI"):
+            continue
+        [col] = [c.column for c in ws[L.HEADER_ROW + 1] if c.value == L.ejec("T1")]
+        for row in ws.iter_rows(min_row=L.HEADER_ROW + 2):
+            if isinstance(row[0].value, str) and row[0].value.startswith("AO"):
+                found.append((ws.title, ws.cell(row[0].row, col).coordinate, row[0].value))
+    return found
+
+
+def _office_mutation(kind: str, source: Path, folder: Path) -> tuple[Path, dict[str, Decimal]]:
+    """A real office return changed as a person's spreadsheet would (openpyxl): the file and, for what must still
+    be accepted, the executed values the master must then hold."""
+    wb = openpyxl.load_workbook(source)
+    cells = _executed_cells(wb)
+    (sheet, first, code), (_, second, code2) = cells[0], cells[1]
+    ws = wb[sheet]
+    expected: dict[str, Decimal] = {}
+    if kind == "celdas-combinadas":
+        ws.merge_cells(f"{first}:{second}")
+    elif kind == "fila-insertada":
+        expected = {c: Decimal(str(wb[s][ref].value)) for s, ref, c in cells if wb[s][ref].value is not None}
+        insert_row_like_excel(ws, ws[first].row + 1)
+    elif kind == "numeros-como-texto":
+        ws[first], ws[second] = " 12 ", "3,5"  # green-triangle text, and a decimal comma pasted from elsewhere
+        expected = {code: Decimal(12), code2: Decimal("3.5")}
+    target = folder / source.name
+    wb.save(target)
+    return target, expected
+
+
+@pytest.mark.parametrize(("kind", "status", "codes"), [
+    ("celdas-combinadas", "rechazado", {"celdas-combinadas"}),
+    ("fila-insertada", "consolidado", {"filas-desplazadas"}),
+    ("numeros-como-texto", "consolidado", {"numero-como-texto"}),
+    ("propietario-excel", "omitido", {"archivo-temporal-bloqueo"}),
+    ("bloqueo-libreoffice", "omitido", {"archivo-temporal-bloqueo"}),
+])
+def test_hostile_real_office_return_changed_by_hand(good_return: tuple[Path, Path, dict[str, object]],
+                                                    tmp_path: Path, kind: str, status: str, codes: set[str]) -> None:
+    """zedxl's own office workbook, mistreated the ways people do: merged input cells are refused whole (master
+    byte-identical), an inserted blank row and numbers typed as text are taken with an aviso, and the owner/lock
+    files a spreadsheet program leaves beside an open workbook are skipped with an aviso."""
+    master_src, dpd, _ = good_return
+    master = tmp_path / "maestro.xlsx"
+    shutil.copy2(master_src, master)
+    folder = tmp_path / "retornos"
+    folder.mkdir()
+    expected: dict[str, Decimal] = {}
+    if kind == "propietario-excel":
+        (folder / f"~${dpd.name}").write_bytes(b"\x09Ana Perez" + b" " * 45 + b"\x00" * 110)
+    elif kind == "bloqueo-libreoffice":
+        (folder / f".~lock.{dpd.name}#").write_text("Ana Perez,pc01,/home/ana,02.04.2025 10:00,file:///;\n")
+    else:
+        _, expected = _office_mutation(kind, dpd, folder)
+    before = master.read_bytes()
+    result = consolidate(master, folder)
+    [outcome] = result.files
+    assert (outcome.status, {i.code for i in outcome.report.issues}) == (status, codes), outcome.report.issues
+    assert all(SPANISH.search(i.message) and i.file == outcome.name for i in outcome.report.issues)
+    if status != "consolidado":
+        assert master.read_bytes() == before and not result.written
+        return
+    plan = read_master(master).plan
+    for code, value in expected.items():
+        assert plan.actividad(code).ejecutado[0] == value, code
 
 
 def _mutate_zip(data: bytes, member_pick: int, offset: int, new: bytes) -> bytes:

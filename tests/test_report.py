@@ -409,6 +409,15 @@ def test_report_pdf_has_every_section_and_renders(s1: tuple[Path, Path], tmp_pat
     assert all(p.stat().st_size > 1000 for p in pngs)
 
 
+def test_report_pdf_is_set_in_a_font_metric_compatible_with_the_docx(s1: tuple[Path, Path]) -> None:
+    """The .docx asks for Arial; the set-up installs its metric twin (Liberation Sans) so LibreOffice's PDF breaks
+    lines and pages where Word would, instead of falling back on the wider DejaVu Sans."""
+    fonts = subprocess.run(["pdffonts", str(s1[1])], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:] if line.strip()}
+    assert any(n.startswith("LiberationSans") for n in names), names
+    assert not any("DejaVu" in n for n in names), names
+
+
 def test_report_pdf_without_libreoffice_raises_tool_missing_and_keeps_docx(
     master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zedxl.intake as intake
+from tests import hostile
 from zedxl.demo import fill_office_workbook, office_figures
 from zedxl.model import Actividad, Plan
 from zedxl.periods import parse_period
@@ -21,8 +22,6 @@ from zedxl.rules import SMALL_INTS
 from zedxl.split import split
 from zedxl.validate import read_return
 from zedxl.xlsx.office_write import CellSpec
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def python_scan(sd: bytes, keep: bool) -> tuple[object, ...] | None:
@@ -82,11 +81,6 @@ def split_and_fill(master: Path, plan: Plan, label: str, folder: Path, n_filled:
     return books
 
 
-def test_scan_accelerator_is_built() -> None:
-    # CI and the README's set-up compile it; a missing compiler would silently cost the speed
-    assert intake._c_scan is not None
-
-
 def returns_sheet_parts(master: Path, plan: Plan, folder: Path) -> Iterator[bytes]:
     """Every worksheet part of the second quarter's returns, split and filled."""
     for book in split_and_fill(master, plan, "2025-T2", folder):
@@ -108,9 +102,14 @@ def test_scan_same_cells_on_split_and_filled_returns(tmp_path: Path, master: Pat
     assert answered > 30
 
 
-def corpus_sheet_parts() -> Iterator[bytes]:
+def corpus_workbooks(built: Path) -> list[Path]:
+    """The hostile corpus' workbooks (the project's and ``ZEDXL_CORPUS``'s)."""
+    return [p for p in (e.path(built) for e in hostile.entries()) if p.suffix.lower() in (".xlsx", ".xlsm")]
+
+
+def corpus_sheet_parts(built: Path) -> Iterator[bytes]:
     """Every worksheet part of the hostile corpus that can be read (damaged members are the corpus' point)."""
-    files = [p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")]
+    files = corpus_workbooks(built)
     assert files
     for path in files:
         try:
@@ -127,8 +126,8 @@ def corpus_sheet_parts() -> Iterator[bytes]:
                     yield part
 
 
-def test_scan_same_cells_on_hostile_corpus() -> None:
-    for part in corpus_sheet_parts():
+def test_scan_same_cells_on_hostile_corpus(hostile_corpus: Path) -> None:
+    for part in corpus_sheet_parts(hostile_corpus):
         agree(sheet_data(part))
 
 
@@ -384,10 +383,10 @@ def test_build_cells_on_split_and_filled_returns(tmp_path: Path, master: Path, e
     assert answered > 10 and declined == 0
 
 
-def test_build_cells_on_hostile_corpus() -> None:
+def test_build_cells_on_hostile_corpus(hostile_corpus: Path) -> None:
     from zedxl.xlsx import office_scan
 
-    files = [p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")]
+    files = corpus_workbooks(hostile_corpus)
     answered = 0
     for path in files:
         got = intake.inspect(path, keep_cells=True)
@@ -995,8 +994,8 @@ def test_outside_pieces_on_split_and_filled_returns(tmp_path: Path, master: Path
     assert answered == pieces_proved > 10
 
 
-def test_outside_pieces_on_hostile_corpus() -> None:
-    for part in corpus_sheet_parts():
+def test_outside_pieces_on_hostile_corpus(hostile_corpus: Path) -> None:
+    for part in corpus_sheet_parts(hostile_corpus):
         outside_agrees(outside_of(part))
 
 
@@ -1189,9 +1188,9 @@ def test_workbook_part_light_reading_agrees_with_openpyxl(tmp_path: Path, master
             assert light is None and full is not False, label
 
 
-def test_workbook_part_light_reading_on_hostile_corpus() -> None:
+def test_workbook_part_light_reading_on_hostile_corpus(hostile_corpus: Path) -> None:
     answered = 0
-    for path in [p for p in CORPUS.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")]:
+    for path in corpus_workbooks(hostile_corpus):
         try:
             with zipfile.ZipFile(path) as zf:
                 files = {name: zf.read(name) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")

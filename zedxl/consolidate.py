@@ -19,6 +19,7 @@ from typing import Any
 from zedxl.errors import ZedxlError
 from zedxl.fmt import count
 from zedxl.fsutil import archive_received, ensure_not_open, exclusive_lock, read_received, sha256_file
+from zedxl.intake import lock_file_original
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
 from zedxl.model import Plan
@@ -28,9 +29,6 @@ from zedxl.returns import Change, ReturnData, merge
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
 
-register("archivo-propietario-excel", "Archivo de bloqueo de Excel",
-         "{file} es el archivo de bloqueo que Excel deja junto a un libro abierto; se omitió. Si la oficina aún "
-         "tiene abierto el libro, pídale que lo cierre, lo guarde y lo vuelva a enviar.", "aviso")
 register("retorno-duplicado", "Dos retornos de la misma oficina",
          "La oficina {office} envió más de un archivo para {periodo}: {archivos}. No se consolidó nada. Deje uno "
          "solo en la carpeta o use --reemplazar para tomar el más reciente.", "error")
@@ -88,7 +86,7 @@ class ConsolidationResult:
 
 
 def _is_owner_file(path: Path) -> bool:
-    return path.name.startswith("~$") or (path.name.startswith(".~lock.") and path.name.endswith("#"))
+    return lock_file_original(path.name) is not None
 
 
 def _candidates(folder: Path) -> list[Path]:
@@ -239,7 +237,8 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             Ledger.prepare(ledger_path(master))
             for done, path in enumerate(candidates, start=1):
                 if _is_owner_file(path):
-                    rep = Report(path.name, [make_issue("archivo-propietario-excel", file=path.name)])
+                    rep = Report(path.name, [make_issue("archivo-temporal-bloqueo", file=path.name,
+                                                        original=lock_file_original(path.name))])
                     result.files.append(FileOutcome(path.name, sha256_file(path), path.stat().st_size,
                                                     "omitido", None, None, rep))
                 else:

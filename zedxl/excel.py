@@ -44,8 +44,8 @@ from zedxl.a1 import quote_sheet
 from zedxl.errors import ZedxlError
 from zedxl.evaluation import evaluate
 from zedxl.fsutil import Received, archive_received, read_received, sha256_file
-from zedxl.intake import DEFAULT_LIMITS
-from zedxl.issues import Issue, Report
+from zedxl.intake import DEFAULT_LIMITS, lock_file_original
+from zedxl.issues import Issue, Report, make_issue
 from zedxl.model import Plan, code_level, normalize_code
 from zedxl.periods import semesters, whole_year
 from zedxl.vba import panel as P
@@ -428,7 +428,12 @@ def _return_files(folder: Path) -> list[Path]:
 
 
 def _is_owner_file(path: Path) -> bool:
-    return path.name.startswith("~$") or (path.name.startswith(".~lock.") and path.name.endswith("#"))
+    return lock_file_original(path.name) is not None
+
+
+def _owner_file_report(path: Path) -> Report:
+    return Report(path.name, [make_issue("archivo-temporal-bloqueo", file=path.name,
+                                         original=lock_file_original(path.name))])
 
 
 def _validate_folder(plan: Plan, folder: Path, archive: Path | None = None,
@@ -562,7 +567,8 @@ def consolidar(book: Any = None) -> BookConsolidation:
             else:
                 status[path] = "consolidado" if path.name in changed_files else "ya-consolidado"
         result = BookConsolidation(folder, [(p.name, status[p], rep) for p, _, rep in checked], list(changes))
-        result.files += [(p.name, "omitido", Report(p.name)) for p in _return_files(folder) if _is_owner_file(p)]
+        result.files += [(p.name, "omitido", _owner_file_report(p)) for p in _return_files(folder)
+                         if _is_owner_file(p)]
         for label in sorted({data.periodo.label for _, data in valid}):
             got = {data.instancia for data in chosen if data.periodo.label == label}
             result.missing_offices[label] = [o for o in offices_to_split(plan) if o not in got]

@@ -85,6 +85,17 @@ from xml.parsers import expat
 from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, col_letter, from_a1, to_a1
 from zedxl.issues import CATALOGUE, Issue, IssueType, Report, Severity, make_issue, register
 
+
+def lock_file_original(name: str) -> str | None:
+    """The workbook a lock file stands beside (Excel's ``~$Libro.xlsx``, LibreOffice's ``.~lock.Libro.xlsx#``), or
+    None for any other name; such a file is never opened, whatever its bytes."""
+    if name.startswith("~$"):
+        return name[2:]
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return name[len(".~lock."):-1]
+    return None
+
+
 _c_scan: Any
 try:  # the optional C accelerator of the sheet scan (setup.py); without it the Python scan does the same, slower
     _c_scan = importlib.import_module("zedxl._scan")
@@ -633,6 +644,26 @@ def _human(n: int | float) -> str:
     return f"{n:.1f} TiB"  # pragma: no cover
 
 
+class _SizeLie(zipfile.BadZipFile):
+    """A deflated member whose stream goes on past the size its headers declare."""
+
+
+def _inflates_past(raw: bytes | memoryview, declared: int) -> bool:
+    """True when the deflate stream ``raw`` gives more than ``declared`` bytes; inflated 1 MiB at a time and stopped
+    as soon as it does, so a bomb hidden behind a small declared size costs at most that much memory."""
+    inflater = zlib.decompressobj(-15)
+    produced, rest = 0, raw
+    try:
+        while rest and not inflater.eof:
+            produced += len(inflater.decompress(rest, 1 << 20))
+            if produced > declared:
+                return True
+            rest = inflater.unconsumed_tail
+    except zlib.error:
+        return False  # damaged: zipfile has already said so, or will
+    return False
+
+
 def _read_error(e: BaseException) -> str:
     """A zip read failure in words for the office (the technical text in parentheses)."""
     text = str(e)
@@ -648,6 +679,8 @@ def _read_error(e: BaseException) -> str:
         what = "la parte está cifrada"
     elif isinstance(e, NotImplementedError):
         what = "método de compresión no admitido"
+    elif isinstance(e, _SizeLie):
+        what = "el contenido comprimido es más largo que el tamaño declarado"
     else:
         what = "error de lectura"
     return f"{what}; {_short(text or type(e).__name__, 80)}"
@@ -890,14 +923,10 @@ class _Inspector:
     # -- entry ----------------------------------------------------------------------------------------------------
 
     def run(self) -> None:
-        name = self.file
-        if name.startswith("~$"):
+        original = lock_file_original(self.file)
+        if original is not None:
             self.kind = "owner-file"
-            self.add("archivo-temporal-bloqueo", original=name[2:])
-            return
-        if name.startswith(".~lock.") and name.endswith("#"):
-            self.kind = "owner-file"
-            self.add("archivo-temporal-bloqueo", original=name[len(".~lock."):-1])
+            self.add("archivo-temporal-bloqueo", original=original)
             return
         try:
             if self.data is not None:  # read by the caller, who checked it was a regular file
@@ -1214,6 +1243,20 @@ class _Inspector:
         if data is not None:
             _CLEAN_PARTS.put((what, data), len(data), (elements, found))
 
+    def raw_member_overruns(self, info: zipfile.ZipInfo) -> bool:
+        """True when the member's compressed bytes (found from its local header) inflate past its declared size."""
+        if self.data is not None:
+            data: bytes | memoryview = memoryview(self.data)
+        else:
+            with open(self.path, "rb") as fh:
+                data = fh.read()  # bounded: the file's size was checked against max_file_bytes before
+        offset = info.header_offset
+        if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
+            return False
+        header = _LOCAL_HEADER.unpack_from(data, offset)
+        start = offset + _LOCAL_HEADER.size + header[10] + header[11]
+        return _inflates_past(data[start:start + info.compress_size], info.file_size)
+
     def small_bytes(self, info: zipfile.ZipInfo) -> bytes | None:
         """The whole member when it is small enough to be remembered by its bytes (``_CLEAN_PARTS``); None when it
         is larger or cannot be read (the streaming parse then reports the read error, as ever)."""
@@ -1273,6 +1316,9 @@ class _Inspector:
                 self.check_deadline()
                 chunk = fh.read(_CHUNK)
                 if not chunk:
+                    # zipfile stops at the declared size; another program would inflate the rest of the stream
+                    if info.compress_type == zipfile.ZIP_DEFLATED and self.raw_member_overruns(info):
+                        raise _SizeLie(f"{info.filename}: más de {info.file_size} bytes")
                     if kept is not None:  # read to the end: zipfile has checked the CRC
                         whole = kept[0] if len(kept) == 1 else b"".join(kept)
                         self.kept_bytes += len(whole) - len(self.parts.get(info.filename, b""))
