@@ -48,11 +48,6 @@ def from_a1(ref: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col_index(m.group(1))
 
 
-def in_grid(row_idx: int, col_idx: int) -> bool:
-    """True when the cell lies inside Excel's grid (1,048,576 rows x 16,384 columns)."""
-    return 0 <= row_idx < MAX_ROWS and 0 <= col_idx < MAX_COLS
-
-
 def quote_sheet(name: str) -> str:
     """Sheet name as it must appear in a formula: 'OEI.01' -> "'OEI.01'"."""
     return "'" + name.replace("'", "''") + "'"

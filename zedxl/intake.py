@@ -83,7 +83,7 @@ from urllib.parse import unquote
 from xml.parsers import expat
 
 from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, col_letter, from_a1, to_a1
-from zedxl.issues import CATALOGUE, Issue, IssueType, Report, Severity, make_issue, register
+from zedxl.issues import CATALOGUE, Issue, IssueType, Severity, make_issue, register
 
 
 def lock_file_original(name: str) -> str | None:
@@ -470,9 +470,6 @@ class Intake:
 
     def sheet(self, name: str) -> SheetInfo | None:
         return next((s for s in self.sheets if s.name == name), None)
-
-    def to_report(self) -> Report:
-        return Report(file=self.path.name, issues=list(self.issues))
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -124,19 +124,6 @@ class Ledger:
             "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         return len(rows)
 
-    def merged_before(self, sha256: str) -> bool:
-        """True when a file with this content was already merged in an earlier run."""
-        row = self.conn.execute("SELECT 1 FROM archivos WHERE sha256 = ? AND estado = 'consolidado' LIMIT 1",
-                                (sha256,)).fetchone()
-        return row is not None
-
-    def history(self, codigo: str) -> list[tuple[Any, ...]]:
-        """Every recorded change of one AO, oldest first: (inicio, usuario, campo, antes, despues, archivo)."""
-        return self.conn.execute(
-            "SELECT e.inicio, e.usuario, c.campo, c.antes, c.despues, a.nombre FROM cambios c "
-            "JOIN ejecuciones e ON e.id = c.ejecucion LEFT JOIN archivos a ON a.id = c.archivo "
-            "WHERE c.codigo = ? ORDER BY c.id", (codigo,)).fetchall()
-
 
 class FileRow(NamedTuple):
     """One received file as the ledger's ``archivos`` table records it."""

@@ -366,17 +366,6 @@ def validate(path: Path, master: Path | Plan, *, periodo: str | None = None, ins
 
 
 # -- CLI -------------------------------------------------------------------------------------------------------
-def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``zedxl validate`` (for ``cli.build_parser``)."""
-    parser.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
-    parser.add_argument("retornos", nargs="+", metavar="LIBRO", help="libro(s) devueltos por las instancias")
-    parser.add_argument("--periodo", "--period", dest="periodo", metavar="P",
-                        help="periodo que deben tener los libros (p. ej. 2025-T1)")
-    parser.add_argument("--instancia", metavar="CÓDIGO", help="instancia de la que debe ser el libro")
-    parser.add_argument("--json", action="store_true",
-                        help="salida JSON: el informe de un libro, o una lista si son varios")
-
-
 def format_issue(issue: Issue) -> str:
     """One line per problem: code | severity | file | sheet | cell | value | message."""
     value = "" if issue.value is None else str(issue.value).replace("\n", " ")

@@ -1230,7 +1230,7 @@ ENTRIES: tuple[Entry, ...] = (
           "system) named .xlsx.", _bytes(HTML_TEXT.encode())),
     Entry("C11_encrypted_password_zedxl.xlsx", "container", "reject: 'file is password-protected (encrypted), resend "
           "without password'", "B02 encrypted with password 'zedxl' by msoffcrypto (ECMA-376 Agile; OLE2 container, "
-          "not a zip; fixed salts so the bytes repeat).", make_c11),
+          "not a zip; random salts, so only this file's bytes change between builds).", make_c11),
     Entry("C13_missing_workbook_part.xlsx", "container", "reject: corrupt package", "Valid zip, xl/workbook.xml "
           "removed.", make_c13),
     Entry("C14_malformed_sheet_xml.xlsx", "container", "reject: corrupt part, naming it", "Data sheet XML truncated "
