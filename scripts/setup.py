@@ -8,8 +8,7 @@ What it does, skipping every step that is already done:
 
 1. creates ``.venv`` in the repository root (stdlib ``venv``), or re-creates it if its Python no longer runs;
 2. ``<venv python> -m pip install -e ".[dev]"`` unless a stamp in ``.venv`` holds the hash of the current
-   ``pyproject.toml``, ``setup.py`` and the C accelerator's source and zedxl is installed (the accelerator is
-   optional: without a C compiler pip installs zedxl without it);
+   ``pyproject.toml`` and zedxl is installed (zedxl is pure Python: no compiler is needed);
 3. if LibreOffice (or ``pdftotext``) is missing: on Linux as root with ``apt-get``, installs the Debian
    packages ``libreoffice-calc libreoffice-writer poppler-utils``; elsewhere prints how to get LibreOffice;
 4. on Linux, if the fonts metric-compatible with Arial and Calibri (Liberation Sans, Carlito) are missing, installs
@@ -71,8 +70,8 @@ def _ensure_venv() -> Path:
     return python
 
 
-#: what the install is built from: a change to any of them reinstalls (the C accelerator is compiled then)
-BUILD_INPUTS = ("pyproject.toml", "setup.py", "zedxl/_scan.c")
+#: what the install is built from: a change to any of them reinstalls
+BUILD_INPUTS = ("pyproject.toml",)
 
 
 def _pyproject_hash() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,6 @@ from zedxl.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbook" / "examples" / "zedilo-2025.yaml"
-
-# The C accelerator's own tests compare it with the Python scan; where no compiler built it, there is nothing to
-# compare and the rest of the suite runs in pure Python (tests/test_intake.py checks it is built where it can be).
-collect_ignore = [] if importlib.util.find_spec("zedxl._scan") else ["test_scan_c.py"]
 
 
 @pytest.fixture(scope="session")
@@ -54,12 +49,10 @@ class FastPathTally:
 def fast_path_checked(monkeypatch: pytest.MonkeyPatch) -> FastPathTally:
     """Every return read in the test (in this process) is read twice: by the fast path (intake's scan, no
     openpyxl) and by the reference path (openpyxl, every check cell by cell); the two results must be equal in
-    every issue, value, location and manifest field; and, when the C accelerator is built, a third time with it
-    off (the fast path in pure Python), equal again. Used by the validate, hostile and consolidate tests, so each
+    every issue, value, location and manifest field. Used by the validate, hostile and consolidate tests, so each
     of their hand-made broken workbooks also proves the fast path right."""
     import dataclasses
 
-    import zedxl.intake as intake
     import zedxl.validate as V
 
     real = V.read_return
@@ -70,13 +63,6 @@ def fast_path_checked(monkeypatch: pytest.MonkeyPatch) -> FastPathTally:
         if fast:
             reference = real(path, fast=False, received=received)
             assert dataclasses.replace(got, fast=False) == reference, f"fast path differs on {path.name}"
-            if intake._c_scan is not None:  # and the fast path without its C accelerator: the same again
-                accelerator, intake._c_scan = intake._c_scan, None
-                try:
-                    pure = real(path, fast=True, received=received)
-                finally:
-                    intake._c_scan = accelerator
-                assert pure == got, f"the C scan differs from the Python scan on {path.name}"
             if got.fast:
                 tally.fast += 1
             else:

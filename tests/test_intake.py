@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import io
 import os
 import re
 import resource
-import shlex
-import shutil
 import struct
-import sysconfig
 import tempfile
 import time
 import tracemalloc
@@ -946,26 +942,6 @@ def test_unreadable_inputs(tmp_path: Path) -> None:
     directory.mkdir()
     r = inspect(directory)
     assert (r.safe, codes(r)) == (False, {"archivo-inaccesible"})
-
-
-def c_compiler() -> str | None:
-    """The C compiler a build of the accelerator would use, if this machine has one (setuptools takes Python's own
-    ``CC`` on POSIX; on Windows, Visual C++ found by vswhere)."""
-    if os.name == "nt":
-        vswhere = Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)"),
-                       "Microsoft Visual Studio", "Installer", "vswhere.exe")
-        return str(vswhere) if vswhere.is_file() else None
-    command = shlex.split(sysconfig.get_config_var("CC") or "cc")
-    return shutil.which(command[0]) if command else None
-
-
-def test_scan_accelerator_is_built_where_a_compiler_is() -> None:
-    """The set-up compiles the optional C accelerator wherever it can (CI installs gcc); a machine without a C
-    compiler runs every other test in pure Python instead, which is what a planner's Windows PC does."""
-    built = importlib.util.find_spec("zedxl._scan") is not None
-    assert built == (intake_module._c_scan is not None)
-    if c_compiler() is not None:
-        assert built, f"hay compilador de C ({c_compiler()}) pero el acelerador no está construido"
 
 
 def test_catalogue() -> None:

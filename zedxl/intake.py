@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import importlib
 import io
 import math
 import os
@@ -75,7 +74,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple
@@ -94,25 +93,6 @@ def lock_file_original(name: str) -> str | None:
     if name.startswith(".~lock.") and name.endswith("#"):
         return name[len(".~lock."):-1]
     return None
-
-
-_c_scan: Any
-try:  # the optional C accelerator of the sheet scan (setup.py); without it the Python scan does the same, slower
-    _c_scan = importlib.import_module("zedxl._scan")
-except ImportError:  # pragma: no cover - built everywhere a C compiler is (CI included: tests/test_scan_c.py)
-    _c_scan = None
-
-
-
-def small_numbers(row: Sequence[Any], cols: list[int], small: tuple[Any, ...], missing: Any) -> tuple[Any, ...] | None:
-    """``row[c]`` for each column (None past the row's end), a blank as ``missing`` (``NotImplemented``: a blank is
-    not taken) and a whole number ``v`` below ``len(small)`` as ``small[v]`` (the readers' shared ``SMALL_INTS``), by
-    the C accelerator; None when any value is something else, or without the accelerator: the caller then converts
-    them in Python."""
-    if _c_scan is None:
-        return None
-    got = _c_scan.small_numbers(row, cols, small, missing)
-    return None if got is NotImplemented else got
 
 
 Kind = Literal["xlsx", "xlsm", "xls", "ods", "encrypted", "csv", "html", "text", "empty", "unknown", "owner-file"]
@@ -1792,29 +1772,19 @@ class _Inspector:
         lim = self.limits
         keep = self.keep_cells
         name = sheet.name
-        # the C accelerator's strict mode reads the cells of a <sheetData> it can vouch is well formed: expat
-        # need not parse those again, and its counts stand for the passes below (anything it is unsure of goes
-        # through those passes, expat and the scan, as before)
-        checked = _scan_cells_checked(sd, keep) if sd else None
-        if checked is not None:
-            n_tags, n_rows, n_fast_rows, max_fast_row, elements = checked[7:]
-            if n_fast_rows != n_rows or max_fast_row > MAX_ROWS:
-                return None
-        else:
-            if _has_prefixed_tag(sd):
-                return None
-            n_tags = sd.count(b"<c")
-            if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
-                n_tags = sum(sd.count(t) for t in _CELL_TAGS)
-            elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
-            n_rows = -1  # counted below
+        if _has_prefixed_tag(sd):
+            return None
+        n_tags = sd.count(b"<c")
+        if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
+            n_tags = sum(sd.count(t) for t in _CELL_TAGS)
+        elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
         if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - self.total_cells:
             return None
         if self.elements + elements + outside.count(b"<") > lim.max_xml_elements:
             return None
         scan = _SheetScan(self, sheet.name)
         try:
-            if sd and checked is None:
+            if sd:
                 _new_parser().Parse(sd, True)
             # outside <sheetData>: with no cell, merge, hyperlink nor thousands of <col>, the usual handlers
             # cannot report anything, only note the dimension, the protection and the elements; that is done
@@ -1826,14 +1796,13 @@ class _Inspector:
                 parser.Parse(outside, True)
         except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
             return None
-        if n_rows < 0:
-            rows = _FAST_ROW.findall(sd)
-            n_rows = len(rows)
-            if n_rows != sd.count(b"<row") or (rows and max(map(int, rows)) > MAX_ROWS):
-                return None
+        rows = _FAST_ROW.findall(sd)
+        n_rows = len(rows)
+        if n_rows != sd.count(b"<row") or (rows and max(map(int, rows)) > MAX_ROWS):
+            return None
         if n_rows > lim.max_cells_per_sheet:
             return None
-        scanned = checked[:7] if checked is not None else _scan_cells(sd, name, keep, n_tags)
+        scanned = _scan_cells(sd, name, keep, n_tags)
         if scanned is None:
             return None
         facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
@@ -2048,33 +2017,8 @@ _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})
 _Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
 
 
-_Checked = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int,
-                 int, int, int, int, int]
-
-
-def _scan_cells_checked(sd: bytes, keep: bool) -> _Checked | None:
-    """``_scan_cells`` by the C accelerator in strict mode: an answer means ``sd`` is also well-formed XML (its
-    grammar is a subset of what expat accepts; tests/test_scan_c.py holds it to expat). None: not vouched for.
-
-    After the seven items of ``_Scanned`` come the counts ``fast_scan`` would otherwise make by passing over the
-    bytes: cells, ``<row>`` tags, rows ``_FAST_ROW`` reads, the largest of their numbers, and elements."""
-    if _c_scan is None:
-        return None
-    got = _c_scan.scan_cells(sd, keep, True)
-    return None if got is NotImplemented else got
-
-
 def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | None:
-    """The cells of ``<sheetData>`` (see ``_cells_one_by_one``); None to give up the fast scan.
-
-    The C accelerator (``zedxl._scan``, built when a compiler is there) reads the plain shape and answers
-    NotImplemented for anything else; the regular expression and ``_cells_one_by_one`` are the reference, used for
-    those sheets and when the accelerator is missing. Both give the same result (tests/test_scan_c.py).
-    """
-    if _c_scan is not None:
-        got = _c_scan.scan_cells(sd, keep)
-        if got is not NotImplemented and got[7] == n_tags:
-            return got[:7]  # type: ignore[no-any-return]
+    """The cells of ``<sheetData>`` (see ``_cells_one_by_one``); None to give up the fast scan."""
     matches = _FAST_CELL.findall(sd)
     if len(matches) != n_tags:
         return None
@@ -2197,8 +2141,7 @@ def _read_outside(outside: bytes) -> tuple[int, int, tuple[tuple[str, dict[str, 
         noted = [(m.start(), m.group(2)) for m in matches]
     if any(name == b"row" for _, name in noted) or outside.count(b"<col") > 1000:
         return None
-    if not _well_formed_by_pieces(outside):
-        _new_parser().Parse(outside, True)
+    _new_parser().Parse(outside, True)
     elements = outside.count(b"<") - outside.count(b"</") - outside.count(b"<?")
     col_defs = sum(1 for _, name in noted if name == b"col")
     found: list[tuple[str, dict[str, str]]] = []
@@ -2247,42 +2190,6 @@ def _tag_attributes(text: bytes) -> tuple[str, dict[str, str]]:
         parser.Parse(text if text.endswith(b"/>") else text[:-1] + b"/>", True)
         found = _TAG_ATTRIBUTES.put(text, len(text), got[0])
     return found
-
-
-# pieces of worksheet parts found well formed, by their bytes (with what comes before them: see below)
-_WELL_FORMED = BytesMemo(1024 * 1024)  # one template has a few hundred distinct pieces, ~300 KB
-_PLAIN_CELL_LIST = re.compile(rb"[A-Za-z0-9:$ ]*")
-
-
-def _well_formed_by_pieces(outside: bytes) -> bool:
-    """True when a worksheet part outside ``<sheetData>`` is shown well formed piece by piece; False when it could not
-    be (the caller then parses it whole, which raises if it is not).
-
-    The returns of one template share their parts but these: each office's data validations differ (their cells,
-    the unit in their messages). The C accelerator splits the part as ``office_scan`` judges it (the root's start
-    tag, each element under it, a ``<dataValidations>``'s start tag and each ``<dataValidation>``, only XML
-    whitespace between them), each piece is parsed inside the root with what precedes it, and a piece once found
-    well formed is remembered. The elements of a well-formed root may follow each other in any number, so the part
-    is well formed when every piece is. A validation's cell list is replaced in its piece by "A1": when it is only
-    letters, digits, ``:``, ``$`` and spaces (checked here), either value is as well formed as the other."""
-    if _c_scan is None:
-        return False
-    got = _c_scan.outside_pieces(outside)
-    if got is NotImplemented:
-        return False
-    prefix, head, pieces, cell_lists = got
-    if not all(_PLAIN_CELL_LIST.fullmatch(text) for text in cell_lists):
-        return False
-    context = prefix + head
-    for piece in dict.fromkeys(pieces):
-        whole = context + piece
-        if _WELL_FORMED.get(whole) is None:
-            try:
-                _new_parser().Parse(whole + b"</worksheet>", True)
-            except Exception:  # noqa: BLE001 - the whole part is parsed then, and its error reported
-                return False
-            _WELL_FORMED.put(whole, len(whole), True)
-    return True
 
 
 def _has_prefixed_tag(data: bytes) -> bool:

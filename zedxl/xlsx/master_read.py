@@ -19,7 +19,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from zedxl import intake, rules
+from zedxl import rules
 from zedxl.a1 import col_index, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.issues import Issue, make_issue, register
@@ -85,34 +85,6 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f(\s[^>]*
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 
 
-def _plain_formula_cells(data: bytes) -> list[tuple[bytes, bytes, str]] | None:
-    """The formula cells (column letters, row digits, text) by intake's C sheet scan, for a sheet in the plain
-    shape XlsxWriter writes (no shared formula, comment or error cell); None when the accelerator is not built or
-    declines the sheet."""
-    if intake._c_scan is None or b"<!" in data:
-        return None
-    i, j = data.find(b"<sheetData"), data.find(b"</sheetData>")
-    if i < 0 or j < 0:
-        return None
-    got = intake._c_scan.scan_cells(data[i: j + len(b"</sheetData>")], False)
-    if got is NotImplemented:
-        return None
-    cells: list[tuple[bytes, bytes, str]] = got[1]
-    return cells
-
-
-def _formula_dict(found: list[tuple[bytes, bytes, str]]) -> dict[tuple[int, int], str]:
-    """(row, col) zero-based → formula text with ``=``, from the C scan's formula cells."""
-    cols: dict[bytes, int] = {}
-    out: dict[tuple[int, int], str] = {}
-    for letters, row, text in found:
-        col = cols.get(letters)
-        if col is None:
-            col = cols[letters] = col_index(letters.decode())
-        out[(int(row) - 1, col)] = "=" + text
-    return out
-
-
 def _formulas_by_regex(data: bytes) -> dict[tuple[int, int], str]:
     """The formula cells of a sheet part in any shape (shared formulas expanded), by regular expressions."""
     from xml.sax.saxutils import unescape
@@ -140,9 +112,9 @@ def _formulas_by_regex(data: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
-def _rows_py(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> list[tuple[Any, ...]]:
+def _rows(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> list[tuple[Any, ...]]:
     """The master reader's rows in Python: python-calamine's values ("" as None, whole floats as int) with the
-    formula texts laid over them; the reference the C accelerator's ``master_rows`` is tested against."""
+    formula texts laid over them."""
     out: list[list[Any]] = [[None if v == "" else int(v) if type(v) is float and v.is_integer() and
                              abs(v) < 2**53 else v for v in row] for row in grid]
     for (r, c), text in formulas.items():
@@ -155,95 +127,6 @@ def _rows_py(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> lis
     return [tuple(r) for r in out]
 
 
-# -- the master's values without python-calamine, for the plain parts XlsxWriter (and Excel) write -------------
-_SST_ITEMS = re.compile(r'<si><t( xml:space="preserve")?>([^<]*)</t></si>')
-_NUM_FMT = re.compile(rb"<numFmt\b[^>]*>")
-_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
-_XF = re.compile(rb"<xf\b[^>]*>")
-_BYTES_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
-# number formats python-calamine never takes for a date: General, 0, 0.00, #,##0, #,##0.00, the currency and
-# accounting ones without a date part (5-8, 37-44), percentages, scientific, fractions, @
-_PLAIN_BUILTIN_FORMATS = frozenset((*range(0, 14), *range(37, 45), 48, 49))
-_PLAIN_FORMAT_CODE = re.compile(r"[0#?,.%;\-+() ]+|General", re.I)
-
-
-def _plain_shared_strings(data: bytes) -> list[str] | None:
-    """The shared strings of ``xl/sharedStrings.xml`` as python-calamine reads them, when each is a plain
-    ``<si><t>`` (as XlsxWriter, Excel and LibreOffice write them); None for anything else: rich text, phonetic
-    runs, ``_xHHHH_`` escapes, carriage returns, text without ``xml:space="preserve"`` that starts or ends with
-    white space (python-calamine unescapes, drops, normalises or trims those, so it reads any sheet using them)."""
-    start = data.find(b"<sst")
-    open_end = data.find(b">", start)
-    close = data.rfind(b"</sst>")
-    if start < 0 or open_end < 0 or close < open_end or b"<!" in data:
-        return None
-    raw = data[open_end + 1: close]
-    # the markers python-calamine reads differently, looked for in the whole body (the tags hold none of them)
-    if b"_x" in raw or b"_X" in raw or b"\r" in raw:
-        return None
-    try:
-        body = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    items = _SST_ITEMS.findall(body)
-    # every "<" of the body is in an item (each has four): no rich text, phonetic run or other element
-    if body.count("<") != 4 * len(items):
-        return None
-    if "&" in body and body.count("&") != len(intake._ENTITY.findall(body)):
-        return None  # an "&" that starts no reference: not well formed
-    out: list[str] = []
-    for keep, text in items:
-        if "&" in text:
-            unescaped = _unescape(text)
-            if unescaped is None:
-                return None
-            text = unescaped
-        if not keep and text and (text[0].isspace() or text[-1].isspace()):
-            return None  # python-calamine trims the text of an item without xml:space="preserve"
-        out.append(text)
-    return out
-
-
-def _unescape(text: str) -> str | None:
-    """The text with its references replaced (intake's own replacement); None when one is a carriage return or no
-    XML character (the text was not checked by an XML parser, as intake's is)."""
-    for ref in intake._ENTITY.findall(text):
-        if ref[0] == "#":
-            cp = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
-            if not (cp in (9, 10) or 0x20 <= cp <= 0xD7FF or 0xE000 <= cp <= 0xFFFD or 0x10000 <= cp <= 0x10FFFF):
-                return None  # a carriage return (python-calamine keeps it, XML normalises a raw one), or no character
-    return intake._ENTITY.sub(intake._entity, text)
-
-
-def _plain_styles(data: bytes) -> bytes:
-    """One byte per cell style (``cellXfs``): 1 when a number with that style is a plain number for
-    python-calamine (its number format has no date or time part), 0 when it may be a date (or is not known)."""
-    customs: dict[int, str] = {}
-    for tag in _NUM_FMT.findall(data):
-        attrs = dict(_BYTES_ATTR.findall(tag))
-        fid, code = attrs.get(b"numFmtId", b""), attrs.get(b"formatCode")
-        if not fid.isdigit() or code is None:
-            return b""  # a number format not understood: every number is left to python-calamine
-        code_text = _unescape(code.decode("utf-8", "replace"))
-        if code_text is None:
-            return b""
-        customs[int(fid)] = code_text
-    m = _CELL_XFS.search(data)
-    if m is None or b"<!" in data:
-        return b""
-    out = bytearray()
-    for tag in _XF.findall(m.group(1)):
-        # no numFmtId: General (0); one this pattern does not read (quoted with '): not known plain
-        fid = dict(_BYTES_ATTR.findall(tag)).get(b"numFmtId", b"x" if b"numFmtId" in tag else b"0")
-        if not fid.isdigit():
-            out.append(0)
-            continue
-        n = int(fid)
-        plain = bool(_PLAIN_FORMAT_CODE.fullmatch(customs[n])) if n in customs else n in _PLAIN_BUILTIN_FORMATS
-        out.append(1 if plain else 0)
-    return bytes(out)
-
-
 _SHEET_ENTRY = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
@@ -252,9 +135,9 @@ class _Reader:
     """The master's cells as rows of values, with formula cells as their formula text (``=...``).
 
     Values come from python-calamine (~20 times faster than openpyxl's read-only mode on a 20,000-AO master);
-    which cells hold formulas, and their text, from intake's C sheet scan for a sheet in XlsxWriter's plain shape,
-    else from one pass of a regular expression over the sheet's XML (shared formulas translated to their cell as
-    openpyxl does). Numbers that are whole come back as int, as openpyxl reads what Excel and XlsxWriter write.
+    which cells hold formulas, and their text, from one pass of a regular expression over the sheet's XML (shared
+    formulas translated to their cell as openpyxl does). Numbers that are whole come back as int, as openpyxl
+    reads what Excel and XlsxWriter write.
     """
 
     def __init__(self, path: Path) -> None:
@@ -274,8 +157,6 @@ class _Reader:
                 wb.close()
             raise WorkbookError(f"No se pudo abrir el maestro {path.name}: {e}") from e
         self.sheetnames: list[str] = list(self.wb.sheet_names)
-        self._context: tuple[list[str] | None, bytes] | None = None
-        self.use_scan = True  # False: every sheet's values by python-calamine (the tests compare the two)
 
     def _sheet_parts(self) -> dict[str, str]:
         """Sheet name → zip member of its worksheet XML, from workbook.xml and its relationships."""
@@ -303,35 +184,6 @@ class _Reader:
         self.wb.close()
         self.zip.close()
 
-    def _value_context(self) -> tuple[list[str] | None, bytes]:
-        """The shared strings and plain styles ``master_cells`` needs, read once: from the fixed parts
-        python-calamine reads, and only when the workbook's relationships name those very parts."""
-        if self._context is None:
-            names = set(self.zip.namelist())
-            found = {kind: [m for m, t in self.part_types.items() if t == kind] for kind in ("sharedStrings", "styles")}
-            sst: list[str] | None = None
-            if found["sharedStrings"] == ["xl/sharedStrings.xml"] and "xl/sharedStrings.xml" in names:
-                sst = _plain_shared_strings(self.zip.read("xl/sharedStrings.xml"))
-            elif not found["sharedStrings"] and "xl/sharedStrings.xml" not in names:
-                sst = []
-            styles = b""
-            if found["styles"] == ["xl/styles.xml"] and "xl/styles.xml" in names:
-                styles = _plain_styles(self.zip.read("xl/styles.xml"))
-            self._context = (sst, styles)
-        return self._context
-
-    def _rows_by_scan(self, data: bytes) -> list[tuple[Any, ...]] | None:
-        """A sheet's rows by intake's C scan alone (``master_cells``), without python-calamine; None when the
-        accelerator is not built or declines the sheet (then python-calamine reads it)."""
-        if intake._c_scan is None or b"<!" in data:
-            return None
-        i, j = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
-        if i < 0 or j < i:
-            return None
-        sst, styles = self._value_context()
-        got = intake._c_scan.master_cells(data[i: j + len(b"</sheetData>")], sst, styles)
-        return None if got is NotImplemented else got
-
     def rows(self, sheet: str) -> list[tuple[Any, ...]]:
         """A sheet's rows: tuples of values as python-calamine reads them ("" as None, whole numbers as int) with
         formula cells as their text (``=...``). Trailing None and trailing empty rows may be left out: readers
@@ -339,22 +191,8 @@ class _Reader:
         if sheet not in self.sheetnames:
             raise WorkbookError(f"Al maestro {self.file} le falta la hoja «{sheet}».")
         part = self.parts.get(sheet)
-        data = self.zip.read(part) if part is not None else None  # read once, whichever way it is read
-        if data is not None and self.use_scan:
-            by_scan = self._rows_by_scan(data)
-            if by_scan is not None:
-                return by_scan
         grid = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        if data is None:
-            return _rows_py(grid, {})
-        cells = _plain_formula_cells(data)
-        if cells is None:  # the C scan is not built or declines the sheet (shared formulas...)
-            return _rows_py(grid, _formulas_by_regex(data))
-        # the C accelerator converts the grid and lays the formulas over it (Python if it declines)
-        rows: Any = intake._c_scan.master_rows(grid, cells) if type(grid) is list else NotImplemented
-        if rows is not NotImplemented:
-            return rows  # type: ignore[no-any-return]
-        return _rows_py(grid, _formula_dict(cells))
+        return _rows(grid, _formulas_by_regex(self.zip.read(part)) if part is not None else {})
 
     def number(self, value: Any, sheet: str, r: int, c: int, *, formula_ok: bool = False) -> Decimal | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -475,19 +313,14 @@ class _Reader:
                     if not _is_formula(v) and _text(v) != "":
                         self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
                                                       row_idx=r, col_idx=c_idx, value=v))
-            # the usual row (blanks and small whole numbers) by the C accelerator, any other here
-            prog = intake.small_numbers(row, prog_cols, rules.SMALL_INTS, _ZERO)
-            if prog is None:
-                prog = tuple(
-                    rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)  # usual: no call
-                    else self.number(v, sheet, r, c) or _ZERO
-                    for c in prog_cols for v in (row[c] if c < width else None,))
-            ejec = intake.small_numbers(row, ejec_cols, rules.SMALL_INTS, None)
-            if ejec is None:
-                ejec = tuple(
-                    rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)
-                    else self.number(v, sheet, r, c)
-                    for c in ejec_cols for v in (row[c] if c < width else None,))
+            prog = tuple(
+                rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)  # usual: no call
+                else self.number(v, sheet, r, c) or _ZERO
+                for c in prog_cols for v in (row[c] if c < width else None,))
+            ejec = tuple(
+                rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)
+                else self.number(v, sheet, r, c)
+                for c in ejec_cols for v in (row[c] if c < width else None,))
             # the texts as _text(_cell(...)) reads them, a text cell (the usual) without calls
             nombre = row[c_desc] if c_desc is not None and c_desc < width else None
             unidad = row[c_um] if c_um is not None and c_um < width else None

@@ -30,7 +30,6 @@ from xlsxwriter.utility import _utf16_len, _utf16_truncate
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION, rules
-from zedxl import intake as _intake
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
 from zedxl.parallel import can_fork, collector_paused, fork
@@ -690,22 +689,13 @@ class MasterWriter:
 
     def ao_stats(self, ao: Any) -> _AoStats:
         """Programmed and executed sums, progress and status of an AO per semester and for the year, computed
-        once per AO: its row and the Resumen both need them. By the C accelerator when it is built (the same
-        Decimal operations in the same order as ``ao_stats_py``: tests compare them), else ``ao_stats_py``."""
+        once per AO: its row and the Resumen both need them."""
         stats = self._stats.get(id(ao))
         if stats is None:
-            accelerator = _intake._c_scan
-            got: Any = NotImplemented
-            if accelerator is not None:
-                reglas = self.plan.reglas
-                got = accelerator.ao_stats(ao.programado, ao.ejecutado, len(self.labels), self.half, rules.ZERO,
-                                           rules.HUNDRED, (reglas.tope_avance, reglas.avance_sin_meta, reglas.verde),
-                                           _STATUS_TEXTS)
-            stats = self._stats[id(ao)] = self.ao_stats_py(ao) if got is NotImplemented else _AoStats(*got)
+            stats = self._stats[id(ao)] = self._ao_stats(ao)
         return stats
 
-    def ao_stats_py(self, ao: Any) -> _AoStats:
-        """``ao_stats`` in Python: the reference of the C accelerator's ``ao_stats``."""
+    def _ao_stats(self, ao: Any) -> _AoStats:
         reglas = self.plan.reglas
         n, half = len(self.labels), self.half
         prog, ejec = ao.programado, ao.ejecutado
@@ -1227,11 +1217,6 @@ class _AoStats(NamedTuple):
     estado: str
 
 
-# the ".16G" text of the small whole numbers readers share (``rules.SMALL_INTS``: most programmed and executed
-# values), found by the very object; SMALL_INTS lives as long as the process, so an id found here is that object's
-_NUMBER_TEXTS: dict[int, str] = {id(v): f"{float(v):.16G}" for v in rules.SMALL_INTS}
-
-
 class _AoRowTemplate:
     """Every AO row of a master has the same cells in the same columns with the same formats and formulas but for
     the row number: this is that row, made once per writer, filled per AO with its strings (shared-string
@@ -1281,7 +1266,6 @@ class _AoRowTemplate:
         self.first, self.last = slots[0][0], slots[-1][0]
         self.string_fields = [(k, src, kind) for k, (_, kind, _, src) in enumerate(slots) if kind in "ws"]
         self.pieces: list[tuple[str, str, str, Any]] | None = None  # made at the first render (style indexes)
-        self.c_pieces: list[tuple[str, str, str, Any]] = []
 
     def values(self, ao: Any) -> list[Any]:
         """The formulas' cached values, in the order of the formulas above."""
@@ -1314,23 +1298,9 @@ class _AoRowTemplate:
         if pieces is None:  # style indexes are taken at the first render, in column order, as XlsxWriter does
             pieces = self.pieces = [(f'<c r="{col_letter(col)}', f'" s="{fmt._get_xf_index()}"', kind, src)
                                     for col, kind, fmt, src in self.slots]
-            # the C accelerator's pieces: each formula split where its row number goes (``str.format``'s "{0}",
-            # any "{{" of the template already undone by format itself)
-            self.c_pieces = [(head, style, kind, (src[0], tuple(src[1].format(_ROW).split(_ROW))) if kind == "f"
-                              else src) for head, style, kind, src in pieces]
         return pieces
 
     def render(self, row: int, ao: Any, strings: dict[int, int | None], cached: list[Any]) -> str:
-        """The row's ``<c>`` elements: by the C accelerator when it is built, else ``render_py``; same text."""
-        accelerator = _intake._c_scan
-        if accelerator is None:
-            return self.render_py(row, ao, strings, cached)
-        self._pieces()
-        text: str = accelerator.render_row(self.c_pieces, str(row + 1), ao.programado, ao.ejecutado, strings,
-                                           cached, _escape, _NUMBER_TEXTS)
-        return text
-
-    def render_py(self, row: int, ao: Any, strings: dict[int, int | None], cached: list[Any]) -> str:
         pieces = self._pieces()
         r = str(row + 1)
         out = []
@@ -1360,9 +1330,6 @@ class _AoRowTemplate:
 
 
 _is_value = functools.partial(operator.is_not, None)  # a reported value (filter's test, without a Python frame)
-# the statuses, in the order the C accelerator's ao_stats takes them
-_STATUS_TEXTS = (rules.SIN_REPORTE, rules.SIN_META, rules.EJECUTADA_SIN_META, rules.SOBREEJECUCION, rules.EN_RANGO,
-                 rules.POR_DEBAJO)
 assert len(L.SEMESTER_POINTS) == 2, "MasterWriter.ao_stats computes two semesters"
 
 

@@ -42,7 +42,6 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION
-from zedxl import intake as _intake
 from zedxl.a1 import from_a1, to_a1
 from zedxl.errors import PeriodError
 from zedxl.issues import Issue, make_issue, register
@@ -83,8 +82,6 @@ from zedxl.xlsx.office_write import (
     InputCell,
     OfficeSpec,
     SheetRow,
-    ao_row_inputs,
-    ao_row_unsettled,
     budget_line_cells,
     budget_title_cells,
     budget_total_cells,
@@ -270,16 +267,6 @@ def _cells(ws: Worksheet) -> dict[tuple[int, int], Any]:
 
 def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
     """The cells grouped by row: {row: {col: cell}} (each row's cells in the order of ``cells``)."""
-    accelerator = _intake._c_scan  # the C accelerator when built (zedxl._scan: tests/test_scan_c.py)
-    if accelerator is not None and type(cells) is dict:
-        got: dict[int, dict[int, Any]] = accelerator.rows_of(cells)
-        if got is not NotImplemented:
-            return got
-    return _rows_of_py(cells)
-
-
-def _rows_of_py(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
-    """``_rows_of`` in Python: the reference of the C accelerator's ``rows_of``."""
     rows: dict[int, dict[int, Any]] = {}
     for (r, c), cell in cells.items():
         row = rows.get(r)
@@ -430,19 +417,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _value_rows(cells: dict[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
+def _value_rows(cells: Mapping[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
     """The rows that hold a value (not None) in their first min(widest column + 1, ``cap``) columns, in row order,
     each as a tuple that wide with None where nothing is."""
-    accelerator = _intake._c_scan
-    if accelerator is not None and type(cells) is dict:
-        got: list[tuple[int, tuple[Any, ...]]] = accelerator.value_rows(cells, cap)
-        if got is not NotImplemented:
-            return got
-    return _value_rows_py(cells, cap)
-
-
-def _value_rows_py(cells: Mapping[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
-    """``_value_rows`` in Python: the reference of the C accelerator's ``value_rows``."""
     if not cells:
         return []
     n_cols = min(max(c for _, c in cells) + 1, cap)
@@ -519,7 +496,6 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
 
     rows: list[ManifestRow] = []
     objetivos: list[tuple[str, str, list[tuple[str, str, list[Actividad]]]]] = []
-    prog_cols, ejec_cols = list(range(6, 6 + n)), list(range(6 + n, 6 + 2 * n))
     for row in sections[SECTION_ROWS][1:]:  # first row: column names
         if len(row) < 6 + 2 * n:
             row = tuple(row) + (None,) * (6 + 2 * n - len(row))
@@ -538,22 +514,17 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
         elif level == "AEI" and objetivos:
             objetivos[-1][2].append((codigo, nombre, []))
         elif level == "AO" and objetivos and objetivos[-1][2]:
-            # the usual row (small whole numbers, blanks executed) by the C accelerator; anything else here
-            prog = _intake.small_numbers(row, prog_cols, SMALL_INTS, NotImplemented)  # a blank is an error
-            if prog is None:
-                values = []
-                for value in row[6: 6 + n]:
-                    # a small whole number is looked up, anything else converted and checked
-                    v = SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else \
-                        _manifest_number(value, "programado", codigo)
-                    if v is None:
-                        raise _ManifestError(f"falta lo programado de {codigo}")
-                    values.append(v)
-                prog = tuple(values)
-            ejec = _intake.small_numbers(row, ejec_cols, SMALL_INTS, None)
-            if ejec is None:
-                ejec = tuple(SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else
-                             _manifest_number(value, "ejecutado", codigo) for value in row[6 + n: 6 + 2 * n])
+            values = []
+            for value in row[6: 6 + n]:
+                # a small whole number is looked up, anything else converted and checked
+                v = SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else \
+                    _manifest_number(value, "programado", codigo)
+                if v is None:
+                    raise _ManifestError(f"falta lo programado de {codigo}")
+                values.append(v)
+            prog = tuple(values)
+            ejec = tuple(SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else
+                         _manifest_number(value, "ejecutado", codigo) for value in row[6 + n: 6 + 2 * n])
             objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, prog, ejec))
         else:
             raise _ManifestError(f"fila de nivel «{level}» fuera de lugar ({codigo})")
@@ -685,19 +656,9 @@ class OfficeValues:
     issues: list[Issue] = field(default_factory=list)
 
 
-def _unsettled(found: dict[int, Any], want: dict[int, CellSpec]) -> list[int]:
-    """The columns of a data row, sorted, that ``_SheetReader.data_row`` must look at one by one."""
-    accelerator = _intake._c_scan
-    if accelerator is not None and type(found) is dict and type(want) is dict:
-        got: list[int] = accelerator.unsettled(found, want)
-        if got is not NotImplemented:
-            return got
-    return _unsettled_py(found, want)
-
-
-def _unsettled_py(found: Mapping[int, Any], want: Mapping[int, CellSpec]) -> list[int]:
-    """``_unsettled`` in Python: the reference of the C accelerator's ``unsettled``. A column is settled by the
-    usual case: an untouched text, whole number or formula, or an empty non-formula cell where nothing is
+def _unsettled(found: Mapping[int, Any], want: Mapping[int, CellSpec]) -> list[int]:
+    """The columns of a data row, sorted, that ``_SheetReader.data_row`` must look at one by one. A column is
+    settled by the usual case: an untouched text, whole number or formula, or an empty non-formula cell where nothing is
     expected; everything else (inputs included) is not."""
     out = []
     for c in sorted(set(want) | set(found)):
@@ -889,14 +850,8 @@ class _SheetReader:
 
     def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any],
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
-        unsettled = ao_row_unsettled(cols, row, r, found)
-        if unsettled is NotImplemented:
-            want = expected_cells(self.spec, cols, row, r)
-            unsettled = _unsettled(found, want)
-        else:  # the expected cells are made only when a cell other than an input is not what it should be
-            want = ao_row_inputs(cols, row)
-            if any(c not in want for c in unsettled):
-                want = expected_cells(self.spec, cols, row, r)
+        want = expected_cells(self.spec, cols, row, r)
+        unsettled = _unsettled(found, want)
         p = self.spec.periodo
         e0 = cols.ejec(0)
         e1 = e0 + cols.n_base

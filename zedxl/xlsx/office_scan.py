@@ -41,7 +41,7 @@ _TEXT_PROPERTY_TYPES = frozenset({"lpwstr", "lpstr", "bstr"})
 _STATES = frozenset({"visible", "hidden", "veryHidden"})
 
 
-class _PyScanCell:
+class ScanCell:
     """What ``office_read`` asks of a cell: ``value``, ``data_type`` and ``number_format``, as openpyxl sets them."""
 
     __slots__ = ("data_type", "number_format", "value")
@@ -50,10 +50,6 @@ class _PyScanCell:
         self.value = value
         self.data_type = data_type
         self.number_format = number_format
-
-
-# the C accelerator's read-only ``Cell`` (same three attributes, no Python __init__ to run) when it is built
-ScanCell: Any = _intake._c_scan.Cell if _intake._c_scan is not None else _PyScanCell
 
 
 class _NoMerges:
@@ -266,16 +262,6 @@ def _openpyxl_takes_parts(outside: bytes, n_xfs: int, n_dxfs: int) -> bool:
 
 
 def _outside_pieces(outside: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]] | None:
-    """``_outside_pieces_py``, by the C accelerator when it is built and the part is in the usual shape."""
-    accelerator = _intake._c_scan
-    if accelerator is not None:
-        got: Any = accelerator.outside_pieces(outside)
-        if got is not NotImplemented:
-            return got  # type: ignore[no-any-return]
-    return _outside_pieces_py(outside)
-
-
-def _outside_pieces_py(outside: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]] | None:
     """A worksheet part outside ``<sheetData>`` as ``_openpyxl_takes_outside`` judges it: (what comes before the
     root, the root's start tag, the pieces, the cell lists set aside), or None when openpyxl would not take its
     root. The pieces are the elements under the root, but a ``<dataValidations>``: its start tag (closed), then
@@ -780,8 +766,7 @@ class _Context:
 
 
 def _sheet_cells(ctx: _Context, sheet: str, facts: Sequence[Any]) -> dict[tuple[int, int], Any]:
-    """One sheet's light cells, by zero-based (row, col): the reference the C accelerator's ``build_cells`` is
-    tested against (it answers for the usual cell kinds only)."""
+    """One sheet's light cells, by zero-based (row, col)."""
     from openpyxl.utils.datetime import from_excel
 
     formats, dates, deltas, epoch, sst = ctx.formats, ctx.dates, ctx.deltas, ctx.epoch, ctx.sst
@@ -855,14 +840,7 @@ def _build(path: Path, intake: Intake, props: list[_Property], data: bytes | Non
     try:
         for info in intake.sheets:
             facts = intake.cells[info.name]
-            # the C accelerator builds the usual cells (NotImplemented: anything else, built here); looked up on
-            # intake at each call, so the tests can read a return with the accelerator off
-            accelerator = _intake._c_scan
-            cells = accelerator.build_cells(facts, ctx.formats, ctx.dates, ctx.sst) if accelerator is not None \
-                else NotImplemented
-            if cells is NotImplemented:
-                cells = _sheet_cells(ctx, info.name, facts)
-            out.append(ScanSheet(info.name, info.state, cells))
+            out.append(ScanSheet(info.name, info.state, _sheet_cells(ctx, info.name, facts)))
     finally:
         ctx.close()
     return ScanBook(out, props)

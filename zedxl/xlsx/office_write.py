@@ -44,7 +44,6 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION, rules
-from zedxl import intake as _intake
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
 from zedxl.periods import Period, Periodicity, base_labels
@@ -534,36 +533,6 @@ def _formulas_at(cols: DataColumns, lay: _RowLayout, formulas: dict[int, list[tu
         at_row = formulas[r] = [(col, CellSpec("formula", text, style=style))
                                 for col, text, style in _formula_texts(cols, lay, r)]
     return at_row
-
-
-# the whole number each of SMALL_INTS is, by the very object (the C accelerator's ao_unsettled compares a whole-number
-# cell with it as C integers)
-_SMALL_INT_BY_ID: dict[int, int] = {id(v): i for i, v in enumerate(SMALL_INTS)}
-
-
-# the formulas of each row number as (column, text) pairs, for the C accelerator's ao_unsettled (by layout object)
-_FORMULA_PAIRS: dict[tuple[int, int], tuple[DataColumns, tuple[tuple[int, str], ...]]] = {}
-
-
-def ao_row_unsettled(cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any]) -> list[int] | Any:
-    """``unsettled(found, expected_cells(spec, cols, row, r))`` for an AO row, by the C accelerator without making
-    the expected cells (~2/3 of reading a row); NotImplemented when it is not built or declines (then the caller
-    makes them)."""
-    accelerator = _intake._c_scan  # looked up at each call: the tests turn it off
-    ao = row.ao
-    if accelerator is None or ao is None or type(found) is not dict:
-        return NotImplemented
-    lay = _read_layout(cols)[1]
-    key = (id(cols), r)
-    pairs = _FORMULA_PAIRS.get(key)
-    if pairs is None or pairs[0] is not cols:
-        if len(_FORMULA_PAIRS) >= 65536:
-            _FORMULA_PAIRS.clear()
-        pairs = _FORMULA_PAIRS[key] = (cols, tuple((col, text) for col, text, _ in _formula_texts(cols, lay, r)))
-    return accelerator.ao_unsettled(
-        found, ((cols.codigo, ao.codigo), (cols.actividad, safe_text(ao.nombre)), (cols.um, safe_text(ao.unidad))),
-        lay.prog_cols, ao.programado, lay.ejec_cols, ao.ejecutado, lay.start, lay.stop, pairs[1],
-        (cols.justificacion,), _SMALL_INT_BY_ID)
 
 
 def ao_row_inputs(cols: DataColumns, row: SheetRow) -> dict[int, CellSpec]:
