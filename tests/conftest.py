@@ -37,36 +37,35 @@ def master(tmp_path: Path, example_plan: Plan) -> Path:
     return path
 
 
-class FastPathTally:
-    """How many returns the shadowed ``read_return`` read by the fast path and by openpyxl."""
+class OracleTally:
+    """How many returns read in a test openpyxl read the same (``compared``), and how many it could not open."""
 
     def __init__(self) -> None:
-        self.fast = 0
-        self.openpyxl = 0
+        self.compared = 0
+        self.not_compared = 0
 
 
 @pytest.fixture
-def fast_path_checked(monkeypatch: pytest.MonkeyPatch) -> FastPathTally:
-    """Every return read in the test (in this process) is read twice: by the fast path (intake's scan, no
-    openpyxl) and by the reference path (openpyxl, every check cell by cell); the two results must be equal in
-    every issue, value, location and manifest field. Used by the validate, hostile and consolidate tests, so each
-    of their hand-made broken workbooks also proves the fast path right."""
-    import dataclasses
-
+def openpyxl_oracle(monkeypatch: pytest.MonkeyPatch) -> OracleTally:
+    """Every return read in the test (in this process) is also opened by openpyxl, whose cells go through the same
+    checks: the manifest, values and reader issues must be equal (``tests/oracles.py``). Used by the validate,
+    hostile and consolidate tests, so each of their hand-made broken workbooks also checks zedxl's reader."""
     import zedxl.validate as V
+    from tests.oracles import agrees_with_openpyxl
+    from zedxl.fsutil import read_received
+    from zedxl.intake import DEFAULT_LIMITS
 
     real = V.read_return
-    tally = FastPathTally()
+    tally = OracleTally()
 
-    def checked(path: Path, *, fast: bool = True, received: Any = None) -> V.ReturnRead:
-        got = real(path, fast=fast, received=received)
-        if fast:
-            reference = real(path, fast=False, received=received)
-            assert dataclasses.replace(got, fast=False) == reference, f"fast path differs on {path.name}"
-            if got.fast:
-                tally.fast += 1
-            else:
-                tally.openpyxl += 1
+    def checked(path: Path, *, received: Any = None) -> V.ReturnRead:
+        got = real(path, received=received)
+        data = received.data if received is not None and received.data is not None else \
+            read_received(Path(path), DEFAULT_LIMITS.max_file_bytes).data
+        if data is not None and agrees_with_openpyxl(Path(path), got, data):
+            tally.compared += 1
+        else:
+            tally.not_compared += 1
         return got
 
     monkeypatch.setattr(V, "read_return", checked)

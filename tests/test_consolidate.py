@@ -7,7 +7,6 @@ import os
 import signal
 import sqlite3
 import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,13 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FastPathTally
+from tests.conftest import OracleTally
 from tests.workbook_helpers import cached_values, resumen_office_rows
 from zedxl.consolidate import consolidate, render_text
 from zedxl.demo import fill_office_workbook, office_figures, type_into
 from zedxl.errors import MasterLockedError
 from zedxl.fsutil import exclusive_lock
-from zedxl.intake import BytesMemo
 from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path
 from zedxl.model import Plan
 from zedxl.new import write_master_file
@@ -30,15 +28,13 @@ from zedxl.periods import parse_period
 from zedxl.returns import Change
 from zedxl.split import split
 from zedxl.xlsx import layout as L
-from zedxl.xlsx import office_scan
 from zedxl.xlsx.master_read import read_master
-from zedxl.xlsx.office_scan import SharedVerdicts
 
 
 @pytest.fixture(autouse=True)
-def _fast_path_checked(fast_path_checked: FastPathTally) -> FastPathTally:
-    """Every return read here is also read by the openpyxl reference path and must give the same."""
-    return fast_path_checked
+def _openpyxl_oracle(openpyxl_oracle: OracleTally) -> OracleTally:
+    """Every return read here is also opened by openpyxl, whose reading must give the same."""
+    return openpyxl_oracle
 
 
 @pytest.fixture
@@ -372,14 +368,6 @@ def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: P
     import zedxl.consolidate as consolidate_module
 
     outcomes = []
-    shared: list[tuple[str, list[str]]] = []  # the workers' shared verdicts: folder, files left at the end
-    real_close = SharedVerdicts.close
-
-    def close(self: SharedVerdicts) -> None:
-        shared.append((self.folder, sorted(os.listdir(self.folder))))
-        real_close(self)
-
-    monkeypatch.setattr(SharedVerdicts, "close", close)
     for procesos in (1, 2):
         base = tmp_path / f"p{procesos}"
         base.mkdir()
@@ -391,89 +379,13 @@ def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: P
         broken.write_bytes(b"PK\x03\x04 no es un libro")
         monkeypatch.setattr(consolidate_module, "MIN_FILES_FOR_WORKERS", 1)
         seen: list[tuple[int, int]] = []
-        shared.clear()
-        # no verdict remembered here before (the workers would inherit them, and need to share none)
-        monkeypatch.setattr(office_scan, "_VERDICTS", BytesMemo(4 * 1024 * 1024))
         result = consolidate(master, folder, procesos=procesos, progress=lambda d, t, seen=seen: seen.append((d, t)))
         assert seen[-1] == (5, 5) and len(seen) == 5
-        if procesos == 1:
-            assert shared == []  # nothing to share with
-        else:  # the workers left their verdicts (styles, sheets' elements, workbook parts) and the folder is gone
-            assert len(shared) == 1 and len(shared[0][1]) > 10 and not os.path.exists(shared[0][0])
-            assert SharedVerdicts.current is None
         outcomes.append(([(f.name, f.status, [i.code for i in f.report]) for f in result.files],
                          [(c.codigo, c.campo, c.antes, c.despues) for c in result.changes],
                          read_master(master).plan, sorted(p.name for p in result.observaciones)))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0][-1][1] == "rechazado"
-
-
-@pytest.fixture
-def shared_verdicts() -> Iterator[SharedVerdicts]:
-    shared = SharedVerdicts.start()
-    assert shared is not None  # /dev/shm: CI's Linux has it
-    try:
-        yield shared
-    finally:
-        shared.close()
-    assert SharedVerdicts.current is None and not os.path.exists(shared.folder)
-
-
-def test_shared_verdicts_judged_once_between_processes(shared_verdicts: SharedVerdicts) -> None:
-    """A verdict judged in one process (a forked worker) is read by another without judging it again; each kind
-    of verdict (a bool, a text, a tuple of texts) comes back as it was; anything else is judged by each."""
-    from zedxl.xlsx import office_scan
-
-    verdicts = {b"a": True, b"b": False, b"c": "xl/workbook.xml", b"d": ("xl/worksheets/sheet1.xml",), b"e": (),
-                b"f": None}
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the other worker
-        code = 0
-        try:
-            for key, verdict in verdicts.items():
-                office_scan.SharedVerdicts.current.judged(key, lambda verdict=verdict: verdict)  # type: ignore[union-attr]
-        except BaseException:  # noqa: BLE001
-            code = 1
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-
-    def never() -> object:
-        raise AssertionError("juzgado otra vez")
-
-    for key, verdict in verdicts.items():
-        if verdict is None:  # not a verdict these parts give: not shared, judged here
-            assert shared_verdicts.judged(key, lambda: "aquí") == "aquí"
-        else:
-            got = shared_verdicts.judged(key, never)
-            assert got == verdict and type(got) is type(verdict)
-
-
-def test_shared_verdicts_wait_for_the_worker_judging(shared_verdicts: SharedVerdicts,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """While another worker judges a verdict (its file claimed, still empty) this one waits for it instead of
-    judging it too; a worker that never finishes only makes the other judge it itself, after ``WAIT_S``."""
-    def claim(key: bytes) -> str:
-        path = os.path.join(shared_verdicts.folder, hashlib.blake2b(key, digest_size=20).hexdigest())
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        return path
-
-    path = claim(b"lento")
-    writer = threading.Timer(0.05, lambda: Path(path).write_bytes(b"true"))
-    writer.start()
-    judged: list[int] = []
-    assert shared_verdicts.judged(b"lento", lambda: judged.append(1) or False) is True
-    writer.join()
-    assert judged == []
-    claim(b"colgado")
-    monkeypatch.setattr(SharedVerdicts, "WAIT_S", 0.05)
-    assert shared_verdicts.judged(b"colgado", lambda: judged.append(1) or "propio") == "propio" and judged == [1]
-
-
-def test_shared_verdicts_need_a_folder_in_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Without /dev/shm (a file on a disk costs more than many verdicts) nothing is shared: each judges its own."""
-    monkeypatch.setattr(SharedVerdicts, "MEMORY", str(tmp_path / "no-existe"))
-    assert SharedVerdicts.start() is None and SharedVerdicts.current is None
 
 
 @pytest.mark.parametrize("n_issues", [0, 1, 3, 40])
@@ -547,11 +459,10 @@ def test_read_return_checks_the_bytes_it_is_given_not_the_file_again(
     books = _split_and_fill(empty_master, example_plan, "2025-T1", tmp_path / "retornos")
     received = read_received(books[0], 20 * 1024 * 1024)
     gone = tmp_path / "otra" / books[0].name  # nothing there: every step must use the bytes
-    for fast in (True, False):
-        got = read_return(gone, fast=fast, received=received)
-        assert got == read_return(books[0], fast=fast), fast
-        assert got.values is not None and got.values.ejecutado and not any(
-            i.severity == "error" for i in got.head + got.tail)
+    got = read_return(gone, received=received)
+    assert got == read_return(books[0])
+    assert got.values is not None and got.values.ejecutado and not any(
+        i.severity == "error" for i in got.head + got.tail)
 
 
 def test_archive_keeps_time_and_copies_what_was_too_big_to_hold(tmp_path: Path) -> None:
@@ -593,7 +504,7 @@ def test_returns_read_with_the_collector_paused(tmp_path: Path, example_plan: Pl
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A return is read with the cyclic garbage collector off (it would go over the return's objects while they
     live, finding nothing: ~1 ms of the ~14 ms a return takes in a worker), and the collector is back on after
-    it, for a return openpyxl reads as well; a caller that had it off keeps it off."""
+    it, for a return with merged cells as well; a caller that had it off keeps it off."""
     import gc
 
     import zedxl.consolidate as consolidate_module
@@ -602,7 +513,7 @@ def test_returns_read_with_the_collector_paused(tmp_path: Path, example_plan: Pl
     master = tmp_path / "maestro.xlsx"
     write_master_file(example_plan.without_ejecutado(), master)
     books = _split_and_fill(master, example_plan, "2025-T1", tmp_path / "retornos")
-    odd = tmp_path / "retornos" / "otro.xlsx"  # a workbook the light path leaves to openpyxl (merged cells)
+    odd = tmp_path / "retornos" / "otro.xlsx"  # a workbook the fast scan leaves to the full parse (merged cells)
     wb = openpyxl.Workbook()
     wb.active["A1"] = "hola"
     wb.active.merge_cells("A1:B1")
@@ -617,7 +528,7 @@ def test_returns_read_with_the_collector_paused(tmp_path: Path, example_plan: Pl
     monkeypatch.setattr(validate, "read_return", read_return)
     reads = [consolidate_module._read_return(path, tmp_path / "archivo") for path in [*books, odd]]
     assert gc.isenabled() and states == [False] * len(reads)
-    assert [r.read.fast for r in reads] == [True] * len(books) + [False]
+    assert [r.read.manifest is not None for r in reads] == [True] * len(books) + [False]
     gc.disable()
     try:
         consolidate_module._read_return(books[0], tmp_path / "archivo")

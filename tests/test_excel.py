@@ -337,7 +337,7 @@ def test_excel_consolidar_merges_the_returns_folder(work: Path, example_plan: Pl
     wb.save(files["DOI"])
 
     result, after, _ = run(excel.consolidar, master, work)
-    status = {name: st for name, st, _ in result.files}
+    status = {f.name: f.status for f in result.files}
     assert status[files["DPD"].name] == "consolidado"
     assert status[files["DOI"].name] == "rechazado"
     offices = resumen_office_rows(cached_values(after)[L.SHEET_RESUMEN])
@@ -351,19 +351,19 @@ def test_excel_consolidar_merges_the_returns_folder(work: Path, example_plan: Pl
         if code in rows:
             assert same(rows[code]["Ejec. T1"], float(value)) and rows[code]["Justificación"] == f"Logros de {code}."
     lines, issues = observaciones(after)
-    assert f"CONSOLIDADO {files['DPD'].name}: 0 error(es), 0 aviso(s)." in lines
-    assert any(ln.startswith(f"RECHAZADO {files['DOI'].name}") for ln in lines)
+    assert f"CONSOLIDADO  {files['DPD'].name} (DPD 2025-T1): 0 errores, 0 avisos" in lines
+    assert any(ln.startswith(f"RECHAZADO    {files['DOI'].name}") for ln in lines)
     assert any(r[0] == "error" and r[2] == files["DOI"].name for r in issues)
-    assert f"{len(result.changes)} celda(s) cambiada(s) en este libro." in lines
+    assert f"Libro actualizado: {len(result.changes)} celdas cambiadas; guárdelo." in lines
     assert re.search(r"Consolidado: 1 retorno\(s\) incorporado\(s\), 1 rechazado\(s\)", panel_result(after))
     # the audit trail, as the CLI keeps it
-    assert result.ledger is not None and result.ledger.is_file()
-    with sqlite3.connect(result.ledger) as db:
+    ledger = work / "maestro.auditoria.sqlite"
+    with sqlite3.connect(ledger) as db:
         assert {r[0]: r[1] for r in db.execute("SELECT nombre, estado FROM archivos")} == status
         assert db.execute("SELECT count(*) FROM cambios").fetchone()[0] == len(result.changes)
     assert len(list((work / "recibidos").rglob("*.xlsx"))) == len(files)
     # each archived copy is the very file checked, under its SHA-256, which the ledger records
-    with sqlite3.connect(result.ledger) as db:
+    with sqlite3.connect(ledger) as db:
         recorded = dict(db.execute("SELECT nombre, sha256 FROM archivos").fetchall())
     for f in files.values():
         sha = hashlib.sha256(f.read_bytes()).hexdigest()
@@ -433,7 +433,7 @@ def test_excel_consolidar_stops_on_two_returns_of_one_office(work: Path, example
     twin.write_bytes(files["DPD"].read_bytes())
     book = xw.Book(json=request(master))
     result = excel.consolidar(book)
-    status = {name: st for name, st, _ in result.files}
+    status = {f.name: f.status for f in result.files}
     assert status[files["DPD"].name] == status[twin.name] == "duplicado"
     assert result.changes == []
     touched = {a["sheet_position"] for a in book.json()["actions"] if a["func"] != "addSheet"}

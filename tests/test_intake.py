@@ -1137,28 +1137,3 @@ def test_outside_part_noted_declines_rows_prefixes_and_column_floods() -> None:
     assert intake_module._note_outside(base.format('<dimension ref="A1:C3"/><sheetProtection sheet="1"/>')
                                        .encode(), scan)  # type: ignore[arg-type]
     assert _noted(scan)[:3] == (4, "A1:C3", True)
-
-
-def test_namespace_libxml2_refuses_sends_the_file_to_openpyxl(tmp_path: Path) -> None:
-    # expat takes any namespace URI; libxml2 (openpyxl's parser through lxml) refuses one with "[" or a space
-    ok = b'<a xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="urn:x"/>'
-    clean = tmp_path / "limpio.xlsx"
-    openpyxl.Workbook().save(clean)
-    assert not inspect(clean, keep_cells=True).odd_namespaces
-    assert intake_module._namespaces_ok(ok)
-    for bad in (b'<a xmlns="http://a/b[c"/>', b"<a xmlns:x='http://a b'/>"):
-        assert not intake_module._namespaces_ok(bad), bad
-    # a whole file: intake flags it, so the fast path declines and openpyxl judges it
-    path = tmp_path / "ns.xlsx"
-    wb = openpyxl.Workbook()
-    wb.active["A1"] = 1
-    wb.save(path)
-    with zipfile.ZipFile(path) as src:
-        parts = {n: src.read(n) for n in src.namelist()}
-    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
-        b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
-        b'xmlns="http://schemas.openxmlformats.org/spread[sheetml/2006/main"', 1)
-    with zipfile.ZipFile(path, "w") as dst:
-        for name, data in parts.items():
-            dst.writestr(name, data)
-    assert inspect(path, keep_cells=True).odd_namespaces

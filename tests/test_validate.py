@@ -29,7 +29,7 @@ from openpyxl.workbook.workbook import Workbook
 
 import zedxl.validate as validate_module
 import zedxl.xlsx.office_read as office_read_module
-from tests.conftest import FastPathTally
+from tests.conftest import OracleTally
 from zedxl.issues import Report
 from zedxl.model import Plan
 from zedxl.new import write_master_file
@@ -40,9 +40,9 @@ from zedxl.xlsx.office_read import clean_text, parse_number_text
 
 
 @pytest.fixture(autouse=True)
-def _fast_path_checked(fast_path_checked: FastPathTally) -> FastPathTally:
-    """Every return read here is also read by the openpyxl reference path and must give the same."""
-    return fast_path_checked
+def _openpyxl_oracle(openpyxl_oracle: OracleTally) -> OracleTally:
+    """Every return read here is also opened by openpyxl, whose reading must give the same."""
+    return openpyxl_oracle
 
 
 @dataclass(frozen=True)
@@ -154,11 +154,11 @@ def test_validate_untouched_office_workbooks_are_clean(env: Env, example_plan: P
     assert changes == [] and new_plan == example_plan
 
 
-def test_validate_openpyxl_resave_is_clean(env: Env, tmp_path: Path, fast_path_checked: FastPathTally) -> None:
+def test_validate_openpyxl_resave_is_clean(env: Env, tmp_path: Path, openpyxl_oracle: OracleTally) -> None:
     path = edit(env.t2["OGA"], tmp_path, lambda wb: None)
     assert flat(check(path, env.master)[1]) == []
-    # read by the fast path (no openpyxl), and equal to the openpyxl reading (the shadow fixture)
-    assert (fast_path_checked.fast, fast_path_checked.openpyxl) == (1, 0)
+    # and openpyxl's own reading of the file gives the same (the oracle fixture)
+    assert (openpyxl_oracle.compared, openpyxl_oracle.not_compared) == (1, 0)
 
 
 def test_validate_round_trip_of_a_workbook_filled_like_a_person(env: Env, tmp_path: Path, example_plan: Plan) -> None:
@@ -235,12 +235,23 @@ def test_validate_saved_by_libreoffice_like_a_shared_file_keeps_values(env: Env,
 
 # -- one test per code: the file and the workbook ------------------------------------------------------------
 def test_code_archivo_ilegible(env: Env, tmp_path: Path) -> None:
+    """A shared-string index past the table: intake's checks pass, the reader cannot give the cell a value."""
     path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=987654321))
-    xml_edit(path, b"<v>987654321</v>", b"<v>NaN</v>")  # intake lets it through (aviso); openpyxl cannot read it
+    xml_edit(path, b't="n"><v>987654321</v>', b't="s"><v>987654321</v>')  # openpyxl writes no string table
     data, report = check(path, env.master)
     assert data is None
     assert flat(report) == [["", "", "archivo-ilegible"]]
-    assert "OEI.01!H8 (NaN)" in report.issues[-1].message
+    assert "987654321" in report.issues[-1].message
+
+
+def test_not_finite_number_is_refused_naming_its_cell(env: Env, tmp_path: Path) -> None:
+    """NaN typed into the XML by hand: intake lets it through with an aviso; the reader refuses the value and
+    names the cell (openpyxl cannot open such a file at all: the oracle counts it as not compared)."""
+    path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=987654321))
+    xml_edit(path, b"<v>987654321</v>", b"<v>NaN</v>")
+    data, report = check(path, env.master)
+    assert flat(report) == [["OEI.01", "H8", "valor-no-finito"]]
+    assert data is not None and "AO.01.01.01" not in data.ejecutado
 
 
 def test_code_no_es_libro_zedxl(env: Env, tmp_path: Path) -> None:

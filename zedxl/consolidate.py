@@ -4,100 +4,60 @@ A return with any error is rejected whole (never half-merged); the others are st
 archived untouched with its SHA-256; the ledger records per cell the value before and after. The master is written
 once, atomically, with the previous version kept as a backup; an open master (``~$`` owner file) or a concurrent
 run stops everything before anything is written. Re-running with the same files changes nothing and says so.
+
+What happens to each file is decided by ``zedxl.consolidation.plan_consolidation``, as for the Panel's Consolidar
+button (``zedxl.excel.consolidar``); this module reads the folder and writes what was decided.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import datetime as _dt
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zedxl.consolidation import ConsolidationResult, FileOutcome, Received, plan_consolidation, render_text
 from zedxl.errors import ZedxlError
-from zedxl.fmt import count
 from zedxl.fsutil import archive_received, ensure_not_open, exclusive_lock, read_received, sha256_file
 from zedxl.intake import lock_file_original
-from zedxl.issues import Issue, Report, make_issue, register
+from zedxl.issues import Issue, Report
 from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
-from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.parallel import MIN_FILES_FOR_WORKERS, collector_paused, run_in_background, worker_count
-from zedxl.returns import Change, ReturnData, merge
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
-
-register("retorno-duplicado", "Dos retornos de la misma oficina",
-         "La oficina {office} envió más de un archivo para {periodo}: {archivos}. No se consolidó nada. Deje uno "
-         "solo en la carpeta o use --reemplazar para tomar el más reciente.", "error")
-register("retorno-reemplazado", "Retorno reemplazado por otro más reciente",
-         "{file} fue reemplazado por {nuevo}, más reciente, de la misma oficina y periodo (--reemplazar).", "aviso")
-register("retorno-ya-consolidado", "Archivo ya consolidado",
-         "{file} ya fue consolidado antes (mismo contenido); no cambia nada.", "aviso")
+from zedxl.xlsx.office_write import offices_to_split
 
 IGNORED_SUFFIXES = {".tmp", ".sqlite", ".lock", ".md", ".txt~"}
 
 
-@dataclass
-class FileOutcome:
-    """What happened to one received file."""
-
-    name: str
-    sha256: str
-    size: int
-    status: str  # consolidado | rechazado | omitido | ya-consolidado | reemplazado | duplicado
-    office: str | None
-    period: str | None
-    report: Report
-    archived: Path | None = None
+def return_files(folder: Path) -> list[Path]:
+    """The files of a returns folder a consolidation takes, by name: not the ``IGNORED_SUFFIXES`` nor hidden files,
+    but lock files (``~$…``, ``.~lock.…#``), to be named as such (``unopened``)."""
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() not in IGNORED_SUFFIXES
+            and (not p.name.startswith(".") or lock_file_original(p.name) is not None)]
 
 
-@dataclass
-class ConsolidationResult:
-    master: Path
-    files: list[FileOutcome] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    missing_offices: dict[str, list[str]] = field(default_factory=dict)  # period → offices that did not return
-    observaciones: list[Path] = field(default_factory=list)
-    backup: Path | None = None
-    written: bool = False
-    stopped: str = ""  # why nothing was merged at all, if so
-
-    @property
-    def ok(self) -> bool:
-        return not self.stopped and all(f.status not in ("rechazado", "duplicado") for f in self.files)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "maestro": str(self.master),
-            "escrito": self.written,
-            "detenido": self.stopped or None,
-            "respaldo": str(self.backup) if self.backup else None,
-            "cambios": len(self.changes),
-            "archivos": [{"archivo": f.name, "sha256": f.sha256, "estado": f.status, "instancia": f.office,
-                          "periodo": f.period, "archivado_en": str(f.archived) if f.archived else None,
-                          "errores": len(f.report.errors), "avisos": len(f.report.warnings),
-                          "problemas": [i.to_dict() for i in f.report.issues]} for f in self.files],
-            "faltan": self.missing_offices,
-            "observaciones": [str(p) for p in self.observaciones],
-        }
+def unopened(path: Path) -> Received | None:
+    """A lock file as received: hashed, never opened (``plan_consolidation`` says why); None for any other file."""
+    if lock_file_original(path.name) is None:
+        return None
+    return Received(path.name, Report(path.name), sha256=sha256_file(path), size=path.stat().st_size)
 
 
-def _is_owner_file(path: Path) -> bool:
-    return lock_file_original(path.name) is not None
+def archive_folder(master: Path) -> Path:
+    """Where this run archives what it received: ``recibidos/<date-time>/`` next to the master."""
+    return master.parent / "recibidos" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def _candidates(folder: Path) -> list[Path]:
-    out = []
-    for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.suffix.lower() in IGNORED_SUFFIXES:
-            continue
-        if p.name.startswith(".") and not _is_owner_file(p):
-            continue
-        out.append(p)
-    return out
+def run_record(master: Path, sha_before: str, inicio: str, result: ConsolidationResult) -> RunRecord:
+    """The run's rows for the ledger next to ``master`` (a ``RunRecord``: ``finish`` commits them)."""
+    return RunRecord(ledger_path(master), master, sha_before, inicio, [
+        FileRow(f.name, f.sha256, f.size, str(f.archived.relative_to(master.parent)) if f.archived else None,
+                f.office, f.period, f.status, len(f.report.errors), len(f.report.warnings)) for f in result.files],
+        result.changes)
 
 
 def _workers(n_files: int, procesos: int | None) -> int:
@@ -166,12 +126,8 @@ class _Reads:
     """
 
     def __init__(self, paths: list[Path], workers: int, archive_dir: Path) -> None:
-        from zedxl.xlsx.office_scan import SharedVerdicts
-
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self.verdicts: SharedVerdicts | None = None
         if workers > 1:
-            self.verdicts = SharedVerdicts.start()  # before the fork: the workers share openpyxl's verdicts
             self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
             chunks = [self.pool.submit(_read_chunk, paths[a:b], archive_dir) for a, b in _spans(len(paths), workers)]
             self.results: Iterator[_Read] = (one for chunk in chunks for one in chunk.result())
@@ -194,15 +150,6 @@ class _Reads:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
-        if self.verdicts is not None:
-            self.verdicts.close()
-            self.verdicts = None
-
-
-def _expected_offices(plan: Plan) -> list[str]:
-    """Offices that own at least one AO or report the budget (so they are expected to return a workbook)."""
-    owners = {ao.instancia for ao in plan.actividades()} | {plan.responsable_presupuesto}
-    return [code for code in plan.instancias if code in owners]
 
 
 def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, procesos: int | None = None,
@@ -219,106 +166,44 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
     if not folder.is_dir():
         raise ZedxlError(f"No existe la carpeta de retornos {folder}.")
     ensure_not_open(master)
-    result = ConsolidationResult(master)
     with exclusive_lock(master):
         sha_before = sha256_file(master)
         inicio = now_iso()
-        candidates = _candidates(folder)
-        to_read = [p for p in candidates if not _is_owner_file(p)]
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        archive_dir = master.parent / "recibidos" / stamp
+        candidates = return_files(folder)
+        to_read = [p for p in candidates if lock_file_original(p.name) is None]
         # the workers start on the returns (reading, checking and archiving each) while this process reads the master
-        reads = _Reads(to_read, _workers(len(to_read), procesos), archive_dir)
+        reads = _Reads(to_read, _workers(len(to_read), procesos), archive_folder(master))
         try:
             with collector_paused():  # plain data that lives on: nothing for the collector to find
                 plan = read_master(master).plan
             fingerprints = Fingerprints(plan)
-            valid: list[tuple[FileOutcome, ReturnData, float]] = []
+            received: list[Received] = []
             Ledger.prepare(ledger_path(master))
             for done, path in enumerate(candidates, start=1):
-                if _is_owner_file(path):
-                    rep = Report(path.name, [make_issue("archivo-temporal-bloqueo", file=path.name,
-                                                        original=lock_file_original(path.name))])
-                    result.files.append(FileOutcome(path.name, sha256_file(path), path.stat().st_size,
-                                                    "omitido", None, None, rep))
-                else:
+                item = unopened(path)
+                if item is None:
                     one = next(reads)
                     data, rep = judge(one.read, plan, fingerprints=fingerprints)
-                    outcome = FileOutcome(path.name, one.read.sha256, one.size, "rechazado",
-                                          data.instancia if data else None,
-                                          data.periodo.label if data else None, rep)
-                    outcome.archived = one.archived
-                    result.files.append(outcome)
-                    if data is not None and rep.valid:
-                        valid.append((outcome, data, one.mtime))
+                    item = Received(path.name, rep, data, one.mtime, one.read.sha256, one.size, one.archived)
+                received.append(item)
                 if progress is not None:
                     progress(done, len(candidates))
-
-            # duplicates: the same office and period more than once
-            groups: dict[tuple[str, str], list[tuple[FileOutcome, ReturnData, float]]] = defaultdict(list)
-            for item in valid:
-                groups[(item[1].instancia, item[1].periodo.label)].append(item)
-            chosen: list[tuple[FileOutcome, ReturnData]] = []
-            for (office, period), items in groups.items():
-                if len(items) == 1:
-                    chosen.append((items[0][0], items[0][1]))
-                    continue
-                names = ", ".join(o.name for o, _, _ in items)
-                if not reemplazar:
-                    for o, _, _ in items:
-                        o.status = "duplicado"
-                        o.report.add(make_issue("retorno-duplicado", file=o.name, office=office, periodo=period,
-                                                archivos=names))
-                    continue
-                items.sort(key=lambda it: (it[2], it[0].name))
-                newest = items[-1]
-                for o, _, _ in items[:-1]:
-                    o.status = "reemplazado"
-                    o.report.add(make_issue("retorno-reemplazado", file=o.name, nuevo=newest[0].name))
-                chosen.append((newest[0], newest[1]))
-            if any(f.status == "duplicado" for f in result.files):
-                result.stopped = "Hay retornos duplicados: no se consolidó nada."
-                chosen = []
-
             with collector_paused():  # tens of thousands of changes and new AO at N = 2,000, all kept
-                new_plan, changes = merge(plan, [d for _, d in chosen])
-            per_file: dict[str, int] = defaultdict(int)
-            for c in changes:
-                per_file[c.archivo] += 1
-            for outcome, _ in chosen:
-                if per_file.get(outcome.name):
-                    outcome.status = "consolidado"
-                else:
-                    outcome.status = "ya-consolidado"
-                    outcome.report.add(make_issue("retorno-ya-consolidado", file=outcome.name))
-            result.changes = changes
+                decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
+            result = ConsolidationResult.of(master, decided)
 
-            # the offices' observations depend only on the reports, now final: they are written by the workers
-            # while the ledger's rows and the master are written (collected below)
-            by_office: dict[str, list[Report]] = defaultdict(list)
-            for f in result.files:
-                if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
-                    by_office[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
-            folder_obs = master.parent / "observaciones"
+            # the offices' observations are written by the workers while the ledger's rows and the master are
+            # written (collected below)
+            by_office = decided.observaciones
             observaciones = reads.start_map(write_observaciones, list(by_office), list(by_office.values()),
-                                            [folder_obs] * len(by_office))
-
-            # offices expected but from which nothing readable arrived, per period seen in this run
-            readable = [f for f in result.files if f.office and f.period]
-            for label in sorted({f.period for f in readable if f.period}):
-                got = {f.office for f in readable if f.period == label}
-                result.missing_offices[label] = [o for o in _expected_offices(plan) if o not in got]
+                                            [master.parent / "observaciones"] * len(by_office))
 
             # the ledger's rows are inserted (by a second process when they are many) while the master is
             # written; they are committed only with the master's final hash
-            record = RunRecord(ledger_path(master), master, sha_before, inicio, [
-                FileRow(f.name, f.sha256, f.size,
-                        str(f.archived.relative_to(master.parent)) if f.archived else None, f.office, f.period,
-                        f.status, len(f.report.errors), len(f.report.warnings)) for f in result.files],
-                changes).start()
+            record = run_record(master, sha_before, inicio, result).start()
             try:
-                if changes:
-                    result.backup = write_master_file(new_plan, master)
+                if result.changes:
+                    result.backup = write_master_file(decided.plan, master)
                     result.written = True
                 record.finish(sha256_file(master), "escrito" if result.written else "sin cambios")
             except BaseException:
@@ -329,33 +214,6 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
         finally:
             reads.close()  # stops the workers if anything above failed
     return result
-
-
-def render_text(result: ConsolidationResult) -> list[str]:
-    """Spanish lines for the terminal."""
-    lines = []
-    for f in result.files:
-        label = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "omitido": "OMITIDO",
-                 "ya-consolidado": "SIN CAMBIOS", "reemplazado": "REEMPLAZADO", "duplicado": "DUPLICADO"}[f.status]
-        who = f" ({f.office} {f.period})" if f.office else ""
-        lines.append(f"{label:12} {f.name}{who}: {count(len(f.report.errors), 'error', 'errores')}, "
-                     f"{count(len(f.report.warnings), 'aviso', 'avisos')}")
-        for i in f.report.issues:
-            where = f" [{i.sheet}!{i.cell}]" if i.sheet and i.cell else (f" [{i.sheet}]" if i.sheet else "")
-            lines.append(f"    - {i.severity}: {i.code}{where}: {i.message}")
-    for period, offices in result.missing_offices.items():
-        if offices:
-            lines.append(f"Faltan retornos de {period}: {', '.join(offices)}.")
-    must_resend = sorted({f.office or f.name for f in result.files if f.status == "rechazado"})
-    if must_resend:
-        lines.append(f"Deben volver a enviar su libro: {', '.join(must_resend)} (ver carpeta observaciones/).")
-    if result.stopped:
-        lines.append(result.stopped)
-    elif result.written:
-        lines.append(f"Maestro actualizado: {len(result.changes)} celdas cambiadas; respaldo en {result.backup}.")
-    else:
-        lines.append("Nada que cambiar: el maestro ya contiene estos datos (no se reescribió).")
-    return lines
 
 
 __all__ = ["ConsolidationResult", "FileOutcome", "Issue", "consolidate", "render_text"]

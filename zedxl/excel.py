@@ -6,7 +6,7 @@
     generar_informe(book)  write the Informe de Evaluación next to the workbook
 
 ``book=None`` means ``xw.Book.caller()``: the workbook whose button ran ``RunPython``. Each function calls the same
-core as the CLI (``read_master``'s rules, ``evaluate``, ``write_master``'s layout, ``validate``, ``merge``,
+core as the CLI (``read_master``'s rules, ``evaluate``, ``write_master``'s layout, ``validate``, ``plan_consolidation``,
 ``report_plan``) and talks to the workbook only through the part of xlwings every client implements —
 ``book.sheets``, ``sheet.range(...).value`` (formulas written as ``"=..."`` text), ``.number_format``, ``.color``,
 ``book.sheets.add`` — so the same code runs from desktop ``RunPython``, from xlwings' remote interpreter
@@ -29,9 +29,8 @@ import io
 import re
 import tempfile
 import warnings
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,11 +40,12 @@ import xlwings as xw
 
 from zedxl import rules
 from zedxl.a1 import quote_sheet
+from zedxl.consolidation import ConsolidationResult, Received, plan_consolidation, render_text
 from zedxl.errors import ZedxlError
 from zedxl.evaluation import evaluate
-from zedxl.fsutil import Received, archive_received, read_received, sha256_file
+from zedxl.fsutil import archive_received, read_received, sha256_file
 from zedxl.intake import DEFAULT_LIMITS, lock_file_original
-from zedxl.issues import Issue, Report, make_issue
+from zedxl.issues import Issue, Report
 from zedxl.model import Plan, code_level, normalize_code
 from zedxl.periods import semesters, whole_year
 from zedxl.vba import panel as P
@@ -54,7 +54,6 @@ from zedxl.xlsx.master_read import MasterRead, read_master
 
 __all__ = [
     "SHEET_OBSERVACIONES",
-    "BookConsolidation",
     "consolidar",
     "generar_informe",
     "plan_from_book",
@@ -413,45 +412,22 @@ def recalcular(book: Any = None) -> Report:
     return _run(book, action)
 
 
-def _return_files(folder: Path) -> list[Path]:
-    """The files of the returns folder, as the CLI's ``consolidate`` takes them (owner files stay, to be named)."""
-    from zedxl.consolidate import IGNORED_SUFFIXES
-
-    out = []
-    for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.suffix.lower() in IGNORED_SUFFIXES:
-            continue
-        if p.name.startswith(".") and not p.name.startswith(".~lock."):
-            continue
-        out.append(p)
-    return out
-
-
-def _is_owner_file(path: Path) -> bool:
-    return lock_file_original(path.name) is not None
-
-
-def _owner_file_report(path: Path) -> Report:
-    return Report(path.name, [make_issue("archivo-temporal-bloqueo", file=path.name,
-                                         original=lock_file_original(path.name))])
-
-
-def _validate_folder(plan: Plan, folder: Path, archive: Path | None = None,
-                     kept: dict[Path, tuple[Received, Path | None]] | None = None) -> list[tuple[Path, Any, Report]]:
-    """Every return of ``folder`` checked against ``plan``, each read from disk once; with ``archive``, each is
-    archived there from the very bytes that were checked, and ``kept`` gets its hash, size and archived copy."""
+def _receive(plan: Plan, folder: Path, archive: Path | None = None) -> list[Received]:
+    """The returns folder's files as ``zedxl consolidate`` takes them, each read once and checked against ``plan``;
+    with ``archive``, archived there from the very bytes checked (lock files: ``unopened``)."""
+    from zedxl.consolidate import return_files, unopened
     from zedxl.validate import validate
 
-    checked = []
-    for path in _return_files(folder):
-        if _is_owner_file(path):
-            continue
-        received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
-        data, report = validate(path, plan, received=received)
-        checked.append((path, data, report))
-        if archive is not None and kept is not None:
-            kept[path] = (replace(received, data=None), archive_received(path, received, archive))
-    return checked
+    out = []
+    for path in return_files(folder):
+        item = unopened(path)
+        if item is None:
+            received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
+            data, report = validate(path, plan, received=received)
+            item = Received(path.name, report, data, received.mtime_ns / 1e9, received.sha256, received.size,
+                            archive_received(path, received, archive) if archive is not None else None)
+        out.append(item)
+    return out
 
 
 def validar(book: Any = None) -> Report:
@@ -464,11 +440,12 @@ def validar(book: Any = None) -> Report:
         folder = state.returns_folder()
         lines = [f"Maestro {state.name}: {len(read.issues)} aviso(s)."]
         if folder.is_dir():
-            checked = _validate_folder(read.plan, folder)
-            for path, _, rep in checked:
-                report.extend(rep.issues)
-                verdict = "se puede consolidar" if rep.valid else "NO se puede consolidar"
-                lines.append(f"{path.name}: {len(rep.errors)} error(es), {len(rep.warnings)} aviso(s); {verdict}.")
+            checked = [r for r in _receive(read.plan, folder) if lock_file_original(r.name) is None]
+            for r in checked:
+                report.extend(r.report.issues)
+                verdict = "se puede consolidar" if r.report.valid else "NO se puede consolidar"
+                lines.append(f"{r.name}: {len(r.report.errors)} error(es), {len(r.report.warnings)} aviso(s); "
+                             f"{verdict}.")
             if not checked:
                 lines.append(f"La carpeta de retornos {folder} no tiene archivos.")
         else:
@@ -481,117 +458,44 @@ def validar(book: Any = None) -> Report:
     return _run(book, action)
 
 
-@dataclass
-class BookConsolidation:
-    """What ``consolidar`` did: per file, its status (consolidado, rechazado, ya-consolidado, duplicado,
-    omitido) and report; the cells changed; the offices that did not return."""
+def consolidar(book: Any = None) -> ConsolidationResult:
+    """Merge into the open book the valid returns of the Panel's folder: ``zedxl consolidate``'s decisions
+    (``plan_consolidation``), with the Panel's «Reemplazar retornos» as ``--reemplazar``.
 
-    folder: Path
-    files: list[tuple[str, str, Report]] = field(default_factory=list)
-    changes: list[Any] = field(default_factory=list)
-    missing_offices: dict[str, list[str]] = field(default_factory=dict)
-    ledger: Path | None = None
-
-
-_STATUS_LABELS = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "ya-consolidado": "SIN CAMBIOS",
-                  "duplicado": "DUPLICADO", "omitido": "OMITIDO"}
-
-
-def _audit(state: BookState, checked: Sequence[tuple[Path, Any, Report]], status: dict[Path, str],
-           changes: Sequence[Any], kept: dict[Path, tuple[Received, Path | None]]) -> Path:
-    """The CLI's audit trail, next to the workbook: files archived with their SHA-256 (by ``_validate_folder``, from
-    the bytes it checked: ``kept``), the run in the ledger, and an observaciones workbook per office to send back."""
-    from zedxl.ledger import Ledger, ledger_path
-    from zedxl.xlsx.observaciones import write_observaciones
-
-    folder = state.path.parent
-    path_ledger = ledger_path(state.path)
-    with Ledger(path_ledger) as ledger:
-        run = ledger.start_run(state.path, sha256_file(state.path))
-        ids = {}
-        for path, data, rep in checked:
-            received, target = kept[path]
-            ids[path.name] = ledger.add_file(
-                run, nombre=path.name, sha256=received.sha256, size=received.size,
-                archivado_en=str(target.relative_to(folder)) if target else None,
-                instancia=data.instancia if data else None,
-                periodo=data.periodo.label if data else None, estado=status[path], errores=len(rep.errors),
-                avisos=len(rep.warnings))
-        if changes:
-            ledger.add_changes(run, changes, ids)
-        # the workbook's new hash is known only once Excel saves it
-        ledger.finish_run(run, "", "escrito en el libro abierto (falta guardarlo)" if changes else "sin cambios")
-    by_office: dict[str, list[Report]] = defaultdict(list)
-    for path, data, rep in checked:
-        if rep.issues and status[path] in ("rechazado", "duplicado", "consolidado"):
-            by_office[data.instancia if data else path.stem].append(rep)
-    for office, reports in by_office.items():
-        write_observaciones(office, reports, folder / "observaciones")
-    return path_ledger
-
-
-def consolidar(book: Any = None) -> BookConsolidation:
-    """Merge into the open book the valid returns of the Panel's folder, as ``zedxl consolidate`` would.
-
-    A return with any error is rejected whole; two returns of one office and period stop everything (as the CLI
-    without ``--reemplazar``). The merged plan is written into the book (save it afterwards); every file received
-    is archived with its SHA-256 and the run recorded in the audit ledger next to the workbook, as the CLI does.
+    The merged plan is written into the book (save it afterwards). When the book is a saved file, every file
+    received is archived with its SHA-256, the run recorded in the audit ledger and the observaciones written next
+    to it, as the CLI does. The summary goes on the Observaciones sheet; ``result.written``: the book changed.
     """
-    def action(book: Any, state: BookState) -> tuple[BookConsolidation, str]:
-        from zedxl.returns import merge
+    def action(book: Any, state: BookState) -> tuple[ConsolidationResult, str]:
+        from zedxl.consolidate import archive_folder, run_record
+        from zedxl.ledger import now_iso
+        from zedxl.xlsx.observaciones import write_observaciones
         from zedxl.xlsx.office_write import offices_to_split
 
         plan = plan_from_rows(state.sheets, state.name).plan
         folder = state.returns_folder()
         if not folder.is_dir():
             raise ZedxlError(f"No existe la carpeta de retornos {folder}. Indíquela en la hoja Panel.")
-        # every file received is archived next to the workbook (when it is saved), from the bytes checked
-        archive = state.path.parent / "recibidos" / _dt.datetime.now().strftime("%Y%m%d-%H%M%S") \
-            if state.path.is_file() else None
-        kept: dict[Path, tuple[Received, Path | None]] = {}
-        checked = _validate_folder(plan, folder, archive, kept)
-        valid = [(path, data) for path, data, rep in checked if data is not None and rep.valid]
-        groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
-        for path, data in valid:
-            groups[(data.instancia, data.periodo.label)].append(path)
-        duplicated = {p for paths in groups.values() if len(paths) > 1 for p in paths}
-        chosen = [] if duplicated else [data for _, data in valid]
-        new_plan, changes = merge(plan, chosen)
-        changed_files = {c.archivo for c in changes}
-        status: dict[Path, str] = {}
-        for path, data, rep in checked:
-            if path in duplicated:
-                status[path] = "duplicado"
-            elif data is None or not rep.valid or duplicated:  # duplicates stop everything, as in the CLI
-                status[path] = "rechazado"
-            else:
-                status[path] = "consolidado" if path.name in changed_files else "ya-consolidado"
-        result = BookConsolidation(folder, [(p.name, status[p], rep) for p, _, rep in checked], list(changes))
-        result.files += [(p.name, "omitido", _owner_file_report(p)) for p in _return_files(folder)
-                         if _is_owner_file(p)]
-        for label in sorted({data.periodo.label for _, data in valid}):
-            got = {data.instancia for data in chosen if data.periodo.label == label}
-            result.missing_offices[label] = [o for o in offices_to_split(plan) if o not in got]
-        if changes:
-            write_plan(book, state, new_plan)
-        if state.path.is_file():
-            result.ledger = _audit(state, checked, status, changes, kept)
-
-        lines = [f"Carpeta de retornos: {folder}"]
-        lines += [f"{_STATUS_LABELS[st]} {name}: {len(rep.errors)} error(es), {len(rep.warnings)} aviso(s)."
-                  for name, st, rep in result.files]
-        lines += [f"Faltan retornos de {label}: {', '.join(offices)}."
-                  for label, offices in result.missing_offices.items() if offices]
-        if duplicated:
-            lines.append("Hay dos retornos de la misma instancia y periodo: no se consolidó nada. Deje uno solo.")
-        lines.append(f"{len(changes)} celda(s) cambiada(s) en este libro." if changes
-                     else "Nada que cambiar: el libro ya contiene estos datos.")
-        issues = [i for _, _, rep in result.files for i in rep.issues]
+        saved, inicio = state.path.is_file(), now_iso()
+        received = _receive(plan, folder, archive_folder(state.path) if saved else None)
+        decided = plan_consolidation(plan, received, expected=offices_to_split(plan),
+                                     reemplazar=state.settings.reemplazar)
+        result = ConsolidationResult.of(state.path, decided)
+        if result.changes:
+            write_plan(book, state, decided.plan)
+            result.written = True
+        if saved:  # the workbook's new hash is known only once Excel saves it
+            run_record(state.path, sha256_file(state.path), inicio, result).finish(
+                "", "escrito en el libro abierto (falta guardarlo)" if result.written else "sin cambios")
+            result.observaciones += [write_observaciones(office, reports, state.path.parent / "observaciones")
+                                     for office, reports in decided.observaciones.items()]
+        lines = [f"Carpeta de retornos: {folder}", *render_text(result, issues=False, book=True)]
+        issues = [i for f in result.files for i in f.report.issues]
         _write_observaciones(book, state, observaciones_rows(f"Consolidación del {_now()}", lines, issues,
                                                              state.name))
-        n_ok = sum(1 for _, st, _ in result.files if st == "consolidado")
-        n_bad = sum(1 for _, st, _ in result.files if st in ("rechazado", "duplicado"))
-        return result, (f"Consolidado: {n_ok} retorno(s) incorporado(s), {n_bad} rechazado(s), {len(changes)} "
+        n_ok = sum(1 for f in result.files if f.status == "consolidado")
+        n_bad = sum(1 for f in result.files if f.status in ("rechazado", "duplicado"))
+        return result, (f"Consolidado: {n_ok} retorno(s) incorporado(s), {n_bad} rechazado(s), {len(result.changes)} "
                         "celda(s) cambiada(s). Guarde el libro.")
 
     return _run(book, action)

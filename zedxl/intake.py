@@ -416,26 +416,18 @@ class Intake:
     shared_strings_part: str = ""
     styles_part: str = ""
     truncated_facts: bool = False  # some list above hit Limits.max_recorded
-    #: With ``inspect(..., keep_cells=True)`` and only when every worksheet was read by the fast scan: sheet name →
-    #: every ``<c>`` as ``CellFact``, in document order. None otherwise (a reader must then parse the sheets itself).
+    #: With ``inspect(..., keep_cells=True)`` on a safe file: sheet name → every ``<c>`` as ``CellFact``, in document
+    #: order, for each worksheet the fast scan read; a worksheet not here is read from its part by the reader
+    #: (``zedxl.xlsx.office_book``).
     cells: Mapping[str, tuple[CellFact, ...]] | None = None
     #: With ``keep_cells``: the ``numFmtId`` of every ``cellXfs`` style by index, and the custom formats as
     #: (id, format code), from styles.xml.
     number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
-    #: With ``keep_cells``: how many differential styles (``<dxfs>``, conditional formats refer to them by index).
-    dxf_count: int = 0
-    #: With ``cells``: each worksheet part with its ``<sheetData>`` emptied (``<sheetData/>``), as the fast scan
-    #: checked it; what a reader that must see the sheet as openpyxl does looks at beyond the cells.
-    outsides: Mapping[str, bytes] | None = None
-    #: With ``cells``: every member name of the package, and the bytes of each part of at most 256 KB the scan read
-    #: whole (CRC checked), by member name: a reader gets them here instead of opening the zip again.
-    member_names: tuple[str, ...] = ()
+    #: With ``cells``: the bytes of each part of at most 256 KB the scan read whole (CRC checked), by member name:
+    #: the reader gets them here instead of opening the zip again.
     parts: Mapping[str, bytes] | None = field(default=None, repr=False, compare=False)
     #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
     property_values: tuple[tuple[str, str, str], ...] = ()
-    #: A namespace declaration that libxml2 (openpyxl's XML parser, through lxml) refuses, such as a URI with a
-    #: "[" in it: expat accepts it, so only a reader that sees the file as openpyxl does may judge such a file.
-    odd_namespaces: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -463,7 +455,7 @@ _CHUNK = 256 * 1024
 class BytesMemo:
     """Results remembered by the bytes they were worked out from (the returns of one template share most of their
     parts byte for byte), holding at most ``max_bytes`` of those bytes: all are forgotten at once when full.
-    Used for what a clean parse found (here) and for openpyxl's verdicts (``office_scan``)."""
+    Used for what a clean parse found."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -487,12 +479,6 @@ _CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
 # what intake keeps of the parts it read whole for the reader (Intake.parts), in all: a return's parts take ~150 KB
 _KEEP_MAX_BYTES = 4 * 1024 * 1024
 _CLEAN_PARTS = BytesMemo(4 * 1024 * 1024)  # keys: (what was read, the part's bytes)
-
-
-# namespace declarations: expat takes any URI, libxml2 (how openpyxl reads, through lxml) refuses some
-_NS_DECL = re.compile(rb"""xmlns(?::[^\s=/>]+)?\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
-_NS_WINDOW = 4096
-_NS_VERDICT: dict[bytes, bool] = {}
 
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader: a member's local header
@@ -541,42 +527,6 @@ def _plain_member(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     return out
 
 
-def _namespaces_ok(data: bytes) -> bool:
-    """False when a namespace declaration in ``data`` is one libxml2 refuses (each distinct declaration is asked
-    once per process). Without lxml, openpyxl parses with the standard library, which accepts what expat does."""
-    i = data.find(b"xmlns")
-    while i >= 0:
-        m = _NS_DECL.match(data, i)
-        if m is not None:
-            decl = m.group()
-            ok = _NS_VERDICT.get(decl)
-            if ok is None:
-                ok = _libxml2_accepts(decl)
-                if len(_NS_VERDICT) >= 1024:
-                    _NS_VERDICT.clear()
-                _NS_VERDICT[decl] = ok
-            if not ok:
-                return False
-        i = data.find(b"xmlns", i + 5)
-    return True
-
-
-def _libxml2_accepts(decl: bytes) -> bool:
-    from openpyxl.xml import LXML
-    from openpyxl.xml.functions import fromstring
-
-    if not LXML:  # pragma: no cover - openpyxl then reads with the standard library, as lenient as expat
-        return True
-    from lxml import etree
-
-    try:
-        fromstring(b"<a " + decl + b"/>")  # openpyxl's own parser (and its settings)
-    except etree.XMLSyntaxError:
-        return False
-    except Exception:  # noqa: BLE001 - anything else lxml says about it: let openpyxl judge the file
-        return False
-    return True
-
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
@@ -602,6 +552,8 @@ def _may_call_out(text: str) -> bool:
         return True
     upper = text.upper()
     return any(name in upper for name in _RISKY_NAMES)
+
+
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
@@ -814,13 +766,10 @@ class _Inspector:
         self.members: dict[str, zipfile.ZipInfo] = {}  # lower-case name -> info
         self.parsed: set[str] = set()
         self.keep_cells = False
-        self.cells: dict[str, tuple[CellFact, ...]] | None = {}  # None once a sheet needed the slow scan
+        self.cells: dict[str, tuple[CellFact, ...]] = {}  # the sheets the fast scan read
         self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
-        self.dxf_count = 0
-        self.outsides: dict[str, bytes] = {}
         self.parts: dict[str, bytes] = {}  # with keep_cells: small members read whole (see Intake.parts)
         self.kept_bytes = 0  # their total size
-        self.odd_namespaces = False
         self.property_values: list[tuple[str, str, str]] = []
 
     # -- issues and facts ------------------------------------------------------------------------------------------
@@ -886,15 +835,10 @@ class _Inspector:
             shared_strings_part=f.get("shared_strings", ""),
             styles_part=f.get("styles", ""),
             truncated_facts=self.truncated_facts,
-            cells=self.cells if self.keep_cells and self.cells is not None and safe else None,
+            cells=self.cells if self.keep_cells and safe else None,
             number_formats=self.number_formats if self.keep_cells else None,
-            dxf_count=self.dxf_count,
-            outsides=self.outsides if self.keep_cells and self.cells is not None and safe else None,
-            member_names=tuple(i.filename for i in self.members.values())
-            if self.keep_cells and self.cells is not None and safe else (),
-            parts=self.parts if self.keep_cells and self.cells is not None and safe else None,
+            parts=self.parts if self.keep_cells and safe else None,
             property_values=tuple(self.property_values),
-            odd_namespaces=self.odd_namespaces,
         )
 
     # -- entry ----------------------------------------------------------------------------------------------------
@@ -1270,7 +1214,6 @@ class _Inspector:
         """The member's bytes in chunks, bounded by its declared size (zipfile stops there and checks the CRC)."""
         assert self.zf is not None
         budget = max(info.file_size, 0)
-        tail = b""
         # kept for the reader (Intake.parts) when small, up to _KEEP_MAX_BYTES in all: a hostile package of
         # thousands of small parts must not be held in memory whole
         kept: list[bytes] | None = [] if (self.keep_cells and budget <= _CLEAN_MAX_BYTES
@@ -1280,8 +1223,6 @@ class _Inspector:
         whole = _plain_member(self.data, info) if self.data is not None and budget <= _CHUNK else None
         if whole is not None:
             self.check_deadline()
-            if not self.odd_namespaces and b"xmlns" in whole and not _namespaces_ok(whole):
-                self.odd_namespaces = True
             yield whole
             if kept is not None:  # read to the end (as below: only then)
                 self.kept_bytes += len(whole) - len(self.parts.get(info.filename, b""))
@@ -1304,12 +1245,6 @@ class _Inspector:
                 seen += len(chunk)
                 if seen > budget:  # pragma: no cover - zipfile already stops at the declared size
                     raise zipfile.BadZipFile("more data than declared")
-                # namespace declarations, as libxml2 would judge them (with the end of the previous chunk, so one
-                # cut in two is seen whole)
-                if not self.odd_namespaces and (b"xmlns" in chunk or b"xmlns" in tail + chunk[:8]) and \
-                        not _namespaces_ok(tail + chunk):
-                    self.odd_namespaces = True
-                tail = chunk[-_NS_WINDOW:]
                 if kept is not None:
                     kept.append(chunk)
                 yield chunk
@@ -1544,8 +1479,7 @@ class _Inspector:
         custom formats (built-in ones are the reader's business)."""
         custom: dict[int, str] = {}
         xf_ids: list[int] = []
-        depth = {"cellXfs": False, "dxfs": False}
-        dxfs = [0]
+        depth = {"cellXfs": False}
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             local = _local(tag)
@@ -1559,10 +1493,6 @@ class _Inspector:
                     xf_ids.append(int(attrs.get("numFmtId", "0") or 0))
                 except ValueError:
                     xf_ids.append(-1)
-            elif local == "dxfs":
-                depth["dxfs"] = True
-            elif local == "dxf" and depth["dxfs"]:
-                dxfs[0] += 1
 
         def end(tag: str) -> None:
             local = _local(tag)
@@ -1572,13 +1502,12 @@ class _Inspector:
         # the returns of one entity share their styles byte for byte: what a clean parse found is remembered
         data, seen = self.recall(self.member(part), "styles")
         if seen is not None:
-            self.number_formats, self.dxf_count = seen
+            self.number_formats = seen
             return
         before = self.elements
         if self.parse_xml(part, start, end, data=data):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
-            self.dxf_count = dxfs[0]
-            self.remember("styles", data, self.elements - before, (self.number_formats, self.dxf_count))
+            self.remember("styles", data, self.elements - before, self.number_formats)
 
     def parse_workbook(self, part: str) -> bool:
         # the returns of one template (and office) share their workbook part byte for byte: what a clean parse found
@@ -1685,9 +1614,7 @@ class _Inspector:
     def scan_sheet(self, sheet: SheetInfo) -> SheetInfo:
         scan = self.fast_scan(sheet)
         ok = scan is not None
-        if scan is None:
-            if self.cells is not None:
-                self.cells = None  # a reader must parse the sheets itself
+        if scan is None:  # not in the fast scan's shape: the reader records this sheet's cells itself
             scan = _SheetScan(self, sheet.name)
             ok = self.precount(sheet.part, scan) and self.parse_xml(sheet.part, scan.start, chars=scan.chars,
                                                                    namespaces=False, counted=False)
@@ -1827,9 +1754,8 @@ class _Inspector:
         for note in errors:
             self.record(self.error_cells, note)
         self.record_all(self.formulas, notes)
-        if keep and self.cells is not None:
+        if keep:
             self.cells[name] = tuple(facts)
-            self.outsides[name] = outside
         return scan
 
     def sheet_rels(self, part: str, sheet: str, hyperlink_refs: dict[str, list[str]]) -> None:
@@ -2062,14 +1988,14 @@ def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -
             if ismark and t == "inlineStr":
                 # a plain <t>: its text, decoded as an XML parser does; anything else (runs, phonetic
                 # guides, an empty text) is marked "" and left to the value reader
-                raw = _xml_text(istext) if istext else ""
-            if vmark:
+                raw = xml_text(istext) if istext else ""
+            if vmark and t != "inlineStr":  # an inline string's text is its <is>, whatever <v> says
                 if (t is None or t == "n") and vtext and not num(vtext) and not vtext.isspace():
                     return None  # a non-finite or odd number: the full scan reports it
                 if not vtext:
                     raw = ""
                 elif b"&" in vtext or b"\r" in vtext or not vtext.isascii():
-                    raw = _xml_text(vtext)
+                    raw = xml_text(vtext)
                 else:
                     raw = vtext.decode("ascii")
                 if t == "e":
@@ -2077,7 +2003,7 @@ def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -
             if fmark:
                 if b"t=" in fattrs:
                     return None  # shared, array or data-table formula
-                formula = _xml_text(ftext) if ftext else ""
+                formula = xml_text(ftext) if ftext else ""
                 formulas.append((letters, row_text, formula))
         if keep:
             st = styles.get(style)
@@ -2218,7 +2144,7 @@ def _entity(m: re.Match[str]) -> str:
     return _NAMED[ref]
 
 
-def _xml_text(raw: bytes) -> str:
+def xml_text(raw: bytes) -> str:
     """Element text as an XML parser reports it: UTF-8, line ends normalised, references replaced."""
     text = raw.decode("utf-8")
     if "\r" in text:

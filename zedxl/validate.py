@@ -4,11 +4,9 @@ Order of the checks, each on what the previous one cleared:
 
 1. ``zedxl.intake.inspect``: container, zip, XML and active content, before any parser opens the file. A file it
    does not clear is not opened at all.
-2. The workbook is opened once: from intake's own scan of every cell plus the strings python-calamine reads
-   (``zedxl.xlsx.office_scan``), or, only when that scan shows something the fast path does not reproduce exactly
-   (merged cells, shared formulas, unusual XML...), with openpyxl. Either way the same checks run on the same cell
-   values. The hidden ``_zedxl`` manifest says what it is (``no-es-libro-zedxl``, ``version-plantilla-distinta``,
-   ``metadatos-alterados``).
+2. The workbook's cells are the records intake's own bounded scan made (``zedxl.xlsx.office_book``, the one
+   reader of a return: no other library opens it). The hidden ``_zedxl`` manifest says what it is
+   (``no-es-libro-zedxl``, ``version-plantilla-distinta``, ``metadatos-alterados``).
 3. Identity against the master (content wins): entity, year, period, office, and the fingerprint of what the office
    was given against what the master gives today (``huella-distinta``). The file name is only compared, and a
    mismatch is an aviso.
@@ -43,10 +41,11 @@ from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.model import Plan
 from zedxl.periods import Period, base_labels, parse_period
 from zedxl.returns import ReturnData
-from zedxl.xlsx import office_read, office_scan
+from zedxl.xlsx import office_book, office_read
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_write import (
     FIELD_JUSTIFICACION,
+    PROPERTY_PREFIX,
     ascii_token,
     field_ejecutado,
     fingerprint,
@@ -219,7 +218,6 @@ class ReturnRead:
     manifest: office_read.Manifest | None = None
     values: office_read.OfficeValues | None = None
     tail: list[Issue] = field(default_factory=list)  # cell and rule issues, in order
-    fast: bool = False  # read from intake's scan and python-calamine, without openpyxl
 
     def for_judging(self) -> ReturnRead:
         """A copy with only what ``judge`` reads: the manifest without its row and input lists, and its plan
@@ -232,57 +230,44 @@ class ReturnRead:
         return dataclasses.replace(self, manifest=dataclasses.replace(m, spec=spec, rows=(), inputs=()))
 
 
-def read_return(path: Path, *, fast: bool = True, received: Received | None = None) -> ReturnRead:
+def read_return(path: Path, *, received: Received | None = None) -> ReturnRead:
     """Read and check one returned workbook on its own (steps 1, 2, 4 and 5 of the module docstring).
 
-    The file is opened once: intake's scan (``keep_cells``) and python-calamine's strings make the cells for a
-    clean file (``office_scan``); only a file whose scan shows something that path does not reproduce is loaded
-    with openpyxl. Never raises for bad data. ``fast=False`` always takes the openpyxl path (the reference the
-    tests compare the fast one with). ``received``: the file as ``fsutil.read_received`` read it (read here when
-    not given); every step works on those bytes, so the file is read from disk once.
+    Never raises for bad data. ``received``: the file as ``fsutil.read_received`` read it (read here when not
+    given); every step works on those bytes, so the file is read from disk once.
     """
     path = Path(path)
     file = path.name
     if received is None:
         received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
-    data = received.data
     read = ReturnRead(file, received.sha256)
-    intake = inspect(path, keep_cells=fast, data=data)
+    intake = inspect(path, keep_cells=True, data=received.data)
     if not intake.safe:
         read.head.extend(intake.issues)
         return read
-    wb: Any = office_scan.open_workbook(path, intake, data) if fast else None
-    read.fast = wb is not None
-    issues: list[Issue] = []
-    if wb is None:
-        wb, issues = office_read.open_workbook(path, data)
+    try:
+        book = office_book.read_book(path, intake, received.data, PROPERTY_PREFIX)
+    except office_book.UnreadableError as e:
+        read.head.extend(intake.issues)
+        read.head.append(make_issue("archivo-ilegible", file=file, detalle=str(e)))
+        return read
     superseded = _superseded(intake)
     read.head.extend(i for i in intake.issues if not superseded(i))
-    if wb is None:
-        # an empty cached value (<v></v>, a formula saved without its result) is not what stops openpyxl
-        bad = [n for n in intake.nonfinite_cells if n.text.strip()]
-        if bad:
-            cells = ", ".join(f"{n.sheet}!{n.cell} ({n.text})" for n in bad[:5])
-            issues = [make_issue("archivo-ilegible", file=file,
-                                 detalle=f"tiene números no válidos (NaN o infinito) en {cells}")]
-        read.head.extend(issues)
+    return read_book(read, book)
+
+
+def read_book(read: ReturnRead, book: Any) -> ReturnRead:
+    """Steps 2 (the manifest), 4 and 5 of the module docstring on a return's records, into ``read``."""
+    file = read.file
+    manifest, issues = office_read.read_manifest(book, file)
+    read.head.extend(issues)
+    if manifest is None:
         return read
-    return _read_book(read, wb, file)
-
-
-def _read_book(read: ReturnRead, wb: Any, file: str) -> ReturnRead:
-    try:
-        manifest, issues = office_read.read_manifest(wb, file)
-        read.head.extend(issues)
-        if manifest is None:
-            return read
-        read.manifest = manifest
-        values = office_read.read_values(wb, manifest, file)
-        read.values = values
-        read.tail.extend(values.issues)
-        read.tail.extend(_rules(manifest, values, file))
-    finally:
-        wb.close()
+    read.manifest = manifest
+    values = office_read.read_values(book, manifest, file)
+    read.values = values
+    read.tail.extend(values.issues)
+    read.tail.extend(_rules(manifest, values, file))
     return read
 
 

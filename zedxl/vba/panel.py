@@ -3,8 +3,9 @@
 Layout (column A labels, column B values; rows are found by label, never by position):
 
 * the buttons, each with a one-line description;
-* ``Carpeta de retornos`` (default ``retornos``, relative to the workbook's folder) and ``Periodo del informe``
-  (empty: the latest semester with data), read by the Excel-side functions in ``zedxl.excel``;
+* ``Carpeta de retornos`` (default ``retornos``, relative to the workbook's folder), ``Reemplazar retornos`` (Sí/No,
+  default No: the CLI's ``--reemplazar``) and ``Periodo del informe`` (empty: the latest semester with data), read by
+  the Excel-side functions in ``zedxl.excel``;
 * the xlwings version whose VBA is embedded, so a mismatch with the PC's Python package can be reported.
 
 ``add_panel`` writes it with XlsxWriter; ``read_panel`` (openpyxl) and ``panel_settings`` (any rows) read back what the
@@ -27,6 +28,7 @@ from zedxl.vba.sources import BUTTONS, WORKBOOK_CODENAME, master_project
 SHEET_PANEL = "Panel"
 LABEL_CARPETA = "Carpeta de retornos"
 LABEL_PERIODO = "Periodo del informe"
+LABEL_REEMPLAZAR = "Reemplazar retornos"
 LABEL_XLWINGS = "Versión de xlwings del libro"
 LABEL_ZEDXL = "Versión de zedxl que escribió el libro"
 LABEL_RESULTADO = "Resultado de la última acción"
@@ -47,10 +49,11 @@ DESCRIPTIONS = {
 
 @dataclass(frozen=True)
 class PanelSettings:
-    """What the planner typed on the Panel: the returns folder and the report's period ("" = default)."""
+    """What the planner typed on the Panel: the returns folder, the report's period ("" = default), ``--reemplazar``."""
 
     carpeta: str = DEFAULT_CARPETA
     periodo: str = ""
+    reemplazar: bool = False
 
 
 def _text(value: Any) -> str:
@@ -64,7 +67,8 @@ def _text(value: Any) -> str:
 def panel_settings(rows: Sequence[Sequence[Any]]) -> PanelSettings:
     """The settings found in the Panel's rows (label in column A, value in column B)."""
     values = {_text(r[0]): (_text(r[1]) if len(r) > 1 else "") for r in rows if r}
-    return PanelSettings(values.get(LABEL_CARPETA) or DEFAULT_CARPETA, values.get(LABEL_PERIODO, ""))
+    return PanelSettings(values.get(LABEL_CARPETA) or DEFAULT_CARPETA, values.get(LABEL_PERIODO, ""),
+                         values.get(LABEL_REEMPLAZAR, "").lower() in ("sí", "si", "true", "verdadero"))
 
 
 def recorded_xlwings_version(rows: Sequence[Sequence[Any]]) -> str:
@@ -150,20 +154,24 @@ def add_panel(wb: Any, ws: Any, plan: Plan, settings: PanelSettings | None = Non
     ws.write_string(r, 1, "", header)
     ws.write_string(r + 1, 0, LABEL_CARPETA, label)
     ws.write_string(r + 1, 1, settings.carpeta, value)
-    ws.write_string(r + 2, 0, LABEL_PERIODO, label)
-    ws.write_string(r + 2, 1, settings.periodo, value)
-    ws.merge_range(r + 3, 0, r + 3, 1, "Carpeta: relativa a la carpeta de este libro, o una ruta completa. "
-                   f"Periodo: {plan.anio}-S1, {plan.anio}-S2, {plan.anio}, {plan.anio}-T1…; vacío = el último "
-                   "semestre con datos.", note)
-    ws.set_row(r + 3, 26)
-    ws.write_string(r + 5, 0, LABEL_XLWINGS, label)
-    ws.write_string(r + 5, 1, xlwings_version, fixed)
-    ws.write_string(r + 6, 0, LABEL_ZEDXL, label)
-    ws.write_string(r + 6, 1, __version__, fixed)
-    ws.merge_range(r + 7, 0, r + 7, 1, "Las macros de este libro llaman a xlwings; el paquete xlwings del PC debe "
+    ws.write_string(r + 2, 0, LABEL_REEMPLAZAR, label)
+    ws.write_string(r + 2, 1, "Sí" if settings.reemplazar else "No", value)
+    ws.data_validation(r + 2, 1, r + 2, 1, {"validate": "list", "source": ["Sí", "No"]})
+    ws.write_string(r + 3, 0, LABEL_PERIODO, label)
+    ws.write_string(r + 3, 1, settings.periodo, value)
+    ws.merge_range(r + 4, 0, r + 4, 1, "Carpeta: relativa a la carpeta de este libro, o una ruta completa. "
+                   "Reemplazar: con «Sí», de dos retornos de la misma oficina y periodo se consolida el más reciente; "
+                   f"con «No», no se consolida nada. Periodo: {plan.anio}-S1, {plan.anio}-S2, {plan.anio}, "
+                   f"{plan.anio}-T1…; vacío = el último semestre con datos.", note)
+    ws.set_row(r + 4, 40)
+    ws.write_string(r + 6, 0, LABEL_XLWINGS, label)
+    ws.write_string(r + 6, 1, xlwings_version, fixed)
+    ws.write_string(r + 7, 0, LABEL_ZEDXL, label)
+    ws.write_string(r + 7, 1, __version__, fixed)
+    ws.merge_range(r + 8, 0, r + 8, 1, "Las macros de este libro llaman a xlwings; el paquete xlwings del PC debe "
                    "tener la misma versión. Si no coincide, ejecute «zedxl recompute» sobre este libro cerrado para "
                    "volver a escribir sus macros. Si Excel dice que bloqueó las macros: cierre el libro, clic "
                    "derecho en el archivo → Propiedades → marque «Desbloquear» → Aceptar.", note)
-    ws.set_row(r + 7, 40)
+    ws.set_row(r + 8, 40)
     ws.hide_gridlines(2)
     return xlwings_version

@@ -1,4 +1,5 @@
-"""Read a returned office workbook (openpyxl): its manifest, then every cell, checked against what it was given.
+"""Check a returned office workbook's records (``office_book``): its manifest, then every cell, against what it was
+given.
 
 Run only on a file ``zedxl.intake.inspect`` cleared. Nothing here raises for bad data: every problem becomes an
 ``Issue``. Rows are found by code (AO, OEI, AEI) and budget lines by rubro, never by row number; columns must be
@@ -26,20 +27,13 @@ Policy for input values, decided once here:
 
 from __future__ import annotations
 
-import io
 import math
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, NamedTuple
-
-import openpyxl
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION
 from zedxl.a1 import from_a1, to_a1
@@ -59,6 +53,7 @@ from zedxl.model import (
 from zedxl.periods import Periodicity, parse_period
 from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
+from zedxl.xlsx.office_book import Book, Cell, Sheet
 from zedxl.xlsx.office_write import (
     BUDGET_HEADER_ROW,
     BUDGET_SHEETS,
@@ -68,7 +63,6 @@ from zedxl.xlsx.office_write import (
     KIND,
     MAX_TEXT,
     PROPERTY_KEYS,
-    PROPERTY_PREFIX,
     RULE_KEYS,
     SECTION_BUDGET,
     SECTION_END,
@@ -252,17 +246,10 @@ def _norm_formula(text: str) -> str:
     return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
 
 
-def _cells(ws: Worksheet) -> dict[tuple[int, int], Any]:
-    """Every cell object openpyxl loaded, by zero-based (row, col).
-
-    Loops are bounded by the cells really present, never by the declared ``<dimension>`` (``iter_rows`` would
-    create every cell of the rectangle); intake has already bounded how many there are.
-    """
-    zero_based: dict[tuple[int, int], Any] | None = getattr(ws, "cells0", None)  # office_scan's light sheet
-    if zero_based is not None:
-        return zero_based
-    raw: dict[tuple[int, int], Any] = ws._cells  # noqa: SLF001 - the only bounded view of a sheet's cells
-    return {(r - 1, c - 1): cell for (r, c), cell in raw.items()}
+def _cells(ws: Sheet) -> dict[tuple[int, int], Cell]:
+    """Every cell record of a sheet by zero-based (row, col): loops are bounded by the cells really present, never
+    by the declared ``<dimension>``."""
+    return ws.cells0
 
 
 def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
@@ -277,14 +264,11 @@ def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
 
 
 def _is_formula(cell: Any) -> bool:
-    return getattr(cell, "data_type", None) == "f" or type(cell.value).__name__ in ("ArrayFormula",
-                                                                                     "DataTableFormula")
+    return bool(cell.data_type == "f")
 
 
 def _formula_text(cell: Any) -> str:
-    value = cell.value
-    text = getattr(value, "text", value)
-    return str(text)
+    return str(cell.value)
 
 
 def _blank(value: Any) -> bool:
@@ -396,17 +380,6 @@ class _ManifestError(Exception):
     """The manifest cannot be read: the message (Spanish) says why."""
 
 
-def read_properties(wb: Workbook) -> dict[str, str]:
-    """Custom document properties named ``zedxl_*`` (without the prefix), as text."""
-    out: dict[str, str] = {}
-    props = getattr(wb, "custom_doc_props", None)
-    for prop in getattr(props, "props", None) or []:
-        name = str(getattr(prop, "name", ""))
-        if name.startswith(PROPERTY_PREFIX):
-            out[name[len(PROPERTY_PREFIX):]] = "" if prop.value is None else str(prop.value)
-    return out
-
-
 def _text(value: Any) -> str:
     if type(value) is str:
         return value
@@ -435,7 +408,7 @@ def _value_rows(cells: Mapping[tuple[int, int], Any], cap: int) -> list[tuple[in
     return [(r, tuple(by_row[r])) for r in sorted(by_row)]
 
 
-def _sections(ws: Worksheet) -> dict[str, list[tuple[Any, ...]]]:
+def _sections(ws: Sheet) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
     current: str | None = None
     # the rows that hold a value, each as wide as the widest (a row of blanks is skipped in any case)
@@ -460,7 +433,7 @@ def _manifest_number(value: Any, what: str, codigo: str = "") -> Decimal | None:
     return d
 
 
-def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | None = None) -> Manifest:
+def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None = None) -> Manifest:
     """The manifest of an office workbook; raises _ManifestError when it is malformed. ``sections``: those of its
     manifest sheet when the caller has them already."""
     if sections is None:
@@ -588,24 +561,9 @@ def parse_manifest(wb: Workbook, sections: dict[str, list[tuple[Any, ...]]] | No
     return Manifest(meta, spec, tuple(rows), tuple(inputs))
 
 
-# -- opening ---------------------------------------------------------------------------------------------------
-def open_workbook(path: Path, data: bytes | None = None) -> tuple[Workbook | None, list[Issue]]:
-    """Open with openpyxl (formulas as text, no external links); an unreadable file is an issue, not an error.
-    ``data``: the file's bytes, when they were read already (then ``path`` only names it)."""
-    try:
-        # our own handle, closed even when openpyxl raises half-way (it would leave its own open until collected)
-        with warnings.catch_warnings(), (open(path, "rb") if data is None else io.BytesIO(data)) as fh:
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(fh, data_only=False, read_only=False, keep_vba=False, keep_links=False)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many types for a damaged file
-        detail = _short(f"{type(e).__name__}: {e}".split("\n")[0], 160)
-        return None, [make_issue("archivo-ilegible", file=path.name, detalle=detail)]
-    return wb, []
-
-
-def read_manifest(wb: Workbook, file: str) -> tuple[Manifest | None, list[Issue]]:
+def read_manifest(wb: Book, file: str) -> tuple[Manifest | None, list[Issue]]:
     """Identify the workbook: a zedxl office workbook of the supported template version, with an intact manifest."""
-    props = read_properties(wb)
+    props = wb.properties
     if SHEET_META not in wb.sheetnames:
         if props.get("tipo") == "maestro":
             detail = "es el libro maestro, no el libro de una instancia"
@@ -679,7 +637,7 @@ def _unsettled(found: Mapping[int, Any], want: Mapping[int, CellSpec]) -> list[i
 
 
 class _SheetReader:
-    def __init__(self, wb: Workbook, manifest: Manifest, file: str) -> None:
+    def __init__(self, wb: Book, manifest: Manifest, file: str) -> None:
         self.wb = wb
         self.manifest = manifest
         self.spec = manifest.spec
@@ -703,7 +661,7 @@ class _SheetReader:
                 self.issue("hoja-faltante", sheet=name)
         for name in self.wb.sheetnames:
             if name not in expected:
-                state = self.wb[name].sheet_state if hasattr(self.wb[name], "sheet_state") else "visible"
+                state = self.wb[name].sheet_state
                 estado = {"visible": "visible", "hidden": "oculta", "veryHidden": "muy oculta"}.get(state, state)
                 self.issue("hoja-desconocida", sheet=name, estado=estado)
         if SHEET_INSTRUCCIONES in present:
@@ -719,9 +677,9 @@ class _SheetReader:
                 self.budget_sheet(self.wb[name], kind, lines)
         return self.out
 
-    def merged(self, ws: Worksheet) -> set[tuple[int, int]]:
+    def merged(self, ws: Sheet) -> set[tuple[int, int]]:
         covered: set[tuple[int, int]] = set()
-        for rng in list(ws.merged_cells.ranges):
+        for rng in ws.merged:
             self.issue("celdas-combinadas", sheet=ws.title, r=rng.min_row - 1, c=rng.min_col - 1, value=rng.coord)
             for r in range(rng.min_row - 1, min(rng.max_row, rng.min_row + 10_000)):
                 for c in range(rng.min_col - 1, min(rng.max_col, rng.min_col + 1_000)):
@@ -730,7 +688,7 @@ class _SheetReader:
 
     def static_sheet(self, name: str, expected: Mapping[tuple[int, int], str]) -> None:
         ws = self.wb[name]
-        if not hasattr(ws, "_cells"):  # a chartsheet (openpyxl): nothing to compare
+        if ws.kind != "worksheet":  # a chartsheet: nothing to compare
             return
         self.merged(ws)
         cells = _cells(ws)
@@ -752,7 +710,7 @@ class _SheetReader:
         candidates = sorted(r for (r, c) in cells if c == 0 and at(r))
         return candidates[0] if candidates else None
 
-    def check_header(self, ws: Worksheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
+    def check_header(self, ws: Sheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
                      header_r: int | None, expected_row: int, headers: tuple[str, ...]) -> bool:
         if header_r is None:
             cell = cells.get((expected_row, 0))
@@ -771,7 +729,7 @@ class _SheetReader:
                            esperado=want or "(vacío)")
         return ok
 
-    def check_title(self, ws: Worksheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
+    def check_title(self, ws: Sheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
                     header_r: int, expected: Mapping[tuple[int, int], str], shift: int) -> None:
         want = {(r + shift, c): t for (r, c), t in expected.items()}
         found = {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items() if not _blank(cell.value)}
@@ -782,7 +740,7 @@ class _SheetReader:
                 self.issue("celda-modificada", sheet=ws.title, r=pos[0], c=pos[1], value=_show(value),
                            esperado=_short(want.get(pos) or "(vacío)", 80))
 
-    def data_sheet(self, ws: Worksheet, oei: Objetivo, cols: DataColumns) -> None:
+    def data_sheet(self, ws: Sheet, oei: Objetivo, cols: DataColumns) -> None:
         sheet = ws.title
         cells = _cells(ws)
         covered = self.merged(ws)
@@ -1026,7 +984,7 @@ class _SheetReader:
         return cleaned
 
     # -- budget sheets -----------------------------------------------------------------------------------------
-    def budget_sheet(self, ws: Worksheet, kind: str, lines: tuple[LineaPresupuesto, ...]) -> None:
+    def budget_sheet(self, ws: Sheet, kind: str, lines: tuple[LineaPresupuesto, ...]) -> None:
         sheet = ws.title
         cells = _cells(ws)
         covered = self.merged(ws)
@@ -1139,7 +1097,7 @@ def _expected_text(cs: CellSpec | None) -> str:
     return str(_short(cs.value, 80))
 
 
-def read_values(wb: Workbook, manifest: Manifest, file: str) -> OfficeValues:
+def read_values(wb: Book, manifest: Manifest, file: str) -> OfficeValues:
     """Check every sheet against what the manifest says was written and read the inputs that pass."""
     return _SheetReader(wb, manifest, file).run()
 
@@ -1151,11 +1109,9 @@ __all__ = [
     "OfficeValues",
     "ParsedText",
     "clean_text",
-    "open_workbook",
     "parse_manifest",
     "parse_number_text",
     "read_manifest",
-    "read_properties",
     "read_values",
     "to_a1",
 ]

@@ -1,0 +1,236 @@
+"""The consolidation core: ``plan_consolidation`` on plain data, and the CLI and the Panel's button giving the same
+outcome on one returns folder (they both call it)."""
+
+from __future__ import annotations
+
+import os
+
+# xlwings registers its remote engine at import time, only with a licence key (see tests/test_excel.py)
+os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
+
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import openpyxl  # noqa: E402
+import pytest  # noqa: E402
+import xlwings as xw  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.test_excel import apply_actions, load, request  # noqa: E402
+from zedxl import excel  # noqa: E402
+from zedxl.consolidate import ConsolidationResult, consolidate, render_text  # noqa: E402
+from zedxl.consolidation import Received, plan_consolidation  # noqa: E402
+from zedxl.demo import fill_office_workbook, office_figures, type_into  # noqa: E402
+from zedxl.issues import Report, make_issue  # noqa: E402
+from zedxl.ledger import ledger_path  # noqa: E402
+from zedxl.model import Plan  # noqa: E402
+from zedxl.new import write_master_file  # noqa: E402
+from zedxl.periods import parse_period  # noqa: E402
+from zedxl.returns import ReturnData, merge  # noqa: E402
+from zedxl.split import split  # noqa: E402
+from zedxl.vba import panel as P  # noqa: E402
+from zedxl.xlsx import layout as L  # noqa: E402
+from zedxl.xlsx.office_write import offices_to_split  # noqa: E402
+
+MERGED = ("consolidado", "ya-consolidado")
+
+
+# -- the CLI and the button on one folder ----------------------------------------------------------------------------
+def _returns_folder(master: Path, reference: Plan, folder: Path) -> dict[str, Path]:
+    """DPD valid; DOI twice, both valid, the copy newer and with other figures; OAL with a negative value; OGA
+    missing; an Excel owner file, a LibreOffice lock file and a CSV. Returns the files by role."""
+    period = parse_period("2025-T1", reference.anio, reference.periodicidad)
+    files = {f.stem.rsplit("-", 1)[1]: f for f in split(master, "2025-T1", folder)}
+    for office in ("DPD", "DOI", "OAL"):
+        fill_office_workbook(files[office], period, *office_figures(reference, period, office))
+    twin = folder / ("copia-" + files["DOI"].name)
+    shutil.copy(files["DOI"], twin)
+    values, _ = office_figures(reference, period, "DOI")
+    fill_office_workbook(twin, period, {c: None if v is None else v + 1 for c, v in values.items()},
+                         dict.fromkeys(values, "Cifras corregidas."))
+    os.utime(files["DOI"], (1_700_000_000, 1_700_000_000))
+    os.utime(twin, (1_700_000_100, 1_700_000_100))
+    wb = openpyxl.load_workbook(files["OAL"])
+    ws = next(ws for ws in wb.worksheets if ws.title.startswith("OEI"))
+    heads = {c.value: c.column for c in ws[L.HEADER_ROW + 1]}
+    row = next(r for r in ws.iter_rows(min_row=L.HEADER_ROW + 2) if str(r[0].value or "").startswith("AO."))
+    type_into(ws.cell(row[0].row, heads[L.ejec("T1")]), -3)
+    wb.save(files["OAL"])
+    files["OGA"].unlink()
+    (folder / ("~$" + files["DPD"].name)).write_bytes(b"\x0bplanificador" + bytes(150))
+    (folder / f".~lock.{files['DPD'].name}#").write_text("planificador,PC-01,,27.11.2025 10:00,", encoding="utf-8")
+    (folder / "notas.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    return {**files, "DOI-copia": twin}
+
+
+def _outcome(result: ConsolidationResult) -> list[tuple[Any, ...]]:
+    return [(f.name, f.status, f.office, f.period, f.sha256, f.size, f.report.codes()) for f in result.files]
+
+
+def _ledger(master: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with sqlite3.connect(ledger_path(master)) as db:
+        return (db.execute("SELECT nombre, sha256, bytes, instancia, periodo, estado, errores, avisos FROM archivos "
+                           "ORDER BY id").fetchall(),
+                db.execute("SELECT a.nombre, c.instancia, c.codigo, c.campo, c.antes, c.despues FROM cambios c "
+                           "LEFT JOIN archivos a ON a.id = c.archivo ORDER BY c.id").fetchall())
+
+
+def _summary(book_file: Path) -> list[str]:
+    """The summary lines on the button's Observaciones sheet (between its title and the table)."""
+    rows = [r[0] for r in load(book_file)[excel.SHEET_OBSERVACIONES].iter_rows(values_only=True)]
+    return [str(v) for v in rows[1:rows.index("Severidad")] if v]
+
+
+@pytest.mark.parametrize("reemplazar", [False, True])
+def test_consolidation_cli_and_button_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_plan: Plan,
+                                            reemplazar: bool) -> None:
+    monkeypatch.chdir(tmp_path)  # the remote client only knows the book's name
+    book_file = tmp_path / "maestro.xlsm"
+    write_master_file(example_plan.without_ejecutado(), book_file)
+    files = _returns_folder(book_file, example_plan, tmp_path / P.DEFAULT_CARPETA)
+    cli_master = tmp_path / "cli" / book_file.name
+    cli_master.parent.mkdir()
+    shutil.copy(book_file, cli_master)
+
+    cli = consolidate(cli_master, tmp_path / P.DEFAULT_CARPETA, reemplazar=reemplazar)
+    req = request(book_file)
+    for row in req["sheets"][0]["values"]:
+        if row[0] == P.LABEL_REEMPLAZAR:
+            row[1] = "Sí" if reemplazar else "No"
+    book = xw.Book(json=req)
+    button = excel.consolidar(book)
+
+    assert _outcome(button) == _outcome(cli)
+    assert button.changes == cli.changes
+    assert button.missing_offices == cli.missing_offices == {"2025-T1": ["OGA"]}
+    assert button.must_resend == cli.must_resend == ["OAL", "notas.csv"]
+    assert button.stopped == cli.stopped
+    assert [p.name for p in button.observaciones] == [p.name for p in cli.observaciones]
+    assert _ledger(book_file) == _ledger(cli_master)
+    applied = apply_actions(book_file, book.json()["actions"], tmp_path / "aplicado.xlsx")
+    assert _summary(applied)[1:-1] == render_text(cli, issues=False)[:-1]
+
+    status = {f.name: f.status for f in cli.files}
+    assert status[f"~${files['DPD'].name}"] == status[f".~lock.{files['DPD'].name}#"] == "omitido"
+    assert status[files["OAL"].name] == status["notas.csv"] == "rechazado"
+    if reemplazar:
+        assert (status[files["DOI"].name], status[files["DOI-copia"].name]) == ("reemplazado", "consolidado")
+        assert status[files["DPD"].name] == "consolidado" and cli.written and button.written
+        assert {c.archivo for c in cli.changes if c.instancia == "DOI"} == {files["DOI-copia"].name}
+    else:
+        assert status[files["DOI"].name] == status[files["DOI-copia"].name] == "duplicado"
+        assert status[files["DPD"].name] == "rechazado"  # held back: duplicates stop everything
+        assert cli.changes == [] and cli.stopped and not button.written
+
+
+def test_consolidation_panel_setting_reemplazar_round_trips(tmp_path: Path, example_plan: Plan) -> None:
+    master = tmp_path / "maestro.xlsm"
+    write_master_file(example_plan, master)
+    assert P.read_panel(master) == P.PanelSettings()
+    wb = openpyxl.load_workbook(master, keep_vba=True)
+    for row in wb[P.SHEET_PANEL].iter_rows(max_col=2):
+        if row[0].value == P.LABEL_REEMPLAZAR:
+            assert row[1].value == "No"
+            row[1].value = "sí"
+    wb.save(master)
+    write_master_file(example_plan, master)  # a rewrite keeps what the planner typed
+    assert P.read_panel(master) == P.PanelSettings(reemplazar=True)
+
+
+# -- plan_consolidation on plain data --------------------------------------------------------------------------------
+def _data(plan: Plan, name: str, office: str, label: str, value: Decimal | None) -> ReturnData:
+    period = parse_period(label, plan.anio, plan.periodicidad)
+    values = {ao.codigo: {period.start: value} for ao in plan.actividades() if ao.instancia == office}
+    return ReturnData(file=name, sha256="", entidad=plan.entidad, anio=plan.anio, periodo=period, instancia=office,
+                      template_version="", ejecutado=values, justificacion={})
+
+
+def _error(name: str) -> Report:
+    return Report(name, [make_issue("valor-negativo", file=name, value=-1)])
+
+
+KINDS = ("valid", "invalid", "unreadable", "lock")
+_ITEM = st.tuples(st.sampled_from(KINDS), st.sampled_from(["DPD", "DOI", "OGA", "OAL"]),
+                  st.sampled_from(["2025-T1", "2025-T2"]), st.sampled_from([None, Decimal(0), Decimal(2)]),
+                  st.integers(0, 3))
+
+
+def _received(plan: Plan, items: list[tuple[str, str, str, Decimal | None, int]]) -> list[Received]:
+    out = []
+    for i, (kind, office, label, value, order) in enumerate(items):
+        name = {"lock": f"~$r{i}.xlsx"}.get(kind, f"r{i}.xlsx")
+        data = None if kind in ("unreadable", "lock") else _data(plan, name, office, label, value)
+        report = _error(name) if kind in ("invalid", "unreadable") else Report(name)
+        out.append(Received(name, report, data, float(order)))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(items=st.lists(_ITEM, max_size=8), reemplazar=st.booleans())
+def test_plan_consolidation_invariants(example_plan: Plan, items: list[tuple[str, str, str, Decimal | None, int]],
+                                       reemplazar: bool) -> None:
+    plan = example_plan.without_ejecutado()
+    received = _received(plan, items)
+    before = [r.report.codes() for r in received]
+    decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
+
+    # one outcome per file, in order, each with one status; the callers' reports are left as they were
+    assert [f.name for f in decided.files] == [r.name for r in received]
+    assert [r.report.codes() for r in received] == before
+    by_kind = dict(zip((f.name for f in decided.files), (it[0] for it in items), strict=True))
+    for f in decided.files:
+        assert f.status in ("omitido", "rechazado", "duplicado", "reemplazado", *MERGED)
+        assert (f.status == "omitido") == (by_kind[f.name] == "lock")
+        if by_kind[f.name] in ("invalid", "unreadable"):
+            assert f.status == "rechazado" and (f.office or f.name) in decided.must_resend
+    # a file is merged only when valid and chosen; one office and period is never merged twice (never summed)
+    merged = [(f, r) for f, r in zip(decided.files, received, strict=True) if f.status in MERGED]
+    assert all(by_kind[f.name] == "valid" for f, _ in merged)
+    keys = [(f.office, f.period) for f, _ in merged]
+    assert len(keys) == len(set(keys))
+    new_plan, changes = merge(plan, [r.data for _, r in merged if r.data])  # in another order: the same cells
+    assert decided.plan == new_plan and sorted(map(repr, decided.changes)) == sorted(map(repr, changes))
+    assert {c.archivo for c in decided.changes} == {f.name for f, _ in merged if f.status == "consolidado"}
+    # duplicates: without reemplazar they stop everything; with it the newest (then the last name) wins
+    valid = [(r.data.instancia, r.data.periodo.label, r.order, r.name) for r in received
+             if r.data and by_kind[r.name] == "valid"]
+    groups = {(o, p) for o, p, _, _ in valid}
+    twice = any(sum(1 for v in valid if v[:2] == g) > 1 for g in groups)
+    assert bool(decided.stopped) == (twice and not reemplazar)
+    if decided.stopped:
+        assert merged == [] and decided.changes == []
+    else:
+        assert sorted(f.name for f, _ in merged) == sorted(max(v[2:] for v in valid if v[:2] == g)[1] for g in groups)
+    # missing: the expected offices with nothing readable for a period some return is for
+    for label, offices in decided.missing_offices.items():
+        got = {f.office for f in decided.files if f.period == label}
+        assert offices == [o for o in offices_to_split(plan) if o not in got]
+
+
+def test_plan_consolidation_statuses_and_issues(example_plan: Plan) -> None:
+    plan = example_plan.without_ejecutado()
+    received = [Received("a.xlsx", Report("a.xlsx"), _data(plan, "a.xlsx", "DPD", "2025-T1", Decimal(1)), 2.0),
+                Received("b.xlsx", Report("b.xlsx"), _data(plan, "b.xlsx", "DPD", "2025-T1", Decimal(5)), 1.0),
+                Received("c.xlsx", Report("c.xlsx"), _data(plan, "c.xlsx", "DOI", "2025-T1", None)),
+                Received("d.xlsx", _error("d.xlsx"), _data(plan, "d.xlsx", "OAL", "2025-T1", Decimal(1))),
+                Received(".~lock.a.xlsx#", Report(".~lock.a.xlsx#"))]
+
+    def flat(reemplazar: bool) -> list[tuple[str, str, list[str]]]:
+        decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
+        assert decided.missing_offices == {"2025-T1": ["OGA"]} and decided.must_resend == ["OAL"]
+        return [(f.name, f.status, f.report.codes()) for f in decided.files]
+
+    assert flat(False) == [("a.xlsx", "duplicado", ["retorno-duplicado"]),
+                           ("b.xlsx", "duplicado", ["retorno-duplicado"]),
+                           ("c.xlsx", "rechazado", []),
+                           ("d.xlsx", "rechazado", ["valor-negativo"]),
+                           (".~lock.a.xlsx#", "omitido", ["archivo-temporal-bloqueo"])]
+    assert flat(True) == [("a.xlsx", "consolidado", []),
+                          ("b.xlsx", "reemplazado", ["retorno-reemplazado"]),
+                          ("c.xlsx", "ya-consolidado", ["retorno-ya-consolidado"]),
+                          ("d.xlsx", "rechazado", ["valor-negativo"]),
+                          (".~lock.a.xlsx#", "omitido", ["archivo-temporal-bloqueo"])]
