@@ -24,6 +24,10 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 import zedxl.intake as intake_module
+import zedxl.intake.codes as intake_codes
+import zedxl.intake.common as intake_common
+import zedxl.intake.fast_scan as intake_fast
+import zedxl.intake.sheets as intake_sheets
 from tests import hostile
 from zedxl.intake import DEFAULT_LIMITS, INTAKE_CODES, Intake, Limits, inspect
 from zedxl.issues import CATALOGUE
@@ -259,12 +263,14 @@ def build_xlsx(path: Path, *, date1904: bool = False, vba: bytes | None = None) 
 
 
 def _forget_remembered_parts() -> None:
-    import zedxl.intake as intake_module
+    import zedxl.intake.members
+    import zedxl.intake.package
 
-    for memo in vars(intake_module).values():
-        if isinstance(memo, intake_module.BytesMemo):
-            memo.items.clear()
-            memo.held = 0
+    for module in (intake_common, intake_fast, intake_sheets, zedxl.intake.members, zedxl.intake.package):
+        for memo in vars(module).values():
+            if isinstance(memo, intake_module.BytesMemo):
+                memo.items.clear()
+                memo.held = 0
 
 
 def test_parts_remembered_by_their_bytes_give_the_same_intake(tmp_path: Path, hostile_corpus: Path) -> None:
@@ -317,7 +323,7 @@ def test_members_read_from_the_bytes_are_those_zipfile_reads(tmp_path: Path, hos
         _forget_remembered_parts()
         assert inspect(path, keep_cells=True, data=path.read_bytes()) == by_zipfile, path.name
     assert not inspect(damaged[2]).safe
-    from zedxl.intake import _plain_member
+    from zedxl.intake.members import _plain_member
 
     for path in (source, stored):  # the plain case is read from the bytes indeed
         with zipfile.ZipFile(path) as z:
@@ -951,9 +957,9 @@ def test_catalogue() -> None:
         assert "{file}" in kind.template and kind.severity in ("error", "aviso")
     # registering the same definition again (module reloaded) is harmless; a clash with another meaning is not
     kind = CATALOGUE["archivo-vacio"]
-    intake_module._register(kind.code, kind.title, kind.template, kind.severity)
+    intake_codes._register(kind.code, kind.title, kind.template, kind.severity)
     with pytest.raises(ValueError):
-        intake_module._register(kind.code, kind.title, "otro mensaje {file}", kind.severity)
+        intake_codes._register(kind.code, kind.title, "otro mensaje {file}", kind.severity)
     assert CATALOGUE["archivo-vacio"] == kind
 
 
@@ -1045,7 +1051,7 @@ def test_fuzz_random_bytes(fuzz_dir: Path, data: bytes, prefix: bytes) -> None:
 @settings(max_examples=3000, deadline=None)
 def test_prefixed_tag_check_equals_the_regular_expression(data: bytes) -> None:
     """The fast scan's colon-first look for a prefixed tag finds one exactly when the regular expression does."""
-    from zedxl.intake import _FAST_PREFIXED, _has_prefixed_tag
+    from zedxl.intake.fast_scan import _FAST_PREFIXED, _has_prefixed_tag
 
     assert _has_prefixed_tag(data) == (_FAST_PREFIXED.search(data) is not None)
 
@@ -1057,7 +1063,7 @@ def test_prefixed_tag_check_equals_the_regular_expression(data: bytes) -> None:
 @settings(max_examples=3000, deadline=None)
 def test_call_out_prefilter_never_skips_a_match(text: str) -> None:
     """The substring prefilter is False only where neither the DDE nor the risky-function pattern matches."""
-    from zedxl.intake import _DDE_FORMULA, _RISKY_FUNCTIONS, _may_call_out
+    from zedxl.intake.common import _DDE_FORMULA, _RISKY_FUNCTIONS, _may_call_out
 
     if _DDE_FORMULA.search(text) or _RISKY_FUNCTIONS.search(text):
         assert _may_call_out(text)
@@ -1070,7 +1076,7 @@ def test_call_out_prefilter_never_skips_a_match(text: str) -> None:
 def test_call_out_prefilter_knows_every_letter_case_blind_matching_pairs_with_ascii() -> None:
     import sys
 
-    from zedxl.intake import _ASCII_FOLD
+    from zedxl.intake.common import _ASCII_FOLD
 
     letter = re.compile("[a-z]", re.IGNORECASE)
     pairs = {chr(cp) for cp in range(128, sys.maxunicode + 1) if letter.fullmatch(chr(cp))}
@@ -1080,7 +1086,7 @@ def test_call_out_prefilter_knows_every_letter_case_blind_matching_pairs_with_as
 # -- the fast scan's part outside <sheetData>: noted without per-element handlers, exactly as with them ----------
 def _outside_scan(limits: Limits = DEFAULT_LIMITS) -> object:
     insp = intake_module._Inspector(Path("hoja.xlsx"), limits)
-    return intake_module._SheetScan(insp, "Hoja")
+    return intake_sheets._SheetScan(insp, "Hoja")
 
 
 def _noted(scan: object) -> tuple[object, ...]:
@@ -1109,7 +1115,7 @@ def test_outside_part_noted_as_the_handlers_note_it(pieces: list[str], decl: boo
                + "".join(pieces[:4]) + "<sheetData/>" + "".join(pieces[4:]) + "</worksheet>").encode()
     reference = _outside_scan()
     try:
-        parser = intake_module._new_parser()
+        parser = intake_common._new_parser()
         parser.StartElementHandler = reference.start  # type: ignore[attr-defined]
         parser.CharacterDataHandler = reference.chars  # type: ignore[attr-defined]
         parser.Parse(outside, True)
@@ -1119,7 +1125,7 @@ def test_outside_part_noted_as_the_handlers_note_it(pieces: list[str], decl: boo
     fast = _outside_scan()
     untouched = _noted(fast)
     try:
-        answered = intake_module._note_outside(outside, fast)  # type: ignore[arg-type]
+        answered = intake_fast._note_outside(outside, fast)  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001
         assert expected is None, outside
         return
@@ -1132,8 +1138,8 @@ def test_outside_part_noted_as_the_handlers_note_it(pieces: list[str], decl: boo
 def test_outside_part_noted_declines_rows_prefixes_and_column_floods() -> None:
     base = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{}<sheetData/></worksheet>'
     for odd in ('<row r="1"/>', '<x:dimension xmlns:x="urn:x" ref="A1"/>', "<cols>" + "<col/>" * 1001 + "</cols>"):
-        assert not intake_module._note_outside(base.format(odd).encode(), _outside_scan())  # type: ignore[arg-type]
+        assert not intake_fast._note_outside(base.format(odd).encode(), _outside_scan())  # type: ignore[arg-type]
     scan = _outside_scan()
-    assert intake_module._note_outside(base.format('<dimension ref="A1:C3"/><sheetProtection sheet="1"/>')
+    assert intake_fast._note_outside(base.format('<dimension ref="A1:C3"/><sheetProtection sheet="1"/>')
                                        .encode(), scan)  # type: ignore[arg-type]
     assert _noted(scan)[:3] == (4, "A1:C3", True)

@@ -1,0 +1,339 @@
+"""What every stage of intake shares: bounded memos, XML parsers that refuse DTDs, references and small helpers,
+and the inspector's state (``_Base``)."""
+
+from __future__ import annotations
+
+import re
+import time
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, col_letter
+from zedxl.intake.result import (
+    CellFact,
+    CellNote,
+    DefinedName,
+    ExternalLink,
+    Hyperlink,
+    Kind,
+    Limits,
+    SheetInfo,
+)
+from zedxl.issues import Issue, make_issue
+
+_CHUNK = 256 * 1024
+
+
+# XML parts this process has already found clean, by their bytes (and how they were parsed): the returns of one
+# entity carry the same styles, theme and package parts byte for byte (one template, one spreadsheet program), so
+# each is parsed once. Only a clean parse is remembered, so a part with anything to report is always parsed.
+class BytesMemo:
+    """Results remembered by the bytes they were worked out from (the returns of one template share most of their
+    parts byte for byte), holding at most ``max_bytes`` of those bytes: all are forgotten at once when full.
+    Used for what a clean parse found."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.held = 0
+        self.items: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        return self.items.get(key)
+
+    def put(self, key: Any, size: int, value: Any) -> Any:
+        """Remember ``value`` under ``key``, which holds ``size`` bytes; returns ``value``."""
+        if self.held + size > self.max_bytes:
+            self.items.clear()
+            self.held = 0
+        self.items[key] = value
+        self.held += size
+        return value
+
+
+_CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
+
+
+# what intake keeps of the parts it read whole for the reader (Intake.parts), in all: a return's parts take ~150 KB
+_KEEP_MAX_BYTES = 4 * 1024 * 1024
+
+
+_CLEAN_PARTS = BytesMemo(4 * 1024 * 1024)  # keys: (what was read, the part's bytes)
+
+
+_CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
+
+
+_RANGE_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})(?::\$?([A-Za-z]{1,10})\$?([0-9]{1,15}))?\Z")
+
+
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
+
+
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+
+
+_RISKY_FUNCTIONS = re.compile(
+    r"(?<![A-Za-z0-9_.])(?:_xlfn\.|_xlws\.)?(WEBSERVICE|HYPERLINK|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|IMAGE|"
+    r"FILTERXML|SQL\.REQUEST)\s*\(", re.IGNORECASE)
+
+
+_DDE_FORMULA = re.compile(r"[A-Za-z0-9_.\-]+\s*\|[^!]*!")
+
+
+_RISKY_NAMES = ("WEBSERVICE", "HYPERLINK", "RTD", "CALL", "REGISTER", "EXEC", "IMAGE", "FILTERXML", "SQL.REQUEST")
+
+
+# the only non-ASCII characters that re.IGNORECASE lets match an ASCII letter (İ ı ſ and the Kelvin sign)
+_ASCII_FOLD = "\u0130\u0131\u017f\u212a"
+
+
+def _may_call_out(text: str) -> bool:
+    """False only when neither ``_DDE_FORMULA`` nor ``_RISKY_FUNCTIONS`` can match ``text``: cheap substring tests
+    that skip both searches for ordinary formulas (the two patterns retry at every character: ~3 ms a return).
+    A DDE reference needs a "|"; a risky call needs one of the function names, in any case."""
+    if "|" in text or (not text.isascii() and any(ch in text for ch in _ASCII_FOLD)):
+        return True
+    upper = text.upper()
+    return any(name in upper for name in _RISKY_NAMES)
+
+
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+
+
+_DTD_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+_XML_CONTENT_TYPE = re.compile(r"(\+xml|/xml)\s*(;.*)?\Z", re.IGNORECASE)
+
+
+_STRICT_PREFIX = "http://purl.oclc.org/ooxml/"
+
+
+def _human(n: int | float) -> str:
+    """Bytes for people: '1.0 GiB', '930 KiB'."""
+    n = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit in ("bytes", "KiB") else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
+
+
+def _short(text: str, n: int = 120) -> str:
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _local(name: str) -> str:
+    return name[name.rfind("}") + 1:]
+
+
+def _rid(attrs: dict[str, str]) -> str:
+    """The r:id attribute, with or without namespace processing (any prefix)."""
+    for k, v in attrs.items():
+        if (k.endswith("}id") and "relationships" in k) or k.endswith(":id"):
+            return v
+    return ""
+
+
+def _truthy(v: str | None) -> bool:
+    return v is not None and v.strip().lower() in ("1", "true", "on")
+
+
+def _rel_kind(rel_type: str) -> str:
+    return rel_type.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _dangerous_target(target: str) -> bool:
+    """A hyperlink target that is not a web or mail address: file:, javascript:, UNC/local/relative paths..."""
+    t = target.strip().lower()
+    if not t or t.startswith("#"):
+        return False
+    if t.startswith(_SAFE_SCHEMES):
+        return False
+    if _DRIVE.match(t) or t.startswith(("\\", "/")):
+        return True
+    return True  # other schemes (file:, javascript:, vbscript:, data:, ms-...:) and relative paths
+
+
+def _strip_literals(formula: str) -> str:
+    return _STRING_LITERAL.sub('""', formula)
+
+
+def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
+    """'A1:B2' or 'A1' to 1-based (row1, col1, row2, col2) normalised; None when not a reference."""
+    m = _RANGE_REF.match(ref.strip())
+    if not m:
+        return None
+    c1, r1 = col_index(m.group(1)) + 1, int(m.group(2))
+    c2, r2 = (col_index(m.group(3)) + 1, int(m.group(4))) if m.group(3) else (c1, r1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def _in_grid(row: int, col: int) -> bool:
+    """1-based row and column inside Excel's grid."""
+    return 1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS
+
+
+def _ref_text(row: int, col: int) -> str:
+    return f"{col_letter(col - 1) if col >= 1 else '?'}{row}"
+
+
+class _Forbidden(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class _Stop(Exception):
+    """A handler hit a limit: the scan stops and the issue is reported."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+class _Deadline(Exception):
+    pass
+
+
+def _forbid_doctype(*_: Any) -> None:
+    raise _Forbidden("DOCTYPE")
+
+
+def _forbid_entity(*_: Any) -> None:
+    raise _Forbidden("ENTITY")
+
+
+def _forbid_external(*_: Any) -> int:
+    raise _Forbidden("ENTITY")
+
+
+def _new_parser(namespaces: bool = False) -> Any:
+    """An expat parser that refuses any DTD or entity declaration before processing it."""
+    parser = expat.ParserCreate(namespace_separator="}") if namespaces else expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _forbid_doctype
+    parser.EntityDeclHandler = _forbid_entity
+    parser.UnparsedEntityDeclHandler = _forbid_entity
+    parser.ExternalEntityRefHandler = _forbid_external
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
+
+
+@dataclass(frozen=True)
+class _Rel:
+    id: str
+    type: str
+    target: str
+    external: bool
+    part: str | None  # resolved zip part name (internal), None for external or invalid targets
+
+    @property
+    def kind(self) -> str:
+        return _rel_kind(self.type)
+
+
+_UNSEEN: Any = object()
+
+
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+
+
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _entity(m: re.Match[str]) -> str:
+    ref = m.group(1)
+    if ref[0] == "#":
+        return chr(int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:]))
+    return _NAMED[ref]
+
+
+def xml_text(raw: bytes) -> str:
+    """Element text as an XML parser reports it: UTF-8, line ends normalised, references replaced."""
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    return text
+
+
+class _Base:
+    """The inspector's state and what every stage does with it (issues, recorded facts, the deadline)."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.file = path.name
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.kind: Kind = "unknown"
+        self.issues: list[Issue] = []
+        self.code_counts: Counter[str] = Counter()
+        self.facts: dict[str, Any] = {}
+        self.sheets: list[SheetInfo] = []
+        self.defined_names: list[DefinedName] = []
+        self._names_seen = 0  # defined names the workbook part holds (recorded or not: see record)
+        self.external_links: list[ExternalLink] = []
+        self.connections: list[str] = []
+        self.embeddings: list[str] = []
+        self.hyperlinks: list[Hyperlink] = []
+        self.formulas: list[CellNote] = []
+        self.error_cells: list[CellNote] = []
+        self.nonfinite_cells: list[CellNote] = []
+        self.custom_properties: list[tuple[str, str]] = []
+        self.truncated_facts = False
+        self.has_macros = False
+        self.complete = False  # the whole package was checked (needed for safe)
+        self.elements = 0
+        self.total_cells = 0
+        self.zf: zipfile.ZipFile | None = None
+        self.data: bytes | None = None  # the file's bytes, when the caller read them (see ``inspect``)
+        self.members: dict[str, zipfile.ZipInfo] = {}  # lower-case name -> info
+        self.parsed: set[str] = set()
+        self.keep_cells = False
+        self.cells: dict[str, tuple[CellFact, ...]] = {}  # the sheets the fast scan read
+        self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
+        self.parts: dict[str, bytes] = {}  # with keep_cells: small members read whole (see Intake.parts)
+        self.kept_bytes = 0  # their total size
+        self.property_values: list[tuple[str, str, str]] = []
+
+    def add(self, code: str, **kw: Any) -> None:
+        self.code_counts[code] += 1
+        if self.code_counts[code] > self.limits.max_issues_per_code:
+            return
+        self.issues.append(make_issue(code, file=self.file, **kw))
+
+    def record(self, bucket: list[Any], item: Any) -> None:
+        if len(bucket) < self.limits.max_recorded:
+            bucket.append(item)
+        else:
+            self.truncated_facts = True
+
+    def record_all(self, bucket: list[Any], items: list[Any]) -> None:
+        """``record`` of each item, in one step."""
+        room = max(self.limits.max_recorded - len(bucket), 0)
+        if len(items) > room:
+            bucket.extend(items[:room])
+            self.truncated_facts = True
+        else:
+            bucket.extend(items)
+
+    def check_deadline(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _Deadline
+
+    def inspect_package(self) -> None:  # the package's checks (``package._Package``)
+        raise NotImplementedError

@@ -1,0 +1,207 @@
+"""What intake found in a file: its kind, the issues, the facts later stages use, and the limits it keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from zedxl.issues import Issue
+
+
+def lock_file_original(name: str) -> str | None:
+    """The workbook a lock file stands beside (Excel's ``~$Libro.xlsx``, LibreOffice's ``.~lock.Libro.xlsx#``), or
+    None for any other name; such a file is never opened, whatever its bytes."""
+    if name.startswith("~$"):
+        return name[2:]
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return name[len(".~lock."):-1]
+    return None
+
+
+Kind = Literal["xlsx", "xlsm", "xls", "ods", "encrypted", "csv", "html", "text", "empty", "unknown", "owner-file"]
+
+
+MiB = 1024 * 1024
+
+
+#: Kinds a value reader may open (when no error was found).
+READABLE_KINDS: frozenset[str] = frozenset({"xlsx", "xlsm"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that make ``inspect`` (and the readers that follow it) cheap whatever the file.
+
+    The real templates weigh a few hundred KB, hold a few thousand cells and about twenty zip members; every default
+    leaves at least one order of magnitude above that.
+    """
+
+    #: Size of the file on disk. Mail systems cap attachments at 20-25 MB; a return is a few hundred KB.
+    max_file_bytes: int = 20 * MiB
+    #: Members in the zip. A template has ~15; one per sheet, rels, drawing, comment... 2,000 is far above real use.
+    max_zip_members: int = 2_000
+    #: Central directory size: bounds the memory ``zipfile`` spends on member records before any other check.
+    max_central_directory_bytes: int = 1 * MiB
+    #: Declared uncompressed size of one member. A 200,000-cell sheet is ~8 MB of XML.
+    max_member_bytes: int = 64 * MiB
+    #: Sum of declared uncompressed sizes (also bounds overlapping-member bombs, each counted in full).
+    max_total_bytes: int = 256 * MiB
+    #: Uncompressed/compressed ratio, checked on members over ``ratio_min_bytes``. Deflate tops out near 1032:1 and is
+    #: only reached by constant data; real parts stay under ~100:1 and the repetitive calibration sheet is 321:1.
+    max_ratio: float = 500.0
+    ratio_min_bytes: int = 1 * MiB
+    #: Bytes of one XML part scanned; bigger XML parts are refused (the scan, not only the declaration, is bounded).
+    max_xml_part_bytes: int = 32 * MiB
+    #: Elements handled one by one in Python (worksheets, workbook, rels...), over the whole file: bounds time
+    #: (a Python callback costs 2-4 us per element on a 2.5 GHz server core).
+    max_xml_elements: int = 2_000_000
+    #: Sheets in the workbook.
+    max_sheets: int = 200
+    #: ``<c>`` elements in one sheet, styled empty cells included (openpyxl creates an object for each). Real
+    #: returns hold a few thousand cells; openpyxl spends ~13 us and ~330 bytes per cell (255 s, 6.5 GB for 20M),
+    #: this scan ~8 us: 200,000 cells cost a reader ~3 s and ~65 MB and this scan ~1.6 s.
+    max_cells_per_sheet: int = 200_000
+    #: ``<c>`` elements in the whole workbook.
+    max_total_cells: int = 500_000
+    #: Cells in the rectangle from A1 to the farthest cell (styled empty cells included): python-calamine
+    #: allocates the rectangle up to the farthest value densely (~45 bytes a cell measured: a value at XFD1048576
+    #: aborts the process) and openpyxl's ``iter_rows()`` creates a cell object for every position up to its
+    #: ``max_row``/``max_column`` (~200 bytes each). 1,000,000 is 40 columns by 25,000 rows.
+    max_used_area: int = 1_000_000
+    #: Cells covered by merged ranges and hyperlink ranges of one sheet: openpyxl creates one object per cell.
+    max_range_cells: int = 200_000
+    #: Defined names in the workbook.
+    max_defined_names: int = 5_000
+    #: Facts recorded per list (formulas, hyperlinks, error cells...): bounds the size of the ``Intake`` itself.
+    max_recorded: int = 10_000
+    #: Issues of one code kept before the rest are summarised in one ``revision-mas-problemas``.
+    max_issues_per_code: int = 20
+    #: Wall-clock safety net; the bounds above keep real runs far below it.
+    max_seconds: float = 30.0
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """One sheet as declared in ``workbook.xml`` plus what the scan of its part found."""
+
+    name: str
+    sheet_id: str
+    state: str  # "visible" | "hidden" | "veryHidden"
+    kind: str  # "worksheet" | "chartsheet" | "macrosheet" | "dialogsheet" | "unknown"
+    rel_id: str
+    part: str  # zip member name, "" when the relationship is missing or dangling
+    scanned: bool = False  # the whole part was scanned within the limits
+    cells: int = 0  # <c> elements, styled empty cells included
+    max_row: int = 0  # 1-based row of the farthest cell with a value or formula (0: none)
+    max_col: int = 0  # 1-based column of the farthest cell with a value or formula (0: none)
+    extent_row: int = 0  # farthest row of any cell, styled empty ones included (openpyxl's max_row)
+    extent_col: int = 0  # farthest column of any cell, styled empty ones included (openpyxl's max_column)
+    dimension: str = ""  # the <dimension ref> as declared (not trusted)
+    formulas: int = 0
+    protected: bool = False
+    merged: tuple[str, ...] = ()
+
+
+class CellNote(NamedTuple):
+    """A cell found while scanning: a formula (text), an error value or a non-finite number (raw value). A named
+    tuple: a return's scan notes every formula (~50), a frozen dataclass costs three times as much to make."""
+
+    sheet: str
+    cell: str
+    text: str
+
+
+CellFact = tuple[int, int, int, "str | None", "str | None", "str | None"]
+
+
+"""One ``<c>`` of a worksheet as stored, for a reader that takes the values from elsewhere (python-calamine):
+``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the ``s`` index (0 when absent), ``type``
+the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>`` (None without one); for an inline
+string, the text of its ``<is>`` when that is one plain ``<t>``, else ``""``; ``formula`` the text of ``<f>`` (None
+without one). A plain tuple: thousands are made per file."""
+
+
+@dataclass(frozen=True)
+class DefinedName:
+    name: str
+    value: str
+    local_sheet: int | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class ExternalLink:
+    part: str
+    kind: str  # "book" | "dde" | "ole" | "unknown"
+    target: str
+
+
+@dataclass(frozen=True)
+class Hyperlink:
+    sheet: str
+    ref: str
+    target: str
+    dangerous: bool
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Result of ``inspect``: what the file is, every problem found, and facts for later stages."""
+
+    path: Path
+    kind: Kind
+    issues: tuple[Issue, ...]
+    safe: bool
+    size: int = 0
+    members: int = 0
+    uncompressed_bytes: int = 0
+    main_content_type: str = ""
+    application: str = ""
+    sheets: tuple[SheetInfo, ...] = ()
+    date1904: bool = False
+    calc_mode: str = "auto"
+    full_calc_on_load: bool = False
+    defined_names: tuple[DefinedName, ...] = ()
+    has_macros: bool = False
+    external_links: tuple[ExternalLink, ...] = ()
+    connections: tuple[str, ...] = ()
+    embeddings: tuple[str, ...] = ()
+    hyperlinks: tuple[Hyperlink, ...] = ()
+    formulas: tuple[CellNote, ...] = ()
+    error_cells: tuple[CellNote, ...] = ()
+    nonfinite_cells: tuple[CellNote, ...] = ()
+    custom_properties: tuple[tuple[str, str], ...] = ()
+    shared_strings_part: str = ""
+    styles_part: str = ""
+    truncated_facts: bool = False  # some list above hit Limits.max_recorded
+    #: With ``inspect(..., keep_cells=True)`` on a safe file: sheet name → every ``<c>`` as ``CellFact``, in document
+    #: order, for each worksheet the fast scan read; a worksheet not here is read from its part by the reader
+    #: (``zedxl.xlsx.office_book``).
+    cells: Mapping[str, tuple[CellFact, ...]] | None = None
+    #: With ``keep_cells``: the ``numFmtId`` of every ``cellXfs`` style by index, and the custom formats as
+    #: (id, format code), from styles.xml.
+    number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
+    #: With ``cells``: the bytes of each part of at most 256 KB the scan read whole (CRC checked), by member name:
+    #: the reader gets them here instead of opening the zip again.
+    parts: Mapping[str, bytes] | None = field(default=None, repr=False, compare=False)
+    #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
+    property_values: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "aviso"]
+
+    def codes(self) -> list[str]:
+        return [i.code for i in self.issues]
+
+    def sheet(self, name: str) -> SheetInfo | None:
+        return next((s for s in self.sheets if s.name == name), None)

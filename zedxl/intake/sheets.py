@@ -1,0 +1,535 @@
+"""The sheet scan: every worksheet part streamed once, its cells bounded, counted and recorded (the plain shape by
+regular expressions, anything else by expat handlers)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any
+
+from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, from_a1, to_a1
+from zedxl.intake.common import (
+    _CELL_REF,
+    _DDE_FORMULA,
+    _NUMBER,
+    _RISKY_FUNCTIONS,
+    _Base,
+    _dangerous_target,
+    _Deadline,
+    _in_grid,
+    _may_call_out,
+    _new_parser,
+    _parse_range,
+    _ref_text,
+    _rid,
+    _short,
+    _Stop,
+    _strip_literals,
+    _truthy,
+)
+from zedxl.intake.container import _Container
+from zedxl.intake.fast_scan import (
+    _CELL_TAGS,
+    _FAST_ENC,
+    _FAST_MAX_BYTES,
+    _FAST_PREFIXED_SPECIAL,
+    _FAST_ROOT,
+    _FAST_ROW,
+    _MAIN_NS_ATTR,
+    _has_prefixed_tag,
+    _note_outside,
+    _scan_cells,
+)
+from zedxl.intake.result import CellNote, Hyperlink, SheetInfo
+
+# Elements that may appear inside <c>: any other start tag ends the pending cell (no end handler is needed).
+_CELL_CHILDREN = frozenset({
+    "f", "v", "is", "t", "r", "rPr", "rPh", "phoneticPr", "b", "i", "sz", "color", "rFont", "family", "scheme",
+    "strike", "u", "vertAlign", "charset", "condense", "extend", "outline", "shadow",
+})
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class _SheetScan:
+    """Expat handlers for one worksheet: counts and bounds cells, records formulas, hyperlinks, merges.
+
+    Speed matters (one Python call per element): the parser runs without namespace processing and only a start
+    handler and a character handler are set; text is kept only inside <v> and <f>. A cell is finished when the next
+    element that cannot be inside a cell starts. Every element whose local name is ``c`` counts as a cell, whatever
+    its prefix: over-counting is safe, missing a cell is not. Before parsing, the raw part is streamed once and its
+    unprefixed ``<c`` start tags counted at C speed, so a sheet over the limit is refused without parsing it.
+    """
+
+    def __init__(self, insp: _Base, sheet: str) -> None:
+        self.insp = insp
+        self.sheet = sheet
+        lim = insp.limits
+        self.max_cells = lim.max_cells_per_sheet
+        self.max_total = lim.max_total_cells - insp.total_cells  # cells this sheet may still add
+        self.max_area = lim.max_range_cells
+        self.max_elements = lim.max_xml_elements - insp.elements
+        self.rows = 0
+        self.col_defs = 0
+        self.ext_row = 0
+        self.ext_col = 0
+        self.elements = 0
+        self.in_cell = False
+        self.row = 0
+        self.col = 0  # 1-based column of the last cell
+        self.cells = 0
+        self.max_row = 0
+        self.max_col = 0
+        self.dimension = ""
+        self.protected = False
+        self.formula_count = 0
+        self.merged: list[str] = []
+        self.range_area = 0
+        self.hyperlink_refs: dict[str, list[str]] = {}
+        # current cell
+        self.c_row = 0
+        self.c_col = 0
+        self.c_valid = False
+        self.c_type: str | None = None
+        self.c_content = False
+        self.c_formula: list[str] | None = None
+        self.c_value: list[str] | None = None
+        self.capture: list[str] | None = None
+        self.capture_len = 0
+        self.capture_max = 0
+
+    def precount(self, chunk: bytes, counted: list[int]) -> None:
+        """First pass: unprefixed <c> start tags; over the limit the sheet is refused before parsing."""
+        counted[0] += sum(chunk.count(tag) for tag in _CELL_TAGS)
+        if counted[0] > self.max_cells:
+            raise _Stop("hoja-demasiadas-celdas", sheet=self.sheet, limit=f"{self.max_cells:,}")
+        if counted[0] > self.max_total:
+            raise _Stop("libro-demasiadas-celdas", sheet=self.sheet, limit=f"{self.insp.limits.max_total_cells:,}")
+
+    def issue(self, code: str, **kw: Any) -> None:
+        self.insp.add(code, sheet=self.sheet, **kw)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.elements += 1
+        if self.elements > self.max_elements:
+            raise _Stop("xml-parte-demasiado-grande", part=f"de la hoja «{self.sheet}»",
+                        detail=f"más de {self.insp.limits.max_xml_elements:,} elementos XML")
+        self.capture = None
+        if tag == "c":
+            local = tag
+        else:
+            colon = tag.find(":")
+            local = tag[colon + 1:] if colon >= 0 else tag
+        if local == "c":
+            if self.in_cell:
+                self.finish_cell()
+            # start a cell
+            self.cells = cells = self.cells + 1
+            if cells > self.max_cells:
+                raise _Stop("hoja-demasiadas-celdas", sheet=self.sheet, limit=f"{self.max_cells:,}")
+            if cells > self.max_total:
+                raise _Stop("libro-demasiadas-celdas", sheet=self.sheet,
+                            limit=f"{self.insp.limits.max_total_cells:,}")
+            self.in_cell = True
+            self.c_type = attrs.get("t")
+            self.c_content = False
+            self.c_formula = self.c_value = None
+            r = attrs.get("r")
+            row = self.row or 1
+            if r is None:
+                col = self.col + 1
+            else:
+                m = _CELL_REF.match(r)
+                if m is None:
+                    self.issue("celda-referencia-invalida", ref=_short(r, 20))
+                    col = self.col + 1
+                else:
+                    col = col_index(m.group(1)) + 1
+                    row = int(m.group(2))
+            self.col = col
+            self.c_row = row
+            self.c_col = col
+            self.c_valid = valid = 0 < row <= MAX_ROWS and 0 < col <= MAX_COLS
+            if valid:
+                if row > self.ext_row:
+                    self.ext_row = row
+                if col > self.ext_col:
+                    self.ext_col = col
+            else:
+                self.issue("celda-fuera-de-cuadricula",
+                           ref="la celda " + (_ref_text(row, col) if col <= 10**6 else _short(str(r), 20)))
+        elif local == "v":
+            if self.in_cell:
+                self.c_content = True
+                self.capture = self.c_value = []
+                self.capture_len = 0
+                self.capture_max = 64
+        elif local == "f":
+            if self.in_cell:
+                self.c_content = True
+                self.capture = self.c_formula = []
+                self.capture_len = 0
+                self.capture_max = 256
+        elif local in _CELL_CHILDREN:
+            if local == "is" and self.in_cell:
+                self.c_content = True
+        else:
+            if self.in_cell:
+                self.finish_cell()
+            if local == "row":
+                self.start_row(attrs)
+            elif local == "dimension":
+                self.dimension = attrs.get("ref", "")[:100]
+            elif local == "mergeCell":
+                self.check_range(attrs.get("ref", ""), "el rango combinado", record=self.merged)
+            elif local == "hyperlink":
+                ref = attrs.get("ref", "")
+                self.check_range(ref, "el hipervínculo en", record=None)
+                rid = _rid(attrs)
+                if rid and sum(map(len, self.hyperlink_refs.values())) < self.insp.limits.max_recorded:
+                    self.hyperlink_refs.setdefault(rid, []).append(ref[:40])
+            elif local == "sheetProtection":
+                self.protected = _truthy(attrs.get("sheet"))
+            elif local == "col":
+                self.col_defs += 1
+                if self.col_defs > MAX_COLS:  # each <col> covers at least one column: more is a forgery
+                    raise _Stop("xml-parte-demasiado-grande", part=f"de la hoja «{self.sheet}»",
+                                detail=f"más de {MAX_COLS:,} definiciones de columna")
+
+    def chars(self, data: str) -> None:
+        cap = self.capture
+        if cap is not None:
+            n = self.capture_len
+            if n < self.capture_max:
+                cap.append(data[: self.capture_max - n])
+            elif cap is self.c_value and not data.strip():
+                return
+            self.capture_len = n + len(data)
+
+    def start_row(self, attrs: dict[str, str]) -> None:
+        self.rows += 1
+        if self.rows > self.max_cells:  # openpyxl keeps an object per formatted row, even without cells
+            raise _Stop("hoja-demasiadas-celdas", sheet=self.sheet, limit=f"{self.max_cells:,}")
+        r = attrs.get("r")
+        if r is None:
+            self.row += 1
+        elif r.isdigit() and len(r) <= 15:
+            self.row = int(r)
+        else:
+            self.issue("celda-referencia-invalida", ref=f"fila «{_short(r, 20)}»")
+            self.row += 1
+        if not 1 <= self.row <= MAX_ROWS:
+            self.issue("celda-fuera-de-cuadricula", ref=f"la fila {self.row}")
+        self.col = 0
+
+    def finish(self) -> None:
+        """End of the part: finish the pending cell and hand the counters to the inspector."""
+        if self.in_cell:
+            self.finish_cell()
+        self.insp.elements += self.elements
+        self.insp.total_cells += self.cells
+
+    def finish_cell(self) -> None:
+        self.in_cell = False
+        self.capture = None
+        if not self.c_valid:
+            return
+        row, col = self.c_row, self.c_col
+        if self.c_content:
+            if row > self.max_row:
+                self.max_row = row
+            if col > self.max_col:
+                self.max_col = col
+        value = self.c_value
+        formula = self.c_formula
+        if value is None and formula is None:
+            return
+        insp = self.insp
+        cell = None
+        t = self.c_type
+        if value is not None:
+            raw = "".join(value)
+            if (t is None or t == "n") and raw and not raw.isspace():  # <v></v>: xlsxwriter's cached "" result
+                if (not raw.isdigit() or len(raw) > 15) and (
+                        not _NUMBER.match(raw) or not math.isfinite(float(raw)) or len(raw) >= 64):
+                    cell = to_a1(row - 1, col - 1)
+                    insp.record(insp.nonfinite_cells, CellNote(self.sheet, cell, raw.strip()[:64]))
+                    insp.add("numero-no-finito", sheet=self.sheet, row_idx=row - 1, col_idx=col - 1,
+                             value=_short(raw.strip(), 40))
+            elif t == "e":
+                cell = to_a1(row - 1, col - 1)
+                insp.record(insp.error_cells, CellNote(self.sheet, cell, raw.strip()[:64]))
+        if formula is not None:
+            self.formula_count += 1
+            text = "".join(formula)
+            cell = cell or to_a1(row - 1, col - 1)
+            insp.record(insp.formulas, CellNote(self.sheet, cell, text))
+            if text:
+                bare = _strip_literals(text)
+                if _DDE_FORMULA.search(bare):
+                    insp.add("activo-vinculo-dde", detail=f"fórmula ={_short(text, 80)} en la hoja «{self.sheet}», "
+                                                       f"celda {cell}")
+                m = _RISKY_FUNCTIONS.search(bare)
+                if m:
+                    insp.add("activo-formula-externa", sheet=self.sheet, row_idx=row - 1, col_idx=col - 1,
+                             function=m.group(1).upper(), value=_short(text, 80))
+
+    def check_range(self, ref: str, what: str, record: list[str] | None) -> None:
+        for part in ref.split()[:64]:
+            rng = _parse_range(part)
+            if rng is None:
+                self.issue("celda-referencia-invalida", ref=_short(part, 40))
+                continue
+            r1, c1, r2, c2 = rng
+            if not (_in_grid(r1, c1) and _in_grid(r2, c2)):
+                self.issue("celda-fuera-de-cuadricula", ref=f"{what} {_short(part, 40)}")
+                continue
+            area = (r2 - r1 + 1) * (c2 - c1 + 1)
+            self.range_area += area
+            if self.range_area > self.max_area:
+                self.issue("hoja-rango-combinado-excesivo", what=what, ref=_short(part, 40), area=f"{area:,}",
+                           limit=f"{self.max_area:,}")
+            if record is not None and len(record) < self.insp.limits.max_recorded:
+                record.append(part)
+
+
+class _Sheets(_Container):
+    """Each worksheet scanned once, fast when it is in the plain shape."""
+
+    def precount(self, part: str, scan: _SheetScan) -> bool:
+        """First pass over a sheet at C speed (decompress and count tags); False when it must not be parsed."""
+        info = self.member(part)
+        assert info is not None
+        if info.file_size > self.limits.max_xml_part_bytes:
+            return self.parse_xml(part)  # reports the size
+        counted = [0]
+        try:
+            for chunk in self.stream(info):
+                scan.precount(chunk, counted)
+        except _Stop as e:
+            self.parsed.add(info.filename.lower())
+            self.add(e.code, **e.params)
+            return False
+        except _Deadline:
+            raise
+        except Exception as e:  # noqa: BLE001 - a read failure here is reported by the parse with its part name
+            del e
+        return True
+
+    def scan_sheet(self, sheet: SheetInfo) -> SheetInfo:
+        scan = self.fast_scan(sheet)
+        ok = scan is not None
+        if scan is None:  # not in the fast scan's shape: the reader records this sheet's cells itself
+            scan = _SheetScan(self, sheet.name)
+            ok = self.precount(sheet.part, scan) and self.parse_xml(sheet.part, scan.start, chars=scan.chars,
+                                                                   namespaces=False, counted=False)
+        scan.finish()
+        protected = scan.protected
+        result = SheetInfo(
+            sheet.name, sheet.sheet_id, sheet.state, sheet.kind, sheet.rel_id, sheet.part,
+            scanned=ok, cells=scan.cells, max_row=scan.max_row, max_col=scan.max_col, extent_row=scan.ext_row,
+            extent_col=scan.ext_col, dimension=scan.dimension,
+            formulas=scan.formula_count, protected=protected, merged=tuple(scan.merged),
+        )
+        if not ok:
+            self.sheet_rels(sheet.part, sheet.name, scan.hyperlink_refs)
+            return result
+        lim = self.limits
+        area = scan.ext_row * scan.ext_col
+        if area > lim.max_used_area:
+            self.add("hoja-rango-usado-excesivo", sheet=sheet.name, ref=_ref_text(scan.ext_row, scan.ext_col),
+                     area=f"{area:,}", limit=f"{lim.max_used_area:,}")
+        if scan.dimension:
+            rng = _parse_range(scan.dimension)
+            declared = (rng[2] * rng[3]) if rng else None
+            if rng is None or not (_in_grid(rng[0], rng[1]) and _in_grid(rng[2], rng[3])) or (
+                    declared is not None and declared > max(lim.max_used_area, 4 * max(area, 1))):
+                actual = _ref_text(scan.max_row, scan.max_col) if scan.max_row else "ninguna celda"
+                self.add("hoja-dimension-falsa", sheet=sheet.name, declared=_short(scan.dimension, 40),
+                         actual=actual)
+        self.sheet_rels(sheet.part, sheet.name, scan.hyperlink_refs)
+        return result
+
+    def fast_scan(self, sheet: SheetInfo) -> _SheetScan | None:
+        """The same scan as ``_SheetScan`` at C speed, for a worksheet in the plain shape spreadsheet programs write.
+
+        Taken only when nothing in the part needs the element-by-element scan: UTF-8, no comment, CDATA, processing
+        instruction or DTD, the main namespace as default with no prefixed element inside ``<sheetData>``, every
+        ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no formula that reaches
+        outside, no merged cell or hyperlink, everything inside the limits. Both halves (``<sheetData>`` and the rest)
+        are checked well-formed by expat; cells are then read with regular expressions (every ``<c`` tag must be
+        matched, or the fast scan gives up) and the rest goes through ``_SheetScan``'s own handlers. Returns None,
+        having changed nothing, whenever any of this does not hold: the caller then runs the full scan, which
+        reports whatever is wrong exactly as before.
+        """
+        info = self.member(sheet.part)
+        if info is None or info.file_size > _FAST_MAX_BYTES or self.zf is None:
+            return None
+        try:
+            data = b"".join(self.stream(info))
+        except _Deadline:
+            raise
+        except Exception:  # noqa: BLE001 - the full scan reports the read error with its part name
+            return None
+        root = _FAST_ROOT.match(data)
+        if root is None or b"<!" in data or data.count(b"<?") != (1 if root.group("decl") is not None else 0):
+            return None
+        decl = root.group("decl")
+        if decl:
+            enc = _FAST_ENC.search(decl)
+            if enc is not None and enc.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+                return None
+        head = data[root.start(): data.find(b">", root.end() - 1) + 1]
+        if _MAIN_NS_ATTR not in head:
+            return None
+        i = data.find(b"<sheetData")
+        if i < 0 or data.find(b"<sheetData", i + 1) >= 0:
+            return None
+        if data.startswith(b"<sheetData/>", i):
+            j = i + len(b"<sheetData/>")
+            sd = b""
+        else:
+            if not data.startswith(b"<sheetData>", i):
+                return None
+            j = data.find(b"</sheetData>")
+            if j < 0 or data.find(b"</sheetData>", j + 1) >= 0:
+                return None
+            j += len(b"</sheetData>")
+            sd = data[i:j]
+        outside = data[:i] + b"<sheetData/>" + data[j:]
+        if (b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
+                or _FAST_PREFIXED_SPECIAL.search(outside) or b"<mergeCell" in outside or b"<hyperlink" in outside
+                or outside.count(b"<col ") > 1000):
+            return None
+        lim = self.limits
+        keep = self.keep_cells
+        name = sheet.name
+        if _has_prefixed_tag(sd):
+            return None
+        n_tags = sd.count(b"<c")
+        if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
+            n_tags = sum(sd.count(t) for t in _CELL_TAGS)
+        elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
+        if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - self.total_cells:
+            return None
+        if self.elements + elements + outside.count(b"<") > lim.max_xml_elements:
+            return None
+        scan = _SheetScan(self, sheet.name)
+        try:
+            if sd:
+                _new_parser().Parse(sd, True)
+            # outside <sheetData>: with no cell, merge, hyperlink nor thousands of <col>, the usual handlers
+            # cannot report anything, only note the dimension, the protection and the elements; that is done
+            # without them when the part allows it (expat then builds no attributes for the other elements)
+            if not _note_outside(outside, scan):
+                parser = _new_parser()
+                parser.StartElementHandler = scan.start
+                parser.CharacterDataHandler = scan.chars
+                parser.Parse(outside, True)
+        except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
+            return None
+        rows = _FAST_ROW.findall(sd)
+        n_rows = len(rows)
+        if n_rows != sd.count(b"<row") or (rows and max(map(int, rows)) > MAX_ROWS):
+            return None
+        if n_rows > lim.max_cells_per_sheet:
+            return None
+        scanned = _scan_cells(sd, name, keep, n_tags)
+        if scanned is None:
+            return None
+        facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
+        # formulas that reach outside (DDE) or call out: one search over all of them says whether any may; only
+        # then each is looked at on its own (a match in the joined text is necessary for a match in one)
+        joined = "\n".join(f for _, _, f in formulas)
+        if _may_call_out(joined) and (_DDE_FORMULA.search(joined) or _RISKY_FUNCTIONS.search(joined)):
+            for _, _, formula in formulas:
+                bare = _strip_literals(formula[:256])
+                if _DDE_FORMULA.search(bare) or _RISKY_FUNCTIONS.search(bare):
+                    return None
+        notes = [CellNote(name, (letters + row_text).decode("ascii"), formula[:256])
+                 for letters, row_text, formula in formulas]
+        # every check passed: commit
+        self.parsed.add(info.filename.lower())
+        scan.in_cell = False
+        scan.elements += elements
+        scan.cells = n_tags
+        scan.rows = n_rows
+        scan.ext_row, scan.ext_col, scan.max_row, scan.max_col = ext_row, ext_col, max_row, max_col
+        scan.formula_count = len(notes)
+        for note in errors:
+            self.record(self.error_cells, note)
+        self.record_all(self.formulas, notes)
+        if keep:
+            self.cells[name] = tuple(facts)
+        return scan
+
+    def sheet_rels(self, part: str, sheet: str, hyperlink_refs: dict[str, list[str]]) -> None:
+        rels = self.parse_rels(part)
+        if rels is None:
+            return
+        self.check_dangling(rels, part)
+        for rel in rels:
+            if rel.kind == "hyperlink":
+                dangerous = _dangerous_target(rel.target) if rel.external else False
+                refs = hyperlink_refs.get(rel.id) or [""]
+                for ref in refs:
+                    self.record(self.hyperlinks, Hyperlink(sheet, ref, rel.target, dangerous))
+                    if dangerous:
+                        first = ref.split(":")[0]
+                        kw: dict[str, Any] = {}
+                        with contextlib.suppress(ValueError):
+                            kw["row_idx"], kw["col_idx"] = from_a1(first)
+                        self.add("activo-hipervinculo", sheet=sheet, ref=ref or "(sin celda)",
+                                 target=_short(rel.target), **kw)
+            elif rel.external and rel.kind not in ("externalLinkPath",):
+                self.add("activo-recurso-externo", part=part, target=_short(rel.target), what=rel.kind)
