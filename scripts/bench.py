@@ -2,7 +2,8 @@
 
 Usage::
 
-    python scripts/bench.py [--sizes 4,200,2000] [--runs 3] [--json resultados.json] [--cache DIR] [--workers N]
+    python scripts/bench.py [--sizes 4,200,2000] [--runs 3] [--spawn] [--json resultados.json] [--cache DIR]
+                            [--workers N]
 
 For every size N the script builds (once, then from its cache) realistic inputs, deterministically from a seed:
 half of the returns come from a monthly entity and half from a quarterly one, each with its own master
@@ -27,6 +28,10 @@ Each size is timed in a fresh worker process (so its peak memory is its own), on
 * ``consolidate_1_process_s``: the same consolidation with ``procesos=1`` (median of ``runs // 2`` runs), and
   ``speedup_2nd_process`` = that / ``consolidate_s``: what the worker processes give on this machine.
 * ``peak_rss_mb``: peak resident memory of the worker during the consolidations (pool workers included).
+* ``start_method``: how worker processes start (``zedxl.parallel``); ``--spawn`` makes it ``spawn``, as on
+  Windows, and adds ``consolidate_spawn_pool_s``: a spawn pool forced at that size, whatever the policy says.
+
+zedxl is pure Python: what is measured is what a planner's PC runs, slower or faster as its processor is.
 
 ``--json FILE`` writes ``{"machine": {...}, "results": [{"n": ..., "consolidate_s": ..., ...}], "master": {...}}``.
 """
@@ -304,35 +309,50 @@ def _peak_rss_mb() -> float:
                  max(own, children) / 1024, 1)
 
 
-def time_size(spec: dict[str, Any]) -> dict[str, Any]:
-    """Worker body: time consolidate, floor and baseline for one size (fresh process)."""
+def _consolidations(pairs: list[tuple[Path, Path]], procesos: int | None, runs: int,
+                    statuses: dict[str, int] | None = None) -> list[float]:
+    """Seconds of ``consolidate`` over every (master, returns) pair, per run, each on a fresh copy of the master."""
     from zedxl.consolidate import consolidate
 
+    times = []
+    with tempfile.TemporaryDirectory(prefix="zedxl-bench-") as tmp:
+        for run in range(runs):
+            total = 0.0
+            for i, (master, returns) in enumerate(pairs):
+                work = Path(tmp) / f"r{run}-{i}"
+                work.mkdir()
+                copy = work / master.name
+                shutil.copy2(master, copy)
+                t0 = time.perf_counter()
+                result = consolidate(copy, returns, procesos=procesos)
+                total += time.perf_counter() - t0
+                if run == 0 and statuses is not None:
+                    for f in result.files:
+                        statuses[f.status] = statuses.get(f.status, 0) + 1
+                shutil.rmtree(work)
+            times.append(total)
+    return times
+
+
+def time_size(spec: dict[str, Any]) -> dict[str, Any]:
+    """Worker body: time consolidate, floor and baseline for one size (fresh process). With ``spawn``, worker
+    processes are spawned as on Windows (``ZEDXL_INICIO``), and a spawn pool forced at any size is timed too."""
+    import zedxl.parallel
+
+    if spec.get("spawn"):
+        os.environ["ZEDXL_INICIO"] = "spawn"
     pairs = [(Path(m), Path(r)) for m, r in spec["pairs"]]
     runs = spec["runs"]
     files = [p for _, r in pairs for p in sorted(r.iterdir())]
     masters = [m for m, _ in pairs]
-    cons: list[float] = []
-    one: list[float] = []
     statuses: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="zedxl-bench-") as tmp:
-        # default processes (one per core), then the same with one process: what the second core gives
-        for procesos, times in ((None, cons), (1, one)):
-            for run in range(runs if procesos is None else max(1, runs // 2)):
-                total = 0.0
-                for i, (master, returns) in enumerate(pairs):
-                    work = Path(tmp) / f"r{run}-{i}-{procesos}"
-                    work.mkdir()
-                    copy = work / master.name
-                    shutil.copy2(master, copy)
-                    t0 = time.perf_counter()
-                    result = consolidate(copy, returns, procesos=procesos)
-                    total += time.perf_counter() - t0
-                    if run == 0 and procesos is None:
-                        for f in result.files:
-                            statuses[f.status] = statuses.get(f.status, 0) + 1
-                    shutil.rmtree(work)
-                times.append(total)
+    # the default policy, then one process: what the second core gives
+    cons = _consolidations(pairs, None, runs, statuses)
+    one = _consolidations(pairs, 1, max(1, runs // 2))
+    forced: list[float] = []
+    if spec.get("spawn"):  # what a spawn pool would cost at this size, whatever the policy says
+        zedxl.parallel.MIN_FILES_FOR_SPAWNED_WORKERS = 1
+        forced = _consolidations(pairs, None, max(1, runs // 2))
     peak = _peak_rss_mb()
     floor: list[float] = []
     base: list[float] = []
@@ -353,7 +373,8 @@ def time_size(spec: dict[str, Any]) -> dict[str, Any]:
         "consolidate_1_process_s": round(statistics.median(one), 3),
         "speedup_2nd_process": round(statistics.median(one) / c, 2),
         "peak_rss_mb": peak, "runs": runs, "consolidate_runs_s": [round(x, 3) for x in cons],
-        "statuses": statuses,
+        "statuses": statuses, "start_method": zedxl.parallel.start_method(),
+        **({"consolidate_spawn_pool_s": round(statistics.median(forced), 3)} if forced else {}),
     }
 
 
@@ -410,9 +431,11 @@ def machine() -> dict[str, Any]:
     mem = None
     with contextlib.suppress(ValueError, OSError, AttributeError):
         mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    import xlsxwriter
+
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem, "os": platform.platform(),
             "python": platform.python_version(), "python_calamine": getattr(python_calamine, "__version__", "?"),
-            "openpyxl": openpyxl.__version__}
+            "openpyxl": openpyxl.__version__, "xlsxwriter": xlsxwriter.__version__}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -424,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="procesos para generar")
     parser.add_argument("--maestro", choices=("auto", "si", "no"), default="auto",
                         help="mide recompute/split en el maestro de 20 000 AO (auto: si algún tamaño es ≥ 200)")
+    parser.add_argument("--spawn", action="store_true",
+                        help="procesos de trabajo iniciados con spawn, como en Windows (además mide un grupo de "
+                             "procesos spawn forzado en cada tamaño)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -449,12 +475,15 @@ def main(argv: list[str] | None = None) -> int:
             m, r = generate_entity(ent, root, args.workers, log)
             pairs.append((str(m), str(r)))
             ao += ent.offices * AO_PER_OFFICE
-        res = _in_worker("size", {"n": n, "pairs": pairs, "runs": args.runs, "masters_ao": ao})
+        res = _in_worker("size", {"n": n, "pairs": pairs, "runs": args.runs, "masters_ao": ao, "spawn": args.spawn})
         results.append(res)
         log(f"N={n:>5}: consolidate {res['consolidate_s']:.3f} s, piso {res['floor_s']:.3f} s, "
             f"openpyxl {res['baseline_s']:.3f} s, consolidate/piso {res['consolidate_over_floor']}, "
             f"openpyxl/consolidate {res['baseline_over_consolidate']}, RSS máx. {res['peak_rss_mb']} MB, "
-            f"con 1 proceso {res['consolidate_1_process_s']:.3f} s (×{res['speedup_2nd_process']})")
+            f"con 1 proceso {res['consolidate_1_process_s']:.3f} s (×{res['speedup_2nd_process']}), "
+            f"inicio {res['start_method']}"
+            + (f", grupo spawn forzado {res['consolidate_spawn_pool_s']:.3f} s" if "consolidate_spawn_pool_s" in res
+               else ""))
     big: dict[str, Any] | None = None
     if args.maestro == "si" or (args.maestro == "auto" and max(sizes, default=0) >= 200):
         master = generate_big_master(root)

@@ -362,11 +362,18 @@ def test_background_work_yields_to_the_master_write() -> None:
     assert os.nice(0) == mine
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: Plan, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Returns read in worker processes (forced here: four files are normally read in-process) merge the same."""
-    import zedxl.consolidate as consolidate_module
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   method: str) -> None:
+    """Returns read in worker processes (forced here: four files are normally read in-process) merge the same,
+    whether the workers are forked (Linux) or spawned (Windows' only way, run here through ``ZEDXL_INICIO``)."""
+    import zedxl.parallel
 
+    monkeypatch.setenv("ZEDXL_INICIO", method)
+    assert zedxl.parallel.start_method() == method
+    monkeypatch.setattr(zedxl.parallel, "MIN_FILES_FOR_WORKERS", 1)
+    monkeypatch.setattr(zedxl.parallel, "MIN_FILES_FOR_SPAWNED_WORKERS", 1)
     outcomes = []
     for procesos in (1, 2):
         base = tmp_path / f"p{procesos}"
@@ -377,7 +384,6 @@ def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: P
         _split_and_fill(master, example_plan, "2025-T1", folder)
         broken = folder / "ZEDILO-2025-T1-XXX.xlsx"
         broken.write_bytes(b"PK\x03\x04 no es un libro")
-        monkeypatch.setattr(consolidate_module, "MIN_FILES_FOR_WORKERS", 1)
         seen: list[tuple[int, int]] = []
         result = consolidate(master, folder, procesos=procesos, progress=lambda d, t, seen=seen: seen.append((d, t)))
         assert seen[-1] == (5, 5) and len(seen) == 5
@@ -386,6 +392,25 @@ def test_consolidate_with_worker_processes_gives_the_same_result(example_plan: P
                          read_master(master).plan, sorted(p.name for p in result.observaciones)))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0][-1][1] == "rechazado"
+
+
+def test_process_policy_pays_for_a_spawn_pool_only_on_large_folders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked workers start in milliseconds; spawned ones import zedxl again, so a spawn pool is used only from
+    ``MIN_FILES_FOR_SPAWNED_WORKERS`` files on (at N = 30 spawn runs in one process, as fast as one process)."""
+    import zedxl.parallel as P
+
+    monkeypatch.delenv("ZEDXL_PROCESOS", raising=False)
+    monkeypatch.setenv("ZEDXL_INICIO", "fork")
+    assert P.start_method() == "fork"
+    assert P.worker_count(30, 2) == 2 and P.worker_count(P.MIN_FILES_FOR_WORKERS - 1, 2) == 1
+    monkeypatch.setenv("ZEDXL_INICIO", "spawn")
+    assert P.start_method() == "spawn"
+    assert P.worker_count(30, 2) == 1
+    assert P.worker_count(P.MIN_FILES_FOR_SPAWNED_WORKERS, 2) == 2
+    monkeypatch.setenv("ZEDXL_INICIO", "otro")  # not a method: the platform's own
+    assert P.start_method() == ("fork" if P.can_fork() else "spawn")
+    with P.process_pool(1) as pool:
+        assert pool.submit(os.getpid).result() != os.getpid()
 
 
 @pytest.mark.parametrize("n_issues", [0, 1, 3, 40])

@@ -386,6 +386,7 @@ def test_split_with_worker_processes_writes_the_same_workbooks(tmp_path: Path, e
     write_master_file(example_plan, master)
     serial = split(master, "2025-T1", tmp_path / "uno", procesos=1)
     monkeypatch.setattr(zedxl.parallel, "MIN_FILES_FOR_WORKERS", 1)
+    monkeypatch.setattr(zedxl.parallel, "MIN_FILES_FOR_SPAWNED_WORKERS", 1)
     seen: list[tuple[int, int]] = []
     parallel = split(master, "2025-T1", tmp_path / "dos", procesos=2, progress=lambda d, t: seen.append((d, t)))
     assert [p.name for p in parallel] == [p.name for p in serial]

@@ -25,7 +25,7 @@ from zedxl.intake import lock_file_original
 from zedxl.issues import Issue, Report
 from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
 from zedxl.new import write_master_file
-from zedxl.parallel import MIN_FILES_FOR_WORKERS, collector_paused, run_in_background, worker_count
+from zedxl.parallel import collector_paused, process_pool, run_in_background, worker_count
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
 from zedxl.xlsx.office_write import offices_to_split
@@ -62,7 +62,7 @@ def run_record(master: Path, sha_before: str, inicio: str, result: Consolidation
 
 def _workers(n_files: int, procesos: int | None) -> int:
     """How many processes read the returns (see ``zedxl.parallel.worker_count``)."""
-    return worker_count(n_files, procesos, MIN_FILES_FOR_WORKERS)
+    return worker_count(n_files, procesos)
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class _Reads:
     def __init__(self, paths: list[Path], workers: int, archive_dir: Path) -> None:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         if workers > 1:
-            self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
+            self.pool = process_pool(workers)
             chunks = [self.pool.submit(_read_chunk, paths[a:b], archive_dir) for a, b in _spans(len(paths), workers)]
             self.results: Iterator[_Read] = (one for chunk in chunks for one in chunk.result())
         else:

@@ -1,28 +1,57 @@
-"""How many worker processes a verb that goes through many files uses (``consolidate``, ``split``), and the
-garbage collector paused around steps that build many long-lived objects."""
+"""The one process policy of the verbs that go through many files (``consolidate``, ``split``): how many worker
+processes, started how; and the garbage collector paused around steps that build many long-lived objects.
+
+A worker pool pays only where it measurably helps on the machine it runs on. With ``fork`` (Linux) a worker starts
+in milliseconds, sharing this process's imports; with ``spawn`` (Windows, the planning unit's PC, and macOS) each
+worker starts a new interpreter and imports zedxl again (~0.6 s), so a pool is used only for large folders.
+``ZEDXL_INICIO=spawn`` (or ``fork`` where it exists) forces the method: the tests and ``scripts/bench.py --spawn``
+run the Windows path on Linux that way.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
+import multiprocessing
 import os
 import sys
 import warnings
 from collections.abc import Iterator
 
-#: Below this many files the work stays in this process: starting worker processes costs more than it saves.
+#: Below this many files the work stays in this process: starting forked workers costs more than it saves.
 MIN_FILES_FOR_WORKERS = 12
+#: The same with spawned workers (docs/performance.md: where a spawn pool starts to pay on two cores).
+MIN_FILES_FOR_SPAWNED_WORKERS = 150
+
+
+def start_method() -> str:
+    """``fork`` where this platform has it, else ``spawn``; ``ZEDXL_INICIO`` chooses among those available."""
+    available = multiprocessing.get_all_start_methods()
+    wanted = os.environ.get("ZEDXL_INICIO", "").strip().lower()
+    if wanted in ("fork", "spawn") and wanted in available:
+        return wanted
+    return "fork" if can_fork() and "fork" in available else "spawn"
 
 
 def worker_count(n_items: int, procesos: int | None = None, minimum: int | None = None) -> int:
     """``procesos``, else the ``ZEDXL_PROCESOS`` environment variable, else one per core (at most 8); 1 when there
-    are fewer than ``minimum`` items (default ``MIN_FILES_FOR_WORKERS``)."""
+    are fewer than ``minimum`` items (default: ``MIN_FILES_FOR_WORKERS`` with fork, ``MIN_FILES_FOR_SPAWNED_WORKERS``
+    with spawn). An explicit ``procesos`` above 1 is taken from ``minimum`` items on only."""
     if procesos is None:
         env = os.environ.get("ZEDXL_PROCESOS", "").strip()
         procesos = int(env) if env.isdigit() else min(os.cpu_count() or 1, 8)
-    if n_items < (MIN_FILES_FOR_WORKERS if minimum is None else minimum):
+    if minimum is None:
+        minimum = MIN_FILES_FOR_WORKERS if start_method() == "fork" else MIN_FILES_FOR_SPAWNED_WORKERS
+    if n_items < minimum:
         return 1
     return max(1, min(procesos, n_items))
+
+
+def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of ``workers`` processes started the policy's way (``start_method``)."""
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers,
+                                                  mp_context=multiprocessing.get_context(start_method()))
 
 
 
@@ -81,5 +110,6 @@ def positive_int(text: str) -> int:
     return value
 
 
-__all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_WORKERS", "can_fork", "collector_paused", "fork", "positive_int",
-           "run_in_background", "worker_count"]
+__all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_SPAWNED_WORKERS", "MIN_FILES_FOR_WORKERS", "can_fork",
+           "collector_paused", "fork", "positive_int", "process_pool", "run_in_background", "start_method",
+           "worker_count"]

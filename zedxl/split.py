@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, ensure_not_open
 from zedxl.model import Plan
-from zedxl.parallel import positive_int, worker_count
+from zedxl.parallel import positive_int, process_pool, worker_count
 from zedxl.periods import parse_period
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_write import OfficeSpec, office_file_name, office_specs, offices_to_split, write_office
@@ -55,7 +54,7 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date 
     jobs = [specs[code] for code in wanted]
     workers = worker_count(len(jobs), procesos)
     if workers > 1:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(workers) as pool:
             done = pool.map(_write_one, jobs, targets, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
             for i, _ in enumerate(done, start=1):
                 if progress is not None:
