@@ -22,7 +22,7 @@ from collections.abc import Iterator
 #: Below this many files the work stays in this process: starting forked workers costs more than it saves.
 MIN_FILES_FOR_WORKERS = 12
 #: The same with spawned workers (docs/performance.md: where a spawn pool starts to pay on two cores).
-MIN_FILES_FOR_SPAWNED_WORKERS = 150
+MIN_FILES_FOR_SPAWNED_WORKERS = 60
 
 
 def start_method() -> str:
