@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,17 +30,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
-STAMP = VENV / ".zedxl-pyproject.sha256"
+#: the environment with every dependency at the lowest version pyproject.toml allows (``test.py --minimos``)
+LOWEST_VENV = ROOT / ".venv-minimos"
+STAMP_NAME = ".zedxl-pyproject.sha256"
 APT_PACKAGES = ["libreoffice-calc", "libreoffice-writer", "poppler-utils"]
 #: font family that must be installed -> the Debian package that brings it (metric-compatible with Arial, Calibri)
 FONT_PACKAGES = {"Liberation Sans": "fonts-liberation", "Carlito": "fonts-crosextra-carlito"}
 
 
-def venv_python() -> Path:
-    """Path of the virtual environment's Python (it may not exist yet)."""
+def venv_python(folder: Path = VENV) -> Path:
+    """Path of a virtual environment's Python (it may not exist yet)."""
     if os.name == "nt":
-        return VENV / "Scripts" / "python.exe"
-    return VENV / "bin" / "python"
+        return folder / "Scripts" / "python.exe"
+    return folder / "bin" / "python"
 
 
 def _runs(python: Path, *code: str) -> bool:
@@ -55,18 +58,18 @@ def _runs(python: Path, *code: str) -> bool:
     return done.returncode == 0
 
 
-def _ensure_venv() -> Path:
-    python = venv_python()
+def _ensure_venv(folder: Path = VENV) -> Path:
+    python = venv_python(folder)
     if _runs(python):
         return python
-    if VENV.exists():
-        print("El entorno .venv no funciona; se vuelve a crear.", flush=True)
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    if folder.exists():
+        print(f"El entorno {folder.name} no funciona; se vuelve a crear.", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(folder)
     else:
-        print(f"Creando el entorno virtual {VENV} ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        print(f"Creando el entorno virtual {folder} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(folder)
     if not _runs(python):
-        sys.exit(f"No se pudo crear el entorno virtual en {VENV}.")
+        sys.exit(f"No se pudo crear el entorno virtual en {folder}.")
     return python
 
 
@@ -82,17 +85,38 @@ def _pyproject_hash() -> str:
     return h.hexdigest()
 
 
-def _ensure_packages(python: Path) -> None:
+def lowest_versions() -> list[str]:
+    """``name==version`` for every dependency of pyproject.toml, at the lower bound it allows (``>=``)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    listed = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    pins = []
+    for text in listed:
+        m = re.match(r"\s*([A-Za-z0-9._-]+)[^>]*>=\s*([0-9][^,;\s]*)", text)
+        if m is None:
+            sys.exit(f"pyproject.toml: «{text}» no tiene cota inferior (>=).")
+        pins.append(f"{m.group(1)}=={m.group(2)}")
+    return pins
+
+
+def _ensure_packages(python: Path, folder: Path = VENV, lowest: bool = False) -> None:
+    stamp_file = folder / STAMP_NAME
     wanted = _pyproject_hash()
-    stamp = STAMP.read_text(encoding="utf-8").strip() if STAMP.is_file() else ""
+    stamp = stamp_file.read_text(encoding="utf-8").strip() if stamp_file.is_file() else ""
     if stamp == wanted and _runs(python, "import importlib.metadata as m", "m.version('zedxl')"):
         return
-    print('Instalando zedxl y sus dependencias de desarrollo (pip install -e ".[dev]") ...', flush=True)
+    print('Instalando zedxl y sus dependencias de desarrollo (pip install -e ".[dev]")'
+          + (" en sus versiones mínimas" if lowest else "") + " ...", flush=True)
     cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-e", ".[dev]"]
+    if lowest:
+        constraints = folder / "minimos.txt"
+        constraints.write_text("\n".join(lowest_versions()) + "\n", encoding="utf-8")
+        cmd += ["-c", str(constraints)]
     if subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, check=False).returncode != 0:
-        STAMP.unlink(missing_ok=True)
+        stamp_file.unlink(missing_ok=True)
         sys.exit("Falló «pip install -e .[dev]»: revise los mensajes de pip de arriba.")
-    STAMP.write_text(wanted + "\n", encoding="utf-8")
+    stamp_file.write_text(wanted + "\n", encoding="utf-8")
 
 
 def _find_soffice(python: Path) -> str:
@@ -165,10 +189,12 @@ def _ensure_fonts() -> None:
           flush=True)
 
 
-def ensure() -> Path:
-    """Bring the working copy up to date and return the virtual environment's Python."""
-    python = _ensure_venv()
-    _ensure_packages(python)
+def ensure(*, lowest: bool = False) -> Path:
+    """Bring the working copy up to date and return the virtual environment's Python (``lowest``: the environment
+    with every dependency at its lowest allowed version, ``.venv-minimos``)."""
+    folder = LOWEST_VENV if lowest else VENV
+    python = _ensure_venv(folder)
+    _ensure_packages(python, folder, lowest)
     _ensure_libreoffice(python)
     if sys.platform.startswith("linux"):
         _ensure_fonts()

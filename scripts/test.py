@@ -1,6 +1,9 @@
 """Run zedxl's test suite: set up the working copy (``scripts/setup.py``), then pytest in ``.venv``.
 
-Usage: ``python scripts/test.py [pytest arguments...]``, e.g. ``python scripts/test.py tests/test_a1.py -x``.
+Usage: ``python scripts/test.py [--minimos] [pytest arguments...]``, e.g.
+``python scripts/test.py tests/test_a1.py -x``.
+``--minimos`` runs the suite in ``.venv-minimos``, where every dependency is at the lowest version pyproject.toml
+allows (CI runs both).
 pytest's exit code is returned, except "no tests collected" (5), which counts as a failure (1).
 """
 
@@ -18,7 +21,9 @@ NO_TESTS_COLLECTED = 5
 
 
 def main(argv: list[str]) -> int:
-    python = ensure()
+    lowest = "--minimos" in argv
+    argv = [a for a in argv if a != "--minimos"]
+    python = ensure(lowest=lowest)
     code = subprocess.run([str(python), "-m", "pytest", *argv], cwd=ROOT, check=False).returncode
     if code == NO_TESTS_COLLECTED:
         print("Error: pytest no ejecutó ninguna prueba.", file=sys.stderr)

@@ -36,7 +36,7 @@ from zedxl.new import write_master_file
 from zedxl.returns import merge
 from zedxl.split import split
 from zedxl.validate import validate, validate_cli
-from zedxl.xlsx.office_read import clean_text, parse_number_text
+from zedxl.xlsx.input_text import clean_text, parse_number_text
 
 
 @pytest.fixture(autouse=True)

@@ -43,6 +43,7 @@ from zedxl.periods import Period, base_labels, parse_period
 from zedxl.returns import ReturnData
 from zedxl.xlsx import office_book, office_read
 from zedxl.xlsx.master_read import read_master
+from zedxl.xlsx.office_manifest import Manifest, read_manifest
 from zedxl.xlsx.office_write import (
     FIELD_JUSTIFICACION,
     PROPERTY_PREFIX,
@@ -100,7 +101,7 @@ def _superseded(intake: Intake) -> Callable[[Issue], bool]:
     return drop
 
 
-def _identity(plan: Plan, manifest: office_read.Manifest, file: str, periodo: Period | None,
+def _identity(plan: Plan, manifest: Manifest, file: str, periodo: Period | None,
               instancia: str | None) -> tuple[list[Issue], Period | None]:
     """Entity, year, period and office of the return against the master (and the arguments)."""
     meta = manifest.meta
@@ -139,7 +140,7 @@ def _identity(plan: Plan, manifest: office_read.Manifest, file: str, periodo: Pe
     return issues, period
 
 
-def _file_name_check(manifest: office_read.Manifest, file: str) -> list[Issue]:
+def _file_name_check(manifest: Manifest, file: str) -> list[Issue]:
     spec = manifest.spec
     expected = office_file_name(spec.plan.sigla, spec.periodo, spec.instancia)
     parsed = parse_office_file_name(file)
@@ -162,7 +163,7 @@ def _file_name_check(manifest: office_read.Manifest, file: str) -> list[Issue]:
                        contenido=contenido, esperado=expected)]
 
 
-def _rules(manifest: office_read.Manifest, values: office_read.OfficeValues, file: str) -> list[Issue]:
+def _rules(manifest: Manifest, values: office_read.OfficeValues, file: str) -> list[Issue]:
     """Justification required where execution differs from programmed; blank inputs are avisos."""
     spec = manifest.spec
     p = spec.periodo
@@ -215,7 +216,7 @@ class ReturnRead:
     file: str
     sha256: str
     head: list[Issue] = field(default_factory=list)  # intake, opening and manifest issues, in order
-    manifest: office_read.Manifest | None = None
+    manifest: Manifest | None = None
     values: office_read.OfficeValues | None = None
     tail: list[Issue] = field(default_factory=list)  # cell and rule issues, in order
 
@@ -259,7 +260,7 @@ def read_return(path: Path, *, received: Received | None = None) -> ReturnRead:
 def read_book(read: ReturnRead, book: Any) -> ReturnRead:
     """Steps 2 (the manifest), 4 and 5 of the module docstring on a return's records, into ``read``."""
     file = read.file
-    manifest, issues = office_read.read_manifest(book, file)
+    manifest, issues = read_manifest(book, file)
     read.head.extend(issues)
     if manifest is None:
         return read

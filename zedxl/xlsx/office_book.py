@@ -8,7 +8,7 @@ The contract, what a ``Cell`` holds (one per ``<c>``):
 
 * ``value``: ``None`` (no value), ``int``/``float`` (a number: a float when its text has a point or an
   exponent), ``str`` (shared, inline or formula-result text, as stored: ``_xHHHH_`` escapes are left for
-  ``office_read.clean_text``), ``bool``, ``datetime``/``time``/``timedelta`` (a number whose style's number format
+  ``input_text.clean_text``), ``bool``, ``datetime``/``time``/``timedelta`` (a number whose style's number format
   is a date, time or duration, or an ISO ``t="d"`` cell), the error text (``#N/A``…) or, for a formula cell, its
   text with a leading ``=`` (shared formulas translated to their cell);
 * ``data_type``: ``"n"`` number, ``"s"`` text, ``"b"`` boolean, ``"d"`` date, ``"e"`` error, ``"f"`` formula;

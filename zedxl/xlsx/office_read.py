@@ -32,49 +32,31 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from decimal import Decimal
+from typing import Any
 
-from zedxl import TEMPLATE_VERSION
-from zedxl.a1 import from_a1, to_a1
-from zedxl.errors import PeriodError
 from zedxl.issues import Issue, make_issue, register
 from zedxl.model import (
-    Accion,
-    Actividad,
     LineaPresupuesto,
     Objetivo,
-    Plan,
-    Presupuesto,
-    Reglas,
     code_level,
     normalize_code,
 )
-from zedxl.periods import Periodicity, parse_period
-from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
+from zedxl.xlsx.input_text import _decimal, _short, _show, _text, clean_text, parse_number_text
 from zedxl.xlsx.office_book import Book, Cell, Sheet
+from zedxl.xlsx.office_manifest import Manifest
 from zedxl.xlsx.office_write import (
     BUDGET_HEADER_ROW,
     BUDGET_SHEETS,
     FIELD_EJECUCION,
     FIELD_JUSTIFICACION,
     HEADER_ROW,
-    KIND,
     MAX_TEXT,
-    PROPERTY_KEYS,
-    RULE_KEYS,
-    SECTION_BUDGET,
-    SECTION_END,
-    SECTION_INPUTS,
-    SECTION_META,
-    SECTION_ROWS,
     SHEET_INSTRUCCIONES,
     SHEET_META,
     CellSpec,
     DataColumns,
-    InputCell,
-    OfficeSpec,
     SheetRow,
     budget_line_cells,
     budget_title_cells,
@@ -82,8 +64,6 @@ from zedxl.xlsx.office_write import (
     data_columns,
     data_rows,
     expected_cells,
-    fingerprint,
-    input_cells,
     instruction_lines,
     parse_field_ejecutado,
     title_cells,
@@ -96,14 +76,6 @@ _DONT_TOUCH = "Solo se escribe en las celdas amarillas; deshaga el cambio o copi
 register("archivo-ilegible", "Archivo ilegible",
          "No se pudo abrir {file} como libro de Excel ({detalle}). Ábralo en Excel, guárdelo como «Libro de Excel "
          "(.xlsx)» y envíelo de nuevo.")
-register("no-es-libro-zedxl", "No es un libro de instancia de zedxl",
-         "{file} no es un libro de instancia generado por zedxl ({detalle}). Use el libro que se le envió para el "
-         "periodo; no copie los datos a otro libro.")
-register("version-plantilla-distinta", "Versión de plantilla distinta",
-         "{file} usa la plantilla versión {value} y zedxl espera la versión {esperada}. " + _ASK_NEW)
-register("metadatos-alterados", "Datos internos alterados",
-         "Los datos internos de {file} (hoja oculta _zedxl o propiedades del documento) fueron modificados o están "
-         "dañados: {detalle}. " + _ASK_NEW)
 register("hoja-faltante", "Falta una hoja",
          "En {file} falta la hoja «{sheet}» (se eliminó o se le cambió el nombre). Devuélvale su nombre original o "
          "use el libro original; sus datos no se leyeron.")
@@ -203,37 +175,10 @@ register("texto-demasiado-largo", "Texto demasiado largo",
          "no se tomó. Resúmalo.")
 
 
-# -- small helpers ---------------------------------------------------------------------------------------------
-def _short(value: Any, n: int = 120) -> Any:
-    if isinstance(value, str) and len(value) > n:
-        return value[: n - 1] + "…"
-    return value
 
 
-def _show(value: Any) -> str:
-    """A cell value as a person would read it in a message."""
-    if value is None:
-        return "(vacío)"
-    if isinstance(value, bool):
-        return "VERDADERO" if value else "FALSO"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value.is_finite() else str(value)
-    return str(_short(value))
 
 
-def _decimal(value: Any) -> Decimal | None:
-    """A finite number cell as Decimal (floats through their shortest repr); None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        return None
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    return Decimal(value)
 
 
 def _same_formula(found: str, wanted: str) -> bool:
@@ -275,330 +220,32 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-# -- number text parsing ---------------------------------------------------------------------------------------
-_SPACES = " \t\r\n\u00a0\u202f\u2007\u2009"
-_PLAIN = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_AMBIGUOUS_DOT = re.compile(r"[1-9]\d{0,2}\.\d{3}")
-_AMBIGUOUS_COMMA = re.compile(r"[1-9]\d{0,2},\d{3}")
-_DECIMAL_COMMA = re.compile(r"\d+,\d+")
-_ES_PE = re.compile(r"[1-9]\d{0,2}(?:[,']\d{3})+(?:\.\d+)?")
-_ES_ES = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
 
 
-@dataclass(frozen=True)
-class ParsedText:
-    """How a text was read as a number: ``value`` None when refused; ``how`` says which reading (Spanish)."""
-
-    value: Decimal | None
-    how: str
-    percent: bool = False
-    ambiguous: tuple[str, str] | None = None
 
 
-def parse_number_text(text: str) -> ParsedText:
-    """Read a number typed as text, only when it has exactly one reading (see the module docstring)."""
-    t = text.strip(_SPACES)
-    percent = False
-    if t.endswith(("%", "％")):
-        percent = True
-        t = t[:-1].rstrip(_SPACES)
-    if t[:2].upper() == "S/":
-        t = t[2:].lstrip(".").strip(_SPACES)
-    sign = ""
-    if t[:1] in ("+", "-"):
-        sign = "-" if t[0] == "-" else ""
-        t = t[1:].strip(_SPACES)
-
-    def dec(s: str) -> Decimal | None:
-        try:
-            d = Decimal(sign + s)
-        except InvalidOperation:
-            return None
-        return d if d.is_finite() and math.isfinite(float(d)) else None
-
-    if _AMBIGUOUS_DOT.fullmatch(t):
-        return ParsedText(None, "ambiguo", percent, (t.replace(".", ""), t))
-    if _AMBIGUOUS_COMMA.fullmatch(t):
-        return ParsedText(None, "ambiguo", percent, (t.replace(",", ""), t.replace(",", ".")))
-    if _PLAIN.fullmatch(t):
-        return ParsedText(dec(t), "número con punto decimal", percent)
-    if _DECIMAL_COMMA.fullmatch(t):
-        return ParsedText(dec(t.replace(",", ".")), "coma como separador decimal", percent)
-    if _ES_PE.fullmatch(t) and ("'" in t or "." in t or t.count(",") > 1):
-        return ParsedText(dec(t.replace(",", "").replace("'", "")), "separador de miles y punto decimal", percent)
-    if _ES_ES.fullmatch(t):
-        return ParsedText(dec(t.replace(".", "").replace(",", ".")), "punto de miles y coma decimal", percent)
-    return ParsedText(None, "no numérico", percent)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
-def clean_text(text: str) -> tuple[str, int, str]:
-    """(text without control characters, how many were removed, formula-like first character or "").
-
-    OOXML escapes (``_x0007_``) left undecoded by the reader are decoded first; CR and CRLF become LF; tab and LF
-    are kept inside the text. Outer whitespace is stripped after the formula-start check.
-    """
-    def unescape(m: re.Match[str]) -> str:
-        return chr(int(m.group(1), 16))
-
-    raw = _ESCAPE.sub(unescape, text)
-    start = next((ch for ch in raw[:1] if ch in FORMULA_STARTS), "")
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    cleaned, n = _CONTROL.subn("", raw)
-    return cleaned.strip(), n, start
 
 
-# -- the manifest ----------------------------------------------------------------------------------------------
-class ManifestRow(NamedTuple):
-    """One row the manifest records: where a heading or AO row of a data sheet is."""
-
-    sheet: str
-    row_idx: int
-    level: str
-    codigo: str
 
 
-@dataclass(frozen=True)
-class Manifest:
-    """What the office workbook says about itself: identity, what it was given, where its inputs are."""
-
-    meta: Mapping[str, str]
-    spec: OfficeSpec
-    rows: tuple[ManifestRow, ...]
-    inputs: tuple[InputCell, ...]
-
-    @property
-    def huella(self) -> str:
-        return self.meta.get("huella", "")
 
 
-class _ManifestError(Exception):
-    """The manifest cannot be read: the message (Spanish) says why."""
 
 
-def _text(value: Any) -> str:
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
-def _value_rows(cells: Mapping[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
-    """The rows that hold a value (not None) in their first min(widest column + 1, ``cap``) columns, in row order,
-    each as a tuple that wide with None where nothing is."""
-    if not cells:
-        return []
-    n_cols = min(max(c for _, c in cells) + 1, cap)
-    by_row: dict[int, list[Any]] = {}
-    for (r, c), cell in cells.items():
-        if c < n_cols:
-            value = cell.value
-            if value is not None:
-                row = by_row.get(r)
-                if row is None:
-                    row = by_row[r] = [None] * n_cols
-                row[c] = value
-    return [(r, tuple(by_row[r])) for r in sorted(by_row)]
 
 
-def _sections(ws: Sheet) -> dict[str, list[tuple[Any, ...]]]:
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    current: str | None = None
-    # the rows that hold a value, each as wide as the widest (a row of blanks is skipped in any case)
-    for _, row in _value_rows(_cells(ws), 64):
-        head = _text(row[0]).strip()
-        if head.startswith("[") and head.endswith("]"):
-            current = head
-            out.setdefault(current, [])
-            continue
-        if current is not None:
-            out[current].append(row)
-    return out
 
 
-def _manifest_number(value: Any, what: str, codigo: str = "") -> Decimal | None:
-    """A number of the manifest; ``what`` (and the AO ``codigo``, if given) name it in the error."""
-    if value is None:
-        return None
-    d = _decimal(value)
-    if d is None:
-        raise _ManifestError(f"{what}{' de ' + codigo if codigo else ''}: «{_show(value)}» no es un número")
-    return d
 
 
-def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None = None) -> Manifest:
-    """The manifest of an office workbook; raises _ManifestError when it is malformed. ``sections``: those of its
-    manifest sheet when the caller has them already."""
-    if sections is None:
-        sections = _sections(wb[SHEET_META])
-    for needed in (SECTION_META, SECTION_ROWS, SECTION_INPUTS, SECTION_BUDGET, SECTION_END):
-        if needed not in sections:
-            raise _ManifestError(f"falta la sección {needed}")
-    meta: dict[str, str] = {}
-    rules: dict[str, Decimal | None] = {}
-    for row in sections[SECTION_META]:
-        key = _text(row[0]).strip()
-        value = row[1] if len(row) > 1 else None
-        if key in RULE_KEYS:
-            rules[key] = _manifest_number(value, key)
-        elif key:
-            meta[key] = _text(value)
-    for key in ("version_plantilla", "entidad", "sigla", "anio", "periodicidad", "periodo", "instancia", "huella"):
-        if not meta.get(key):
-            raise _ManifestError(f"falta «{key}»")
-    if not meta["anio"].isdigit():
-        raise _ManifestError(f"año «{meta['anio']}» no válido")
-    anio = int(meta["anio"])
-    periodicidad_text = meta["periodicidad"]
-    if periodicidad_text not in ("trimestral", "mensual"):
-        raise _ManifestError(f"periodicidad «{periodicidad_text}» no válida")
-    periodicidad: Periodicity = "mensual" if periodicidad_text == "mensual" else "trimestral"
-    try:
-        periodo = parse_period(meta["periodo"], anio, periodicidad)
-    except PeriodError as e:
-        raise _ManifestError(f"periodo «{meta['periodo']}» no válido") from e
-    instancia = meta["instancia"]
-    n = 4 if periodicidad == "trimestral" else 12
-
-    rows: list[ManifestRow] = []
-    objetivos: list[tuple[str, str, list[tuple[str, str, list[Actividad]]]]] = []
-    for row in sections[SECTION_ROWS][1:]:  # first row: column names
-        if len(row) < 6 + 2 * n:
-            row = tuple(row) + (None,) * (6 + 2 * n - len(row))
-        sheet, fila, level, codigo, nombre, unidad = (row[0], row[1], _text(row[2]), _text(row[3]), _text(row[4]),
-                                                     _text(row[5]))
-        if type(fila) is int:  # the usual case: a whole number, as written
-            fila_i = fila if fila >= 1 else None
-        else:
-            fila_d = _manifest_number(fila, "fila")
-            fila_i = int(fila_d) if fila_d is not None and fila_d >= 1 and fila_d == int(fila_d) else None
-        if not isinstance(sheet, str) or fila_i is None:
-            raise _ManifestError("fila de [filas] sin hoja o número de fila")
-        rows.append(ManifestRow(sheet, fila_i - 1, level, codigo))
-        if level == "OEI":
-            objetivos.append((codigo, nombre, []))
-        elif level == "AEI" and objetivos:
-            objetivos[-1][2].append((codigo, nombre, []))
-        elif level == "AO" and objetivos and objetivos[-1][2]:
-            values = []
-            for value in row[6: 6 + n]:
-                # a small whole number is looked up, anything else converted and checked
-                v = SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else \
-                    _manifest_number(value, "programado", codigo)
-                if v is None:
-                    raise _ManifestError(f"falta lo programado de {codigo}")
-                values.append(v)
-            prog = tuple(values)
-            ejec = tuple(SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else
-                         _manifest_number(value, "ejecutado", codigo) for value in row[6 + n: 6 + 2 * n])
-            objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, prog, ejec))
-        else:
-            raise _ManifestError(f"fila de nivel «{level}» fuera de lugar ({codigo})")
-
-    budget: dict[str, list[LineaPresupuesto]] = {}
-    kinds = {v: k for k, v in BUDGET_SHEETS.items()}
-    for row in sections[SECTION_BUDGET][1:]:
-        row = tuple(row) + (None,) * (6 - len(row))
-        kind = kinds.get(_text(row[0]))
-        if kind is None:
-            raise _ManifestError(f"hoja de presupuesto «{_text(row[0])}» desconocida")
-        budget.setdefault(kind, []).append(LineaPresupuesto(
-            _text(row[2]), _manifest_number(row[3], "PIA"), _manifest_number(row[4], "PIM"),
-            _manifest_number(row[5], "ejecución")))
-
-    base = Reglas()
-
-    def rule(key: str, default: Decimal) -> Decimal:
-        value = rules.get(key)
-        return default if value is None else value
-
-    reglas = Reglas(tope_avance=rules.get("tope_avance"), avance_sin_meta=rule("avance_sin_meta", base.avance_sin_meta),
-                    verde=rule("verde", base.verde), amarillo=rule("amarillo", base.amarillo))
-    reports_budget = meta.get("presupuesto") == "si"
-    plan = Plan(
-        entidad=meta["entidad"], sigla=meta["sigla"], anio=anio, periodicidad=periodicidad,
-        instancias={instancia: meta.get("nombre_instancia") or instancia},
-        objetivos=tuple(Objetivo(oc, on, None, tuple(Accion(ac, an, None, tuple(aos)) for ac, an, aos in acc))
-                        for oc, on, acc in objetivos),
-        reglas=reglas,
-        presupuesto=Presupuesto(tuple(budget.get("ingresos", ())), tuple(budget.get("gastos", ()))),
-        responsable_presupuesto=instancia if reports_budget else None,
-    )
-    spec = OfficeSpec(plan, periodo, instancia, meta.get("fecha_limite", ""), meta["version_plantilla"])
-
-    expected_inputs = input_cells(spec)
-    raw_inputs = sections[SECTION_INPUTS][1:]
-    inputs: list[InputCell] = []
-    if len(raw_inputs) == len(expected_inputs) and all(
-            row[:4] == (ic.sheet, to_a1(ic.row_idx, ic.col_idx), ic.codigo, ic.field)
-            for row, ic in zip(raw_inputs, expected_inputs, strict=True)):
-        inputs = expected_inputs  # the usual manifest: every row the very texts of its expected input cell
-    else:
-        for row in raw_inputs:
-            row = tuple(row) + (None,) * (4 - len(row))
-            try:
-                r, c = from_a1(_text(row[1]))
-            except ValueError as e:
-                raise _ManifestError(f"celda «{_text(row[1])}» no válida en [entradas]") from e
-            inputs.append(InputCell(_text(row[0]), r, c, _text(row[2]), _text(row[3])))
-
-    # The recorded rows and inputs must be exactly what the layout gives for this content.
-    expected_rows = [ManifestRow(L.oei_sheet_name(o.codigo), sr.row_idx, sr.level, sr.codigo)
-                     for o in plan.objetivos for sr in data_rows(o)]
-    if expected_rows != rows:
-        raise _ManifestError("las filas registradas no corresponden a la plantilla")
-    if inputs is not expected_inputs and inputs != expected_inputs:
-        raise _ManifestError("las celdas de ingreso registradas no corresponden a la plantilla")
-    if not reports_budget and budget:
-        raise _ManifestError("hay presupuesto registrado para una instancia que no lo reporta")
-    return Manifest(meta, spec, tuple(rows), tuple(inputs))
 
 
-def read_manifest(wb: Book, file: str) -> tuple[Manifest | None, list[Issue]]:
-    """Identify the workbook: a zedxl office workbook of the supported template version, with an intact manifest."""
-    props = wb.properties
-    if SHEET_META not in wb.sheetnames:
-        if props.get("tipo") == "maestro":
-            detail = "es el libro maestro, no el libro de una instancia"
-        elif props:
-            detail = f"tipo «{props.get('tipo', '')}»"
-        else:
-            detail = f"no tiene la hoja oculta {SHEET_META} ni las propiedades de zedxl"
-        return None, [make_issue("no-es-libro-zedxl", file=file, detalle=detail)]
-    try:
-        sections = _sections(wb[SHEET_META])
-        head = {_text(r[0]).strip(): _text(r[1] if len(r) > 1 else None) for r in sections.get(SECTION_META, [])}
-    except Exception as e:  # noqa: BLE001 - a hand-edited sheet must never stop validation
-        return None, [make_issue("metadatos-alterados", file=file, detalle=_short(str(e)))]
-    if head.get("tipo") != KIND:
-        return None, [make_issue("no-es-libro-zedxl", file=file,
-                                 detalle=f"la hoja {SHEET_META} no dice «tipo: {KIND}»")]
-    version = head.get("version_plantilla", "")
-    if version != TEMPLATE_VERSION:
-        return None, [make_issue("version-plantilla-distinta", file=file, value=version or "(sin versión)",
-                                 esperada=TEMPLATE_VERSION)]
-    try:
-        manifest = parse_manifest(wb, sections)
-    except _ManifestError as e:
-        return None, [make_issue("metadatos-alterados", file=file, detalle=str(e))]
-    except Exception as e:  # noqa: BLE001 - a hand-edited sheet must never stop validation
-        return None, [make_issue("metadatos-alterados", file=file, detalle=_short(f"{type(e).__name__}: {e}"))]
-    differ = [k for k in PROPERTY_KEYS if props.get(k) != manifest.meta.get(k)]
-    if differ:
-        return None, [make_issue("metadatos-alterados", file=file,
-                                 detalle="las propiedades del documento no coinciden con la hoja oculta en "
-                                         + ", ".join(differ))]
-    if fingerprint(manifest.spec) != manifest.huella:
-        return None, [make_issue("metadatos-alterados", file=file,
-                                 detalle="la huella no corresponde a las AO registradas")]
-    return manifest, []
 
 
 # -- reading the cells -----------------------------------------------------------------------------------------
@@ -1102,16 +749,4 @@ def read_values(wb: Book, manifest: Manifest, file: str) -> OfficeValues:
     return _SheetReader(wb, manifest, file).run()
 
 
-__all__ = [
-    "FORMULA_STARTS",
-    "Manifest",
-    "ManifestRow",
-    "OfficeValues",
-    "ParsedText",
-    "clean_text",
-    "parse_manifest",
-    "parse_number_text",
-    "read_manifest",
-    "read_values",
-    "to_a1",
-]
+__all__ = ["OfficeValues", "read_values"]
