@@ -15,7 +15,7 @@ import xlsxwriter
 
 from zedxl.a1 import clean_sheet_name
 from zedxl.report.content import GridColumn, ReportContent
-from zedxl.xlsx.master_write import safe_text
+from zedxl.xlsx.text import safe_text
 
 SHEET_ANEXO01 = clean_sheet_name("Anexo 01")
 SHEET_ANEXO02 = clean_sheet_name("Anexo 02")

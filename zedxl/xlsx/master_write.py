@@ -26,7 +26,6 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
-from xlsxwriter.utility import _utf16_len, _utf16_truncate
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl import TEMPLATE_VERSION, rules
@@ -35,6 +34,7 @@ from zedxl.model import Indicador, LineaPresupuesto, Plan
 from zedxl.parallel import can_fork, collector_paused, fork
 from zedxl.periods import base_labels, n_base, semesters, whole_year
 from zedxl.xlsx import layout as L
+from zedxl.xlsx.text import safe_text, utf16_len, utf16_truncate
 
 INPUT_FILL = "#FFF2CC"
 HEADER_FILL = "#1F4E78"
@@ -114,8 +114,8 @@ class FormulaWorksheet(Worksheet):  # type: ignore[misc]
                 kind = "b" if value == "" else "s"
             if kind == "s":
                 text = value
-                if len(text) > self.xls_strmax // 2 and _utf16_len(text) > self.xls_strmax:
-                    text = _utf16_truncate(text, self.xls_strmax)
+                if len(text) > self.xls_strmax // 2 and utf16_len(text) > self.xls_strmax:
+                    text = utf16_truncate(text, self.xls_strmax)
                 value = self.str_table._get_shared_string_index(text)
             elif kind == "f":
                 formula = self._prepare_formula(formula)
@@ -597,11 +597,6 @@ def new_workbook(target: Any, options: dict[str, Any]) -> xlsxwriter.Workbook:
     wb = FastZipWorkbook(target, options)
     wb.worksheet_class = FormulaWorksheet
     return wb
-
-
-def safe_text(value: str) -> str:
-    """Text as it must be stored in a cell: never interpreted as a formula, within Excel's 32,767 chars."""
-    return value[:32767]
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -1285,8 +1280,8 @@ class _AoRowTemplate:
             if kind == "w" and text == "":
                 strings[k] = None  # ws.write() of "" is a blank cell
                 continue
-            if len(text) > ws.xls_strmax // 2 and _utf16_len(text) > ws.xls_strmax:
-                text = _utf16_truncate(text, ws.xls_strmax)
+            if len(text) > ws.xls_strmax // 2 and utf16_len(text) > ws.xls_strmax:
+                text = utf16_truncate(text, ws.xls_strmax)
             strings[k] = ws.str_table._get_shared_string_index(text)
         if ws._check_dimensions(r, self.first) or ws._check_dimensions(r, self.last):
             return

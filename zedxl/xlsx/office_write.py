@@ -57,9 +57,9 @@ from zedxl.xlsx.master_write import (
     _progress_formula,
     _status_formula,
     new_workbook,
-    safe_text,
     write_cells,
 )
+from zedxl.xlsx.text import safe_text
 
 # -- names -----------------------------------------------------------------------------------------------------
 SHEET_INSTRUCCIONES = "Instrucciones"
