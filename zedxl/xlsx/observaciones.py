@@ -18,7 +18,7 @@ FIRST_ROW = 4  # zero-based row of the first problem
 def build(rows: list[list[str]], office: str, target: Any) -> None:
     """Write the workbook (``target``: path or binary file object)."""
     wb = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False,
-                                      "strings_to_numbers": False, "constant_memory": True})
+                                      "strings_to_numbers": False, "in_memory": True})
     ws = wb.add_worksheet(SHEET)
     bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "white", "text_wrap": True})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
