@@ -22,6 +22,7 @@ becomes the error ``#VALUE!``, which ``office_read`` refuses naming the cell. A 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -129,6 +130,7 @@ def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: s
     xf_ids, custom_items = intake.number_formats
     custom = dict(custom_items)
     formats = [custom.get(i) or BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
+    styles = _styles(tuple(formats))
     members = _Members(intake, path if data is None else io.BytesIO(data))
     try:
         sst = _shared_strings(members.read(intake.shared_strings_part)) if intake.shared_strings_part else []
@@ -138,11 +140,15 @@ def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: s
             merged: list[Range] = []
             if info.kind != "worksheet":
                 facts: tuple[CellFact, ...] | list[CellFact] = ()
-            elif info.name in kept and not any(f[3] == "inlineStr" and f[4] == "" for f in kept[info.name]):
+            elif info.name in kept:
                 facts = kept[info.name]
-            else:  # a sheet the fast scan left to the full parse, or with rich inline text: read here
+            else:  # a sheet the fast scan left to the full parse: read here
                 facts, merged = _record_sheet(members.read(info.part))
-            cells = _cells(facts, formats, sst, intake.date1904)
+            try:
+                cells = _cells(facts, styles, sst, intake.date1904)
+            except _RichInlineText:  # the fast scan keeps one plain <t> only: the runs are read here
+                facts, merged = _record_sheet(members.read(info.part))
+                cells = _cells(facts, styles, sst, intake.date1904)
             sheets[info.name] = Sheet(info.name, info.state, info.kind, cells, merged)
     except (KeyError, zipfile.BadZipFile, expat.ExpatError) as e:
         raise UnreadableError(str(e)) from e
@@ -153,19 +159,36 @@ def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: s
     return Book(sheets, props)
 
 
-def _cells(facts: Any, formats: list[str], sst: list[str], date1904: bool) -> dict[tuple[int, int], Cell]:
+class _RichInlineText(Exception):
+    """An inline string the fast scan did not keep (runs, a phonetic guide): its sheet must be recorded in full."""
+
+
+@functools.lru_cache(maxsize=64)
+def _styles(formats: tuple[str, ...]) -> tuple[tuple[str, bool, bool], ...]:
+    """Per cell style: its format code, whether a number in it is a date, and whether a duration (returns of one
+    entity share their styles, so this is worked out once per distinct list)."""
+    return tuple((f, is_date_format(f), bool(_DURATION.search(f))) for f in formats)
+
+
+_GENERAL = ("General", False, False)
+
+
+def _cells(facts: Any, styles: tuple[tuple[str, bool, bool], ...], sst: list[str],
+           date1904: bool) -> dict[tuple[int, int], Cell]:
     cells: dict[tuple[int, int], Cell] = {}
-    n_formats = len(formats)
+    n_styles = len(styles)
     for r, c, style, t, raw, formula in facts:
-        fmt = formats[style] if style < n_formats else "General"
+        fmt, date, duration = styles[style] if style < n_styles else _GENERAL
         if formula is not None:
             cell = Cell("=" + formula, "f", fmt)
         elif t in ("s", "inlineStr", "str"):
+            if t == "inlineStr" and raw == "":
+                raise _RichInlineText
             cell = Cell(_text(t, raw, sst), "s", fmt)
         elif not raw:
             cell = Cell(None, t or "n", fmt)
         elif t is None or t == "n":
-            cell = _number(raw, fmt, date1904)
+            cell = _number(raw, fmt, date, duration, date1904)
         elif t == "b":
             cell = Cell(raw.strip() == "1", "b", fmt) if raw.strip() in ("0", "1") else Cell(VALUE_ERROR, "e", fmt)
         elif t == "d":
@@ -190,7 +213,7 @@ def _text(t: str, raw: str | None, sst: list[str]) -> str | None:
     return sst[index]
 
 
-def _number(raw: str, fmt: str, date1904: bool) -> Cell:
+def _number(raw: str, fmt: str, date: bool, duration: bool, date1904: bool) -> Cell:
     text = raw.strip()
     try:
         number: int | float = float(text) if ("." in text or "e" in text or "E" in text) else int(text)
@@ -199,9 +222,9 @@ def _number(raw: str, fmt: str, date1904: bool) -> Cell:
             number = float(text)  # NaN, INF and the like: office_read refuses them as not finite
         except ValueError:
             return Cell(VALUE_ERROR, "e", fmt)
-    if fmt != "General" and isinstance(number, (int, float)) and is_date_format(fmt):
+    if date:
         try:
-            return Cell(from_serial(float(number), date1904, bool(_DURATION.search(fmt))), "d", fmt)
+            return Cell(from_serial(float(number), date1904, duration), "d", fmt)
         except (OverflowError, ValueError):
             return Cell(VALUE_ERROR, "e", fmt)
     return Cell(number, "n", fmt)
