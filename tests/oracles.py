@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 import zedxl.validate as V
 from zedxl.intake import INTAKE_CODES
 from zedxl.xlsx.office_book import Book, Cell, Range, Sheet
-from zedxl.xlsx.office_write import PROPERTY_PREFIX
+from zedxl.xlsx.office_layout import PROPERTY_PREFIX
 
 #: above this many cells in a sheet's used rectangle the oracle does not walk it (a far-corner cell, say)
 MAX_AREA = 2_000_000

@@ -34,7 +34,7 @@ from zedxl.returns import ReturnData, merge  # noqa: E402
 from zedxl.split import split  # noqa: E402
 from zedxl.vba import panel as P  # noqa: E402
 from zedxl.xlsx import layout as L  # noqa: E402
-from zedxl.xlsx.office_write import offices_to_split  # noqa: E402
+from zedxl.xlsx.office_layout import offices_to_split  # noqa: E402
 
 MERGED = ("consolidado", "ya-consolidado")
 

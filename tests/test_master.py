@@ -304,8 +304,9 @@ def test_master_formula_fast_path_writes_the_same_bytes(tmp_path: Path, example_
     import zedxl.xlsx.master_write as mw
     import zedxl.xlsx.office_write as ow
     from zedxl.periods import parse_period
+    from zedxl.xlsx.office_layout import office_spec
 
-    spec = ow.office_spec(example_plan, parse_period("2025-T1", 2025, "trimestral"), "OGA")
+    spec = office_spec(example_plan, parse_period("2025-T1", 2025, "trimestral"), "OGA")
 
     def parts(path: Path) -> dict[str, bytes]:
         with zipfile.ZipFile(path) as z:

@@ -24,14 +24,8 @@ from zedxl.new import write_master_file
 from zedxl.periods import parse_period
 from zedxl.split import split
 from zedxl.validate import validate
-from zedxl.xlsx.office_write import (
-    OfficeSpec,
-    fingerprint,
-    mark_empty_string_results,
-    office_file_name,
-    office_spec,
-    parse_office_file_name,
-)
+from zedxl.xlsx.office_layout import OfficeSpec, fingerprint, office_file_name, office_spec, parse_office_file_name
+from zedxl.xlsx.office_write import mark_empty_string_results
 
 OFFICES = ("DPD", "DOI", "OGA", "OAL")
 INPUT_FILL = "FFF2CC"
@@ -238,7 +232,7 @@ def test_split_fingerprint_is_stable(example_plan: Plan) -> None:
                           st.sampled_from([Decimal("5.0"), Decimal("1E+1"), Decimal("-0"), Decimal("1000.00")])),
                 max_size=12))
 def test_split_canonical_numbers_of_a_row_are_each_numbers(values: list[Decimal | None]) -> None:
-    from zedxl.xlsx.office_write import _canonical_numbers, canonical_number
+    from zedxl.xlsx.office_layout import _canonical_numbers, canonical_number
 
     assert _canonical_numbers(tuple(values)) == [canonical_number(v) for v in values]
 
@@ -403,7 +397,7 @@ def test_split_with_worker_processes_writes_the_same_workbooks(tmp_path: Path, e
 def _every_spec(plan: Plan) -> Iterator[OfficeSpec]:
     """An office spec for every office and every kind of period: quarter, semester and year of the example's
     quarterly plan, month, quarter, semester and year of the same plan made monthly."""
-    from zedxl.xlsx.office_write import office_spec
+    from zedxl.xlsx.office_layout import office_spec
 
     def monthly(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
         return tuple(x for v in values for x in (v, v, v))
@@ -423,7 +417,7 @@ def _every_spec(plan: Plan) -> Iterator[OfficeSpec]:
 def test_split_input_cells_from_the_layout_are_those_of_every_row(example_plan: Plan) -> None:
     """``input_cells`` (from the layout) lists exactly the cells ``row_cells`` marks as inputs, in order, for every
     office, every kind of period (quarter, semester, year; month) and the budget sheets."""
-    from zedxl.xlsx.office_write import input_cells, input_cells_py
+    from zedxl.xlsx.office_layout import input_cells, input_cells_py
 
     compared = 0
     for spec in _every_spec(example_plan):
@@ -436,7 +430,7 @@ def test_split_expected_cells_are_the_written_cells_without_cached_values(exampl
     """What a reader compares a returned row with (``expected_cells``) is what the writer writes (``row_cells``),
     formulas without their cached values, for every row of every office and kind of period, asked twice (the
     second time from what was remembered of the layout and row number)."""
-    from zedxl.xlsx.office_write import data_columns, data_rows, expected_cells, row_cells
+    from zedxl.xlsx.office_layout import data_columns, data_rows, expected_cells, row_cells
 
     compared = 0
     for spec in _every_spec(example_plan):

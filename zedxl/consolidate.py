@@ -28,7 +28,7 @@ from zedxl.new import write_master_file
 from zedxl.parallel import collector_paused, process_pool, run_in_background, worker_count
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
-from zedxl.xlsx.office_write import offices_to_split
+from zedxl.xlsx.office_layout import offices_to_split
 
 IGNORED_SUFFIXES = {".tmp", ".sqlite", ".lock", ".md", ".txt~"}
 

@@ -131,7 +131,7 @@ def plan_consolidation(plan: Plan, received: Sequence[Received], *, expected: Se
         plan: The master's plan.
         received: Every file of the returns folder, checked against ``plan`` (``Received``).
         expected: The offices expected to return a workbook, in the plan's order (those ``zedxl split`` gives one:
-            ``office_write.offices_to_split``).
+            ``office_layout.offices_to_split``).
         reemplazar: With two valid returns of one office and period, merge the newest instead of stopping.
 
     Returns:

@@ -470,7 +470,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         from zedxl.consolidate import archive_folder, run_record
         from zedxl.ledger import now_iso
         from zedxl.xlsx.observaciones import write_observaciones
-        from zedxl.xlsx.office_write import offices_to_split
+        from zedxl.xlsx.office_layout import offices_to_split
 
         plan = plan_from_rows(state.sheets, state.name).plan
         folder = state.returns_folder()

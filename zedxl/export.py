@@ -23,7 +23,7 @@ from zedxl import rules
 from zedxl.model import Plan
 from zedxl.periods import base_labels
 from zedxl.xlsx.master_read import read_master
-from zedxl.xlsx.office_write import ascii_token
+from zedxl.xlsx.office_layout import ascii_token
 
 FACT_COLUMNS = ("entidad", "sigla", "anio", "periodicidad", "periodo", "periodo_indice", "oei", "oei_nombre", "aei",
                 "aei_nombre", "ao", "ao_nombre", "instancia", "unidad", "programado", "ejecutado", "avance", "estado")

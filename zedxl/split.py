@@ -13,7 +13,8 @@ from zedxl.model import Plan
 from zedxl.parallel import positive_int, process_pool, worker_count
 from zedxl.periods import parse_period
 from zedxl.xlsx.master_read import read_master
-from zedxl.xlsx.office_write import OfficeSpec, office_file_name, office_specs, offices_to_split, write_office
+from zedxl.xlsx.office_layout import OfficeSpec, office_file_name, office_specs, offices_to_split
+from zedxl.xlsx.office_write import write_office
 
 
 def _deadline_text(fecha_limite: _dt.date | str | None) -> str:

@@ -43,8 +43,7 @@ from zedxl.periods import Period, base_labels, parse_period
 from zedxl.returns import ReturnData
 from zedxl.xlsx import office_book, office_read
 from zedxl.xlsx.master_read import read_master
-from zedxl.xlsx.office_manifest import Manifest, read_manifest
-from zedxl.xlsx.office_write import (
+from zedxl.xlsx.office_layout import (
     FIELD_JUSTIFICACION,
     PROPERTY_PREFIX,
     ascii_token,
@@ -55,6 +54,7 @@ from zedxl.xlsx.office_write import (
     office_specs,
     parse_office_file_name,
 )
+from zedxl.xlsx.office_manifest import Manifest, read_manifest
 
 register("entidad-distinta", "Libro de otra entidad",
          "{file} es de «{value}» y el maestro es de «{esperado}». Use el libro que se generó desde este maestro.")

@@ -28,7 +28,7 @@ from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.input_text import _decimal, _short, _show, _text
 from zedxl.xlsx.office_book import Book, Sheet
-from zedxl.xlsx.office_write import (
+from zedxl.xlsx.office_layout import (
     BUDGET_SHEETS,
     KIND,
     PROPERTY_KEYS,

@@ -45,8 +45,7 @@ from zedxl.model import (
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.input_text import _decimal, _short, _show, _text, clean_text, parse_number_text
 from zedxl.xlsx.office_book import Book, Cell, Sheet
-from zedxl.xlsx.office_manifest import Manifest
-from zedxl.xlsx.office_write import (
+from zedxl.xlsx.office_layout import (
     BUDGET_HEADER_ROW,
     BUDGET_SHEETS,
     FIELD_EJECUCION,
@@ -68,6 +67,7 @@ from zedxl.xlsx.office_write import (
     parse_field_ejecutado,
     title_cells,
 )
+from zedxl.xlsx.office_manifest import Manifest
 
 # -- catalogue -------------------------------------------------------------------------------------------------
 _ASK_NEW = "Pida a la oficina de planeamiento un libro nuevo y copie en él sus datos (Pegar valores)."

@@ -1,4 +1,4 @@
-"""Write one office's workbook for one period (XlsxWriter); define that workbook's layout, shared with the reader.
+"""Write one office's workbook for one period with XlsxWriter, in the layout ``office_layout`` defines.
 
 An office workbook holds only the office's AO, grouped under their OEI/AEI headings as in the master, one sheet
 per OEI. Only the executed cells of the period and the justifications are unlocked (and, in the workbook of the
@@ -26,692 +26,71 @@ Layout (zero-based rows, A1 in brackets)::
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import io
-import json
 import re
-import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from zedxl import TEMPLATE_VERSION, rules
-from zedxl.a1 import col_letter, quote_sheet, to_a1
-from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
-from zedxl.periods import Period, Periodicity, base_labels
-from zedxl.rules import SMALL_INTS
+from zedxl.a1 import quote_sheet, to_a1
+from zedxl.model import LineaPresupuesto, Objetivo
+from zedxl.periods import base_labels
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import (
     CALC_FILL,
     INPUT_FILL,
     RowCell,
     _Formats,
-    _progress_formula,
-    _status_formula,
     new_workbook,
     write_cells,
 )
+from zedxl.xlsx.office_layout import (
+    BUDGET_HEADER_ROW,
+    BUDGET_MANIFEST_HEADER,
+    BUDGET_SHEETS,
+    FIELD_EJECUCION,
+    FIELD_JUSTIFICACION,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    INPUTS_HEADER,
+    MAX_TEXT,
+    META_KEYS,
+    PASSWORD,
+    PROPERTY_KEYS,
+    PROPERTY_PREFIX,
+    ROWS_HEADER_FIXED,
+    RULE_KEYS,
+    SECTION_BUDGET,
+    SECTION_END,
+    SECTION_INPUTS,
+    SECTION_META,
+    SECTION_ROWS,
+    SHEET_INSTRUCCIONES,
+    SHEET_META,
+    SUBTITLE_ROW,
+    TITLE_ROW,
+    CellSpec,
+    OfficeSpec,
+    _rule_value,
+    budget_line_cells,
+    budget_title_cells,
+    budget_total_cells,
+    data_columns,
+    data_rows,
+    input_cells,
+    instruction_lines,
+    manifest_meta,
+    parse_field_ejecutado,
+    row_cells,
+    title_cells,
+)
 from zedxl.xlsx.text import safe_text
-
-# -- names -----------------------------------------------------------------------------------------------------
-SHEET_INSTRUCCIONES = "Instrucciones"
-SHEET_META = "_zedxl"
-KIND = "retorno-instancia"
-"""Value of ``tipo`` in the manifest and of the ``zedxl_tipo`` property (the master says ``maestro``)."""
-
-H_ACTIVIDAD = "Actividad Operativa"
-TITLE_ROW, SUBTITLE_ROW, NOTE_ROW = 0, 1, 2
-HEADER_ROW = L.HEADER_ROW
-FIRST_DATA_ROW = HEADER_ROW + 1
-BUDGET_HEADER_ROW = L.BUDGET_HEADER_ROW
-BUDGET_SHEETS = {"ingresos": L.SHEET_INGRESOS, "gastos": L.SHEET_GASTOS}
-BUDGET_TITLES = {"ingresos": "Ingresos presupuestarios", "gastos": "Gastos presupuestarios"}
-PASSWORD = ""
-"""Sheet protection password: none. Protection prevents accidents; the fingerprint and the reader's checks are
-what detect edits."""
-
-MAX_TEXT = 32767
-"""Excel's limit of characters in a cell."""
-
-SECTION_META = "[metadatos]"
-SECTION_ROWS = "[filas]"
-SECTION_INPUTS = "[entradas]"
-SECTION_BUDGET = "[presupuesto]"
-SECTION_END = "[fin]"
-META_KEYS = ("tipo", "version_plantilla", "entidad", "sigla", "anio", "periodicidad", "periodo", "instancia",
-             "nombre_instancia", "presupuesto", "fecha_limite", "huella")
-PROPERTY_KEYS = ("tipo", "version_plantilla", "entidad", "sigla", "anio", "periodo", "instancia", "huella")
-"""Manifest keys also stored as custom document properties ``zedxl_<key>``."""
-PROPERTY_PREFIX = "zedxl_"
-RULE_KEYS = ("tope_avance", "avance_sin_meta", "verde", "amarillo")
-ROWS_HEADER_FIXED = ("hoja", "fila", "nivel", "codigo", "nombre", "unidad")
-INPUTS_HEADER = ("hoja", "celda", "codigo", "campo")
-BUDGET_MANIFEST_HEADER = ("hoja", "fila", "rubro", "pia", "pim", "ejecucion")
-
-FIELD_JUSTIFICACION = "justificacion"
-FIELD_EJECUCION = "ejecucion"
-
-
-def field_ejecutado(idx: int) -> str:
-    """Input field name of the executed value of base period ``idx`` (zero-based)."""
-    return f"ejecutado:{idx}"
-
-
-def parse_field_ejecutado(name: str) -> int | None:
-    m = re.fullmatch(r"ejecutado:(\d{1,2})", name)
-    return int(m.group(1)) if m else None
-
-
-# -- what an office is given -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OfficeSpec:
-    """Everything one office workbook is built from: a plan cut down to the office, the period and the office.
-
-    ``plan`` keeps the entity data and rules but only this office's AO (OEI and AEI without them are dropped) and,
-    only for the office that reports the budget, the budget lines.
-    """
-
-    plan: Plan
-    periodo: Period
-    instancia: str
-    fecha_limite: str = ""
-    version: str = TEMPLATE_VERSION
-
-    @property
-    def presupuesto(self) -> bool:
-        """True when this office reports the budget execution (its workbook has Ingresos/Gastos)."""
-        return self.plan.responsable_presupuesto is not None and self.plan.responsable_presupuesto == self.instancia
-
-    @property
-    def instancia_nombre(self) -> str:
-        return self.plan.instancias.get(self.instancia, self.instancia)
-
-    def budget_lines(self) -> Iterator[tuple[str, tuple[LineaPresupuesto, ...]]]:
-        """(kind, lines) of the budget sheets this workbook has: ingresos and/or gastos, never empty ones."""
-        if not self.presupuesto:
-            return
-        for kind, lines in (("ingresos", self.plan.presupuesto.ingresos), ("gastos", self.plan.presupuesto.gastos)):
-            if lines:
-                yield kind, lines
-
-
-def offices_to_split(plan: Plan) -> list[str]:
-    """Offices that get a workbook: those owning AO, and the one reporting the budget, in the plan's order."""
-    owners = {ao.instancia for ao in plan.actividades()}
-    return [c for c in plan.instancias if c in owners or c == plan.responsable_presupuesto]
-
-
-def office_spec(plan: Plan, periodo: Period, instancia: str, fecha_limite: str = "") -> OfficeSpec:
-    """Cut ``plan`` down to what ``instancia`` is given for ``periodo``."""
-    return office_specs(plan, periodo, [instancia], fecha_limite)[instancia]
-
-
-def office_specs(plan: Plan, periodo: Period, instancias: Sequence[str],
-                 fecha_limite: str = "") -> dict[str, OfficeSpec]:
-    """``office_spec`` for several offices in one pass over the plan (a 20,000-AO plan has hundreds of offices)."""
-    wanted = set(instancias)
-    per_office: dict[str, list[Objetivo]] = {}
-    for o in plan.objetivos:
-        acciones: dict[str, list[Accion]] = {}
-        for a in o.acciones:
-            aos: dict[str, list[Actividad]] = {}
-            for ao in a.actividades:
-                if ao.instancia in wanted:
-                    aos.setdefault(ao.instancia, []).append(ao)
-            for code, mine in aos.items():
-                acciones.setdefault(code, []).append(Accion(a.codigo, a.nombre, None, tuple(mine)))
-        for code, accs in acciones.items():
-            per_office.setdefault(code, []).append(Objetivo(o.codigo, o.nombre, None, tuple(accs)))
-    out = {}
-    for instancia in instancias:
-        reports_budget = plan.responsable_presupuesto == instancia
-        sub = replace(plan, instancias={instancia: plan.instancias.get(instancia, instancia)},
-                      objetivos=tuple(per_office.get(instancia, ())),
-                      presupuesto=plan.presupuesto if reports_budget else Presupuesto(), narrativa={})
-        out[instancia] = OfficeSpec(sub, periodo, instancia, fecha_limite)
-    return out
-
-
-# whole numbers 0..1000 (most programmed values): their canonical text, looked up (equal values, such as 5 and
-# 5.0, find the same entry)
-_SMALL_TEXT: dict[Decimal, str] = {Decimal(i): str(i) for i in range(1001)}
-
-
-# the same texts found by the very objects of SMALL_INTS (what readers give for small whole numbers): no hashing
-_SMALL_TEXT_BY_ID: dict[int, str] = {id(v): str(i) for i, v in enumerate(SMALL_INTS)}
-
-
-def canonical_number(value: Decimal | None) -> str | None:
-    """A number as the fingerprint sees it: 1, 1.0 and 1E+0 are the same."""
-    if value is None:
-        return None
-    small = _SMALL_TEXT_BY_ID.get(id(value))
-    if small is not None:
-        return small
-    try:
-        small = _SMALL_TEXT.get(value)
-    except TypeError:  # a signalling NaN cannot be hashed
-        small = None
-    if small is not None:
-        return small
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
-
-
-def _canonical_numbers(values: tuple[Decimal | None, ...]) -> list[str | None]:
-    """``canonical_number`` of each value; the usual small whole numbers found by the object in one pass."""
-    texts = list(map(_SMALL_TEXT_BY_ID.get, map(id, values)))
-    return texts if None not in texts else [canonical_number(v) for v in values]
-
-
-def fingerprint(spec: OfficeSpec) -> str:
-    """SHA-256 of what the office was given: AO codes, names, units and programmed values (and PIA/PIM)."""
-    doc: dict[str, Any] = {
-        "ao": [[ao.codigo, ao.nombre, ao.unidad, _canonical_numbers(ao.programado)]
-               for ao in spec.plan.actividades()],
-    }
-    if spec.presupuesto:
-        doc["presupuesto"] = {kind: [[ln.rubro, canonical_number(ln.pia), canonical_number(ln.pim)]
-                                     for ln in lines] for kind, lines in spec.budget_lines()}
-    text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# -- file names ------------------------------------------------------------------------------------------------
-def ascii_token(text: str) -> str:
-    """Letters and digits only, uppercase, accents dropped: 'ZED ILO' -> 'ZEDILO'."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^0-9A-Za-z]+", "", plain).upper()
-
-
-def office_file_name(sigla: str, periodo: Period, instancia: str) -> str:
-    """``ZEDILO-2025-T1-DPD.xlsx``: entity acronym, period label, office (letters and digits only)."""
-    return f"{ascii_token(sigla) or 'POI'}-{periodo.label}-{ascii_token(instancia)}.xlsx"
-
-
-_FILE_NAME_RE = re.compile(
-    r"^(?P<sigla>[0-9A-Za-z]+)-(?P<periodo>\d{4}(?:-(?:T[1-4]|S[12]|\d{2}))?)-(?P<instancia>[0-9A-Za-z]+)"
-    r"(?:\s*\(\d+\)|\s*-\s*copia)?\.xlsx$", re.IGNORECASE)
-
-
-def parse_office_file_name(name: str) -> tuple[str, str, str] | None:
-    """(sigla, period label, office) from a file name made by ``office_file_name``; None for any other name.
-
-    A copy suffix added by mail clients or Windows (``… (1).xlsx``, ``… - copia.xlsx``) is tolerated.
-    """
-    m = _FILE_NAME_RE.match(name.strip())
-    if not m:
-        return None
-    return m.group("sigla").upper(), m.group("periodo").upper(), m.group("instancia").upper()
-
-
-# -- data sheet layout -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DataColumns:
-    """Zero-based column of every header of an office data sheet for one periodicity and period."""
-
-    headers: tuple[str, ...]
-    n_base: int
-    periodo: Period
-    helper: bool  # Prog./Ejec. columns for the period (it spans several base periods)
-
-    codigo: int = 0
-    actividad: int = 1
-    um: int = 2
-
-    def prog(self, idx: int) -> int:
-        return 3 + idx
-
-    def ejec(self, idx: int) -> int:
-        return 3 + self.n_base + idx
-
-    @property
-    def prog_p(self) -> int:
-        return 3 + 2 * self.n_base
-
-    @property
-    def ejec_p(self) -> int:
-        return self.prog_p + 1
-
-    @property
-    def avance(self) -> int:
-        return 3 + 2 * self.n_base + (2 if self.helper else 0)
-
-    @property
-    def estado(self) -> int:
-        return self.avance + 1
-
-    @property
-    def justificacion(self) -> int:
-        return self.avance + 2
-
-
-def data_columns(spec: OfficeSpec) -> DataColumns:
-    """The columns of the office's data sheets: one shared object per periodicity and period (readers key what
-    they work out once per layout on the very object)."""
-    return _data_columns(spec.plan.periodicidad, spec.periodo)
-
-
-@functools.lru_cache(maxsize=256)
-def _data_columns(periodicidad: Periodicity, p: Period) -> DataColumns:
-    labels = base_labels(periodicidad)
-    helper = p.stop - p.start > 1
-    headers = [L.H_CODIGO, H_ACTIVIDAD, L.H_UM, *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
-    if helper:
-        headers += [L.prog(p.short), L.ejec(p.short)]
-    headers += [L.avance(p.short), L.estado(p.short), L.H_JUSTIFICACION]
-    return DataColumns(tuple(headers), len(labels), p, helper)
-
-
-class SheetRow(NamedTuple):
-    """One heading or AO row of a data sheet, where the writer puts it (a named tuple: cheap to make)."""
-
-    level: Literal["OEI", "AEI", "AO"]
-    codigo: str
-    nombre: str
-    row_idx: int
-    ao: Actividad | None = None
-
-
-# data_rows of the last OEIs asked for, by the very object (reading a return asks for each OEI's rows several
-# times; an Objetivo hashes everything it holds): the cached lists must not be changed
-_DATA_ROWS: dict[int, tuple[Objetivo, list[SheetRow]]] = {}
-
-
-def data_rows(oei: Objetivo) -> list[SheetRow]:
-    """The heading and AO rows of an OEI's data sheet, in order (the list is shared: do not change it)."""
-    found = _DATA_ROWS.get(id(oei))
-    if found is not None and found[0] is oei:
-        return found[1]
-    if len(_DATA_ROWS) >= 512:
-        _DATA_ROWS.clear()
-    rows = _data_rows(oei)
-    _DATA_ROWS[id(oei)] = (oei, rows)
-    return rows
-
-
-def _data_rows(oei: Objetivo) -> list[SheetRow]:
-    rows = [SheetRow("OEI", oei.codigo, oei.nombre, FIRST_DATA_ROW)]
-    r = FIRST_DATA_ROW
-    for aei in oei.acciones:
-        r += 1
-        rows.append(SheetRow("AEI", aei.codigo, aei.nombre, r))
-        for ao in aei.actividades:
-            r += 1
-            rows.append(SheetRow("AO", ao.codigo, ao.nombre, r, ao))
-    return rows
-
-
-CellKind = Literal["text", "number", "formula", "input"]
-
-
-class CellSpec(NamedTuple):
-    """What one cell of an office workbook holds.
-
-    ``value`` is the text, the number, the formula text (with ``=``) or, for an input, the value pre-filled;
-    ``cached`` the formula's value; ``field`` the input's field (``ejecutado:0``, ``justificacion``, ``ejecucion``);
-    ``style`` the writer's format; ``unit`` the AO's unit for executed inputs.
-
-    A named tuple, not a frozen dataclass: reading a return builds ~1,000 of them and this halves their cost.
-    """
-
-    kind: CellKind
-    value: str | Decimal | None = None
-    cached: float | str | None = None
-    field: str = ""
-    style: str = ""
-    unit: str = ""
-
-
-def _cached(value: Decimal | None) -> float | str:
-    return "" if value is None else float(value)
-
-
-def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
-    """The texts above the header of a data sheet."""
-    note = ("Escriba solo en las celdas amarillas: lo ejecutado en " + spec.periodo.name + " y la justificación. "
-            "Las celdas grises se calculan solas. No inserte ni elimine filas o columnas.")
-    return {
-        (TITLE_ROW, 0): safe_text(f"{oei.codigo} · {oei.nombre}"),
-        (SUBTITLE_ROW, 0): safe_text(f"Instancia: {spec.instancia} – {spec.instancia_nombre} · "
-                                     f"Periodo: {spec.periodo.name}"),
-        (NOTE_ROW, 0): note,
-    }
-
-
-def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
-    """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based), formulas with their cached
-    values (what the writer stores; a reader compares ``expected_cells``)."""
-    return _row_cells(spec, cols, row, r)
-
-
-@dataclass(frozen=True)
-class _RowLayout:
-    """What every AO row of one layout (periodicity and period) shares: its columns, input fields and the column
-    letters of its formulas, worked out once instead of for every row."""
-
-    prog_cols: tuple[int, ...]
-    ejec_cols: tuple[int, ...]
-    fields: tuple[str, ...]  # the input field of each base period's executed value
-    start: int
-    stop: int
-    # column letters: the period's first and last Prog./Ejec. base columns, and the helper columns
-    prog_a: str
-    prog_b: str
-    ejec_a: str
-    ejec_b: str
-    prog_p: str
-    ejec_p: str
-
-
-@functools.lru_cache(maxsize=64)
-def _row_layout(cols: DataColumns) -> _RowLayout:
-    p = cols.periodo
-    return _RowLayout(
-        tuple(cols.prog(i) for i in range(cols.n_base)), tuple(cols.ejec(i) for i in range(cols.n_base)),
-        tuple(field_ejecutado(i) for i in range(cols.n_base)), p.start, p.stop,
-        col_letter(cols.prog(p.start)), col_letter(cols.prog(p.stop - 1)), col_letter(cols.ejec(p.start)),
-        col_letter(cols.ejec(p.stop - 1)), col_letter(cols.prog_p), col_letter(cols.ejec_p))
-
-
-# the cell of a small whole programmed or executed number (most of them: readers take those from SMALL_INTS),
-# shared (a CellSpec is immutable), found by the very object: 5 and 5.0 are equal but shown differently in messages.
-# SMALL_INTS lives as long as the process, so an id found here is that object's.
-_SMALL_NUMBER_CELLS: dict[int, CellSpec] = {id(v): CellSpec("number", v, style="number") for v in SMALL_INTS}
-
-
-def _number_cell(value: Decimal | None) -> CellSpec:
-    found = _SMALL_NUMBER_CELLS.get(id(value))
-    return found if found is not None else CellSpec("number", value, style="number")
-
-
-def _row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
-    if row.ao is None:
-        return {cols.codigo: CellSpec("text", row.codigo, style=row.level.lower() + "_code"),
-                cols.actividad: CellSpec("text", safe_text(row.nombre), style=row.level.lower() + "_text")}
-    ao = row.ao
-    lay = _row_layout(cols)
-    start, stop = lay.start, lay.stop
-    reglas = spec.plan.reglas
-    cells: dict[int, CellSpec] = {
-        cols.codigo: CellSpec("text", ao.codigo, style="code"),
-        cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
-        cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
-    }
-    programado, ejecutado = ao.programado, ao.ejecutado
-    for i in range(cols.n_base):
-        cells[lay.prog_cols[i]] = _number_cell(programado[i])
-        if start <= i < stop:
-            cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
-                                               unit=ao.unidad)
-        elif ejecutado[i] is not None:
-            cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
-    prog = rules.sum_programmed(ao.programado, start, stop)
-    ejec = rules.sum_executed(ejecutado, start, stop)
-    cached = (float(prog), _cached(ejec), _cached(rules.progress(prog, ejec, reglas)), rules.status(prog, ejec, reglas))
-    for (col, text, style), value in zip(_formula_texts(cols, lay, r), cached if cols.helper else cached[2:],
-                                         strict=True):
-        cells[col] = CellSpec("formula", text, value, style=style)
-    cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
-    return cells
-
-
-def _formula_texts(cols: DataColumns, lay: _RowLayout, r: int) -> list[tuple[int, str, str]]:
-    """(column, formula text, style) of an AO row's formulas at row ``r``, in column order: the period's
-    programmed and executed sums (when the layout has those helper columns), progress, status."""
-    n = str(r + 1)
-    out = []
-    if cols.helper:
-        ea, eb = lay.ejec_a + n, lay.ejec_b + n
-        out.append((cols.prog_p, f"=SUM({lay.prog_a}{n}:{lay.prog_b}{n})", "calc"))
-        out.append((cols.ejec_p, f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', "calc"))
-        p_ref, e_ref = lay.prog_p + n, lay.ejec_p + n
-    else:
-        p_ref, e_ref = lay.prog_a + n, lay.ejec_a + n
-    out.append((cols.avance, _progress_formula(e_ref, p_ref), "pct"))
-    out.append((cols.estado, _status_formula(e_ref, p_ref), "state"))
-    return out
-
-
-# what the reader's expected AO rows share, by the very layout object (DataColumns hashes all its fields: an
-# lru_cache lookup per row cost a tenth of making the row): the layout, the other base periods, and the formula
-# cells of each row number (with no cached value: a reader never compares those)
-_READ_LAYOUTS: dict[int, tuple[DataColumns, _RowLayout, tuple[int, ...], dict[int, list[tuple[int, CellSpec]]]]] = {}
-
-
-def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
-    """``row_cells`` as a reader compares a returned row with it: the same cells, every formula's without its cached
-    value (``cached`` is None: what the office's program computed is never compared), made faster."""
-    ao = row.ao
-    if ao is None:
-        return _row_cells(spec, cols, row, r)
-    _, lay, others, formulas = _read_layout(cols)
-    cells: dict[int, CellSpec] = {
-        cols.codigo: CellSpec("text", ao.codigo, style="code"),
-        cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
-        cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
-    }
-    programado, ejecutado = ao.programado, ao.ejecutado
-    small = list(map(_SMALL_NUMBER_CELLS.get, map(id, programado)))  # the usual numbers, found by the object
-    if None in small:
-        cells.update(zip(lay.prog_cols, map(_number_cell, programado), strict=True))
-    else:
-        cells.update(zip(lay.prog_cols, cast("list[CellSpec]", small), strict=True))  # no None in it
-    for i in others:
-        if ejecutado[i] is not None:
-            cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
-    cells.update(_formulas_at(cols, lay, formulas, r))
-    cells.update(ao_row_inputs(cols, row))  # the period's executed values and the justification
-    return cells
-
-
-def _read_layout(cols: DataColumns) -> tuple[DataColumns, _RowLayout, tuple[int, ...],
-                                             dict[int, list[tuple[int, CellSpec]]]]:
-    """``_READ_LAYOUTS``' entry for ``cols``, made the first time."""
-    found = _READ_LAYOUTS.get(id(cols))
-    if found is None or found[0] is not cols:
-        if len(_READ_LAYOUTS) >= 256:
-            _READ_LAYOUTS.clear()
-        lay = _row_layout(cols)
-        found = _READ_LAYOUTS[id(cols)] = (cols, lay, tuple(i for i in range(cols.n_base)
-                                                            if not lay.start <= i < lay.stop), {})
-    return found
-
-
-def _formulas_at(cols: DataColumns, lay: _RowLayout, formulas: dict[int, list[tuple[int, CellSpec]]],
-                 r: int) -> list[tuple[int, CellSpec]]:
-    at_row = formulas.get(r)
-    if at_row is None:
-        at_row = formulas[r] = [(col, CellSpec("formula", text, style=style))
-                                for col, text, style in _formula_texts(cols, lay, r)]
-    return at_row
-
-
-def ao_row_inputs(cols: DataColumns, row: SheetRow) -> dict[int, CellSpec]:
-    """The input cells of an AO row, as ``expected_cells`` gives them (its other cells left out)."""
-    ao = row.ao
-    assert ao is not None
-    lay = _read_layout(cols)[1]
-    unit, ejecutado = ao.unidad, ao.ejecutado
-    # the very CellSpecs expected_cells makes, built from their fields in order (the named tuple's own __new__,
-    # with keywords, costs twice as much)
-    cells = {lay.ejec_cols[i]: _spec(("input", ejecutado[i], None, lay.fields[i], "input_num", unit))
-             for i in range(lay.start, lay.stop)}
-    cells[cols.justificacion] = _spec(("input", ao.justificacion, None, FIELD_JUSTIFICACION, "input_text", ""))
-    return cells
-
-
-_spec = functools.partial(tuple.__new__, CellSpec)  # a CellSpec from its six fields, in order
-
-
-# -- budget sheet layout ---------------------------------------------------------------------------------------
-def budget_title_cells(spec: OfficeSpec, kind: str) -> dict[tuple[int, int], str]:
-    return {
-        (0, 0): f"{BUDGET_TITLES[kind]} {spec.plan.anio} (S/)",
-        (1, 0): ("Escriba en la columna Ejecución (celdas amarillas) el monto ejecutado acumulado al cierre de "
-                 f"{spec.periodo.name}, en soles. PIA y PIM no se modifican aquí."),
-    }
-
-
-def budget_line_cells(line: LineaPresupuesto, r: int) -> dict[int, CellSpec]:
-    n = r + 1
-    cells: dict[int, CellSpec] = {0: CellSpec("text", safe_text(line.rubro), style="text")}
-    if line.pia is not None:
-        cells[1] = CellSpec("number", line.pia, style="money_ro")
-    if line.pim is not None:
-        cells[2] = CellSpec("number", line.pim, style="money_ro")
-    cells[3] = CellSpec("formula", f'=IF(AND(ISNUMBER(B{n}),ISNUMBER(C{n})),C{n}-B{n},"")',
-                        _cached(rules.budget_diff(line)), style="money_calc")
-    cells[4] = CellSpec("input", line.ejecucion, field=FIELD_EJECUCION, style="money")
-    cells[5] = CellSpec("formula", f'=IF(AND(ISNUMBER(C{n}),ISNUMBER(E{n})),IF(C{n}=0,"",E{n}/C{n}*100),"")',
-                        _cached(rules.budget_pct(line)), style="pct")
-    return cells
-
-
-def budget_total_cells(lines: Sequence[LineaPresupuesto], first_idx: int, r: int) -> dict[int, CellSpec]:
-    """The Total row at ``r``: sums of the rows from ``first_idx`` to the row above it."""
-    total = rules.budget_total(lines, L.TOTAL_LABEL)
-    n = r + 1
-    cells: dict[int, CellSpec] = {0: CellSpec("text", L.TOTAL_LABEL, style="total_label")}
-    for col, value in ((1, total.pia), (2, total.pim), (4, total.ejecucion)):
-        letter = col_letter(col)
-        cells[col] = CellSpec("formula", f"=SUM({letter}{first_idx + 1}:{letter}{r})", float(value or 0),
-                              style="money_total")
-    cells[3] = CellSpec("formula", f"=C{n}-B{n}", float((total.pim or 0) - (total.pia or 0)), style="money_total")
-    cells[5] = CellSpec("formula", f'=IF(C{n}=0,"",E{n}/C{n}*100)', _cached(rules.budget_pct(total)),
-                        style="pct_total")
-    return cells
-
-
-# -- Instrucciones ---------------------------------------------------------------------------------------------
-def instruction_lines(spec: OfficeSpec) -> list[str]:
-    """The paragraphs of the Instrucciones sheet, in plain Spanish."""
-    p = spec.periodo
-    plan = spec.plan
-    sheets = ", ".join(L.oei_sheet_name(o.codigo) for o in plan.objetivos) or "(ninguna)"
-    deadline = (f"Fecha límite de entrega: {spec.fecha_limite}." if spec.fecha_limite
-                else "Fecha límite de entrega: la que indique la oficina de planeamiento.")
-    lines = [
-        f"Seguimiento del POI {plan.anio} – {plan.entidad} ({plan.sigla})",
-        f"Instancia: {spec.instancia} – {spec.instancia_nombre}",
-        f"Periodo que se reporta: {p.name} ({p.label})",
-        deadline,
-        "",
-        "1. Qué llenar",
-        f"En las hojas {sheets} están solo las Actividades Operativas (AO) de su instancia, agrupadas por OEI y AEI. "
-        f"Escriba en las celdas amarillas lo ejecutado en {p.name}, en la misma unidad de medida (U.M.) de la AO.",
-        "Escriba solo números (por ejemplo 2 o 0.5, con punto decimal). Si la U.M. es un porcentaje (%), escriba "
-        "un número de 0 a 100, sin el símbolo %. Deje la celda vacía solo si aún no tiene el dato.",
-        "En la columna Justificación explique lo logrado y, obligatoriamente, por qué lo ejecutado es distinto de "
-        "lo programado (más o menos) o por qué se ejecutó algo sin meta programada.",
-        "Las columnas Avance y Estado se calculan solas: le muestran cómo quedará su avance.",
-    ]
-    if spec.presupuesto:
-        lines.append("En las hojas Ingresos y Gastos escriba en la columna Ejecución el monto ejecutado acumulado al "
-                     f"cierre de {p.name}, en soles (S/), sin el símbolo de moneda. PIA y PIM no se modifican.")
-    lines += [
-        "",
-        "2. Qué no tocar",
-        "No cambie códigos, nombres, unidades ni lo programado; no escriba en las celdas grises o blancas.",
-        "No inserte, elimine, combine ni mueva filas o columnas, y no cambie el nombre de las hojas.",
-        "No pegue fórmulas ni vínculos a otros libros: si copia datos, use Pegar valores.",
-        "Las hojas están protegidas sin contraseña solo para evitar cambios accidentales. Aunque se quite la "
-        "protección, cualquier cambio fuera de las celdas amarillas se detecta al recibir el archivo y el libro "
-        "será devuelto.",
-        "",
-        "3. Cómo devolverlo",
-        "Guarde el archivo como libro de Excel (.xlsx), con el mismo nombre con que lo recibió, y envíelo a la "
-        "oficina de planeamiento por el medio acordado (correo o carpeta compartida). No lo guarde como .xls, .ods, "
-        "PDF ni con contraseña.",
-        "Si necesita corregir algo ya enviado, corrija este mismo archivo y envíelo otra vez.",
-    ]
-    return lines
-
-
-# -- manifest --------------------------------------------------------------------------------------------------
-def _rule_value(spec: OfficeSpec, key: str) -> Decimal | None:
-    value: Decimal | None = getattr(spec.plan.reglas, key)
-    return value
-
-
-def manifest_meta(spec: OfficeSpec) -> dict[str, str]:
-    """The manifest's identity block (also the custom properties, see PROPERTY_KEYS)."""
-    plan = spec.plan
-    return {
-        "tipo": KIND,
-        "version_plantilla": spec.version,
-        "entidad": plan.entidad,
-        "sigla": plan.sigla,
-        "anio": str(plan.anio),
-        "periodicidad": plan.periodicidad,
-        "periodo": spec.periodo.label,
-        "instancia": spec.instancia,
-        "nombre_instancia": spec.instancia_nombre,
-        "presupuesto": "si" if spec.presupuesto else "no",
-        "fecha_limite": spec.fecha_limite,
-        "huella": fingerprint(spec),
-    }
-
-
-class InputCell(NamedTuple):
-    """One input cell: where it is and what it holds (a named tuple: a return's manifest lists hundreds)."""
-
-    sheet: str
-    row_idx: int
-    col_idx: int
-    codigo: str  # AO code, or the budget line's rubro
-    field: str
-
-    @property
-    def cell(self) -> str:
-        return to_a1(self.row_idx, self.col_idx)
-
-
-def input_cells(spec: OfficeSpec) -> list[InputCell]:
-    """Every input cell of the workbook as written, in order: ``input_cells_py``'s list, from the layout (an AO row's
-    inputs are the period's executed cells, then its justification) without making every cell of every row."""
-    out: list[InputCell] = []
-    cols = data_columns(spec)
-    lay = _row_layout(cols)
-    periods = range(lay.start, lay.stop)
-    for oei in spec.plan.objetivos:
-        sheet = L.oei_sheet_name(oei.codigo)
-        for row in data_rows(oei):
-            if row.ao is not None:
-                r, codigo = row.row_idx, row.codigo
-                out.extend(InputCell(sheet, r, lay.ejec_cols[i], codigo, lay.fields[i]) for i in periods)
-                out.append(InputCell(sheet, r, cols.justificacion, codigo, FIELD_JUSTIFICACION))
-    _budget_inputs(spec, out)
-    return out
-
-
-def input_cells_py(spec: OfficeSpec) -> list[InputCell]:
-    """Every input cell of the workbook as written, in order, from the cells ``row_cells`` makes: the reference of
-    ``input_cells``."""
-    out: list[InputCell] = []
-    cols = data_columns(spec)
-    for oei in spec.plan.objetivos:
-        sheet = L.oei_sheet_name(oei.codigo)
-        for row in data_rows(oei):
-            for c, cs in row_cells(spec, cols, row, row.row_idx).items():
-                if cs.kind == "input":
-                    out.append(InputCell(sheet, row.row_idx, c, row.codigo, cs.field))
-    _budget_inputs(spec, out)
-    return out
-
-
-def _budget_inputs(spec: OfficeSpec, out: list[InputCell]) -> None:
-    for kind, lines in spec.budget_lines():
-        for k, line in enumerate(lines):
-            out.append(InputCell(BUDGET_SHEETS[kind], BUDGET_HEADER_ROW + 1 + k, 4, line.rubro, FIELD_EJECUCION))
 
 
 # -- writer ----------------------------------------------------------------------------------------------------
