@@ -1,28 +1,7 @@
-"""Write one office's workbook for one period with XlsxWriter, in the layout ``office_layout`` defines.
-
-An office workbook holds only the office's AO, grouped under their OEI/AEI headings as in the master, one sheet
-per OEI. Only the executed cells of the period and the justifications are unlocked (and, in the workbook of the
-office that reports the budget, the budget execution). Progress % and status are live formulas *with* their
-cached values, in the master's formula shape (cap, «sin meta» rule) reading the rule values from defined names
-on the hidden ``_zedxl`` sheet.
-
-The ``_zedxl`` sheet (veryHidden, protected) is the workbook's manifest: identity (entity, year, period, office,
-template version), the SHA-256 fingerprint of what the office was given, every row written (sheet, row, code,
-names, units, programmed and executed values given) and the address of every input cell. The same identity is
-also stored as custom document properties (``zedxl_*``). Sheet protection has no password: it only prevents
-accidents; what makes a return trustworthy is the fingerprint and the reader's checks (``office_read``).
-
-Layout (zero-based rows, A1 in brackets)::
-
-    Instrucciones   column A, one paragraph per row
-    OEI.01 …        row 0 title, 1 office and period, 2 note, 4 (row 5) header, 5… OEI heading, AEI headings, AO
-                    columns: Código | Actividad Operativa | U.M. | Prog. T1… | Ejec. T1… |
-                             [Prog. P | Ejec. P, when P spans several base periods] | Avance P (%) | Estado P |
-                             Justificación
-    Ingresos/Gastos only for ``plan.responsable_presupuesto``: row 3 (row 4) header Rubro | PIA | PIM |
-                    PIM − PIA | Ejecución | % Avance vs PIM, one row per line, then Total
-    _zedxl          sections [metadatos] [filas] [entradas] [presupuesto] [fin] in column A
-"""
+"""Write one office's workbook for one period with XlsxWriter, in the layout ``office_layout`` defines (its
+docstring draws it): the office's AO under their OEI/AEI headings, one sheet per OEI, only the period's executed
+cells and the justifications unlocked, progress and status as live formulas with their cached values, and the
+hidden ``_zedxl`` manifest."""
 
 from __future__ import annotations
 
