@@ -664,8 +664,8 @@ class InputCell(NamedTuple):
 
 
 def input_cells(spec: OfficeSpec) -> list[InputCell]:
-    """Every input cell of the workbook as written, in order: ``input_cells_py``'s list, from the layout (an AO row's
-    inputs are the period's executed cells, then its justification) without making every cell of every row."""
+    """Every input cell of the workbook as written, in order, from the layout (an AO row's inputs are the period's
+    executed cells, then its justification) without making every cell of every row."""
     out: list[InputCell] = []
     cols = data_columns(spec)
     lay = _row_layout(cols)
@@ -677,21 +677,6 @@ def input_cells(spec: OfficeSpec) -> list[InputCell]:
                 r, codigo = row.row_idx, row.codigo
                 out.extend(InputCell(sheet, r, lay.ejec_cols[i], codigo, lay.fields[i]) for i in periods)
                 out.append(InputCell(sheet, r, cols.justificacion, codigo, FIELD_JUSTIFICACION))
-    _budget_inputs(spec, out)
-    return out
-
-
-def input_cells_py(spec: OfficeSpec) -> list[InputCell]:
-    """Every input cell of the workbook as written, in order, from the cells ``row_cells`` makes: the reference of
-    ``input_cells``."""
-    out: list[InputCell] = []
-    cols = data_columns(spec)
-    for oei in spec.plan.objetivos:
-        sheet = L.oei_sheet_name(oei.codigo)
-        for row in data_rows(oei):
-            for c, cs in row_cells(spec, cols, row, row.row_idx).items():
-                if cs.kind == "input":
-                    out.append(InputCell(sheet, row.row_idx, c, row.codigo, cs.field))
     _budget_inputs(spec, out)
     return out
 
