@@ -11,8 +11,8 @@ import ast
 
 from tests.conftest import ROOT
 
-#: the libraries held to their public API (XlsxWriter joins once master_write no longer overrides its writer)
-LIBRARIES = ("openpyxl", "python_calamine")
+#: the libraries held to their public API
+LIBRARIES = ("openpyxl", "python_calamine", "xlsxwriter")
 
 
 def _private(name: str) -> bool:

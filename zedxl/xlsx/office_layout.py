@@ -43,10 +43,7 @@ from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Pre
 from zedxl.periods import Period, Periodicity, base_labels
 from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
-from zedxl.xlsx.master_write import (
-    _progress_formula,
-    _status_formula,
-)
+from zedxl.xlsx.master_write import progress_formula, status_formula
 from zedxl.xlsx.text import safe_text
 
 # -- names -----------------------------------------------------------------------------------------------------
@@ -464,8 +461,8 @@ def _formula_texts(cols: DataColumns, lay: _RowLayout, r: int) -> list[tuple[int
         p_ref, e_ref = lay.prog_p + n, lay.ejec_p + n
     else:
         p_ref, e_ref = lay.prog_a + n, lay.ejec_a + n
-    out.append((cols.avance, _progress_formula(e_ref, p_ref), "pct"))
-    out.append((cols.estado, _status_formula(e_ref, p_ref), "state"))
+    out.append((cols.avance, progress_formula(e_ref, p_ref), "pct"))
+    out.append((cols.estado, status_formula(e_ref, p_ref), "state"))
     return out
 
 

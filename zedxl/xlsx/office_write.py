@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -21,14 +20,7 @@ from zedxl.a1 import quote_sheet, to_a1
 from zedxl.model import LineaPresupuesto, Objetivo
 from zedxl.periods import base_labels
 from zedxl.xlsx import layout as L
-from zedxl.xlsx.master_write import (
-    CALC_FILL,
-    INPUT_FILL,
-    RowCell,
-    _Formats,
-    new_workbook,
-    write_cells,
-)
+from zedxl.xlsx.master_write import CALC_FILL, INPUT_FILL, Formats
 from zedxl.xlsx.office_layout import (
     BUDGET_HEADER_ROW,
     BUDGET_MANIFEST_HEADER,
@@ -69,11 +61,12 @@ from zedxl.xlsx.office_layout import (
     row_cells,
     title_cells,
 )
+from zedxl.xlsx.sheet_rows import RowWriter
 from zedxl.xlsx.text import safe_text
 
 
 # -- writer ----------------------------------------------------------------------------------------------------
-class _OfficeFormats(_Formats):
+class _OfficeFormats(Formats):
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         super().__init__(wb)
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "border": 1, "border_color": "#BFBFBF"}
@@ -104,18 +97,6 @@ def _write_cell(ws: Worksheet, r: int, c: int, cs: CellSpec, f: _OfficeFormats) 
         ws.write_blank(r, c, None, fmt)
 
 
-def _row_cell(c: int, cs: CellSpec, f: _OfficeFormats) -> RowCell:
-    """``_write_cell`` as a ``write_cells`` entry."""
-    fmt = f.get(cs.style) if cs.style else None
-    if cs.kind == "formula":
-        return (c, "f", fmt, cs.cached, str(cs.value))
-    if isinstance(cs.value, Decimal):
-        return (c, "n", fmt, float(cs.value), "")
-    if isinstance(cs.value, str) and cs.value != "":
-        return (c, "s", fmt, safe_text(cs.value), "")
-    return (c, "b", fmt, None, "")
-
-
 def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -131,7 +112,7 @@ class OfficeWriter:
         spec = self.spec
         plan = spec.plan
         buffer = io.BytesIO()
-        wb = new_workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
+        wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False, "in_memory": True})
         meta = manifest_meta(spec)
         wb.set_properties({"title": f"POI {plan.anio} – {plan.sigla} – {spec.instancia} – {spec.periodo.label}",
@@ -156,7 +137,7 @@ class OfficeWriter:
         meta_ws.very_hidden()
         instr.activate()
         wb.close()
-        content = mark_empty_string_results(buffer.getvalue())
+        content = RowWriter().finish(buffer.getvalue())  # cached "" results marked as text
         if isinstance(target, (str, Path)):
             Path(target).write_bytes(content)
         else:
@@ -189,20 +170,16 @@ class OfficeWriter:
         for row in rows:
             r = row.row_idx
             cells = row_cells(spec, c, row, r)
-            # one row at a time (write_cells): blanks first, then the cells over them, as cell-by-cell writes do
-            out: dict[int, RowCell] = {}
-            if row.ao is None:
+            if row.ao is None:  # blanks first, then the cells over them
                 fill = f.oei_code if row.level == "OEI" else f.aei_code
                 for i in range(len(c.headers)):
-                    out[i] = (i, "b", fill, None, "")
+                    ws.write_blank(r, i, None, fill)
             else:
                 for i in range(c.n_base):
                     if c.ejec(i) not in cells:
-                        out[c.ejec(i)] = (c.ejec(i), "b", f.number, None, "")
+                        ws.write_blank(r, c.ejec(i), None, f.number)
             for col, cs in cells.items():
-                out[col] = _row_cell(col, cs, f)
-            write_cells(ws, r, [out[k] for k in sorted(out)])
-            for col, cs in cells.items():
+                _write_cell(ws, r, col, cs, f)
                 if cs.kind == "input":
                     self._validation(ws, r, col, cs)
         last = rows[-1].row_idx if rows else FIRST_DATA_ROW
@@ -309,15 +286,13 @@ class OfficeWriter:
             sheet = L.oei_sheet_name(oei.codigo)
             for row in data_rows(oei):
                 r += 1
-                cells: list[RowCell] = [(0, "s", None, sheet, ""), (1, "n", None, row.row_idx + 1, ""),
-                                        (2, "s", None, row.level, ""), (3, "s", None, row.codigo, ""),
-                                        (4, "s", None, safe_text(row.nombre), "")]
+                ws.write_row(r, 0, [sheet, row.row_idx + 1, row.level, row.codigo, safe_text(row.nombre)])
                 if row.ao is not None:
-                    cells.append((5, "s", None, safe_text(row.ao.unidad), ""))
-                    cells += [(6 + i, "n", None, float(v), "") for i, v in enumerate(row.ao.programado)]
-                    cells += [(6 + n + i, "n", None, float(v), "") for i, v in enumerate(row.ao.ejecutado)
-                              if v is not None]
-                write_cells(ws, r, cells)
+                    ws.write_string(r, 5, safe_text(row.ao.unidad))
+                    ws.write_row(r, 6, [float(v) for v in row.ao.programado])
+                    for i, v in enumerate(row.ao.ejecutado):
+                        if v is not None:
+                            ws.write_number(r, 6 + n + i, float(v))
         r += 2
         ws.write_string(r, 0, SECTION_INPUTS)
         r += 1
@@ -347,26 +322,6 @@ class OfficeWriter:
         ws.write_string(r, 0, SECTION_END)
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 40)
-
-
-_EMPTY_RESULT = re.compile(rb'(<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]+")?)>(<f>[^<]*</f><v></v></c>)')
-
-
-def mark_empty_string_results(xlsx: bytes) -> bytes:
-    """Mark formula cells whose cached result is the empty string as ``t="str"``, as Excel itself writes them.
-
-    XlsxWriter writes a cached ``""`` as an untyped ``<v></v>`` (a number with no digits), which readers and
-    ``intake`` rightly see as an invalid number; ``t="str"`` makes the cached value exactly what Excel would store.
-    """
-    src = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
-                data = _EMPTY_RESULT.sub(rb'\1 t="str">\2', data)
-            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
 
 
 def write_office(spec: OfficeSpec, target: Path | Any) -> None:

@@ -1,0 +1,200 @@
+"""Write repeated rows of plain cells as sheet XML ourselves and place them into the workbook XlsxWriter wrote.
+
+XlsxWriter's public ``write_formula`` runs ~30 regular-expression substitutions on every formula (to prefix Excel
+365's dynamic-array functions) and its per-cell writing is generic; a master's AO rows are most of its cells and
+all alike. This module owns those rows.
+
+Contract:
+
+* ``RowWriter.write(ws, row, cells)`` takes one row's cells (``RowCell``). A row is written by XlsxWriter's public
+  API, cell by cell, when one of its formats has not been seen yet in a row XlsxWriter wrote, or when a formula
+  may need XlsxWriter's rewriting (``needs_xlsxwriter``); otherwise XlsxWriter gets only blank cells at the row's
+  first and last columns (so its extent, spans and row attributes stay its own) and the row is kept here.
+* ``RowWriter.finish(xlsx)`` takes XlsxWriter's finished file and returns it with every kept row's cells in place
+  of those blanks. Style indexes are read back from cells XlsxWriter wrote with the same ``Format``; strings are
+  inline strings escaped as XlsxWriter escapes them; numbers and formulas are written as XlsxWriter writes them.
+  A formula whose cached value is ``""`` is marked ``t="str"`` in every sheet, as Excel writes it.
+* The result holds the same cells (value, type, formula, cached value, style) as ``RowWriter(splice=False)``,
+  which writes every row through XlsxWriter: tests/test_sheet_rows.py compares the two with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Sequence
+from math import isfinite
+from typing import Any
+from xml.etree import ElementTree
+
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from zedxl.a1 import col_letter, to_a1
+
+RowCell = tuple[int, str, "Format | None", Any, str]
+"""(column, kind, format, value, formula): kind ``n`` number, ``s`` string (``""`` is a blank cell), ``b`` blank,
+``f`` formula whose cached value is ``value`` (float, str or bool)."""
+
+# every function name XlsxWriter's ``_xlfn.`` rewriting looks for (``\SINGLE\(`` in its code matches "?INGLE(")
+_DYNAMIC = re.compile("|".join(re.escape(f"{name}(") for name in (
+    "ANCHORARRAY", "BYCOL", "BYROW", "CHOOSECOLS", "CHOOSEROWS", "DROP", "EXPAND", "FILTER", "HSTACK", "LAMBDA",
+    "MAKEARRAY", "MAP", "RANDARRAY", "REDUCE", "SCAN", "INGLE", "SEQUENCE", "SORT", "SORTBY", "SWITCH", "TAKE",
+    "TEXTSPLIT", "TOCOL", "TOROW", "UNIQUE", "VSTACK", "WRAPCOLS", "WRAPROWS", "XLOOKUP")))
+_ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+_ESCAPE_THE_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile("([\x00-\x08\x0b-\x1f])")
+_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_ROW = re.compile(r'<row r="([0-9]+)"([^>]*?)(?:/>|>(.*?)</row>)', re.S)
+_EMPTY_RESULT = re.compile(r'(<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]+")?)>(<f>[^<]*</f><v></v></c>)')
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def needs_xlsxwriter(formula: str) -> bool:
+    """True when XlsxWriter would rewrite ``formula`` (an array formula, or one naming a dynamic-array function)."""
+    return formula.startswith("{") or _DYNAMIC.search(formula) is not None
+
+
+def _escape(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _inline(text: str) -> str:
+    """``<is>`` of an inline string, escaped as XlsxWriter escapes its strings."""
+    if _SPECIAL.search(text):
+        text = _ESCAPE_THE_ESCAPE.sub(r"_x005F\1", text)
+        text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f"<is><t{space}>{_escape(text)}</t></is>"
+
+
+class RowWriter:
+    """Rows of one XlsxWriter workbook, kept and written as XML (see the module's contract)."""
+
+    def __init__(self, *, splice: bool = True) -> None:
+        self.splice = splice
+        self.rows: dict[str, dict[int, Sequence[RowCell]]] = {}  # sheet name → zero-based row → cells
+        self.probes: list[tuple[str, int, int, Format]] = []  # a cell XlsxWriter wrote with each format
+        self.known: set[Format] = set()  # the formats in ``probes`` (a Format is hashed by identity)
+        self.letters: list[str] = []
+
+    def write(self, ws: Worksheet, row: int, cells: Sequence[RowCell], *, vetted: bool = False) -> None:
+        """One row; ``cells`` sorted by column. ``vetted``: the caller checked its formulas with
+        ``needs_xlsxwriter`` (rows made from one template need the check once)."""
+        if not cells:
+            return
+        known = self.known
+        if self.splice and known.issuperset([cell[2] for cell in cells]) and (
+                vetted or not any(kind == "f" and needs_xlsxwriter(formula) for _, kind, _, _, formula in cells)):
+            first, last = cells[0], cells[-1]
+            ws.write_blank(row, first[0], None, first[2])
+            ws.write_blank(row, last[0], None, last[2])
+            self.rows.setdefault(ws.name, {})[row] = cells
+            return
+        for col, kind, fmt, value, formula in cells:
+            if kind == "n":
+                ws.write_number(row, col, value, fmt)
+            elif kind == "s" and value != "":
+                ws.write_string(row, col, value, fmt)
+            elif kind == "f":
+                ws.write_formula(row, col, formula, fmt, value)
+            elif kind in "bs":
+                ws.write_blank(row, col, None, fmt)
+            else:
+                raise ValueError(f"unknown cell kind {kind!r}")
+            if fmt is not None and fmt not in known:
+                known.add(fmt)
+                self.probes.append((ws.name, row, col, fmt))
+
+    def finish(self, xlsx: bytes) -> bytes:
+        """XlsxWriter's finished file with the kept rows written in (every part recompressed at zlib level 1)."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(xlsx)) as src, \
+                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+            parts = _sheet_parts(src)
+            styles = self._styles(src, parts)
+            rows_by_part = {parts[name]: rows for name, rows in self.rows.items()}
+            for info in src.infolist():
+                data = src.read(info)
+                if info.filename in parts.values():
+                    # XlsxWriter's own cells first (the kept rows' cells are written marked)
+                    text = _EMPTY_RESULT.sub(r'\1 t="str">\2', data.decode("utf-8"))
+                    rows = rows_by_part.get(info.filename)
+                    data = (self._splice(text, rows, styles) if rows else text).encode("utf-8")
+                dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+        return out.getvalue()
+
+    def _styles(self, src: zipfile.ZipFile, parts: dict[str, str]) -> dict[Format, str]:
+        """Each probed format's ``s`` attribute as XlsxWriter wrote it ("" for the default style)."""
+        styles: dict[Format, str] = {}
+        texts: dict[str, str] = {}
+        for sheet, row, col, fmt in self.probes:
+            text = texts.get(sheet)
+            if text is None:
+                text = texts[sheet] = src.read(parts[sheet]).decode("utf-8")
+            found = re.search(f'<c r="{to_a1(row, col)}"( s="[0-9]+")?', text)
+            if found is None:
+                raise RuntimeError(f"no cell {sheet}!{to_a1(row, col)} in XlsxWriter's output")
+            styles[fmt] = found.group(1) or ""
+        return styles
+
+    def _splice(self, text: str, rows: dict[int, Sequence[RowCell]], styles: dict[Format, str]) -> str:
+        def row_xml(match: re.Match[str]) -> str:
+            cells = rows.get(int(match.group(1)) - 1)
+            if cells is None:
+                return match.group(0)
+            return f'<row r="{match.group(1)}"{match.group(2)}>{self._cells(match.group(1), cells, styles)}</row>'
+
+        return _ROW.sub(row_xml, text)
+
+    def _cells(self, r: str, cells: Sequence[RowCell], styles: dict[Format, str]) -> str:
+        letters = self.letters
+        if len(letters) <= cells[-1][0]:
+            letters.extend(col_letter(i) for i in range(len(letters), cells[-1][0] + 1))
+        out = []
+        for col, kind, fmt, value, formula in cells:
+            head = f'<c r="{letters[col]}{r}"{styles[fmt]}'
+            if kind == "n":
+                if not isfinite(value):  # XlsxWriter refuses them too
+                    raise ValueError(f"un número no finito no se puede escribir en una celda: {value}")
+                out.append(f"{head}><v>{value:.16G}</v></c>")
+            elif kind == "s" and value != "":
+                out.append(f'{head} t="inlineStr">{_inline(value)}</c>')
+            elif kind == "f":
+                if formula.startswith("="):
+                    formula = formula[1:]
+                if isinstance(value, bool):
+                    out.append(f'{head} t="b"><f>{_escape(formula)}</f><v>{int(value)}</v></c>')
+                elif isinstance(value, str):
+                    kind_attr = ' t="e"' if value in _ERROR_CODES else ' t="str"'
+                    out.append(f"{head}{kind_attr}><f>{_escape(formula)}</f><v>{_escape(value)}</v></c>")
+                else:
+                    out.append(f"{head}><f>{_escape(formula)}</f><v>{value}</v></c>")
+            elif kind in "bs":
+                out.append(f"{head}/>")
+            else:
+                raise ValueError(f"unknown cell kind {kind!r}")
+        return "".join(out)
+
+
+def _sheet_parts(src: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet name → its part's name in the package, from the workbook part and its relationships."""
+    workbook = ElementTree.fromstring(src.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(src.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("p:Relationship", _NS)}
+    parts = {}
+    for sheet in workbook.findall("m:sheets/m:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else \
+            posixpath.normpath(posixpath.join("xl", target))
+    return parts
+
+
+__all__ = ["RowCell", "RowWriter", "needs_xlsxwriter"]
