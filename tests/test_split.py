@@ -13,8 +13,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.errors import PeriodError, ZedxlError
@@ -225,17 +223,6 @@ def test_split_fingerprint_is_stable(example_plan: Plan) -> None:
     assert fingerprint(spec) == "f98fdaf5e6bc81a388240b58b02c54b0b1991df91942fe7082d80e5c4d1819ef"
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.integers(0, 1000).map(lambda i: rules.SMALL_INTS[i]),
-                          st.decimals(allow_nan=False, allow_infinity=False, places=3),
-                          st.sampled_from([Decimal("5.0"), Decimal("1E+1"), Decimal("-0"), Decimal("1000.00")])),
-                max_size=12))
-def test_split_canonical_numbers_of_a_row_are_each_numbers(values: list[Decimal | None]) -> None:
-    from zedxl.xlsx.office_layout import _canonical_numbers, canonical_number
-
-    assert _canonical_numbers(tuple(values)) == [canonical_number(v) for v in values]
-
-
 def test_split_cached_values_follow_the_rules(split_dir: dict[str, Any], example_plan: Plan) -> None:
     for period in ("2025-T1", "2025-T2"):
         p = parse_period(period, 2025, "trimestral")
@@ -443,21 +430,3 @@ def test_split_input_cells_from_the_layout_are_those_of_every_row(example_plan: 
         assert input_cells(spec) == from_every_row(spec), (spec.periodo.label, spec.instancia)
         compared += len(input_cells(spec))
     assert compared > 100
-
-
-def test_split_expected_cells_are_the_written_cells_without_cached_values(example_plan: Plan) -> None:
-    """What a reader compares a returned row with (``expected_cells``) is what the writer writes (``row_cells``),
-    formulas without their cached values, for every row of every office and kind of period, asked twice (the
-    second time from what was remembered of the layout and row number)."""
-    from zedxl.xlsx.office_layout import data_columns, data_rows, expected_cells, row_cells
-
-    compared = 0
-    for spec in _every_spec(example_plan):
-        cols = data_columns(spec)
-        for oei in spec.plan.objetivos:
-            for row in data_rows(oei):
-                written = {c: cs._replace(cached=None) for c, cs in row_cells(spec, cols, row, row.row_idx).items()}
-                for _ in range(2):
-                    assert expected_cells(spec, cols, row, row.row_idx) == written, (spec.periodo.label, row.codigo)
-                compared += len(written)
-    assert compared > 1000

@@ -39,6 +39,7 @@ from zedxl.model import (
 from zedxl.periods import Periodicity, base_labels
 from zedxl.plan import to_decimal
 from zedxl.xlsx import layout as L
+from zedxl.xlsx.sheet_rows import sheet_parts
 
 register("maestro-formula-reemplazada", "Valor escrito sobre una fórmula",
          "En {sheet}!{cell} había un valor escrito ({value}) en lugar de la fórmula; se restituyó la fórmula. "
@@ -127,10 +128,6 @@ def _rows(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> list[t
     return [tuple(r) for r in out]
 
 
-_SHEET_ENTRY = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
-_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
-
-
 class _Reader:
     """The master's cells as rows of values, with formula cells as their formula text (``=...``).
 
@@ -149,7 +146,7 @@ class _Reader:
         try:
             self.wb = wb = CalamineWorkbook.from_path(str(path))
             self.zip = zf = zipfile.ZipFile(path)
-            self.parts = self._sheet_parts()
+            self.parts = sheet_parts(zf)
         except Exception as e:  # calamine and zipfile raise many types for a damaged file
             if zf is not None:  # nothing left open behind a refused file
                 zf.close()
@@ -157,28 +154,6 @@ class _Reader:
                 wb.close()
             raise WorkbookError(f"No se pudo abrir el maestro {path.name}: {e}") from e
         self.sheetnames: list[str] = list(self.wb.sheet_names)
-
-    def _sheet_parts(self) -> dict[str, str]:
-        """Sheet name → zip member of its worksheet XML, from workbook.xml and its relationships."""
-        from xml.sax.saxutils import unescape
-
-        workbook = self.zip.read("xl/workbook.xml").decode("utf-8")
-        rels = self.zip.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-        targets = {}
-        self.part_types: dict[str, str] = {}  # zip member → its relationship's type (its last path segment)
-        for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
-            attrs = dict(_ATTR.findall(tag))
-            target = attrs.get("Target", "")
-            targets[attrs.get("Id", "")] = member = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            self.part_types[member] = attrs.get("Type", "").rsplit("/", 1)[-1]
-        parts = {}
-        for tag in _SHEET_ENTRY.findall(workbook):
-            attrs = dict(_ATTR.findall(tag))
-            rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
-            name = unescape(attrs.get("name", ""), {"&quot;": '"', "&apos;": "'"})
-            if rid in targets:
-                parts[name] = targets[rid]
-        return parts
 
     def close(self) -> None:
         self.wb.close()

@@ -35,13 +35,12 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple
 
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import col_letter, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
 from zedxl.periods import Period, Periodicity, base_labels
-from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import progress_formula, status_formula
 from zedxl.xlsx.text import safe_text
@@ -165,22 +164,13 @@ def office_specs(plan: Plan, periodo: Period, instancias: Sequence[str],
     return out
 
 
-# whole numbers 0..1000 (most programmed values): their canonical text, looked up (equal values, such as 5 and
-# 5.0, find the same entry)
-_SMALL_TEXT: dict[Decimal, str] = {Decimal(i): str(i) for i in range(1001)}
-
-
-# the same texts found by the very objects of SMALL_INTS (what readers give for small whole numbers): no hashing
-_SMALL_TEXT_BY_ID: dict[int, str] = {id(v): str(i) for i, v in enumerate(SMALL_INTS)}
+_SMALL_TEXT: dict[Decimal, str] = {Decimal(i): str(i) for i in range(1001)}  # the usual values, looked up
 
 
 def canonical_number(value: Decimal | None) -> str | None:
     """A number as the fingerprint sees it: 1, 1.0 and 1E+0 are the same."""
     if value is None:
         return None
-    small = _SMALL_TEXT_BY_ID.get(id(value))
-    if small is not None:
-        return small
     try:
         small = _SMALL_TEXT.get(value)
     except TypeError:  # a signalling NaN cannot be hashed
@@ -191,16 +181,10 @@ def canonical_number(value: Decimal | None) -> str | None:
     return "0" if text in ("-0", "0") else text
 
 
-def _canonical_numbers(values: tuple[Decimal | None, ...]) -> list[str | None]:
-    """``canonical_number`` of each value; the usual small whole numbers found by the object in one pass."""
-    texts = list(map(_SMALL_TEXT_BY_ID.get, map(id, values)))
-    return texts if None not in texts else [canonical_number(v) for v in values]
-
-
 def fingerprint(spec: OfficeSpec) -> str:
     """SHA-256 of what the office was given: AO codes, names, units and programmed values (and PIA/PIM)."""
     doc: dict[str, Any] = {
-        "ao": [[ao.codigo, ao.nombre, ao.unidad, _canonical_numbers(ao.programado)]
+        "ao": [[ao.codigo, ao.nombre, ao.unidad, [canonical_number(v) for v in ao.programado]]
                for ao in spec.plan.actividades()],
     }
     if spec.presupuesto:
@@ -306,24 +290,8 @@ class SheetRow(NamedTuple):
     ao: Actividad | None = None
 
 
-# data_rows of the last OEIs asked for, by the very object (reading a return asks for each OEI's rows several
-# times; an Objetivo hashes everything it holds): the cached lists must not be changed
-_DATA_ROWS: dict[int, tuple[Objetivo, list[SheetRow]]] = {}
-
-
 def data_rows(oei: Objetivo) -> list[SheetRow]:
-    """The heading and AO rows of an OEI's data sheet, in order (the list is shared: do not change it)."""
-    found = _DATA_ROWS.get(id(oei))
-    if found is not None and found[0] is oei:
-        return found[1]
-    if len(_DATA_ROWS) >= 512:
-        _DATA_ROWS.clear()
-    rows = _data_rows(oei)
-    _DATA_ROWS[id(oei)] = (oei, rows)
-    return rows
-
-
-def _data_rows(oei: Objetivo) -> list[SheetRow]:
+    """The heading and AO rows of an OEI's data sheet, in order."""
     rows = [SheetRow("OEI", oei.codigo, oei.nombre, FIRST_DATA_ROW)]
     r = FIRST_DATA_ROW
     for aei in oei.acciones:
@@ -345,7 +313,6 @@ class CellSpec(NamedTuple):
     ``cached`` the formula's value; ``field`` the input's field (``ejecutado:0``, ``justificacion``, ``ejecucion``);
     ``style`` the writer's format; ``unit`` the AO's unit for executed inputs.
 
-    A named tuple, not a frozen dataclass: reading a return builds ~1,000 of them and this halves their cost.
     """
 
     kind: CellKind
@@ -370,12 +337,6 @@ def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
                                      f"Periodo: {spec.periodo.name}"),
         (NOTE_ROW, 0): note,
     }
-
-
-def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
-    """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based), formulas with their cached
-    values (what the writer stores; a reader compares ``expected_cells``)."""
-    return _row_cells(spec, cols, row, r)
 
 
 @dataclass(frozen=True)
@@ -407,18 +368,9 @@ def _row_layout(cols: DataColumns) -> _RowLayout:
         col_letter(cols.ejec(p.stop - 1)), col_letter(cols.prog_p), col_letter(cols.ejec_p))
 
 
-# the cell of a small whole programmed or executed number (most of them: readers take those from SMALL_INTS),
-# shared (a CellSpec is immutable), found by the very object: 5 and 5.0 are equal but shown differently in messages.
-# SMALL_INTS lives as long as the process, so an id found here is that object's.
-_SMALL_NUMBER_CELLS: dict[int, CellSpec] = {id(v): CellSpec("number", v, style="number") for v in SMALL_INTS}
-
-
-def _number_cell(value: Decimal | None) -> CellSpec:
-    found = _SMALL_NUMBER_CELLS.get(id(value))
-    return found if found is not None else CellSpec("number", value, style="number")
-
-
-def _row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
+def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
+    """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based), formulas with their cached
+    values (what the writer stores; a reader compares ``expected_cells``)."""
     if row.ao is None:
         return {cols.codigo: CellSpec("text", row.codigo, style=row.level.lower() + "_code"),
                 cols.actividad: CellSpec("text", safe_text(row.nombre), style=row.level.lower() + "_text")}
@@ -433,12 +385,12 @@ def _row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> di
     }
     programado, ejecutado = ao.programado, ao.ejecutado
     for i in range(cols.n_base):
-        cells[lay.prog_cols[i]] = _number_cell(programado[i])
+        cells[lay.prog_cols[i]] = CellSpec("number", programado[i], style="number")
         if start <= i < stop:
             cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
                                                unit=ao.unidad)
         elif ejecutado[i] is not None:
-            cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
+            cells[lay.ejec_cols[i]] = CellSpec("number", ejecutado[i], style="number")
     prog = rules.sum_programmed(ao.programado, start, stop)
     ejec = rules.sum_executed(ejecutado, start, stop)
     cached = (float(prog), _cached(ejec), _cached(rules.progress(prog, ejec, reglas)), rules.status(prog, ejec, reglas))
@@ -466,75 +418,11 @@ def _formula_texts(cols: DataColumns, lay: _RowLayout, r: int) -> list[tuple[int
     return out
 
 
-# what the reader's expected AO rows share, by the very layout object (DataColumns hashes all its fields: an
-# lru_cache lookup per row cost a tenth of making the row): the layout, the other base periods, and the formula
-# cells of each row number (with no cached value: a reader never compares those)
-_READ_LAYOUTS: dict[int, tuple[DataColumns, _RowLayout, tuple[int, ...], dict[int, list[tuple[int, CellSpec]]]]] = {}
-
-
 def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
-    """``row_cells`` as a reader compares a returned row with it: the same cells, every formula's without its cached
-    value (``cached`` is None: what the office's program computed is never compared), made faster."""
-    ao = row.ao
-    if ao is None:
-        return _row_cells(spec, cols, row, r)
-    _, lay, others, formulas = _read_layout(cols)
-    cells: dict[int, CellSpec] = {
-        cols.codigo: CellSpec("text", ao.codigo, style="code"),
-        cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
-        cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
-    }
-    programado, ejecutado = ao.programado, ao.ejecutado
-    small = list(map(_SMALL_NUMBER_CELLS.get, map(id, programado)))  # the usual numbers, found by the object
-    if None in small:
-        cells.update(zip(lay.prog_cols, map(_number_cell, programado), strict=True))
-    else:
-        cells.update(zip(lay.prog_cols, cast("list[CellSpec]", small), strict=True))  # no None in it
-    for i in others:
-        if ejecutado[i] is not None:
-            cells[lay.ejec_cols[i]] = _number_cell(ejecutado[i])
-    cells.update(_formulas_at(cols, lay, formulas, r))
-    cells.update(ao_row_inputs(cols, row))  # the period's executed values and the justification
-    return cells
-
-
-def _read_layout(cols: DataColumns) -> tuple[DataColumns, _RowLayout, tuple[int, ...],
-                                             dict[int, list[tuple[int, CellSpec]]]]:
-    """``_READ_LAYOUTS``' entry for ``cols``, made the first time."""
-    found = _READ_LAYOUTS.get(id(cols))
-    if found is None or found[0] is not cols:
-        if len(_READ_LAYOUTS) >= 256:
-            _READ_LAYOUTS.clear()
-        lay = _row_layout(cols)
-        found = _READ_LAYOUTS[id(cols)] = (cols, lay, tuple(i for i in range(cols.n_base)
-                                                            if not lay.start <= i < lay.stop), {})
-    return found
-
-
-def _formulas_at(cols: DataColumns, lay: _RowLayout, formulas: dict[int, list[tuple[int, CellSpec]]],
-                 r: int) -> list[tuple[int, CellSpec]]:
-    at_row = formulas.get(r)
-    if at_row is None:
-        at_row = formulas[r] = [(col, CellSpec("formula", text, style=style))
-                                for col, text, style in _formula_texts(cols, lay, r)]
-    return at_row
-
-
-def ao_row_inputs(cols: DataColumns, row: SheetRow) -> dict[int, CellSpec]:
-    """The input cells of an AO row, as ``expected_cells`` gives them (its other cells left out)."""
-    ao = row.ao
-    assert ao is not None
-    lay = _read_layout(cols)[1]
-    unit, ejecutado = ao.unidad, ao.ejecutado
-    # the very CellSpecs expected_cells makes, built from their fields in order (the named tuple's own __new__,
-    # with keywords, costs twice as much)
-    cells = {lay.ejec_cols[i]: _spec(("input", ejecutado[i], None, lay.fields[i], "input_num", unit))
-             for i in range(lay.start, lay.stop)}
-    cells[cols.justificacion] = _spec(("input", ao.justificacion, None, FIELD_JUSTIFICACION, "input_text", ""))
-    return cells
-
-
-_spec = functools.partial(tuple.__new__, CellSpec)  # a CellSpec from its six fields, in order
+    """``row_cells`` as a reader compares a returned row with it: every formula's cached value left out (what the
+    office's program computed is never compared)."""
+    return {col: cs._replace(cached=None) if cs.kind == "formula" else cs
+            for col, cs in row_cells(spec, cols, row, r).items()}
 
 
 # -- budget sheet layout ---------------------------------------------------------------------------------------

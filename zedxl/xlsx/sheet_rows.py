@@ -118,7 +118,7 @@ class RowWriter:
         out = io.BytesIO()
         with zipfile.ZipFile(io.BytesIO(xlsx)) as src, \
                 zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
-            parts = _sheet_parts(src)
+            parts = sheet_parts(src)
             styles = self._styles(src, parts)
             rows_by_part = {parts[name]: rows for name, rows in self.rows.items()}
             for info in src.infolist():
@@ -184,7 +184,7 @@ class RowWriter:
         return "".join(out)
 
 
-def _sheet_parts(src: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(src: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet name → its part's name in the package, from the workbook part and its relationships."""
     workbook = ElementTree.fromstring(src.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(src.read("xl/_rels/workbook.xml.rels"))
@@ -197,4 +197,4 @@ def _sheet_parts(src: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-__all__ = ["RowCell", "RowWriter", "needs_xlsxwriter"]
+__all__ = ["RowCell", "RowWriter", "needs_xlsxwriter", "sheet_parts"]
