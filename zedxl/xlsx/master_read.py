@@ -7,11 +7,9 @@ writer. A constant typed over a formula cell is reported as an ``aviso`` (it wil
 
 from __future__ import annotations
 
-import itertools
-import operator
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +17,6 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from zedxl import rules
 from zedxl.a1 import col_index, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.issues import Issue, make_issue, register
@@ -81,7 +78,6 @@ def _text(value: Any) -> str:
 
 
 _ZERO = Decimal(0)
-_EQUALS = itertools.repeat("=")  # str.startswith's second argument, for any number of cells
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>\s*<f(\s[^>]*?)?\s*(?:/>|>([^<]*)</f>)')
 _SHARED_ID = re.compile(rb'\bsi="([0-9]+)"')
 
@@ -237,32 +233,20 @@ class _Reader:
         c_desc, c_um, c_inst, c_just = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA), col(L.H_JUSTIFICACION)
         c_code = col(L.H_CODIGO)
         formula_list = sorted(c for c in formula_cols if c is not None)
-        formula_cells: Callable[[tuple[Any, ...]], tuple[Any, ...]] = (
-            operator.itemgetter(*formula_list) if len(formula_list) > 1
-            else lambda row: tuple(row[c] for c in formula_list))  # itemgetter of one column gives no tuple
-        last_formula = max(formula_list, default=0)
         for r in range(header_idx + 1, len(rows)):
             row = rows[r]
-            raw_code = row[c_code] if c_code is not None and c_code < len(row) else None
-            if raw_code is None:
-                continue
-            text = raw_code.strip() if type(raw_code) is str else _text(raw_code)  # the usual code: a text
-            if not text:
-                continue
-            code = normalize_code(text)
+            code = normalize_code(_text(_cell(row, c_code)))
             if code is None:
                 continue
             if code in seen:
                 self.issues.append(make_issue("maestro-codigo-duplicado", file=self.file, sheet=sheet, row_idx=r,
-                                              col_idx=col(L.H_CODIGO), value=code))
+                                              col_idx=c_code, value=code))
                 continue
             level = code_level(code)
             if level in ("OEI", "AEI"):
                 seen.add(code)
-                ind = self.indicator(row, r, sheet, col)
-                entry: dict[str, Any] = {"codigo": code, "nombre": _text(_cell(row, col(L.H_DESCRIPCION))),
-                                         "indicador": ind,
-                         "actividades": []}
+                entry: dict[str, Any] = {"codigo": code, "nombre": _text(_cell(row, c_desc)),
+                                         "indicador": self.indicator(row, r, sheet, col), "actividades": []}
                 if level == "OEI":
                     oei = entry
                 else:
@@ -270,42 +254,18 @@ class _Reader:
                 continue
             if not acciones:
                 self.issues.append(make_issue("maestro-fila-sin-padre", file=self.file, sheet=sheet, row_idx=r,
-                                              col_idx=col(L.H_CODIGO), value=code))
+                                              col_idx=c_code, value=code))
                 continue
             seen.add(code)
-            width = len(row)
-            # the usual row: every formula cell holds its formula, a text starting with "=" (str.startswith over the
-            # cells without a Python frame per cell; anything else, None included, goes through the loop)
-            try:
-                usual = width > last_formula and all(map(str.startswith, formula_cells(row), _EQUALS))
-            except TypeError:  # a cell that is not a text
-                usual = False
-            if not usual:
-                for c_idx in formula_list:
-                    v = row[c_idx] if c_idx < width else None
-                    if v is None or (type(v) is str and v.startswith("=")):
-                        continue
-                    if not _is_formula(v) and _text(v) != "":
-                        self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
-                                                      row_idx=r, col_idx=c_idx, value=v))
-            prog = tuple(
-                rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)  # usual: no call
-                else self.number(v, sheet, r, c) or _ZERO
-                for c in prog_cols for v in (row[c] if c < width else None,))
-            ejec = tuple(
-                rules.SMALL_INTS[v] if type(v) is int and 0 <= v < len(rules.SMALL_INTS)
-                else self.number(v, sheet, r, c)
-                for c in ejec_cols for v in (row[c] if c < width else None,))
-            # the texts as _text(_cell(...)) reads them, a text cell (the usual) without calls
-            nombre = row[c_desc] if c_desc is not None and c_desc < width else None
-            unidad = row[c_um] if c_um is not None and c_um < width else None
-            instancia = row[c_inst] if c_inst is not None and c_inst < width else None
-            just = row[c_just] if c_just is not None and c_just < width else None
+            for c_idx in formula_list:
+                v = _cell(row, c_idx)
+                if not _is_formula(v) and _text(v) != "":
+                    self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
+                                                  row_idx=r, col_idx=c_idx, value=v))
             acciones[-1]["actividades"].append(Actividad(
-                code, nombre.strip() if type(nombre) is str else _text(nombre),
-                unidad.strip() if type(unidad) is str else _text(unidad),
-                (instancia.strip() if type(instancia) is str else _text(instancia)).upper(),
-                prog, ejec, just.strip() if type(just) is str else str(just or "").strip(),
+                code, _text(_cell(row, c_desc)), _text(_cell(row, c_um)), _text(_cell(row, c_inst)).upper(),
+                tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in prog_cols),
+                tuple(self.number(_cell(row, c), sheet, r, c) for c in ejec_cols), _text(_cell(row, c_just)),
             ))
         if oei is None:
             return None
