@@ -32,7 +32,6 @@ HEADER_FILL = "#1F4E78"
 OEI_FILL = "#D9E1F2"
 AEI_FILL = "#EDF2F9"
 CALC_FILL = "#F2F2F2"
-GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 _ROW = "\x00"  # where a _RowFormula's template takes the row number (never in a sheet name or formula)
@@ -48,7 +47,6 @@ class _RowFormula:
     def at(self, r: int) -> str:
         """The formula for zero-based row ``r``."""
         return str(r + 1).join(self.parts)
-
 
 
 def _column(cell: RowCell) -> int:
@@ -110,12 +108,12 @@ def status_formula(e: str, p: str) -> str:
             f'IF({e}/{p}*100>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}"))))')
 
 
-def _indicatorprogress_formula(e: str, meta: str) -> str:
+def _indicator_progress_formula(e: str, meta: str) -> str:
     return (f'=IF(OR({e}="",{meta}=""),"",IF({meta}=0,{L.NAME_SIN_META},IF({L.NAME_TOPE}="",{e}/{meta}*100,'
             f"MIN({e}/{meta}*100,{L.NAME_TOPE}))))")
 
 
-def _indicatorstatus_formula(e: str, pct: str) -> str:
+def _indicator_status_formula(e: str, pct: str) -> str:
     return (f'=IF({e}="","{rules.NO_MEDIDO}",IF({pct}="","{rules.NO_MEDIDO}",'
             f'IF({pct}>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}")))')
 
@@ -129,12 +127,12 @@ def _indicator_status(value: Decimal | None, pct: Decimal | None, plan: Plan) ->
 class MasterWriter:
     """Builds the whole master workbook for a plan."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, *, splice: bool = True) -> None:
         self.plan = plan
         self.cols = L.OEIColumns.for_periodicity(plan.periodicidad)
         self.labels = base_labels(plan.periodicidad)
         self.half = n_base(plan.periodicidad) // 2
-        self.rows = RowWriter()
+        self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
         self._ao_formulas: list[tuple[int, Format, _RowFormula]] | None = None
         self._ao_columns: list[int] = []
         self._stats: dict[int, _AoStats] = {}
@@ -302,10 +300,10 @@ class MasterWriter:
             e_ref = to_a1(r, e_col)
             pct = rules.indicator_progress(ind, point, plan.reglas) if ind else None
             pct_col = c[L.avance(point)]
-            cells[pct_col] = (pct_col, "f", f.pct, _blank(pct), _indicatorprogress_formula(e_ref, meta_ref))
+            cells[pct_col] = (pct_col, "f", f.pct, _blank(pct), _indicator_progress_formula(e_ref, meta_ref))
             state_col = c[L.estado(point)]
             cells[state_col] = (state_col, "f", f.state, _indicator_status(value, pct, plan),
-                                _indicatorstatus_formula(e_ref, to_a1(r, pct_col)))
+                                _indicator_status_formula(e_ref, to_a1(r, pct_col)))
         self.rows.write(ws, r, [cells[col] for col in sorted(cells)])
 
     def _ao_cells(self, r: int, ao: Any, f: Formats) -> list[RowCell]:

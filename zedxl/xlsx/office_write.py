@@ -61,7 +61,7 @@ from zedxl.xlsx.office_layout import (
     row_cells,
     title_cells,
 )
-from zedxl.xlsx.sheet_rows import RowWriter
+from zedxl.xlsx.sheet_rows import RowCell, RowWriter
 from zedxl.xlsx.text import safe_text
 
 
@@ -85,16 +85,15 @@ class _OfficeFormats(Formats):
 _PROTECT_OPTIONS = {"format_columns": True, "format_rows": True}
 
 
-def _write_cell(ws: Worksheet, r: int, c: int, cs: CellSpec, f: _OfficeFormats) -> None:
+def _row_cell(c: int, cs: CellSpec, f: _OfficeFormats) -> RowCell:
     fmt = f.get(cs.style) if cs.style else None
     if cs.kind == "formula":
-        ws.write_formula(r, c, str(cs.value), fmt, cs.cached)
-    elif isinstance(cs.value, Decimal):
-        ws.write_number(r, c, float(cs.value), fmt)
-    elif isinstance(cs.value, str) and cs.value != "":
-        ws.write_string(r, c, safe_text(cs.value), fmt)
-    else:
-        ws.write_blank(r, c, None, fmt)
+        return (c, "f", fmt, cs.cached, str(cs.value))
+    if isinstance(cs.value, Decimal):
+        return (c, "n", fmt, float(cs.value), "")
+    if isinstance(cs.value, str):
+        return (c, "s", fmt, safe_text(cs.value), "")
+    return (c, "b", fmt, None, "")
 
 
 def _clip(text: str, n: int) -> str:
@@ -104,9 +103,10 @@ def _clip(text: str, n: int) -> str:
 class OfficeWriter:
     """Builds one office workbook from an ``OfficeSpec``."""
 
-    def __init__(self, spec: OfficeSpec) -> None:
+    def __init__(self, spec: OfficeSpec, *, splice: bool = True) -> None:
         self.spec = spec
         self.cols = data_columns(spec)
+        self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
 
     def write(self, target: Path | Any) -> None:
         spec = self.spec
@@ -137,7 +137,7 @@ class OfficeWriter:
         meta_ws.very_hidden()
         instr.activate()
         wb.close()
-        content = RowWriter().finish(buffer.getvalue())  # cached "" results marked as text
+        content = self.rows.finish(buffer.getvalue())
         if isinstance(target, (str, Path)):
             Path(target).write_bytes(content)
         else:
@@ -170,16 +170,15 @@ class OfficeWriter:
         for row in rows:
             r = row.row_idx
             cells = row_cells(spec, c, row, r)
-            if row.ao is None:  # blanks first, then the cells over them
+            out: dict[int, RowCell] = {}  # blanks first, then the cells over them
+            if row.ao is None:
                 fill = f.oei_code if row.level == "OEI" else f.aei_code
-                for i in range(len(c.headers)):
-                    ws.write_blank(r, i, None, fill)
+                out.update((i, (i, "b", fill, None, "")) for i in range(len(c.headers)))
             else:
-                for i in range(c.n_base):
-                    if c.ejec(i) not in cells:
-                        ws.write_blank(r, c.ejec(i), None, f.number)
+                out.update((c.ejec(i), (c.ejec(i), "b", f.number, None, "")) for i in range(c.n_base))
+            out.update((col, _row_cell(col, cs, f)) for col, cs in cells.items())
+            self.rows.write(ws, r, [out[k] for k in sorted(out)])
             for col, cs in cells.items():
-                _write_cell(ws, r, col, cs, f)
                 if cs.kind == "input":
                     self._validation(ws, r, col, cs)
         last = rows[-1].row_idx if rows else FIRST_DATA_ROW
@@ -214,7 +213,7 @@ class OfficeWriter:
             return
         idx = parse_field_ejecutado(cs.field)
         label = base_labels(self.spec.plan.periodicidad)[idx or 0]
-        unit = _clip(cs.unit, 80)
+        unit = _clip(re.sub("[\x00-\x1f\ufffe\uffff]", " ", cs.unit), 80)  # (attributes cannot hold them)
         pct = "%" in cs.unit
         opts: dict[str, Any] = {
             "validate": "decimal",
@@ -244,17 +243,14 @@ class OfficeWriter:
         for k, line in enumerate(lines):
             r = first + k
             cells = budget_line_cells(line, r)
-            for c in range(6):
-                cs = cells.get(c)
-                if cs is None:
-                    ws.write_blank(r, c, None, f.money_ro)
-                    continue
-                _write_cell(ws, r, c, cs, f)
+            self.rows.write(ws, r, [_row_cell(c, cells[c], f) if c in cells else (c, "b", f.money_ro, None, "")
+                                    for c in range(6)])
+            for c, cs in cells.items():
                 if cs.kind == "input":
                     self._validation(ws, r, c, cs)
         r = first + len(lines)
-        for c, cs in budget_total_cells(lines, first, r).items():
-            _write_cell(ws, r, c, cs, f)
+        totals = budget_total_cells(lines, first, r)
+        self.rows.write(ws, r, [_row_cell(c, totals[c], f) for c in sorted(totals)])
 
     def _manifest(self, wb: xlsxwriter.Workbook, ws: Worksheet, meta: dict[str, str], f: _OfficeFormats) -> None:
         spec = self.spec
