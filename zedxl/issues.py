@@ -7,8 +7,7 @@ The README's table of codes is generated from ``CATALOGUE`` (``python scripts/ge
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -142,10 +141,6 @@ class Report:
     def codes(self) -> list[str]:
         return [i.code for i in self.issues]
 
-    def flatten(self, keys: Sequence[str]) -> list[list[Any]]:
-        """One list per issue with the named fields, for compact test assertions."""
-        return [[getattr(i, k) for k in keys] for i in self.issues]
-
     def to_rows(self) -> list[list[Any]]:
         """Rows for an ``Observaciones`` sheet: header first."""
         rows: list[list[Any]] = [["Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje"]]
@@ -163,5 +158,3 @@ class Report:
             "problemas": [i.to_dict() for i in self.issues],
         }
 
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)

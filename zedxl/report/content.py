@@ -50,9 +50,6 @@ def pct_text(value: Decimal | None) -> str:
     """'45.81 %' with a no-break space; '—' without a value."""
     return f"{fmt.pct(value)}{NBSP}%" if value is not None else "—"
 
-#: The report's top-level sections, in order (level, text); OEI entries of Anexo 01 are added per plan.
-NARRATIVE_KEYS = ("problematica", "logros", "medidas")
-
 
 def placeholder(what: str) -> str:
     """The visible mark of text still to be written: «[Pendiente: …]»."""

@@ -27,6 +27,7 @@ from zedxl.report import charts
 from zedxl.report.content import (
     MAX_BODY_COLUMNS,
     NO_MEDIDO,
+    NOUN,
     GridColumn,
     ReportContent,
     ao_progress_line,
@@ -55,25 +56,6 @@ def _set_page(section: Any, landscape: bool = False) -> None:
     section.page_width, section.page_height = (PAGE_H, PAGE_W) if landscape else (PAGE_W, PAGE_H)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, MARGIN)
-
-
-def _field(paragraph: Any, instruction: str, cached: str = "") -> None:
-    """Append a complex field (PAGE, TOC …) with ``cached`` as its shown result."""
-    def fld(kind: str) -> Any:
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        return el
-
-    run = paragraph.add_run()
-    run._r.append(fld("begin"))
-    run = paragraph.add_run()
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    run._r.append(instr)
-    paragraph.add_run()._r.append(fld("separate"))
-    paragraph.add_run(cached)
-    paragraph.add_run()._r.append(fld("end"))
 
 
 def _shade(cell: Any, fill: str) -> None:
@@ -122,12 +104,8 @@ def _set_widths(table: Any, widths_cm: Sequence[float]) -> None:
     for row in table.rows:
         for idx, tc in enumerate(row._tr.tc_lst):
             span = tc.grid_span
-            start = sum(_tc_span(t) for t in row._tr.tc_lst[:idx])
+            start = sum(int(t.grid_span) for t in row._tr.tc_lst[:idx])
             tc.width = Cm(sum(widths_cm[start:start + span]))
-
-
-def _tc_span(tc: Any) -> int:
-    return int(tc.grid_span)
 
 
 def _write(cell: Any, text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
@@ -215,7 +193,9 @@ class _Writer:
         p.alignment = CENTER
         run = p.add_run(f"{self.c.plan.sigla} – {self.c.title} – POI {self.c.plan.anio} – Página ")
         run.font.size = Pt(8)
-        _field(p, "PAGE", "1")
+        _field_begin(p, "PAGE")
+        p.add_run("1")
+        _field_end(p)
         for r in p.runs:
             r.font.size = Pt(8)
 
@@ -518,7 +498,7 @@ class _Writer:
             self.indicator_table()
 
         self.heading("1.3. A Nivel de Metas Programadas", 2)
-        self.para(f"El nivel de avance alcanzado {_at(c)} se muestra en el siguiente cuadro:")
+        self.para(f"El nivel de avance alcanzado {at_period(c.period)} se muestra en el siguiente cuadro:")
         self.office_table(c.body_offices, c.body_office_columns,
                           "Programación y Avance de Actividades Operativas por Instancia")
         if c.body_offices is not ev.offices:
@@ -540,7 +520,8 @@ class _Writer:
             self.para(intro)
         if ev.ingresos.lineas:
             self.heading("Ingresos Presupuestarios", 3)
-            self.para(f"En el siguiente cuadro se puede observar la ejecución de ingresos {_at(c)}:", keep=True)
+            self.para(f"En el siguiente cuadro se puede observar la ejecución de ingresos {at_period(c.period)}:",
+                      keep=True)
             self.budget_table(ev.ingresos, f"Ejecución de ingresos presupuestarios {c.plan.anio}", "Categoría")
             self.spacer()
             self.para(c.budget_sentence(ev.ingresos, "ingresos"))
@@ -621,7 +602,7 @@ class _Writer:
         self.office_table(c.ev.offices, c.office_columns, "Actividades Operativas por Instancia Responsable",
                           width_cm=width)
         self.spacer()
-        noun = {"S": "el semestre", "A": "el año", "T": "el trimestre", "M": "el mes"}[c.period.kind]
+        noun = f"el {NOUN[c.period.kind]}"
         total = c.ev.offices.total
         self.para(f"Total de metas programadas en {noun}: {fmt.num1(total.programado[-1])}", bold=True,
                   align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -636,10 +617,6 @@ class _Writer:
         self.doc.save(str(path))
 
 
-def _at(c: ReportContent) -> str:
-    return at_period(c.period)
-
-
 def _keep_together(table: Any) -> None:
     """Keep a short table on one page: every paragraph but the last row's keeps with the next."""
     for row in table.rows[:-1]:
@@ -648,24 +625,24 @@ def _keep_together(table: Any) -> None:
                 p.paragraph_format.keep_with_next = True
 
 
-def _field_begin(paragraph: Any, instruction: str) -> None:
-    def fld(kind: str) -> Any:
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        return el
+def _fld_char(paragraph: Any, kind: str) -> None:
+    el = OxmlElement("w:fldChar")
+    el.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(el)
 
-    paragraph.add_run()._r.append(fld("begin"))
+
+def _field_begin(paragraph: Any, instruction: str) -> None:
+    """Open a complex field (PAGE, TOC …): what is added until ``_field_end`` is its shown result."""
+    _fld_char(paragraph, "begin")
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
     paragraph.add_run()._r.append(instr)
-    paragraph.add_run()._r.append(fld("separate"))
+    _fld_char(paragraph, "separate")
 
 
 def _field_end(paragraph: Any) -> None:
-    el = OxmlElement("w:fldChar")
-    el.set(qn("w:fldCharType"), "end")
-    paragraph.add_run()._r.append(el)
+    _fld_char(paragraph, "end")
 
 
 def write_docx(content: ReportContent, path: Path) -> None:

@@ -151,25 +151,6 @@ def encrypt(data: bytes, project_id: str, seed: int, ignored: bytes = b"") -> by
     return bytes(out)
 
 
-def decrypt(blob: bytes) -> bytes:
-    """The reverse of ``encrypt`` (2.4.3.3): the data, after checking version and length."""
-    seed, version_enc, key_enc = blob[0], blob[1], blob[2]
-    if seed ^ version_enc != 2:
-        raise ValueError("unknown obfuscation version")
-    unencrypted1, encrypted1, encrypted2 = seed ^ key_enc, key_enc, version_enc
-    plain = bytearray()
-    for byte_enc in blob[3:]:
-        byte = byte_enc ^ ((encrypted2 + unencrypted1) & 0xFF)
-        plain.append(byte)
-        encrypted2, encrypted1, unencrypted1 = encrypted1, byte_enc, byte
-    n_ignored = (seed & 6) // 2
-    length = struct.unpack_from("<I", plain, n_ignored)[0]
-    data = bytes(plain[n_ignored + 4:])
-    if len(data) != length:
-        raise ValueError("obfuscated data length mismatch")
-    return data
-
-
 @functools.lru_cache(maxsize=64)
 def _compressed(data: bytes) -> bytes:
     """``compress`` remembered: xlwings' module (46 kB) is the same in every master a process writes."""
