@@ -5,21 +5,13 @@
     consolidar(book)       merge the valid returns of the Panel's folder into the open book
     generar_informe(book)  write the Informe de Evaluación next to the workbook
 
-``book=None`` means ``xw.Book.caller()``: the workbook whose button ran ``RunPython``. Each function calls the same
-core as the CLI (``read_master``'s rules, ``evaluate``, ``write_master``'s layout, ``validate``, ``plan_consolidation``,
-``report_plan``) and talks to the workbook only through the part of xlwings every client implements —
-``book.sheets``, ``sheet.range(...).value`` (formulas written as ``"=..."`` text), ``.number_format``, ``.color``,
-``book.sheets.add`` — so the same code runs from desktop ``RunPython``, from xlwings' remote interpreter
-(``xw.Book(json=...)``, which the tests use) and from xlwings Lite.
+``book=None`` means ``xw.Book.caller()``. Each function calls the same core as the CLI and uses only the part of
+xlwings every client implements (``book.sheets``, ``range(...).value``, ``.number_format``, ``.color``,
+``sheets.add``), so the same code runs from desktop ``RunPython``, xlwings' remote interpreter (the tests) and
+xlwings Lite (the ``zx_*`` wrappers at the end).
 
-How the book is read: every sheet's values (formula *results*: no client sends formulas) are laid into a temporary
-workbook that ``zedxl.xlsx.master_read.read_master`` reads, so the rules for finding rows by code and columns by
-header exist once. The one check that needs formulas (a constant typed over a formula cell) cannot run on values and
-is dropped. How it is written: the master ``write_master`` would write for the plan is laid out in memory and copied
-cell by cell — the same layout as ``zedxl recompute``, with formulas Excel then recalculates.
-
-For xlwings Lite, thin ``@xw.script`` wrappers (``zx_recalcular`` …) bind to sheet buttons named after them placed
-on the Panel's button cells; see the README.
+The book's values are laid into a temporary workbook that ``read_master`` reads, so the rules for finding rows and
+columns exist once; what is written is the layout ``write_master`` gives the plan, copied cell by cell.
 """
 
 from __future__ import annotations
@@ -132,11 +124,9 @@ class BookState:
 
 
 def plan_from_rows(sheets: dict[str, list[list[Any]]], file: str) -> MasterRead:
-    """Read the plan from the values of a master's sheets, with ``read_master``'s rules.
+    """Read the plan from the values of a master's sheets, with ``read_master``'s rules; issues name ``file``.
 
-    The values are laid into a temporary workbook (text stays text even when it starts with ``=``) that
-    ``read_master`` reads; issues name ``file``. "Constant over a formula" avisos are dropped: from values alone
-    every formula cell looks like a constant.
+    "Constant over a formula" avisos are dropped: from values alone every formula cell looks like a constant.
     """
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -246,11 +236,8 @@ def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
 
 
 def rectangles(grid: Sequence[Sequence[_T]]) -> list[tuple[int, int, int, int, _T]]:
-    """Cover ``grid`` with rectangles of equal values: ``(row0, col0, row1, col1, value)``, inclusive, zero-based.
-
-    Horizontal runs of a row are merged with the identical run of the rows below, so a column of equal formats
-    or a block of equal fills is one ``range`` call instead of one per cell.
-    """
+    """Cover ``grid`` with rectangles of equal values, ``(row0, col0, row1, col1, value)`` inclusive and zero-based,
+    so a block of equal formats or fills is one ``range`` call instead of one per cell."""
     done: list[tuple[int, int, int, int, _T]] = []
     open_runs: dict[tuple[int, int], tuple[int, _T]] = {}  # (col0, col1) → (row0, value)
     for r, row in enumerate(grid):
@@ -459,12 +446,11 @@ def validar(book: Any = None) -> Report:
 
 
 def consolidar(book: Any = None) -> ConsolidationResult:
-    """Merge into the open book the valid returns of the Panel's folder: ``zedxl consolidate``'s decisions
-    (``plan_consolidation``), with the Panel's «Reemplazar retornos» as ``--reemplazar``.
+    """Merge into the open book the valid returns of the Panel's folder, as ``zedxl consolidate`` decides (the
+    Panel's «Reemplazar retornos» as ``--reemplazar``); the summary goes on the Observaciones sheet.
 
-    The merged plan is written into the book (save it afterwards). When the book is a saved file, every file
-    received is archived with its SHA-256, the run recorded in the audit ledger and the observaciones written next
-    to it, as the CLI does. The summary goes on the Observaciones sheet; ``result.written``: the book changed.
+    When the book is a saved file, what was received is archived, the run recorded in the ledger and the
+    observaciones written next to it, as the CLI does. ``result.written``: the book changed (save it).
     """
     def action(book: Any, state: BookState) -> tuple[ConsolidationResult, str]:
         from zedxl.consolidate import archive_folder, run_record
