@@ -295,13 +295,10 @@ def _write_grid(sheet: Any, old: Sequence[Sequence[Any]], values: Sequence[Seque
     old_rows = len(old)
     old_cols = max((len(r) for r in old), default=0)
     width = max(old_cols, n_cols)
-    if old_rows > n_rows:
-        rng = sheet.range((n_rows + 1, 1), (old_rows, width))
-        rng.value = None
-        rng.color = None
-        rng.number_format = "General"
-    if old_cols > n_cols:
-        rng = sheet.range((1, n_cols + 1), (n_rows, old_cols))
+    stale = [((n_rows + 1, 1), (old_rows, width))] if old_rows > n_rows else []
+    stale += [((1, n_cols + 1), (n_rows, old_cols))] if old_cols > n_cols else []
+    for first, last in stale:
+        rng = sheet.range(first, last)
         rng.value = None
         rng.color = None
         rng.number_format = "General"
@@ -339,11 +336,7 @@ def observaciones_rows(title: str, lines: Iterable[str], issues: Iterable[Issue]
 
 
 def _write_observaciones(book: Any, state: BookState, rows: list[list[Any]]) -> None:
-    names = [str(s.name) for s in book.sheets]
-    if SHEET_OBSERVACIONES in names:
-        sheet = book.sheets[SHEET_OBSERVACIONES]
-    else:
-        sheet = book.sheets.add(SHEET_OBSERVACIONES, after=book.sheets[len(names) - 1])
+    sheet = _find_sheet(book, SHEET_OBSERVACIONES)
     header_row = next(i for i, r in enumerate(rows) if r and r[0] == OBSERVACIONES_HEADER[0])
     fills: list[list[str | None]] = [[None] * len(OBSERVACIONES_HEADER) for _ in rows]
     fills[header_row] = [HEADER_FILL] * len(OBSERVACIONES_HEADER)

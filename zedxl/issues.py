@@ -53,12 +53,6 @@ class Issue:
     value: Any = None
     office: str = ""
 
-    def location(self) -> str:
-        """Human location: 'archivo.xlsx, hoja OEI.01, celda K14'."""
-        parts = [p for p in (self.file, f"hoja {self.sheet}" if self.sheet else "",
-                             f"celda {self.cell}" if self.cell else "") if p]
-        return ", ".join(parts)
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (values that are not JSON types are shown with ``str``)."""
         d = asdict(self)

@@ -40,8 +40,12 @@ def sum_programmed(values: Sequence[Decimal], start: int, stop: int) -> Decimal:
 
 def sum_executed(values: Sequence[Decimal | None], start: int, stop: int) -> Decimal | None:
     """Sum of the reported values in the range; None when nothing in it was reported yet."""
-    reported = [v for v in values[start:stop] if v is not None]
-    return sum(reported, ZERO) if reported else None
+    return _sum_opt(values[start:stop])
+
+
+def _sum_opt(values: Iterable[Decimal | None]) -> Decimal | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals, ZERO) if vals else None
 
 
 def raw_ratio(programmed: Decimal, executed: Decimal | None) -> Decimal | None:
@@ -119,11 +123,6 @@ def budget_diff(line: LineaPresupuesto) -> Decimal | None:
     if line.pim is None or line.pia is None:
         return None
     return line.pim - line.pia
-
-
-def _sum_opt(values: Iterable[Decimal | None]) -> Decimal | None:
-    vals = [v for v in values if v is not None]
-    return sum(vals, ZERO) if vals else None
 
 
 def budget_total(lines: Sequence[LineaPresupuesto], rubro: str) -> LineaPresupuesto:

@@ -15,10 +15,7 @@ from decimal import Decimal
 from zedxl import fmt, rules
 from zedxl.evaluation import AORow, BudgetTable, Evaluation, OfficeRow, OfficeTable, evaluate
 from zedxl.model import Accion, Objetivo, Plan
-from zedxl.periods import ROMAN, Period, base_within, parse_period, semesters, whole_year
-
-MONTH_NAMES = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Setiembre",
-               "Octubre", "Noviembre", "Diciembre")
+from zedxl.periods import MONTH_NAMES, ROMAN, Period, base_within, parse_period, semesters, whole_year
 
 #: Adjective of a period kind, as in "Informe de Evaluación Semestral".
 ADJECTIVE = {"S": "Semestral", "A": "Anual", "T": "Trimestral", "M": "Mensual"}

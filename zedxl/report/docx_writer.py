@@ -180,12 +180,10 @@ class _Writer:
         cap.paragraph_format.keep_with_next = True
         cap.paragraph_format.space_before = Pt(6)
         cap.paragraph_format.space_after = Pt(3)
-        # Title/Subtitle of the default template carry a border and theme colours we do not want.
-        for name in ("Title",):
-            ppr = styles[name].element.pPr
-            if ppr is not None:
-                for bdr in ppr.findall(qn("w:pBdr")):
-                    ppr.remove(bdr)
+        ppr = styles["Title"].element.pPr  # the default template's Title has a border we do not want
+        if ppr is not None:
+            for bdr in ppr.findall(qn("w:pBdr")):
+                ppr.remove(bdr)
 
     def _footer(self, section: Any) -> None:
         section.different_first_page_header_footer = True
