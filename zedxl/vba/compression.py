@@ -1,13 +1,9 @@
-"""MS-OVBA compression (section 2.4.1): the run-length/LZ77 "CompressedContainer" every VBA stream uses.
+"""MS-OVBA compression (section 2.4.1): the LZ77 "CompressedContainer" every VBA stream uses.
 
-A container is the signature byte 0x01 followed by chunks. Each chunk holds at most 4096 decompressed bytes and starts
-with a 16-bit little-endian header: bits 0-11 are the chunk's size minus 3, bits 12-14 the signature 0b011, bit 15 set
-when the chunk is compressed. A compressed chunk is a series of token sequences: one flag byte, then up to eight
-tokens; flag bit ``i`` says whether token ``i`` is a literal byte (0) or a two-byte CopyToken (1) that repeats
-``length`` bytes found ``offset`` bytes back, both packed with a bit split that grows with the position in the chunk.
-
-``compress`` follows the specification's algorithm (longest match, nearest candidate on ties), so its output is
-deterministic.
+A container is the byte 0x01, then chunks of at most 4096 decompressed bytes, each a 16-bit header (size minus 3,
+signature 0b011, compressed flag) and token sequences: a flag byte, then up to eight literal bytes or two-byte
+CopyTokens (offset and length, split by a bit count that grows with the position in the chunk). ``compress``
+follows the specification's algorithm (longest match, nearest on ties), so its output is deterministic.
 """
 
 from __future__ import annotations
