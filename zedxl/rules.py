@@ -111,6 +111,13 @@ def indicator_progress(ind: Indicador | None, point: str, reglas: Reglas) -> Dec
     return progress(ind.meta_anual, indicator_value(ind, point), reglas)
 
 
+def indicator_status(value: Decimal | None, pct: Decimal | None, reglas: Reglas) -> str:
+    """Indicator status: no medido aún without a measurement, en rango from the green threshold, else por debajo."""
+    if value is None:
+        return NO_MEDIDO
+    return EN_RANGO if pct is not None and pct >= reglas.verde else POR_DEBAJO
+
+
 def budget_pct(line: LineaPresupuesto) -> Decimal | None:
     """Ejecución / PIM × 100, exact; None for a line without PIM (or PIM 0)."""
     if line.pim is None or line.pim == 0 or line.ejecucion is None:

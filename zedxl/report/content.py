@@ -22,7 +22,6 @@ ADJECTIVE = {"S": "Semestral", "A": "Anual", "T": "Trimestral", "M": "Mensual"}
 #: Noun of a period kind, as in "programadas en el semestre".
 NOUN = {"S": "semestre", "A": "año", "T": "trimestre", "M": "mes"}
 
-NO_MEDIDO = rules.NO_MEDIDO
 #: At most this many numeric columns in the office table of the body (portrait); beyond, months become quarters.
 MAX_BODY_COLUMNS = 10
 

@@ -21,12 +21,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from zedxl import fmt
+from zedxl import fmt, rules
 from zedxl.evaluation import BudgetTable, IndicatorRow, OfficeTable
 from zedxl.report import charts
 from zedxl.report.content import (
     MAX_BODY_COLUMNS,
-    NO_MEDIDO,
     NOUN,
     GridColumn,
     ReportContent,
@@ -353,7 +352,7 @@ class _Writer:
         _write(cells[3], fmt.qty(ind.meta_anual, "—"), align=RIGHT)
         if ind.ejecutado is None:
             merged = cells[4].merge(cells[5])
-            _write(merged, NO_MEDIDO, italic=True, align=CENTER)
+            _write(merged, rules.NO_MEDIDO, italic=True, align=CENTER)
         else:
             _write(cells[4], fmt.qty(ind.ejecutado), align=RIGHT)
             _write(cells[5], fmt.pct(ind.avance, "—"), align=RIGHT)
