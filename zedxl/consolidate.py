@@ -1,12 +1,8 @@
 """The ``consolidate`` verb: validate every return in a folder, merge the good ones into the master, keep an audit.
 
-A return with any error is rejected whole (never half-merged); the others are still merged. Every received file is
-archived untouched with its SHA-256; the ledger records per cell the value before and after. The master is written
-once, atomically, with the previous version kept as a backup; an open master (``~$`` owner file) or a concurrent
-run stops everything before anything is written. Re-running with the same files changes nothing and says so.
-
-What happens to each file is decided by ``zedxl.consolidation.plan_consolidation``, as for the Panel's Consolidar
-button (``zedxl.excel.consolidar``); this module reads the folder and writes what was decided.
+What happens to each file is decided by ``consolidation.plan_consolidation`` (as for the Panel's Consolidar button);
+this module reads the folder and writes what was decided: every received file archived with its SHA-256, the
+master once, atomically, with a backup, and the ledger. An open master or a concurrent run stops everything first.
 """
 
 from __future__ import annotations

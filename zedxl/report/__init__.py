@@ -1,11 +1,7 @@
 """The ``report`` verb: the *Informe de Evaluación* (.docx, optional PDF) or the *Reporte de seguimiento* (.xlsx).
 
-    report(master, "2025-S1", Path("informe.docx"), pdf=True)   # informe.docx + informe.pdf
-    report(master, "2025", Path("seguimiento.xlsx"), formato="xlsx")
-
-Modules: ``content`` (pure: evaluations and Spanish sentences), ``charts`` (matplotlib PNGs),
-``docx_writer`` (python-docx) and ``xlsx_writer`` (XlsxWriter). The numbers all come from
-``zedxl.evaluation.evaluate``; nothing here applies a rule of its own.
+``content`` says what the report shows (numbers from ``evaluation.evaluate``, Spanish sentences); ``charts``,
+``docx_writer`` and ``xlsx_writer`` lay it out.
 """
 
 from __future__ import annotations
