@@ -88,17 +88,13 @@ class Ledger:
             self.conn.rollback()
         self.conn.close()
 
-    def start_run(self, master: Path, sha_before: str, inicio: str) -> int:
-        """A new run started at ``inicio`` (ISO time) by this user on this host."""
+    def add_run(self, master: Path, inicio: str, sha_before: str, sha_after: str, resultado: str) -> int:
+        """A run started at ``inicio`` (ISO time) by this user on this host."""
         cur = self.conn.execute(
-            "INSERT INTO ejecuciones (inicio, usuario, equipo, version_zedxl, maestro, sha256_antes) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (inicio, _user(), platform.node(), __version__, master.name, sha_before))
+            "INSERT INTO ejecuciones (inicio, usuario, equipo, version_zedxl, maestro, sha256_antes, sha256_despues, "
+            "resultado) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (inicio, _user(), platform.node(), __version__, master.name, sha_before, sha_after, resultado))
         return int(cur.lastrowid or 0)
-
-    def finish_run(self, run: int, sha_after: str, resultado: str) -> None:
-        self.conn.execute("UPDATE ejecuciones SET sha256_despues = ?, resultado = ? WHERE id = ?",
-                          (sha_after, resultado, run))
 
     def add_file(self, run: int, row: FileRow) -> int:
         cur = self.conn.execute(
@@ -145,11 +141,9 @@ class RunRecord:
     def finish(self, sha_after: str, resultado: str) -> None:
         """The run recorded with the master's final hash, and committed."""
         with Ledger(self.path) as ledger:
-            run = ledger.start_run(self.master, self.sha_before, self.inicio)
+            run = ledger.add_run(self.master, self.inicio, self.sha_before, sha_after, resultado)
             ids = {f.nombre: ledger.add_file(run, f) for f in self.files}
-            if self.changes:
-                ledger.add_changes(run, self.changes, ids)
-            ledger.finish_run(run, sha_after, resultado)
+            ledger.add_changes(run, self.changes, ids)
 
 
 def now_iso() -> str:
