@@ -46,17 +46,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _console(quiet: bool = False) -> Any:
+def _console() -> Any:
     from rich.console import Console
 
-    stream = sys.stderr if quiet else sys.stdout
     # a pipe or a file gets a fixed, wide layout instead of rich's 80-column default
-    return Console(stderr=quiet, highlight=False, width=None if stream.isatty() else 132)
-
-
-def _print_issues(issues: Sequence[Any]) -> None:
-    for i in issues:
-        print(f"[{i.severity}] {i.code}: {i.message}", file=sys.stderr)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 132)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -73,7 +67,8 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     from zedxl.recompute import recompute
 
     result = recompute(Path(args.master))
-    _print_issues(result.issues)
+    for i in result.issues:
+        print(f"[{i.severity}] {i.code}: {i.message}", file=sys.stderr)
     print(f"Maestro recalculado: {args.master}" + (f" (respaldo: {result.backup})" if result.backup else ""))
     return 0
 

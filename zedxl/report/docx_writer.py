@@ -258,7 +258,9 @@ class _Writer:
         self.doc.paragraphs[-1].alignment = CENTER
 
     # ---- tables ------------------------------------------------------------------------------------------
-    def table(self, n_rows: int, widths: Sequence[float], *, header_rows: int = 1, tight: bool = False) -> Any:
+    def table(self, n_rows: int, widths: Sequence[float], *, header_rows: int = 1, tight: bool = False,
+              heads: Sequence[str] = ()) -> Any:
+        """A grid table, its header rows shaded and repeated on each page; ``heads`` written in the first row."""
         t = self.doc.add_table(rows=n_rows, cols=len(widths))
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -270,6 +272,8 @@ class _Writer:
                 _row_flag(row, "w:tblHeader")
                 for cell in row.cells:
                     _shade(cell, HEADER_FILL)
+        for cell, h in zip(t.rows[0].cells, heads, strict=False):  # no heads: nothing written
+            _write(cell, h, bold=True, align=CENTER)
         return t
 
     def spacer(self) -> None:
@@ -329,10 +333,8 @@ class _Writer:
         rows = c.ev.indicators
         self.caption("Cuadro", "Avance de Resultados de OEI y AEI – Respecto de Indicadores de Resultados Anuales")
         widths = [1.8, 7.3, 2.3, 1.6, 2.0, 2.0]
-        t = self.table(1 + len(rows), widths)
-        for cell, h in zip(t.rows[0].cells, ("Cód.", "Descripción e indicador", "U. Medida", "Meta anual",
-                                             "Ejecutado", "Avance %*"), strict=True):
-            _write(cell, h, bold=True, align=CENTER)
+        t = self.table(1 + len(rows), widths, heads=("Cód.", "Descripción e indicador", "U. Medida", "Meta anual",
+                                                     "Ejecutado", "Avance %*"))
         for row, ind in zip(t.rows[1:], rows, strict=True):
             self._indicator_row(row, ind)
         _set_widths(t, widths)
@@ -410,11 +412,9 @@ class _Writer:
         self.caption("Cuadro", title)
         widths = [6.0, 2.6, 2.6, 3.0, 2.8]
         body = [table.total, *table.lineas]
-        t = self.table(1 + len(body), widths)
-        heads = (first_header, "PIA (S/)", "PIM (S/)", f"Ejecución {self.c.plan.anio} (S/)",
-                 "% de avance con relación al PIM")
-        for cell, h in zip(t.rows[0].cells, heads, strict=True):
-            _write(cell, h, bold=True, align=CENTER)
+        t = self.table(1 + len(body), widths, heads=(first_header, "PIA (S/)", "PIM (S/)",
+                                                     f"Ejecución {self.c.plan.anio} (S/)",
+                                                     "% de avance con relación al PIM"))
         for row, line in zip(t.rows[1:], body, strict=True):
             total = line is table.total
             _write(row.cells[0], line.rubro, bold=total)
@@ -431,10 +431,8 @@ class _Writer:
         """Section II table of an AEI: code, activity, office, unit, P, E, progress, status."""
         rows = [r for r in self.c.ev.aos if r.codigo in codes]
         widths = [2.2, 4.5, 1.35, 2.25, 1.3, 1.3, 1.5, 2.6]
-        t = self.table(1 + len(rows), widths)
-        heads = ("Código", "Actividad Operativa", "Resp.", "U.M.", "Prog.", "Ejec.", "Av. %", "Estado")
-        for cell, h in zip(t.rows[0].cells, heads, strict=True):
-            _write(cell, h, bold=True, align=CENTER)
+        t = self.table(1 + len(rows), widths,
+                       heads=("Código", "Actividad Operativa", "Resp.", "U.M.", "Prog.", "Ejec.", "Av. %", "Estado"))
         for row, ao in zip(t.rows[1:], rows, strict=True):
             cells = row.cells
             _write(cells[0], ao.codigo)
