@@ -37,7 +37,7 @@ from zedxl.errors import ZedxlError
 from zedxl.evaluation import evaluate
 from zedxl.fsutil import archive_received, read_received, sha256_file
 from zedxl.intake import DEFAULT_LIMITS, lock_file_original
-from zedxl.issues import Issue, Report
+from zedxl.issues import OBSERVACIONES_HEADER, Issue, Report
 from zedxl.model import Plan, code_level, normalize_code
 from zedxl.periods import semesters, whole_year
 from zedxl.vba import panel as P
@@ -58,7 +58,6 @@ SHEET_OBSERVACIONES = "Observaciones"
 NOT_PLAN_SHEETS = (P.SHEET_PANEL, SHEET_OBSERVACIONES)
 SEMAFORO_FILLS = {"verde": "#C6EFCE", "amarillo": "#FFEB9C", "rojo": "#FFC7CE"}
 HEADER_FILL = "#1F4E78"
-OBSERVACIONES_HEADER = ("Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje")
 
 _NUMBER_LIKE = re.compile(r"^\s*[-+]?[\d.,]+\s*%?\s*$|^\s*\d{1,4}[-/]\d{1,2}([-/]\d{1,4})?\s*$")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "'", "\t", "\r", "\n")

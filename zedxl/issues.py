@@ -14,6 +14,8 @@ from typing import Any, Literal
 from zedxl.a1 import to_a1
 
 Severity = Literal["error", "aviso"]
+#: The columns of an issue on an Observaciones sheet (the offices' workbooks and the Panel's).
+OBSERVACIONES_HEADER = ("Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje")
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ class Report:
 
     def to_rows(self) -> list[list[Any]]:
         """Rows for an ``Observaciones`` sheet: header first."""
-        rows: list[list[Any]] = [["Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje"]]
+        rows: list[list[Any]] = [list(OBSERVACIONES_HEADER)]
         for i in self.issues:
             rows.append([i.severity, i.code, i.file, i.sheet, i.cell,
                          "" if i.value is None else str(i.value), i.message])
