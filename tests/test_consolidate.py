@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import sqlite3
 import threading
 from decimal import Decimal
@@ -21,7 +20,7 @@ from zedxl.consolidate import consolidate, render_text
 from zedxl.demo import fill_office_workbook, office_figures, type_into
 from zedxl.errors import MasterLockedError
 from zedxl.fsutil import exclusive_lock
-from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path
+from zedxl.ledger import FileRow, RunRecord, ledger_path
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.periods import parse_period
@@ -251,14 +250,9 @@ def test_consolidate_split_fill_consolidate_is_lossless(example_plan: Plan, tmp_
         assert Decimal(str(offices[(office, "Ejecutado")][period.short])).quantize(Decimal("0.1")) == expected
 
 
-@pytest.mark.parametrize("child", [False, True], ids=["ledger-here", "ledger-in-child"])
 def test_consolidate_crash_while_writing_keeps_the_master_and_rolls_back_the_ledger(
-        empty_master: Path, example_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        child: bool) -> None:
-    import zedxl.ledger as ledger_module
+        empty_master: Path, example_plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import zedxl.new as new_module
-
-    monkeypatch.setattr(ledger_module, "_CHILD_MIN_ROWS", 0 if child else 10**9)
 
     folder = tmp_path / "retornos"
     _split_and_fill(empty_master, example_plan, "2025-T1", folder)
@@ -297,52 +291,23 @@ def _run_record(path: Path, n_changes: int) -> RunRecord:
     return RunRecord(path, path.with_name("maestro.xlsx"), "a" * 64, "2025-07-01T10:00:00", files, changes)
 
 
-def test_ledger_run_written_by_a_child_holds_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The run recorded by the forked child (many rows) is row for row the one written in this process; a child
-    that dies before committing leaves the rows to ``finish``; ``abort`` records nothing and waits for the child."""
-    import zedxl.ledger as ledger_module
-
-    rows = {}
-    for child in (False, True):
-        monkeypatch.setattr(ledger_module, "_CHILD_MIN_ROWS", 0 if child else 10**9)
-        path = tmp_path / f"{child}.sqlite"
-        Ledger.prepare(path)
-        record = _run_record(path, 3_000).start()
-        assert (record.pid is not None) is child
-        record.finish("b" * 64, "escrito")
-        assert record.pid is None
-        rows[child] = _ledger_rows(path)
-    assert rows[True] == rows[False]
-    assert len(rows[True]["cambios"]) == 3_000 and len(rows[True]["archivos"]) == 7
-    assert rows[True]["ejecuciones"][0][1] == "2025-07-01T10:00:00"
-    assert rows[True]["ejecuciones"][0][6:] == ("a" * 64, "b" * 64, "escrito")
-    assert [r[6:] for r in rows[True]["cambios"][:5]] == [
+def test_ledger_run_holds_every_row_in_order(tmp_path: Path) -> None:
+    """``RunRecord.finish`` records the run, its files and its changed cells (values as exact text), in order."""
+    path = tmp_path / "auditoria.sqlite"
+    _run_record(path, 3_000).finish("b" * 64, "escrito")
+    rows = _ledger_rows(path)
+    assert len(rows["cambios"]) == 3_000 and len(rows["archivos"]) == 7
+    assert rows["ejecuciones"][0][1] == "2025-07-01T10:00:00"
+    assert rows["ejecuciones"][0][6:] == ("a" * 64, "b" * 64, "escrito")
+    assert [r[4] for r in rows["archivos"]] == [100 + k for k in range(7)]
+    assert [r[2] for r in rows["cambios"][:8]] == [1, 2, 3, 4, 5, 6, 7, 1]
+    assert [r[6:] for r in rows["cambios"][:5]] == [
         (None, "-0"), ("1.50", "texto «ñ»\nsegunda línea"), ("-0", ""), ("texto «ñ»\nsegunda línea", None),
         ("", "1.50")]
 
-    monkeypatch.setattr(ledger_module, "_CHILD_MIN_ROWS", 0)
-    path = tmp_path / "killed.sqlite"
-    Ledger.prepare(path)
-    record = _run_record(path, 3_000).start()
-    assert record.pid is not None
-    os.kill(record.pid, signal.SIGKILL)
-    record.finish("b" * 64, "escrito")
-    assert _ledger_rows(path) == rows[False]  # once, by this process
-
-    path = tmp_path / "aborted.sqlite"
-    Ledger.prepare(path)
-    record = _run_record(path, 3_000).start()
-    pid = record.pid
-    assert pid is not None
-    record.abort()
-    assert record.pid is None
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # already waited for: no zombie left
-    assert _ledger_rows(path) == {"ejecuciones": [], "archivos": [], "cambios": []}
-
 
 def test_background_work_yields_to_the_master_write() -> None:
-    """The ledger's child and the workers writing observaciones run at ``BACKGROUND_NICENESS`` (asked for twice, it
+    """The workers writing observaciones run at ``BACKGROUND_NICENESS`` (asked for twice, it
     stays there); this process's priority is left alone."""
     import concurrent.futures
 

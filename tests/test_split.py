@@ -310,7 +310,7 @@ def test_split_libreoffice_recalculates_the_cached_values_and_its_save_still_val
                         assert (other or None) == (c.value or None), (ws.title, c.coordinate)
         # an office that fills its workbook with LibreOffice Calc sends back a file that still validates
         data, report = validate(again, split_dir["master"])
-        assert report.valid, report.dumps()
+        assert report.valid, report.to_json()
         assert data is not None and data.instancia == path.stem.rsplit("-", 1)[1]
 
 

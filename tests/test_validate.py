@@ -106,7 +106,7 @@ def check(path: Path, master: Path, **kwargs: Any) -> tuple[Any, Report]:
 
 
 def flat(report: Report) -> list[list[Any]]:
-    return report.flatten(["sheet", "cell", "code"])
+    return [[i.sheet, i.cell, i.code] for i in report.issues]
 
 
 def set_cells(**cells: Any) -> Callable[[Workbook], None]:
@@ -144,7 +144,7 @@ def insert_row_like_excel(ws: Any, idx: int) -> None:
 def test_validate_untouched_office_workbooks_are_clean(env: Env, example_plan: Plan) -> None:
     for office, path in env.t1.items():
         data, report = check(path, env.master)
-        assert report.issues == [], report.dumps()
+        assert report.issues == [], report.to_json()
         assert data is not None and data.instancia == office and data.periodo.label == "2025-T1"
         mine = [ao for ao in example_plan.actividades() if ao.instancia == office]
         assert data.ejecutado == {ao.codigo: {0: ao.ejecutado[0]} for ao in mine}
@@ -197,7 +197,7 @@ def test_validate_round_trip_of_a_workbook_filled_like_a_person(env: Env, tmp_pa
         typed_budget.clear()
         path = edit(src, tmp_path, fill)
         data, report = check(path, env.empty_master)
-        assert report.issues == [], report.dumps()
+        assert report.issues == [], report.to_json()
         assert data is not None
         assert data.ejecutado == typed_exec
         assert data.justificacion == typed_text

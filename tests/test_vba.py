@@ -22,10 +22,11 @@ from zedxl.model import Plan
 from zedxl.new import new, write_master_file
 from zedxl.recompute import recompute
 from zedxl.vba import BUTTONS, buttons_source, master_project, xlwings_vba
+from zedxl.vba import compression as C
 from zedxl.vba.cfb import BLACK, MINI_CUTOFF, RED, name_key, write_compound_file
-from zedxl.vba.compression import compress, decompress
+from zedxl.vba.compression import compress
 from zedxl.vba.panel import DEFAULT_CARPETA, LABEL_CARPETA, LABEL_PERIODO, SHEET_PANEL, codename, read_panel
-from zedxl.vba.project import VBAModule, build_vba_project, decrypt, encrypt, normalize_source, project_key
+from zedxl.vba.project import VBAModule, build_vba_project, encrypt, normalize_source, project_key
 from zedxl.xlsx.master_read import read_master
 
 from .conftest import EXAMPLE, ROOT
@@ -153,6 +154,68 @@ def test_compression_chunks_have_valid_headers() -> None:
 
 
 # -- data encryption (CMG, DPB, GC) ------------------------------------------------------------------------------
+def decompress(container: bytes) -> bytes:
+    """Decompress an MS-OVBA CompressedContainer (2.4.1.3.1), the reverse of ``compress``; ValueError when malformed."""
+    if not container or container[0] != C.SIGNATURE:
+        raise ValueError("not an MS-OVBA compressed container (signature byte 0x01 missing)")
+    out = bytearray()
+    pos = 1
+    while pos < len(container):
+        if pos + 2 > len(container):
+            raise ValueError("truncated chunk header")
+        (header,) = struct.unpack_from("<H", container, pos)
+        size = (header & 0x0FFF) + 3
+        if (header >> 12) & 0b111 != 0b011:
+            raise ValueError(f"bad chunk signature at offset {pos}")
+        chunk_end = min(pos + size, len(container))
+        pos += 2
+        chunk_start = len(out)
+        if not header & 0x8000:
+            out += container[pos:pos + C.CHUNK_SIZE]
+            pos += C.CHUNK_SIZE
+            continue
+        while pos < chunk_end:
+            flags = container[pos]
+            pos += 1
+            for bit in range(8):
+                if pos >= chunk_end:
+                    break
+                if not flags & (1 << bit):
+                    out.append(container[pos])
+                    pos += 1
+                    continue
+                (token,) = struct.unpack_from("<H", container, pos)
+                pos += 2
+                bit_count, _ = C._copy_token_split(len(out) - chunk_start)
+                length = (token & (0xFFFF >> bit_count)) + C._MIN_MATCH
+                offset = (token >> (16 - bit_count)) + 1
+                source = len(out) - offset
+                if source < chunk_start:
+                    raise ValueError("copy token points before its chunk")
+                for i in range(length):  # byte by byte: the source may overlap what is being written
+                    out.append(out[source + i])
+    return bytes(out)
+
+
+def decrypt(blob: bytes) -> bytes:
+    """The reverse of ``encrypt`` (2.4.3.3): the data, after checking version and length."""
+    seed, version_enc, key_enc = blob[0], blob[1], blob[2]
+    if seed ^ version_enc != 2:
+        raise ValueError("unknown obfuscation version")
+    unencrypted1, encrypted1, encrypted2 = seed ^ key_enc, key_enc, version_enc
+    plain = bytearray()
+    for byte_enc in blob[3:]:
+        byte = byte_enc ^ ((encrypted2 + unencrypted1) & 0xFF)
+        plain.append(byte)
+        encrypted2, encrypted1, unencrypted1 = encrypted1, byte_enc, byte
+    n_ignored = (seed & 6) // 2
+    length = struct.unpack_from("<I", plain, n_ignored)[0]
+    data = bytes(plain[n_ignored + 4:])
+    if len(data) != length:
+        raise ValueError("obfuscated data length mismatch")
+    return data
+
+
 def test_encryption_decrypts_the_specification_example() -> None:
     """[MS-OVBA] 3.1.6: the example project's protection state, password and visibility."""
     assert project_key("{917DED54-440B-4FD1-A5C1-74ACF261E600}") == 0xDF

@@ -46,17 +46,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _console(quiet: bool = False) -> Any:
+def _console() -> Any:
     from rich.console import Console
 
-    stream = sys.stderr if quiet else sys.stdout
     # a pipe or a file gets a fixed, wide layout instead of rich's 80-column default
-    return Console(stderr=quiet, highlight=False, width=None if stream.isatty() else 132)
-
-
-def _print_issues(issues: Sequence[Any]) -> None:
-    for i in issues:
-        print(f"[{i.severity}] {i.code}: {i.message}", file=sys.stderr)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 132)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -73,7 +67,8 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     from zedxl.recompute import recompute
 
     result = recompute(Path(args.master))
-    _print_issues(result.issues)
+    for i in result.issues:
+        print(f"[{i.severity}] {i.code}: {i.message}", file=sys.stderr)
     print(f"Maestro recalculado: {args.master}" + (f" (respaldo: {result.backup})" if result.backup else ""))
     return 0
 
@@ -87,12 +82,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
     else:
         render_text(ev, _console())
     return 0
-
-
-def cmd_split(args: argparse.Namespace) -> int:
-    from zedxl.split import split_cli
-
-    return split_cli(args)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -125,12 +114,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from zedxl.export import export_cli
-
-    return export_cli(args)
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from zedxl.demo import demo
 
@@ -161,13 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
     p.set_defaults(func=cmd_recompute)
 
-    from zedxl.split import add_split_arguments
+    from zedxl.split import add_split_arguments, split_cli
 
     p = sub.add_parser("split", help="genera un libro por instancia para que registre lo ejecutado",
                        description="Genera un libro .xlsx por instancia con solo sus AO; solo las celdas de lo "
                                    "ejecutado en el periodo y las justificaciones quedan desbloqueadas.")
     add_split_arguments(p)
-    p.set_defaults(func=cmd_split)
+    p.set_defaults(func=split_cli)
 
     p = sub.add_parser("validate", help="revisa uno o más libros devueltos por las instancias",
                        description="Revisa libros devueltos contra el maestro, sin modificar nada. Salida: 0 sin "
@@ -217,10 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Exporta los hechos consolidados (entidad, periodo, AO, instancia, programado, "
                                    "ejecutado, avance, estado) y el presupuesto a Parquet, para consolidados "
                                    "regionales o nacionales con DuckDB o Polars.")
-    from zedxl.export import add_export_arguments
+    from zedxl.export import add_export_arguments, export_cli
 
     add_export_arguments(p)
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=export_cli)
 
     p = sub.add_parser("demo", help="ejecuta el ciclo completo con el ejemplo de ZED ILO 2025",
                        description="Crea el maestro desde el ejemplo incluido y muestra su resumen.")

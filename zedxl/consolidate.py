@@ -1,12 +1,8 @@
 """The ``consolidate`` verb: validate every return in a folder, merge the good ones into the master, keep an audit.
 
-A return with any error is rejected whole (never half-merged); the others are still merged. Every received file is
-archived untouched with its SHA-256; the ledger records per cell the value before and after. The master is written
-once, atomically, with the previous version kept as a backup; an open master (``~$`` owner file) or a concurrent
-run stops everything before anything is written. Re-running with the same files changes nothing and says so.
-
-What happens to each file is decided by ``zedxl.consolidation.plan_consolidation``, as for the Panel's Consolidar
-button (``zedxl.excel.consolidar``); this module reads the folder and writes what was decided.
+What happens to each file is decided by ``consolidation.plan_consolidation`` (as for the Panel's Consolidar button);
+this module reads the folder and writes what was decided: every received file archived with its SHA-256, the
+master once, atomically, with a backup, and the ledger. An open master or a concurrent run stops everything first.
 """
 
 from __future__ import annotations
@@ -60,15 +56,9 @@ def run_record(master: Path, sha_before: str, inicio: str, result: Consolidation
         result.changes)
 
 
-def _workers(n_files: int, procesos: int | None) -> int:
-    """How many processes read the returns (see ``zedxl.parallel.worker_count``)."""
-    return worker_count(n_files, procesos)
-
-
 @dataclass(frozen=True)
 class _Read:
-    """One return as a worker read it: what ``judge`` needs, where the checked bytes were archived, their size and
-    modification time."""
+    """One return as a worker read it: what ``judge`` needs, where it was archived, its size and mtime."""
 
     read: Any  # validate.ReturnRead, for judging
     archived: Path | None
@@ -77,17 +67,12 @@ class _Read:
 
 
 def _read_return(path: Path, archive_dir: Path) -> _Read:
-    """The file read once (``fsutil.read_received``), checked by ``zedxl.validate.read_return`` (looked up when
-    called, in a worker too, not when the pool starts) and archived from those same bytes; only what ``judge``
-    needs comes back (``ReturnRead.for_judging``)."""
+    """The file read once, checked by ``validate.read_return`` and archived from those same bytes."""
     from zedxl import validate
     from zedxl.intake import DEFAULT_LIMITS
 
     received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
-    # the cyclic collector off while a return is read: it would go over the return's objects while they live,
-    # finding nothing (a clean return leaves no cycle: none after the benchmark's hundreds), ~1 ms of the ~14 ms
-    # a return takes in a worker; what an odd file leaves is found once it is back on
-    with collector_paused():
+    with collector_paused():  # a clean return leaves no cycle for the collector to find
         read = validate.read_return(path, received=received)
     archived = archive_received(path, received, archive_dir)
     return _Read(read.for_judging(), archived, received.size, received.mtime_ns / 1e9)
@@ -105,9 +90,8 @@ def _read_chunk(paths: list[Path], archive_dir: Path) -> list[_Read]:
 
 
 def _spans(n: int, workers: int) -> list[tuple[int, int]]:
-    """The files handed to the workers a few at a time, in order: each chunk a share of what is still to hand
-    out (at most 8 files, at least 1), so the last chunks are single files and the workers finish together (with
-    equal chunks, one worker could still have 8 returns to read when the other has none)."""
+    """The files handed to the workers a few at a time, in order, in shrinking chunks (8 files at most) so the
+    workers finish together."""
     out = []
     start = 0
     while start < n:
@@ -118,12 +102,8 @@ def _spans(n: int, workers: int) -> list[tuple[int, int]]:
 
 
 class _Reads:
-    """``validate.read_return`` of every path, in order: in worker processes when ``workers`` > 1.
-
-    What needs no master (opening and checking each file) is the expensive part: it is all submitted at once, so the
-    workers start while this process reads the master, and results (small plain data) come back in order, one at a
-    time, so memory does not grow with the number of files.
-    """
+    """``_read_return`` of every path, in order: in worker processes when ``workers`` > 1, all submitted at once
+    so they start while this process reads the master."""
 
     def __init__(self, paths: list[Path], workers: int, archive_dir: Path) -> None:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
@@ -138,9 +118,9 @@ class _Reads:
         return next(self.results)
 
     def start_map(self, fn: Callable[..., Any], *args: list[Any]) -> Callable[[], list[Any]]:
-        """``fn`` over the arguments, started now in the worker processes at a lower priority (this process goes
-        on with the master's write, which they must not slow down; the pool's last work: it is shut down after);
-        the returned function waits for the results, in order. Without workers, it computes them then."""
+        """``fn`` over the arguments, started now in the workers at a lower priority (this process goes on with
+        the master's write); the returned function waits for the results, in order (computes them, without
+        workers)."""
         if self.pool is None or not args[0]:
             return lambda: [fn(*a) for a in zip(*args, strict=True)]
         pending = self.pool.map(_in_background, [fn] * len(args[0]), *args)
@@ -156,7 +136,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                 progress: Callable[[int, int], None] | None = None) -> ConsolidationResult:
     """Validate and merge every return in ``folder`` into ``master``; see the module docstring.
 
-    ``procesos``: processes that read the returns (default: one per core, see ``_workers``); the result is the same
+    ``procesos``: processes that read the returns (default: ``parallel.worker_count``); the result is the same
     whatever the number. ``progress(done, total)`` is called after each file.
     """
     from zedxl.validate import Fingerprints, judge
@@ -172,7 +152,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
         candidates = return_files(folder)
         to_read = [p for p in candidates if lock_file_original(p.name) is None]
         # the workers start on the returns (reading, checking and archiving each) while this process reads the master
-        reads = _Reads(to_read, _workers(len(to_read), procesos), archive_folder(master))
+        reads = _Reads(to_read, worker_count(len(to_read), procesos), archive_folder(master))
         try:
             with collector_paused():  # plain data that lives on: nothing for the collector to find
                 plan = read_master(master).plan
@@ -188,27 +168,21 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                 received.append(item)
                 if progress is not None:
                     progress(done, len(candidates))
-            with collector_paused():  # tens of thousands of changes and new AO at N = 2,000, all kept
+            with collector_paused():  # many objects, all kept
                 decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
             result = ConsolidationResult.of(master, decided)
 
-            # the offices' observations are written by the workers while the ledger's rows and the master are
-            # written (collected below)
+            # the offices' observations are written by the workers while the master is written
             by_office = decided.observaciones
             observaciones = reads.start_map(write_observaciones, list(by_office), list(by_office.values()),
                                             [master.parent / "observaciones"] * len(by_office))
 
-            # the ledger's rows are inserted (by a second process when they are many) while the master is
-            # written; they are committed only with the master's final hash
-            record = run_record(master, sha_before, inicio, result).start()
-            try:
-                if result.changes:
-                    result.backup = write_master_file(decided.plan, master)
-                    result.written = True
-                record.finish(sha256_file(master), "escrito" if result.written else "sin cambios")
-            except BaseException:
-                record.abort()
-                raise
+            if result.changes:
+                result.backup = write_master_file(decided.plan, master)
+                result.written = True
+            # the ledger is written only now, with the master's final hash: a failed write records nothing
+            run_record(master, sha_before, inicio, result).finish(sha256_file(master),
+                                                                 "escrito" if result.written else "sin cambios")
 
             result.observaciones.extend(observaciones())
         finally:

@@ -1,9 +1,7 @@
 """The consolidation core: what happens to each received return, decided on plain data (no file read or written).
 
-``zedxl.consolidate`` (the CLI) and ``zedxl.excel.consolidar`` (the Panel's button) read the returns folder, hand
-what they read to ``plan_consolidation`` and carry out what it decides (the master or the open book written, the
-ledger, the observaciones), so the two cannot disagree on a status, a duplicate or a missing office. Both report
-what they did as a ``ConsolidationResult`` and summarise it with ``render_text``.
+``zedxl.consolidate`` (the CLI) and ``zedxl.excel.consolidar`` (the Panel's button) both carry out what
+``plan_consolidation`` decides, so they cannot disagree on a status, a duplicate or a missing office.
 
 The status of a received file, and the issue it gets:
 
@@ -129,14 +127,12 @@ def plan_consolidation(plan: Plan, received: Sequence[Received], *, expected: Se
 
     Args:
         plan: The master's plan.
-        received: Every file of the returns folder, checked against ``plan`` (``Received``).
-        expected: The offices expected to return a workbook, in the plan's order (those ``zedxl split`` gives one:
-            ``office_layout.offices_to_split``).
+        received: Every file of the returns folder, checked against ``plan``.
+        expected: The offices expected to return a workbook, in the plan's order (``offices_to_split``).
         reemplazar: With two valid returns of one office and period, merge the newest instead of stopping.
 
     Returns:
-        The ``Consolidation``: statuses and issues as in the module docstring; the returns chosen merged by
-        ``returns.merge`` in the given order, never two of one office and period.
+        Statuses and issues as in the module docstring; the chosen returns merged in the given order.
     """
     reports = {r.name: Report(r.name, list(r.report.issues)) for r in received}  # the caller's reports untouched
     status: dict[str, str] = {}

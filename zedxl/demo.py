@@ -115,12 +115,10 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
             typed = fill_office_workbook(path, period, values, texts,
                                          budget if label == "2025-T2" else None)
             con.print(f"   {office} escribió {typed} celdas en {path.name}")
-        bad: Path | None = None
         if label == "2025-T2":
             # DPD's first return comes back wrong: a negative value, a justification erased
             dpd = next(p for p in files if p.stem.endswith("-DPD"))
-            bad = dpd.with_name(dpd.stem + "-corregido.xlsx")
-            shutil.copy2(dpd, bad)
+            shutil.copy2(dpd, outdir / "DPD-reenvio.xlsx")
             wb = openpyxl.load_workbook(dpd)
             ws = wb["OEI.02"]
             found = _header_row(ws, L.H_CODIGO)
@@ -131,7 +129,6 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
                     type_into(ws.cell(row[0].row, heads[L.ejec("T2")]), -7)
                     type_into(ws.cell(row[0].row, heads[L.H_JUSTIFICACION]), None)
             wb.save(dpd)
-            shutil.move(bad, outdir / "DPD-reenvio.xlsx")
         con.print(f"[bold]{step + 1}. ({label}) Consolidación[/]")
         result = consolidate(master, folder)
         for line in render_consolidation(result):
@@ -154,11 +151,8 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
 
 
 def _report(master: Path, outdir: Path, con: Any) -> None:
-    try:
-        from zedxl.report import report
-    except ImportError:  # pragma: no cover - report package not installed
-        return
     from zedxl.errors import ToolMissingError
+    from zedxl.report import report
 
     out = outdir / "informe-evaluacion-2025-S1.docx"
     try:

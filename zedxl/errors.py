@@ -1,14 +1,6 @@
-"""The exception tree: what stops a run (bad arguments, unreadable files), never problems found in data.
+"""The exceptions: what stops a run (bad arguments, unreadable files), with a Spanish message for the user.
 
-    ZedxlError
-    ├── PlanError(ValueError)          a plan file (YAML) or a master's plan data is invalid
-    ├── PeriodError(ValueError)        a period label that does not exist for this plan
-    ├── WorkbookError(ValueError)      a workbook is not one zedxl can read (layout, missing sheet)
-    ├── MasterLockedError(OSError)     the master is open in Excel (its ``~$`` owner file exists) or locked
-    └── ToolMissingError(OSError)      an external program (LibreOffice) is not installed
-
-Problems found *in data* (a return with a negative value, a missing justification) are not exceptions: they are
-``zedxl.issues.Issue`` records collected in a report. Every message here is Spanish because users read it.
+Problems found *in data* are not exceptions but ``zedxl.issues.Issue`` records collected in a report.
 """
 
 from __future__ import annotations

@@ -156,8 +156,7 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
             indicators.append(IndicatorRow(
                 nivel=nivel, codigo=codigo, nombre=nombre, indicador=ind.nombre, unidad=ind.unidad,
                 meta_anual=ind.meta_anual, ejecutado=value, avance=pct,
-                estado=rules.NO_MEDIDO if value is None else (
-                    rules.EN_RANGO if pct is not None and pct >= reglas.verde else rules.POR_DEBAJO),
+                estado=rules.indicator_status(value, pct, reglas),
             ))
 
     cols = _columns(period, plan)

@@ -5,21 +5,13 @@
     consolidar(book)       merge the valid returns of the Panel's folder into the open book
     generar_informe(book)  write the Informe de Evaluación next to the workbook
 
-``book=None`` means ``xw.Book.caller()``: the workbook whose button ran ``RunPython``. Each function calls the same
-core as the CLI (``read_master``'s rules, ``evaluate``, ``write_master``'s layout, ``validate``, ``plan_consolidation``,
-``report_plan``) and talks to the workbook only through the part of xlwings every client implements —
-``book.sheets``, ``sheet.range(...).value`` (formulas written as ``"=..."`` text), ``.number_format``, ``.color``,
-``book.sheets.add`` — so the same code runs from desktop ``RunPython``, from xlwings' remote interpreter
-(``xw.Book(json=...)``, which the tests use) and from xlwings Lite.
+``book=None`` means ``xw.Book.caller()``. Each function calls the same core as the CLI and uses only the part of
+xlwings every client implements (``book.sheets``, ``range(...).value``, ``.number_format``, ``.color``,
+``sheets.add``), so the same code runs from desktop ``RunPython``, xlwings' remote interpreter (the tests) and
+xlwings Lite (the ``zx_*`` wrappers at the end).
 
-How the book is read: every sheet's values (formula *results*: no client sends formulas) are laid into a temporary
-workbook that ``zedxl.xlsx.master_read.read_master`` reads, so the rules for finding rows by code and columns by
-header exist once. The one check that needs formulas (a constant typed over a formula cell) cannot run on values and
-is dropped. How it is written: the master ``write_master`` would write for the plan is laid out in memory and copied
-cell by cell — the same layout as ``zedxl recompute``, with formulas Excel then recalculates.
-
-For xlwings Lite, thin ``@xw.script`` wrappers (``zx_recalcular`` …) bind to sheet buttons named after them placed
-on the Panel's button cells; see the README.
+The book's values are laid into a temporary workbook that ``read_master`` reads, so the rules for finding rows and
+columns exist once; what is written is the layout ``write_master`` gives the plan, copied cell by cell.
 """
 
 from __future__ import annotations
@@ -45,7 +37,7 @@ from zedxl.errors import ZedxlError
 from zedxl.evaluation import evaluate
 from zedxl.fsutil import archive_received, read_received, sha256_file
 from zedxl.intake import DEFAULT_LIMITS, lock_file_original
-from zedxl.issues import Issue, Report
+from zedxl.issues import OBSERVACIONES_HEADER, Issue, Report
 from zedxl.model import Plan, code_level, normalize_code
 from zedxl.periods import semesters, whole_year
 from zedxl.vba import panel as P
@@ -66,7 +58,6 @@ SHEET_OBSERVACIONES = "Observaciones"
 NOT_PLAN_SHEETS = (P.SHEET_PANEL, SHEET_OBSERVACIONES)
 SEMAFORO_FILLS = {"verde": "#C6EFCE", "amarillo": "#FFEB9C", "rojo": "#FFC7CE"}
 HEADER_FILL = "#1F4E78"
-OBSERVACIONES_HEADER = ("Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje")
 
 _NUMBER_LIKE = re.compile(r"^\s*[-+]?[\d.,]+\s*%?\s*$|^\s*\d{1,4}[-/]\d{1,2}([-/]\d{1,4})?\s*$")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "'", "\t", "\r", "\n")
@@ -132,11 +123,9 @@ class BookState:
 
 
 def plan_from_rows(sheets: dict[str, list[list[Any]]], file: str) -> MasterRead:
-    """Read the plan from the values of a master's sheets, with ``read_master``'s rules.
+    """Read the plan from the values of a master's sheets, with ``read_master``'s rules; issues name ``file``.
 
-    The values are laid into a temporary workbook (text stays text even when it starts with ``=``) that
-    ``read_master`` reads; issues name ``file``. "Constant over a formula" avisos are dropped: from values alone
-    every formula cell looks like a constant.
+    "Constant over a formula" avisos are dropped: from values alone every formula cell looks like a constant.
     """
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -246,11 +235,8 @@ def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
 
 
 def rectangles(grid: Sequence[Sequence[_T]]) -> list[tuple[int, int, int, int, _T]]:
-    """Cover ``grid`` with rectangles of equal values: ``(row0, col0, row1, col1, value)``, inclusive, zero-based.
-
-    Horizontal runs of a row are merged with the identical run of the rows below, so a column of equal formats
-    or a block of equal fills is one ``range`` call instead of one per cell.
-    """
+    """Cover ``grid`` with rectangles of equal values, ``(row0, col0, row1, col1, value)`` inclusive and zero-based,
+    so a block of equal formats or fills is one ``range`` call instead of one per cell."""
     done: list[tuple[int, int, int, int, _T]] = []
     open_runs: dict[tuple[int, int], tuple[int, _T]] = {}  # (col0, col1) → (row0, value)
     for r, row in enumerate(grid):
@@ -308,13 +294,10 @@ def _write_grid(sheet: Any, old: Sequence[Sequence[Any]], values: Sequence[Seque
     old_rows = len(old)
     old_cols = max((len(r) for r in old), default=0)
     width = max(old_cols, n_cols)
-    if old_rows > n_rows:
-        rng = sheet.range((n_rows + 1, 1), (old_rows, width))
-        rng.value = None
-        rng.color = None
-        rng.number_format = "General"
-    if old_cols > n_cols:
-        rng = sheet.range((1, n_cols + 1), (n_rows, old_cols))
+    stale = [((n_rows + 1, 1), (old_rows, width))] if old_rows > n_rows else []
+    stale += [((1, n_cols + 1), (n_rows, old_cols))] if old_cols > n_cols else []
+    for first, last in stale:
+        rng = sheet.range(first, last)
         rng.value = None
         rng.color = None
         rng.number_format = "General"
@@ -352,11 +335,7 @@ def observaciones_rows(title: str, lines: Iterable[str], issues: Iterable[Issue]
 
 
 def _write_observaciones(book: Any, state: BookState, rows: list[list[Any]]) -> None:
-    names = [str(s.name) for s in book.sheets]
-    if SHEET_OBSERVACIONES in names:
-        sheet = book.sheets[SHEET_OBSERVACIONES]
-    else:
-        sheet = book.sheets.add(SHEET_OBSERVACIONES, after=book.sheets[len(names) - 1])
+    sheet = _find_sheet(book, SHEET_OBSERVACIONES)
     header_row = next(i for i, r in enumerate(rows) if r and r[0] == OBSERVACIONES_HEADER[0])
     fills: list[list[str | None]] = [[None] * len(OBSERVACIONES_HEADER) for _ in rows]
     fills[header_row] = [HEADER_FILL] * len(OBSERVACIONES_HEADER)
@@ -459,12 +438,11 @@ def validar(book: Any = None) -> Report:
 
 
 def consolidar(book: Any = None) -> ConsolidationResult:
-    """Merge into the open book the valid returns of the Panel's folder: ``zedxl consolidate``'s decisions
-    (``plan_consolidation``), with the Panel's «Reemplazar retornos» as ``--reemplazar``.
+    """Merge into the open book the valid returns of the Panel's folder, as ``zedxl consolidate`` decides (the
+    Panel's «Reemplazar retornos» as ``--reemplazar``); the summary goes on the Observaciones sheet.
 
-    The merged plan is written into the book (save it afterwards). When the book is a saved file, every file
-    received is archived with its SHA-256, the run recorded in the audit ledger and the observaciones written next
-    to it, as the CLI does. The summary goes on the Observaciones sheet; ``result.written``: the book changed.
+    When the book is a saved file, what was received is archived, the run recorded in the ledger and the
+    observaciones written next to it, as the CLI does. ``result.written``: the book changed (save it).
     """
     def action(book: Any, state: BookState) -> tuple[ConsolidationResult, str]:
         from zedxl.consolidate import archive_folder, run_record

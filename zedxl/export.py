@@ -21,7 +21,7 @@ from typing import Any
 
 from zedxl import rules
 from zedxl.model import Plan
-from zedxl.periods import base_labels
+from zedxl.periods import base_periods
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_layout import ascii_token
 
@@ -37,9 +37,7 @@ def _f(value: Decimal | None) -> float | None:
 def fact_rows(plan: Plan) -> dict[str, list[Any]]:
     """The facts table as columns (name → values), one row per AO and base period."""
     cols: dict[str, list[Any]] = {c: [] for c in FACT_COLUMNS}
-    labels = base_labels(plan.periodicidad)
-    period_labels = [f"{plan.anio}-T{i + 1}" if plan.periodicidad == "trimestral" else f"{plan.anio}-{i + 1:02d}"
-                     for i in range(len(labels))]
+    period_labels = [p.label for p in base_periods(plan.anio, plan.periodicidad)]
     for oei in plan.objetivos:
         for aei in oei.acciones:
             for ao in aei.actividades:

@@ -14,17 +14,8 @@ def money(value: Decimal | None, symbol: bool = True) -> str:
     q = round2(value)
     assert q is not None
     sign = "-" if q < 0 else ""
-    whole, frac = f"{abs(q):.2f}".split(".")
-    groups: list[str] = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    text = groups[0]
-    for i, g in enumerate(groups[1:], start=1):
-        # the separator before the last group is a comma; before the millions group, an apostrophe
-        sep = "," if i == len(groups) - 1 else "'"
-        text += sep + g
-    out = f"{sign}{text}.{frac}"
+    head, comma, tail = f"{abs(q):,.2f}".rpartition(",")
+    out = sign + head.replace(",", "'") + comma + tail  # the last separator a comma, the others apostrophes
     return f"S/ {out}" if symbol else out
 
 

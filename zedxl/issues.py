@@ -7,14 +7,15 @@ The README's table of codes is generated from ``CATALOGUE`` (``python scripts/ge
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from zedxl.a1 import to_a1
 
 Severity = Literal["error", "aviso"]
+#: The columns of an issue on an Observaciones sheet (the offices' workbooks and the Panel's).
+OBSERVACIONES_HEADER = ("Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje")
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,6 @@ class Issue:
     column: str = ""
     value: Any = None
     office: str = ""
-
-    def location(self) -> str:
-        """Human location: 'archivo.xlsx, hoja OEI.01, celda K14'."""
-        parts = [p for p in (self.file, f"hoja {self.sheet}" if self.sheet else "",
-                             f"celda {self.cell}" if self.cell else "") if p]
-        return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (values that are not JSON types are shown with ``str``)."""
@@ -142,13 +137,9 @@ class Report:
     def codes(self) -> list[str]:
         return [i.code for i in self.issues]
 
-    def flatten(self, keys: Sequence[str]) -> list[list[Any]]:
-        """One list per issue with the named fields, for compact test assertions."""
-        return [[getattr(i, k) for k in keys] for i in self.issues]
-
     def to_rows(self) -> list[list[Any]]:
         """Rows for an ``Observaciones`` sheet: header first."""
-        rows: list[list[Any]] = [["Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje"]]
+        rows: list[list[Any]] = [list(OBSERVACIONES_HEADER)]
         for i in self.issues:
             rows.append([i.severity, i.code, i.file, i.sheet, i.cell,
                          "" if i.value is None else str(i.value), i.message])
@@ -163,5 +154,3 @@ class Report:
             "problemas": [i.to_dict() for i in self.issues],
         }
 
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=2)

@@ -1,20 +1,8 @@
 """Run LibreOffice headless as zedxl's independent spreadsheet engine: recalculate, convert to ODS/PDF.
 
-zedxl computes its own numbers and writes them into workbooks; LibreOffice is the second opinion.
-Converting an ``.xlsx`` through LibreOffice recalculates every formula from scratch, so comparing its values
-with zedxl's (or with the cached values Excel would show) catches formulas that do not mean what we think.
-
-Every call runs ``soffice`` with a *private* user profile (a temporary directory owned by this process,
-never the user's own profile), so that:
-
-* a LibreOffice window the user has open is neither reused nor disturbed;
-* the profile forces "always recalculate on load" for OOXML and ODF files. Without it LibreOffice keeps the
-  cached values stored in an ``.xlsx`` and a "LibreOffice agrees" check could never fail.
-
-Typical use::
-
-    from zedxl.libreoffice import recalculate
-    fresh = recalculate(Path("maestro.xlsx"), Path(tmpdir))  # tmpdir/maestro.xlsx, values by LibreOffice
+Every call runs ``soffice`` with a private user profile of this process, so that a LibreOffice window the user has
+open is not disturbed and every formula is recalculated on load (otherwise the cached values of an ``.xlsx`` are
+kept and a "LibreOffice agrees" check could never fail).
 """
 
 from __future__ import annotations
@@ -39,7 +27,6 @@ __all__ = [
     "convert",
     "find_soffice",
     "recalculate",
-    "write_profile",
 ]
 
 #: Environment variable that names the LibreOffice program to use (a path, or a name looked up in PATH).
@@ -57,10 +44,8 @@ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XM
 </oor:items>
 """
 
-# Output formats given without an explicit filter that need one to get the file we want.
-_DEFAULT_FILTERS = {
-    "xlsx": "xlsx:Calc MS Excel 2007 XML",
-}
+# Output formats that need an explicit filter to get the file we want.
+_FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML"}
 
 _INSTALL_HELP = (
     "Instale LibreOffice: en Debian/Ubuntu con "
@@ -80,10 +65,7 @@ _profile: Path | None = None
 
 
 class ConversionError(ZedxlError, RuntimeError):
-    """LibreOffice failed, timed out or produced no output file.
-
-    ``stderr`` holds everything it printed; the message quotes only its last lines (a crash prints a stack).
-    """
+    """LibreOffice failed, timed out or produced no output file; the message quotes the last lines it printed."""
 
     def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None) -> None:
         self.stderr = stderr
@@ -118,16 +100,8 @@ def _candidates() -> list[Path]:
 
 
 def find_soffice() -> str | None:
-    """Locate the LibreOffice program.
-
-    The environment variable ``ZEDXL_SOFFICE``, when set, is authoritative: its value (a path, or a program
-    name looked up in PATH) is used, or ``None`` is returned if it does not name an existing program.
-    Otherwise ``soffice`` and ``libreoffice`` are looked up in PATH, then in the usual install folders of
-    Windows, macOS and Linux.
-
-    Returns:
-        The program's path, or ``None`` when LibreOffice cannot be found.
-    """
+    """The LibreOffice program: the one ``ZEDXL_SOFFICE`` names when set (else None), or ``soffice`` or
+    ``libreoffice`` in PATH, or in the usual install folders; None when not found."""
     configured = os.environ.get(ENV_VAR, "").strip().strip('"')
     if configured:
         path = Path(configured).expanduser()
@@ -160,21 +134,6 @@ def _require_soffice() -> str:
     )
 
 
-def write_profile(profile_dir: Path) -> Path:
-    """Write the settings of a private LibreOffice profile (always recalculate on load) into ``profile_dir``.
-
-    Args:
-        profile_dir: The folder given to LibreOffice as ``-env:UserInstallation``; created if missing.
-
-    Returns:
-        The path of the ``registrymodifications.xcu`` written.
-    """
-    xcu = profile_dir / "user" / "registrymodifications.xcu"
-    xcu.parent.mkdir(parents=True, exist_ok=True)
-    xcu.write_text(PROFILE_XCU, encoding="utf-8")
-    return xcu
-
-
 def _discard(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
@@ -184,7 +143,8 @@ def _profile_dir() -> Path:
     global _profile
     if _profile is None or not (_profile / "user" / "registrymodifications.xcu").is_file():
         profile = Path(tempfile.mkdtemp(prefix="zedxl-libreoffice-"))
-        write_profile(profile)
+        (profile / "user").mkdir()
+        (profile / "user" / "registrymodifications.xcu").write_text(PROFILE_XCU, encoding="utf-8")
         atexit.register(_discard, profile)
         _profile = profile
     return _profile
@@ -214,33 +174,17 @@ def _kill_tree(proc: subprocess.Popen[str]) -> None:
     proc.kill()
 
 
-def _split_format(fmt: str) -> tuple[str, str]:
-    """Return ``(extension, --convert-to argument)`` for ``fmt`` such as ``"pdf"`` or ``"xlsx:Calc..."``."""
-    fmt = fmt.strip().lstrip(".")
-    ext, _, filt = fmt.partition(":")
-    ext = ext.lower()
-    if not ext:
-        raise ConversionError(f"Formato de conversión no válido: «{fmt}».")
-    if filt:
-        return ext, f"{ext}:{filt.strip().strip(chr(34))}"
-    return ext, _DEFAULT_FILTERS.get(ext, ext)
-
-
-def convert(src: Path, fmt: str, outdir: Path, *, timeout: float = 180) -> Path:
-    """Convert ``src`` with LibreOffice headless, using a private profile that recalculates on load.
+def convert(src: Path, ext: str, outdir: Path, *, timeout: float = 180) -> Path:
+    """Convert ``src`` with LibreOffice headless, recalculating on load.
 
     Args:
         src: The document to convert (``.xlsx``, ``.ods``, ``.docx``...).
-        fmt: The target, as LibreOffice's ``--convert-to`` takes it: an extension (``"xlsx"``, ``"ods"``,
-            ``"pdf"``) optionally followed by ``:filter name``. A bare ``"xlsx"`` uses the
-            ``Calc MS Excel 2007 XML`` filter.
-        outdir: Folder for the result (created if missing). It must differ from ``src``'s folder when the
-            target extension is the source's own, or the source would be overwritten.
+        ext: The target's extension: ``"xlsx"``, ``"ods"``, ``"pdf"``...
+        outdir: Folder for the result (created if missing); not ``src``'s when ``ext`` is its own.
         timeout: Seconds to wait before LibreOffice is killed.
 
     Returns:
-        The path of the file produced: ``outdir / (src.stem + "." + extension)``. An existing file there is
-        replaced.
+        ``outdir / (src.stem + "." + ext)``, replaced if it existed.
 
     Raises:
         ToolMissingError: LibreOffice is not installed (or ``ZEDXL_SOFFICE`` names a missing program).
@@ -249,7 +193,7 @@ def convert(src: Path, fmt: str, outdir: Path, *, timeout: float = 180) -> Path:
     """
     src = Path(src).resolve()
     outdir = Path(outdir).resolve()
-    ext, target = _split_format(fmt)
+    target = _FILTERS.get(ext, ext)
     if not src.is_file():
         raise ConversionError(f"No se puede convertir «{src}»: el archivo no existe.")
     out = outdir / f"{src.stem}.{ext}"
@@ -315,17 +259,6 @@ def convert(src: Path, fmt: str, outdir: Path, *, timeout: float = 180) -> Path:
 
 
 def recalculate(src: Path, outdir: Path) -> Path:
-    """Return a copy of the workbook ``src`` whose formula values LibreOffice computed from scratch.
-
-    Args:
-        src: An ``.xlsx`` workbook (its cached values are ignored).
-        outdir: Folder for the copy; must not be ``src``'s own folder.
-
-    Returns:
-        ``outdir / src.stem + ".xlsx"``, to be read e.g. with ``openpyxl.load_workbook(..., data_only=True)``.
-
-    Raises:
-        ToolMissingError: LibreOffice is not installed.
-        ConversionError: LibreOffice could not open or save the workbook.
-    """
+    """A copy of the ``.xlsx`` ``src`` in ``outdir`` (not its own folder) with every formula's value computed by
+    LibreOffice; raises as ``convert``."""
     return convert(src, "xlsx", outdir)

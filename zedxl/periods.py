@@ -66,7 +66,7 @@ class Period:
         if self.kind == "T":
             return f"{ROMAN[self.number]} Trimestre {self.year}"
         if self.kind == "M":
-            return f"{_MONTH_NAMES[self.number - 1]} {self.year}"
+            return f"{MONTH_NAMES[self.number - 1]} {self.year}"
         if self.kind == "S":
             return f"{ROMAN[self.number]} Semestre {self.year}"
         return f"Año {self.year}"
@@ -75,8 +75,8 @@ class Period:
         return range(self.start, self.stop)
 
 
-_MONTH_NAMES = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Setiembre",
-                "Octubre", "Noviembre", "Diciembre")
+MONTH_NAMES = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Setiembre",
+               "Octubre", "Noviembre", "Diciembre")
 
 _LABEL_RE = re.compile(r"^\s*(\d{4})(?:\s*-\s*(T[1-4]|S[12]|\d{1,2}))?\s*$", re.IGNORECASE)
 
@@ -95,11 +95,9 @@ def parse_period(label: str, year: int, periodicity: Periodicity) -> Period:
     part = (m.group(2) or "").upper()
     quarterly = periodicity == "trimestral"
     if not part:
-        return Period(year, "A", 0, 0, n_base(periodicity))
+        return whole_year(year, periodicity)
     if part.startswith("S"):
-        s = int(part[1])
-        half = n_base(periodicity) // 2
-        return Period(year, "S", s, (s - 1) * half, s * half)
+        return semesters(year, periodicity)[int(part[1]) - 1]
     if part.startswith("T"):
         q = int(part[1])
         if quarterly:

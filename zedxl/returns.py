@@ -40,8 +40,7 @@ class ReturnData:
 
 
 class Change(NamedTuple):
-    """One cell of the master changed by a merge: what, before, after, from which file (a named tuple: a merge
-    of thousands of returns makes tens of thousands, ~10 times faster than a frozen dataclass)."""
+    """One cell of the master changed by a merge: what, before, after, from which file."""
 
     codigo: str
     campo: str  # e.g. "Ejec. T1" or "Justificación"

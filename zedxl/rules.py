@@ -40,8 +40,12 @@ def sum_programmed(values: Sequence[Decimal], start: int, stop: int) -> Decimal:
 
 def sum_executed(values: Sequence[Decimal | None], start: int, stop: int) -> Decimal | None:
     """Sum of the reported values in the range; None when nothing in it was reported yet."""
-    reported = [v for v in values[start:stop] if v is not None]
-    return sum(reported, ZERO) if reported else None
+    return _sum_opt(values[start:stop])
+
+
+def _sum_opt(values: Iterable[Decimal | None]) -> Decimal | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals, ZERO) if vals else None
 
 
 def raw_ratio(programmed: Decimal, executed: Decimal | None) -> Decimal | None:
@@ -107,6 +111,13 @@ def indicator_progress(ind: Indicador | None, point: str, reglas: Reglas) -> Dec
     return progress(ind.meta_anual, indicator_value(ind, point), reglas)
 
 
+def indicator_status(value: Decimal | None, pct: Decimal | None, reglas: Reglas) -> str:
+    """Indicator status: no medido aún without a measurement, en rango from the green threshold, else por debajo."""
+    if value is None:
+        return NO_MEDIDO
+    return EN_RANGO if pct is not None and pct >= reglas.verde else POR_DEBAJO
+
+
 def budget_pct(line: LineaPresupuesto) -> Decimal | None:
     """Ejecución / PIM × 100, exact; None for a line without PIM (or PIM 0)."""
     if line.pim is None or line.pim == 0 or line.ejecucion is None:
@@ -119,11 +130,6 @@ def budget_diff(line: LineaPresupuesto) -> Decimal | None:
     if line.pim is None or line.pia is None:
         return None
     return line.pim - line.pia
-
-
-def _sum_opt(values: Iterable[Decimal | None]) -> Decimal | None:
-    vals = [v for v in values if v is not None]
-    return sum(vals, ZERO) if vals else None
 
 
 def budget_total(lines: Sequence[LineaPresupuesto], rubro: str) -> LineaPresupuesto:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,15 +55,10 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date 
         ensure_not_open(target)
     jobs = [specs[code] for code in wanted]
     workers = worker_count(len(jobs), procesos)
-    if workers > 1:
-        with process_pool(workers) as pool:
-            done = pool.map(_write_one, jobs, targets, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
-            for i, _ in enumerate(done, start=1):
-                if progress is not None:
-                    progress(i, len(jobs))
-    else:
-        for i, (spec, target) in enumerate(zip(jobs, targets, strict=True), start=1):
-            _write_one(spec, target)
+    with process_pool(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        done = (pool.map(_write_one, jobs, targets, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
+                if pool is not None else map(_write_one, jobs, targets))
+        for i, _ in enumerate(done, start=1):
             if progress is not None:
                 progress(i, len(jobs))
     return targets

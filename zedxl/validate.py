@@ -1,23 +1,17 @@
 """The ``validate`` verb: check one returned office workbook against the master; never raises for bad data.
 
-Order of the checks, each on what the previous one cleared:
+The checks, each on what the previous one cleared:
 
-1. ``zedxl.intake.inspect``: container, zip, XML and active content, before any parser opens the file. A file it
-   does not clear is not opened at all.
-2. The workbook's cells are the records intake's own bounded scan made (``zedxl.xlsx.office_book``, the one
-   reader of a return: no other library opens it). The hidden ``_zedxl`` manifest says what it is
-   (``no-es-libro-zedxl``, ``version-plantilla-distinta``, ``metadatos-alterados``).
+1. ``zedxl.intake.inspect``: container, zip, XML and active content; a file it does not clear is never opened.
+2. The cells intake's bounded scan recorded (``xlsx.office_book``, the one reader of a return); the hidden
+   ``_zedxl`` manifest says what the workbook is.
 3. Identity against the master (content wins): entity, year, period, office, and the fingerprint of what the office
-   was given against what the master gives today (``huella-distinta``). The file name is only compared, and a
-   mismatch is an aviso.
-4. Every cell against the layout written (``zedxl.xlsx.office_read``): rows re-mapped by code, edits outside the
-   input cells, then each input value.
-5. Rules on the values: a justification is required where execution differs from programmed (including executed
-   without target); blank inputs are avisos.
+   was given (``huella-distinta``); a file name that disagrees is only an aviso.
+4. Every cell against the layout written (``xlsx.office_read``).
+5. Rules: a justification where execution differs from programmed; blank inputs are avisos.
 
-Steps 1, 2, 4 and 5 need no master (``read_return``, run in worker processes by ``consolidate``); step 3 is
-``judge``. Problems are ``Issue`` values in the returned ``Report``; exceptions are only for what stops the run: an
-unreadable master (``WorkbookError``) or a period argument that does not exist (``PeriodError``).
+Steps 1, 2, 4 and 5 need no master (``read_return``); step 3 is ``judge``. Exceptions only for what stops the run:
+an unreadable master (``WorkbookError``) or a period that does not exist (``PeriodError``).
 """
 
 from __future__ import annotations
@@ -84,12 +78,8 @@ register("retorno-vacio", "Libro sin llenar",
          "sea el archivo llenado.", "aviso")
 
 def _superseded(intake: Intake) -> Callable[[Issue], bool]:
-    """Intake issues the cell-by-cell reader re-checks with more context once the file opens: non-finite numbers.
-
-    Every cell of an office workbook is compared with what was written, so these would only repeat (or, for a
-    formula saved without its cached value, ``<v></v>``, misreport) what the reader says. They are recognised by
-    the cells ``intake`` recorded in ``nonfinite_cells``, and so is the summary of the ones not shown.
-    """
+    """Intake's issues about non-finite numbers (``intake.nonfinite_cells``), and their summary: the cell-by-cell
+    reader says the same with more context."""
     cells = {(n.sheet, n.cell) for n in intake.nonfinite_cells}
     codes = {i.code for i in intake.issues if (i.sheet, i.cell) in cells and i.cell}
 
@@ -210,8 +200,7 @@ def _fmt(value: Decimal) -> str:
 
 @dataclass
 class ReturnRead:
-    """What a return says by itself, before the master is consulted: everything ``validate`` checks except the
-    identity against the master. Plain data, so that it can be made in another process (``consolidate``)."""
+    """What a return says by itself, before the master is consulted; plain data, made in worker processes too."""
 
     file: str
     sha256: str
@@ -221,9 +210,8 @@ class ReturnRead:
     tail: list[Issue] = field(default_factory=list)  # cell and rule issues, in order
 
     def for_judging(self) -> ReturnRead:
-        """A copy with only what ``judge`` reads: the manifest without its row and input lists, and its plan
-        without the AO (the plan is the master's business). A fifth of the size, so a fifth of the pickling
-        when worker processes send their reads to ``consolidate``."""
+        """A copy with only what ``judge`` reads (the manifest without its rows, inputs and AO), cheaper to send
+        back from a worker process."""
         if self.manifest is None:
             return self
         m = self.manifest
@@ -232,10 +220,9 @@ class ReturnRead:
 
 
 def read_return(path: Path, *, received: Received | None = None) -> ReturnRead:
-    """Read and check one returned workbook on its own (steps 1, 2, 4 and 5 of the module docstring).
+    """Read and check one returned workbook on its own (steps 1, 2, 4 and 5); never raises for bad data.
 
-    Never raises for bad data. ``received``: the file as ``fsutil.read_received`` read it (read here when not
-    given); every step works on those bytes, so the file is read from disk once.
+    ``received``: the file as ``fsutil.read_received`` read it (read here when not given).
     """
     path = Path(path)
     file = path.name
@@ -273,8 +260,8 @@ def read_book(read: ReturnRead, book: Any) -> ReturnRead:
 
 
 class Fingerprints:
-    """The fingerprint of what the master gives each office today, computed for every office in one pass over the
-    plan the first time one is asked for (it does not depend on the period)."""
+    """The fingerprint of what the master gives each office today (whatever the period), for every office in one
+    pass over the plan."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan

@@ -1,11 +1,7 @@
 """The ``report`` verb: the *Informe de Evaluación* (.docx, optional PDF) or the *Reporte de seguimiento* (.xlsx).
 
-    report(master, "2025-S1", Path("informe.docx"), pdf=True)   # informe.docx + informe.pdf
-    report(master, "2025", Path("seguimiento.xlsx"), formato="xlsx")
-
-Modules: ``content`` (pure: evaluations and Spanish sentences), ``charts`` (matplotlib PNGs),
-``docx_writer`` (python-docx) and ``xlsx_writer`` (XlsxWriter). The numbers all come from
-``zedxl.evaluation.evaluate``; nothing here applies a rule of its own.
+``content`` says what the report shows (numbers from ``evaluation.evaluate``, Spanish sentences); ``charts``,
+``docx_writer`` and ``xlsx_writer`` lay it out.
 """
 
 from __future__ import annotations
@@ -94,21 +90,19 @@ def report(master: Path, period: str, out: Path, *, pdf: bool = False, formato: 
     """Write the evaluation report of ``master`` for ``period``.
 
     Args:
-        master: The master workbook (.xlsx) to read.
+        master: The master workbook to read.
         period: ``2025-S1``, ``2025-S2``, ``2025`` (annual), or a quarter/month label the plan has.
-        out: The file to write; its extension must match ``formato`` (``.docx`` or ``.xlsx``).
-        pdf: Also write ``out`` converted to PDF next to it (same stem), through LibreOffice headless.
-        formato: ``"docx"`` for the *Informe de Evaluación*, ``"xlsx"`` for the *Reporte de seguimiento*
-            (Anexo 01 and Anexo 02) for the transparency portal.
-        fecha: Date printed on the cover (month and year); today by default.
+        out: The file to write; its extension must match ``formato``.
+        pdf: Also write ``out`` converted to PDF next to it, through LibreOffice.
+        formato: ``"docx"`` (*Informe de Evaluación*) or ``"xlsx"`` (*Reporte de seguimiento*, Anexos 01 and 02).
+        fecha: Date printed on the cover; today by default.
 
     Returns:
         The files written: ``[out]`` or ``[out, pdf]``.
 
     Raises:
-        ZedxlError: bad ``formato`` or extension; unreadable master (``WorkbookError``); bad period
-            (``PeriodError``); the output is open in Word/Excel (``MasterLockedError``).
-        ToolMissingError: ``pdf=True`` and LibreOffice is missing. ``out`` has been written by then.
+        ZedxlError: bad ``formato`` or extension, unreadable master, bad period, or the output is open.
+        ToolMissingError: ``pdf=True`` and LibreOffice is missing (``out`` is written by then).
         zedxl.libreoffice.ConversionError: LibreOffice failed to convert.
     """
     from zedxl.xlsx.master_read import read_master

@@ -7,6 +7,7 @@ chart depends on colour. Texts are Spanish.
 from __future__ import annotations
 
 import io
+import textwrap
 from decimal import Decimal
 from typing import Any
 
@@ -116,21 +117,10 @@ def budget_chart(c: ReportContent) -> bytes | None:
                                    f"{fmt.money(r.pim, False)})" for r in lines], padding=3, fontsize=7.5,
                      bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"}, zorder=5)
         ax.axvline(100, color="black", linestyle="--", linewidth=0.8, zorder=1)
-        ax.set_yticks(ys, [_wrap(r.rubro, 34) for r in lines], fontsize=8)
+        ax.set_yticks(ys, [textwrap.fill(" ".join(r.rubro.split()), 34, break_long_words=False,
+                                         break_on_hyphens=False) for r in lines], fontsize=8)
         ax.set_xlim(0, max(130.0, max(values) * 1.9))
         ax.set_title(f"{name}: ejecución respecto del PIM (%)", fontsize=9, loc="left")
         ax.set_xlabel("% del PIM (línea discontinua: 100 %)", fontsize=8)
     fig.tight_layout()
     return _png(fig)
-
-
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if line and len(line) + 1 + len(w) > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    lines.append(line)
-    return "\n".join(lines)

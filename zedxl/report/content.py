@@ -15,17 +15,13 @@ from decimal import Decimal
 from zedxl import fmt, rules
 from zedxl.evaluation import AORow, BudgetTable, Evaluation, OfficeRow, OfficeTable, evaluate
 from zedxl.model import Accion, Objetivo, Plan
-from zedxl.periods import ROMAN, Period, base_within, parse_period, semesters, whole_year
-
-MONTH_NAMES = ("Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Setiembre",
-               "Octubre", "Noviembre", "Diciembre")
+from zedxl.periods import MONTH_NAMES, ROMAN, Period, base_within, parse_period, semesters, whole_year
 
 #: Adjective of a period kind, as in "Informe de Evaluación Semestral".
 ADJECTIVE = {"S": "Semestral", "A": "Anual", "T": "Trimestral", "M": "Mensual"}
 #: Noun of a period kind, as in "programadas en el semestre".
 NOUN = {"S": "semestre", "A": "año", "T": "trimestre", "M": "mes"}
 
-NO_MEDIDO = rules.NO_MEDIDO
 #: At most this many numeric columns in the office table of the body (portrait); beyond, months become quarters.
 MAX_BODY_COLUMNS = 10
 
@@ -49,9 +45,6 @@ def money_text(value: Decimal | None) -> str:
 def pct_text(value: Decimal | None) -> str:
     """'45.81 %' with a no-break space; '—' without a value."""
     return f"{fmt.pct(value)}{NBSP}%" if value is not None else "—"
-
-#: The report's top-level sections, in order (level, text); OEI entries of Anexo 01 are added per plan.
-NARRATIVE_KEYS = ("problematica", "logros", "medidas")
 
 
 def placeholder(what: str) -> str:

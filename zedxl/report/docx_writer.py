@@ -21,12 +21,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from zedxl import fmt
+from zedxl import fmt, rules
 from zedxl.evaluation import BudgetTable, IndicatorRow, OfficeTable
 from zedxl.report import charts
 from zedxl.report.content import (
     MAX_BODY_COLUMNS,
-    NO_MEDIDO,
+    NOUN,
     GridColumn,
     ReportContent,
     ao_progress_line,
@@ -55,25 +55,6 @@ def _set_page(section: Any, landscape: bool = False) -> None:
     section.page_width, section.page_height = (PAGE_H, PAGE_W) if landscape else (PAGE_W, PAGE_H)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, MARGIN)
-
-
-def _field(paragraph: Any, instruction: str, cached: str = "") -> None:
-    """Append a complex field (PAGE, TOC …) with ``cached`` as its shown result."""
-    def fld(kind: str) -> Any:
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        return el
-
-    run = paragraph.add_run()
-    run._r.append(fld("begin"))
-    run = paragraph.add_run()
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    run._r.append(instr)
-    paragraph.add_run()._r.append(fld("separate"))
-    paragraph.add_run(cached)
-    paragraph.add_run()._r.append(fld("end"))
 
 
 def _shade(cell: Any, fill: str) -> None:
@@ -122,12 +103,8 @@ def _set_widths(table: Any, widths_cm: Sequence[float]) -> None:
     for row in table.rows:
         for idx, tc in enumerate(row._tr.tc_lst):
             span = tc.grid_span
-            start = sum(_tc_span(t) for t in row._tr.tc_lst[:idx])
+            start = sum(int(t.grid_span) for t in row._tr.tc_lst[:idx])
             tc.width = Cm(sum(widths_cm[start:start + span]))
-
-
-def _tc_span(tc: Any) -> int:
-    return int(tc.grid_span)
 
 
 def _write(cell: Any, text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
@@ -202,12 +179,10 @@ class _Writer:
         cap.paragraph_format.keep_with_next = True
         cap.paragraph_format.space_before = Pt(6)
         cap.paragraph_format.space_after = Pt(3)
-        # Title/Subtitle of the default template carry a border and theme colours we do not want.
-        for name in ("Title",):
-            ppr = styles[name].element.pPr
-            if ppr is not None:
-                for bdr in ppr.findall(qn("w:pBdr")):
-                    ppr.remove(bdr)
+        ppr = styles["Title"].element.pPr  # the default template's Title has a border we do not want
+        if ppr is not None:
+            for bdr in ppr.findall(qn("w:pBdr")):
+                ppr.remove(bdr)
 
     def _footer(self, section: Any) -> None:
         section.different_first_page_header_footer = True
@@ -215,7 +190,9 @@ class _Writer:
         p.alignment = CENTER
         run = p.add_run(f"{self.c.plan.sigla} – {self.c.title} – POI {self.c.plan.anio} – Página ")
         run.font.size = Pt(8)
-        _field(p, "PAGE", "1")
+        _field_begin(p, "PAGE")
+        p.add_run("1")
+        _field_end(p)
         for r in p.runs:
             r.font.size = Pt(8)
 
@@ -281,7 +258,9 @@ class _Writer:
         self.doc.paragraphs[-1].alignment = CENTER
 
     # ---- tables ------------------------------------------------------------------------------------------
-    def table(self, n_rows: int, widths: Sequence[float], *, header_rows: int = 1, tight: bool = False) -> Any:
+    def table(self, n_rows: int, widths: Sequence[float], *, header_rows: int = 1, tight: bool = False,
+              heads: Sequence[str] = ()) -> Any:
+        """A grid table, its header rows shaded and repeated on each page; ``heads`` written in the first row."""
         t = self.doc.add_table(rows=n_rows, cols=len(widths))
         t.style = self.doc.styles["Table Grid"]
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -293,6 +272,8 @@ class _Writer:
                 _row_flag(row, "w:tblHeader")
                 for cell in row.cells:
                     _shade(cell, HEADER_FILL)
+        for cell, h in zip(t.rows[0].cells, heads, strict=False):  # no heads: nothing written
+            _write(cell, h, bold=True, align=CENTER)
         return t
 
     def spacer(self) -> None:
@@ -352,10 +333,8 @@ class _Writer:
         rows = c.ev.indicators
         self.caption("Cuadro", "Avance de Resultados de OEI y AEI – Respecto de Indicadores de Resultados Anuales")
         widths = [1.8, 7.3, 2.3, 1.6, 2.0, 2.0]
-        t = self.table(1 + len(rows), widths)
-        for cell, h in zip(t.rows[0].cells, ("Cód.", "Descripción e indicador", "U. Medida", "Meta anual",
-                                             "Ejecutado", "Avance %*"), strict=True):
-            _write(cell, h, bold=True, align=CENTER)
+        t = self.table(1 + len(rows), widths, heads=("Cód.", "Descripción e indicador", "U. Medida", "Meta anual",
+                                                     "Ejecutado", "Avance %*"))
         for row, ind in zip(t.rows[1:], rows, strict=True):
             self._indicator_row(row, ind)
         _set_widths(t, widths)
@@ -375,7 +354,7 @@ class _Writer:
         _write(cells[3], fmt.qty(ind.meta_anual, "—"), align=RIGHT)
         if ind.ejecutado is None:
             merged = cells[4].merge(cells[5])
-            _write(merged, NO_MEDIDO, italic=True, align=CENTER)
+            _write(merged, rules.NO_MEDIDO, italic=True, align=CENTER)
         else:
             _write(cells[4], fmt.qty(ind.ejecutado), align=RIGHT)
             _write(cells[5], fmt.pct(ind.avance, "—"), align=RIGHT)
@@ -433,11 +412,9 @@ class _Writer:
         self.caption("Cuadro", title)
         widths = [6.0, 2.6, 2.6, 3.0, 2.8]
         body = [table.total, *table.lineas]
-        t = self.table(1 + len(body), widths)
-        heads = (first_header, "PIA (S/)", "PIM (S/)", f"Ejecución {self.c.plan.anio} (S/)",
-                 "% de avance con relación al PIM")
-        for cell, h in zip(t.rows[0].cells, heads, strict=True):
-            _write(cell, h, bold=True, align=CENTER)
+        t = self.table(1 + len(body), widths, heads=(first_header, "PIA (S/)", "PIM (S/)",
+                                                     f"Ejecución {self.c.plan.anio} (S/)",
+                                                     "% de avance con relación al PIM"))
         for row, line in zip(t.rows[1:], body, strict=True):
             total = line is table.total
             _write(row.cells[0], line.rubro, bold=total)
@@ -454,10 +431,8 @@ class _Writer:
         """Section II table of an AEI: code, activity, office, unit, P, E, progress, status."""
         rows = [r for r in self.c.ev.aos if r.codigo in codes]
         widths = [2.2, 4.5, 1.35, 2.25, 1.3, 1.3, 1.5, 2.6]
-        t = self.table(1 + len(rows), widths)
-        heads = ("Código", "Actividad Operativa", "Resp.", "U.M.", "Prog.", "Ejec.", "Av. %", "Estado")
-        for cell, h in zip(t.rows[0].cells, heads, strict=True):
-            _write(cell, h, bold=True, align=CENTER)
+        t = self.table(1 + len(rows), widths,
+                       heads=("Código", "Actividad Operativa", "Resp.", "U.M.", "Prog.", "Ejec.", "Av. %", "Estado"))
         for row, ao in zip(t.rows[1:], rows, strict=True):
             cells = row.cells
             _write(cells[0], ao.codigo)
@@ -518,7 +493,7 @@ class _Writer:
             self.indicator_table()
 
         self.heading("1.3. A Nivel de Metas Programadas", 2)
-        self.para(f"El nivel de avance alcanzado {_at(c)} se muestra en el siguiente cuadro:")
+        self.para(f"El nivel de avance alcanzado {at_period(c.period)} se muestra en el siguiente cuadro:")
         self.office_table(c.body_offices, c.body_office_columns,
                           "Programación y Avance de Actividades Operativas por Instancia")
         if c.body_offices is not ev.offices:
@@ -540,7 +515,8 @@ class _Writer:
             self.para(intro)
         if ev.ingresos.lineas:
             self.heading("Ingresos Presupuestarios", 3)
-            self.para(f"En el siguiente cuadro se puede observar la ejecución de ingresos {_at(c)}:", keep=True)
+            self.para(f"En el siguiente cuadro se puede observar la ejecución de ingresos {at_period(c.period)}:",
+                      keep=True)
             self.budget_table(ev.ingresos, f"Ejecución de ingresos presupuestarios {c.plan.anio}", "Categoría")
             self.spacer()
             self.para(c.budget_sentence(ev.ingresos, "ingresos"))
@@ -621,7 +597,7 @@ class _Writer:
         self.office_table(c.ev.offices, c.office_columns, "Actividades Operativas por Instancia Responsable",
                           width_cm=width)
         self.spacer()
-        noun = {"S": "el semestre", "A": "el año", "T": "el trimestre", "M": "el mes"}[c.period.kind]
+        noun = f"el {NOUN[c.period.kind]}"
         total = c.ev.offices.total
         self.para(f"Total de metas programadas en {noun}: {fmt.num1(total.programado[-1])}", bold=True,
                   align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -636,10 +612,6 @@ class _Writer:
         self.doc.save(str(path))
 
 
-def _at(c: ReportContent) -> str:
-    return at_period(c.period)
-
-
 def _keep_together(table: Any) -> None:
     """Keep a short table on one page: every paragraph but the last row's keeps with the next."""
     for row in table.rows[:-1]:
@@ -648,24 +620,24 @@ def _keep_together(table: Any) -> None:
                 p.paragraph_format.keep_with_next = True
 
 
-def _field_begin(paragraph: Any, instruction: str) -> None:
-    def fld(kind: str) -> Any:
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        return el
+def _fld_char(paragraph: Any, kind: str) -> None:
+    el = OxmlElement("w:fldChar")
+    el.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(el)
 
-    paragraph.add_run()._r.append(fld("begin"))
+
+def _field_begin(paragraph: Any, instruction: str) -> None:
+    """Open a complex field (PAGE, TOC …): what is added until ``_field_end`` is its shown result."""
+    _fld_char(paragraph, "begin")
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
     paragraph.add_run()._r.append(instr)
-    paragraph.add_run()._r.append(fld("separate"))
+    _fld_char(paragraph, "separate")
 
 
 def _field_end(paragraph: Any) -> None:
-    el = OxmlElement("w:fldChar")
-    el.set(qn("w:fldCharType"), "end")
-    paragraph.add_run()._r.append(el)
+    _fld_char(paragraph, "end")
 
 
 def write_docx(content: ReportContent, path: Path) -> None:

@@ -1,13 +1,9 @@
 """A minimal [MS-CFB] compound file writer (version 3, 512-byte sectors): storages and streams, nothing else.
 
-A compound file is a little file system: a 512-byte header, then sectors. The FAT chains sectors into streams;
-streams shorter than 4096 bytes live in 64-byte "mini sectors" of the mini stream (itself chained in the FAT, rooted
-at the Root Entry), with their own MiniFAT. Directory entries (128 bytes each) name every storage and stream; the
-children of a storage form a red-black tree ordered by name length, then by upper-cased name.
-
-The output depends only on the input: no timestamps, no CLSIDs, no random fill, so the same streams always give the
-same bytes. Streams are laid out in the order given. Sizes are limited to what 109 FAT sectors address (about 7 MB),
-far more than a VBA project needs; there is no DIFAT.
+A 512-byte header, then sectors: the FAT chains sectors into streams; streams under 4096 bytes live in 64-byte mini
+sectors of the mini stream, with their own MiniFAT; 128-byte directory entries name every storage and stream, the
+children of a storage forming a red-black tree. No timestamps nor random fill: the same streams give the same bytes.
+No DIFAT: at most what 109 FAT sectors address (about 7 MB), far more than a VBA project needs.
 """
 
 from __future__ import annotations
@@ -23,7 +19,6 @@ HEADER_DIFAT = 109
 ENTRIES_PER_SECTOR = SECTOR // 128
 FAT_PER_SECTOR = SECTOR // 4
 
-MAXREGSECT = 0xFFFFFFFA
 FATSECT = 0xFFFFFFFD
 ENDOFCHAIN = 0xFFFFFFFE
 FREESECT = 0xFFFFFFFF

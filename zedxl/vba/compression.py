@@ -1,13 +1,9 @@
-"""MS-OVBA compression (section 2.4.1): the run-length/LZ77 "CompressedContainer" every VBA stream uses.
+"""MS-OVBA compression (section 2.4.1): the LZ77 "CompressedContainer" every VBA stream uses.
 
-A container is the signature byte 0x01 followed by chunks. Each chunk holds at most 4096 decompressed bytes and starts
-with a 16-bit little-endian header: bits 0-11 are the chunk's size minus 3, bits 12-14 the signature 0b011, bit 15 set
-when the chunk is compressed. A compressed chunk is a series of token sequences: one flag byte, then up to eight
-tokens; flag bit ``i`` says whether token ``i`` is a literal byte (0) or a two-byte CopyToken (1) that repeats
-``length`` bytes found ``offset`` bytes back, both packed with a bit split that grows with the position in the chunk.
-
-``compress`` follows the specification's algorithm (longest match, nearest candidate on ties), so its output is
-deterministic; ``decompress`` is the reverse, used by zedxl's own checks (tests use oletools' independent reader).
+A container is the byte 0x01, then chunks of at most 4096 decompressed bytes, each a 16-bit header (size minus 3,
+signature 0b011, compressed flag) and token sequences: a flag byte, then up to eight literal bytes or two-byte
+CopyTokens (offset and length, split by a bit count that grows with the position in the chunk). ``compress``
+follows the specification's algorithm (longest match, nearest on ties), so its output is deterministic.
 """
 
 from __future__ import annotations
@@ -105,47 +101,4 @@ def compress(data: bytes) -> bytes:
             # chunk of incompressible bytes would need padding, and zero bytes would then be decompressed too.
             out += struct.pack("<H", 0x3000 | (CHUNK_SIZE + 2 - 3))
             out += chunk.ljust(CHUNK_SIZE, b"\x00")
-    return bytes(out)
-
-
-def decompress(container: bytes) -> bytes:
-    """Decompress an MS-OVBA CompressedContainer (2.4.1.3.1). Raises ValueError on a malformed container."""
-    if not container or container[0] != SIGNATURE:
-        raise ValueError("not an MS-OVBA compressed container (signature byte 0x01 missing)")
-    out = bytearray()
-    pos = 1
-    while pos < len(container):
-        if pos + 2 > len(container):
-            raise ValueError("truncated chunk header")
-        (header,) = struct.unpack_from("<H", container, pos)
-        size = (header & 0x0FFF) + 3
-        if (header >> 12) & 0b111 != 0b011:
-            raise ValueError(f"bad chunk signature at offset {pos}")
-        chunk_end = min(pos + size, len(container))
-        pos += 2
-        chunk_start = len(out)
-        if not header & 0x8000:
-            out += container[pos:pos + CHUNK_SIZE]
-            pos += CHUNK_SIZE
-            continue
-        while pos < chunk_end:
-            flags = container[pos]
-            pos += 1
-            for bit in range(8):
-                if pos >= chunk_end:
-                    break
-                if not flags & (1 << bit):
-                    out.append(container[pos])
-                    pos += 1
-                    continue
-                (token,) = struct.unpack_from("<H", container, pos)
-                pos += 2
-                bit_count, _ = _copy_token_split(len(out) - chunk_start)
-                length = (token & (0xFFFF >> bit_count)) + _MIN_MATCH
-                offset = (token >> (16 - bit_count)) + 1
-                source = len(out) - offset
-                if source < chunk_start:
-                    raise ValueError("copy token points before its chunk")
-                for i in range(length):  # byte by byte: the source may overlap what is being written
-                    out.append(out[source + i])
     return bytes(out)

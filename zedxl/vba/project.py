@@ -1,21 +1,12 @@
-"""Write a VBA project storage (``vbaProject.bin``) from module source text, following [MS-OVBA].
+"""Write a VBA project storage (``vbaProject.bin``) from module source text, following [MS-OVBA] (section 2.2).
 
-The storage holds (section 2.2):
-
-* ``PROJECT``: text properties (module list, project name, protection state), in the project's code page;
-* ``PROJECTwm``: the module names in MBCS and UTF-16;
-* ``VBA/_VBA_PROJECT``: the seven version-independent bytes only. Version 0xFFFF and no performance cache tell
-  the host that no compiled form is present, so it compiles the project from source when it opens it (1.6);
-* ``VBA/dir``: compressed records describing the project, its references and its modules;
-* ``VBA/<module>``: each module's source, compressed, at offset 0 (no compiled cache before it).
-
-Everything is derived from the inputs (the project id is a name-based UUID, the obfuscation seeds come from a hash),
-so writing the same modules twice gives identical bytes.
+``VBA/_VBA_PROJECT`` holds only the seven version-independent bytes: with no compiled form present the host
+compiles the project from source when it opens it (1.6). Everything is derived from the inputs (a name-based
+project id, obfuscation seeds from a hash), so the same modules always give the same bytes.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import struct
@@ -151,31 +142,6 @@ def encrypt(data: bytes, project_id: str, seed: int, ignored: bytes = b"") -> by
     return bytes(out)
 
 
-def decrypt(blob: bytes) -> bytes:
-    """The reverse of ``encrypt`` (2.4.3.3): the data, after checking version and length."""
-    seed, version_enc, key_enc = blob[0], blob[1], blob[2]
-    if seed ^ version_enc != 2:
-        raise ValueError("unknown obfuscation version")
-    unencrypted1, encrypted1, encrypted2 = seed ^ key_enc, key_enc, version_enc
-    plain = bytearray()
-    for byte_enc in blob[3:]:
-        byte = byte_enc ^ ((encrypted2 + unencrypted1) & 0xFF)
-        plain.append(byte)
-        encrypted2, encrypted1, unencrypted1 = encrypted1, byte_enc, byte
-    n_ignored = (seed & 6) // 2
-    length = struct.unpack_from("<I", plain, n_ignored)[0]
-    data = bytes(plain[n_ignored + 4:])
-    if len(data) != length:
-        raise ValueError("obfuscated data length mismatch")
-    return data
-
-
-@functools.lru_cache(maxsize=64)
-def _compressed(data: bytes) -> bytes:
-    """``compress`` remembered: xlwings' module (46 kB) is the same in every master a process writes."""
-    return compress(data)
-
-
 # -- the project ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VBAProject:
@@ -271,7 +237,7 @@ class VBAProject:
             "VBA/dir": compress(self.dir_stream()),
         }
         for m in self.modules:
-            out[f"VBA/{m.name}"] = _compressed(_mbcs(m.code))
+            out[f"VBA/{m.name}"] = compress(_mbcs(m.code))
         return out
 
     def to_bytes(self) -> bytes:
