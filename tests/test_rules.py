@@ -47,6 +47,11 @@ def test_rules_indicator_against_annual_target_and_not_measured() -> None:
     zero = Indicador("n", "%", D(5), {"S1": D(0)})
     assert rules.indicator_progress(zero, "S1", SEED) == D(0)
     assert rules.indicator_progress(Indicador("n", "%", None, {"S1": D(1)}), "S1", SEED) is None
+    # the status as the master's formula gives it: measured without an annual target is not measured yet
+    assert rules.indicator_status(D(1), None, SEED) == rules.NO_MEDIDO
+    assert rules.indicator_status(None, None, SEED) == rules.NO_MEDIDO
+    assert rules.indicator_status(D(1), D(90), SEED) == rules.EN_RANGO
+    assert rules.indicator_status(D(1), D("89.99"), SEED) == rules.POR_DEBAJO
 
 
 def test_rules_budget_exact_half_up() -> None:

@@ -16,7 +16,6 @@ import gc
 import multiprocessing
 import os
 import sys
-import warnings
 from collections.abc import Iterator
 
 #: Below this many files the work stays in this process: starting forked workers costs more than it saves.
@@ -31,7 +30,7 @@ def start_method() -> str:
     wanted = os.environ.get("ZEDXL_INICIO", "").strip().lower()
     if wanted in ("fork", "spawn") and wanted in available:
         return wanted
-    return "fork" if can_fork() and "fork" in available else "spawn"
+    return "fork" if sys.platform == "linux" and "fork" in available else "spawn"  # (macOS: fork is unsafe)
 
 
 def worker_count(n_items: int, procesos: int | None = None, minimum: int | None = None) -> int:
@@ -69,27 +68,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def can_fork() -> bool:
-    """Whether a helper child may be forked here (Linux: a forked child shares the parent's memory cheaply)."""
-    return sys.platform == "linux" and hasattr(os, "fork")
-
-
-def fork() -> int:
-    """``os.fork()``, without the warning Python 3.12+ gives for a process with threads: the callers' children
-    take no lock another thread could hold and leave with ``os._exit``."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return os.fork()
-
-
 #: How much lower than the process that waits for it a helper runs (``nice``): work that is not on the critical
-#: path (the ledger's rows, the offices' observaciones) yields the cores to the master's write.
+#: path (the offices' observaciones) yields the cores to the master's write.
 BACKGROUND_NICENESS = 10
 
 
 def run_in_background() -> None:
     """Lower this process's priority to ``BACKGROUND_NICENESS`` (for good: call it only in a process that ends with
-    its background work, a forked child or a worker of a pool that is then shut down; again, it changes nothing).
+    its background work, a worker of a pool that is then shut down; again, it changes nothing).
     Where that cannot be done, nothing changes."""
     with contextlib.suppress(AttributeError, OSError):
         current = os.nice(0)
@@ -110,6 +96,5 @@ def positive_int(text: str) -> int:
     return value
 
 
-__all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_SPAWNED_WORKERS", "MIN_FILES_FOR_WORKERS", "can_fork",
-           "collector_paused", "fork", "positive_int", "process_pool", "run_in_background", "start_method",
-           "worker_count"]
+__all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_SPAWNED_WORKERS", "MIN_FILES_FOR_WORKERS", "collector_paused",
+           "positive_int", "process_pool", "run_in_background", "start_method", "worker_count"]

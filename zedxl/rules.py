@@ -112,10 +112,11 @@ def indicator_progress(ind: Indicador | None, point: str, reglas: Reglas) -> Dec
 
 
 def indicator_status(value: Decimal | None, pct: Decimal | None, reglas: Reglas) -> str:
-    """Indicator status: no medido aún without a measurement, en rango from the green threshold, else por debajo."""
-    if value is None:
+    """Indicator status, as the master's formula says it: no medido aún without a measurement or without a progress
+    (no annual target), en rango from the green threshold, else por debajo."""
+    if value is None or pct is None:
         return NO_MEDIDO
-    return EN_RANGO if pct is not None and pct >= reglas.verde else POR_DEBAJO
+    return EN_RANGO if pct >= reglas.verde else POR_DEBAJO
 
 
 def budget_pct(line: LineaPresupuesto) -> Decimal | None:

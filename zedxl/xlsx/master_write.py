@@ -118,12 +118,6 @@ def _indicator_status_formula(e: str, pct: str) -> str:
             f'IF({pct}>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}")))')
 
 
-def _indicator_status(value: Decimal | None, pct: Decimal | None, plan: Plan) -> str:
-    if value is None or pct is None:
-        return rules.NO_MEDIDO
-    return rules.EN_RANGO if pct >= plan.reglas.verde else rules.POR_DEBAJO
-
-
 class MasterWriter:
     """Builds the whole master workbook for a plan."""
 
@@ -302,7 +296,7 @@ class MasterWriter:
             pct_col = c[L.avance(point)]
             cells[pct_col] = (pct_col, "f", f.pct, _blank(pct), _indicator_progress_formula(e_ref, meta_ref))
             state_col = c[L.estado(point)]
-            cells[state_col] = (state_col, "f", f.state, _indicator_status(value, pct, plan),
+            cells[state_col] = (state_col, "f", f.state, rules.indicator_status(value, pct, plan.reglas),
                                 _indicator_status_formula(e_ref, to_a1(r, pct_col)))
         self.rows.write(ws, r, [cells[col] for col in sorted(cells)])
 
