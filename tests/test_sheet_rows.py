@@ -59,12 +59,18 @@ def _cells(path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for ws in wb.worksheets:
         out[ws.title] = (
-            {c.coordinate: (c.value, c.data_type, _style(c)) for row in ws.iter_rows() for c in row
-             if c.value is not None or c.has_style},
+            {c.coordinate: (getattr(c.value, "text", c.value), c.data_type, _style(c))
+             for row in ws.iter_rows() for c in row if c.value is not None or c.has_style},
             {r: d.height for r, d in ws.row_dimensions.items() if d.height},
             sorted(str(m) for m in ws.merged_cells.ranges),
         )
     return out
+
+
+def _dimensions(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return [re.search(r'<dimension ref="([^"]*)"', z.read(n).decode()).group(1)  # type: ignore[union-attr]
+                for n in sorted(z.namelist()) if n.startswith("xl/worksheets/sheet")]
 
 
 def _cached(path: Path) -> dict[str, list[list[Any]]]:
@@ -87,35 +93,52 @@ def test_sheet_rows_master_holds_the_cells_xlsxwriter_writes(tmp_path: Path, exa
     assert not direct.rows.rows
     assert _cells(tmp_path / f"propio{suffix}") == _cells(tmp_path / f"xlsxwriter{suffix}")
     assert _cached(tmp_path / f"propio{suffix}") == _cached(tmp_path / f"xlsxwriter{suffix}")
+    assert _dimensions(tmp_path / f"propio{suffix}") == _dimensions(tmp_path / f"xlsxwriter{suffix}")
     with zipfile.ZipFile(tmp_path / f"propio{suffix}") as z:
         assert z.testzip() is None
         sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
     assert not any(b"<v></v></c>" in re.sub(rb'<c [^>]*t="str"[^>]*>.*?</c>', b"", s) for s in sheets)
 
 
-def test_sheet_rows_a_formula_xlsxwriter_must_rewrite_goes_through_xlsxwriter() -> None:
-    """A row with a dynamic-array function (XlsxWriter prefixes it with ``_xlfn.``) or an array formula is written
-    by XlsxWriter, as is the first row using a format; the others are kept and written as XML."""
-    assert needs_xlsxwriter("=XLOOKUP(A1,B:B,C:C)") and needs_xlsxwriter("{=SUM(A1:A2*B1:B2)}")
-    assert not needs_xlsxwriter('=IF(COUNT(A1:B1)=0,"",SUM(A1:B1))')
+def _small_book(splice: bool) -> tuple[RowWriter, bytes]:
+    """Two sheets: rows with a format seen before or not, one with a dynamic-array function; the second sheet has
+    no row XlsxWriter writes, one with a height only."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
     ws = wb.add_worksheet("Hoja")
     bold = wb.add_format({"bold": True})
-    rows = RowWriter()
+    rows = RowWriter(splice=splice)
     for r, formula in enumerate(("=SUM(A1:A1)", "=SUM(A2:A2)", "=XLOOKUP(1,A:A,A:A)", "=SUM(A4:A4)")):
         rows.write(ws, r, [(0, "n", bold, r, ""), (1, "f", bold, float(r), formula), (2, "s", bold, f"t{r}", "")])
+    other = wb.add_worksheet("Otra")
+    other.set_row(6, 30)
+    for r in (6, 2):
+        rows.write(other, r, [(1, "s", bold, f"o{r}", ""), (4, "f", bold, "", f'=IF(B{r + 1}="",1,"")')])
     wb.close()
-    assert sorted(rows.rows["Hoja"]) == [1, 3]
-    data = rows.finish(buffer.getvalue())
+    return rows, rows.finish(buffer.getvalue())
+
+
+def test_sheet_rows_a_formula_xlsxwriter_must_rewrite_goes_through_xlsxwriter(tmp_path: Path) -> None:
+    """A row with a dynamic-array function (XlsxWriter prefixes it with ``_xlfn.``) or an array formula is written
+    by XlsxWriter, as is the first row using a format; the others are kept and written as XML, in a sheet where
+    XlsxWriter wrote rows or none."""
+    assert needs_xlsxwriter("=XLOOKUP(A1,B:B,C:C)") and needs_xlsxwriter("{=SUM(A1:A2*B1:B2)}")
+    assert not needs_xlsxwriter('=IF(COUNT(A1:B1)=0,"",SUM(A1:B1))')
+    rows, data = _small_book(splice=True)
+    assert sorted(rows.rows["Hoja"]) == [1, 3] and sorted(rows.rows["Otra"]) == [2, 6]
+    (tmp_path / "propio.xlsx").write_bytes(data)
+    (tmp_path / "xlsxwriter.xlsx").write_bytes(_small_book(splice=False)[1])
+    assert _cells(tmp_path / "propio.xlsx") == _cells(tmp_path / "xlsxwriter.xlsx")
+    assert _dimensions(tmp_path / "propio.xlsx") == _dimensions(tmp_path / "xlsxwriter.xlsx")
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        sheet = z.read("xl/worksheets/sheet1.xml").decode()
-    assert "_xlfn.XLOOKUP(1,A:A,A:A)" in sheet
-    ws_read = openpyxl.load_workbook(io.BytesIO(data))["Hoja"]
-    assert [[getattr(c.value, "text", c.value) for c in row] for row in ws_read.iter_rows()] == [
+        assert "_xlfn.XLOOKUP(1,A:A,A:A)" in z.read("xl/worksheets/sheet1.xml").decode()
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert [[getattr(c.value, "text", c.value) for c in row] for row in book["Hoja"].iter_rows()] == [
         [0, "=SUM(A1:A1)", "t0"], [1, "=SUM(A2:A2)", "t1"], [2, "=_xlfn.XLOOKUP(1,A:A,A:A)", "t2"],
         [3, "=SUM(A4:A4)", "t3"]]
-    assert all(c.font.b for row in ws_read.iter_rows() for c in row)
+    assert [(c.coordinate, c.value) for row in book["Otra"].iter_rows() for c in row if c.value is not None] == [
+        ("B3", "o2"), ("E3", '=IF(B3="",1,"")'), ("B7", "o6"), ("E7", '=IF(B7="",1,"")')]
+    assert book["Otra"].row_dimensions[7].height == 30
 
 
 @settings(max_examples=300, deadline=None)
@@ -146,6 +169,7 @@ def test_sheet_rows_office_workbook_holds_the_cells_xlsxwriter_writes(tmp_path: 
     assert sum(len(rows) for rows in spliced.rows.rows.values()) > 0
     assert _cells(tmp_path / "propio.xlsx") == _cells(tmp_path / "xlsxwriter.xlsx")
     assert _cached(tmp_path / "propio.xlsx") == _cached(tmp_path / "xlsxwriter.xlsx")
+    assert _dimensions(tmp_path / "propio.xlsx") == _dimensions(tmp_path / "xlsxwriter.xlsx")
     for name in ("propio.xlsx", "xlsxwriter.xlsx"):
         wb = openpyxl.load_workbook(tmp_path / name)
         assert [(ws.title, ws.protection.sheet, len(ws.data_validations.dataValidation)) for ws in wb.worksheets] \

@@ -8,11 +8,12 @@ Contract:
 
 * ``RowWriter.write(ws, row, cells)`` takes one row's cells (``RowCell``). A row is written by XlsxWriter's public
   API, cell by cell, when one of its formats has not been seen yet in a row XlsxWriter wrote, or when a formula
-  may need XlsxWriter's rewriting (``needs_xlsxwriter``); otherwise XlsxWriter gets only blank cells at the row's
-  first and last columns (so its extent, spans and row attributes stay its own) and the row is kept here.
-* ``RowWriter.finish(xlsx)`` takes XlsxWriter's finished file and returns it with every kept row's cells in place
-  of those blanks. Style indexes are read back from cells XlsxWriter wrote with the same ``Format``; strings are
-  inline strings escaped as XlsxWriter escapes them; numbers and formulas are written as XlsxWriter writes them.
+  may need XlsxWriter's rewriting (``needs_xlsxwriter``); otherwise the row is kept here and XlsxWriter never
+  sees it.
+* ``RowWriter.finish(xlsx)`` takes XlsxWriter's finished file and returns it with every kept row among XlsxWriter's
+  rows (a height or format XlsxWriter wrote for the row stays) and the sheet's dimension grown to cover them.
+  Style indexes are read back from cells XlsxWriter wrote with the same ``Format``; strings are inline strings
+  escaped as XlsxWriter escapes them; numbers and formulas are written as XlsxWriter writes them.
   A formula whose cached value is ``""`` is marked ``t="str"`` in every sheet, as Excel writes it.
 * The result holds the same cells (value, type, formula, cached value, style) as ``RowWriter(splice=False)``,
   which writes every row through XlsxWriter: tests/test_sheet_rows.py compares the two with openpyxl.
@@ -32,7 +33,7 @@ from xml.etree import ElementTree
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from zedxl.a1 import col_letter, to_a1
+from zedxl.a1 import col_letter, from_a1, to_a1
 
 RowCell = tuple[int, str, "Format | None", Any, str]
 """(column, kind, format, value, formula): kind ``n`` number, ``s`` string (``""`` is a blank cell), ``b`` blank,
@@ -48,6 +49,8 @@ _ESCAPE_THE_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("([\x00-\x08\x0b-\x1f])")
 _SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _ROW = re.compile(r'<row r="([0-9]+)"([^>]*?)(?:/>|>(.*?)</row>)', re.S)
+_SHEET_DATA = re.compile(r"<sheetData>(.*)</sheetData>|<sheetData/>", re.S)
+_DIMENSION = re.compile(r'<dimension ref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"/>')
 _EMPTY_RESULT = re.compile(r'(<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]+")?)>(<f>[^<]*</f><v></v></c>)')
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -93,9 +96,6 @@ class RowWriter:
         known = self.known
         if self.splice and known.issuperset([cell[2] for cell in cells]) and (
                 vetted or not any(kind == "f" and needs_xlsxwriter(formula) for _, kind, _, _, formula in cells)):
-            first, last = cells[0], cells[-1]
-            ws.write_blank(row, first[0], None, first[2])
-            ws.write_blank(row, last[0], None, last[2])
             self.rows.setdefault(ws.name, {})[row] = cells
             return
         for col, kind, fmt, value, formula in cells:
@@ -146,13 +146,30 @@ class RowWriter:
         return styles
 
     def _splice(self, text: str, rows: dict[int, Sequence[RowCell]], styles: dict[Format, str]) -> str:
-        def row_xml(match: re.Match[str]) -> str:
-            cells = rows.get(int(match.group(1)) - 1)
+        """The sheet with the kept rows among XlsxWriter's, in row order, and its dimension covering them."""
+        data = _SHEET_DATA.search(text)
+        if data is None:
+            raise RuntimeError("no <sheetData> in XlsxWriter's output")
+        theirs = {int(m.group(1)) - 1: m for m in _ROW.finditer(data.group(1) or "")}
+        out = []
+        for r in sorted(theirs.keys() | rows.keys()):
+            found, cells = theirs.get(r), rows.get(r)
             if cells is None:
-                return match.group(0)
-            return f'<row r="{match.group(1)}"{match.group(2)}>{self._cells(match.group(1), cells, styles)}</row>'
-
-        return _ROW.sub(row_xml, text)
+                out.append(found.group(0))  # type: ignore[union-attr]
+            elif found is not None and found.group(3):
+                raise RuntimeError(f"row {r + 1} written by XlsxWriter and kept here")
+            else:  # (a height or format XlsxWriter wrote for the row stays)
+                n = str(r + 1)
+                out.append(f'<row r="{n}"{found.group(2) if found else ""}>{self._cells(n, cells, styles)}</row>')
+        first, last = min(rows), max(rows)
+        left, right = min(c[0][0] for c in rows.values()), max(c[-1][0] for c in rows.values())
+        dim = _DIMENSION.search(text)
+        if dim is not None:  # XlsxWriter's extent, grown to the kept rows'
+            for ref in filter(None, dim.groups()):
+                row, col = from_a1(ref)
+                first, last, left, right = min(first, row), max(last, row), min(left, col), max(right, col)
+        text = f"{text[:data.start()]}<sheetData>{''.join(out)}</sheetData>{text[data.end():]}"
+        return _DIMENSION.sub(f'<dimension ref="{to_a1(first, left)}:{to_a1(last, right)}"/>', text, count=1)
 
     def _cells(self, r: str, cells: Sequence[RowCell], styles: dict[Format, str]) -> str:
         letters = self.letters
