@@ -59,7 +59,6 @@ order of magnitude above the real templates while keeping the readers' worst cas
 13 s and 330 MB per million cells). See ``Limits`` for every bound and why it was chosen.
 """
 
-
 from __future__ import annotations
 
 from pathlib import Path

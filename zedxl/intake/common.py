@@ -56,36 +56,26 @@ class BytesMemo:
 
 _CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
 
-
 # what intake keeps of the parts it read whole for the reader (Intake.parts), in all: a return's parts take ~150 KB
 _KEEP_MAX_BYTES = 4 * 1024 * 1024
 
-
 _CLEAN_PARTS = BytesMemo(4 * 1024 * 1024)  # keys: (what was read, the part's bytes)
-
 
 _CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
 
-
 _RANGE_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})(?::\$?([A-Za-z]{1,10})\$?([0-9]{1,15}))?\Z")
-
 
 _NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
 
-
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
-
 
 _RISKY_FUNCTIONS = re.compile(
     r"(?<![A-Za-z0-9_.])(?:_xlfn\.|_xlws\.)?(WEBSERVICE|HYPERLINK|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|IMAGE|"
     r"FILTERXML|SQL\.REQUEST)\s*\(", re.IGNORECASE)
 
-
 _DDE_FORMULA = re.compile(r"[A-Za-z0-9_.\-]+\s*\|[^!]*!")
 
-
 _RISKY_NAMES = ("WEBSERVICE", "HYPERLINK", "RTD", "CALL", "REGISTER", "EXEC", "IMAGE", "FILTERXML", "SQL.REQUEST")
-
 
 # the only non-ASCII characters that re.IGNORECASE lets match an ASCII letter (İ ı ſ and the Kelvin sign)
 _ASCII_FOLD = "\u0130\u0131\u017f\u212a"
@@ -103,18 +93,13 @@ def _may_call_out(text: str) -> bool:
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
-
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-
 
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
-
 _DTD_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
-
 _XML_CONTENT_TYPE = re.compile(r"(\+xml|/xml)\s*(;.*)?\Z", re.IGNORECASE)
-
 
 _STRICT_PREFIX = "http://purl.oclc.org/ooxml/"
 
@@ -247,9 +232,7 @@ class _Rel:
 
 _UNSEEN: Any = object()
 
-
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
-
 
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 

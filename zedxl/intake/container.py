@@ -28,18 +28,11 @@ from zedxl.issues import Severity
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-
-
-
-
-
-
 def _is_regular(mode: int) -> bool:
     return stat.S_ISREG(mode)
 
 
 _NAME_CONTROL = re.compile(r"[\x00-\x1f]")
-
 
 _NAME_DRIVE = re.compile(r"[A-Za-z]:")
 
@@ -402,15 +395,6 @@ class _Container(_Members):
             self.add("formato-desconocido", detail="es un archivo comprimido .zip, no un libro de Excel")
             return
         self.inspect_package()
-
-
-
-
-
-
-
-
-
 
     def parse_rels(self, source_part: str) -> list[_Rel] | None:
         """Relationships of ``source_part`` ('' for the package); None when there is no rels part."""

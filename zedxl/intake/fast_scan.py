@@ -17,26 +17,19 @@ if TYPE_CHECKING:
 
 _CELL_TAGS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 
-
 # The fast scan (``_Inspector.fast_scan``): the plain shape of a worksheet as Excel, LibreOffice, openpyxl and
 # XlsxWriter write it. Anything else is left to the element-by-element scan.
 _FAST_MAX_BYTES = 8 * MiB
 
-
 _FAST_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<decl>[^?>]*)\?>)?\s*<worksheet[\s>]")
-
 
 _FAST_ENC = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
-
 _MAIN_NS_ATTR = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-
 
 _FAST_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 
-
 _FAST_PREFIXED_SPECIAL = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row|mergeCell|hyperlink|col|v|f|is)[\s>/]")
-
 
 # one cell in the order every writer uses: <f> then <v> then (inline strings) <is>; any other shape does not match,
 # so the count of matches differs from the count of <c tags and the fast scan gives up. Groups: column letters,
@@ -48,18 +41,13 @@ _FAST_CELL = re.compile(
     rb"(?:/>|>(?:(<f)((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>))?(?:(<v)(?:/>|>([^<]*)</v>))?"
     rb'(?:(<is>)(?:<t(?: xml:space="preserve")?>([^<]+)</t></is>|[^<]*(?:<(?!/is>)[^<]*)*</is>))?</c>)')
 
-
 _FAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s>/]')
-
 
 _FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
 
-
 _FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
 
-
 _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
-
 
 _Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
 
@@ -139,10 +127,8 @@ def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -
 # in a worksheet outside <sheetData> (no cell there), the elements _SheetScan.start does anything with
 _OUTSIDE_NOTED = re.compile(rb"<([^\s<>/!?:]*:)?(dimension|sheetProtection|row|col)(?=[\s/>])")
 
-
 # one start tag of a part already known to be well formed (attribute values may hold ">")
 _START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
-
 
 # what _note_outside found in clean parts, by their bytes (apart from _CLEAN_PARTS: a return brings several new
 # ones, which must not push styles.xml and the theme out)
@@ -204,7 +190,6 @@ def _read_outside(outside: bytes) -> tuple[int, int, tuple[tuple[str, dict[str, 
 
 
 _NOTED_NAMES = (b"dimension", b"sheetProtection", b"row", b"col")
-
 
 _AFTER_NAME = frozenset(b" \t\n\r\x0b\x0c/>")  # the pattern's lookahead, [\s/>]
 

@@ -22,9 +22,7 @@ def lock_file_original(name: str) -> str | None:
 
 Kind = Literal["xlsx", "xlsm", "xls", "ods", "encrypted", "csv", "html", "text", "empty", "unknown", "owner-file"]
 
-
 MiB = 1024 * 1024
-
 
 #: Kinds a value reader may open (when no error was found).
 READABLE_KINDS: frozenset[str] = frozenset({"xlsx", "xlsm"})
@@ -117,7 +115,6 @@ class CellNote(NamedTuple):
 
 
 CellFact = tuple[int, int, int, "str | None", "str | None", "str | None"]
-
 
 """One ``<c>`` of a worksheet as stored, for a reader that takes the values from elsewhere (python-calamine):
 ``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the ``s`` index (0 when absent), ``type``

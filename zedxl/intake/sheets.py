@@ -49,58 +49,6 @@ _CELL_CHILDREN = frozenset({
 })
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 class _SheetScan:
     """Expat handlers for one worksheet: counts and bounds cells, records formulas, hyperlinks, merges.
 

@@ -86,8 +86,6 @@ class _ManifestError(Exception):
     """The manifest cannot be read: the message (Spanish) says why."""
 
 
-
-
 def _value_rows(cells: Mapping[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
     """The rows that hold a value (not None) in their first min(widest column + 1, ``cap``) columns, in row order,
     each as a tuple that wide with None where nothing is."""

@@ -175,12 +175,6 @@ register("texto-demasiado-largo", "Texto demasiado largo",
          "no se tomó. Resúmalo.")
 
 
-
-
-
-
-
-
 def _same_formula(found: str, wanted: str) -> bool:
     """The formulas are the same once normalised (``_norm_formula``); identical texts need no normalising."""
     return found == wanted or _norm_formula(found) == _norm_formula(wanted)
@@ -218,34 +212,6 @@ def _formula_text(cell: Any) -> str:
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # -- reading the cells -----------------------------------------------------------------------------------------
