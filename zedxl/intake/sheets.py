@@ -416,14 +416,7 @@ class _Sheets(_Container):
         try:
             if sd:
                 _new_parser().Parse(sd, True)
-            # outside <sheetData>: with no cell, merge, hyperlink nor thousands of <col>, the usual handlers
-            # cannot report anything, only note the dimension, the protection and the elements; that is done
-            # without them when the part allows it (expat then builds no attributes for the other elements)
-            if not _note_outside(outside, scan):
-                parser = _new_parser()
-                parser.StartElementHandler = scan.start
-                parser.CharacterDataHandler = scan.chars
-                parser.Parse(outside, True)
+            _note_outside(outside, scan)
         except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
             return None
         rows = _FAST_ROW.findall(sd)
