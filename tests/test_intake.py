@@ -274,8 +274,8 @@ def _forget_remembered_parts() -> None:
 
 
 def test_parts_remembered_by_their_bytes_give_the_same_intake(tmp_path: Path, hostile_corpus: Path) -> None:
-    """What a clean parse found, remembered by the part's bytes (content types, workbook, relationships, styles,
-    clean parts), is the very result a fresh parse gives: every corpus file, a template-like workbook and one whose
+    """What a clean parse found, remembered by the part's bytes (styles, clean parts, a sheet's part outside
+    <sheetData>), is the very result a fresh parse gives: every corpus file, a template-like workbook and one whose
     defined names outnumber what is recorded, each inspected with every memo empty, then again with all warm."""
     source = build_xlsx(tmp_path / "plantilla.xlsx")
     defined = "".join(f'<definedName name="N{k}">Datos!$A${k + 1}</definedName>' for k in range(6))

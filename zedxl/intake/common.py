@@ -268,7 +268,6 @@ class _Base:
         self.facts: dict[str, Any] = {}
         self.sheets: list[SheetInfo] = []
         self.defined_names: list[DefinedName] = []
-        self._names_seen = 0  # defined names the workbook part holds (recorded or not: see record)
         self.external_links: list[ExternalLink] = []
         self.connections: list[str] = []
         self.embeddings: list[str] = []

@@ -400,15 +400,8 @@ class _Container(_Members):
         """Relationships of ``source_part`` ('' for the package); None when there is no rels part."""
         directory, base = posixpath.split(source_part)
         rels_part = posixpath.join(directory, "_rels", base + ".rels") if source_part else "_rels/.rels"
-        info = self.member(rels_part)
-        if info is None:
+        if self.member(rels_part) is None:
             return None
-        # the returns of one template share their relationship parts byte for byte: what a clean parse found
-        # (the relationships) is remembered by the bytes and the folder they resolve from
-        what = "rels\x00" + directory
-        data, seen = self.recall(info, what)
-        if seen is not None:
-            return list(seen)
         rels: list[_Rel] = []
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -418,9 +411,7 @@ class _Container(_Members):
                 rels.append(_Rel(attrs.get("Id", ""), attrs.get("Type", ""), target, external,
                                  None if external else _resolve(directory, target)))
 
-        before = self.elements
-        if self.parse_xml(rels_part, start, data=data):
-            self.remember(what, data, self.elements - before, tuple(rels))
+        self.parse_xml(rels_part, start)
         return rels
 
     def check_dangling(self, rels: list[_Rel], source: str, severity: Severity | None = None) -> None:
