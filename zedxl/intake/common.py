@@ -28,9 +28,6 @@ from zedxl.issues import Issue, make_issue
 _CHUNK = 256 * 1024
 
 
-# XML parts this process has already found clean, by their bytes (and how they were parsed): the returns of one
-# entity carry the same styles, theme and package parts byte for byte (one template, one spreadsheet program), so
-# each is parsed once. Only a clean parse is remembered, so a part with anything to report is always parsed.
 class BytesMemo:
     """Results remembered by the bytes they were worked out from (the returns of one template share most of their
     parts byte for byte), holding at most ``max_bytes`` of those bytes: all are forgotten at once when full.
@@ -93,8 +90,6 @@ def _may_call_out(text: str) -> bool:
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 
 _DTD_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -142,13 +137,7 @@ def _rel_kind(rel_type: str) -> str:
 def _dangerous_target(target: str) -> bool:
     """A hyperlink target that is not a web or mail address: file:, javascript:, UNC/local/relative paths..."""
     t = target.strip().lower()
-    if not t or t.startswith("#"):
-        return False
-    if t.startswith(_SAFE_SCHEMES):
-        return False
-    if _DRIVE.match(t) or t.startswith(("\\", "/")):
-        return True
-    return True  # other schemes (file:, javascript:, vbscript:, data:, ms-...:) and relative paths
+    return bool(t) and not t.startswith(("#", *_SAFE_SCHEMES))
 
 
 def _strip_literals(formula: str) -> str:

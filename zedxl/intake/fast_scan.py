@@ -43,26 +43,17 @@ _FAST_CELL = re.compile(
 
 _FAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s>/]')
 
-_FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
-
-_FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
-
 _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
 
 _Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
 
 
 def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | None:
-    """The cells of ``<sheetData>`` (see ``_cells_one_by_one``); None to give up the fast scan."""
+    """The cells of ``<sheetData>``: (facts, formulas as (letters, row, text), error cells, max row and column holding
+    something, max row and column of any cell); None to give up the fast scan (not every ``<c`` tag matched...)."""
     matches = _FAST_CELL.findall(sd)
     if len(matches) != n_tags:
         return None
-    return _cells_one_by_one(matches, name, keep)
-
-
-def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -> _Scanned | None:
-    """The cells of a fast-scanned sheet, one at a time: (facts, formulas as (letters, row, text), error cells,
-    max row and column holding something, max row and column of any cell); None to give up the fast scan."""
     facts: list[CellFact] = []
     formulas: list[tuple[bytes, bytes, str]] = []  # (letters, row, text)
     errors: list[CellNote] = []

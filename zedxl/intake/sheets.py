@@ -52,11 +52,8 @@ _CELL_CHILDREN = frozenset({
 class _SheetScan:
     """Expat handlers for one worksheet: counts and bounds cells, records formulas, hyperlinks, merges.
 
-    Speed matters (one Python call per element): the parser runs without namespace processing and only a start
-    handler and a character handler are set; text is kept only inside <v> and <f>. A cell is finished when the next
-    element that cannot be inside a cell starts. Every element whose local name is ``c`` counts as a cell, whatever
-    its prefix: over-counting is safe, missing a cell is not. Before parsing, the raw part is streamed once and its
-    unprefixed ``<c`` start tags counted at C speed, so a sheet over the limit is refused without parsing it.
+    Only start and character handlers (one Python call per element): a cell ends when an element that cannot be
+    inside one starts. Every element named ``c``, whatever its prefix, counts as a cell: over-counting is safe.
     """
 
     def __init__(self, insp: _Base, sheet: str) -> None:
@@ -349,16 +346,11 @@ class _Sheets(_Container):
         return result
 
     def fast_scan(self, sheet: SheetInfo) -> _SheetScan | None:
-        """The same scan as ``_SheetScan`` at C speed, for a worksheet in the plain shape spreadsheet programs write.
-
-        Taken only when nothing in the part needs the element-by-element scan: UTF-8, no comment, CDATA, processing
-        instruction or DTD, the main namespace as default with no prefixed element inside ``<sheetData>``, every
-        ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no formula that reaches
-        outside, no merged cell or hyperlink, everything inside the limits. Both halves (``<sheetData>`` and the rest)
-        are checked well-formed by expat; cells are then read with regular expressions (every ``<c`` tag must be
-        matched, or the fast scan gives up) and the rest goes through ``_SheetScan``'s own handlers. Returns None,
-        having changed nothing, whenever any of this does not hold: the caller then runs the full scan, which
-        reports whatever is wrong exactly as before.
+        """The same scan as ``_SheetScan`` by regular expressions, for a worksheet in the plain shape spreadsheet
+        programs write: UTF-8, no comment, CDATA, processing instruction or DTD, no prefixed element in
+        ``<sheetData>``, every ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no
+        formula that reaches outside, no merge or hyperlink, inside the limits, well formed. None, having changed
+        nothing, when any of this does not hold: the full scan then reports whatever is wrong.
         """
         info = self.member(sheet.part)
         if info is None or info.file_size > _FAST_MAX_BYTES or self.zf is None:

@@ -44,7 +44,7 @@ from zedxl.model import (
 )
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.input_text import _decimal, _short, _show, _text, clean_text, parse_number_text
-from zedxl.xlsx.office_book import Book, Cell, Sheet
+from zedxl.xlsx.office_book import Book, Sheet
 from zedxl.xlsx.office_layout import (
     BUDGET_HEADER_ROW,
     BUDGET_SHEETS,
@@ -185,12 +185,6 @@ def _norm_formula(text: str) -> str:
     return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
 
 
-def _cells(ws: Sheet) -> dict[tuple[int, int], Cell]:
-    """Every cell record of a sheet by zero-based (row, col): loops are bounded by the cells really present, never
-    by the declared ``<dimension>``."""
-    return ws.cells0
-
-
 def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
     """The cells grouped by row: {row: {col: cell}} (each row's cells in the order of ``cells``)."""
     rows: dict[int, dict[int, Any]] = {}
@@ -304,7 +298,7 @@ class _SheetReader:
         if ws.kind != "worksheet":  # a chartsheet: nothing to compare
             return
         self.merged(ws)
-        cells = _cells(ws)
+        cells = ws.cells0
         for pos in sorted(set(expected) | {p for p, cell in cells.items() if not _blank(cell.value)}):
             cell = cells.get(pos)
             value = cell.value if cell is not None else None
@@ -355,7 +349,7 @@ class _SheetReader:
 
     def data_sheet(self, ws: Sheet, oei: Objetivo, cols: DataColumns) -> None:
         sheet = ws.title
-        cells = _cells(ws)
+        cells = ws.cells0
         covered = self.merged(ws)
         header_r = self.find_header(cells, HEADER_ROW, cols.headers[0])
         rows = _rows_of(cells)
@@ -599,7 +593,7 @@ class _SheetReader:
     # -- budget sheets -----------------------------------------------------------------------------------------
     def budget_sheet(self, ws: Sheet, kind: str, lines: tuple[LineaPresupuesto, ...]) -> None:
         sheet = ws.title
-        cells = _cells(ws)
+        cells = ws.cells0
         covered = self.merged(ws)
         headers = L.BUDGET_HEADERS
         header_r = self.find_header(cells, BUDGET_HEADER_ROW, headers[0])
