@@ -275,7 +275,7 @@ class _Base:
         self.members: dict[str, zipfile.ZipInfo] = {}  # lower-case name -> info
         self.parsed: set[str] = set()
         self.keep_cells = False
-        self.cells: dict[str, tuple[CellFact, ...]] = {}  # the sheets the fast scan read
+        self.cells: dict[str, tuple[CellFact, ...]] = {}  # with keep_cells: each worksheet's cells
         self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
         self.parts: dict[str, bytes] = {}  # with keep_cells: small members read whole (see Intake.parts)
         self.kept_bytes = 0  # their total size

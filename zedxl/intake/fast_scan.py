@@ -86,9 +86,9 @@ def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | Non
             if col > max_col:
                 max_col = col
             if ismark and t == "inlineStr":
-                # a plain <t>: its text, decoded as an XML parser does; anything else (runs, phonetic
-                # guides, an empty text) is marked "" and left to the value reader
-                raw = xml_text(istext) if istext else ""
+                if not istext:
+                    return None  # runs, phonetic guides, an empty text: the full scan records them
+                raw = xml_text(istext)
             if vmark and t != "inlineStr":  # an inline string's text is its <is>, whatever <v> says
                 if (t is None or t == "n") and vtext and not num(vtext) and not vtext.isspace():
                     return None  # a non-finite or odd number: the full scan reports it

@@ -114,8 +114,8 @@ CellFact = tuple[int, int, int, "str | None", "str | None", "str | None"]
 
 """One ``<c>`` of a worksheet as stored: ``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the
 ``s`` index (0 when absent), ``type`` the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>``
-(None without one); for an inline string, the text of its ``<is>`` when that is one plain ``<t>``, else ``""``;
-``formula`` the text of ``<f>`` (None without one)."""
+(None without one), for an inline string the text of its ``<is>`` (runs joined, phonetic guides left out);
+``formula`` the text of ``<f>`` (None without one; a shared formula translated to its cell)."""
 
 
 @dataclass(frozen=True)
@@ -171,9 +171,8 @@ class Intake:
     shared_strings_part: str = ""
     styles_part: str = ""
     truncated_facts: bool = False  # some list above hit Limits.max_recorded
-    #: With ``inspect(..., keep_cells=True)`` on a safe file: sheet name → every ``<c>`` as ``CellFact``, in document
-    #: order, for each worksheet the fast scan read; a worksheet not here is read from its part by the reader
-    #: (``zedxl.xlsx.office_book``).
+    #: With ``inspect(..., keep_cells=True)`` on a safe file: worksheet name → every ``<c>`` as ``CellFact``, in
+    #: document order, for ``zedxl.xlsx.office_book``.
     cells: Mapping[str, tuple[CellFact, ...]] | None = None
     #: With ``keep_cells``: the ``numFmtId`` of every ``cellXfs`` style by index, and the custom formats as
     #: (id, format code), from styles.xml.
