@@ -423,9 +423,7 @@ class _SheetReader:
         for c in unsettled:  # the usual cells are settled there
             cell = found.get(c)
             cs = want.get(c)
-            value = cell.value if cell is not None else None
             column = cols.headers[c] if c < len(cols.headers) else ""
-            is_ejec = e0 <= c < e1
             if cs is not None and cs.kind == "input":
                 if row.ao is not None and not skip_inputs:
                     if (r, c) in covered:
@@ -434,44 +432,24 @@ class _SheetReader:
                     else:
                         self.read_input(sheet, r, c, cell, row.codigo, cs, column)
                 continue
-            if cs is None:
-                if _blank(value) and (cell is None or not _is_formula(cell)):
-                    continue
-                if is_ejec:
-                    self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=_cell_text(cell),
-                               column=column, columna=column.split(" ", 1)[1], periodo=p.name, esperado="(vacío)")
-                else:
-                    self.cell_changed(sheet, r, c, _cell_text(cell), None, cols)
-                continue
-            if cs.kind == "formula":
-                if cell is None or not _is_formula(cell) or \
-                        not _same_formula(_formula_text(cell), str(cs.value)):
-                    self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
-                continue
-            if cs.kind == "number":
-                if cell is not None and not _is_formula(cell) and _decimal(value) == cs.value:
-                    continue
-                shown = _cell_text(cell)
-                esperado = _show(cs.value)
-                if c in range(cols.prog(0), cols.prog(0) + cols.n_base):
-                    self.issue("programado-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
-                               esperado=esperado)
-                elif is_ejec:
-                    self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=shown, column=column,
-                               columna=column.split(" ", 1)[1], periodo=p.name, esperado=esperado)
-                else:
-                    self.cell_changed(sheet, r, c, shown, cs, cols)
-                continue
-            # text
-            if cell is not None and not _is_formula(cell) and value == cs.value:
+            if _matches(cell, cs):
                 continue
             shown = _cell_text(cell)
-            if c == cols.actividad:
+            kind, wanted = (cs.kind, cs.value) if cs is not None else (None, None)
+            if kind == "formula":
+                self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=shown, column=column)
+            elif kind == "number" and cols.prog(0) <= c < cols.prog(0) + cols.n_base:
+                self.issue("programado-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
+                           esperado=_show(wanted))
+            elif kind in (None, "number") and e0 <= c < e1:
+                self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=shown, column=column,
+                           columna=column.split(" ", 1)[1], periodo=p.name, esperado=_show(wanted))
+            elif kind == "text" and c == cols.actividad:
                 self.issue("nombre-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           esperado=_short(str(cs.value), 80))
-            elif c == cols.um and row.ao is not None:
+                           esperado=_short(str(wanted), 80))
+            elif kind == "text" and c == cols.um and row.ao is not None:
                 self.issue("unidad-modificada", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           esperado=str(cs.value))
+                           esperado=str(wanted))
             else:
                 self.cell_changed(sheet, r, c, shown, cs, cols)
 
@@ -665,23 +643,26 @@ class _SheetReader:
             self.compare_budget_cell(sheet, total_r, c, row.get(c), want_total.get(c), column)
 
     def compare_budget_cell(self, sheet: str, r: int, c: int, cell: Any, cs: CellSpec | None, column: str) -> None:
-        value = cell.value if cell is not None else None
-        if cs is None:
-            if not _blank(value) or (cell is not None and _is_formula(cell)):
-                self.cell_changed(sheet, r, c, _cell_text(cell), None, None)
+        if _matches(cell, cs):
             return
-        if cs.kind == "formula":
-            if cell is None or not _is_formula(cell) or \
-                    not _same_formula(_formula_text(cell), str(cs.value)):
-                self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
-            return
-        if cs.kind == "number":
-            if cell is None or _is_formula(cell) or _decimal(value) != cs.value:
-                self.issue("presupuesto-modificado", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column,
-                           columna=column, esperado=_show(cs.value))
-            return
-        if cell is None or _is_formula(cell) or value != cs.value:
+        if cs is not None and cs.kind == "formula":
+            self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
+        elif cs is not None and cs.kind == "number":
+            self.issue("presupuesto-modificado", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column,
+                       columna=column, esperado=_show(cs.value))
+        else:
             self.cell_changed(sheet, r, c, _cell_text(cell), cs, None)
+
+
+def _matches(cell: Any, cs: CellSpec | None) -> bool:
+    """A cell (None: absent) is what the layout wrote there: nothing, the formula, the number or the text."""
+    if cs is None:
+        return cell is None or (_blank(cell.value) and not _is_formula(cell))
+    if cell is None or _is_formula(cell) != (cs.kind == "formula"):
+        return False
+    if cs.kind == "formula":
+        return _same_formula(_formula_text(cell), str(cs.value))
+    return (_decimal(cell.value) if cs.kind == "number" else cell.value) == cs.value
 
 
 def _is_formula_value(value: Any) -> bool:
