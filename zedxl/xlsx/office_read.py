@@ -307,23 +307,23 @@ class _SheetReader:
                            esperado=_short(expected.get(pos) or "(vacío)", 80))
 
     # -- data sheets -------------------------------------------------------------------------------------------
-    def find_header(self, cells: Mapping[tuple[int, int], Any], expected_row: int, first: str) -> int | None:
+    def table(self, ws: Sheet, expected_row: int, headers: tuple[str, ...],
+              titles: Mapping[tuple[int, int], str]) -> tuple[int, dict[int, dict[int, Any]]] | None:
+        """Check a sheet's header row (found by its first title wherever it went) and the titles above it: (the
+        header row, the rows below it by row) when the header is intact, else None."""
+        cells = ws.cells0
+
         def at(r: int) -> bool:
             cell = cells.get((r, 0))
-            return cell is not None and _text(cell.value).strip() == first
+            return cell is not None and _text(cell.value).strip() == headers[0]
 
-        if at(expected_row):
-            return expected_row
-        candidates = sorted(r for (r, c) in cells if c == 0 and at(r))
-        return candidates[0] if candidates else None
-
-    def check_header(self, ws: Sheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
-                     header_r: int | None, expected_row: int, headers: tuple[str, ...]) -> bool:
+        header_r = expected_row if at(expected_row) else min((r for (r, c) in cells if c == 0 and at(r)), default=None)
         if header_r is None:
             cell = cells.get((expected_row, 0))
             self.issue("encabezado-modificado", sheet=ws.title, r=expected_row, c=0,
                        value=_show(cell.value if cell is not None else None), esperado=headers[0])
-            return False
+            return None
+        rows = _rows_of(cells)
         ok = True
         last = max([c for c, cell in rows.get(header_r, {}).items() if not _blank(cell.value)] + [len(headers) - 1])
         for c in range(last + 1):
@@ -334,34 +334,31 @@ class _SheetReader:
                 ok = False
                 self.issue("encabezado-modificado", sheet=ws.title, r=header_r, c=c, value=found or "(vacío)",
                            esperado=want or "(vacío)")
-        return ok
-
-    def check_title(self, ws: Sheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
-                    header_r: int, expected: Mapping[tuple[int, int], str], shift: int) -> None:
-        want = {(r + shift, c): t for (r, c), t in expected.items()}
-        found = {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items() if not _blank(cell.value)}
-        for pos in sorted(set(want) | found):
+        if not ok:
+            return None
+        shift = header_r - expected_row
+        want_titles = {(r + shift, c): t for (r, c), t in titles.items()}
+        found_titles = {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items()
+                        if not _blank(cell.value)}
+        for pos in sorted(set(want_titles) | found_titles):
             cell = cells.get(pos)
             value = cell.value if cell is not None else None
-            if value != want.get(pos):
+            if value != want_titles.get(pos):
                 self.issue("celda-modificada", sheet=ws.title, r=pos[0], c=pos[1], value=_show(value),
-                           esperado=_short(want.get(pos) or "(vacío)", 80))
+                           esperado=_short(want_titles.get(pos) or "(vacío)", 80))
+        return header_r, {r: row for r, row in rows.items() if r > header_r}
 
     def data_sheet(self, ws: Sheet, oei: Objetivo, cols: DataColumns) -> None:
         sheet = ws.title
-        cells = ws.cells0
         covered = self.merged(ws)
-        header_r = self.find_header(cells, HEADER_ROW, cols.headers[0])
-        rows = _rows_of(cells)
-        if not self.check_header(ws, cells, rows, header_r, HEADER_ROW, cols.headers) or header_r is None:
+        table = self.table(ws, HEADER_ROW, cols.headers, title_cells(self.spec, oei))
+        if table is None:
             return
-        shift = header_r - HEADER_ROW
-        self.check_title(ws, cells, rows, header_r, title_cells(self.spec, oei), shift)
+        header_r, by_row = table
         expected = {row.codigo: row for row in data_rows(oei)}
-        by_row = {r: row for r, row in rows.items() if r > header_r}
         seen: dict[str, int] = {}
         duplicated: set[str] = set()
-        displaced: int | None = header_r if shift else None
+        displaced: int | None = header_r if header_r != HEADER_ROW else None
         pending: list[tuple[SheetRow, int, dict[int, Any]]] = []
         for r in sorted(by_row):
             row_cells_found = by_row[r]
@@ -571,22 +568,18 @@ class _SheetReader:
     # -- budget sheets -----------------------------------------------------------------------------------------
     def budget_sheet(self, ws: Sheet, kind: str, lines: tuple[LineaPresupuesto, ...]) -> None:
         sheet = ws.title
-        cells = ws.cells0
         covered = self.merged(ws)
         headers = L.BUDGET_HEADERS
-        header_r = self.find_header(cells, BUDGET_HEADER_ROW, headers[0])
-        rows = _rows_of(cells)
-        if not self.check_header(ws, cells, rows, header_r, BUDGET_HEADER_ROW, headers) or header_r is None:
+        table = self.table(ws, BUDGET_HEADER_ROW, headers, budget_title_cells(self.spec, kind))
+        if table is None:
             return
-        shift = header_r - BUDGET_HEADER_ROW
-        self.check_title(ws, cells, rows, header_r, budget_title_cells(self.spec, kind), shift)
+        header_r, by_row = table
         wanted: dict[str, list[tuple[int, LineaPresupuesto]]] = {}
         for k, line in enumerate(lines):
             wanted.setdefault(line.rubro, []).append((k, line))
-        by_row = {r: row for r, row in rows.items() if r > header_r}
         found_lines: list[tuple[int, int, LineaPresupuesto]] = []  # (row, k, line)
         total_r: int | None = None
-        displaced: int | None = header_r if shift else None
+        displaced: int | None = header_r if header_r != BUDGET_HEADER_ROW else None
         for r in sorted(by_row):
             row = by_row[r]
             if all(_blank(cell.value) for cell in row.values()):
