@@ -293,15 +293,6 @@ class _Base:
         else:
             self.truncated_facts = True
 
-    def record_all(self, bucket: list[Any], items: list[Any]) -> None:
-        """``record`` of each item, in one step."""
-        room = max(self.limits.max_recorded - len(bucket), 0)
-        if len(items) > room:
-            bucket.extend(items[:room])
-            self.truncated_facts = True
-        else:
-            bucket.extend(items)
-
     def check_deadline(self) -> None:
         if time.monotonic() > self.deadline:
             raise _Deadline

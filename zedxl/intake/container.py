@@ -28,10 +28,6 @@ from zedxl.issues import Severity
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
-
-
 _NAME_CONTROL = re.compile(r"[\x00-\x1f]")
 
 _NAME_DRIVE = re.compile(r"[A-Za-z]:")
@@ -205,7 +201,7 @@ class _Container(_Members):
         try:
             if self.data is not None:  # read by the caller, who checked it was a regular file
                 fh: BinaryIO = io.BytesIO(self.data)
-            elif not _is_regular(os.stat(self.path).st_mode):  # a FIFO would block open(), a directory fail later
+            elif not stat.S_ISREG(os.stat(self.path).st_mode):  # a FIFO would block open(), a directory fail later
                 self.add("archivo-inaccesible", detail="no es un archivo")
                 return
             else:
@@ -219,7 +215,7 @@ class _Container(_Members):
                     size = len(self.data)
                 else:
                     st = os.fstat(fh.fileno())
-                    if not _is_regular(st.st_mode):
+                    if not stat.S_ISREG(st.st_mode):
                         self.add("archivo-inaccesible", detail="no es un archivo")
                         return
                     size = st.st_size

@@ -489,7 +489,8 @@ class _Sheets(_Container):
         scan.formula_count = len(notes)
         for note in errors:
             self.record(self.error_cells, note)
-        self.record_all(self.formulas, notes)
+        for note in notes:
+            self.record(self.formulas, note)
         if keep:
             self.cells[name] = tuple(facts)
         return scan
