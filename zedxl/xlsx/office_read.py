@@ -221,28 +221,6 @@ class OfficeValues:
     issues: list[Issue] = field(default_factory=list)
 
 
-def _unsettled(found: Mapping[int, Any], want: Mapping[int, CellSpec]) -> list[int]:
-    """The columns of a data row, sorted, that ``_SheetReader.data_row`` must look at one by one. A column is
-    settled by the usual case: an untouched text, whole number or formula, or an empty non-formula cell where nothing is
-    expected; everything else (inputs included) is not."""
-    out = []
-    for c in sorted(set(want) | set(found)):
-        cell = found.get(c)
-        if cell is not None:
-            value = cell.value
-            cs = want.get(c)
-            if cs is None:
-                if value is None and cell.data_type != "f":
-                    continue
-            elif cs.kind != "input" and value == cs.value and (
-                    (cs.kind == "formula" and cell.data_type == "f" and type(value) is str)
-                    or (cell.data_type != "f" and (type(value) is str if cs.kind == "text" else
-                                                   type(value) is int and cs.kind == "number"))):
-                continue
-        out.append(c)
-    return out
-
-
 class _SheetReader:
     def __init__(self, wb: Book, manifest: Manifest, file: str) -> None:
         self.wb = wb
@@ -413,24 +391,24 @@ class _SheetReader:
     def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any],
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
         want = expected_cells(self.spec, cols, row, r)
-        unsettled = _unsettled(found, want)
         p = self.spec.periodo
         e0 = cols.ejec(0)
         e1 = e0 + cols.n_base
-        for c in unsettled:  # the usual cells are settled there
+        for c in sorted(set(want) | set(found)):
             cell = found.get(c)
             cs = want.get(c)
-            column = cols.headers[c] if c < len(cols.headers) else ""
             if cs is not None and cs.kind == "input":
                 if row.ao is not None and not skip_inputs:
                     if (r, c) in covered:
                         self.out.bad.add((row.codigo, cs.field))
                         self.out.locations[(row.codigo, cs.field)] = (sheet, r, c)
                     else:
+                        column = cols.headers[c] if c < len(cols.headers) else ""
                         self.read_input(sheet, r, c, cell, row.codigo, cs, column)
                 continue
             if _matches(cell, cs):
                 continue
+            column = cols.headers[c] if c < len(cols.headers) else ""
             shown = _cell_text(cell)
             kind, wanted = (cs.kind, cs.value) if cs is not None else (None, None)
             if kind == "formula":
@@ -655,7 +633,8 @@ def _matches(cell: Any, cs: CellSpec | None) -> bool:
         return False
     if cs.kind == "formula":
         return _same_formula(_formula_text(cell), str(cs.value))
-    return (_decimal(cell.value) if cs.kind == "number" else cell.value) == cs.value
+    value = cell.value
+    return (_decimal(value) if cs.kind == "number" and type(value) is not int else value) == cs.value
 
 
 def _is_formula_value(value: Any) -> bool:
