@@ -1,64 +1,47 @@
 """First look at a returned file, before any spreadsheet parser touches it: what it really is and whether it is safe.
 
-Offices send their returns back by e-mail, so every file is untrusted input. ``inspect(path)`` decides, cheaply and
-within fixed memory and time bounds, whether a value reader (python-calamine, openpyxl) may open the file, and collects
-the facts later stages need (sheets and their visibility, date system, calculation mode, defined names, where the
-formulas are, active content...). It never raises for bad input: every problem is an ``Issue`` with a stable code.
-
-What it checks, in order:
+Every return comes back by e-mail: untrusted input. ``inspect(path)`` decides, within fixed memory and time bounds,
+whether the file may be read, and collects the facts later stages need (sheets and their visibility, date system,
+calculation mode, defined names, formulas, active content...). It never raises for bad input: every problem is an
+``Issue`` with a stable code. What it checks, in order:
 
 1. The name: Excel owner files (``~$Libro.xlsx``) and LibreOffice lock files (``.~lock.Libro.xlsx#``) are never read.
-2. The size: empty files and files over ``Limits.max_file_bytes`` are refused without reading them.
+2. The size: empty files and files over ``Limits.max_file_bytes`` are refused unread.
 3. The real container by magic bytes, whatever the extension: zip (OOXML or OpenDocument), OLE2/CFB (legacy ``.xls``
-   or a password-encrypted OOXML package, told apart by the stream names in the CFB directory), HTML, XML Spreadsheet
-   2003, CSV, plain text, other binaries.
-4. Zip sanity from the central directory alone, before reading any member: end-of-central-directory present (else
-   truncated), member count, declared uncompressed sizes (per member and in total), compression ratio, duplicate
-   names (also case-insensitive: OPC part names are), absolute or ``..`` names, encrypted members, compression
-   methods other than stored/deflate. Any failure stops here: no member is decompressed.
+   or a password-encrypted OOXML package, told apart by their stream names), HTML, XML Spreadsheet 2003, CSV, text,
+   other binaries.
+4. Zip sanity from the central directory alone, before any member is decompressed: end-of-central-directory present
+   (else truncated), member count, declared sizes (per member and in total), compression ratio, duplicate names (also
+   case-insensitive, as OPC part names are), absolute or ``..`` names, encryption, methods other than stored/deflate.
 5. The OPC package: ``[Content_Types].xml``, ``_rels/.rels``, the workbook part and its relationships, every part a
-   relationship points to; Strict Open XML (``http://purl.oclc.org/ooxml/...``) is refused.
-6. Every XML part (``.xml``, ``.rels``, XML content types) is streamed through expat in bounded chunks: a
-   ``<!DOCTYPE`` (and so any ``<!ENTITY``) aborts the parse at once, before any declaration is processed, so nothing
-   is expanded or fetched; malformed XML names the part; a read error or CRC mismatch names the part (a malformed part
-   is read to its end to tell corruption from bad XML). VML parts, often not well-formed, are only searched for DTDs.
+   relationship points to; Strict Open XML is refused.
+6. Every XML part is streamed through expat in bounded chunks: a ``<!DOCTYPE`` or ``<!ENTITY`` aborts the parse before
+   it is processed (nothing is expanded or fetched); malformed XML, a read error or a CRC mismatch names the part.
+   VML parts, often not well-formed, are only searched for DTDs.
 7. Worksheets are scanned cell by cell without trusting ``<dimension>``: ``<c>`` elements are counted (over
-   ``max_cells_per_sheet`` or ``max_total_cells`` the scan stops and the file is refused), every ``r=`` reference (and
-   the implicit position of cells without one) must lie inside Excel's grid (A1:XFD1048576), the area from A1 to the
-   farthest cell must stay under ``max_used_area`` (python-calamine allocates that rectangle densely and aborts the
-   process on a value at XFD1048576; openpyxl's ``iter_rows()`` walks it cell by cell), merged or hyperlinked ranges
-   (openpyxl creates one cell object per cell of each) under ``max_range_cells``, ``<row>`` elements under the cell
-   limit and ``<col>`` elements under 16,384. Formula locations, error values and non-finite numbers are recorded;
-   non-finite numbers are only an aviso here (python-calamine reads them; openpyxl raises ValueError on the whole
-   workbook) and the value layer decides.
+   ``max_cells_per_sheet`` or ``max_total_cells`` the file is refused, found by counting the tags before any parsing),
+   every cell must lie inside A1:XFD1048576, the area from A1 to the farthest cell under ``max_used_area`` (readers
+   allocate that rectangle), merged and hyperlinked ranges under ``max_range_cells``, ``<row>`` elements under the
+   cell limit, ``<col>`` elements under 16,384. Formulas, error values and non-finite numbers are recorded (the last
+   only an aviso: the value layer decides).
 8. Every other relationship part: targets outside the package and dangling internal targets are reported.
 
-Active content and its severity (``error`` refuses the file, ``aviso`` flags it and lets values be read):
+Active content (``error`` refuses the file, ``aviso`` flags it and lets values be read):
 
-- ``activo-macros`` (aviso): a VBA project (``vbaProject.bin``, also when hidden in a ``.xlsx``) or Excel 4.0 macro
-  sheets. Value readers never run macros and zedxl never copies them, so the values can still be read; the office is
-  told and the file can be quarantined by the caller.
-- ``activo-vinculo-externo`` (error): the workbook links to another workbook; the value in the cell is a cached copy
-  of someone else's file, possibly stale, not what the office typed.
-- ``activo-vinculo-dde`` (error): DDE or OLE links (``ddeLink``, ``oleLink`` or a ``app|topic!item`` formula), the
-  classic "run a program when the workbook opens" vector.
-- ``activo-conexion-datos`` (error): ``connections.xml`` or query tables: values refreshed from a database, the web
-  or a file, not typed by the office.
+- ``activo-macros`` (aviso): a VBA project (also hidden in a ``.xlsx``) or Excel 4.0 macro sheets; macros are never
+  run nor copied.
+- ``activo-vinculo-externo`` (error): links to another workbook; the cell holds a possibly stale copy of its value.
+- ``activo-vinculo-dde`` (error): DDE or OLE links (``ddeLink``, ``oleLink``, an ``app|topic!item`` formula).
+- ``activo-conexion-datos`` (error): ``connections.xml`` or query tables: values refreshed from elsewhere.
 - ``activo-objeto-incrustado`` (aviso): embedded OLE objects, packages or ActiveX controls; never opened nor copied.
-- ``activo-hipervinculo`` (aviso): hyperlinks to ``file:``, ``javascript:`` and other non-web schemes or to local and
-  network paths; they must be stripped when copying.
-- ``activo-recurso-externo`` (aviso): any other relationship pointing outside the package (linked images, templates).
+- ``activo-hipervinculo`` (aviso): hyperlinks to non-web schemes or to local and network paths.
+- ``activo-recurso-externo`` (aviso): any other relationship pointing outside the package.
 - ``activo-formula-externa`` (aviso): formulas calling functions that reach outside the workbook (WEBSERVICE,
-  HYPERLINK, RTD, CALL, REGISTER, IMAGE...). All formula cells are listed in ``Intake.formulas`` (sheet, cell, text)
-  so that the template layer decides whether input cells hold formulas.
+  HYPERLINK, RTD, CALL, REGISTER, IMAGE...). Every formula is listed in ``Intake.formulas``.
 
-Policy for the calibration file of one million cells in one sheet: refused (``hoja-demasiadas-celdas``), found by a
-first pass that only decompresses the sheet and counts its ``<c`` tags at C speed (~0.1 s), before any XML parsing.
-A return holds hundreds or a few thousand cells; ``max_cells_per_sheet`` = 200,000 leaves a margin of well over an
-order of magnitude above the real templates while keeping the readers' worst case bounded (openpyxl needs about
-13 s and 330 MB per million cells). See ``Limits`` for every bound and why it was chosen.
+A return holds a few thousand cells: every bound in ``Limits`` leaves an order of magnitude above real templates
+while keeping the readers' worst case bounded (a one-million-cell sheet is refused as ``hoja-demasiadas-celdas``).
 """
-
 
 from __future__ import annotations
 
@@ -135,11 +118,9 @@ def inspect(path: Path | str, limits: Limits = DEFAULT_LIMITS, *, keep_cells: bo
     """Look at ``path`` before any spreadsheet parser does; never raises for bad input.
 
     ``Intake.safe`` is True only for an OOXML workbook (xlsx/xlsm) whose whole package was checked without an error
-    issue: only then may python-calamine or openpyxl open it. ``keep_cells`` also keeps what the scan saw of every
-    cell, the style number formats and the custom properties as stored (``Intake.cells``...), so that a reader can
-    take values from python-calamine and the rest from here instead of parsing the sheets a second time.
-    ``data``: the file's bytes, when the caller has read them already (``fsutil.read_received``): they are what is
-    checked, and ``path`` only names the file.
+    issue. ``keep_cells`` also keeps what the scan saw of every cell, the style number formats and the custom
+    properties as stored (``Intake.cells``...), for ``zedxl.xlsx.office_book``. ``data``: the file's bytes, when the
+    caller has read them already: they are what is checked, and ``path`` only names the file.
     """
     p = Path(path)
     insp = _Inspector(p, limits)

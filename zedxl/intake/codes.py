@@ -16,9 +16,7 @@ def _register(code: str, title: str, template: str, severity: Severity) -> None:
 
 _SAVE_AGAIN = "Vuelva a guardarlo en Excel como «Libro de Excel (.xlsx)» y envíelo de nuevo."
 
-
 _USE_TEMPLATE = "Copie sus datos en la plantilla original, guárdela como «Libro de Excel (.xlsx)» y envíe ese archivo."
-
 
 _CODES: tuple[tuple[str, str, str, Severity], ...] = (
     ("archivo-inaccesible", "Archivo ilegible",
@@ -159,10 +157,8 @@ _CODES: tuple[tuple[str, str, str, Severity], ...] = (
      "«{file}»: hay {count} problemas más del tipo «{what}» que no se muestran.", "aviso"),
 )
 
-
 for _code, _title, _template, _severity in _CODES:
     _register(_code, _title, _template, _severity)
-
 
 #: Every code this module can emit.
 INTAKE_CODES: tuple[str, ...] = tuple(c[0] for c in _CODES)

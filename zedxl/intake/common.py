@@ -28,9 +28,6 @@ from zedxl.issues import Issue, make_issue
 _CHUNK = 256 * 1024
 
 
-# XML parts this process has already found clean, by their bytes (and how they were parsed): the returns of one
-# entity carry the same styles, theme and package parts byte for byte (one template, one spreadsheet program), so
-# each is parsed once. Only a clean parse is remembered, so a part with anything to report is always parsed.
 class BytesMemo:
     """Results remembered by the bytes they were worked out from (the returns of one template share most of their
     parts byte for byte), holding at most ``max_bytes`` of those bytes: all are forgotten at once when full.
@@ -56,36 +53,26 @@ class BytesMemo:
 
 _CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
 
-
 # what intake keeps of the parts it read whole for the reader (Intake.parts), in all: a return's parts take ~150 KB
 _KEEP_MAX_BYTES = 4 * 1024 * 1024
 
-
 _CLEAN_PARTS = BytesMemo(4 * 1024 * 1024)  # keys: (what was read, the part's bytes)
-
 
 _CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
 
-
 _RANGE_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})(?::\$?([A-Za-z]{1,10})\$?([0-9]{1,15}))?\Z")
-
 
 _NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
 
-
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
-
 
 _RISKY_FUNCTIONS = re.compile(
     r"(?<![A-Za-z0-9_.])(?:_xlfn\.|_xlws\.)?(WEBSERVICE|HYPERLINK|RTD|CALL|REGISTER\.ID|REGISTER|EXEC|IMAGE|"
     r"FILTERXML|SQL\.REQUEST)\s*\(", re.IGNORECASE)
 
-
 _DDE_FORMULA = re.compile(r"[A-Za-z0-9_.\-]+\s*\|[^!]*!")
 
-
 _RISKY_NAMES = ("WEBSERVICE", "HYPERLINK", "RTD", "CALL", "REGISTER", "EXEC", "IMAGE", "FILTERXML", "SQL.REQUEST")
-
 
 # the only non-ASCII characters that re.IGNORECASE lets match an ASCII letter (İ ı ſ and the Kelvin sign)
 _ASCII_FOLD = "\u0130\u0131\u017f\u212a"
@@ -103,18 +90,11 @@ def _may_call_out(text: str) -> bool:
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
-
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-
-
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
-
 
 _DTD_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
-
 _XML_CONTENT_TYPE = re.compile(r"(\+xml|/xml)\s*(;.*)?\Z", re.IGNORECASE)
-
 
 _STRICT_PREFIX = "http://purl.oclc.org/ooxml/"
 
@@ -157,13 +137,7 @@ def _rel_kind(rel_type: str) -> str:
 def _dangerous_target(target: str) -> bool:
     """A hyperlink target that is not a web or mail address: file:, javascript:, UNC/local/relative paths..."""
     t = target.strip().lower()
-    if not t or t.startswith("#"):
-        return False
-    if t.startswith(_SAFE_SCHEMES):
-        return False
-    if _DRIVE.match(t) or t.startswith(("\\", "/")):
-        return True
-    return True  # other schemes (file:, javascript:, vbscript:, data:, ms-...:) and relative paths
+    return bool(t) and not t.startswith(("#", *_SAFE_SCHEMES))
 
 
 def _strip_literals(formula: str) -> str:
@@ -247,9 +221,7 @@ class _Rel:
 
 _UNSEEN: Any = object()
 
-
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
-
 
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
@@ -285,7 +257,6 @@ class _Base:
         self.facts: dict[str, Any] = {}
         self.sheets: list[SheetInfo] = []
         self.defined_names: list[DefinedName] = []
-        self._names_seen = 0  # defined names the workbook part holds (recorded or not: see record)
         self.external_links: list[ExternalLink] = []
         self.connections: list[str] = []
         self.embeddings: list[str] = []
@@ -304,7 +275,7 @@ class _Base:
         self.members: dict[str, zipfile.ZipInfo] = {}  # lower-case name -> info
         self.parsed: set[str] = set()
         self.keep_cells = False
-        self.cells: dict[str, tuple[CellFact, ...]] = {}  # the sheets the fast scan read
+        self.cells: dict[str, tuple[CellFact, ...]] = {}  # with keep_cells: each worksheet's cells
         self.number_formats: tuple[tuple[int, ...], tuple[tuple[int, str], ...]] | None = None
         self.parts: dict[str, bytes] = {}  # with keep_cells: small members read whole (see Intake.parts)
         self.kept_bytes = 0  # their total size
@@ -321,15 +292,6 @@ class _Base:
             bucket.append(item)
         else:
             self.truncated_facts = True
-
-    def record_all(self, bucket: list[Any], items: list[Any]) -> None:
-        """``record`` of each item, in one step."""
-        room = max(self.limits.max_recorded - len(bucket), 0)
-        if len(items) > room:
-            bucket.extend(items[:room])
-            self.truncated_facts = True
-        else:
-            bucket.extend(items)
 
     def check_deadline(self) -> None:
         if time.monotonic() > self.deadline:

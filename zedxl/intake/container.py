@@ -28,18 +28,7 @@ from zedxl.issues import Severity
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-
-
-
-
-
-
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
-
-
 _NAME_CONTROL = re.compile(r"[\x00-\x1f]")
-
 
 _NAME_DRIVE = re.compile(r"[A-Za-z]:")
 
@@ -212,7 +201,7 @@ class _Container(_Members):
         try:
             if self.data is not None:  # read by the caller, who checked it was a regular file
                 fh: BinaryIO = io.BytesIO(self.data)
-            elif not _is_regular(os.stat(self.path).st_mode):  # a FIFO would block open(), a directory fail later
+            elif not stat.S_ISREG(os.stat(self.path).st_mode):  # a FIFO would block open(), a directory fail later
                 self.add("archivo-inaccesible", detail="no es un archivo")
                 return
             else:
@@ -226,7 +215,7 @@ class _Container(_Members):
                     size = len(self.data)
                 else:
                     st = os.fstat(fh.fileno())
-                    if not _is_regular(st.st_mode):
+                    if not stat.S_ISREG(st.st_mode):
                         self.add("archivo-inaccesible", detail="no es un archivo")
                         return
                     size = st.st_size
@@ -403,28 +392,12 @@ class _Container(_Members):
             return
         self.inspect_package()
 
-
-
-
-
-
-
-
-
-
     def parse_rels(self, source_part: str) -> list[_Rel] | None:
         """Relationships of ``source_part`` ('' for the package); None when there is no rels part."""
         directory, base = posixpath.split(source_part)
         rels_part = posixpath.join(directory, "_rels", base + ".rels") if source_part else "_rels/.rels"
-        info = self.member(rels_part)
-        if info is None:
+        if self.member(rels_part) is None:
             return None
-        # the returns of one template share their relationship parts byte for byte: what a clean parse found
-        # (the relationships) is remembered by the bytes and the folder they resolve from
-        what = "rels\x00" + directory
-        data, seen = self.recall(info, what)
-        if seen is not None:
-            return list(seen)
         rels: list[_Rel] = []
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -434,9 +407,7 @@ class _Container(_Members):
                 rels.append(_Rel(attrs.get("Id", ""), attrs.get("Type", ""), target, external,
                                  None if external else _resolve(directory, target)))
 
-        before = self.elements
-        if self.parse_xml(rels_part, start, data=data):
-            self.remember(what, data, self.elements - before, tuple(rels))
+        self.parse_xml(rels_part, start)
         return rels
 
     def check_dangling(self, rels: list[_Rel], source: str, severity: Severity | None = None) -> None:

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, to_a1
-from zedxl.intake.common import _CLEAN_MAX_BYTES, _UNSEEN, BytesMemo, _new_parser, _truthy, xml_text
+from zedxl.intake.common import _CLEAN_MAX_BYTES, _UNSEEN, BytesMemo, _new_parser, xml_text
 from zedxl.intake.result import CellFact, CellNote, MiB
 
 if TYPE_CHECKING:
@@ -17,26 +17,19 @@ if TYPE_CHECKING:
 
 _CELL_TAGS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 
-
 # The fast scan (``_Inspector.fast_scan``): the plain shape of a worksheet as Excel, LibreOffice, openpyxl and
 # XlsxWriter write it. Anything else is left to the element-by-element scan.
 _FAST_MAX_BYTES = 8 * MiB
 
-
 _FAST_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<decl>[^?>]*)\?>)?\s*<worksheet[\s>]")
-
 
 _FAST_ENC = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
-
 _MAIN_NS_ATTR = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-
 
 _FAST_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 
-
 _FAST_PREFIXED_SPECIAL = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row|mergeCell|hyperlink|col|v|f|is)[\s>/]")
-
 
 # one cell in the order every writer uses: <f> then <v> then (inline strings) <is>; any other shape does not match,
 # so the count of matches differs from the count of <c tags and the fast scan gives up. Groups: column letters,
@@ -48,33 +41,19 @@ _FAST_CELL = re.compile(
     rb"(?:/>|>(?:(<f)((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>))?(?:(<v)(?:/>|>([^<]*)</v>))?"
     rb'(?:(<is>)(?:<t(?: xml:space="preserve")?>([^<]+)</t></is>|[^<]*(?:<(?!/is>)[^<]*)*</is>))?</c>)')
 
-
 _FAST_ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s>/]')
 
-
-_FAST_F = re.compile(rb"<f((?:\s[^>]*?)?)\s*(?:/>|>([^<]*)</f>)")
-
-
-_FAST_V = re.compile(rb"<v>([^<]*)</v>|<v/>")
-
-
 _FAST_NUM = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{0,20})?(?:[eE][+-]?[0-9]{1,2})?")
-
 
 _Scanned = tuple[list[CellFact], list[tuple[bytes, bytes, str]], list[CellNote], int, int, int, int]
 
 
 def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | None:
-    """The cells of ``<sheetData>`` (see ``_cells_one_by_one``); None to give up the fast scan."""
+    """The cells of ``<sheetData>``: (facts, formulas as (letters, row, text), error cells, max row and column holding
+    something, max row and column of any cell); None to give up the fast scan (not every ``<c`` tag matched...)."""
     matches = _FAST_CELL.findall(sd)
     if len(matches) != n_tags:
         return None
-    return _cells_one_by_one(matches, name, keep)
-
-
-def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -> _Scanned | None:
-    """The cells of a fast-scanned sheet, one at a time: (facts, formulas as (letters, row, text), error cells,
-    max row and column holding something, max row and column of any cell); None to give up the fast scan."""
     facts: list[CellFact] = []
     formulas: list[tuple[bytes, bytes, str]] = []  # (letters, row, text)
     errors: list[CellNote] = []
@@ -107,9 +86,9 @@ def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -
             if col > max_col:
                 max_col = col
             if ismark and t == "inlineStr":
-                # a plain <t>: its text, decoded as an XML parser does; anything else (runs, phonetic
-                # guides, an empty text) is marked "" and left to the value reader
-                raw = xml_text(istext) if istext else ""
+                if not istext:
+                    return None  # runs, phonetic guides, an empty text: the full scan records them
+                raw = xml_text(istext)
             if vmark and t != "inlineStr":  # an inline string's text is its <is>, whatever <v> says
                 if (t is None or t == "n") and vtext and not num(vtext) and not vtext.isspace():
                     return None  # a non-finite or odd number: the full scan reports it
@@ -136,111 +115,25 @@ def _cells_one_by_one(matches: list[tuple[bytes, ...]], name: str, keep: bool) -
     return facts, formulas, errors, max_row, max_col, ext_row, ext_col
 
 
-# in a worksheet outside <sheetData> (no cell there), the elements _SheetScan.start does anything with
-_OUTSIDE_NOTED = re.compile(rb"<([^\s<>/!?:]*:)?(dimension|sheetProtection|row|col)(?=[\s/>])")
-
-
-# one start tag of a part already known to be well formed (attribute values may hold ">")
-_START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
-
-
-# what _note_outside found in clean parts, by their bytes (apart from _CLEAN_PARTS: a return brings several new
-# ones, which must not push styles.xml and the theme out)
+# what the handlers noted of a clean part outside <sheetData>, by its bytes (apart from _CLEAN_PARTS: a return
+# brings several new ones, which must not push styles.xml and the theme out)
 _OUTSIDES = BytesMemo(4 * 1024 * 1024)
 
 
-def _note_outside(outside: bytes, scan: _SheetScan) -> bool:
-    """What ``_SheetScan.start`` notes of a worksheet's part outside ``<sheetData>`` (the fast scan's
-    ``outside``: no cell, merge or hyperlink in it, no comment, CDATA, DTD or processing instruction but the XML
-    declaration), found without a handler per element: the part is checked well formed by expat (raises if not),
-    its elements and ``<col>`` counted, and only ``<dimension>`` and ``<sheetProtection>`` tags parsed for their
-    attributes.
-    False, having changed nothing, when the handlers must run: a prefixed one of those names, a ``<row>``, or
-    too many ``<col>`` (the handlers then count and refuse them)."""
-    # the sheets of returns made from one template often share this part byte for byte: what a clean reading
-    # found is remembered (elements, <col> count, and the dimension and protection tags' attributes)
+def _note_outside(outside: bytes, scan: _SheetScan) -> None:
+    """``_SheetScan``'s handlers run over a worksheet's part outside ``<sheetData>`` (the fast scan's ``outside``: no
+    cell, merge or hyperlink in it); raises when it is not well formed. The sheets of returns made from one template
+    share this part byte for byte: what the handlers noted of a clean one is remembered."""
     seen = _OUTSIDES.get(outside)
-    if seen is None:
-        seen = _read_outside(outside)
-        if seen is None:
-            return False
-        if len(outside) <= _CLEAN_MAX_BYTES:
-            _OUTSIDES.put(outside, len(outside), seen)
-    elements, col_defs, found = seen
-    if scan.elements + elements > scan.max_elements:
-        return False
-    scan.elements += elements
-    scan.col_defs += col_defs
-    for name, attrs in found:
-        if name == "dimension":
-            scan.dimension = attrs.get("ref", "")[:100]
-        else:
-            scan.protected = _truthy(attrs.get("sheet"))
-    return True
-
-
-def _read_outside(outside: bytes) -> tuple[int, int, tuple[tuple[str, dict[str, str]], ...]] | None:
-    """``_note_outside``'s reading of the part, or None when the handlers must run; raises when it is not well
-    formed."""
-    noted = _noted_plain(outside)
-    if noted is None:
-        matches = list(_OUTSIDE_NOTED.finditer(outside))
-        if any(m.group(1) for m in matches):
-            return None
-        noted = [(m.start(), m.group(2)) for m in matches]
-    if any(name == b"row" for _, name in noted) or outside.count(b"<col") > 1000:
-        return None
-    _new_parser().Parse(outside, True)
-    elements = outside.count(b"<") - outside.count(b"</") - outside.count(b"<?")
-    col_defs = sum(1 for _, name in noted if name == b"col")
-    found: list[tuple[str, dict[str, str]]] = []
-    for start, name in noted:
-        if name in (b"dimension", b"sheetProtection"):
-            tag = _START_TAG.match(outside, start)
-            if tag is None:  # pragma: no cover - a well-formed start tag always matches
-                raise ValueError("etiqueta no reconocida")
-            found.append(_tag_attributes(tag.group()))
-    return elements, col_defs, tuple(found)
-
-
-_NOTED_NAMES = (b"dimension", b"sheetProtection", b"row", b"col")
-
-
-_AFTER_NAME = frozenset(b" \t\n\r\x0b\x0c/>")  # the pattern's lookahead, [\s/>]
-
-
-def _noted_plain(outside: bytes) -> list[tuple[int, bytes]] | None:
-    """``_OUTSIDE_NOTED``'s matches (where, which name) found by searching for each name, when no prefixed one can
-    be there (no ":dimension", ":sheetProtection", ":row" or ":col" anywhere); None otherwise (the pattern is run)."""
-    if any(b":" + name in outside for name in _NOTED_NAMES):
-        return None
-    out: list[tuple[int, bytes]] = []
-    for name in _NOTED_NAMES:
-        needle = b"<" + name
-        after = len(needle)
-        i = outside.find(needle)
-        while i >= 0:
-            if i + after < len(outside) and outside[i + after] in _AFTER_NAME:
-                out.append((i, name))
-            i = outside.find(needle, i + after)
-    out.sort()
-    return out
-
-
-_TAG_ATTRIBUTES = BytesMemo(256 * 1024)  # a start tag's (name, attributes), by its bytes
-
-
-def _tag_attributes(text: bytes) -> tuple[str, dict[str, str]]:
-    """The name and attributes of one start tag, as expat gives them (each distinct tag parsed once; the dict is
-    shared and must not be changed)."""
-    found: tuple[str, dict[str, str]] | None = _TAG_ATTRIBUTES.get(text)
-    if found is None:
-        got: list[tuple[str, dict[str, str]]] = []
-        parser = _new_parser()
-        parser.StartElementHandler = lambda name, attrs: got.append((name, attrs))
-        parser.Parse(text if text.endswith(b"/>") else text[:-1] + b"/>", True)
-        found = _TAG_ATTRIBUTES.put(text, len(text), got[0])
-    return found
+    if seen is not None and scan.elements + seen[0] <= scan.max_elements:
+        scan.elements, scan.col_defs, scan.dimension, scan.protected = seen
+        return
+    parser = _new_parser()
+    parser.StartElementHandler = scan.start
+    parser.CharacterDataHandler = scan.chars
+    parser.Parse(outside, True)
+    if not scan.rows and len(outside) <= _CLEAN_MAX_BYTES:  # a <row> here may be reported: never remembered
+        _OUTSIDES.put(outside, len(outside), (scan.elements, scan.col_defs, scan.dimension, scan.protected))
 
 
 def _has_prefixed_tag(data: bytes) -> bool:

@@ -28,7 +28,6 @@ from zedxl.intake.common import (
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader: a member's local header
 
-
 _FLAGS_NOT_PLAIN = 0x1 | 0x20 | 0x40  # encrypted, compressed patched data, strong encryption
 
 

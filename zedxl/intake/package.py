@@ -31,8 +31,7 @@ class _Package(_Sheets):
         # [Content_Types].xml
         overrides: dict[str, str] = {}
         defaults: dict[str, str] = {}
-        ct_info = self.member("[Content_Types].xml")
-        if ct_info is None:
+        if self.member("[Content_Types].xml") is None:
             self.add("paquete-parte-faltante", part="[Content_Types].xml", detail="tipos de contenido")
         else:
             def ct_start(tag: str, attrs: dict[str, str]) -> None:
@@ -42,16 +41,7 @@ class _Package(_Sheets):
                 elif local == "Default" and len(defaults) < 1000:
                     defaults[attrs.get("Extension", "").lower()] = attrs.get("ContentType", "")
 
-            # the returns of one template share their content types byte for byte: what a clean parse found (both
-            # maps) is remembered by the bytes
-            data, seen = self.recall(ct_info, "content-types")
-            if seen is not None:
-                overrides.update(seen[0])
-                defaults.update(seen[1])
-            else:
-                before = self.elements
-                if self.parse_xml("[Content_Types].xml", ct_start, data=data):
-                    self.remember("content-types", data, self.elements - before, (dict(overrides), dict(defaults)))
+            self.parse_xml("[Content_Types].xml", ct_start)
 
         def content_type(part: str) -> str:
             ct = overrides.get(part.lower())
@@ -215,31 +205,8 @@ class _Package(_Sheets):
             self.remember("styles", data, self.elements - before, self.number_formats)
 
     def parse_workbook(self, part: str) -> bool:
-        # the returns of one template (and office) share their workbook part byte for byte: what a clean parse found
-        # (sheets, the facts it notes, defined names, element count) is remembered by the bytes and replayed
-        data, seen = self.recall(self.member(part), "workbook")
-        if seen is not None:
-            self.sheets = list(seen[0])
-            self.facts.update(seen[1])
-            for name in seen[2]:
-                self.record(self.defined_names, name)
-            return True
-        facts_before = dict(self.facts)
-        names_before = len(self.defined_names)
-        issues_before = len(self.issues)
-        elements_before = self.elements
-        ok = self._parse_workbook(part, data)
-        if ok and len(self.issues) == issues_before and \
-                len(self.defined_names) - names_before == self._names_seen:  # every name recorded: none left out
-            noted = {k: v for k, v in self.facts.items() if k not in facts_before or facts_before[k] != v}
-            self.remember("workbook", data, self.elements - elements_before,
-                          (tuple(self.sheets), noted, tuple(self.defined_names[names_before:])))
-        return ok
-
-    def _parse_workbook(self, part: str, data: bytes | None) -> bool:
         lim = self.limits
         sheets: list[SheetInfo] = []
-        self._names_seen = 0
         state: dict[str, Any] = {"name": None, "text": [], "left": 0, "names": 0}
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -277,11 +244,10 @@ class _Package(_Sheets):
         def end(tag: str) -> None:
             if state["name"] is not None and _local(tag) == "definedName":
                 name, local_sheet, hidden = state["name"]
-                self._names_seen += 1
                 self.record(self.defined_names, DefinedName(name, "".join(state["text"]), local_sheet, hidden))
                 state["name"] = None
 
-        ok = self.parse_xml(part, start, end, chars, data=data)
+        ok = self.parse_xml(part, start, end, chars)
         self.sheets = sheets
         return ok
 

@@ -22,9 +22,7 @@ def lock_file_original(name: str) -> str | None:
 
 Kind = Literal["xlsx", "xlsm", "xls", "ods", "encrypted", "csv", "html", "text", "empty", "unknown", "owner-file"]
 
-
 MiB = 1024 * 1024
-
 
 #: Kinds a value reader may open (when no error was found).
 READABLE_KINDS: frozenset[str] = frozenset({"xlsx", "xlsm"})
@@ -48,27 +46,24 @@ class Limits:
     max_member_bytes: int = 64 * MiB
     #: Sum of declared uncompressed sizes (also bounds overlapping-member bombs, each counted in full).
     max_total_bytes: int = 256 * MiB
-    #: Uncompressed/compressed ratio, checked on members over ``ratio_min_bytes``. Deflate tops out near 1032:1 and is
-    #: only reached by constant data; real parts stay under ~100:1 and the repetitive calibration sheet is 321:1.
+    #: Uncompressed/compressed ratio, checked on members over ``ratio_min_bytes`` (deflate tops out near 1032:1, on
+    #: constant data; real parts stay under ~100:1).
     max_ratio: float = 500.0
     ratio_min_bytes: int = 1 * MiB
     #: Bytes of one XML part scanned; bigger XML parts are refused (the scan, not only the declaration, is bounded).
     max_xml_part_bytes: int = 32 * MiB
-    #: Elements handled one by one in Python (worksheets, workbook, rels...), over the whole file: bounds time
-    #: (a Python callback costs 2-4 us per element on a 2.5 GHz server core).
+    #: Elements handled one by one in Python (worksheets, workbook, rels...), over the whole file: bounds time.
     max_xml_elements: int = 2_000_000
     #: Sheets in the workbook.
     max_sheets: int = 200
-    #: ``<c>`` elements in one sheet, styled empty cells included (openpyxl creates an object for each). Real
-    #: returns hold a few thousand cells; openpyxl spends ~13 us and ~330 bytes per cell (255 s, 6.5 GB for 20M),
-    #: this scan ~8 us: 200,000 cells cost a reader ~3 s and ~65 MB and this scan ~1.6 s.
+    #: ``<c>`` elements in one sheet, styled empty cells included (a reader makes a record of each). Real returns
+    #: hold a few thousand cells.
     max_cells_per_sheet: int = 200_000
     #: ``<c>`` elements in the whole workbook.
     max_total_cells: int = 500_000
-    #: Cells in the rectangle from A1 to the farthest cell (styled empty cells included): python-calamine
-    #: allocates the rectangle up to the farthest value densely (~45 bytes a cell measured: a value at XFD1048576
-    #: aborts the process) and openpyxl's ``iter_rows()`` creates a cell object for every position up to its
-    #: ``max_row``/``max_column`` (~200 bytes each). 1,000,000 is 40 columns by 25,000 rows.
+    #: Cells in the rectangle from A1 to the farthest cell (styled empty cells included): python-calamine and
+    #: openpyxl allocate or walk that rectangle (a value at XFD1048576 aborts python-calamine). 40 columns by 25,000
+    #: rows.
     max_used_area: int = 1_000_000
     #: Cells covered by merged ranges and hyperlink ranges of one sheet: openpyxl creates one object per cell.
     max_range_cells: int = 200_000
@@ -108,8 +103,7 @@ class SheetInfo:
 
 
 class CellNote(NamedTuple):
-    """A cell found while scanning: a formula (text), an error value or a non-finite number (raw value). A named
-    tuple: a return's scan notes every formula (~50), a frozen dataclass costs three times as much to make."""
+    """A cell found while scanning: a formula (text), an error value or a non-finite number (raw value)."""
 
     sheet: str
     cell: str
@@ -118,12 +112,10 @@ class CellNote(NamedTuple):
 
 CellFact = tuple[int, int, int, "str | None", "str | None", "str | None"]
 
-
-"""One ``<c>`` of a worksheet as stored, for a reader that takes the values from elsewhere (python-calamine):
-``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the ``s`` index (0 when absent), ``type``
-the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>`` (None without one); for an inline
-string, the text of its ``<is>`` when that is one plain ``<t>``, else ``""``; ``formula`` the text of ``<f>`` (None
-without one). A plain tuple: thousands are made per file."""
+"""One ``<c>`` of a worksheet as stored: ``(row_idx, col_idx, style, type, raw, formula)``, zero-based; ``style`` the
+``s`` index (0 when absent), ``type`` the ``t`` attribute (None when absent), ``raw`` the XML-decoded text of ``<v>``
+(None without one), for an inline string the text of its ``<is>`` (runs joined, phonetic guides left out);
+``formula`` the text of ``<f>`` (None without one; a shared formula translated to its cell)."""
 
 
 @dataclass(frozen=True)
@@ -179,9 +171,8 @@ class Intake:
     shared_strings_part: str = ""
     styles_part: str = ""
     truncated_facts: bool = False  # some list above hit Limits.max_recorded
-    #: With ``inspect(..., keep_cells=True)`` on a safe file: sheet name → every ``<c>`` as ``CellFact``, in document
-    #: order, for each worksheet the fast scan read; a worksheet not here is read from its part by the reader
-    #: (``zedxl.xlsx.office_book``).
+    #: With ``inspect(..., keep_cells=True)`` on a safe file: worksheet name → every ``<c>`` as ``CellFact``, in
+    #: document order, for ``zedxl.xlsx.office_book``.
     cells: Mapping[str, tuple[CellFact, ...]] | None = None
     #: With ``keep_cells``: the ``numFmtId`` of every ``cellXfs`` style by index, and the custom formats as
     #: (id, format code), from styles.xml.

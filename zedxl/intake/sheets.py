@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 from typing import Any
 
 from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, from_a1, to_a1
@@ -40,7 +41,9 @@ from zedxl.intake.fast_scan import (
     _note_outside,
     _scan_cells,
 )
-from zedxl.intake.result import CellNote, Hyperlink, SheetInfo
+from zedxl.intake.result import CellFact, CellNote, Hyperlink, SheetInfo
+
+_WHOLE = sys.maxsize  # text kept whole (keep_cells)
 
 # Elements that may appear inside <c>: any other start tag ends the pending cell (no end handler is needed).
 _CELL_CHILDREN = frozenset({
@@ -49,66 +52,14 @@ _CELL_CHILDREN = frozenset({
 })
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 class _SheetScan:
-    """Expat handlers for one worksheet: counts and bounds cells, records formulas, hyperlinks, merges.
+    """Expat handlers for one worksheet: counts and bounds cells, records formulas, hyperlinks, merges and, with
+    ``keep_cells``, every cell as a ``CellFact`` (shared formulas translated to their cell, an inline string's runs
+    joined without its phonetic guides).
 
-    Speed matters (one Python call per element): the parser runs without namespace processing and only a start
-    handler and a character handler are set; text is kept only inside <v> and <f>. A cell is finished when the next
-    element that cannot be inside a cell starts. Every element whose local name is ``c`` counts as a cell, whatever
-    its prefix: over-counting is safe, missing a cell is not. Before parsing, the raw part is streamed once and its
-    unprefixed ``<c`` start tags counted at C speed, so a sheet over the limit is refused without parsing it.
+    A cell ends when an element that cannot be inside one starts. Every element named ``c``, whatever its prefix,
+    counts as a cell: over-counting is safe. Without ``keep_cells`` no end handler is needed and text is kept only
+    to the length the checks look at.
     """
 
     def __init__(self, insp: _Base, sheet: str) -> None:
@@ -147,6 +98,13 @@ class _SheetScan:
         self.capture: list[str] | None = None
         self.capture_len = 0
         self.capture_max = 0
+        self.keep = insp.keep_cells
+        self.facts: list[CellFact] = []
+        self.shared: dict[str, tuple[str, str]] = {}  # si -> (the group's A1 reference, its formula text)
+        self.c_style = 0
+        self.c_fattrs: dict[str, str] = {}
+        self.c_inline: list[str] | None = None
+        self.c_phonetic = False
 
     def precount(self, chunk: bytes, counted: list[int]) -> None:
         """First pass: unprefixed <c> start tags; over the limit the sheet is refused before parsing."""
@@ -182,6 +140,11 @@ class _SheetScan:
                             limit=f"{self.insp.limits.max_total_cells:,}")
             self.in_cell = True
             self.c_type = attrs.get("t")
+            if self.keep:
+                style = attrs.get("s", "0")
+                self.c_style = int(style) if style.isdigit() else 0
+                self.c_inline = None
+                self.c_phonetic = False
             self.c_content = False
             self.c_formula = self.c_value = None
             r = attrs.get("r")
@@ -213,16 +176,24 @@ class _SheetScan:
                 self.c_content = True
                 self.capture = self.c_value = []
                 self.capture_len = 0
-                self.capture_max = 64
+                self.capture_max = _WHOLE if self.keep else 64
         elif local == "f":
             if self.in_cell:
                 self.c_content = True
                 self.capture = self.c_formula = []
                 self.capture_len = 0
-                self.capture_max = 256
+                self.capture_max = _WHOLE if self.keep else 256
+                self.c_fattrs = attrs
         elif local in _CELL_CHILDREN:
             if local == "is" and self.in_cell:
                 self.c_content = True
+                self.c_inline = []
+            elif local == "rPh":
+                self.c_phonetic = True  # phonetic guides come after an inline string's runs
+            elif local == "t" and self.keep and self.c_inline is not None and not self.c_phonetic:
+                self.capture = self.c_inline
+                self.capture_len = 0
+                self.capture_max = _WHOLE
         else:
             if self.in_cell:
                 self.finish_cell()
@@ -245,6 +216,10 @@ class _SheetScan:
                 if self.col_defs > MAX_COLS:  # each <col> covers at least one column: more is a forgery
                     raise _Stop("xml-parte-demasiado-grande", part=f"de la hoja «{self.sheet}»",
                                 detail=f"más de {MAX_COLS:,} definiciones de columna")
+
+    def end(self, tag: str) -> None:
+        """With ``keep_cells`` only: text ends with its element."""
+        self.capture = None
 
     def chars(self, data: str) -> None:
         cap = self.capture
@@ -285,6 +260,8 @@ class _SheetScan:
         if not self.c_valid:
             return
         row, col = self.c_row, self.c_col
+        if self.keep:
+            self.record_cell(row - 1, col - 1)
         if self.c_content:
             if row > self.max_row:
                 self.max_row = row
@@ -298,7 +275,7 @@ class _SheetScan:
         cell = None
         t = self.c_type
         if value is not None:
-            raw = "".join(value)
+            raw = "".join(value)[:64]
             if (t is None or t == "n") and raw and not raw.isspace():  # <v></v>: xlsxwriter's cached "" result
                 if (not raw.isdigit() or len(raw) > 15) and (
                         not _NUMBER.match(raw) or not math.isfinite(float(raw)) or len(raw) >= 64):
@@ -311,7 +288,7 @@ class _SheetScan:
                 insp.record(insp.error_cells, CellNote(self.sheet, cell, raw.strip()[:64]))
         if formula is not None:
             self.formula_count += 1
-            text = "".join(formula)
+            text = "".join(formula)[:256]
             cell = cell or to_a1(row - 1, col - 1)
             insp.record(insp.formulas, CellNote(self.sheet, cell, text))
             if text:
@@ -323,6 +300,19 @@ class _SheetScan:
                 if m:
                     insp.add("activo-formula-externa", sheet=self.sheet, row_idx=row - 1, col_idx=col - 1,
                              function=m.group(1).upper(), value=_short(text, 80))
+
+    def record_cell(self, r: int, c: int) -> None:
+        formula = None if self.c_formula is None else "".join(self.c_formula)
+        si = self.c_fattrs.get("si") if formula is not None and self.c_fattrs.get("t") == "shared" else None
+        if si is not None and formula:
+            self.shared.setdefault(si, (to_a1(r, c), formula))
+        elif si is not None and si in self.shared:  # the group's formula translated to this cell
+            from openpyxl.formula.translate import Translator
+
+            ref, text = self.shared[si]
+            formula = Translator("=" + text, ref).translate_formula(to_a1(r, c))[1:]
+        value = self.c_inline if self.c_type == "inlineStr" else self.c_value
+        self.facts.append((r, c, self.c_style, self.c_type, None if value is None else "".join(value), formula))
 
     def check_range(self, ref: str, what: str, record: list[str] | None) -> None:
         for part in ref.split()[:64]:
@@ -369,10 +359,13 @@ class _Sheets(_Container):
     def scan_sheet(self, sheet: SheetInfo) -> SheetInfo:
         scan = self.fast_scan(sheet)
         ok = scan is not None
-        if scan is None:  # not in the fast scan's shape: the reader records this sheet's cells itself
+        if scan is None:  # not in the fast scan's shape
             scan = _SheetScan(self, sheet.name)
-            ok = self.precount(sheet.part, scan) and self.parse_xml(sheet.part, scan.start, chars=scan.chars,
-                                                                   namespaces=False, counted=False)
+            ok = self.precount(sheet.part, scan) and self.parse_xml(
+                sheet.part, scan.start, scan.end if self.keep_cells else None, scan.chars, namespaces=False,
+                counted=False)
+            if ok and self.keep_cells:
+                self.cells[sheet.name] = tuple(scan.facts)
         scan.finish()
         protected = scan.protected
         result = SheetInfo(
@@ -401,16 +394,11 @@ class _Sheets(_Container):
         return result
 
     def fast_scan(self, sheet: SheetInfo) -> _SheetScan | None:
-        """The same scan as ``_SheetScan`` at C speed, for a worksheet in the plain shape spreadsheet programs write.
-
-        Taken only when nothing in the part needs the element-by-element scan: UTF-8, no comment, CDATA, processing
-        instruction or DTD, the main namespace as default with no prefixed element inside ``<sheetData>``, every
-        ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no formula that reaches
-        outside, no merged cell or hyperlink, everything inside the limits. Both halves (``<sheetData>`` and the rest)
-        are checked well-formed by expat; cells are then read with regular expressions (every ``<c`` tag must be
-        matched, or the fast scan gives up) and the rest goes through ``_SheetScan``'s own handlers. Returns None,
-        having changed nothing, whenever any of this does not hold: the caller then runs the full scan, which
-        reports whatever is wrong exactly as before.
+        """The same scan as ``_SheetScan`` by regular expressions, for a worksheet in the plain shape spreadsheet
+        programs write: UTF-8, no comment, CDATA, processing instruction or DTD, no prefixed element in
+        ``<sheetData>``, every ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no
+        formula that reaches outside, no merge or hyperlink, inside the limits, well formed. None, having changed
+        nothing, when any of this does not hold: the full scan then reports whatever is wrong.
         """
         info = self.member(sheet.part)
         if info is None or info.file_size > _FAST_MAX_BYTES or self.zf is None:
@@ -468,14 +456,7 @@ class _Sheets(_Container):
         try:
             if sd:
                 _new_parser().Parse(sd, True)
-            # outside <sheetData>: with no cell, merge, hyperlink nor thousands of <col>, the usual handlers
-            # cannot report anything, only note the dimension, the protection and the elements; that is done
-            # without them when the part allows it (expat then builds no attributes for the other elements)
-            if not _note_outside(outside, scan):
-                parser = _new_parser()
-                parser.StartElementHandler = scan.start
-                parser.CharacterDataHandler = scan.chars
-                parser.Parse(outside, True)
+            _note_outside(outside, scan)
         except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
             return None
         rows = _FAST_ROW.findall(sd)
@@ -508,7 +489,8 @@ class _Sheets(_Container):
         scan.formula_count = len(notes)
         for note in errors:
             self.record(self.error_cells, note)
-        self.record_all(self.formulas, notes)
+        for note in notes:
+            self.record(self.formulas, note)
         if keep:
             self.cells[name] = tuple(facts)
         return scan

@@ -13,21 +13,15 @@ from typing import Any
 # -- number text parsing ---------------------------------------------------------------------------------------
 _SPACES = " \t\r\n\u00a0\u202f\u2007\u2009"
 
-
 _PLAIN = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-
 
 _AMBIGUOUS_DOT = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 
-
 _AMBIGUOUS_COMMA = re.compile(r"[1-9]\d{0,2},\d{3}")
-
 
 _DECIMAL_COMMA = re.compile(r"\d+,\d+")
 
-
 _ES_PE = re.compile(r"[1-9]\d{0,2}(?:[,']\d{3})+(?:\.\d+)?")
-
 
 _ES_ES = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
 
@@ -80,9 +74,7 @@ def parse_number_text(text: str) -> ParsedText:
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.parsers import expat
 
-from zedxl.a1 import col_index, col_letter, from_a1
-from zedxl.intake import CellFact, Intake, xml_text
+from zedxl.a1 import from_a1
+from zedxl.intake import Intake, xml_text
 
 #: Excel's built-in number formats by id (ECMA-376 Part 1, 18.8.30); any other id without a custom code is General.
 BUILTIN_FORMATS: dict[int, str] = {
@@ -121,9 +121,7 @@ class UnreadableError(ValueError):
 
 
 def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: str) -> Book:
-    """The records of every sheet of a file ``intake`` cleared (``keep_cells=True``).
-
-    Sheets the fast scan read come from ``intake.cells``; any other is read here from its part with expat. Raises
+    """The records of every sheet of a file ``intake`` cleared (``keep_cells=True``), from ``intake.cells``. Raises
     ``UnreadableError`` for what the contract cannot hold (a shared string index past the table, say).
     """
     assert intake.safe and intake.number_formats is not None
@@ -131,36 +129,21 @@ def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: s
     custom = dict(custom_items)
     formats = [custom.get(i) or BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
     styles = _styles(tuple(formats))
-    members = _Members(intake, path if data is None else io.BytesIO(data))
     try:
-        sst = _shared_strings(members.read(intake.shared_strings_part)) if intake.shared_strings_part else []
+        sst = _shared_strings(_member(intake, path, data, intake.shared_strings_part)) \
+            if intake.shared_strings_part else []
         kept = intake.cells or {}
         sheets: dict[str, Sheet] = {}
         for info in intake.sheets:
-            merged: list[Range] = []
-            if info.kind != "worksheet":
-                facts: tuple[CellFact, ...] | list[CellFact] = ()
-            elif info.name in kept:
-                facts = kept[info.name]
-            else:  # a sheet the fast scan left to the full parse: read here
-                facts, merged = _record_sheet(members.read(info.part))
-            try:
-                cells = _cells(facts, styles, sst, intake.date1904)
-            except _RichInlineText:  # the fast scan keeps one plain <t> only: the runs are read here
-                facts, merged = _record_sheet(members.read(info.part))
-                cells = _cells(facts, styles, sst, intake.date1904)
+            facts = kept.get(info.name, ()) if info.kind == "worksheet" else ()
+            cells = _cells(facts, styles, sst, intake.date1904)
+            merged = [_range(ref) for ref in info.merged]
             sheets[info.name] = Sheet(info.name, info.state, info.kind, cells, merged)
     except (KeyError, zipfile.BadZipFile, expat.ExpatError) as e:
         raise UnreadableError(str(e)) from e
-    finally:
-        members.close()
     props = {name[len(property_prefix):]: text for name, _, text in intake.property_values
              if name.startswith(property_prefix)}
     return Book(sheets, props)
-
-
-class _RichInlineText(Exception):
-    """An inline string the fast scan did not keep (runs, a phonetic guide): its sheet must be recorded in full."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -182,8 +165,6 @@ def _cells(facts: Any, styles: tuple[tuple[str, bool, bool], ...], sst: list[str
         if formula is not None:
             cell = Cell("=" + formula, "f", fmt)
         elif t in ("s", "inlineStr", "str"):
-            if t == "inlineStr" and raw == "":
-                raise _RichInlineText
             cell = Cell(_text(t, raw, sst), "s", fmt)
         elif not raw:
             cell = Cell(None, t or "n", fmt)
@@ -230,25 +211,13 @@ def _number(raw: str, fmt: str, date: bool, duration: bool, date1904: bool) -> C
     return Cell(number, "n", fmt)
 
 
-class _Members:
-    """The package's members, from the parts intake kept (read whole and CRC-checked there), else from the zip."""
-
-    def __init__(self, intake: Intake, source: Path | io.BytesIO) -> None:
-        self.parts = intake.parts or {}
-        self.source = source
-        self.zip: zipfile.ZipFile | None = None
-
-    def read(self, name: str) -> bytes:
-        found = self.parts.get(name)
-        if found is not None:
-            return found
-        if self.zip is None:
-            self.zip = zipfile.ZipFile(self.source)
-        return self.zip.read(name)
-
-    def close(self) -> None:
-        if self.zip is not None:
-            self.zip.close()
+def _member(intake: Intake, path: Path, data: bytes | None, name: str) -> bytes:
+    """A member of the package, from the parts intake kept (read whole and CRC-checked there), else from the zip."""
+    found = (intake.parts or {}).get(name)
+    if found is not None:
+        return found
+    with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
+        return z.read(name)
 
 
 def _local(tag: str) -> str:
@@ -302,112 +271,8 @@ def _shared_strings(data: bytes) -> list[str]:
     return out
 
 
-_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
-
-
-class _SheetRecorder:
-    """Every cell of a worksheet part in any shape intake accepts (prefixes, rich inline text, shared formulas),
-    and its merged ranges: for the sheets intake's fast scan left to the full parse."""
-
-    def __init__(self) -> None:
-        self.facts: list[CellFact] = []
-        self.merged: list[Range] = []
-        self.row = 0
-        self.col = 0
-        self.cell: list[Any] | None = None  # r, c, style, t, value parts, formula parts, formula attrs, inline parts
-        self.capture: list[str] | None = None
-        self.in_is = self.phonetic = 0
-        self.shared: dict[str, tuple[str, str]] = {}  # si -> (the group's A1 reference, its formula text)
-
-    def start(self, tag: str, attrs: dict[str, str]) -> None:
-        name = _local(tag)
-        cell = self.cell
-        if name == "c":
-            self.end_cell()
-            m = _CELL_REF.fullmatch(attrs.get("r", ""))
-            if m is not None:
-                self.row, self.col = int(m.group(2)), col_index(m.group(1)) + 1
-            else:
-                self.row, self.col = self.row or 1, self.col + 1
-            style = attrs.get("s", "0")
-            self.cell = [self.row - 1, self.col - 1, int(style) if style.isdigit() else 0, attrs.get("t"), None,
-                         None, {}, None]
-        elif cell is not None and name == "v":
-            self.capture = cell[4] = []
-        elif cell is not None and name == "f":
-            self.capture = cell[5] = []
-            cell[6] = attrs
-        elif cell is not None and name == "is":
-            self.in_is += 1
-            cell[7] = cell[7] if cell[7] is not None else []
-        elif cell is not None and name == "rPh":
-            self.phonetic += 1
-        elif cell is not None and name == "t" and self.in_is and not self.phonetic:
-            self.capture = cell[7]
-        elif name == "row":
-            self.end_cell()
-            r = attrs.get("r", "")
-            self.row = int(r) if r.isdigit() else self.row + 1
-            self.col = 0
-        elif name == "mergeCell":
-            self.end_cell()
-            ref = attrs.get("ref", "")
-            corners = ref.split(":") if ":" in ref else [ref, ref]
-            try:
-                (r1, c1), (r2, c2) = from_a1(corners[0].replace("$", "")), from_a1(corners[1].replace("$", ""))
-            except (ValueError, IndexError):
-                return  # intake has reported it
-            self.merged.append(Range(min(r1, r2) + 1, min(c1, c2) + 1, max(r1, r2) + 1, max(c1, c2) + 1, ref))
-
-    def end(self, tag: str) -> None:
-        name = _local(tag)
-        if name in ("v", "f", "t"):
-            self.capture = None
-        elif name == "is":
-            self.in_is -= 1
-        elif name == "rPh":
-            self.phonetic -= 1
-        elif name == "c":
-            self.end_cell()
-
-    def chars(self, text: str) -> None:
-        if self.capture is not None:
-            self.capture.append(text)
-
-    def end_cell(self) -> None:
-        cell, self.cell, self.capture = self.cell, None, None
-        if cell is None:
-            return
-        r, c, style, t, value, formula, fattrs, inline = cell
-        text = "".join(formula) if formula is not None else None
-        if text is not None and fattrs.get("t") == "shared" and "si" in fattrs:
-            text = self.shared_formula(fattrs["si"], text, r, c)
-        if t == "inlineStr":
-            raw = "".join(inline) if inline is not None else None
-        else:
-            raw = "".join(value) if value is not None else None
-        self.facts.append((r, c, style, t, raw, text))
-
-    def shared_formula(self, si: str, text: str, r: int, c: int) -> str:
-        """A shared formula's text at (r, c): the group's own where it is written, else translated from it."""
-        from openpyxl.formula.translate import Translator
-
-        here = f"{col_letter(c)}{r + 1}"
-        if text:
-            self.shared.setdefault(si, (here, text))
-            return text
-        group = self.shared.get(si)
-        if group is None:
-            return text
-        translated: str = Translator("=" + group[1], group[0]).translate_formula(here)
-        return translated[1:]
-
-
-def _record_sheet(data: bytes) -> tuple[list[CellFact], list[Range]]:
-    recorder = _SheetRecorder()
-    parser = _parser()
-    parser.StartElementHandler, parser.EndElementHandler = recorder.start, recorder.end
-    parser.CharacterDataHandler = recorder.chars
-    parser.Parse(data, True)
-    recorder.end_cell()
-    return recorder.facts, recorder.merged
+def _range(ref: str) -> Range:
+    """A merged range intake recorded (and checked inside the grid) as a ``Range``."""
+    first, _, last = ref.replace("$", "").partition(":")
+    (r1, c1), (r2, c2) = from_a1(first), from_a1(last or first)
+    return Range(min(r1, r2) + 1, min(c1, c2) + 1, max(r1, r2) + 1, max(c1, c2) + 1, ref)

@@ -86,38 +86,28 @@ class _ManifestError(Exception):
     """The manifest cannot be read: the message (Spanish) says why."""
 
 
-
-
-def _value_rows(cells: Mapping[tuple[int, int], Any], cap: int) -> list[tuple[int, tuple[Any, ...]]]:
-    """The rows that hold a value (not None) in their first min(widest column + 1, ``cap``) columns, in row order,
-    each as a tuple that wide with None where nothing is."""
-    if not cells:
-        return []
-    n_cols = min(max(c for _, c in cells) + 1, cap)
+def _sections(ws: Sheet) -> dict[str, list[tuple[Any, ...]]]:
+    """The manifest's rows under each ``[section]`` heading: the rows that hold a value in their first 64 columns,
+    each a tuple as wide as the widest with None where nothing is."""
+    cells = ws.cells0
+    n_cols = min(max((c for _, c in cells), default=0) + 1, 64)
     by_row: dict[int, list[Any]] = {}
     for (r, c), cell in cells.items():
-        if c < n_cols:
-            value = cell.value
-            if value is not None:
-                row = by_row.get(r)
-                if row is None:
-                    row = by_row[r] = [None] * n_cols
-                row[c] = value
-    return [(r, tuple(by_row[r])) for r in sorted(by_row)]
-
-
-def _sections(ws: Sheet) -> dict[str, list[tuple[Any, ...]]]:
+        if c < n_cols and cell.value is not None:
+            row = by_row.get(r)
+            if row is None:
+                row = by_row[r] = [None] * n_cols
+            row[c] = cell.value
     out: dict[str, list[tuple[Any, ...]]] = {}
     current: str | None = None
-    # the rows that hold a value, each as wide as the widest (a row of blanks is skipped in any case)
-    for _, row in _value_rows(ws.cells0, 64):
-        head = _text(row[0]).strip()
+    for r in sorted(by_row):
+        head = _text(by_row[r][0]).strip()
         if head.startswith("[") and head.endswith("]"):
             current = head
             out.setdefault(current, [])
             continue
         if current is not None:
-            out[current].append(row)
+            out[current].append(tuple(by_row[r]))
     return out
 
 

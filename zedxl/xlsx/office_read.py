@@ -44,7 +44,7 @@ from zedxl.model import (
 )
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.input_text import _decimal, _short, _show, _text, clean_text, parse_number_text
-from zedxl.xlsx.office_book import Book, Cell, Sheet
+from zedxl.xlsx.office_book import Book, Sheet
 from zedxl.xlsx.office_layout import (
     BUDGET_HEADER_ROW,
     BUDGET_SHEETS,
@@ -175,12 +175,6 @@ register("texto-demasiado-largo", "Texto demasiado largo",
          "no se tomó. Resúmalo.")
 
 
-
-
-
-
-
-
 def _same_formula(found: str, wanted: str) -> bool:
     """The formulas are the same once normalised (``_norm_formula``); identical texts need no normalising."""
     return found == wanted or _norm_formula(found) == _norm_formula(wanted)
@@ -189,12 +183,6 @@ def _same_formula(found: str, wanted: str) -> bool:
 def _norm_formula(text: str) -> str:
     """Formula text compared without '=', '$', spaces and case (applications re-save formulas slightly)."""
     return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
-
-
-def _cells(ws: Sheet) -> dict[tuple[int, int], Cell]:
-    """Every cell record of a sheet by zero-based (row, col): loops are bounded by the cells really present, never
-    by the declared ``<dimension>``."""
-    return ws.cells0
 
 
 def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
@@ -220,34 +208,6 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # -- reading the cells -----------------------------------------------------------------------------------------
 @dataclass
 class OfficeValues:
@@ -259,28 +219,6 @@ class OfficeValues:
     locations: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
     bad: set[tuple[str, str]] = field(default_factory=set)  # inputs present but refused
     issues: list[Issue] = field(default_factory=list)
-
-
-def _unsettled(found: Mapping[int, Any], want: Mapping[int, CellSpec]) -> list[int]:
-    """The columns of a data row, sorted, that ``_SheetReader.data_row`` must look at one by one. A column is
-    settled by the usual case: an untouched text, whole number or formula, or an empty non-formula cell where nothing is
-    expected; everything else (inputs included) is not."""
-    out = []
-    for c in sorted(set(want) | set(found)):
-        cell = found.get(c)
-        if cell is not None:
-            value = cell.value
-            cs = want.get(c)
-            if cs is None:
-                if value is None and cell.data_type != "f":
-                    continue
-            elif cs.kind != "input" and value == cs.value and (
-                    (cs.kind == "formula" and cell.data_type == "f" and type(value) is str)
-                    or (cell.data_type != "f" and (type(value) is str if cs.kind == "text" else
-                                                   type(value) is int and cs.kind == "number"))):
-                continue
-        out.append(c)
-    return out
 
 
 class _SheetReader:
@@ -338,7 +276,7 @@ class _SheetReader:
         if ws.kind != "worksheet":  # a chartsheet: nothing to compare
             return
         self.merged(ws)
-        cells = _cells(ws)
+        cells = ws.cells0
         for pos in sorted(set(expected) | {p for p, cell in cells.items() if not _blank(cell.value)}):
             cell = cells.get(pos)
             value = cell.value if cell is not None else None
@@ -347,23 +285,23 @@ class _SheetReader:
                            esperado=_short(expected.get(pos) or "(vacío)", 80))
 
     # -- data sheets -------------------------------------------------------------------------------------------
-    def find_header(self, cells: Mapping[tuple[int, int], Any], expected_row: int, first: str) -> int | None:
+    def table(self, ws: Sheet, expected_row: int, headers: tuple[str, ...],
+              titles: Mapping[tuple[int, int], str]) -> tuple[int, dict[int, dict[int, Any]]] | None:
+        """Check a sheet's header row (found by its first title wherever it went) and the titles above it: (the
+        header row, the rows below it by row) when the header is intact, else None."""
+        cells = ws.cells0
+
         def at(r: int) -> bool:
             cell = cells.get((r, 0))
-            return cell is not None and _text(cell.value).strip() == first
+            return cell is not None and _text(cell.value).strip() == headers[0]
 
-        if at(expected_row):
-            return expected_row
-        candidates = sorted(r for (r, c) in cells if c == 0 and at(r))
-        return candidates[0] if candidates else None
-
-    def check_header(self, ws: Sheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
-                     header_r: int | None, expected_row: int, headers: tuple[str, ...]) -> bool:
+        header_r = expected_row if at(expected_row) else min((r for (r, c) in cells if c == 0 and at(r)), default=None)
         if header_r is None:
             cell = cells.get((expected_row, 0))
             self.issue("encabezado-modificado", sheet=ws.title, r=expected_row, c=0,
                        value=_show(cell.value if cell is not None else None), esperado=headers[0])
-            return False
+            return None
+        rows = _rows_of(cells)
         ok = True
         last = max([c for c, cell in rows.get(header_r, {}).items() if not _blank(cell.value)] + [len(headers) - 1])
         for c in range(last + 1):
@@ -374,34 +312,31 @@ class _SheetReader:
                 ok = False
                 self.issue("encabezado-modificado", sheet=ws.title, r=header_r, c=c, value=found or "(vacío)",
                            esperado=want or "(vacío)")
-        return ok
-
-    def check_title(self, ws: Sheet, cells: Mapping[tuple[int, int], Any], rows: dict[int, dict[int, Any]],
-                    header_r: int, expected: Mapping[tuple[int, int], str], shift: int) -> None:
-        want = {(r + shift, c): t for (r, c), t in expected.items()}
-        found = {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items() if not _blank(cell.value)}
-        for pos in sorted(set(want) | found):
+        if not ok:
+            return None
+        shift = header_r - expected_row
+        want_titles = {(r + shift, c): t for (r, c), t in titles.items()}
+        found_titles = {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items()
+                        if not _blank(cell.value)}
+        for pos in sorted(set(want_titles) | found_titles):
             cell = cells.get(pos)
             value = cell.value if cell is not None else None
-            if value != want.get(pos):
+            if value != want_titles.get(pos):
                 self.issue("celda-modificada", sheet=ws.title, r=pos[0], c=pos[1], value=_show(value),
-                           esperado=_short(want.get(pos) or "(vacío)", 80))
+                           esperado=_short(want_titles.get(pos) or "(vacío)", 80))
+        return header_r, {r: row for r, row in rows.items() if r > header_r}
 
     def data_sheet(self, ws: Sheet, oei: Objetivo, cols: DataColumns) -> None:
         sheet = ws.title
-        cells = _cells(ws)
         covered = self.merged(ws)
-        header_r = self.find_header(cells, HEADER_ROW, cols.headers[0])
-        rows = _rows_of(cells)
-        if not self.check_header(ws, cells, rows, header_r, HEADER_ROW, cols.headers) or header_r is None:
+        table = self.table(ws, HEADER_ROW, cols.headers, title_cells(self.spec, oei))
+        if table is None:
             return
-        shift = header_r - HEADER_ROW
-        self.check_title(ws, cells, rows, header_r, title_cells(self.spec, oei), shift)
+        header_r, by_row = table
         expected = {row.codigo: row for row in data_rows(oei)}
-        by_row = {r: row for r, row in rows.items() if r > header_r}
         seen: dict[str, int] = {}
         duplicated: set[str] = set()
-        displaced: int | None = header_r if shift else None
+        displaced: int | None = header_r if header_r != HEADER_ROW else None
         pending: list[tuple[SheetRow, int, dict[int, Any]]] = []
         for r in sorted(by_row):
             row_cells_found = by_row[r]
@@ -456,62 +391,40 @@ class _SheetReader:
     def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any],
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
         want = expected_cells(self.spec, cols, row, r)
-        unsettled = _unsettled(found, want)
         p = self.spec.periodo
         e0 = cols.ejec(0)
         e1 = e0 + cols.n_base
-        for c in unsettled:  # the usual cells are settled there
+        for c in sorted(set(want) | set(found)):
             cell = found.get(c)
             cs = want.get(c)
-            value = cell.value if cell is not None else None
-            column = cols.headers[c] if c < len(cols.headers) else ""
-            is_ejec = e0 <= c < e1
             if cs is not None and cs.kind == "input":
                 if row.ao is not None and not skip_inputs:
                     if (r, c) in covered:
                         self.out.bad.add((row.codigo, cs.field))
                         self.out.locations[(row.codigo, cs.field)] = (sheet, r, c)
                     else:
+                        column = cols.headers[c] if c < len(cols.headers) else ""
                         self.read_input(sheet, r, c, cell, row.codigo, cs, column)
                 continue
-            if cs is None:
-                if _blank(value) and (cell is None or not _is_formula(cell)):
-                    continue
-                if is_ejec:
-                    self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=_cell_text(cell),
-                               column=column, columna=column.split(" ", 1)[1], periodo=p.name, esperado="(vacío)")
-                else:
-                    self.cell_changed(sheet, r, c, _cell_text(cell), None, cols)
+            if _matches(cell, cs):
                 continue
-            if cs.kind == "formula":
-                if cell is None or not _is_formula(cell) or \
-                        not _same_formula(_formula_text(cell), str(cs.value)):
-                    self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
-                continue
-            if cs.kind == "number":
-                if cell is not None and not _is_formula(cell) and _decimal(value) == cs.value:
-                    continue
-                shown = _cell_text(cell)
-                esperado = _show(cs.value)
-                if c in range(cols.prog(0), cols.prog(0) + cols.n_base):
-                    self.issue("programado-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
-                               esperado=esperado)
-                elif is_ejec:
-                    self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=shown, column=column,
-                               columna=column.split(" ", 1)[1], periodo=p.name, esperado=esperado)
-                else:
-                    self.cell_changed(sheet, r, c, shown, cs, cols)
-                continue
-            # text
-            if cell is not None and not _is_formula(cell) and value == cs.value:
-                continue
+            column = cols.headers[c] if c < len(cols.headers) else ""
             shown = _cell_text(cell)
-            if c == cols.actividad:
+            kind, wanted = (cs.kind, cs.value) if cs is not None else (None, None)
+            if kind == "formula":
+                self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=shown, column=column)
+            elif kind == "number" and cols.prog(0) <= c < cols.prog(0) + cols.n_base:
+                self.issue("programado-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
+                           esperado=_show(wanted))
+            elif kind in (None, "number") and e0 <= c < e1:
+                self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=shown, column=column,
+                           columna=column.split(" ", 1)[1], periodo=p.name, esperado=_show(wanted))
+            elif kind == "text" and c == cols.actividad:
                 self.issue("nombre-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           esperado=_short(str(cs.value), 80))
-            elif c == cols.um and row.ao is not None:
+                           esperado=_short(str(wanted), 80))
+            elif kind == "text" and c == cols.um and row.ao is not None:
                 self.issue("unidad-modificada", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           esperado=str(cs.value))
+                           esperado=str(wanted))
             else:
                 self.cell_changed(sheet, r, c, shown, cs, cols)
 
@@ -633,22 +546,18 @@ class _SheetReader:
     # -- budget sheets -----------------------------------------------------------------------------------------
     def budget_sheet(self, ws: Sheet, kind: str, lines: tuple[LineaPresupuesto, ...]) -> None:
         sheet = ws.title
-        cells = _cells(ws)
         covered = self.merged(ws)
         headers = L.BUDGET_HEADERS
-        header_r = self.find_header(cells, BUDGET_HEADER_ROW, headers[0])
-        rows = _rows_of(cells)
-        if not self.check_header(ws, cells, rows, header_r, BUDGET_HEADER_ROW, headers) or header_r is None:
+        table = self.table(ws, BUDGET_HEADER_ROW, headers, budget_title_cells(self.spec, kind))
+        if table is None:
             return
-        shift = header_r - BUDGET_HEADER_ROW
-        self.check_title(ws, cells, rows, header_r, budget_title_cells(self.spec, kind), shift)
+        header_r, by_row = table
         wanted: dict[str, list[tuple[int, LineaPresupuesto]]] = {}
         for k, line in enumerate(lines):
             wanted.setdefault(line.rubro, []).append((k, line))
-        by_row = {r: row for r, row in rows.items() if r > header_r}
         found_lines: list[tuple[int, int, LineaPresupuesto]] = []  # (row, k, line)
         total_r: int | None = None
-        displaced: int | None = header_r if shift else None
+        displaced: int | None = header_r if header_r != BUDGET_HEADER_ROW else None
         for r in sorted(by_row):
             row = by_row[r]
             if all(_blank(cell.value) for cell in row.values()):
@@ -705,23 +614,27 @@ class _SheetReader:
             self.compare_budget_cell(sheet, total_r, c, row.get(c), want_total.get(c), column)
 
     def compare_budget_cell(self, sheet: str, r: int, c: int, cell: Any, cs: CellSpec | None, column: str) -> None:
-        value = cell.value if cell is not None else None
-        if cs is None:
-            if not _blank(value) or (cell is not None and _is_formula(cell)):
-                self.cell_changed(sheet, r, c, _cell_text(cell), None, None)
+        if _matches(cell, cs):
             return
-        if cs.kind == "formula":
-            if cell is None or not _is_formula(cell) or \
-                    not _same_formula(_formula_text(cell), str(cs.value)):
-                self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
-            return
-        if cs.kind == "number":
-            if cell is None or _is_formula(cell) or _decimal(value) != cs.value:
-                self.issue("presupuesto-modificado", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column,
-                           columna=column, esperado=_show(cs.value))
-            return
-        if cell is None or _is_formula(cell) or value != cs.value:
+        if cs is not None and cs.kind == "formula":
+            self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column)
+        elif cs is not None and cs.kind == "number":
+            self.issue("presupuesto-modificado", sheet=sheet, r=r, c=c, value=_cell_text(cell), column=column,
+                       columna=column, esperado=_show(cs.value))
+        else:
             self.cell_changed(sheet, r, c, _cell_text(cell), cs, None)
+
+
+def _matches(cell: Any, cs: CellSpec | None) -> bool:
+    """A cell (None: absent) is what the layout wrote there: nothing, the formula, the number or the text."""
+    if cs is None:
+        return cell is None or (_blank(cell.value) and not _is_formula(cell))
+    if cell is None or _is_formula(cell) != (cs.kind == "formula"):
+        return False
+    if cs.kind == "formula":
+        return _same_formula(_formula_text(cell), str(cs.value))
+    value = cell.value
+    return (_decimal(value) if cs.kind == "number" and type(value) is not int else value) == cs.value
 
 
 def _is_formula_value(value: Any) -> bool:
