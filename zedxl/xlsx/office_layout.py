@@ -368,16 +368,17 @@ def _row_layout(cols: DataColumns) -> _RowLayout:
         col_letter(cols.ejec(p.stop - 1)), col_letter(cols.prog_p), col_letter(cols.ejec_p))
 
 
-def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
+def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
+              cached: bool = True) -> dict[int, CellSpec]:
     """Every non-blank cell of a heading or AO row written at row ``r`` (zero-based), formulas with their cached
-    values (what the writer stores; a reader compares ``expected_cells``)."""
+    values (what the writer stores) or, ``cached=False``, without them (what a reader compares a return with:
+    what the office's program computed is never compared)."""
     if row.ao is None:
         return {cols.codigo: CellSpec("text", row.codigo, style=row.level.lower() + "_code"),
                 cols.actividad: CellSpec("text", safe_text(row.nombre), style=row.level.lower() + "_text")}
     ao = row.ao
     lay = _row_layout(cols)
     start, stop = lay.start, lay.stop
-    reglas = spec.plan.reglas
     cells: dict[int, CellSpec] = {
         cols.codigo: CellSpec("text", ao.codigo, style="code"),
         cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
@@ -391,10 +392,13 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dic
                                                unit=ao.unidad)
         elif ejecutado[i] is not None:
             cells[lay.ejec_cols[i]] = CellSpec("number", ejecutado[i], style="number")
-    prog = rules.sum_programmed(ao.programado, start, stop)
-    ejec = rules.sum_executed(ejecutado, start, stop)
-    cached = (float(prog), _cached(ejec), _cached(rules.progress(prog, ejec, reglas)), rules.status(prog, ejec, reglas))
-    for (col, text, style), value in zip(_formula_texts(cols, lay, r), cached if cols.helper else cached[2:],
+    values: tuple[Any, ...] = (None,) * 4
+    if cached:
+        prog, ejec = rules.sum_programmed(programado, start, stop), rules.sum_executed(ejecutado, start, stop)
+        reglas = spec.plan.reglas
+        values = (float(prog), _cached(ejec), _cached(rules.progress(prog, ejec, reglas)),
+                  rules.status(prog, ejec, reglas))
+    for (col, text, style), value in zip(_formula_texts(cols, lay, r), values if cols.helper else values[2:],
                                          strict=True):
         cells[col] = CellSpec("formula", text, value, style=style)
     cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
@@ -419,10 +423,8 @@ def _formula_texts(cols: DataColumns, lay: _RowLayout, r: int) -> list[tuple[int
 
 
 def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
-    """``row_cells`` as a reader compares a returned row with it: every formula's cached value left out (what the
-    office's program computed is never compared)."""
-    return {col: cs._replace(cached=None) if cs.kind == "formula" else cs
-            for col, cs in row_cells(spec, cols, row, r).items()}
+    """``row_cells`` as a reader compares a returned row with it (``cached=False``)."""
+    return row_cells(spec, cols, row, r, cached=False)
 
 
 # -- budget sheet layout ---------------------------------------------------------------------------------------
