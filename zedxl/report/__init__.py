@@ -61,28 +61,18 @@ def report_plan(plan: Plan, period: str, out: Path, *, pdf: bool = False, format
     if pdf:
         ensure_closed(out.with_suffix(".pdf"))
     if formato == "docx":
-        from zedxl.report.docx_writer import write_docx
-
-        atomic_write(out, lambda tmp: write_docx(content, tmp))
+        from zedxl.report.docx_writer import write_docx as write
     else:
-        from zedxl.report.xlsx_writer import write_xlsx
-
-        atomic_write(out, lambda tmp: write_xlsx(content, tmp))
-    written = [out]
-    if pdf:
-        written.append(_to_pdf(out))
-    return written
-
-
-def _to_pdf(src: Path) -> Path:
+        from zedxl.report.xlsx_writer import write_xlsx as write
+    atomic_write(out, lambda tmp: write(content, tmp))
+    if not pdf:
+        return [out]
     from zedxl.libreoffice import convert
 
     try:
-        return convert(src, "pdf", src.parent)
+        return [out, convert(out, "pdf", out.parent)]
     except ToolMissingError as e:
-        raise ToolMissingError(
-            f"Se escribió «{src.name}», pero no se pudo generar el PDF. {e}"
-        ) from e
+        raise ToolMissingError(f"Se escribió «{out.name}», pero no se pudo generar el PDF. {e}") from e
 
 
 def report(master: Path, period: str, out: Path, *, pdf: bool = False, formato: str = "docx",
