@@ -84,6 +84,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_split(args: argparse.Namespace) -> int:
+    from zedxl.progress import progress_bar, wants_progress
+    from zedxl.split import split
+
+    with progress_bar("Escribiendo libros", enabled=wants_progress()) as bar:
+        files = split(Path(args.master), args.periodo, Path(args.output), fecha_limite=args.fecha_limite,
+                      instancias=args.instancias, procesos=args.procesos, progress=bar)
+    for path in files:
+        print(path)
+    print(f"{len(files)} libro(s) de instancia escritos en {args.output}.")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from zedxl.validate import validate_cli
 
@@ -111,6 +124,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else default_output(Path(args.master), args.periodo, args.formato)
     for path in report(Path(args.master), args.periodo, out, pdf=args.pdf, formato=args.formato):
         print(f"Informe escrito: {path}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from zedxl.export import export_parquet
+
+    for path in export_parquet(Path(args.master), Path(args.parquet)):
+        print(path)
     return 0
 
 
@@ -144,13 +165,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
     p.set_defaults(func=cmd_recompute)
 
-    from zedxl.split import add_split_arguments, split_cli
-
     p = sub.add_parser("split", help="genera un libro por instancia para que registre lo ejecutado",
                        description="Genera un libro .xlsx por instancia con solo sus AO; solo las celdas de lo "
                                    "ejecutado en el periodo y las justificaciones quedan desbloqueadas.")
-    add_split_arguments(p)
-    p.set_defaults(func=split_cli)
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
+    p.add_argument("--periodo", "--period", dest="periodo", required=True, metavar="P",
+                   help="periodo que reportan las instancias: 2025-T1…T4, 2025-01…12, 2025-S1…")
+    p.add_argument("-o", "--output", default="libros", metavar="DIR",
+                   help="carpeta donde se escriben los libros (por defecto: libros)")
+    p.add_argument("--instancia", action="append", dest="instancias", metavar="CÓDIGO",
+                   help="solo el libro de esta instancia (se puede repetir)")
+    p.add_argument("--fecha-limite", dest="fecha_limite", metavar="DD/MM/AAAA",
+                   help="fecha límite de entrega que se muestra en las instrucciones")
+    p.add_argument("--procesos", type=positive_int, metavar="N",
+                   help="procesos que escriben los libros (por defecto: uno por núcleo)")
+    p.set_defaults(func=cmd_split)
 
     p = sub.add_parser("validate", help="revisa uno o más libros devueltos por las instancias",
                        description="Revisa libros devueltos contra el maestro, sin modificar nada. Salida: 0 sin "
@@ -200,10 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Exporta los hechos consolidados (entidad, periodo, AO, instancia, programado, "
                                    "ejecutado, avance, estado) y el presupuesto a Parquet, para consolidados "
                                    "regionales o nacionales con DuckDB o Polars.")
-    from zedxl.export import add_export_arguments, export_cli
-
-    add_export_arguments(p)
-    p.set_defaults(func=export_cli)
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
+    p.add_argument("--parquet", required=True, metavar="CARPETA",
+                   help="carpeta donde se escriben hechos-SIGLA-AÑO.parquet y presupuesto-SIGLA-AÑO.parquet")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", help="ejecuta el ciclo completo con el ejemplo de ZED ILO 2025",
                        description="Crea el maestro desde el ejemplo incluido y muestra su resumen.")

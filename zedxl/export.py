@@ -14,7 +14,6 @@ Quantities are float64 (what analytical engines sum fast); the master keeps the 
 
 from __future__ import annotations
 
-import argparse
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -101,21 +100,6 @@ def export_parquet(master: Path, outdir: Path) -> list[Path]:
         WorkbookError: the master cannot be read.
     """
     return export_plan(read_master(Path(master)).plan, outdir)
-
-
-# -- CLI -------------------------------------------------------------------------------------------------------
-def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``zedxl export`` (for ``cli.build_parser``)."""
-    parser.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
-    parser.add_argument("--parquet", required=True, metavar="CARPETA",
-                        help="carpeta donde se escriben hechos-SIGLA-AÑO.parquet y presupuesto-SIGLA-AÑO.parquet")
-
-
-def export_cli(args: argparse.Namespace) -> int:
-    """``zedxl export``: prints the files written; errors (ZedxlError) are left to ``cli.main`` (exit 2)."""
-    for path in export_parquet(Path(args.master), Path(args.parquet)):
-        print(path)
-    return 0
 
 
 __all__ = ["BUDGET_COLUMNS", "FACT_COLUMNS", "export_parquet", "export_plan"]

@@ -25,14 +25,14 @@ def owner_files(path: Path) -> list[Path]:
     return [c for c in dict.fromkeys(candidates) if c.exists()]
 
 
-def ensure_not_open(path: Path) -> None:
-    """Raise MasterLockedError (Spanish) when the workbook seems open in Excel or LibreOffice."""
+def ensure_not_open(path: Path, *, libro: bool = True) -> None:
+    """Raise MasterLockedError (Spanish) when ``path`` seems open in Excel, Word or LibreOffice (``libro``: the
+    message says a workbook, to close in Excel)."""
     found = owner_files(path)
     if found:
-        raise MasterLockedError(
-            f"El libro {path.name} parece estar abierto (existe {found[0].name}). "
-            "Ciérrelo en Excel y vuelva a intentarlo; no se escribió nada."
-        )
+        what, close = ("El libro", "Ciérrelo en Excel") if libro else ("El archivo", "Ciérrelo")
+        raise MasterLockedError(f"{what} {path.name} parece estar abierto (existe {found[0].name}). {close} y vuelva "
+                                "a intentarlo; no se escribió nada.")
 
 
 def backup(path: Path, folder_name: str = "respaldos") -> Path | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,15 @@ def _indicador(p: _Problems, path: str, raw: Any) -> Indicador | None:
     )
 
 
+def _blocks(p: _Problems, path: str, raw: Any, fields: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The blocks of the list ``raw``, each with its key path; any other item is reported."""
+    for i, item in enumerate(raw):
+        if isinstance(item, Mapping):
+            yield f"{path}[{i}]", item
+        else:
+            p.add(f"{path}[{i}]", f"debe ser un bloque con {fields}")
+
+
 def _code(p: _Problems, path: str, raw: Any, level: str, seen: set[str]) -> str:
     code = normalize_code(str(raw)) if raw is not None else None
     if code is None or not code.startswith(level + "."):
@@ -164,11 +173,7 @@ def _budget_lines(p: _Problems, path: str, raw: Any) -> tuple[LineaPresupuesto, 
         p.add(path, "debe ser una lista de rubros")
         return ()
     lines = []
-    for i, item in enumerate(raw):
-        ip = f"{path}[{i}]"
-        if not isinstance(item, Mapping):
-            p.add(ip, "debe ser un bloque con rubro, pia, pim y ejecucion")
-            continue
+    for ip, item in _blocks(p, path, raw, "rubro, pia, pim y ejecucion"):
         lines.append(LineaPresupuesto(
             rubro=_text(p, f"{ip}.rubro", item.get("rubro")),
             pia=_number(p, f"{ip}.pia", item.get("pia"), allow_none=True),
@@ -220,27 +225,16 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
     if not isinstance(objs_raw, list) or not objs_raw:
         p.add("objetivos", "falta la lista de objetivos (OEI)")
         objs_raw = []
-    for i, o in enumerate(objs_raw):
-        op = f"objetivos[{i}]"
-        if not isinstance(o, Mapping):
-            p.add(op, "debe ser un bloque con codigo, nombre, indicador y acciones")
-            continue
+    for op, o in _blocks(p, "objetivos", objs_raw, "codigo, nombre, indicador y acciones"):
         ocode = _code(p, op, o.get("codigo"), "OEI", seen)
         op = f"{op} ({ocode})"
         acciones = []
-        for j, a in enumerate(o.get("acciones") or []):
-            ap = f"{op}.acciones[{j}]"
-            if not isinstance(a, Mapping):
-                p.add(ap, "debe ser un bloque con codigo, nombre, indicador y actividades")
-                continue
+        for ap, a in _blocks(p, f"{op}.acciones", o.get("acciones") or [], "codigo, nombre, indicador y actividades"):
             acode = _code(p, ap, a.get("codigo"), "AEI", seen)
             ap = f"{ap} ({acode})"
             actividades = []
-            for k, ao in enumerate(a.get("actividades") or []):
-                aop = f"{ap}.actividades[{k}]"
-                if not isinstance(ao, Mapping):
-                    p.add(aop, "debe ser un bloque con codigo, nombre, unidad, instancia y programado")
-                    continue
+            for aop, ao in _blocks(p, f"{ap}.actividades", a.get("actividades") or [],
+                                   "codigo, nombre, unidad, instancia y programado"):
                 aocode = _code(p, aop, ao.get("codigo"), "AO", seen)
                 aop = f"{aop} ({aocode})"
                 inst = str(ao.get("instancia") or "").strip().upper()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as _dt
 from collections.abc import Callable, Sequence
@@ -11,7 +10,7 @@ from pathlib import Path
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, ensure_not_open
 from zedxl.model import Plan
-from zedxl.parallel import positive_int, process_pool, worker_count
+from zedxl.parallel import process_pool, worker_count
 from zedxl.periods import parse_period
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_layout import OfficeSpec, office_file_name, office_specs, offices_to_split
@@ -84,31 +83,3 @@ def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | s
     return split_plan(plan, period, outdir, fecha_limite=fecha_limite, instancias=instancias, procesos=procesos,
                       progress=progress)
 
-
-# -- CLI -------------------------------------------------------------------------------------------------------
-def add_split_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``zedxl split`` (for ``cli.build_parser``)."""
-    parser.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
-    parser.add_argument("--periodo", "--period", dest="periodo", required=True, metavar="P",
-                        help="periodo que reportan las instancias: 2025-T1…T4, 2025-01…12, 2025-S1…")
-    parser.add_argument("-o", "--output", default="libros", metavar="DIR",
-                        help="carpeta donde se escriben los libros (por defecto: libros)")
-    parser.add_argument("--instancia", action="append", dest="instancias", metavar="CÓDIGO",
-                        help="solo el libro de esta instancia (se puede repetir)")
-    parser.add_argument("--fecha-limite", dest="fecha_limite", metavar="DD/MM/AAAA",
-                        help="fecha límite de entrega que se muestra en las instrucciones")
-    parser.add_argument("--procesos", type=positive_int, metavar="N",
-                        help="procesos que escriben los libros (por defecto: uno por núcleo)")
-
-
-def split_cli(args: argparse.Namespace) -> int:
-    """``zedxl split``: prints the files written; errors (ZedxlError) are left to ``cli.main`` (exit 2)."""
-    from zedxl.progress import progress_bar, wants_progress
-
-    with progress_bar("Escribiendo libros", enabled=wants_progress()) as bar:
-        files = split(Path(args.master), args.periodo, Path(args.output), fecha_limite=args.fecha_limite,
-                      instancias=args.instancias, procesos=args.procesos, progress=bar)
-    for path in files:
-        print(path)
-    print(f"{len(files)} libro(s) de instancia escritos en {args.output}.")
-    return 0

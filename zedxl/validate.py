@@ -98,35 +98,32 @@ def _identity(plan: Plan, manifest: Manifest, file: str, periodo: Period | None,
     spec = manifest.spec
     office = spec.instancia
     issues: list[Issue] = []
+
+    def issue(code: str, **params: Any) -> None:
+        issues.append(make_issue(code, file=file, office=office, **params))
+
     if meta["entidad"] != plan.entidad or meta["sigla"] != plan.sigla:
-        issues.append(make_issue("entidad-distinta", file=file, office=office,
-                                 value=f"{meta['entidad']} ({meta['sigla']})",
-                                 esperado=f"{plan.entidad} ({plan.sigla})"))
+        issue("entidad-distinta", value=f"{meta['entidad']} ({meta['sigla']})",
+              esperado=f"{plan.entidad} ({plan.sigla})")
     if spec.plan.anio != plan.anio:
-        issues.append(make_issue("anio-distinto", file=file, office=office, value=spec.plan.anio,
-                                 esperado=plan.anio))
+        issue("anio-distinto", value=spec.plan.anio, esperado=plan.anio)
     period: Period | None = None
     if spec.plan.anio == plan.anio:
         if spec.plan.periodicidad != plan.periodicidad:
-            issues.append(make_issue("periodo-distinto", file=file, office=office, value=spec.periodo.label,
-                                     detalle=f"el libro es {spec.plan.periodicidad} y el plan es "
-                                             f"{plan.periodicidad}"))
+            issue("periodo-distinto", value=spec.periodo.label,
+                  detalle=f"el libro es {spec.plan.periodicidad} y el plan es {plan.periodicidad}")
         else:
             try:
                 period = parse_period(spec.periodo.label, plan.anio, plan.periodicidad)
             except PeriodError:
-                issues.append(make_issue("periodo-distinto", file=file, office=office, value=spec.periodo.label,
-                                         detalle="ese periodo no existe en el plan"))
+                issue("periodo-distinto", value=spec.periodo.label, detalle="ese periodo no existe en el plan")
     if period is not None and periodo is not None and period != periodo:
-        issues.append(make_issue("periodo-distinto", file=file, office=office, value=period.label,
-                                 detalle=f"se está validando el periodo {periodo.label}"))
+        issue("periodo-distinto", value=period.label, detalle=f"se está validando el periodo {periodo.label}")
     if office not in plan.instancias:
-        issues.append(make_issue("instancia-distinta", file=file, office=office, value=office,
-                                 detalle="esa instancia no existe en el maestro "
-                                         f"({', '.join(plan.instancias) or 'sin instancias'})"))
+        issue("instancia-distinta", value=office,
+              detalle=f"esa instancia no existe en el maestro ({', '.join(plan.instancias) or 'sin instancias'})")
     elif instancia is not None and office != instancia:
-        issues.append(make_issue("instancia-distinta", file=file, office=office, value=office,
-                                 detalle=f"se esperaba el libro de la instancia «{instancia}»"))
+        issue("instancia-distinta", value=office, detalle=f"se esperaba el libro de la instancia «{instancia}»")
     return issues, period
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
-from zedxl.errors import MasterLockedError, ToolMissingError, ZedxlError
-from zedxl.fsutil import atomic_write, owner_files
+from zedxl.errors import ToolMissingError, ZedxlError
+from zedxl.fsutil import atomic_write, ensure_not_open
 from zedxl.model import Plan
 from zedxl.periods import parse_period
 from zedxl.report.content import ReportContent, build_content
@@ -40,16 +40,6 @@ def _check_output(out: Path, formato: str) -> Path:
     return out
 
 
-def ensure_closed(path: Path) -> None:
-    """Raise MasterLockedError (Spanish) when ``path`` seems open in Word, Excel or LibreOffice."""
-    found = owner_files(path)
-    if found:
-        raise MasterLockedError(
-            f"El archivo {path.name} parece estar abierto (existe {found[0].name}). Ciérrelo y vuelva a "
-            "intentarlo; no se escribió nada."
-        )
-
-
 def report_plan(plan: Plan, period: str, out: Path, *, pdf: bool = False, formato: str = "docx",
                 fecha: _dt.date | None = None) -> list[Path]:
     """Like ``report`` but from a ``Plan`` already in memory (what ``report`` does after reading the master)."""
@@ -57,32 +47,22 @@ def report_plan(plan: Plan, period: str, out: Path, *, pdf: bool = False, format
     per = parse_period(period, plan.anio, plan.periodicidad)
     content = build_content(plan, per, fecha)
     out.parent.mkdir(parents=True, exist_ok=True)
-    ensure_closed(out)
+    ensure_not_open(out, libro=False)
     if pdf:
-        ensure_closed(out.with_suffix(".pdf"))
+        ensure_not_open(out.with_suffix(".pdf"), libro=False)
     if formato == "docx":
-        from zedxl.report.docx_writer import write_docx
-
-        atomic_write(out, lambda tmp: write_docx(content, tmp))
+        from zedxl.report.docx_writer import write_docx as write
     else:
-        from zedxl.report.xlsx_writer import write_xlsx
-
-        atomic_write(out, lambda tmp: write_xlsx(content, tmp))
-    written = [out]
-    if pdf:
-        written.append(_to_pdf(out))
-    return written
-
-
-def _to_pdf(src: Path) -> Path:
+        from zedxl.report.xlsx_writer import write_xlsx as write
+    atomic_write(out, lambda tmp: write(content, tmp))
+    if not pdf:
+        return [out]
     from zedxl.libreoffice import convert
 
     try:
-        return convert(src, "pdf", src.parent)
+        return [out, convert(out, "pdf", out.parent)]
     except ToolMissingError as e:
-        raise ToolMissingError(
-            f"Se escribió «{src.name}», pero no se pudo generar el PDF. {e}"
-        ) from e
+        raise ToolMissingError(f"Se escribió «{out.name}», pero no se pudo generar el PDF. {e}") from e
 
 
 def report(master: Path, period: str, out: Path, *, pdf: bool = False, formato: str = "docx",

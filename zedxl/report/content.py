@@ -106,16 +106,16 @@ class GridColumn:
     period: Period
 
 
-def _column_group(p: Period, report_period: Period) -> tuple[str, str]:
+def _column(p: Period, report_period: Period) -> GridColumn:
     if p == report_period:
-        return f"Avance {ADJECTIVE[p.kind]}", "Total"
+        return GridColumn(f"Avance {ADJECTIVE[p.kind]}", "Total", p)
     if p.kind == "T":
-        return "Trimestre", ROMAN[p.number]
+        return GridColumn("Trimestre", ROMAN[p.number], p)
     if p.kind == "M":
-        return "Mes", p.short
+        return GridColumn("Mes", p.short, p)
     if p.kind == "S":
-        return "Semestre", ROMAN[p.number]
-    return "Total anual", "Total"
+        return GridColumn("Semestre", ROMAN[p.number], p)
+    return GridColumn("Total anual", "Total", p)
 
 
 def office_columns(plan: Plan, period: Period, offices: OfficeTable) -> tuple[GridColumn, ...]:
@@ -127,12 +127,7 @@ def office_columns(plan: Plan, period: Period, offices: OfficeTable) -> tuple[Gr
     by_short: dict[str, Period] = {}
     for c in candidates:
         by_short.setdefault(c.short, c)
-    cols = []
-    for short in offices.columns:
-        p = by_short[short]
-        group, label = _column_group(p, period)
-        cols.append(GridColumn(group, label, p))
-    return tuple(cols)
+    return tuple(_column(by_short[short], period) for short in offices.columns)
 
 
 def condensed_offices(plan: Plan, period: Period, ev: Evaluation) -> tuple[OfficeTable, tuple[GridColumn, ...]]:
@@ -158,11 +153,7 @@ def condensed_offices(plan: Plan, period: Period, ev: Evaluation) -> tuple[Offic
 
     table = OfficeTable(tuple(q.short for q in [*parts, period]),
                         tuple(row(i) for i in range(len(ev.offices.rows))), row(None))
-    cols = []
-    for q in [*parts, period]:
-        group, label = _column_group(q, period)
-        cols.append(GridColumn(group, label, q))
-    return table, tuple(cols)
+    return table, tuple(_column(q, period) for q in [*parts, period])
 
 
 @dataclass(frozen=True)
@@ -303,12 +294,12 @@ class ReportContent:
         return text + "."
 
     def budget_sentence(self, table: BudgetTable, kind: str) -> str:
-        """Closing sentence of a budget table; for income, also the % without lines that have no PIM."""
+        """Closing sentence of a budget table (``kind``: ingresos or egresos); also the % without lines that have
+        no PIM."""
         total = table.total
-        what = "ingresos" if kind == "ingresos" else "egresos"
         if total.ejecucion is None:
-            return f"Aún no se ha registrado la ejecución de {what}."
-        text = (f"La ejecución presupuestal de {what} alcanzó un total de {money_text(total.ejecucion)}, "
+            return f"Aún no se ha registrado la ejecución de {kind}."
+        text = (f"La ejecución presupuestal de {kind} alcanzó un total de {money_text(total.ejecucion)}, "
                 f"es decir el {pct_text(total.avance)} del PIM {at_period(self.period)}.")
         no_pim = [ln.rubro for ln in table.lineas if ln.pim is None and ln.ejecucion is not None]
         if no_pim and table.avance_sin_saldos is not None:

@@ -192,7 +192,7 @@ class _Writer:
         run.font.size = Pt(8)
         _field_begin(p, "PAGE")
         p.add_run("1")
-        _field_end(p)
+        _fld_char(p, "end")
         for r in p.runs:
             r.font.size = Pt(8)
 
@@ -324,7 +324,7 @@ class _Writer:
             run.bold = lvl == 1
             run.font.size = Pt(10)
             if p is last:
-                _field_end(p)
+                _fld_char(p, "end")
             anchor._p.addprevious(p._p)
         anchor._p.getparent().remove(anchor._p)
 
@@ -388,7 +388,10 @@ class _Writer:
             if is_total:
                 for cell in (*r_p.cells, *r_e.cells):
                     _shade(cell, BAND_FILL)
-        _keep_together(t)
+        for row in t.rows[:-1]:  # a short table on one page: every paragraph but the last row's keeps with the next
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.keep_with_next = True
         _set_widths(t, widths)
 
     def _group_headers(self, t: Any, first: int, columns: Sequence[GridColumn], size: float = TABLE_PT) -> None:
@@ -418,10 +421,9 @@ class _Writer:
         for row, line in zip(t.rows[1:], body, strict=True):
             total = line is table.total
             _write(row.cells[0], line.rubro, bold=total)
-            _write(row.cells[1], fmt.money(line.pia, symbol=False), align=RIGHT, bold=total)
-            _write(row.cells[2], fmt.money(line.pim, symbol=False), align=RIGHT, bold=total)
-            _write(row.cells[3], fmt.money(line.ejecucion, symbol=False), align=RIGHT, bold=total)
-            _write(row.cells[4], fmt.pct(line.avance), align=RIGHT, bold=total)
+            figures = [fmt.money(v, symbol=False) for v in (line.pia, line.pim, line.ejecucion)]
+            for cell, text in zip(row.cells[1:], [*figures, fmt.pct(line.avance)], strict=True):
+                _write(cell, text, align=RIGHT, bold=total)
             if total:
                 for cell in row.cells:
                     _shade(cell, BAND_FILL)
@@ -433,16 +435,12 @@ class _Writer:
         widths = [2.2, 4.5, 1.35, 2.25, 1.3, 1.3, 1.5, 2.6]
         t = self.table(1 + len(rows), widths,
                        heads=("Código", "Actividad Operativa", "Resp.", "U.M.", "Prog.", "Ejec.", "Av. %", "Estado"))
+        aligns = (None, None, CENTER, CENTER, RIGHT, RIGHT, RIGHT, CENTER)
         for row, ao in zip(t.rows[1:], rows, strict=True):
-            cells = row.cells
-            _write(cells[0], ao.codigo)
-            _write(cells[1], ao.nombre)
-            _write(cells[2], ao.instancia, align=CENTER)
-            _write(cells[3], ao.unidad, align=CENTER)
-            _write(cells[4], fmt.qty(ao.programado), align=RIGHT)
-            _write(cells[5], fmt.qty(ao.ejecutado, "—"), align=RIGHT)
-            _write(cells[6], fmt.pct(ao.avance, "—"), align=RIGHT)
-            _write(cells[7], ao.estado, align=CENTER)
+            texts = (ao.codigo, ao.nombre, ao.instancia, ao.unidad, fmt.qty(ao.programado), fmt.qty(ao.ejecutado, "—"),
+                     fmt.pct(ao.avance, "—"), ao.estado)
+            for cell, text, align in zip(row.cells, texts, aligns, strict=True):
+                _write(cell, text, align=align)
         _set_widths(t, widths)
 
     def annex_table(self, rows: Sequence[Any], width_cm: float) -> None:
@@ -513,21 +511,17 @@ class _Writer:
                          "maestro.")
         else:
             self.para(intro)
-        if ev.ingresos.lineas:
-            self.heading("Ingresos Presupuestarios", 3)
-            self.para(f"En el siguiente cuadro se puede observar la ejecución de ingresos {at_period(c.period)}:",
-                      keep=True)
-            self.budget_table(ev.ingresos, f"Ejecución de ingresos presupuestarios {c.plan.anio}", "Categoría")
-            self.spacer()
-            self.para(c.budget_sentence(ev.ingresos, "ingresos"))
-        if ev.gastos.lineas:
-            self.heading("Egresos Presupuestarios", 3)
-            self.para("La ejecución de los egresos se aprecia en el cuadro que se presenta a continuación:",
-                      keep=True)
-            self.budget_table(ev.gastos, f"Ejecución de egresos presupuestarios {c.plan.anio}",
-                              "Categoría del Gasto")
-            self.spacer()
-            self.para(c.budget_sentence(ev.gastos, "egresos"))
+        for table, kind, first_header, lead in (
+                (ev.ingresos, "ingresos", "Categoría",
+                 f"En el siguiente cuadro se puede observar la ejecución de ingresos {at_period(c.period)}:"),
+                (ev.gastos, "egresos", "Categoría del Gasto",
+                 "La ejecución de los egresos se aprecia en el cuadro que se presenta a continuación:")):
+            if table.lineas:
+                self.heading(f"{kind.capitalize()} Presupuestarios", 3)
+                self.para(lead, keep=True)
+                self.budget_table(table, f"Ejecución de {kind} presupuestarios {c.plan.anio}", first_header)
+                self.spacer()
+                self.para(c.budget_sentence(table, kind))
         self.image(charts.budget_chart(c), f"Ejecución presupuestal respecto del PIM – {c.period.name}")
 
         self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -612,14 +606,6 @@ class _Writer:
         self.doc.save(str(path))
 
 
-def _keep_together(table: Any) -> None:
-    """Keep a short table on one page: every paragraph but the last row's keeps with the next."""
-    for row in table.rows[:-1]:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.paragraph_format.keep_with_next = True
-
-
 def _fld_char(paragraph: Any, kind: str) -> None:
     el = OxmlElement("w:fldChar")
     el.set(qn("w:fldCharType"), kind)
@@ -627,17 +613,13 @@ def _fld_char(paragraph: Any, kind: str) -> None:
 
 
 def _field_begin(paragraph: Any, instruction: str) -> None:
-    """Open a complex field (PAGE, TOC …): what is added until ``_field_end`` is its shown result."""
+    """Open a complex field (PAGE, TOC …): what is added until its "end" fldChar is its shown result."""
     _fld_char(paragraph, "begin")
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
     paragraph.add_run()._r.append(instr)
     _fld_char(paragraph, "separate")
-
-
-def _field_end(paragraph: Any) -> None:
-    _fld_char(paragraph, "end")
 
 
 def write_docx(content: ReportContent, path: Path) -> None:

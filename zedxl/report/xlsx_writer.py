@@ -114,9 +114,8 @@ def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
     _s(ws, 0, 0, c.annex02_title, f.title)
     _s(ws, 1, 0, f"{c.plan.entidad} ({c.plan.sigla}) – suma simple de las metas de las AO de cada instancia",
        f.subtitle)
-    ws.merge_range(3, 0, 4, 0, "Instancia", f.head)
-    ws.merge_range(3, 1, 4, 1, "Nombre", f.head)
-    ws.merge_range(3, 2, 4, 2, "Concepto", f.head)
+    for j, h in enumerate(("Instancia", "Nombre", "Concepto")):
+        ws.merge_range(3, j, 4, j, h, f.head)
     _group_headers(ws, 3, 3, cols, f)
     r = 5
     for office in (*table.rows, table.total):

@@ -152,22 +152,19 @@ def add_panel(wb: Any, ws: Any, plan: Plan, settings: PanelSettings | None = Non
     r += 2
     ws.write_string(r, 0, "Datos que usan los botones", header)
     ws.write_string(r, 1, "", header)
-    ws.write_string(r + 1, 0, LABEL_CARPETA, label)
-    ws.write_string(r + 1, 1, settings.carpeta, value)
-    ws.write_string(r + 2, 0, LABEL_REEMPLAZAR, label)
-    ws.write_string(r + 2, 1, "Sí" if settings.reemplazar else "No", value)
+    for row, (name, text, fmt) in {r + 1: (LABEL_CARPETA, settings.carpeta, value),
+                                   r + 2: (LABEL_REEMPLAZAR, "Sí" if settings.reemplazar else "No", value),
+                                   r + 3: (LABEL_PERIODO, settings.periodo, value),
+                                   r + 6: (LABEL_XLWINGS, xlwings_version, fixed),
+                                   r + 7: (LABEL_ZEDXL, __version__, fixed)}.items():
+        ws.write_string(row, 0, name, label)
+        ws.write_string(row, 1, text, fmt)
     ws.data_validation(r + 2, 1, r + 2, 1, {"validate": "list", "source": ["Sí", "No"]})
-    ws.write_string(r + 3, 0, LABEL_PERIODO, label)
-    ws.write_string(r + 3, 1, settings.periodo, value)
     ws.merge_range(r + 4, 0, r + 4, 1, "Carpeta: relativa a la carpeta de este libro, o una ruta completa. "
                    "Reemplazar: con «Sí», de dos retornos de la misma oficina y periodo se consolida el más reciente; "
                    f"con «No», no se consolida nada. Periodo: {plan.anio}-S1, {plan.anio}-S2, {plan.anio}, "
                    f"{plan.anio}-T1…; vacío = el último semestre con datos.", note)
     ws.set_row(r + 4, 40)
-    ws.write_string(r + 6, 0, LABEL_XLWINGS, label)
-    ws.write_string(r + 6, 1, xlwings_version, fixed)
-    ws.write_string(r + 7, 0, LABEL_ZEDXL, label)
-    ws.write_string(r + 7, 1, __version__, fixed)
     ws.merge_range(r + 8, 0, r + 8, 1, "Las macros de este libro llaman a xlwings; el paquete xlwings del PC debe "
                    "tener la misma versión. Si no coincide, ejecute «zedxl recompute» sobre este libro cerrado para "
                    "volver a escribir sus macros. Si Excel dice que bloqueó las macros: cierre el libro, clic "

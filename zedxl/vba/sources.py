@@ -74,14 +74,6 @@ class XlwingsVBA:
     modules: tuple[VBAModule, ...]
 
 
-def _xlwings_folder() -> Path:
-    spec = importlib.util.find_spec("xlwings")
-    if spec is None or not spec.submodule_search_locations:
-        raise ToolMissingError("Para escribir un maestro .xlsm (con botones) se necesita el paquete xlwings. "
-                               "Instálelo con «pip install xlwings» y vuelva a intentarlo.")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 def xlwings_vba() -> XlwingsVBA:
     """Read ``xlwings.bas`` and ``addin/Dictionary.cls`` from the installed xlwings (without importing it).
 
@@ -89,7 +81,11 @@ def xlwings_vba() -> XlwingsVBA:
         ToolMissingError: xlwings is not installed, or its package lacks the VBA files, or the VBA's version differs
             from the package's (a broken installation).
     """
-    folder = _xlwings_folder()
+    spec = importlib.util.find_spec("xlwings")
+    if spec is None or not spec.submodule_search_locations:
+        raise ToolMissingError("Para escribir un maestro .xlsm (con botones) se necesita el paquete xlwings. "
+                               "Instálelo con «pip install xlwings» y vuelva a intentarlo.")
+    folder = Path(next(iter(spec.submodule_search_locations)))
     version = importlib.metadata.version("xlwings")
     bas, cls = folder / "xlwings.bas", folder / "addin" / "Dictionary.cls"
     missing = [p.name for p in (bas, cls) if not p.is_file()]
