@@ -8,7 +8,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any
 from xml.parsers import expat
 
 from zedxl.intake.common import (
@@ -18,7 +17,6 @@ from zedxl.intake.common import (
     _DTD_BYTES,
     _KEEP_MAX_BYTES,
     _Base,
-    _Deadline,
     _Forbidden,
     _human,
     _new_parser,
@@ -32,11 +30,10 @@ _FLAGS_NOT_PLAIN = 0x1 | 0x20 | 0x40  # encrypted, compressed patched data, stro
 
 
 def _plain_member(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """A member read from the whole file's bytes as ``zipfile`` reads it, for the plain case only: stored or
-    deflated, not encrypted, its local header where the directory says, with the same name, the deflate stream
-    complete and exactly the compressed size long, the declared size and CRC-32 right. None otherwise, and the
-    caller lets zipfile read it (and fail the way it fails). Skips ``ZipExtFile``'s per-read work: a return's
-    parts are read in one call each."""
+    """A member read from the whole file's bytes as ``zipfile`` reads it (without ``ZipExtFile``'s per-read work),
+    in the plain case only: stored or deflated, not encrypted, its local header where the directory says with the
+    same name, the deflate stream exactly the compressed size, size and CRC-32 right. None otherwise: zipfile reads
+    it then, and fails the way it fails."""
     if info.flag_bits & _FLAGS_NOT_PLAIN or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
     offset = info.header_offset
@@ -214,26 +211,6 @@ class _Members(_Base):
                 stream.close()
         return False
 
-    def recall(self, info: zipfile.ZipInfo | None, what: str) -> tuple[bytes | None, Any]:
-        """The member's bytes, when small enough to be remembered by them, and what a clean parse of those very bytes
-        (read as ``what``) found before in this process (``_CLEAN_PARTS``), or None: not seen, or its elements would
-        pass the limit. When found, the part counts as parsed and its elements are counted, as the parse would."""
-        data = self.small_bytes(info) if info is not None and info.file_size <= self.limits.max_xml_part_bytes \
-            else None
-        seen = _CLEAN_PARTS.get((what, data)) if data is not None else None
-        if seen is None or self.elements + seen[0] > self.limits.max_xml_elements:
-            return data, None
-        assert info is not None
-        self.parsed.add(info.filename.lower())
-        self.elements += seen[0]
-        return data, seen[1]
-
-    @staticmethod
-    def remember(what: str, data: bytes | None, elements: int, found: Any) -> None:
-        """What a clean parse of ``data`` (read as ``what``) found, and its element count, for ``recall``."""
-        if data is not None:
-            _CLEAN_PARTS.put((what, data), len(data), (elements, found))
-
     def raw_member_overruns(self, info: zipfile.ZipInfo) -> bool:
         """True when the member's compressed bytes (found from its local header) inflate past its declared size."""
         if self.data is not None:
@@ -248,15 +225,13 @@ class _Members(_Base):
         start = offset + _LOCAL_HEADER.size + header[10] + header[11]
         return _inflates_past(data[start:start + info.compress_size], info.file_size)
 
-    def small_bytes(self, info: zipfile.ZipInfo) -> bytes | None:
-        """The whole member when it is small enough to be remembered by its bytes (``_CLEAN_PARTS``); None when it
-        is larger or cannot be read (the streaming parse then reports the read error, as ever)."""
-        if info.file_size > _CLEAN_MAX_BYTES:
+    def small_bytes(self, info: zipfile.ZipInfo, limit: int = _CLEAN_MAX_BYTES) -> bytes | None:
+        """The whole member when it is at most ``limit`` bytes (by default, small enough to be remembered by its bytes
+        in ``_CLEAN_PARTS``); None when it is larger or cannot be read (the full parse then reports the error)."""
+        if info.file_size > limit:
             return None
         try:
             return b"".join(self.stream(info))
-        except _Deadline:
-            raise
         except Exception:  # noqa: BLE001 - reported by the streaming parse with its part name
             return None
 
@@ -306,8 +281,6 @@ class _Members(_Base):
         try:
             for _ in stream:
                 pass
-        except _Deadline:
-            raise
         except Exception as e:  # noqa: BLE001
             return _read_error(e)
         return ""
@@ -328,7 +301,5 @@ class _Members(_Base):
                     self.add("xml-dtd-prohibido", part=info.filename, what=f"<!{m.group(1).decode().upper()}>")
                     return
                 tail = chunk[-16:]
-        except _Deadline:
-            raise
         except Exception as e:  # noqa: BLE001
             self.add("zip-corrupto", part=f"la parte {info.filename}", detail=_read_error(e))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zedxl.intake.common import (
+    _CLEAN_PARTS,
     _STRICT_PREFIX,
     _XML_CONTENT_TYPE,
     _dangerous_target,
@@ -194,15 +195,22 @@ class _Package(_Sheets):
             if local in depth:
                 depth[local] = False
 
-        # the returns of one entity share their styles byte for byte: what a clean parse found is remembered
-        data, seen = self.recall(self.member(part), "styles")
-        if seen is not None:
-            self.number_formats = seen
+        # the returns of one entity share their styles byte for byte: what a clean parse found (and its element
+        # count) is remembered by the part's bytes; when found, the part counts as parsed, as the parse would
+        info = self.member(part)
+        assert info is not None
+        data = self.small_bytes(info) if info.file_size <= self.limits.max_xml_part_bytes else None
+        seen = _CLEAN_PARTS.get(("styles", data)) if data is not None else None
+        if seen is not None and self.elements + seen[0] <= self.limits.max_xml_elements:
+            self.parsed.add(info.filename.lower())
+            self.elements += seen[0]
+            self.number_formats = seen[1]
             return
         before = self.elements
         if self.parse_xml(part, start, end, data=data):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
-            self.remember("styles", data, self.elements - before, self.number_formats)
+            if data is not None:
+                _CLEAN_PARTS.put(("styles", data), len(data), (self.elements - before, self.number_formats))
 
     def parse_workbook(self, part: str) -> bool:
         lim = self.limits
