@@ -159,9 +159,7 @@ def _ref_text(row: int, col: int) -> str:
 
 
 class _Forbidden(Exception):
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
+    """A DTD or an entity declaration (which: ``args[0]``)."""
 
 
 class _Stop(Exception):
@@ -245,7 +243,7 @@ class _Base:
         self.kind: Kind = "unknown"
         self.issues: list[Issue] = []
         self.code_counts: Counter[str] = Counter()
-        self.facts: dict[str, Any] = {}
+        self.facts: dict[str, Any] = {}  # Intake's fields found on the way, by name
         self.sheets: list[SheetInfo] = []
         self.defined_names: list[DefinedName] = []
         self.external_links: list[ExternalLink] = []

@@ -347,7 +347,7 @@ class _Container(_Members):
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not name.endswith("/"):
                 self.add("zip-corrupto", part=_short(name, 80),
                          detail=f"método de compresión {info.compress_type} no admitido")
-        self.facts["uncompressed"] = total
+        self.facts["uncompressed_bytes"] = total
         if total > lim.max_total_bytes:
             self.add("zip-total-demasiado-grande", size=_human(total), limit=_human(lim.max_total_bytes))
         if self.code_counts.total() > issues_before:

@@ -88,10 +88,8 @@ class _Package(_Sheets):
             main = [r for r in root_rels if r.kind == "officeDocument"]
             self.check_dangling([r for r in root_rels if r not in main], "_rels/.rels", severity="aviso")
 
-        wb_ok = self.parse_workbook(wb_part)
-        if self.facts.get("strict_ns"):
-            strict = True
-        if strict:
+        wb_ok, strict_ns = self.parse_workbook(wb_part)
+        if strict or strict_ns:
             self.add("formato-strict-ooxml")
         wb_rels = self.parse_rels(wb_part)
         if wb_rels is None:
@@ -125,9 +123,9 @@ class _Package(_Sheets):
         for rel in wb_rels:
             k = rel.kind
             if k == "sharedStrings" and rel.part:
-                self.facts["shared_strings"] = rel.part
+                self.facts["shared_strings_part"] = rel.part
             elif k == "styles" and rel.part:
-                self.facts["styles"] = rel.part
+                self.facts["styles_part"] = rel.part
             elif rel.external:
                 self.add("activo-recurso-externo", part=wb_part, target=_short(rel.target), what=k)
 
@@ -164,7 +162,7 @@ class _Package(_Sheets):
                 self.other_rels(info.filename)
             elif low.endswith(".vml"):
                 self.scan_dtd_bytes(info.filename)
-            elif self.keep_cells and low == self.facts.get("styles", "").lower():
+            elif self.keep_cells and low == self.facts.get("styles_part", "").lower():
                 self.parse_styles(info.filename)
             elif low.endswith((".xml", ".rels")) or _XML_CONTENT_TYPE.search(ct or ""):
                 self.parse_xml(info.filename)
@@ -212,16 +210,17 @@ class _Package(_Sheets):
             if data is not None:
                 _CLEAN_PARTS.put(("styles", data), len(data), (self.elements - before, self.number_formats))
 
-    def parse_workbook(self, part: str) -> bool:
+    def parse_workbook(self, part: str) -> tuple[bool, bool]:
+        """(parsed cleanly, in Strict Open XML's namespace)"""
         lim = self.limits
         sheets: list[SheetInfo] = []
-        state: dict[str, Any] = {"name": None, "text": [], "left": 0, "names": 0}
+        state: dict[str, Any] = {"name": None, "text": [], "left": 0, "names": 0, "strict": False}
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             local = _local(tag)
             if local == "workbook":
                 if tag.startswith(_STRICT_PREFIX):
-                    self.facts["strict_ns"] = True
+                    state["strict"] = True
             elif local == "sheet":
                 if len(sheets) <= lim.max_sheets:
                     sheets.append(SheetInfo(attrs.get("name", ""), attrs.get("sheetId", ""),
@@ -257,7 +256,7 @@ class _Package(_Sheets):
 
         ok = self.parse_xml(part, start, end, chars)
         self.sheets = sheets
-        return ok
+        return ok, state["strict"]
 
     def find_active_parts(self, wb_rels: list[_Rel], content_type: Callable[[str], str]) -> None:
         macros: list[str] = []

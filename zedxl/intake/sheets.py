@@ -52,14 +52,9 @@ _CELL_CHILDREN = frozenset({
 
 
 class _SheetScan:
-    """Expat handlers for one worksheet: counts and bounds cells, records formulas, hyperlinks, merges and, with
-    ``keep_cells``, every cell as a ``CellFact`` (shared formulas translated to their cell, an inline string's runs
-    joined without its phonetic guides).
-
-    A cell ends when an element that cannot be inside one starts. Every element named ``c``, whatever its prefix,
-    counts as a cell: over-counting is safe. Without ``keep_cells`` no end handler is needed and text is kept only
-    to the length the checks look at.
-    """
+    """Expat handlers for one worksheet: count and bound its cells, record formulas, hyperlinks, merges and, with
+    ``keep_cells``, every cell as a ``CellFact``. A cell ends when an element that cannot be inside one starts; every
+    element named ``c``, whatever its prefix, counts as a cell (over-counting is safe)."""
 
     def __init__(self, insp: _Base, sheet: str) -> None:
         self.insp = insp
@@ -212,8 +207,7 @@ class _SheetScan:
                     raise _Stop("xml-parte-demasiado-grande", part=f"de la hoja «{self.sheet}»",
                                 detail=f"más de {MAX_COLS:,} definiciones de columna")
 
-    def end(self, tag: str) -> None:
-        """With ``keep_cells`` only: text ends with its element."""
+    def end(self, tag: str) -> None:  # with keep_cells only: text ends with its element
         self.capture = None
 
     def chars(self, data: str) -> None:
@@ -368,15 +362,12 @@ class _Sheets(_Container):
             extent_col=scan.ext_col, dimension=scan.dimension,
             formulas=scan.formula_count, protected=scan.protected, merged=tuple(scan.merged),
         )
-        if not ok:
-            self.sheet_rels(sheet.part, sheet.name, scan.hyperlink_refs)
-            return result
         lim = self.limits
         area = scan.ext_row * scan.ext_col
-        if area > lim.max_used_area:
+        if ok and area > lim.max_used_area:
             self.add("hoja-rango-usado-excesivo", sheet=sheet.name, ref=_ref_text(scan.ext_row, scan.ext_col),
                      area=f"{area:,}", limit=f"{lim.max_used_area:,}")
-        if scan.dimension:
+        if ok and scan.dimension:
             rng = _parse_range(scan.dimension)
             declared = (rng[2] * rng[3]) if rng else None
             if rng is None or not (_in_grid(rng[0], rng[1]) and _in_grid(rng[2], rng[3])) or (
@@ -388,12 +379,10 @@ class _Sheets(_Container):
         return result
 
     def fast_scan(self, sheet: SheetInfo) -> _SheetScan | None:
-        """The same scan as ``_SheetScan`` by regular expressions, for a worksheet in the plain shape spreadsheet
-        programs write: UTF-8, no comment, CDATA, processing instruction or DTD, no prefixed element in
-        ``<sheetData>``, every ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no
-        formula that reaches outside, no merge or hyperlink, inside the limits, well formed. None, having changed
-        nothing, when any of this does not hold: the full scan then reports whatever is wrong.
-        """
+        """``_SheetScan``'s result by regular expressions, for a worksheet in the plain shape programs write (UTF-8, no
+        comment, CDATA, PI or DTD, nothing prefixed in ``<sheetData>``, ``r=`` first on every ``<row>`` and ``<c>``,
+        plain numbers, no shared or array formula nor one that reaches outside, no merge or hyperlink, within the
+        limits, well formed); None, having changed nothing, otherwise: the full scan reports what is wrong."""
         info = self.member(sheet.part)
         data = self.small_bytes(info, _FAST_MAX_BYTES) if info is not None else None  # read errors: the full scan's
         if info is None or data is None:

@@ -117,9 +117,7 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     return Decimal(value)

@@ -70,7 +70,6 @@ from zedxl.xlsx.office_layout import (
 from zedxl.xlsx.office_manifest import Manifest
 
 # -- catalogue -------------------------------------------------------------------------------------------------
-_ASK_NEW = "Pida a la oficina de planeamiento un libro nuevo y copie en él sus datos (Pegar valores)."
 _DONT_TOUCH = "Solo se escribe en las celdas amarillas; deshaga el cambio o copie sus datos en el libro original."
 
 register("archivo-ilegible", "Archivo ilegible",
@@ -339,18 +338,14 @@ class _SheetReader:
                     if not _blank(cell.value):
                         self.cell_changed(sheet, r, c, cell.value, None, cols)
                 continue
-            if code in seen:
-                if code_level(code) == "AO":
+            if code in seen or code not in expected:
+                if code_level(code) != "AO":
+                    self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
+                elif code in seen:
                     duplicated.add(code)
                     self.issue("ao-duplicada", sheet=sheet, r=r, c=cols.codigo, value=code, column=L.H_CODIGO)
                 else:
-                    self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
-                continue
-            if code not in expected:
-                if code_level(code) == "AO":
                     self.issue("ao-agregada", sheet=sheet, r=r, c=cols.codigo, value=_show(raw), column=L.H_CODIGO)
-                else:
-                    self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
                 continue
             seen[code] = r
             row = expected[code]
