@@ -38,9 +38,6 @@ Active content (``error`` refuses the file, ``aviso`` flags it and lets values b
 - ``activo-recurso-externo`` (aviso): any other relationship pointing outside the package.
 - ``activo-formula-externa`` (aviso): formulas calling functions that reach outside the workbook (WEBSERVICE,
   HYPERLINK, RTD, CALL, REGISTER, IMAGE...). Every formula is listed in ``Intake.formulas``.
-
-A return holds a few thousand cells: every bound in ``Limits`` leaves an order of magnitude above real templates
-while keeping the readers' worst case bounded (a one-million-cell sheet is refused as ``hoja-demasiadas-celdas``).
 """
 
 from __future__ import annotations
@@ -78,21 +75,12 @@ class _Inspector(_Package):
                 issues.append(make_issue("revision-mas-problemas", file=self.file, count=extra, what=code,
                                          severity=CATALOGUE[code].severity))
         safe = self.kind in READABLE_KINDS and self.complete and not any(i.severity == "error" for i in issues)
-        f = self.facts
         return Intake(
             path=self.path,
             kind=self.kind,
             issues=tuple(issues),
             safe=safe,
-            size=f.get("size", 0),
-            members=f.get("members", 0),
-            uncompressed_bytes=f.get("uncompressed", 0),
-            main_content_type=f.get("main_content_type", ""),
-            application=f.get("application", ""),
             sheets=tuple(self.sheets),
-            date1904=f.get("date1904", False),
-            calc_mode=f.get("calc_mode", "auto"),
-            full_calc_on_load=f.get("full_calc_on_load", False),
             defined_names=tuple(self.defined_names),
             has_macros=self.has_macros,
             external_links=tuple(self.external_links),
@@ -103,13 +91,12 @@ class _Inspector(_Package):
             error_cells=tuple(self.error_cells),
             nonfinite_cells=tuple(self.nonfinite_cells),
             custom_properties=tuple(self.custom_properties),
-            shared_strings_part=f.get("shared_strings", ""),
-            styles_part=f.get("styles", ""),
             truncated_facts=self.truncated_facts,
             cells=self.cells if self.keep_cells and safe else None,
             number_formats=self.number_formats if self.keep_cells else None,
             parts=self.parts if self.keep_cells and safe else None,
             property_values=tuple(self.property_values),
+            **self.facts,  # size, members, date1904, calc_mode... as found (the fields' defaults otherwise)
         )
 
 

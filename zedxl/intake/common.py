@@ -79,9 +79,8 @@ _ASCII_FOLD = "\u0130\u0131\u017f\u212a"
 
 
 def _may_call_out(text: str) -> bool:
-    """False only when neither ``_DDE_FORMULA`` nor ``_RISKY_FUNCTIONS`` can match ``text``: cheap substring tests
-    that skip both searches for ordinary formulas (the two patterns retry at every character: ~3 ms a return).
-    A DDE reference needs a "|"; a risky call needs one of the function names, in any case."""
+    """False only when neither ``_DDE_FORMULA`` (it needs a "|") nor ``_RISKY_FUNCTIONS`` (a function name, in any
+    case) can match ``text``: substring tests that spare ordinary formulas both searches."""
     if "|" in text or (not text.isascii() and any(ch in text for ch in _ASCII_FOLD)):
         return True
     upper = text.upper()
@@ -102,11 +101,11 @@ _STRICT_PREFIX = "http://purl.oclc.org/ooxml/"
 def _human(n: int | float) -> str:
     """Bytes for people: '1.0 GiB', '930 KiB'."""
     n = float(n)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024:
             return f"{n:.0f} {unit}" if unit in ("bytes", "KiB") else f"{n:.1f} {unit}"
         n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
+    return f"{n:.1f} TiB"
 
 
 def _short(text: str, n: int = 120) -> str:
@@ -128,10 +127,6 @@ def _rid(attrs: dict[str, str]) -> str:
 
 def _truthy(v: str | None) -> bool:
     return v is not None and v.strip().lower() in ("1", "true", "on")
-
-
-def _rel_kind(rel_type: str) -> str:
-    return rel_type.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _dangerous_target(target: str) -> bool:
@@ -164,9 +159,7 @@ def _ref_text(row: int, col: int) -> str:
 
 
 class _Forbidden(Exception):
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
+    """A DTD or an entity declaration (which: ``args[0]``)."""
 
 
 class _Stop(Exception):
@@ -178,19 +171,15 @@ class _Stop(Exception):
         self.params = params
 
 
-class _Deadline(Exception):
-    pass
+class _Deadline(BaseException):
+    """Time is up: a BaseException, so that no handler of bad input (``except Exception``) swallows it."""
 
 
 def _forbid_doctype(*_: Any) -> None:
     raise _Forbidden("DOCTYPE")
 
 
-def _forbid_entity(*_: Any) -> None:
-    raise _Forbidden("ENTITY")
-
-
-def _forbid_external(*_: Any) -> int:
+def _forbid_entity(*_: Any) -> int:
     raise _Forbidden("ENTITY")
 
 
@@ -201,7 +190,7 @@ def _new_parser(namespaces: bool = False) -> Any:
     parser.StartDoctypeDeclHandler = _forbid_doctype
     parser.EntityDeclHandler = _forbid_entity
     parser.UnparsedEntityDeclHandler = _forbid_entity
-    parser.ExternalEntityRefHandler = _forbid_external
+    parser.ExternalEntityRefHandler = _forbid_entity
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     return parser
 
@@ -216,7 +205,7 @@ class _Rel:
 
     @property
     def kind(self) -> str:
-        return _rel_kind(self.type)
+        return self.type.rstrip("/").rsplit("/", 1)[-1]
 
 
 _UNSEEN: Any = object()
@@ -254,7 +243,7 @@ class _Base:
         self.kind: Kind = "unknown"
         self.issues: list[Issue] = []
         self.code_counts: Counter[str] = Counter()
-        self.facts: dict[str, Any] = {}
+        self.facts: dict[str, Any] = {}  # Intake's fields found on the way, by name
         self.sheets: list[SheetInfo] = []
         self.defined_names: list[DefinedName] = []
         self.external_links: list[ExternalLink] = []

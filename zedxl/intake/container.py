@@ -138,14 +138,13 @@ def _decode_text(head: bytes, truncated: bool) -> str | None:
     else:
         if b"\x00" in head:
             return None
-        body = head
         try:
-            text = body.decode("utf-8")
+            text = head.decode("utf-8")
         except UnicodeDecodeError as e:
-            if truncated and e.start >= len(body) - 4:
-                text = body[: e.start].decode("utf-8")
+            if truncated and e.start >= len(head) - 4:
+                text = head[: e.start].decode("utf-8")
             else:
-                text = body.decode("cp1252", "replace")
+                text = head.decode("cp1252", "replace")
     if not text:
         return None
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f\v")
@@ -171,22 +170,20 @@ def _csv_delimiter(text: str, truncated: bool) -> str:
     return ""
 
 
-def _binary_detail(head: bytes) -> str:
-    sigs: tuple[tuple[bytes, str], ...] = (
-        (b"%PDF", "es un PDF"),
-        (b"\x89PNG", "es una imagen PNG"),
-        (b"\xff\xd8\xff", "es una imagen JPEG"),
-        (b"GIF8", "es una imagen GIF"),
-        (b"MZ", "es un programa ejecutable"),
-        (b"Rar!", "es un archivo comprimido RAR"),
-        (b"7z\xbc\xaf", "es un archivo comprimido 7z"),
-        (b"\x1f\x8b", "es un archivo comprimido gzip"),
-        (b"{\\rtf", "es un documento RTF"),
-    )
-    for sig, text in sigs:
-        if head.startswith(sig):
-            return text
-    return "formato desconocido"
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "es un PDF"),
+    (b"\x89PNG", "es una imagen PNG"),
+    (b"\xff\xd8\xff", "es una imagen JPEG"),
+    (b"GIF8", "es una imagen GIF"),
+    (b"MZ", "es un programa ejecutable"),
+    (b"Rar!", "es un archivo comprimido RAR"),
+    (b"7z\xbc\xaf", "es un archivo comprimido 7z"),
+    (b"\x1f\x8b", "es un archivo comprimido gzip"),
+    (b"{\\rtf", "es un documento RTF"),
+)
+
+_EXT_KINDS: dict[str, Kind] = {".xlsm": "xlsm", ".xltm": "xlsm", ".xlam": "xlsm", ".xlsx": "xlsx", ".xltx": "xlsx",
+                               ".ods": "ods"}
 
 
 class _Container(_Members):
@@ -242,14 +239,7 @@ class _Container(_Members):
                 self.inspect_text(head, size)
 
     def ext_kind(self) -> Kind:
-        ext = self.path.suffix.lower()
-        if ext in (".xlsm", ".xltm", ".xlam"):
-            return "xlsm"
-        if ext in (".xlsx", ".xltx"):
-            return "xlsx"
-        if ext == ".ods":
-            return "ods"
-        return "unknown"
+        return _EXT_KINDS.get(self.path.suffix.lower(), "unknown")
 
     def inspect_ole(self, data: bytes) -> None:
         names = _cfb_names(data)
@@ -273,7 +263,8 @@ class _Container(_Members):
     def inspect_text(self, head: bytes, size: int) -> None:
         text = _decode_text(head, truncated=size > len(head))
         if text is None:
-            self.add("formato-desconocido", detail=_binary_detail(head))
+            self.add("formato-desconocido",
+                     detail=next((text for sig, text in _SIGNATURES if head.startswith(sig)), "formato desconocido"))
             return
         low = text.lstrip("\ufeff \t\r\n").lower()[:8192]
         if low.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in low:
@@ -325,13 +316,13 @@ class _Container(_Members):
             self.identify_and_check()
 
     def check_members(self, infos: list[zipfile.ZipInfo]) -> bool:
-        """Central-directory checks; True when the file must not be read further."""
+        """Central-directory checks; True when the file must not be read further (any of them raised an issue)."""
         lim = self.limits
         self.facts["members"] = len(infos)
         if len(infos) > lim.max_zip_members:
             self.add("zip-demasiadas-partes", count=len(infos), limit=lim.max_zip_members)
             return True
-        stop = False
+        issues_before = self.code_counts.total()
         total = 0
         seen: dict[str, str] = {}
         for info in infos:
@@ -339,37 +330,30 @@ class _Container(_Members):
             total += info.file_size
             if _unsafe_name(info.orig_filename) or (name != info.orig_filename and _unsafe_name(name)):
                 self.add("zip-nombre-peligroso", part=_short(info.orig_filename, 80))
-                stop = True
             key = name.lower()
             if key in seen:
                 self.add("zip-parte-duplicada", part=_short(name, 80))
-                stop = True
             seen[key] = name
             if info.file_size > lim.max_member_bytes:
                 self.add("zip-parte-demasiado-grande", part=_short(name, 80), size=_human(info.file_size),
                          limit=_human(lim.max_member_bytes))
-                stop = True
             elif info.file_size > lim.ratio_min_bytes:
                 ratio = info.file_size / max(info.compress_size, 1)
                 if ratio > lim.max_ratio:
                     self.add("zip-compresion-anomala", part=_short(name, 80), ratio=f"{ratio:.0f}",
                              limit=f"{lim.max_ratio:.0f}")
-                    stop = True
             if info.flag_bits & 0x1:
                 self.add("zip-parte-cifrada", part=_short(name, 80))
-                stop = True
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not name.endswith("/"):
                 self.add("zip-corrupto", part=_short(name, 80),
                          detail=f"método de compresión {info.compress_type} no admitido")
-                stop = True
-        self.facts["uncompressed"] = total
+        self.facts["uncompressed_bytes"] = total
         if total > lim.max_total_bytes:
             self.add("zip-total-demasiado-grande", size=_human(total), limit=_human(lim.max_total_bytes))
-            stop = True
-        if not stop:
-            self.members = {i.filename.lower(): i for i in infos if not i.filename.endswith("/")}
-        return stop
-
+        if self.code_counts.total() > issues_before:
+            return True
+        self.members = {i.filename.lower(): i for i in infos if not i.filename.endswith("/")}
+        return False
 
     def identify_and_check(self) -> None:
         if not self.members:

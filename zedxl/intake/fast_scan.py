@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 _CELL_TAGS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 
-# The fast scan (``_Inspector.fast_scan``): the plain shape of a worksheet as Excel, LibreOffice, openpyxl and
-# XlsxWriter write it. Anything else is left to the element-by-element scan.
 _FAST_MAX_BYTES = 8 * MiB
 
 _FAST_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<decl>[^?>]*)\?>)?\s*<worksheet[\s>]")
@@ -121,9 +119,8 @@ _OUTSIDES = BytesMemo(4 * 1024 * 1024)
 
 
 def _note_outside(outside: bytes, scan: _SheetScan) -> None:
-    """``_SheetScan``'s handlers run over a worksheet's part outside ``<sheetData>`` (the fast scan's ``outside``: no
-    cell, merge or hyperlink in it); raises when it is not well formed. The sheets of returns made from one template
-    share this part byte for byte: what the handlers noted of a clean one is remembered."""
+    """``_SheetScan``'s handlers run over a worksheet's part outside ``<sheetData>`` (no cell, merge or hyperlink in
+    it; raises when not well formed), what they noted remembered: returns of one template share it byte for byte."""
     seen = _OUTSIDES.get(outside)
     if seen is not None and scan.elements + seen[0] <= scan.max_elements:
         scan.elements, scan.col_defs, scan.dimension, scan.protected = seen

@@ -8,7 +8,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any
 from xml.parsers import expat
 
 from zedxl.intake.common import (
@@ -18,7 +17,6 @@ from zedxl.intake.common import (
     _DTD_BYTES,
     _KEEP_MAX_BYTES,
     _Base,
-    _Deadline,
     _Forbidden,
     _human,
     _new_parser,
@@ -32,11 +30,10 @@ _FLAGS_NOT_PLAIN = 0x1 | 0x20 | 0x40  # encrypted, compressed patched data, stro
 
 
 def _plain_member(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """A member read from the whole file's bytes as ``zipfile`` reads it, for the plain case only: stored or
-    deflated, not encrypted, its local header where the directory says, with the same name, the deflate stream
-    complete and exactly the compressed size long, the declared size and CRC-32 right. None otherwise, and the
-    caller lets zipfile read it (and fail the way it fails). Skips ``ZipExtFile``'s per-read work: a return's
-    parts are read in one call each."""
+    """A member read from the whole file's bytes as ``zipfile`` reads it (without ``ZipExtFile``'s per-read work),
+    in the plain case only: stored or deflated, not encrypted, its local header where the directory says with the
+    same name, the deflate stream exactly the compressed size, size and CRC-32 right. None otherwise: zipfile reads
+    it then, and fails the way it fails."""
     if info.flag_bits & _FLAGS_NOT_PLAIN or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
     offset = info.header_offset
@@ -143,12 +140,9 @@ class _Members(_Base):
         data: bytes | None = None,
     ) -> bool:
         """Stream one zip member through expat (DTDs forbidden); True when it parsed completely and cleanly.
-
-        ``namespaces``: element names as 'uri}local' (else raw qualified names, faster); ``counted``: wrap ``start``
-        to count elements against ``Limits.max_xml_elements`` (else ``start`` counts them itself). A small part
-        parsed with no handler is remembered by its bytes once clean, and not parsed again in this process;
-        ``data``: the member's bytes when the caller has read it whole already (``small_bytes``).
-        """
+        ``namespaces``: element names as 'uri}local' (else as written); ``counted``: ``start`` wrapped to count
+        elements (else it counts them itself); ``data``: the member's bytes, read whole already. A small part parsed
+        with no handler is remembered by its bytes once clean (``_CLEAN_PARTS``)."""
         info = self.member(part)
         assert self.zf is not None and info is not None
         self.parsed.add(info.filename.lower())
@@ -194,7 +188,7 @@ class _Members(_Base):
                 _CLEAN_PARTS.put((namespaces, data), len(data), True)
             return True
         except _Forbidden as e:
-            self.add("xml-dtd-prohibido", part=name, what=f"<!{e.what}>")
+            self.add("xml-dtd-prohibido", part=name, what=f"<!{e.args[0]}>")
         except _Stop as e:
             self.add(e.code, **e.params)
         except expat.ExpatError as e:
@@ -214,26 +208,6 @@ class _Members(_Base):
                 stream.close()
         return False
 
-    def recall(self, info: zipfile.ZipInfo | None, what: str) -> tuple[bytes | None, Any]:
-        """The member's bytes, when small enough to be remembered by them, and what a clean parse of those very bytes
-        (read as ``what``) found before in this process (``_CLEAN_PARTS``), or None: not seen, or its elements would
-        pass the limit. When found, the part counts as parsed and its elements are counted, as the parse would."""
-        data = self.small_bytes(info) if info is not None and info.file_size <= self.limits.max_xml_part_bytes \
-            else None
-        seen = _CLEAN_PARTS.get((what, data)) if data is not None else None
-        if seen is None or self.elements + seen[0] > self.limits.max_xml_elements:
-            return data, None
-        assert info is not None
-        self.parsed.add(info.filename.lower())
-        self.elements += seen[0]
-        return data, seen[1]
-
-    @staticmethod
-    def remember(what: str, data: bytes | None, elements: int, found: Any) -> None:
-        """What a clean parse of ``data`` (read as ``what``) found, and its element count, for ``recall``."""
-        if data is not None:
-            _CLEAN_PARTS.put((what, data), len(data), (elements, found))
-
     def raw_member_overruns(self, info: zipfile.ZipInfo) -> bool:
         """True when the member's compressed bytes (found from its local header) inflate past its declared size."""
         if self.data is not None:
@@ -248,15 +222,13 @@ class _Members(_Base):
         start = offset + _LOCAL_HEADER.size + header[10] + header[11]
         return _inflates_past(data[start:start + info.compress_size], info.file_size)
 
-    def small_bytes(self, info: zipfile.ZipInfo) -> bytes | None:
-        """The whole member when it is small enough to be remembered by its bytes (``_CLEAN_PARTS``); None when it
-        is larger or cannot be read (the streaming parse then reports the read error, as ever)."""
-        if info.file_size > _CLEAN_MAX_BYTES:
+    def small_bytes(self, info: zipfile.ZipInfo, limit: int = _CLEAN_MAX_BYTES) -> bytes | None:
+        """The whole member when it is at most ``limit`` bytes (by default, small enough to be remembered by its bytes
+        in ``_CLEAN_PARTS``); None when it is larger or cannot be read (the full parse then reports the error)."""
+        if info.file_size > limit:
             return None
         try:
             return b"".join(self.stream(info))
-        except _Deadline:
-            raise
         except Exception:  # noqa: BLE001 - reported by the streaming parse with its part name
             return None
 
@@ -279,7 +251,6 @@ class _Members(_Base):
                 self.parts[info.filename] = whole
             return
         with self.zf.open(info) as fh:
-            seen = 0
             while True:
                 self.check_deadline()
                 chunk = fh.read(_CHUNK)
@@ -292,9 +263,6 @@ class _Members(_Base):
                         self.kept_bytes += len(whole) - len(self.parts.get(info.filename, b""))
                         self.parts[info.filename] = whole
                     return
-                seen += len(chunk)
-                if seen > budget:  # pragma: no cover - zipfile already stops at the declared size
-                    raise zipfile.BadZipFile("more data than declared")
                 if kept is not None:
                     kept.append(chunk)
                 yield chunk
@@ -306,8 +274,6 @@ class _Members(_Base):
         try:
             for _ in stream:
                 pass
-        except _Deadline:
-            raise
         except Exception as e:  # noqa: BLE001
             return _read_error(e)
         return ""
@@ -328,7 +294,5 @@ class _Members(_Base):
                     self.add("xml-dtd-prohibido", part=info.filename, what=f"<!{m.group(1).decode().upper()}>")
                     return
                 tail = chunk[-16:]
-        except _Deadline:
-            raise
         except Exception as e:  # noqa: BLE001
             self.add("zip-corrupto", part=f"la parte {info.filename}", detail=_read_error(e))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zedxl.intake.common import (
+    _CLEAN_PARTS,
     _STRICT_PREFIX,
     _XML_CONTENT_TYPE,
     _dangerous_target,
@@ -87,10 +88,8 @@ class _Package(_Sheets):
             main = [r for r in root_rels if r.kind == "officeDocument"]
             self.check_dangling([r for r in root_rels if r not in main], "_rels/.rels", severity="aviso")
 
-        wb_ok = self.parse_workbook(wb_part)
-        if self.facts.get("strict_ns"):
-            strict = True
-        if strict:
+        wb_ok, strict_ns = self.parse_workbook(wb_part)
+        if strict or strict_ns:
             self.add("formato-strict-ooxml")
         wb_rels = self.parse_rels(wb_part)
         if wb_rels is None:
@@ -124,9 +123,9 @@ class _Package(_Sheets):
         for rel in wb_rels:
             k = rel.kind
             if k == "sharedStrings" and rel.part:
-                self.facts["shared_strings"] = rel.part
+                self.facts["shared_strings_part"] = rel.part
             elif k == "styles" and rel.part:
-                self.facts["styles"] = rel.part
+                self.facts["styles_part"] = rel.part
             elif rel.external:
                 self.add("activo-recurso-externo", part=wb_part, target=_short(rel.target), what=k)
 
@@ -163,7 +162,7 @@ class _Package(_Sheets):
                 self.other_rels(info.filename)
             elif low.endswith(".vml"):
                 self.scan_dtd_bytes(info.filename)
-            elif self.keep_cells and low == self.facts.get("styles", "").lower():
+            elif self.keep_cells and low == self.facts.get("styles_part", "").lower():
                 self.parse_styles(info.filename)
             elif low.endswith((".xml", ".rels")) or _XML_CONTENT_TYPE.search(ct or ""):
                 self.parse_xml(info.filename)
@@ -194,26 +193,34 @@ class _Package(_Sheets):
             if local in depth:
                 depth[local] = False
 
-        # the returns of one entity share their styles byte for byte: what a clean parse found is remembered
-        data, seen = self.recall(self.member(part), "styles")
-        if seen is not None:
-            self.number_formats = seen
+        # the returns of one entity share their styles byte for byte: what a clean parse found (and its element
+        # count) is remembered by the part's bytes; when found, the part counts as parsed, as the parse would
+        info = self.member(part)
+        assert info is not None
+        data = self.small_bytes(info) if info.file_size <= self.limits.max_xml_part_bytes else None
+        seen = _CLEAN_PARTS.get(("styles", data)) if data is not None else None
+        if seen is not None and self.elements + seen[0] <= self.limits.max_xml_elements:
+            self.parsed.add(info.filename.lower())
+            self.elements += seen[0]
+            self.number_formats = seen[1]
             return
         before = self.elements
         if self.parse_xml(part, start, end, data=data):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
-            self.remember("styles", data, self.elements - before, self.number_formats)
+            if data is not None:
+                _CLEAN_PARTS.put(("styles", data), len(data), (self.elements - before, self.number_formats))
 
-    def parse_workbook(self, part: str) -> bool:
+    def parse_workbook(self, part: str) -> tuple[bool, bool]:
+        """(parsed cleanly, in Strict Open XML's namespace)"""
         lim = self.limits
         sheets: list[SheetInfo] = []
-        state: dict[str, Any] = {"name": None, "text": [], "left": 0, "names": 0}
+        state: dict[str, Any] = {"name": None, "text": [], "left": 0, "names": 0, "strict": False}
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             local = _local(tag)
             if local == "workbook":
                 if tag.startswith(_STRICT_PREFIX):
-                    self.facts["strict_ns"] = True
+                    state["strict"] = True
             elif local == "sheet":
                 if len(sheets) <= lim.max_sheets:
                     sheets.append(SheetInfo(attrs.get("name", ""), attrs.get("sheetId", ""),
@@ -249,7 +256,7 @@ class _Package(_Sheets):
 
         ok = self.parse_xml(part, start, end, chars)
         self.sheets = sheets
-        return ok
+        return ok, state["strict"]
 
     def find_active_parts(self, wb_rels: list[_Rel], content_type: Callable[[str], str]) -> None:
         macros: list[str] = []

@@ -30,10 +30,8 @@ READABLE_KINDS: frozenset[str] = frozenset({"xlsx", "xlsm"})
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds that make ``inspect`` (and the readers that follow it) cheap whatever the file.
-
-    The real templates weigh a few hundred KB, hold a few thousand cells and about twenty zip members; every default
-    leaves at least one order of magnitude above that.
+    """Bounds that make ``inspect`` (and the readers that follow it) cheap whatever the file. Real templates weigh a
+    few hundred KB, hold a few thousand cells and about twenty zip members: every default is at least ten times that.
     """
 
     #: Size of the file on disk. Mail systems cap attachments at 20-25 MB; a return is a few hundred KB.
@@ -56,14 +54,12 @@ class Limits:
     max_xml_elements: int = 2_000_000
     #: Sheets in the workbook.
     max_sheets: int = 200
-    #: ``<c>`` elements in one sheet, styled empty cells included (a reader makes a record of each). Real returns
-    #: hold a few thousand cells.
+    #: ``<c>`` elements in one sheet, styled empty cells included (a reader makes a record of each).
     max_cells_per_sheet: int = 200_000
     #: ``<c>`` elements in the whole workbook.
     max_total_cells: int = 500_000
-    #: Cells in the rectangle from A1 to the farthest cell (styled empty cells included): python-calamine and
-    #: openpyxl allocate or walk that rectangle (a value at XFD1048576 aborts python-calamine). 40 columns by 25,000
-    #: rows.
+    #: Cells in the rectangle from A1 to the farthest cell, styled empty cells included (readers allocate or walk
+    #: that rectangle): 40 columns by 25,000 rows.
     max_used_area: int = 1_000_000
     #: Cells covered by merged ranges and hyperlink ranges of one sheet: openpyxl creates one object per cell.
     max_range_cells: int = 200_000

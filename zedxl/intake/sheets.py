@@ -16,7 +16,6 @@ from zedxl.intake.common import (
     _RISKY_FUNCTIONS,
     _Base,
     _dangerous_target,
-    _Deadline,
     _in_grid,
     _may_call_out,
     _new_parser,
@@ -53,14 +52,9 @@ _CELL_CHILDREN = frozenset({
 
 
 class _SheetScan:
-    """Expat handlers for one worksheet: counts and bounds cells, records formulas, hyperlinks, merges and, with
-    ``keep_cells``, every cell as a ``CellFact`` (shared formulas translated to their cell, an inline string's runs
-    joined without its phonetic guides).
-
-    A cell ends when an element that cannot be inside one starts. Every element named ``c``, whatever its prefix,
-    counts as a cell: over-counting is safe. Without ``keep_cells`` no end handler is needed and text is kept only
-    to the length the checks look at.
-    """
+    """Expat handlers for one worksheet: count and bound its cells, record formulas, hyperlinks, merges and, with
+    ``keep_cells``, every cell as a ``CellFact``. A cell ends when an element that cannot be inside one starts; every
+    element named ``c``, whatever its prefix, counts as a cell (over-counting is safe)."""
 
     def __init__(self, insp: _Base, sheet: str) -> None:
         self.insp = insp
@@ -106,12 +100,11 @@ class _SheetScan:
         self.c_inline: list[str] | None = None
         self.c_phonetic = False
 
-    def precount(self, chunk: bytes, counted: list[int]) -> None:
-        """First pass: unprefixed <c> start tags; over the limit the sheet is refused before parsing."""
-        counted[0] += sum(chunk.count(tag) for tag in _CELL_TAGS)
-        if counted[0] > self.max_cells:
+    def check_cells(self, cells: int) -> None:
+        """Over the cells a sheet or the workbook may hold, the sheet is refused."""
+        if cells > self.max_cells:
             raise _Stop("hoja-demasiadas-celdas", sheet=self.sheet, limit=f"{self.max_cells:,}")
-        if counted[0] > self.max_total:
+        if cells > self.max_total:
             raise _Stop("libro-demasiadas-celdas", sheet=self.sheet, limit=f"{self.insp.limits.max_total_cells:,}")
 
     def issue(self, code: str, **kw: Any) -> None:
@@ -133,11 +126,8 @@ class _SheetScan:
                 self.finish_cell()
             # start a cell
             self.cells = cells = self.cells + 1
-            if cells > self.max_cells:
-                raise _Stop("hoja-demasiadas-celdas", sheet=self.sheet, limit=f"{self.max_cells:,}")
-            if cells > self.max_total:
-                raise _Stop("libro-demasiadas-celdas", sheet=self.sheet,
-                            limit=f"{self.insp.limits.max_total_cells:,}")
+            if cells > self.max_cells or cells > self.max_total:
+                self.check_cells(cells)
             self.in_cell = True
             self.c_type = attrs.get("t")
             if self.keep:
@@ -217,8 +207,7 @@ class _SheetScan:
                     raise _Stop("xml-parte-demasiado-grande", part=f"de la hoja «{self.sheet}»",
                                 detail=f"más de {MAX_COLS:,} definiciones de columna")
 
-    def end(self, tag: str) -> None:
-        """With ``keep_cells`` only: text ends with its element."""
+    def end(self, tag: str) -> None:  # with keep_cells only: text ends with its element
         self.capture = None
 
     def chars(self, data: str) -> None:
@@ -337,23 +326,23 @@ class _Sheets(_Container):
     """Each worksheet scanned once, fast when it is in the plain shape."""
 
     def precount(self, part: str, scan: _SheetScan) -> bool:
-        """First pass over a sheet at C speed (decompress and count tags); False when it must not be parsed."""
+        """First pass over a sheet at C speed, counting unprefixed <c> start tags; False when it must not be parsed
+        (too many cells: refused before parsing)."""
         info = self.member(part)
         assert info is not None
         if info.file_size > self.limits.max_xml_part_bytes:
             return self.parse_xml(part)  # reports the size
-        counted = [0]
+        counted = 0
         try:
             for chunk in self.stream(info):
-                scan.precount(chunk, counted)
+                counted += sum(chunk.count(tag) for tag in _CELL_TAGS)
+                scan.check_cells(counted)
         except _Stop as e:
             self.parsed.add(info.filename.lower())
             self.add(e.code, **e.params)
             return False
-        except _Deadline:
-            raise
-        except Exception as e:  # noqa: BLE001 - a read failure here is reported by the parse with its part name
-            del e
+        except Exception:  # noqa: BLE001 - a read failure here is reported by the parse with its part name
+            pass
         return True
 
     def scan_sheet(self, sheet: SheetInfo) -> SheetInfo:
@@ -367,22 +356,18 @@ class _Sheets(_Container):
             if ok and self.keep_cells:
                 self.cells[sheet.name] = tuple(scan.facts)
         scan.finish()
-        protected = scan.protected
         result = SheetInfo(
             sheet.name, sheet.sheet_id, sheet.state, sheet.kind, sheet.rel_id, sheet.part,
             scanned=ok, cells=scan.cells, max_row=scan.max_row, max_col=scan.max_col, extent_row=scan.ext_row,
             extent_col=scan.ext_col, dimension=scan.dimension,
-            formulas=scan.formula_count, protected=protected, merged=tuple(scan.merged),
+            formulas=scan.formula_count, protected=scan.protected, merged=tuple(scan.merged),
         )
-        if not ok:
-            self.sheet_rels(sheet.part, sheet.name, scan.hyperlink_refs)
-            return result
         lim = self.limits
         area = scan.ext_row * scan.ext_col
-        if area > lim.max_used_area:
+        if ok and area > lim.max_used_area:
             self.add("hoja-rango-usado-excesivo", sheet=sheet.name, ref=_ref_text(scan.ext_row, scan.ext_col),
                      area=f"{area:,}", limit=f"{lim.max_used_area:,}")
-        if scan.dimension:
+        if ok and scan.dimension:
             rng = _parse_range(scan.dimension)
             declared = (rng[2] * rng[3]) if rng else None
             if rng is None or not (_in_grid(rng[0], rng[1]) and _in_grid(rng[2], rng[3])) or (
@@ -394,20 +379,13 @@ class _Sheets(_Container):
         return result
 
     def fast_scan(self, sheet: SheetInfo) -> _SheetScan | None:
-        """The same scan as ``_SheetScan`` by regular expressions, for a worksheet in the plain shape spreadsheet
-        programs write: UTF-8, no comment, CDATA, processing instruction or DTD, no prefixed element in
-        ``<sheetData>``, every ``<row>`` and ``<c>`` with ``r=`` first, plain numbers, no shared or array formula, no
-        formula that reaches outside, no merge or hyperlink, inside the limits, well formed. None, having changed
-        nothing, when any of this does not hold: the full scan then reports whatever is wrong.
-        """
+        """``_SheetScan``'s result by regular expressions, for a worksheet in the plain shape programs write (UTF-8, no
+        comment, CDATA, PI or DTD, nothing prefixed in ``<sheetData>``, ``r=`` first on every ``<row>`` and ``<c>``,
+        plain numbers, no shared or array formula nor one that reaches outside, no merge or hyperlink, within the
+        limits, well formed); None, having changed nothing, otherwise: the full scan reports what is wrong."""
         info = self.member(sheet.part)
-        if info is None or info.file_size > _FAST_MAX_BYTES or self.zf is None:
-            return None
-        try:
-            data = b"".join(self.stream(info))
-        except _Deadline:
-            raise
-        except Exception:  # noqa: BLE001 - the full scan reports the read error with its part name
+        data = self.small_bytes(info, _FAST_MAX_BYTES) if info is not None else None  # read errors: the full scan's
+        if info is None or data is None:
             return None
         root = _FAST_ROOT.match(data)
         if root is None or b"<!" in data or data.count(b"<?") != (1 if root.group("decl") is not None else 0):

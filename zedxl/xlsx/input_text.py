@@ -85,10 +85,7 @@ def clean_text(text: str) -> tuple[str, int, str]:
     OOXML escapes (``_x0007_``) left undecoded by the reader are decoded first; CR and CRLF become LF; tab and LF
     are kept inside the text. Outer whitespace is stripped after the formula-start check.
     """
-    def unescape(m: re.Match[str]) -> str:
-        return chr(int(m.group(1), 16))
-
-    raw = _ESCAPE.sub(unescape, text)
+    raw = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
     start = next((ch for ch in raw[:1] if ch in FORMULA_STARTS), "")
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     cleaned, n = _CONTROL.subn("", raw)
@@ -120,9 +117,7 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if math.isfinite(value) else None
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     return Decimal(value)

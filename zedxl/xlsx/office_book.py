@@ -224,12 +224,6 @@ def _local(tag: str) -> str:
     return tag[tag.find(":") + 1:]
 
 
-def _parser() -> Any:
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    return parser
-
-
 _PLAIN_SST_ITEM = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>'
                              rb'|<si><t(?: xml:space="preserve")?/></si>')
 
@@ -265,7 +259,8 @@ def _shared_strings(data: bytes) -> list[str]:
         if state["in_t"]:
             state["item"].append(text)
 
-    parser = _parser()
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
     parser.Parse(data, True)
     return out

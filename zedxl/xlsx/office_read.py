@@ -70,7 +70,6 @@ from zedxl.xlsx.office_layout import (
 from zedxl.xlsx.office_manifest import Manifest
 
 # -- catalogue -------------------------------------------------------------------------------------------------
-_ASK_NEW = "Pida a la oficina de planeamiento un libro nuevo y copie en él sus datos (Pegar valores)."
 _DONT_TOUCH = "Solo se escribe en las celdas amarillas; deshaga el cambio o copie sus datos en el libro original."
 
 register("archivo-ilegible", "Archivo ilegible",
@@ -176,24 +175,11 @@ register("texto-demasiado-largo", "Texto demasiado largo",
 
 
 def _same_formula(found: str, wanted: str) -> bool:
-    """The formulas are the same once normalised (``_norm_formula``); identical texts need no normalising."""
-    return found == wanted or _norm_formula(found) == _norm_formula(wanted)
-
-
-def _norm_formula(text: str) -> str:
-    """Formula text compared without '=', '$', spaces and case (applications re-save formulas slightly)."""
-    return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
-
-
-def _rows_of(cells: Mapping[tuple[int, int], Any]) -> dict[int, dict[int, Any]]:
-    """The cells grouped by row: {row: {col: cell}} (each row's cells in the order of ``cells``)."""
-    rows: dict[int, dict[int, Any]] = {}
-    for (r, c), cell in cells.items():
-        row = rows.get(r)
-        if row is None:
-            row = rows[r] = {}
-        row[c] = cell
-    return rows
+    """Formulas compared without '=', '$', spaces and case (applications re-save formulas slightly)."""
+    if found == wanted:
+        return True
+    norm_found, norm_wanted = (re.sub(r"[\s$]", "", text.lstrip("=")).upper() for text in (found, wanted))
+    return norm_found == norm_wanted
 
 
 def _is_formula(cell: Any) -> bool:
@@ -276,12 +262,15 @@ class _SheetReader:
         if ws.kind != "worksheet":  # a chartsheet: nothing to compare
             return
         self.merged(ws)
-        cells = ws.cells0
-        for pos in sorted(set(expected) | {p for p, cell in cells.items() if not _blank(cell.value)}):
-            cell = cells.get(pos)
+        self.texts(ws, expected, {p for p, cell in ws.cells0.items() if not _blank(cell.value)})
+
+    def texts(self, ws: Sheet, expected: Mapping[tuple[int, int], str], found: set[tuple[int, int]]) -> None:
+        """The cells at ``expected`` and ``found`` (those holding something) hold the expected texts, or nothing."""
+        for pos in sorted(set(expected) | found):
+            cell = ws.cells0.get(pos)
             value = cell.value if cell is not None else None
             if value != expected.get(pos):
-                self.issue("celda-modificada", sheet=name, r=pos[0], c=pos[1], value=_show(value),
+                self.issue("celda-modificada", sheet=ws.title, r=pos[0], c=pos[1], value=_show(value),
                            esperado=_short(expected.get(pos) or "(vacío)", 80))
 
     # -- data sheets -------------------------------------------------------------------------------------------
@@ -301,7 +290,12 @@ class _SheetReader:
             self.issue("encabezado-modificado", sheet=ws.title, r=expected_row, c=0,
                        value=_show(cell.value if cell is not None else None), esperado=headers[0])
             return None
-        rows = _rows_of(cells)
+        rows: dict[int, dict[int, Any]] = {}  # {row: {col: cell}}
+        for (r, c), cell in cells.items():
+            row = rows.get(r)
+            if row is None:
+                row = rows[r] = {}
+            row[c] = cell
         ok = True
         last = max([c for c, cell in rows.get(header_r, {}).items() if not _blank(cell.value)] + [len(headers) - 1])
         for c in range(last + 1):
@@ -316,14 +310,8 @@ class _SheetReader:
             return None
         shift = header_r - expected_row
         want_titles = {(r + shift, c): t for (r, c), t in titles.items()}
-        found_titles = {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items()
-                        if not _blank(cell.value)}
-        for pos in sorted(set(want_titles) | found_titles):
-            cell = cells.get(pos)
-            value = cell.value if cell is not None else None
-            if value != want_titles.get(pos):
-                self.issue("celda-modificada", sheet=ws.title, r=pos[0], c=pos[1], value=_show(value),
-                           esperado=_short(want_titles.get(pos) or "(vacío)", 80))
+        self.texts(ws, want_titles, {(r, c) for r, row in rows.items() if r < header_r for c, cell in row.items()
+                                     if not _blank(cell.value)})
         return header_r, {r: row for r, row in rows.items() if r > header_r}
 
     def data_sheet(self, ws: Sheet, oei: Objetivo, cols: DataColumns) -> None:
@@ -350,18 +338,14 @@ class _SheetReader:
                     if not _blank(cell.value):
                         self.cell_changed(sheet, r, c, cell.value, None, cols)
                 continue
-            if code in seen:
-                if code_level(code) == "AO":
+            if code in seen or code not in expected:
+                if code_level(code) != "AO":
+                    self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
+                elif code in seen:
                     duplicated.add(code)
                     self.issue("ao-duplicada", sheet=sheet, r=r, c=cols.codigo, value=code, column=L.H_CODIGO)
                 else:
-                    self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
-                continue
-            if code not in expected:
-                if code_level(code) == "AO":
                     self.issue("ao-agregada", sheet=sheet, r=r, c=cols.codigo, value=_show(raw), column=L.H_CODIGO)
-                else:
-                    self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
                 continue
             seen[code] = r
             row = expected[code]
@@ -384,7 +368,7 @@ class _SheetReader:
     def cell_changed(self, sheet: str, r: int, c: int, value: Any, want: CellSpec | None,
                      cols: DataColumns | None) -> None:
         column = cols.headers[c] if cols is not None and c < len(cols.headers) else ""
-        shown = _show(value) if not _is_formula_value(value) else str(value)
+        shown = str(value) if isinstance(value, str) and value.startswith("=") else _show(value)
         self.issue("celda-modificada", sheet=sheet, r=r, c=c, value=shown, column=column,
                    esperado=_expected_text(want))
 
@@ -409,24 +393,21 @@ class _SheetReader:
             if _matches(cell, cs):
                 continue
             column = cols.headers[c] if c < len(cols.headers) else ""
-            shown = _cell_text(cell)
+            where: dict[str, Any] = {"sheet": sheet, "r": r, "c": c, "value": _cell_text(cell), "column": column}
             kind, wanted = (cs.kind, cs.value) if cs is not None else (None, None)
             if kind == "formula":
-                self.issue("formula-modificada", sheet=sheet, r=r, c=c, value=shown, column=column)
+                self.issue("formula-modificada", **where)
             elif kind == "number" and cols.prog(0) <= c < cols.prog(0) + cols.n_base:
-                self.issue("programado-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           esperado=_show(wanted))
+                self.issue("programado-modificado", esperado=_show(wanted), **where)
             elif kind in (None, "number") and e0 <= c < e1:
-                self.issue("ejecutado-otro-periodo", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           columna=column.split(" ", 1)[1], periodo=p.name, esperado=_show(wanted))
+                self.issue("ejecutado-otro-periodo", columna=column.split(" ", 1)[1], periodo=p.name,
+                           esperado=_show(wanted), **where)
             elif kind == "text" and c == cols.actividad:
-                self.issue("nombre-modificado", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           esperado=_short(str(wanted), 80))
+                self.issue("nombre-modificado", esperado=_short(str(wanted), 80), **where)
             elif kind == "text" and c == cols.um and row.ao is not None:
-                self.issue("unidad-modificada", sheet=sheet, r=r, c=c, value=shown, column=column,
-                           esperado=str(wanted))
+                self.issue("unidad-modificada", esperado=str(wanted), **where)
             else:
-                self.cell_changed(sheet, r, c, shown, cs, cols)
+                self.cell_changed(sheet, r, c, where["value"], cs, cols)
 
     # -- inputs ------------------------------------------------------------------------------------------------
     def read_input(self, sheet: str, r: int, c: int, cell: Any, key: str, cs: CellSpec, column: str) -> None:
@@ -453,60 +434,52 @@ class _SheetReader:
             return True, None
         value = cell.value
         where: dict[str, Any] = {"sheet": sheet, "r": r, "c": c, "column": column}
-        if _is_formula(cell):
-            self.issue("formula-en-entrada", value=_formula_text(cell), **where)
+
+        def refuse(code: str, **params: Any) -> tuple[bool, None]:
+            self.issue(code, **where, **params)
             return False, None
+
+        if _is_formula(cell):
+            return refuse("formula-en-entrada", value=_formula_text(cell))
         if _blank(value):
             return True, None
         if isinstance(value, bool):
-            self.issue("valor-booleano", value=_show(value), **where)
-            return False, None
+            return refuse("valor-booleano", value=_show(value))
         if isinstance(value, (datetime, date, time, timedelta)):
-            self.issue("valor-fecha", value=str(value), **where)
-            return False, None
+            return refuse("valor-fecha", value=str(value))
         if getattr(cell, "data_type", None) == "e":
-            self.issue("valor-error", value=str(value), **where)
-            return False, None
+            return refuse("valor-error", value=str(value))
         pct_unit = "%" in unit
         number: Decimal | None
         if isinstance(value, (int, float, Decimal)):
             if isinstance(value, float) and not math.isfinite(value):
-                self.issue("valor-no-finito", value=str(value), **where)
-                return False, None
+                return refuse("valor-no-finito", value=str(value))
             number = _decimal(value)
             if number is None:
-                self.issue("valor-no-finito", value=str(value), **where)
-                return False, None
+                return refuse("valor-no-finito", value=str(value))
             if "%" in str(getattr(cell, "number_format", "") or "").replace('"%"', "").replace("\\%", ""):
-                self.issue("formato-porcentaje", value=_show(number), mostrado=f"{_show(number * 100)} %",
-                           unidad=unit, **where)
-                return False, None
+                return refuse("formato-porcentaje", value=_show(number), mostrado=f"{_show(number * 100)} %",
+                              unidad=unit)
         elif isinstance(value, str):
             parsed = parse_number_text(value)
             if parsed.ambiguous is not None:
-                self.issue("numero-ambiguo", value=value, lectura_a=parsed.ambiguous[0],
-                           lectura_b=parsed.ambiguous[1], **where)
-                return False, None
+                return refuse("numero-ambiguo", value=value, lectura_a=parsed.ambiguous[0],
+                              lectura_b=parsed.ambiguous[1])
             if parsed.value is None:
-                self.issue("valor-no-numerico", value=value, **where)
-                return False, None
+                return refuse("valor-no-numerico", value=value)
             number = parsed.value
             if parsed.percent:
                 if not pct_unit:
-                    self.issue("porcentaje-en-unidad-no-porcentual", value=value, unidad=unit, **where)
-                    return False, None
+                    return refuse("porcentaje-en-unidad-no-porcentual", value=value, unidad=unit)
                 self.issue("porcentaje-convertido", value=value, leido=_show(number), unidad=unit, **where)
             else:
                 self.issue("numero-como-texto", value=value, leido=_show(number), lectura=parsed.how, **where)
         else:
-            self.issue("valor-no-numerico", value=_show(value), **where)
-            return False, None
+            return refuse("valor-no-numerico", value=_show(value))
         if number < 0:
-            self.issue("valor-negativo", value=_show(number), **where)
-            return False, None
+            return refuse("valor-negativo", value=_show(number))
         if pct_unit and number > 100:
-            self.issue("porcentaje-fuera-de-rango", value=_show(number), unidad=unit, **where)
-            return False, None
+            return refuse("porcentaje-fuera-de-rango", value=_show(number), unidad=unit)
         return True, number
 
     def read_text(self, sheet: str, r: int, c: int, cell: Any, column: str) -> str | None:
@@ -635,10 +608,6 @@ def _matches(cell: Any, cs: CellSpec | None) -> bool:
         return _same_formula(_formula_text(cell), str(cs.value))
     value = cell.value
     return (_decimal(value) if cs.kind == "number" and type(value) is not int else value) == cs.value
-
-
-def _is_formula_value(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("=")
 
 
 def _cell_text(cell: Any) -> str:
