@@ -417,8 +417,6 @@ def _in_worker(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    import openpyxl
-    import python_calamine
 
     cpu = platform.processor()
     try:
@@ -431,11 +429,11 @@ def machine() -> dict[str, Any]:
     mem = None
     with contextlib.suppress(ValueError, OSError, AttributeError):
         mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    import xlsxwriter
+    from importlib.metadata import version
 
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem, "os": platform.platform(),
-            "python": platform.python_version(), "python_calamine": getattr(python_calamine, "__version__", "?"),
-            "openpyxl": openpyxl.__version__, "xlsxwriter": xlsxwriter.__version__}
+            "python": platform.python_version(), "python_calamine": version("python-calamine"),
+            "openpyxl": version("openpyxl"), "xlsxwriter": version("XlsxWriter")}
 
 
 def main(argv: list[str] | None = None) -> int:
