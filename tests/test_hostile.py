@@ -252,8 +252,10 @@ def _with_part_changed(data: bytes, part: str, change: tuple[bytes, bytes]) -> b
     ("xl/styles.xml", (b"<xf ", b"<xf bogus=\"1\" ")),
     ("docProps/core.xml", (b'W3CDTF">20', b'W3CDTF">X0')),  # a date that is not one
     ("docProps/custom.xml", (b'pid="2"', b'pid="x"')),  # a property number that is not one
+    # the styles part's relationship of another type: a workbook without styles (they are optional), all General
+    ("xl/_rels/workbook.xml.rels", (b"relationships/styles", "relationships/stͫes".encode())),
 ], ids=["col-atributo", "col-ancho", "margen", "validacion-celdas", "validacion-atributo", "tipos", "relaciones",
-        "libro", "estilos", "propiedades", "propiedades-propias"])
+        "libro", "estilos", "propiedades", "propiedades-propias", "sin-estilos"])
 def test_hostile_part_openpyxl_cannot_build_is_judged_by_zedxl_rules(
         good_return: tuple[Path, Path, dict[str, object]], tmp_path: Path, part: str,
         change: tuple[bytes, bytes]) -> None:
@@ -278,6 +280,8 @@ def test_hostile_part_openpyxl_cannot_build_is_judged_by_zedxl_rules(
 @example(kind="xml", pick=436, offset=436, blob=b"Iy", value="")
 # and an attribute of an <Override> in the content types (PartName → PartNcol)
 @example(kind="xml", pick=1000, offset=718, blob=b"col", value=0)
+# and the styles relationship's type (a workbook without styles: the reader asserted they were there)
+@example(kind="xml", pick=973, offset=898438, blob=b"\xcd\xab", value=True)
 @given(kind=st.sampled_from(["bytes", "xml", "cell"]), pick=st.integers(0, 1000), offset=st.integers(0, 10**6),
        blob=st.binary(min_size=1, max_size=8), value=st.one_of(
            st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),

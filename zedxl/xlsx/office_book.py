@@ -124,8 +124,8 @@ def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: s
     """The records of every sheet of a file ``intake`` cleared (``keep_cells=True``), from ``intake.cells``. Raises
     ``UnreadableError`` for what the contract cannot hold (a shared string index past the table, say).
     """
-    assert intake.safe and intake.number_formats is not None
-    xf_ids, custom_items = intake.number_formats
+    assert intake.safe
+    xf_ids, custom_items = intake.number_formats or ((), ())  # no styles part (it is optional): all General
     custom = dict(custom_items)
     formats = [custom.get(i) or BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
     styles = _styles(tuple(formats))
