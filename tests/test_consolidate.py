@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -379,6 +380,41 @@ def test_process_policy_pays_for_a_spawn_pool_only_on_large_folders(monkeypatch:
         assert pool.submit(os.getpid).result() != os.getpid()
 
 
+def test_consolidate_names_inside_a_return_never_become_paths_or_output_lines(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    """A return whose hidden manifest names a made-up office (a path that climbs to the master) and a file name with
+    a line break: the observaciones go under observaciones/ with a safe name, the master is not replaced, and every
+    printed line is one line (issue #21, case 3)."""
+    from zedxl.xlsx.office_layout import PROPERTY_PREFIX, SHEET_META
+
+    folder = tmp_path / "retornos"
+    files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    dpd = next(p for p in files if p.stem.endswith("DPD"))
+    forged = "x/../../maestro"
+    wb = openpyxl.load_workbook(dpd)
+    for row in wb[SHEET_META].iter_rows():
+        if row[0].value == "instancia":
+            row[1].value = forged
+    for prop in wb.custom_doc_props.props:
+        if prop.name == PROPERTY_PREFIX + "instancia":
+            prop.value = forged
+    wb.save(dpd)
+    odd = dpd.with_name("Reporte\nCONSOLIDADO falso.xlsx")
+    dpd.rename(odd)
+    before = {p.name for p in empty_master.parent.iterdir()}
+    result = consolidate(empty_master, folder)
+    assert {f.name: f.status for f in result.files}[odd.name] == "rechazado"
+    made = {p.name for p in empty_master.parent.iterdir()} - before
+    assert made <= {"observaciones", "recibidos", "respaldos", ledger_path(empty_master).name,
+                    f".{empty_master.name}.zedxl.lock"}, made
+    props = openpyxl.load_workbook(empty_master).custom_doc_props
+    assert props["zedxl_tipo"].value == "maestro"  # still the master, not an observaciones workbook
+    observed = sorted(p.name for p in (empty_master.parent / "observaciones").iterdir())
+    assert all(re.fullmatch(r"observaciones_[0-9A-Za-z_-]+\.xlsx", n) for n in observed), observed
+    assert all("\n" not in line for line in render_text(result))
+    assert any("Reporte\\u000aCONSOLIDADO falso.xlsx" in line for line in render_text(result))
+
+
 @pytest.mark.parametrize("n_issues", [0, 1, 3, 40])
 def test_observaciones_workbook_lists_every_problem(tmp_path: Path, n_issues: int) -> None:
     """The per-office workbook holds one row per problem, text that needs escaping included, as openpyxl reads it
@@ -391,7 +427,8 @@ def test_observaciones_workbook_lists_every_problem(tmp_path: Path, n_issues: in
     reports = [Report(hostile, issues[: n_issues // 2]), Report("b.xlsx", issues[n_issues // 2:])]
     path = observaciones.write_observaciones("OGA&<", reports, tmp_path / "obs")
     rows = [[str(v) for v in r] for rep in reports for r in rep.to_rows()[1:]]
-    assert sorted(p.name for p in (tmp_path / "obs").iterdir()) == ["observaciones_OGA&<.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "obs").iterdir()) == [observaciones.file_name("OGA&<")] == [path.name]
+    assert re.fullmatch(r"observaciones_OGA_-[0-9a-f]{8}\.xlsx", path.name)
     ws = openpyxl.load_workbook(path).active
     assert ws["A1"].value == "Observaciones para la oficina OGA&<"
     assert [c.value for c in ws[observaciones.FIRST_ROW]] == Report().to_rows()[0]

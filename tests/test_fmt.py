@@ -26,3 +26,16 @@ def test_fmt_pct_qty_num1() -> None:
 def test_fmt_count_agrees_in_number() -> None:
     assert [count(n, "error", "errores") for n in (0, 1, 2)] == ["0 errores", "1 error", "2 errores"]
     assert count(1, "aviso", "avisos") == "1 aviso"
+
+
+def test_fmt_printable_shows_what_could_fake_or_hide_output() -> None:
+    import zedxl.consolidation  # noqa: F401 - registers the issue used below
+    from zedxl.fmt import printable
+    from zedxl.issues import make_issue
+
+    assert printable("DPD – Dirección\u00a0de Planeamiento") == "DPD – Dirección\u00a0de Planeamiento"
+    assert printable("a\nb\rc\td") == "a\\u000ab\\u000dc\\u0009d"
+    assert printable("libro\u202eslx.exe") == "libro\\u202eslx.exe"  # right-to-left override
+    assert printable("O\u200bGA") == "O\\u200bGA"  # zero-width space
+    message = make_issue("retorno-ya-consolidado", file="falso.xlsx\nCONSOLIDADO todo.xlsx").message
+    assert "\n" not in message and "falso.xlsx\\u000aCONSOLIDADO" in message

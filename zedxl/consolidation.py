@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zedxl.fmt import count
+from zedxl.fmt import count, printable
 from zedxl.intake import lock_file_original
 from zedxl.issues import Report, make_issue, register
 from zedxl.model import Plan
@@ -176,9 +176,10 @@ def plan_consolidation(plan: Plan, received: Sequence[Received], *, expected: Se
     missing = {label: [o for o in expected if (label, o) not in got] for label in sorted({p for p, _ in got})}
     must_resend = sorted({f.office or f.name for f in files if f.status == "rechazado" and not f.report.valid})
     observaciones: dict[str, list[Report]] = defaultdict(list)
-    for f in files:
+    for f in files:  # by the plan's office code; a return naming another office is known by its file's name
         if f.report.issues and f.status in ("rechazado", "duplicado", "consolidado"):
-            observaciones[f.office or f.name.rsplit(".", 1)[0]].append(f.report)
+            office = f.office or ""
+            observaciones[office if office in plan.instancias else f.name.rsplit(".", 1)[0]].append(f.report)
     return Consolidation(files, new_plan, changes, missing, must_resend, dict(observaciones), stopped)
 
 
@@ -189,8 +190,8 @@ def render_text(result: ConsolidationResult, *, issues: bool = True, book: bool 
     for f in result.files:
         label = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "omitido": "OMITIDO",
                  "ya-consolidado": "SIN CAMBIOS", "reemplazado": "REEMPLAZADO", "duplicado": "DUPLICADO"}[f.status]
-        who = f" ({f.office} {f.period})" if f.office else ""
-        lines.append(f"{label:12} {f.name}{who}: {count(len(f.report.errors), 'error', 'errores')}, "
+        who = f" ({printable(f.office)} {f.period})" if f.office else ""
+        lines.append(f"{label:12} {printable(f.name)}{who}: {count(len(f.report.errors), 'error', 'errores')}, "
                      f"{count(len(f.report.warnings), 'aviso', 'avisos')}")
         for i in f.report.issues if issues else ():
             where = f" [{i.sheet}!{i.cell}]" if i.sheet and i.cell else (f" [{i.sheet}]" if i.sheet else "")
@@ -199,7 +200,8 @@ def render_text(result: ConsolidationResult, *, issues: bool = True, book: bool 
         if offices:
             lines.append(f"Faltan retornos de {period}: {', '.join(offices)}.")
     if result.must_resend:
-        lines.append(f"Deben volver a enviar su libro: {', '.join(result.must_resend)} (ver carpeta observaciones/).")
+        lines.append(f"Deben volver a enviar su libro: {', '.join(map(printable, result.must_resend))} "
+                     "(ver carpeta observaciones/).")
     if result.stopped:
         lines.append(result.stopped)
     elif result.written:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from zedxl.rules import round2
@@ -45,3 +46,12 @@ def num1(value: Decimal | None) -> str:
 def count(n: int, singular: str, plural: str) -> str:
     """«1 error», «0 errores», «3 avisos»: a count with the noun in the right number."""
     return f"{n} {singular if n == 1 else plural}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on one line: control, line-break and invisible format characters (bidirectional
+    overrides, zero-width ones) written as ``\\uXXXX``, so a name taken from a file cannot fake or hide output."""
+    if text.isprintable():
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                   for ch in text)

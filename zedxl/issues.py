@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from zedxl.a1 import to_a1
+from zedxl.fmt import printable
 
 Severity = Literal["error", "aviso"]
 #: The columns of an issue on an Observaciones sheet (the offices' workbooks and the Panel's).
@@ -79,11 +80,13 @@ def make_issue(
 ) -> Issue:
     """Build an ``Issue`` of a catalogued type; computes the A1 cell from zero-based indexes.
 
-    ``params`` fill the message template (``value``, ``cell``, ``sheet``, ``file`` and ``office`` are always available).
+    ``params`` fill the message template (``value``, ``cell``, ``sheet``, ``file`` and ``office`` are always available),
+    their texts through ``fmt.printable``: a name or value from a file cannot fake a line of output.
     """
     kind = CATALOGUE[code]
     cell = to_a1(row_idx, col_idx) if row_idx is not None and col_idx is not None else ""
-    fields = {"value": value, "cell": cell, "sheet": sheet, "file": file, "office": office, **params}
+    fields = {key: printable(v) if isinstance(v, str) else v for key, v in
+              {"value": value, "cell": cell, "sheet": sheet, "file": file, "office": office, **params}.items()}
     try:
         message = kind.template.format(**fields)
     except (KeyError, IndexError) as e:  # a template bug must not hide the problem itself

@@ -28,7 +28,7 @@ from typing import Any
 
 from zedxl import rules
 from zedxl.errors import PeriodError, ZedxlError
-from zedxl.fmt import count
+from zedxl.fmt import count, printable
 from zedxl.fsutil import Received, read_received
 from zedxl.intake import DEFAULT_LIMITS, Intake, inspect
 from zedxl.issues import Issue, Report, make_issue, register
@@ -371,6 +371,6 @@ def validate_cli(args: argparse.Namespace) -> int:
             for issue in report:
                 print(format_issue(issue))
             state = "válido" if report.valid else "con errores"
-            print(f"{report.file}: {state} ({count(len(report.errors), 'error', 'errores')}, "
+            print(f"{printable(report.file)}: {state} ({count(len(report.errors), 'error', 'errores')}, "
                   f"{count(len(report.warnings), 'aviso', 'avisos')}).", file=sys.stderr)
     return 0 if all(r.valid for r in reports) else 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from zedxl.fmt import printable
 from zedxl.fsutil import atomic_write
 from zedxl.issues import Report
 from zedxl.xlsx.text import safe_text
@@ -26,7 +29,7 @@ def build(rows: list[list[str]], office: str, target: Any) -> None:
     ws.set_column(2, 2, 30)
     ws.set_column(3, 5, 12)
     ws.set_column(6, 6, 90)
-    ws.write_string(0, 0, safe_text(f"Observaciones para la oficina {office}"),
+    ws.write_string(0, 0, safe_text(f"Observaciones para la oficina {printable(office)}"),
                     wb.add_format({"bold": True, "font_size": 13}))
     ws.write_string(1, 0, "Corrija cada punto en su libro y vuelva a enviarlo. Los avisos no impiden la "
                           "consolidación; los errores sí.")
@@ -38,13 +41,22 @@ def build(rows: list[list[str]], office: str, target: Any) -> None:
     wb.close()
 
 
+def file_name(office: str) -> str:
+    """``observaciones_<office>.xlsx``: letters, digits, ``-`` and ``_`` only, so no name becomes a path; a name
+    that needed changing gets a short hash of itself, so two names never share a file."""
+    safe = re.sub(r"[^0-9A-Za-z_-]+", "_", office)[:60] or "_"
+    if safe != office:
+        safe += "-" + hashlib.sha256(office.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"observaciones_{safe}.xlsx"
+
+
 def write_observaciones(office: str, reports: list[Report], folder: Path) -> Path:
-    """``folder/observaciones_<office>.xlsx`` listing the problems of ``reports``."""
+    """``folder/`` + ``file_name(office)`` listing the problems of ``reports``."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"observaciones_{office}.xlsx"
+    path = folder / file_name(office)
     rows = [[str(v) for v in r] for rep in reports for r in rep.to_rows()[1:]]
     atomic_write(path, lambda tmp: build(rows, office, str(tmp)))
     return path
 
 
-__all__ = ["build", "write_observaciones"]
+__all__ = ["build", "file_name", "write_observaciones"]
