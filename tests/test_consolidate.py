@@ -415,6 +415,58 @@ def test_consolidate_names_inside_a_return_never_become_paths_or_output_lines(
     assert any("Reporte\\u000aCONSOLIDADO falso.xlsx" in line for line in render_text(result))
 
 
+def test_consolidate_reads_only_regular_files_and_lists_the_rest_as_skipped(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    """Links (to a secret, to the master, dangling), a FIFO and a folder named like a workbook in the returns folder
+    are never opened nor archived: each is listed as skipped with what it is; the real returns are consolidated; an
+    ordinary subfolder is not listed (issue #21, case 5)."""
+    folder = tmp_path / "retornos"
+    files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    secret = tmp_path / "secreto.txt"
+    secret.write_text("clave=123")
+    (folder / "secreto.xlsx").symlink_to(secret)
+    (folder / "maestro.xlsx").symlink_to(empty_master)
+    (folder / "roto.xlsx").symlink_to(tmp_path / "no-existe.xlsx")
+    (folder / "copia DPD.xlsx").symlink_to(files[0])
+    os.mkfifo(folder / "tuberia.xlsx")
+    (folder / "carpeta.xlsx").mkdir()
+    (folder / "procesados").mkdir()
+    result = consolidate(empty_master, folder)
+    status = {f.name: f.status for f in result.files}
+    skipped = {"secreto.xlsx", "maestro.xlsx", "roto.xlsx", "copia DPD.xlsx", "tuberia.xlsx", "carpeta.xlsx"}
+    assert {n: s for n, s in status.items() if n in skipped} == dict.fromkeys(skipped, "omitido")
+    assert sorted(s for n, s in status.items() if n not in skipped) == ["consolidado"] * len(files)
+    assert "procesados" not in status
+    kinds = {f.name: f.report.issues[0].message for f in result.files if f.name in skipped}
+    assert all(f.report.issues[0].code == "archivo-no-regular" for f in result.files if f.name in skipped)
+    assert "enlace simbólico" in kinds["secreto.xlsx"] and "tubería" in kinds["tuberia.xlsx"]
+    assert "carpeta" in kinds["carpeta.xlsx"]
+    archived = [p.read_bytes() for p in (empty_master.parent / "recibidos").rglob("*") if p.is_file()]
+    assert len(archived) == len(files) and not any(b"clave=123" in data for data in archived)
+    assert result.ok
+
+
+@pytest.mark.parametrize("command", ["consolidate", "summary", "validate", "recompute"])
+def test_master_that_is_not_a_regular_file_is_refused_without_hanging(tmp_path: Path, empty_master: Path,
+                                                                      command: str) -> None:
+    """A FIFO or a link given as the master: exit 2 with a Spanish message, never a hang (issue #21, case 5)."""
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "maestro-fifo.xlsx"
+    os.mkfifo(fifo)
+    link = tmp_path / "maestro-enlace.xlsx"
+    link.symlink_to(empty_master)
+    for master in (fifo, link):
+        args = {"consolidate": ["consolidate", str(master), str(tmp_path)], "summary": ["summary", str(master)],
+                "validate": ["validate", str(empty_master), "--master", str(master)],
+                "recompute": ["recompute", str(master)]}[command]
+        proc = subprocess.run([sys.executable, "-m", "zedxl", *args], capture_output=True, text=True, timeout=60,
+                              check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert "no es un archivo común" in proc.stderr and "Traceback" not in proc.stderr
+
+
 @pytest.mark.parametrize("n_issues", [0, 1, 3, 40])
 def test_observaciones_workbook_lists_every_problem(tmp_path: Path, n_issues: int) -> None:
     """The per-office workbook holds one row per problem, text that needs escaping included, as openpyxl reads it

@@ -16,9 +16,17 @@ from typing import Any
 
 from zedxl.consolidation import ConsolidationResult, FileOutcome, Received, plan_consolidation, render_text
 from zedxl.errors import ZedxlError
-from zedxl.fsutil import archive_received, ensure_not_open, exclusive_lock, read_received, sha256_file
+from zedxl.fsutil import (
+    archive_received,
+    ensure_not_open,
+    entry_kind,
+    exclusive_lock,
+    read_received,
+    require_regular_file,
+    sha256_file,
+)
 from zedxl.intake import lock_file_original
-from zedxl.issues import Issue, Report
+from zedxl.issues import Issue, Report, make_issue
 from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
 from zedxl.new import write_master_file
 from zedxl.parallel import collector_paused, process_pool, run_in_background, worker_count
@@ -30,14 +38,21 @@ IGNORED_SUFFIXES = {".tmp", ".sqlite", ".lock", ".md", ".txt~"}
 
 
 def return_files(folder: Path) -> list[Path]:
-    """The files of a returns folder a consolidation takes, by name: not the ``IGNORED_SUFFIXES`` nor hidden files,
-    but lock files (``~$…``, ``.~lock.…#``), to be named as such (``unopened``)."""
-    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() not in IGNORED_SUFFIXES
-            and (not p.name.startswith(".") or lock_file_original(p.name) is not None)]
+    """The entries of a returns folder a consolidation takes, by name: not the ``IGNORED_SUFFIXES`` nor hidden ones,
+    but lock files (``~$…``, ``.~lock.…#``); links, FIFOs, devices and folders named like a file (``x.xlsx``) too,
+    to be listed as skipped (``unopened``). A folder without an extension is an ordinary subfolder."""
+    return [p for p in sorted(folder.iterdir()) if p.suffix.lower() not in IGNORED_SUFFIXES
+            and (not p.name.startswith(".") or lock_file_original(p.name) is not None)
+            and (entry_kind(p) != "carpeta" or p.suffix)]
 
 
 def unopened(path: Path) -> Received | None:
-    """A lock file as received: hashed, never opened (``plan_consolidation`` says why); None for any other file."""
+    """A lock file as received, hashed but never opened, or an entry that is not a regular file, never opened at
+    all (``plan_consolidation`` says why); None for a regular file to read."""
+    kind = entry_kind(path)
+    if kind:
+        return Received(path.name, Report(path.name, [make_issue("archivo-no-regular", file=path.name, tipo=kind)]),
+                        skipped=True)
     if lock_file_original(path.name) is None:
         return None
     return Received(path.name, Report(path.name), sha256=sha256_file(path), size=path.stat().st_size)
@@ -145,12 +160,14 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
     folder = Path(folder)
     if not folder.is_dir():
         raise ZedxlError(f"No existe la carpeta de retornos {folder}.")
+    require_regular_file(master)
     ensure_not_open(master)
     with exclusive_lock(master):
         sha_before = sha256_file(master)
         inicio = now_iso()
         candidates = return_files(folder)
-        to_read = [p for p in candidates if lock_file_original(p.name) is None]
+        skipped = {p: item for p in candidates if (item := unopened(p)) is not None}
+        to_read = [p for p in candidates if p not in skipped]
         # the workers start on the returns (reading, checking and archiving each) while this process reads the master
         reads = _Reads(to_read, worker_count(len(to_read), procesos), archive_folder(master))
         try:
@@ -160,7 +177,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             received: list[Received] = []
             Ledger.prepare(ledger_path(master))
             for done, path in enumerate(candidates, start=1):
-                item = unopened(path)
+                item = skipped.get(path)
                 if item is None:
                     one = next(reads)
                     data, rep = judge(one.read, plan, fingerprints=fingerprints)

@@ -10,7 +10,8 @@ The status of a received file, and the issue it gets:
     rechazado       not a readable return, or one with an error (never half-merged), or held back by duplicates
     duplicado       one of two valid returns of one office and period: nothing is merged (``retorno-duplicado``)
     reemplazado     with ``reemplazar``, the older of those: the newest is merged (aviso ``retorno-reemplazado``)
-    omitido         a lock file (``intake.lock_file_original``), never opened (aviso ``archivo-temporal-bloqueo``)
+    omitido         a lock file (``intake.lock_file_original``), never opened (aviso ``archivo-temporal-bloqueo``), or
+                    not a regular file (a link, folder, FIFO or device), never opened (aviso ``archivo-no-regular``)
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ register("retorno-duplicado", "Dos retornos de la misma oficina",
          "= Sí en el Panel.", "error")
 register("retorno-reemplazado", "Retorno reemplazado por otro más reciente",
          "{file} fue reemplazado por {nuevo}, más reciente, de la misma oficina y periodo.", "aviso")
+register("archivo-no-regular", "No es un archivo común",
+         "«{file}» no es un archivo común ({tipo}); se omitió sin abrirlo. Copie en la carpeta el libro mismo, no un "
+         "enlace, una carpeta ni un dispositivo.", "aviso")
 register("retorno-ya-consolidado", "Archivo ya consolidado",
          "{file} ya fue consolidado antes (mismo contenido); no cambia nada.", "aviso")
 
@@ -49,6 +53,7 @@ class Received:
     sha256: str = ""
     size: int = 0
     archived: Path | None = None
+    skipped: bool = False  # not a regular file: never opened (its report says what it is)
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ def plan_consolidation(plan: Plan, received: Sequence[Received], *, expected: Se
     groups: dict[tuple[str, str], list[tuple[Received, ReturnData]]] = defaultdict(list)
     for r in received:
         original = lock_file_original(r.name)
-        status[r.name] = "rechazado" if original is None else "omitido"
+        status[r.name] = "omitido" if original is not None or r.skipped else "rechazado"
         if original is not None:  # never read, whatever the caller says of it
             reports[r.name].add(make_issue("archivo-temporal-bloqueo", file=r.name, original=original))
         elif r.data is not None and r.report.valid:

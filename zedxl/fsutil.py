@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from zedxl.errors import MasterLockedError
+from zedxl.errors import MasterLockedError, ZedxlError
 
 
 def owner_files(path: Path) -> list[Path]:
@@ -33,6 +33,28 @@ def ensure_not_open(path: Path, *, libro: bool = True) -> None:
         what, close = ("El libro", "Ciérrelo en Excel") if libro else ("El archivo", "Ciérrelo")
         raise MasterLockedError(f"{what} {path.name} parece estar abierto (existe {found[0].name}). {close} y vuelva "
                                 "a intentarlo; no se escribió nada.")
+
+
+def entry_kind(path: Path) -> str:
+    """What a folder entry is, without following a link: "" for a regular file, else its kind in Spanish."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return "inaccesible"
+    if stat.S_ISREG(mode):
+        return ""
+    return ("enlace simbólico" if stat.S_ISLNK(mode) else "carpeta" if stat.S_ISDIR(mode) else
+            "tubería (FIFO)" if stat.S_ISFIFO(mode) else "dispositivo o socket")
+
+
+def require_regular_file(path: Path, noun: str = "El maestro") -> None:
+    """Raise ZedxlError (Spanish) unless ``path`` is a regular file: a link, folder, FIFO or device is never opened
+    (a FIFO would hang the reading)."""
+    kind = entry_kind(path)
+    if kind == "inaccesible" and not os.path.lexists(path):
+        raise ZedxlError(f"No se pudo abrir {noun.lower()} {path.name}: no existe ({path}).")
+    if kind:
+        raise ZedxlError(f"{noun} {path.name} no es un archivo común ({kind}); indique el archivo mismo.")
 
 
 def backup(path: Path, folder_name: str = "respaldos") -> Path | None:

@@ -29,7 +29,7 @@ from typing import Any
 from zedxl import rules
 from zedxl.errors import PeriodError, ZedxlError
 from zedxl.fmt import count, printable
-from zedxl.fsutil import Received, read_received
+from zedxl.fsutil import Received, read_received, require_regular_file
 from zedxl.intake import DEFAULT_LIMITS, Intake, inspect
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.model import Plan
@@ -348,11 +348,9 @@ def format_issue(issue: Issue) -> str:
 def validate_cli(args: argparse.Namespace) -> int:
     """``zedxl validate``: 0 clean (avisos allowed), 1 problems in a return (also unreadable), 2 bad arguments or
     unreadable master."""
-    missing = [r for r in args.retornos if not Path(r).is_file()]
-    if missing:
-        print(f"Error: no existe el archivo {missing[0]}.", file=sys.stderr)
-        return 2
     try:
+        for name in args.retornos:
+            require_regular_file(Path(name), "El archivo")
         plan = read_master(Path(args.master)).plan
         if args.periodo:
             parse_period(args.periodo, plan.anio, plan.periodicidad)

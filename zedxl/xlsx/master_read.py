@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 
 from zedxl.a1 import col_index, to_a1
 from zedxl.errors import WorkbookError
+from zedxl.fsutil import require_regular_file
 from zedxl.issues import Issue, make_issue, register
 from zedxl.model import (
     INDICATOR_POINTS,
@@ -137,6 +138,7 @@ class _Reader:
         self.path = path
         self.file = path.name
         self.issues: list[Issue] = []
+        require_regular_file(path)
         wb: Any = None
         zf: zipfile.ZipFile | None = None
         try:
