@@ -263,3 +263,16 @@ def test_master_office_totals_count_a_new_row_before_any_recompute(master: Path,
     assert offices[("OAL", "Ejecutado")]["S1"] == 3 + 5
     assert offices[("OAL", "Programado")]["Anual"] == 2 + 10
     assert round(float(offices[("Total", "Programado")]["S1"]), 6) == 33.4 + 5  # type: ignore[arg-type]
+
+
+def test_master_figure_beyond_what_excel_holds_is_left_empty_with_an_aviso(master: Path, tmp_path: Path) -> None:
+    """A planner's 1e20 in an executed cell of the master is not taken (sums would overflow; issue #21, case 6)."""
+    wb = openpyxl.load_workbook(master)
+    ws = wb["OEI.01"]
+    col = next(c.column for c in ws[L.HEADER_ROW + 1] if c.value == L.ejec("T1"))
+    row = next(r[0].row for r in ws.iter_rows(min_row=L.FIRST_DATA_ROW + 1) if r[0].value == "AO.01.01.01")
+    ws.cell(row, col).value = 1e20
+    wb.save(tmp_path / "m.xlsx")
+    read = read_master(tmp_path / "m.xlsx")
+    assert [(i.code, i.sheet) for i in read.issues] == [("maestro-valor-fuera-de-rango", "OEI.01")]
+    assert read.plan.actividad("AO.01.01.01").ejecutado[0] is None

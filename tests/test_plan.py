@@ -134,3 +134,17 @@ def test_with_ejecutado_changes_only_executed_and_justification(example_plan: Pl
         else:
             assert got is old
     assert dataclasses.replace(new, objetivos=example_plan.objetivos) == example_plan
+
+
+def test_plan_figures_beyond_what_excel_holds_are_refused() -> None:
+    """1e400 (read by YAML as a text), a 30-digit figure and 10^15 are refused with the key path; 15 significant
+    digits under 10^15 are kept exactly (issue #21, case 6)."""
+    data = _raw()
+    _first_ao(data)["programado"] = ["1e400", "123456789012345678901234567890", 10**15, 0]
+    problems = _problems(data)
+    assert [p.rsplit(".", 1)[-1] for p, m in problems if "fuera de rango" in m] == \
+        ["programado[0]", "programado[1]", "programado[2]"]
+    data = _raw()
+    _first_ao(data)["programado"] = ["999999999999999", "12345678.1234567", 0, 0]
+    plan = plan_from_dict(data)
+    assert next(plan.actividades()).programado[:2] == (Decimal("999999999999999"), Decimal("12345678.1234567"))

@@ -491,6 +491,21 @@ def test_code_valor_negativo(env: Env, tmp_path: Path) -> None:
     assert flat(check(path, env.master)[1]) == [["OEI.01", "H8", "valor-negativo"]]
 
 
+def test_code_valor_fuera_de_rango(env: Env, tmp_path: Path) -> None:
+    """1e24, 10^15 and a 30-digit text are refused where they enter; 15 significant digits are taken exactly
+    (issue #21, case 6: they broke summary and the report, and two 1e308 put inf into the master)."""
+    path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=1e24, OEI_01__H9=1e15,
+                                                  OEI_02__H8="123456789012345678901234567890"))
+    data, report = check(path, env.master)
+    assert [row for row in flat(report) if row[2] != "numero-como-texto"] == [
+        ["OEI.01", "H8", "valor-fuera-de-rango"], ["OEI.01", "H9", "valor-fuera-de-rango"],
+        ["OEI.02", "H8", "valor-fuera-de-rango"]]
+    path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=123456789.123456))
+    data, report = check(path, env.master)
+    assert report.errors == [] and data is not None
+    assert data.ejecutado["AO.01.01.01"][0] == Decimal("123456789.123456")
+
+
 def test_code_valor_booleano(env: Env, tmp_path: Path) -> None:
     path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=True))
     assert flat(check(path, env.master)[1]) == [["OEI.01", "H8", "valor-booleano"]]

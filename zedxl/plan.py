@@ -23,6 +23,7 @@ from zedxl.model import (
     normalize_code,
 )
 from zedxl.periods import n_base
+from zedxl.rules import within_excel
 
 _TOP_KEYS = {"entidad", "sigla", "anio", "periodicidad", "instancias", "reglas", "objetivos", "presupuesto",
              "responsable_presupuesto", "narrativa"}
@@ -69,6 +70,10 @@ def _number(p: _Problems, path: str, value: Any, *, allow_none: bool = False,
         return None
     if d < 0 and not negative_ok:
         p.add(path, f"valor negativo ({value}): debe ser mayor o igual que 0")
+        return None
+    if not within_excel(d):
+        p.add(path, f"«{value}» está fuera de rango: Excel guarda con exactitud hasta 15 cifras significativas y "
+                    "menos de 10^15")
         return None
     return d
 

@@ -27,6 +27,18 @@ NO_MEDIDO = "no medido aún"
 STATUSES = (EN_RANGO, SOBREEJECUCION, POR_DEBAJO, SIN_META, EJECUTADA_SIN_META, SIN_REPORTE)
 
 
+#: What Excel holds exactly: under 10^15 in size and at most 15 significant digits (a double's exact range). A figure
+#: beyond it is refused where it enters (returns, plan, master), so sums and reports never meet one.
+MAX_MAGNITUDE = Decimal("1E+15")
+MAX_SIGNIFICANT = 15
+
+
+def within_excel(value: Decimal) -> bool:
+    """Whether ``value`` is a figure Excel holds exactly (see ``MAX_MAGNITUDE``)."""
+    return value.is_finite() and abs(value) < MAX_MAGNITUDE and \
+        len(value.normalize().as_tuple().digits) <= MAX_SIGNIFICANT
+
+
 def round2(value: Decimal | None) -> Decimal | None:
     """Half-up to two decimals, for display only."""
     if value is None:

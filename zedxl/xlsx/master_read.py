@@ -17,6 +17,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from zedxl import rules
 from zedxl.a1 import col_index, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.fsutil import require_regular_file
@@ -45,6 +46,9 @@ register("maestro-formula-reemplazada", "Valor escrito sobre una fórmula",
 register("maestro-valor-no-numerico", "Valor no numérico en el maestro",
          "En {sheet}!{cell} el valor «{value}» no es un número válido; se dejó vacío. Corríjalo y recalcule.",
          "aviso")
+register("maestro-valor-fuera-de-rango", "Número fuera de rango en el maestro",
+         "En {sheet}!{cell} el valor {value} es demasiado grande o tiene más de 15 cifras significativas; se dejó "
+         "vacío. Corríjalo y recalcule.", "aviso")
 register("maestro-fila-sin-padre", "AO fuera de una AEI",
          "La fila {sheet}!{cell} ({value}) no está debajo de ninguna AEI; se ignoró. Muévala debajo de su AEI.",
          "aviso")
@@ -176,9 +180,10 @@ class _Reader:
                                               row_idx=r, col_idx=c, value=value))
             return None
         d = to_decimal(value)
-        if d is None:
-            self.issues.append(make_issue("maestro-valor-no-numerico", file=self.file, sheet=sheet, row_idx=r,
-                                          col_idx=c, value=value))
+        if d is None or not rules.within_excel(d):
+            code = "maestro-valor-no-numerico" if d is None else "maestro-valor-fuera-de-rango"
+            self.issues.append(make_issue(code, file=self.file, sheet=sheet, row_idx=r, col_idx=c, value=value))
+            return None
         return d
 
     def params(self) -> dict[str, Any]:

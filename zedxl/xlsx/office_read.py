@@ -35,6 +35,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from zedxl import rules
 from zedxl.issues import Issue, make_issue, register
 from zedxl.model import (
     LineaPresupuesto,
@@ -147,6 +148,10 @@ register("valor-fecha", "Fecha en lugar de número",
 register("valor-error", "Valor de error",
          "En {file}, hoja {sheet}, celda {cell}, hay el error {value}; no se tomó. Un error no equivale a una "
          "celda vacía: escriba el valor o deje la celda vacía.")
+register("valor-fuera-de-rango", "Número fuera de rango",
+         "En {file}, hoja {sheet}, celda {cell}, el valor {value} es demasiado grande o tiene demasiadas cifras "
+         "(Excel guarda con exactitud hasta 15 cifras significativas y menos de 10^15); no se tomó. Escriba el valor "
+         "correcto.")
 register("valor-no-finito", "Número no válido",
          "En {file}, hoja {sheet}, celda {cell}, el valor {value} no es un número finito; no se tomó. Escriba el "
          "valor correcto.")
@@ -478,6 +483,8 @@ class _SheetReader:
             return refuse("valor-no-numerico", value=_show(value))
         if number < 0:
             return refuse("valor-negativo", value=_show(number))
+        if not rules.within_excel(number):
+            return refuse("valor-fuera-de-rango", value=_show(number))
         if pct_unit and number > 100:
             return refuse("porcentaje-fuera-de-rango", value=_show(number), unidad=unit)
         return True, number
