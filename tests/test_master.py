@@ -276,3 +276,28 @@ def test_master_figure_beyond_what_excel_holds_is_left_empty_with_an_aviso(maste
     read = read_master(tmp_path / "m.xlsx")
     assert [(i.code, i.sheet) for i in read.issues] == [("maestro-valor-fuera-de-rango", "OEI.01")]
     assert read.plan.actividad("AO.01.01.01").ejecutado[0] is None
+
+
+@pytest.mark.parametrize("command", ["recompute", "consolidate"])
+def test_master_renamed_oei_tab_keeps_its_rows(master: Path, example_plan: Plan, tmp_path: Path,
+                                               command: str) -> None:
+    """A planner renames tab OEI.02 to «Objetivo 2»: its AO are still read (found by their table, not by the tab's
+    name), and the rewritten master has them all under OEI.02 again; a sheet of notes is left alone (issue #21,
+    case 2: the sheet and its 9 AO were gone)."""
+    from zedxl.consolidate import consolidate
+
+    wb = openpyxl.load_workbook(master)
+    wb["OEI.02"].title = "Objetivo 2"
+    wb.create_sheet("Notas")["A1"] = "apuntes del planificador"
+    wb.save(master)
+    assert sum(1 for _ in read_master(master).plan.actividades()) == sum(1 for _ in example_plan.actividades())
+    if command == "recompute":
+        recompute(master)
+    else:
+        (tmp_path / "retornos").mkdir()
+        consolidate(master, tmp_path / "retornos")
+        recompute(master)
+    plan = read_master(master).plan
+    assert [o.codigo for o in plan.objetivos] == [o.codigo for o in example_plan.objetivos]
+    assert [ao.codigo for ao in plan.actividades()] == [ao.codigo for ao in example_plan.actividades()]
+    assert "OEI.02" in openpyxl.load_workbook(master, read_only=True).sheetnames

@@ -53,7 +53,7 @@ __all__ = [
     "validar",
 ]
 
-SHEET_OBSERVACIONES = "Observaciones"
+SHEET_OBSERVACIONES = L.SHEET_OBSERVACIONES
 #: Sheets zedxl writes for people, never read as plan data.
 NOT_PLAN_SHEETS = (P.SHEET_PANEL, SHEET_OBSERVACIONES)
 SEMAFORO_FILLS = {"verde": "#C6EFCE", "amarillo": "#FFEB9C", "rojo": "#FFC7CE"}

@@ -24,8 +24,9 @@ from typing import Any
 from zedxl import __version__
 from zedxl.model import Plan
 from zedxl.vba.sources import BUTTONS, WORKBOOK_CODENAME, master_project
+from zedxl.xlsx import layout as L
 
-SHEET_PANEL = "Panel"
+SHEET_PANEL = L.SHEET_PANEL
 LABEL_CARPETA = "Carpeta de retornos"
 LABEL_PERIODO = "Periodo del informe"
 LABEL_REEMPLAZAR = "Reemplazar retornos"

@@ -16,6 +16,8 @@ SHEET_INGRESOS = "Ingresos"
 SHEET_GASTOS = "Gastos"
 SHEET_PARAMS = "Parámetros"
 SHEET_NARRATIVA = "Narrativa"
+SHEET_PANEL = "Panel"  # the .xlsm master's buttons (zedxl.vba.panel)
+SHEET_OBSERVACIONES = "Observaciones"  # what the Panel's buttons found (zedxl.excel)
 
 HEADER_ROW = 4  # zero-based row of the OEI sheets' header (Excel row 5)
 FIRST_DATA_ROW = HEADER_ROW + 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +55,11 @@ register("maestro-codigo-duplicado", "Código repetido en el maestro",
          "El código {value} aparece otra vez en {sheet}!{cell}; se ignoró esta fila. Use códigos únicos.", "aviso")
 register("maestro-instancia-desconocida", "Instancia desconocida en el maestro",
          "La instancia «{value}» de {sheet}!{cell} no está en la hoja Parámetros; agréguela allí.", "aviso")
+
+
+#: The master's sheets that never hold OEI rows (the Panel's and the button's Observaciones among them).
+_OTHER_SHEETS = frozenset((L.SHEET_RESUMEN, L.SHEET_INGRESOS, L.SHEET_GASTOS, L.SHEET_NARRATIVA, L.SHEET_PARAMS,
+                           L.SHEET_PANEL, L.SHEET_OBSERVACIONES))
 
 
 @dataclass
@@ -209,13 +213,18 @@ class _Reader:
         out["instancias"] = instancias
         return out
 
-    def oei_sheet(self, sheet: str, labels: tuple[str, ...], seen: set[str]) -> Objetivo | None:
+    def oei_sheet(self, sheet: str, labels: tuple[str, ...], seen: set[str], *,
+                  named: bool = True) -> Objetivo | None:
+        """An OEI sheet's objective; ``named=False``: a sheet not named like one, taken only if it has the OEI
+        table (a renamed tab keeps its data) and skipped otherwise."""
         rows = self.rows(sheet)
         header_idx = None
         for r, row in enumerate(rows[:30]):
             if _text(_cell(row, 0)) == L.H_CODIGO:
                 header_idx = r
                 break
+        if header_idx is None and not named:
+            return None
         if header_idx is None:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos "
                                 f"(una celda «{L.H_CODIGO}» en la columna A).")
@@ -227,6 +236,8 @@ class _Reader:
         required = [L.H_CODIGO, L.H_DESCRIPCION, L.H_INSTANCIA, L.H_UM,
                     *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
         missing = [h for h in required if h not in headers]
+        if missing and not named:
+            return None
         if missing:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} faltan las columnas: {', '.join(missing)}.")
         oei: dict[str, Any] | None = None
@@ -326,8 +337,9 @@ class _Reader:
                 out[key] = str(_cell(row, 2) or "").strip()
         return out
 
-    def oei_sheets(self) -> Iterable[str]:
-        return [s for s in self.sheetnames if normalize_code(s) and (normalize_code(s) or "").startswith("OEI")]
+    def oei_sheets(self) -> list[tuple[str, bool]]:
+        """(sheet, named like an OEI sheet) of every sheet that may hold OEI rows: all but the master's others."""
+        return [(s, (normalize_code(s) or "").startswith("OEI")) for s in self.sheetnames if s not in _OTHER_SHEETS]
 
 
 def read_master(path: Path) -> MasterRead:
@@ -345,7 +357,8 @@ def read_master(path: Path) -> MasterRead:
             raise WorkbookError(f"Falta el año en la hoja Parámetros de {path.name}.")
         labels = base_labels(periodicidad)
         seen: set[str] = set()
-        objetivos = [o for s in reader.oei_sheets() if (o := reader.oei_sheet(s, labels, seen)) is not None]
+        objetivos = [o for s, named in reader.oei_sheets()
+                     if (o := reader.oei_sheet(s, labels, seen, named=named)) is not None]
         base = Reglas()
 
         def rule(key: str, default: Decimal) -> Decimal:
