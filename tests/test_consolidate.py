@@ -446,6 +446,39 @@ def test_consolidate_reads_only_regular_files_and_lists_the_rest_as_skipped(
     assert result.ok
 
 
+def test_consolidate_a_return_with_a_very_long_name_is_archived_under_a_short_one(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    """A 250-byte file name (the most a folder holds, with its extension) no longer aborts the whole run when its
+    archived copy adds the hash to it (issue #21, case 9)."""
+    folder = tmp_path / "retornos"
+    files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    long_name = files[0].with_name("r" * 245 + ".xlsx")
+    files[0].rename(long_name)
+    result = consolidate(empty_master, folder)
+    assert [f.status for f in result.files] == ["consolidado"] * len(files)
+    archived = {f.name: f.archived for f in result.files}[long_name.name]
+    assert archived is not None and archived.read_bytes() == long_name.read_bytes()
+    assert len(archived.name.encode()) <= 170
+
+
+def test_cli_consolidate_os_error_is_a_spanish_message_with_exit_2(
+        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    """An operating-system error (here the backups' folder is a file) is a Spanish message, exit 2, no traceback,
+    and the master is untouched (issue #21, case 9)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "retornos"
+    _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    (empty_master.parent / "respaldos").write_text("no soy una carpeta")
+    before = empty_master.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "zedxl", "consolidate", str(empty_master), str(folder)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "Error del sistema" in proc.stderr and "respaldos" in proc.stderr and "Traceback" not in proc.stderr
+    assert empty_master.read_bytes() == before
+
+
 @pytest.mark.parametrize("command", ["consolidate", "summary", "validate", "recompute"])
 def test_master_that_is_not_a_regular_file_is_refused_without_hanging(tmp_path: Path, empty_master: Path,
                                                                       command: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any, NoReturn
 
 from zedxl import __version__
 from zedxl.errors import ZedxlError
+from zedxl.fmt import printable
 from zedxl.parallel import positive_int
 
 
@@ -248,6 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ZedxlError as e:
         print(f"Error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # disk full, no permission, a name too long...: said, not a traceback
+        where = f" ({printable(str(e.filename))})" if e.filename else ""
+        print(f"Error del sistema{where}: {e.strerror or e}. La operación no se completó.", file=sys.stderr)
+        return 2
+    except sqlite3.Error as e:
+        print(f"Error en el registro de auditoría: {e}. Revise que el archivo .sqlite junto al maestro no esté "
+              "abierto en otro programa ni dañado.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrumpido por el usuario.", file=sys.stderr)

@@ -58,15 +58,33 @@ def require_regular_file(path: Path, noun: str = "El maestro") -> None:
 
 
 def backup(path: Path, folder_name: str = "respaldos") -> Path | None:
-    """Copy ``path`` to ``<dir>/respaldos/<stem>.<timestamp><suffix>``; returns the copy (None if no file)."""
+    """Copy ``path`` to ``<dir>/respaldos/<stem>.<timestamp><suffix>``, atomically (a failed copy leaves nothing);
+    returns the copy (None if no file)."""
     if not path.exists():
         return None
     folder = path.parent / folder_name
     folder.mkdir(exist_ok=True)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    shutil.copy2(path, target)
+    def copy(tmp: Path) -> None:
+        shutil.copy2(path, tmp)
+
+    atomic_write(target, copy)
     return target
+
+
+def short_name(name: str, limit: int = 150) -> str:
+    """``name`` cut to ``limit`` UTF-8 bytes, its extension kept: folders hold names of at most 255 bytes, and a
+    received file's archived copy and temporary file add to its name."""
+    if len(name.encode("utf-8", "surrogateescape")) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        stem, suffix = name, ""
+    tail = ("." + suffix) if suffix else ""
+    keep = limit - len(tail.encode("utf-8", "surrogateescape"))
+    cut = stem.encode("utf-8", "surrogateescape")[:keep].decode("utf-8", "ignore")
+    return cut + tail
 
 
 def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True) -> None:
@@ -77,7 +95,8 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True
     ``shutil.copy2`` does).
     """
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{short_name(path.stem, 60)}.", suffix=path.suffix[:12] + ".tmp",
+                                    dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -175,15 +194,15 @@ def archive_received(path: Path, received: Received, folder: Path) -> Path | Non
     if not received.sha256:
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{received.sha256[:12]}-{path.name}"
+    target = folder / f"{received.sha256[:12]}-{short_name(path.name)}"
     if target.exists():
         return target
     data = received.data
-    if data is None:
-        shutil.copy2(path, target)
-        return target
 
     def write(tmp: Path) -> None:
+        if data is None:  # not read whole: copied from the file
+            shutil.copy2(path, tmp)
+            return
         tmp.write_bytes(data)
         os.utime(tmp, ns=(received.mtime_ns, received.mtime_ns))
 
