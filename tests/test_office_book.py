@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 from tests.oracles import openpyxl_book
 from zedxl.intake import inspect
 from zedxl.libreoffice import convert
-from zedxl.xlsx.office_book import Book, Cell, from_serial, is_date_format, read_book
+from zedxl.xlsx.office_book import Book, Cell, UnreadableError, from_serial, is_date_format, read_book
 
 
 def records(path: Path) -> Book:
@@ -145,6 +145,26 @@ def test_values_a_type_cannot_hold_are_error_values(tmp_path: Path) -> None:
     assert cells[(0, 2)] == Cell(dt.datetime(2025, 3, 31), "d", "General")
     assert cells[(0, 3)] == Cell("#N/A", "e", "General")
     assert cells[(0, 4)] == Cell("#VALUE!", "e", "General")
+
+
+def test_only_xml_schema_numbers_are_numbers(tmp_path: Path) -> None:
+    """Python's int() and float() take "1_000", Arabic-Indic and full-width digits; in a ``<v>`` they are not
+    numbers (an error value, refused by office_read), nor an index of a shared string; white space around one is
+    (XML Schema collapses it) (issue #21, case 10)."""
+    src = tmp_path / "base.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    wb.add_worksheet("Datos").write_string(0, 0, "texto")
+    wb.close()
+    rows = ('<row r="1"><c r="A1"><v>1_000</v></c><c r="B1"><v>\u0663</v></c><c r="C1"><v>\uff11</v></c>'
+            '<c r="D1"><v>0x10</v></c><c r="E1"><v> 7 </v></c><c r="F1"><v>-2.5E1</v></c></row>')
+    path = _with_sheet(src, tmp_path / "numeros.xlsx", lambda b: re.sub(
+        rb"<sheetData>.*</sheetData>|<sheetData/>", f"<sheetData>{rows}</sheetData>".encode(), b, flags=re.S))
+    cells = records(path).sheets["Datos"].cells0
+    assert [cells[(0, c)].value for c in range(6)] == ["#VALUE!"] * 4 + [7, -25.0]
+    bad_index = _with_sheet(src, tmp_path / "indice.xlsx",
+                            lambda b: b.replace(b't="s"><v>0</v>', 't="s"><v>\u0660</v>'.encode()))
+    with pytest.raises(UnreadableError, match="no existe"):
+        records(bad_index)
 
 
 @pytest.mark.parametrize(("code", "date"), [

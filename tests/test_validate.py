@@ -568,11 +568,13 @@ def test_code_texto_parece_formula(env: Env, tmp_path: Path) -> None:
         ws["N9"].data_type = "s"  # stored as text, as a pasted value would be
         ws["N11"] = "\t+51 999 ventanilla"
         ws["N12"] = "＝1+1 informe"
+        wb["OEI.02"]["N8"] = " \u00a0\u200b=1+1"  # after blanks and a zero-width space (issue #21, case 10)
 
     path = edit(env.t1["DPD"], tmp_path, texts)
     data, report = check(path, env.master)
     assert flat(report) == [["OEI.01", "N8", "texto-parece-formula"], ["OEI.01", "N9", "texto-parece-formula"],
-                            ["OEI.01", "N11", "texto-parece-formula"], ["OEI.01", "N12", "texto-parece-formula"]]
+                            ["OEI.01", "N11", "texto-parece-formula"], ["OEI.01", "N12", "texto-parece-formula"],
+                            ["OEI.02", "N8", "texto-parece-formula"]]
     assert report.valid and data is not None
     assert data.justificacion["AO.01.01.02"] == "=HYPERLINK(\"http://x\")"  # kept as text
     assert data.justificacion["AO.01.03.01"] == "+51 999 ventanilla"

@@ -77,6 +77,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_INVISIBLE = "".join(map(chr, range(33))) + "\x7f\u00a0\u2007\u2009\u202f\u3000\u200b\u200c\u200d\u2060\ufeff" \
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def clean_text(text: str) -> tuple[str, int, str]:
@@ -86,7 +88,8 @@ def clean_text(text: str) -> tuple[str, int, str]:
     are kept inside the text. Outer whitespace is stripped after the formula-start check.
     """
     raw = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    start = next((ch for ch in raw[:1] if ch in FORMULA_STARTS), "")
+    # the first character, or the first one after blanks and invisible characters (a spreadsheet may drop those)
+    start = next((ch for ch in (raw[:1], raw.lstrip(_INVISIBLE)[:1]) if ch and ch in FORMULA_STARTS), "")
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     cleaned, n = _CONTROL.subn("", raw)
     return cleaned.strip(), n, start

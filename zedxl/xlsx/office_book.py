@@ -154,6 +154,9 @@ def _styles(formats: tuple[str, ...]) -> tuple[tuple[str, bool, bool], ...]:
 
 
 _GENERAL = ("General", False, False)
+_XML_SPACE = " \t\r\n"
+_XSD_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN")
+_XSD_INDEX = re.compile(r"[0-9]+")
 
 
 def _cells(facts: Any, styles: tuple[tuple[str, bool, bool], ...], sst: list[str],
@@ -188,21 +191,19 @@ def _text(t: str, raw: str | None, sst: list[str]) -> str | None:
         return None
     if t != "s":
         return raw
-    index = int(raw) if raw.strip().isdigit() else -1
+    index = int(raw) if _XSD_INDEX.fullmatch(raw.strip(_XML_SPACE)) else -1
     if not 0 <= index < len(sst):
         raise UnreadableError(f"el texto compartido número {raw[:20]} no existe")
     return sst[index]
 
 
 def _number(raw: str, fmt: str, date: bool, duration: bool, date1904: bool) -> Cell:
-    text = raw.strip()
-    try:
-        number: int | float = float(text) if ("." in text or "e" in text or "E" in text) else int(text)
-    except ValueError:
-        try:
-            number = float(text)  # NaN, INF and the like: office_read refuses them as not finite
-        except ValueError:
-            return Cell(VALUE_ERROR, "e", fmt)
+    """A ``<v>`` read as an XML Schema number only (Python also takes "1_000", "٣" or "１": they are errors here);
+    INF and NaN are numbers office_read refuses as not finite."""
+    text = raw.strip(_XML_SPACE)
+    if not _XSD_NUMBER.fullmatch(text):
+        return Cell(VALUE_ERROR, "e", fmt)
+    number: int | float = int(text) if text.lstrip("+-").isdigit() else float(text)
     if date:
         try:
             return Cell(from_serial(float(number), date1904, duration), "d", fmt)
