@@ -148,3 +148,28 @@ def test_plan_figures_beyond_what_excel_holds_are_refused() -> None:
     _first_ao(data)["programado"] = ["999999999999999", "12345678.1234567", 0, 0]
     plan = plan_from_dict(data)
     assert next(plan.actividades()).programado[:2] == (Decimal("999999999999999"), Decimal("12345678.1234567"))
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("a: &x [1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+                                                    for p, c in zip("xabcdefgh", "abcdefghi", strict=True))
+     + "narrativa: {texto: *i}\n", "alias de YAML"),
+    ("a: " + "[" * 50_000 + "]" * 50_000 + "\n", "anidamiento"),
+    ("anio: " + "9" * 5_000 + "\n", "no se puede leer"),
+], ids=["bomba-de-alias", "anidamiento", "entero-enorme"])
+def test_plan_file_that_would_explode_is_refused_before_it_is_built(tmp_path: Path, text: str, said: str) -> None:
+    """A 1 KB alias bomb, 50,000 nesting levels or a 5,000-digit integer: a Spanish PlanError at once, no
+    RecursionError, ValueError traceback nor gigabytes (issue #21, case 7)."""
+    import tracemalloc
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        with pytest.raises(PlanError) as info:
+            load_plan(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert said in str(info.value)
+    assert peak < 200 * 2**20

@@ -280,18 +280,46 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
                 responsable_presupuesto=resp, narrativa=narrativa)
 
 
+#: Bounds of a plan file, checked before any YAML is built: a plan is a few hundred KB at most.
+MAX_PLAN_BYTES = 20 * 2**20
+MAX_PLAN_DEPTH = 40
+
+
+def _check_yaml_shape(text: str, file: str) -> None:
+    """Refuse, from the parser's events alone, what could make building the YAML explode: aliases (``*nombre``,
+    whose expansion a few KB can turn into GB) and nesting deeper than any plan needs."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        where = f"línea {event.start_mark.line + 1}" if event.start_mark else ""
+        if isinstance(event, yaml.AliasEvent):
+            raise PlanError([(where, "usa un alias de YAML (*nombre); escriba los valores completos")], file)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_PLAN_DEPTH:
+                raise PlanError([(where, f"anidamiento de más de {MAX_PLAN_DEPTH} niveles")], file)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def load_plan(path: Path) -> Plan:
-    """Read a YAML plan file; raises PlanError (Spanish) for unreadable or invalid files."""
+    """Read a YAML plan file; raises PlanError (Spanish) for unreadable, oversized or invalid files."""
     try:
+        if Path(path).stat().st_size > MAX_PLAN_BYTES:
+            raise PlanError([("", f"el archivo pesa más de {MAX_PLAN_BYTES // 2**20} MB: no es un plan")], str(path))
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise PlanError([("", f"no se pudo leer el archivo: {e.strerror or e}")], str(path)) from e
     except UnicodeDecodeError as e:
         raise PlanError([("", "el archivo no está en UTF-8")], str(path)) from e
     try:
+        _check_yaml_shape(text, str(path))
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"línea {mark.line + 1}, columna {mark.column + 1}" if mark else ""
         raise PlanError([(where, "el YAML no es válido (revise sangrías y dos puntos)")], str(path)) from e
+    except PlanError:
+        raise
+    except ValueError as e:  # an integer of thousands of digits, which Python refuses to read
+        raise PlanError([("", f"un valor no se puede leer: {e}")], str(path)) from e
     return plan_from_dict(data, str(path))
