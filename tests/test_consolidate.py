@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -498,6 +499,32 @@ def test_master_that_is_not_a_regular_file_is_refused_without_hanging(tmp_path: 
                               check=False)
         assert proc.returncode == 2, proc.stderr
         assert "no es un archivo común" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _open_files() -> list[str]:
+    """What this process has open (Linux)."""
+    out = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            out.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return out
+
+
+def test_forked_workers_do_not_hold_the_master_lock(empty_master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked worker closes the lock it inherited, so the lock dies with the process that took it (issue #21, case
+    8: after a SIGKILL of consolidate its workers kept every later run out)."""
+    import zedxl.parallel as P
+
+    monkeypatch.setenv("ZEDXL_INICIO", "fork")
+    lock_name = f".{empty_master.name}.zedxl.lock"
+    with exclusive_lock(empty_master):
+        assert any(f.endswith(lock_name) for f in _open_files())
+        with P.process_pool(1) as pool:
+            in_worker = pool.submit(_open_files).result()
+        assert not any(f.endswith(lock_name) for f in in_worker)
+        other_spelling = empty_master.parent / ".." / empty_master.parent.name / empty_master.name
+        with pytest.raises(MasterLockedError), exclusive_lock(other_spelling):  # still held here, however named
+            pass
 
 
 @pytest.mark.parametrize("n_issues", [0, 1, 3, 40])

@@ -116,8 +116,10 @@ def exclusive_lock(path: Path) -> Iterator[None]:
 
     Two zedxl runs on the same master never interleave: the second stops with MasterLockedError.
     """
+    path = Path(os.path.realpath(path))  # one lock however the master is reached
     lock_path = path.with_name("." + path.name + ".zedxl.lock")
     fh = open(lock_path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+    _HELD.add(fh.fileno())
     try:
         try:
             if os.name == "nt":  # pragma: no cover - Windows
@@ -134,7 +136,20 @@ def exclusive_lock(path: Path) -> Iterator[None]:
             ) from e
         yield
     finally:
+        _HELD.discard(fh.fileno())
         fh.close()
+
+
+_HELD: set[int] = set()  # the descriptors of the locks this process holds
+
+
+def release_inherited_locks() -> None:
+    """In a forked worker: close the lock descriptors it inherited, so a lock dies with the process that took it
+    (a forked copy of the descriptor would hold it for as long as the worker lives)."""
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
 
 
 def sha256_file(path: Path) -> str:

@@ -49,7 +49,9 @@ def worker_count(n_items: int, procesos: int | None = None, minimum: int | None 
 
 def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """A pool of ``workers`` processes started the policy's way (``start_method``)."""
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers,
+    from zedxl.fsutil import release_inherited_locks
+
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=release_inherited_locks,
                                                   mp_context=multiprocessing.get_context(start_method()))
 
 
