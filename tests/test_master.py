@@ -301,3 +301,14 @@ def test_master_renamed_oei_tab_keeps_its_rows(master: Path, example_plan: Plan,
     assert [o.codigo for o in plan.objetivos] == [o.codigo for o in example_plan.objetivos]
     assert [ao.codigo for ao in plan.actividades()] == [ao.codigo for ao in example_plan.actividades()]
     assert "OEI.02" in openpyxl.load_workbook(master, read_only=True).sheetnames
+
+
+def test_master_write_killed_leaves_no_temporary_file_after_the_next_run(master: Path) -> None:
+    """A recompute killed while writing leaves ``.maestro.<random>.xlsx.tmp``; the next run on that master removes
+    it (it holds the master's lock, so no other write is under way); other files stay (issue #21, case 9)."""
+    stale = master.with_name(f".{master.stem}.k2j4h1.xlsx.tmp")
+    stale.write_bytes(b"a medio escribir")
+    other = master.with_name(".otro.k2j4h1.xlsx.tmp")
+    other.write_bytes(b"de otro libro")
+    recompute(master)
+    assert not stale.exists() and other.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import glob
 import hashlib
 import os
 import shutil
@@ -134,6 +135,11 @@ def exclusive_lock(path: Path) -> Iterator[None]:
             raise MasterLockedError(
                 f"Otra ejecución de zedxl está trabajando con {path.name}. Espere a que termine."
             ) from e
+        # the temporary files of a write of this master that was killed: whoever writes it holds this lock
+        pattern = f".{glob.escape(short_name(path.stem, 60))}.*{glob.escape(path.suffix[:12])}.tmp"
+        for stale in path.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         yield
     finally:
         _HELD.discard(fh.fileno())
