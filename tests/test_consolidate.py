@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import OracleTally
+from tests.conftest import ROOT, OracleTally
 from tests.workbook_helpers import cached_values, resumen_office_rows
 from zedxl.consolidate import consolidate, render_text
 from zedxl.demo import fill_office_workbook, office_figures, type_into
@@ -525,6 +525,48 @@ def test_forked_workers_do_not_hold_the_master_lock(empty_master: Path, monkeypa
         other_spelling = empty_master.parent / ".." / empty_master.parent.name / empty_master.name
         with pytest.raises(MasterLockedError), exclusive_lock(other_spelling):  # still held here, however named
             pass
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pool_workers_die_with_their_parent(tmp_path: Path, method: str) -> None:
+    """SIGKILL of a process with a pool: its workers are gone within seconds instead of working on for nobody
+    (issue #21, case 8)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "padre.py"
+    script.write_text(
+        "import os, time\n"
+        "from zedxl.parallel import process_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = process_pool(2)\n"
+        "    pids = {pool.submit(os.getpid).result() for _ in range(8)}\n"
+        "    for _ in range(2):\n"
+        "        pool.submit(time.sleep, 60)\n"
+        "    print(' '.join(map(str, sorted(pids))), flush=True)\n"
+        "    time.sleep(60)\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "ZEDXL_INICIO": method, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout is not None
+    workers = [int(pid) for pid in proc.stdout.readline().split()]
+    assert workers and proc.pid not in workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().split()[2] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 20
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)
 
 
 @pytest.mark.parametrize("n_issues", [0, 1, 3, 40])

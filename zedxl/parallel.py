@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Iterator
 
@@ -48,11 +50,24 @@ def worker_count(n_items: int, procesos: int | None = None, minimum: int | None 
 
 
 def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """A pool of ``workers`` processes started the policy's way (``start_method``)."""
+    """A pool of ``workers`` processes started the policy's way (``start_method``), each set up by
+    ``_worker_start``."""
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
+                                                  mp_context=multiprocessing.get_context(start_method()))
+
+
+def _worker_start() -> None:
+    """A worker holds no lock of its parent and, on Linux, is killed when its parent dies (a worker left behind by a
+    killed consolidation would go on working for nobody)."""
     from zedxl.fsutil import release_inherited_locks
 
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=release_inherited_locks,
-                                                  mp_context=multiprocessing.get_context(start_method()))
+    release_inherited_locks()
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 
