@@ -574,7 +574,7 @@ def test_code_texto_parece_formula(env: Env, tmp_path: Path) -> None:
     data, report = check(path, env.master)
     assert flat(report) == [["OEI.01", "N8", "texto-parece-formula"], ["OEI.01", "N9", "texto-parece-formula"],
                             ["OEI.01", "N11", "texto-parece-formula"], ["OEI.01", "N12", "texto-parece-formula"],
-                            ["OEI.02", "N8", "texto-parece-formula"]]
+                            ["OEI.02", "N8", "texto-parece-formula"], ["OEI.02", "N8", "caracteres-de-control"]]
     assert report.valid and data is not None
     assert data.justificacion["AO.01.01.02"] == "=HYPERLINK(\"http://x\")"  # kept as text
     assert data.justificacion["AO.01.03.01"] == "+51 999 ventanilla"
@@ -586,6 +586,16 @@ def test_code_caracteres_de_control(env: Env, tmp_path: Path) -> None:
     data, report = check(path, env.master)
     assert flat(report) == [["OEI.01", "N8", "caracteres-de-control"]]
     assert data is not None and data.justificacion["AO.01.01.01"] == "Se cumplió la meta"
+
+
+def test_code_caracteres_invisibles_que_reordenan_el_texto(env: Env, tmp_path: Path) -> None:
+    """A right-to-left override or a zero-width space would reorder or hide words in the report: removed, with the
+    same aviso as control characters (issue #21, case 10)."""
+    path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__N8="Meta \u202ecumplida\u202c al\u200b 100\ufeff %"))
+    data, report = check(path, env.master)
+    assert flat(report) == [["OEI.01", "N8", "caracteres-de-control"]]
+    assert "4 caracteres" in report.issues[0].message
+    assert data is not None and data.justificacion["AO.01.01.01"] == "Meta cumplida al 100 %"
 
 
 def test_code_texto_demasiado_largo(env: Env, tmp_path: Path) -> None:

@@ -72,7 +72,9 @@ def parse_number_text(text: str) -> ParsedText:
     return ParsedText(None, "no numérico", percent)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# control characters, and the invisible ones that reorder or hide text in the report (bidirectional overrides and
+# isolates, zero-width space, word joiner, byte-order mark)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
