@@ -7,7 +7,7 @@ The README's table of codes is generated from ``CATALOGUE`` (``python scripts/ge
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -105,8 +105,22 @@ def make_issue(
     )
 
 
+class IssueList:
+    """``errors`` and ``warnings`` of anything that holds ``issues`` (a file's report, intake's verdict)."""
+
+    issues: Sequence[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "aviso"]
+
+
 @dataclass
-class Report:
+class Report(IssueList):
     """Every issue found for one file (or one run), in the order found."""
 
     file: str = ""
@@ -123,14 +137,6 @@ class Report:
 
     def __len__(self) -> int:
         return len(self.issues)
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "aviso"]
 
     @property
     def valid(self) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from zedxl.issues import Issue
+from zedxl.issues import Issue, IssueList
 
 
 def lock_file_original(name: str) -> str | None:
@@ -138,7 +138,7 @@ class Hyperlink:
 
 
 @dataclass(frozen=True)
-class Intake:
+class Intake(IssueList):
     """Result of ``inspect``: what the file is, every problem found, and facts for later stages."""
 
     path: Path
@@ -178,14 +178,6 @@ class Intake:
     parts: Mapping[str, bytes] | None = field(default=None, repr=False, compare=False)
     #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
     property_values: tuple[tuple[str, str, str], ...] = ()
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "aviso"]
 
     def codes(self) -> list[str]:
         return [i.code for i in self.issues]

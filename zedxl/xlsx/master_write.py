@@ -184,11 +184,7 @@ class MasterWriter:
             _panel().add_panel(wb, panel_ws, self.plan, panel)
         (panel_ws or resumen).activate()
         wb.close()
-        content = self.rows.finish(buffer.getvalue())
-        if isinstance(target, (str, Path)):
-            Path(target).write_bytes(content)
-        else:
-            target.write(content)
+        self.rows.save(buffer.getvalue(), target)
 
     # -- Parámetros -------------------------------------------------------------------------------------------
     def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, f: Formats) -> None:

@@ -137,11 +137,7 @@ class OfficeWriter:
         meta_ws.very_hidden()
         instr.activate()
         wb.close()
-        content = self.rows.finish(buffer.getvalue())
-        if isinstance(target, (str, Path)):
-            Path(target).write_bytes(content)
-        else:
-            target.write(content)
+        self.rows.save(buffer.getvalue(), target)
 
     def _instructions(self, ws: Worksheet, f: _OfficeFormats) -> None:
         ws.set_column(0, 0, 120)

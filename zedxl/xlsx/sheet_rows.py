@@ -27,6 +27,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from math import isfinite
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -39,7 +40,7 @@ RowCell = tuple[int, str, "Format | None", Any, str]
 """(column, kind, format, value, formula): kind ``n`` number, ``s`` string (``""`` is a blank cell), ``b`` blank,
 ``f`` formula whose cached value is ``value`` (float, str or bool)."""
 
-# every function name XlsxWriter's ``_xlfn.`` rewriting looks for (``\SINGLE\(`` in its code matches "?INGLE(")
+# every function name XlsxWriter prefixes for Excel 365 (its pattern for SINGLE matches any character then "INGLE(")
 _DYNAMIC = re.compile("|".join(re.escape(f"{name}(") for name in (
     "ANCHORARRAY", "BYCOL", "BYROW", "CHOOSECOLS", "CHOOSEROWS", "DROP", "EXPAND", "FILTER", "HSTACK", "LAMBDA",
     "MAKEARRAY", "MAP", "RANDARRAY", "REDUCE", "SCAN", "INGLE", "SEQUENCE", "SORT", "SORTBY", "SWITCH", "TAKE",
@@ -112,6 +113,14 @@ class RowWriter:
             if fmt is not None and fmt not in known:
                 known.add(fmt)
                 self.probes.append((ws.name, row, col, fmt))
+
+    def save(self, xlsx: bytes, target: Any) -> None:
+        """``finish`` written to ``target``, a path or a binary file object."""
+        content = self.finish(xlsx)
+        if isinstance(target, (str, Path)):
+            Path(target).write_bytes(content)
+        else:
+            target.write(content)
 
     def finish(self, xlsx: bytes) -> bytes:
         """XlsxWriter's finished file with the kept rows written in (every part recompressed at zlib level 1)."""
