@@ -313,6 +313,7 @@ def _consolidations(pairs: list[tuple[Path, Path]], procesos: int | None, runs: 
                     statuses: dict[str, int] | None = None) -> list[float]:
     """Seconds of ``consolidate`` over every (master, returns) pair, per run, each on a fresh copy of the master."""
     from zedxl.consolidate import consolidate
+    from zedxl.masterkey import key_path
 
     times = []
     with tempfile.TemporaryDirectory(prefix="zedxl-bench-") as tmp:
@@ -323,6 +324,7 @@ def _consolidations(pairs: list[tuple[Path, Path]], procesos: int | None, runs: 
                 work.mkdir()
                 copy = work / master.name
                 shutil.copy2(master, copy)
+                shutil.copy2(key_path(master), key_path(copy))
                 t0 = time.perf_counter()
                 result = consolidate(copy, returns, procesos=procesos)
                 total += time.perf_counter() - t0

@@ -27,6 +27,7 @@ from zedxl.consolidation import Received, plan_consolidation  # noqa: E402
 from zedxl.demo import fill_office_workbook, office_figures, type_into  # noqa: E402
 from zedxl.issues import Report, make_issue  # noqa: E402
 from zedxl.ledger import ledger_path  # noqa: E402
+from zedxl.masterkey import key_path  # noqa: E402
 from zedxl.model import Plan  # noqa: E402
 from zedxl.new import write_master_file  # noqa: E402
 from zedxl.periods import parse_period  # noqa: E402
@@ -95,6 +96,7 @@ def test_consolidation_cli_and_button_agree(tmp_path: Path, monkeypatch: pytest.
     cli_master = tmp_path / "cli" / book_file.name
     cli_master.parent.mkdir()
     shutil.copy(book_file, cli_master)
+    shutil.copy(key_path(book_file), key_path(cli_master))  # one master, two copies: one key
 
     cli = consolidate(cli_master, tmp_path / P.DEFAULT_CARPETA, reemplazar=reemplazar)
     req = request(book_file)

@@ -25,6 +25,7 @@ from tests.hostile import make_corpus
 from tests.test_validate import insert_row_like_excel
 from zedxl.consolidate import consolidate
 from zedxl.demo import fill_office_workbook, office_figures
+from zedxl.masterkey import create_key, key_path
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.periods import parse_period
@@ -47,6 +48,7 @@ SPANISH = re.compile(r"[áéíóúñ]|\b(el|la|los|las|de|que|archivo|libro)\b")
 def master_dir(tmp_path_factory: pytest.TempPathFactory, example_plan: Plan) -> Path:
     folder = tmp_path_factory.mktemp("hostil")
     write_master_file(example_plan.without_ejecutado(), folder / "maestro.xlsx")
+    create_key(folder / "maestro.xlsx")
     return folder
 
 
@@ -84,6 +86,7 @@ def test_hostile_corpus_file_is_refused_without_touching_the_master(entry: hosti
     path = entry.path(hostile_corpus)
     master = tmp_path / "maestro.xlsx"
     shutil.copy2(master_dir / "maestro.xlsx", master)
+    shutil.copy2(key_path(master_dir / "maestro.xlsx"), key_path(master))
     folder = tmp_path / "retornos"
     folder.mkdir()
     shutil.copy2(path, folder / path.name)
@@ -186,6 +189,7 @@ def test_hostile_real_office_return_changed_by_hand(good_return: tuple[Path, Pat
     master_src, dpd, _ = good_return
     master = tmp_path / "maestro.xlsx"
     shutil.copy2(master_src, master)
+    shutil.copy2(key_path(master_src), key_path(master))
     folder = tmp_path / "retornos"
     folder.mkdir()
     expected: dict[str, Decimal] = {}
@@ -294,6 +298,7 @@ def test_hostile_mutated_return_is_accepted_correctly_or_refused(
     work = tmp_path_factory.mktemp("fuzz")
     master = work / "maestro.xlsx"
     shutil.copy2(master_src, master)
+    shutil.copy2(key_path(master_src), key_path(master))
     folder = work / "retornos"
     folder.mkdir()
     target = folder / dpd.name

@@ -163,7 +163,8 @@ def test_sheet_rows_office_workbook_holds_the_cells_xlsxwriter_writes(tmp_path: 
                                                                      office: str) -> None:
     """The same contract for an office workbook (OGA reports the budget), with its validations and protection."""
     spec = office_spec(_awkward(example_plan), parse_period("2025-T2", 2025, "trimestral"), office)
-    spliced, direct = OfficeWriter(spec), OfficeWriter(spec, splice=False)
+    key = bytes(32)
+    spliced, direct = OfficeWriter(spec, key), OfficeWriter(spec, key, splice=False)
     spliced.write(tmp_path / "propio.xlsx")
     direct.write(tmp_path / "xlsxwriter.xlsx")
     assert sum(len(rows) for rows in spliced.rows.rows.values()) > 0

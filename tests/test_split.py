@@ -17,12 +17,21 @@ import pytest
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.errors import PeriodError, ZedxlError
 from zedxl.libreoffice import convert
+from zedxl.masterkey import load_key, seal
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.periods import parse_period
 from zedxl.split import split
 from zedxl.validate import validate
-from zedxl.xlsx.office_layout import OfficeSpec, fingerprint, office_file_name, office_spec, parse_office_file_name
+from zedxl.xlsx.master_read import read_master
+from zedxl.xlsx.office_layout import (
+    OfficeSpec,
+    content_digest,
+    fingerprint,
+    office_file_name,
+    office_spec,
+    parse_office_file_name,
+)
 
 OFFICES = ("DPD", "DOI", "OGA", "OAL")
 INPUT_FILL = "FFF2CC"
@@ -192,7 +201,15 @@ def test_split_metadata_in_hidden_sheet_and_properties(split_dir: dict[str, Any]
     assert ("OEI.01", "N8", "AO.01.01.01", "justificacion") in entries
     assert len(entries) == 2 * 8  # DPD owns 8 AO: one executed cell and one justification each
     # the names used by the formulas point into the hidden sheet
-    assert wb.defined_names["ZX_TOPE"].attr_text == "'_zedxl'!$B$16"
+    assert wb.defined_names["ZX_TOPE"].attr_text == "'_zedxl'!$B$17"
+    # sealed with the master's key over everything locked in it; the key itself is nowhere in the workbook
+    master = split_dir["master"]
+    key = load_key(master)
+    written = office_spec(read_master(master).plan, parse_period("2025-T1", 2025, "trimestral"), "DPD")
+    assert meta["sello"] == seal(key, content_digest(written))
+    with zipfile.ZipFile(path) as z:
+        parts = b"".join(z.read(n) for n in z.namelist())
+    assert key.hex().encode() not in parts and key not in parts
 
 
 def test_split_fingerprint_covers_codes_names_units_and_programmed(example_plan: Plan) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import secrets
 import shutil
 import warnings
 import zipfile
@@ -31,6 +32,7 @@ import zedxl.validate as validate_module
 import zedxl.xlsx.office_read as office_read_module
 from tests.conftest import OracleTally
 from zedxl.issues import Report
+from zedxl.masterkey import key_path
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.returns import merge
@@ -659,6 +661,7 @@ def test_code_huella_distinta(env: Env, tmp_path: Path, example_plan: Plan) -> N
             for x in a.actividades)) for a in o.acciones)) for o in example_plan.objetivos))
     master2 = tmp_path / "maestro-reprogramado.xlsx"
     write_master_file(changed, master2)
+    shutil.copy(key_path(env.master), key_path(master2))  # the same master, reprogrammed: the same key
     _, report = check(env.t1["DPD"], master2)
     assert flat(report) == [["", "", "huella-distinta"]]
     _, report = check(env.t1["DOI"], master2)  # the other offices' workbooks are still good
@@ -685,6 +688,14 @@ def test_code_retorno_vacio(env: Env) -> None:
     data, report = check(env.blank["DPD"], env.empty_master)
     assert flat(report) == [["", "", "retorno-vacio"]]
     assert report.valid and data is not None
+
+
+def test_code_sello_no_valido(env: Env) -> None:
+    """A workbook sealed by another master (another key) with the very same plan: refused; more in
+    test_forgery.py."""
+    _, report = check(env.t1["DPD"], env.master, key=secrets.token_bytes(32))
+    assert flat(report) == [["", "", "sello-no-valido"]]
+    assert not report.valid and "zedxl split" in report.issues[0].message
 
 
 def test_every_validation_code_has_its_test() -> None:

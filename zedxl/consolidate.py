@@ -28,13 +28,14 @@ from zedxl.fsutil import (
 from zedxl.intake import lock_file_original
 from zedxl.issues import Issue, Report, make_issue
 from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
+from zedxl.masterkey import load_key
 from zedxl.new import write_master_file
 from zedxl.parallel import collector_paused, process_pool, run_in_background, worker_count
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
 from zedxl.xlsx.office_layout import offices_to_split
 
-IGNORED_SUFFIXES = {".tmp", ".sqlite", ".lock", ".md", ".txt~"}
+IGNORED_SUFFIXES = {".tmp", ".sqlite", ".lock", ".md", ".txt~", ".clave"}
 
 
 def return_files(folder: Path) -> list[Path]:
@@ -173,6 +174,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
         try:
             with collector_paused():  # plain data that lives on: nothing for the collector to find
                 plan = read_master(master).plan
+            key = load_key(master)
             fingerprints = Fingerprints(plan)
             received: list[Received] = []
             Ledger.prepare(ledger_path(master))
@@ -180,7 +182,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                 item = skipped.get(path)
                 if item is None:
                     one = next(reads)
-                    data, rep = judge(one.read, plan, fingerprints=fingerprints)
+                    data, rep = judge(one.read, plan, key=key, fingerprints=fingerprints)
                     item = Received(path.name, rep, data, one.mtime, one.read.sha256, one.size, one.archived)
                 received.append(item)
                 if progress is not None:

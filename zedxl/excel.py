@@ -38,6 +38,7 @@ from zedxl.evaluation import evaluate
 from zedxl.fsutil import archive_received, read_received, sha256_file
 from zedxl.intake import DEFAULT_LIMITS, lock_file_original
 from zedxl.issues import OBSERVACIONES_HEADER, Issue, Report
+from zedxl.masterkey import load_key
 from zedxl.model import Plan, code_level, normalize_code
 from zedxl.periods import semesters, whole_year
 from zedxl.vba import panel as P
@@ -391,9 +392,10 @@ def recalcular(book: Any = None) -> Report:
     return _run(book, action)
 
 
-def _receive(plan: Plan, folder: Path, archive: Path | None = None) -> list[Received]:
-    """The returns folder's files as ``zedxl consolidate`` takes them, each read once and checked against ``plan``;
-    with ``archive``, archived there from the very bytes checked (lock files: ``unopened``)."""
+def _receive(plan: Plan, folder: Path, key: bytes, archive: Path | None = None) -> list[Received]:
+    """The returns folder's files as ``zedxl consolidate`` takes them, each read once and checked against ``plan``
+    and the master's ``key``; with ``archive``, archived there from the very bytes checked (lock files:
+    ``unopened``)."""
     from zedxl.consolidate import return_files, unopened
     from zedxl.validate import validate
 
@@ -402,7 +404,7 @@ def _receive(plan: Plan, folder: Path, archive: Path | None = None) -> list[Rece
         item = unopened(path)
         if item is None:
             received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
-            data, report = validate(path, plan, received=received)
+            data, report = validate(path, plan, received=received, key=key)
             item = Received(path.name, report, data, received.mtime_ns / 1e9, received.sha256, received.size,
                             archive_received(path, received, archive) if archive is not None else None)
         out.append(item)
@@ -419,7 +421,8 @@ def validar(book: Any = None) -> Report:
         folder = state.returns_folder()
         lines = [f"Maestro {state.name}: {len(read.issues)} aviso(s)."]
         if folder.is_dir():
-            checked = [r for r in _receive(read.plan, folder) if lock_file_original(r.name) is None]
+            received = _receive(read.plan, folder, load_key(state.path))
+            checked = [r for r in received if lock_file_original(r.name) is None]
             for r in checked:
                 report.extend(r.report.issues)
                 verdict = "se puede consolidar" if r.report.valid else "NO se puede consolidar"
@@ -455,7 +458,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         if not folder.is_dir():
             raise ZedxlError(f"No existe la carpeta de retornos {folder}. Indíquela en la hoja Panel.")
         saved, inicio = state.path.is_file(), now_iso()
-        received = _receive(plan, folder, archive_folder(state.path) if saved else None)
+        received = _receive(plan, folder, load_key(state.path), archive_folder(state.path) if saved else None)
         decided = plan_consolidation(plan, received, expected=offices_to_split(plan),
                                      reemplazar=state.settings.reemplazar)
         result = ConsolidationResult.of(state.path, decided)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, backup, ensure_not_open
+from zedxl.masterkey import backup_key, create_key
 from zedxl.model import Plan
 from zedxl.plan import load_plan
 from zedxl.xlsx.master_write import write_master
@@ -14,7 +15,8 @@ MASTER_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def write_master_file(plan: Plan, master: Path) -> Path | None:
-    """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup.
+    """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup (and its key,
+    ``masterkey``, made with the first write and never replaced, beside the backups).
 
     An ``.xlsm`` master gets the Panel sheet, its buttons and their VBA, regenerated from source on every write;
     the folder and period typed on its Panel are kept.
@@ -28,7 +30,10 @@ def write_master_file(plan: Plan, master: Path) -> Path | None:
 
         panel = read_panel(master)
     previous = backup(master) if master.exists() else None
+    if previous is not None:
+        backup_key(master, previous.parent)
     atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel))
+    create_key(master)
     return previous
 
 

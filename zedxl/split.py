@@ -9,6 +9,7 @@ from pathlib import Path
 
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, ensure_not_open
+from zedxl.masterkey import create_key
 from zedxl.model import Plan
 from zedxl.parallel import process_pool, worker_count
 from zedxl.periods import parse_period
@@ -25,13 +26,14 @@ def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
     return str(fecha_limite).strip()
 
 
-def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
+def split_plan(plan: Plan, period: str, outdir: Path, *, key: bytes, fecha_limite: _dt.date | str | None = None,
                instancias: Sequence[str] | None = None, procesos: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> list[Path]:
     """Write the office workbooks of ``plan`` for ``period`` into ``outdir``; returns the files in plan order.
 
-    Many workbooks are written by worker processes (``procesos``: see ``zedxl.parallel.worker_count``);
-    ``progress(done, total)`` is called after each workbook written.
+    Every workbook is sealed with the master's ``key`` (``zedxl.masterkey``). Many workbooks are written by worker
+    processes (``procesos``: see ``zedxl.parallel.worker_count``); ``progress(done, total)`` is called after each
+    workbook written.
 
     Raises:
         PeriodError: ``period`` does not exist in the plan.
@@ -55,17 +57,18 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, fecha_limite: _dt.date 
     jobs = [specs[code] for code in wanted]
     workers = worker_count(len(jobs), procesos)
     with process_pool(workers) if workers > 1 else contextlib.nullcontext() as pool:
-        done = (pool.map(_write_one, jobs, targets, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
-                if pool is not None else map(_write_one, jobs, targets))
+        keys = [key] * len(jobs)
+        done = (pool.map(_write_one, jobs, targets, keys, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
+                if pool is not None else map(_write_one, jobs, targets, keys))
         for i, _ in enumerate(done, start=1):
             if progress is not None:
                 progress(i, len(jobs))
     return targets
 
 
-def _write_one(spec: OfficeSpec, target: Path) -> None:
+def _write_one(spec: OfficeSpec, target: Path, key: bytes) -> None:
     """One office workbook, written atomically (in a worker process when there are many)."""
-    atomic_write(target, lambda tmp: write_office(spec, str(tmp)))
+    atomic_write(target, lambda tmp: write_office(spec, str(tmp), key))
 
 
 def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
@@ -74,12 +77,14 @@ def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | s
     """Read ``master`` and write one workbook per office that owns AO (plus the budget office) for ``period``.
 
     File names show the entity acronym, year, period and office: ``ZEDILO-2025-T1-DPD.xlsx``. The master is
-    only read. ``fecha_limite`` (a date or a text) is printed on the Instrucciones sheet.
+    only read; its key (``<master>.clave``) is made now if it has none. ``fecha_limite`` (a date or a text) is
+    printed on the Instrucciones sheet.
 
     Raises:
         WorkbookError: the master cannot be read. See ``split_plan`` for the rest.
     """
-    plan = read_master(Path(master)).plan
-    return split_plan(plan, period, outdir, fecha_limite=fecha_limite, instancias=instancias, procesos=procesos,
-                      progress=progress)
+    master = Path(master)
+    plan = read_master(master).plan
+    return split_plan(plan, period, outdir, key=create_key(master), fecha_limite=fecha_limite,
+                      instancias=instancias, procesos=procesos, progress=progress)
 

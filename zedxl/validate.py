@@ -6,7 +6,8 @@ The checks, each on what the previous one cleared:
 2. The cells intake's bounded scan recorded (``xlsx.office_book``, the one reader of a return); the hidden
    ``_zedxl`` manifest says what the workbook is.
 3. Identity against the master (content wins): entity, year, period, office, and the fingerprint of what the office
-   was given (``huella-distinta``); a file name that disagrees is only an aviso.
+   was given (``huella-distinta``), and the seal made with the master's key over everything locked in the workbook
+   (``sello-no-valido``); a file name that disagrees is only an aviso.
 4. Every cell against the layout written (``xlsx.office_read``).
 5. Rules: a justification where execution differs from programmed; blank inputs are avisos.
 
@@ -32,6 +33,7 @@ from zedxl.fmt import count, printable
 from zedxl.fsutil import Received, read_received, require_regular_file
 from zedxl.intake import DEFAULT_LIMITS, Intake, inspect
 from zedxl.issues import Issue, Report, make_issue, register
+from zedxl.masterkey import load_key, seal_matches
 from zedxl.model import Plan
 from zedxl.periods import Period, base_labels, parse_period
 from zedxl.returns import ReturnData
@@ -67,6 +69,11 @@ register("huella-distinta", "El plan cambió desde que se generó el libro",
          "Las AO, nombres, unidades o metas programadas de {file} no coinciden con las del maestro actual (el plan "
          "cambió después de generar los libros, o el libro se armó con datos de otro). Genere de nuevo el libro de "
          "la instancia con «zedxl split» y pida que copie en él sus datos.")
+register("sello-no-valido", "Libro alterado o de otro maestro",
+         "{file} no lleva el sello de este maestro: se modificó su contenido protegido (instancia, periodo, AO, "
+         "metas, presupuesto o datos internos) o se generó desde otro maestro. Solo se aceptan los libros que "
+         "generó «zedxl split» desde este maestro, con datos escritos únicamente en las celdas amarillas. Pida a la "
+         "oficina de planeamiento un libro nuevo y copie en él sus datos.")
 register("justificacion-faltante", "Falta la justificación",
          "En {file}, hoja {sheet}, celda {cell}, falta la justificación de la AO {codigo}: se ejecutó {ejecutado} "
          "y se programó {programado} en {periodo}. Explique la diferencia.")
@@ -273,9 +280,11 @@ class Fingerprints:
         return self._by_office[office]
 
 
-def judge(read: ReturnRead, plan: Plan, *, periodo: Period | None = None, instancia: str | None = None,
-          fingerprints: Fingerprints | None = None) -> tuple[ReturnData | None, Report]:
-    """Step 3 of the module docstring on a ``read_return`` result, and the final report and data."""
+def judge(read: ReturnRead, plan: Plan, *, key: bytes | None, periodo: Period | None = None,
+          instancia: str | None = None, fingerprints: Fingerprints | None = None) -> tuple[ReturnData | None, Report]:
+    """Step 3 of the module docstring on a ``read_return`` result, and the final report and data. ``key``: the
+    master's key (``masterkey``) the return's seal must match; None only where no master file exists (a plan
+    checked on its own), and then the seal is not checked."""
     file = read.file
     report = Report(file=file)
     report.extend(read.head)
@@ -291,6 +300,8 @@ def judge(read: ReturnRead, plan: Plan, *, periodo: Period | None = None, instan
             fingerprint(office_spec(plan, period, spec.instancia))
         if given != manifest.huella:
             report.add(make_issue("huella-distinta", file=file, office=spec.instancia))
+        elif key is not None and not seal_matches(key, manifest.digest, manifest.meta["sello"]):
+            report.add(make_issue("sello-no-valido", file=file, office=spec.instancia))
     report.extend(read.tail)
     data = ReturnData(
         file=file,
@@ -309,7 +320,7 @@ def judge(read: ReturnRead, plan: Plan, *, periodo: Period | None = None, instan
 
 
 def validate(path: Path, master: Path | Plan, *, periodo: str | None = None, instancia: str | None = None,
-             received: Received | None = None) -> tuple[ReturnData | None, Report]:
+             received: Received | None = None, key: bytes | None = None) -> tuple[ReturnData | None, Report]:
     """Check a returned office workbook against the master (a path, or its ``Plan`` already read).
 
     Args:
@@ -318,6 +329,8 @@ def validate(path: Path, master: Path | Plan, *, periodo: str | None = None, ins
         periodo: When given, the period the return must be for (e.g. ``2025-T1``).
         instancia: When given, the office the return must come from.
         received: The file as ``fsutil.read_received`` read it, when the caller has (then it is not read again).
+        key: The master's key the return's seal must match; read from beside ``master`` when that is a path.
+            With a ``Plan`` and no key, the seal is not checked.
 
     Returns:
         ``(data, report)``. ``data`` is None when the file could not be read as a zedxl office workbook; otherwise
@@ -326,12 +339,17 @@ def validate(path: Path, master: Path | Plan, *, periodo: str | None = None, ins
 
     Raises:
         WorkbookError: the master cannot be read.
+        MissingKeyError: the master's key is not beside it.
         PeriodError: ``periodo`` does not exist in the master's plan.
     """
-    plan = master if isinstance(master, Plan) else read_master(Path(master)).plan
+    if isinstance(master, Plan):
+        plan = master
+    else:
+        plan = read_master(Path(master)).plan
+        key = load_key(Path(master)) if key is None else key
     expected_period = parse_period(periodo, plan.anio, plan.periodicidad) if periodo else None
     expected_office = instancia.strip().upper() if instancia else None
-    return judge(read_return(Path(path), received=received), plan, periodo=expected_period,
+    return judge(read_return(Path(path), received=received), plan, key=key, periodo=expected_period,
                  instancia=expected_office)
 
 
@@ -352,6 +370,7 @@ def validate_cli(args: argparse.Namespace) -> int:
         for name in args.retornos:
             require_regular_file(Path(name), "El archivo")
         plan = read_master(Path(args.master)).plan
+        key = load_key(Path(args.master))
         if args.periodo:
             parse_period(args.periodo, plan.anio, plan.periodicidad)
     except (ZedxlError, OSError) as e:
@@ -359,7 +378,7 @@ def validate_cli(args: argparse.Namespace) -> int:
         return 2
     reports = []
     for name in args.retornos:
-        _, report = validate(Path(name), plan, periodo=args.periodo, instancia=args.instancia)
+        _, report = validate(Path(name), plan, periodo=args.periodo, instancia=args.instancia, key=key)
         reports.append(report)
     if args.json:
         doc = reports[0].to_json() if len(reports) == 1 else [r.to_json() for r in reports]

@@ -71,7 +71,7 @@ SECTION_INPUTS = "[entradas]"
 SECTION_BUDGET = "[presupuesto]"
 SECTION_END = "[fin]"
 META_KEYS = ("tipo", "version_plantilla", "entidad", "sigla", "anio", "periodicidad", "periodo", "instancia",
-             "nombre_instancia", "presupuesto", "fecha_limite", "huella")
+             "nombre_instancia", "presupuesto", "fecha_limite", "huella", "sello")
 PROPERTY_KEYS = ("tipo", "version_plantilla", "entidad", "sigla", "anio", "periodo", "instancia", "huella")
 """Manifest keys also stored as custom document properties ``zedxl_<key>``."""
 PROPERTY_PREFIX = "zedxl_"
@@ -193,6 +193,24 @@ def fingerprint(spec: OfficeSpec) -> str:
     text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+
+
+def content_digest(spec: OfficeSpec) -> str:
+    """SHA-256 of everything locked in the office workbook (what its manifest records and every locked cell is
+    checked against): identity, rules, OEI/AEI, AO with programmed and executed values, budget lines. The master's
+    key seals this digest (``masterkey.seal``)."""
+    n = canonical_number
+    doc = {
+        "meta": manifest_meta(spec),
+        "reglas": {key: n(_rule_value(spec, key)) for key in RULE_KEYS},
+        "objetivos": [[o.codigo, o.nombre, [[a.codigo, a.nombre, [
+            [ao.codigo, ao.nombre, ao.unidad, [n(v) for v in ao.programado], [n(v) for v in ao.ejecutado]]
+            for ao in a.actividades]] for a in o.acciones]] for o in spec.plan.objetivos],
+        "presupuesto": [[kind, [[ln.rubro, n(ln.pia), n(ln.pim), n(ln.ejecucion)] for ln in lines]]
+                        for kind, lines in spec.budget_lines()],
+    }
+    text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 # -- file names ------------------------------------------------------------------------------------------------
 def ascii_token(text: str) -> str:

@@ -41,6 +41,7 @@ from zedxl.xlsx.office_layout import (
     SHEET_META,
     InputCell,
     OfficeSpec,
+    content_digest,
     data_rows,
     fingerprint,
     input_cells,
@@ -76,6 +77,7 @@ class Manifest:
     spec: OfficeSpec
     rows: tuple[ManifestRow, ...]
     inputs: tuple[InputCell, ...]
+    digest: str = ""  # office_layout.content_digest of what it records, which its seal must match
 
     @property
     def huella(self) -> str:
@@ -138,7 +140,8 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
             rules[key] = _manifest_number(value, key)
         elif key:
             meta[key] = _text(value)
-    for key in ("version_plantilla", "entidad", "sigla", "anio", "periodicidad", "periodo", "instancia", "huella"):
+    for key in ("version_plantilla", "entidad", "sigla", "anio", "periodicidad", "periodo", "instancia", "huella",
+                "sello"):
         if not meta.get(key):
             raise _ManifestError(f"falta «{key}»")
     if not meta["anio"].isdigit():
@@ -246,7 +249,7 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
         raise _ManifestError("las celdas de ingreso registradas no corresponden a la plantilla")
     if not reports_budget and budget:
         raise _ManifestError("hay presupuesto registrado para una instancia que no lo reporta")
-    return Manifest(meta, spec, tuple(rows), tuple(inputs))
+    return Manifest(meta, spec, tuple(rows), tuple(inputs), content_digest(spec))
 
 
 def read_manifest(wb: Book, file: str) -> tuple[Manifest | None, list[Issue]]:

@@ -17,6 +17,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl.a1 import quote_sheet, to_a1
+from zedxl.masterkey import seal
 from zedxl.model import LineaPresupuesto, Objetivo
 from zedxl.periods import base_labels
 from zedxl.xlsx import layout as L
@@ -52,6 +53,7 @@ from zedxl.xlsx.office_layout import (
     budget_line_cells,
     budget_title_cells,
     budget_total_cells,
+    content_digest,
     data_columns,
     data_rows,
     input_cells,
@@ -103,8 +105,9 @@ def _clip(text: str, n: int) -> str:
 class OfficeWriter:
     """Builds one office workbook from an ``OfficeSpec``."""
 
-    def __init__(self, spec: OfficeSpec, *, splice: bool = True) -> None:
+    def __init__(self, spec: OfficeSpec, key: bytes, *, splice: bool = True) -> None:
         self.spec = spec
+        self.key = key
         self.cols = data_columns(spec)
         self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
 
@@ -115,6 +118,7 @@ class OfficeWriter:
         wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False, "in_memory": True})
         meta = manifest_meta(spec)
+        meta["sello"] = seal(self.key, content_digest(spec))
         wb.set_properties({"title": f"POI {plan.anio} – {plan.sigla} – {spec.instancia} – {spec.periodo.label}",
                            "subject": f"Seguimiento {spec.periodo.name}", "author": "zedxl",
                            "company": plan.entidad, "comments": f"zedxl plantilla {spec.version}"})
@@ -316,6 +320,7 @@ class OfficeWriter:
         ws.set_column(1, 1, 40)
 
 
-def write_office(spec: OfficeSpec, target: Path | Any) -> None:
-    """Write the office workbook for ``spec`` to ``target`` (path or binary file object)."""
-    OfficeWriter(spec).write(target)
+def write_office(spec: OfficeSpec, target: Path | Any, key: bytes) -> None:
+    """Write the office workbook for ``spec`` to ``target`` (path or binary file object), sealed with the master's
+    ``key``."""
+    OfficeWriter(spec, key).write(target)
