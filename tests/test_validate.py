@@ -606,6 +606,12 @@ def test_code_texto_demasiado_largo(env: Env, tmp_path: Path) -> None:
     data, report = check(path, env.master)
     assert flat(report) == [["OEI.01", "N8", "texto-demasiado-largo"]]
     assert data is not None and "AO.01.01.01" not in data.justificacion
+    # counted as Excel counts, in UTF-16 units: 20,000 emoji are 40,000 of them (a master would hold a cut copy)
+    path = edit(env.t1["DPD"], tmp_path / "emoji", set_cells(OEI_01__N8="ZXLONG"))
+    xml_edit(path, b"ZXLONG", "\U0001F600".encode() * 20_000)
+    data, report = check(path, env.master)
+    assert flat(report) == [["OEI.01", "N8", "texto-demasiado-largo"]]
+    assert "40000" in report.issues[0].message.replace(",", "").replace(" ", "").replace("\u202f", "")
 
 
 # -- identity ------------------------------------------------------------------------------------------------

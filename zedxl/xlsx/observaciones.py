@@ -55,7 +55,8 @@ def write_observaciones(office: str, reports: list[Report], folder: Path) -> Pat
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name(office)
     rows = [[str(v) for v in r] for rep in reports for r in rep.to_rows()[1:]]
-    atomic_write(path, lambda tmp: build(rows, office, str(tmp)))
+    # no flush to disk: a report that the run's archived returns and ledger can always give again
+    atomic_write(path, lambda tmp: build(rows, office, str(tmp)), sync=False)
     return path
 
 

@@ -69,6 +69,7 @@ from zedxl.xlsx.office_layout import (
     title_cells,
 )
 from zedxl.xlsx.office_manifest import Manifest
+from zedxl.xlsx.text import utf16_len
 
 # -- catalogue -------------------------------------------------------------------------------------------------
 _DONT_TOUCH = "Solo se escribe en las celdas amarillas; deshaga el cambio o copie sus datos en el libro original."
@@ -513,8 +514,8 @@ class _SheetReader:
         else:
             text = str(value)
         cleaned, n_control, start = clean_text(text)
-        if len(cleaned) > MAX_TEXT:
-            self.issue("texto-demasiado-largo", value=cleaned[:60] + "…", n=len(cleaned), **where)
+        if (n := utf16_len(cleaned)) > MAX_TEXT:  # as Excel counts: a character above U+FFFF is two
+            self.issue("texto-demasiado-largo", value=cleaned[:60] + "…", n=n, **where)
             return None
         if start:
             shown = {"\t": "tabulación", "\r": "retorno de carro", "\n": "salto de línea"}.get(start, start)
