@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, backup, ensure_not_open
 from zedxl.model import Plan
 from zedxl.plan import load_plan
+from zedxl.structure import ExtraSheet
 from zedxl.xlsx.master_write import write_master
 
 MASTER_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def write_master_file(plan: Plan, master: Path) -> Path | None:
+def write_master_file(plan: Plan, master: Path, *, extra: Sequence[ExtraSheet] = ()) -> Path | None:
     """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup.
 
     An ``.xlsm`` master gets the Panel sheet, its buttons and their VBA, regenerated from source on every write;
-    the folder and period typed on its Panel are kept.
+    the folder and period typed on its Panel are kept. ``extra``: the planner's own sheets, written back.
     """
     master = Path(master)
     ensure_not_open(master)
@@ -28,7 +30,7 @@ def write_master_file(plan: Plan, master: Path) -> Path | None:
 
         panel = read_panel(master)
     previous = backup(master) if master.exists() else None
-    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel))
+    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel, extra=extra))
     return previous
 
 
