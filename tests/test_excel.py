@@ -438,3 +438,32 @@ def test_excel_consolidar_stops_on_two_returns_of_one_office(work: Path, example
     assert result.changes == []
     touched = {a["sheet_position"] for a in book.json()["actions"] if a["func"] != "addSheet"}
     assert touched == {0, len(load(master).sheetnames)}  # the Panel's result line and Observaciones only
+
+
+def test_excel_buttons_refuse_a_lost_row_and_write_nothing(tmp_path: Path, example_plan: Plan,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recalcular and Consolidar on an open book whose AO row was deleted: the same refusal, said on the Panel
+    (the only action), the book's sheets untouched; Validar lists what is missing (issue #21, case 2)."""
+    from zedxl.errors import StructureError
+
+    monkeypatch.chdir(tmp_path)
+    master = tmp_path / NAME
+    write_master_file(example_plan, master)
+    (tmp_path / P.DEFAULT_CARPETA).mkdir()
+    wb = load(master, keep_vba=True)
+    ws = wb["OEI.03"]
+    ws.delete_rows(next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "AO.03.01.02"))
+    wb.save(master)
+    for button in (excel.recalcular, excel.consolidar):
+        book = xw.Book(json=request(master))
+        with pytest.raises(StructureError, match="AO.03.01.02") as err:
+            button(book)
+        assert "cierre el libro y ejecute «zedxl recompute maestro.xlsm --eliminar AO.03.01.02»" in str(err.value)
+        actions = book.json()["actions"]
+        assert {a["sheet_position"] for a in actions} == {0}  # the Panel's result line only
+        assert any("No se reescribió" in str(v) for a in actions for row in a.get("values") or [] for v in row)
+    # Validar says it beforehand, on Observaciones
+    book = xw.Book(json=request(master))
+    excel.validar(book)
+    written = [str(v) for a in book.json()["actions"] for row in a.get("values") or [] for v in row]
+    assert any("AO.03.01.02" in v and "estaba en la hoja «OEI.03»" in v for v in written)

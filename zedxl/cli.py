@@ -67,10 +67,13 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_recompute(args: argparse.Namespace) -> int:
     from zedxl.recompute import recompute
+    from zedxl.structure import removed_text
 
-    result = recompute(Path(args.master))
+    result = recompute(Path(args.master), eliminar=args.eliminar)
     for i in result.issues:
         print(f"[{i.severity}] {i.code}: {i.message}", file=sys.stderr)
+    if result.removed:
+        print(f"Eliminado del maestro: {removed_text(result.removed)}.")
     print(f"Maestro recalculado: {args.master}" + (f" (respaldo: {result.backup})" if result.backup else ""))
     return 0
 
@@ -108,13 +111,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from zedxl.consolidate import consolidate, render_text
     from zedxl.progress import progress_bar, wants_progress
+    from zedxl.structure import REMOVED
 
     with progress_bar("Revisando retornos", enabled=wants_progress(args.json)) as bar:
         result = consolidate(Path(args.master), Path(args.carpeta), reemplazar=args.reemplazar,
-                             procesos=args.procesos, progress=bar)
+                             procesos=args.procesos, progress=bar, eliminar=args.eliminar)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
+        removed = [c.codigo for c in result.changes if c.campo == REMOVED]
+        if removed:
+            more = f" y {len(removed) - 20} más" if len(removed) > 20 else ""
+            print(f"Eliminado del maestro: {', '.join(map(printable, removed[:20]))}{more}.")
         for line in render_text(result):
             print(line)
     return 0 if result.ok else 1
@@ -144,6 +152,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eliminar_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--eliminar", action="append", default=[], metavar="CÓDIGO",
+                   help="elimina del maestro esta OEI, AEI o AO (OEI.04, AO.01.02.03) o este rubro "
+                        "(\"Gastos:Otros Gastos\"), o acepta que ya no esté; se puede repetir. Eliminar una OEI o "
+                        "una AEI elimina también lo que tiene debajo. Una fila que ya no esté y no se nombre "
+                        "aquí detiene el comando sin escribir nada")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="zedxl", description="Seguimiento del Plan Operativo Institucional (POI) con Excel.")
     parser.add_argument("--version", action="version", version=f"zedxl {__version__}",
@@ -165,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Relee todo lo escrito en el maestro (filas por código), recalcula totales y "
                                    "porcentajes y lo reescribe; guarda el anterior como respaldo.")
     p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
+    _eliminar_option(p)
     p.set_defaults(func=cmd_recompute)
 
     p = sub.add_parser("split", help="genera un libro por instancia para que registre lo ejecutado",
@@ -205,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--procesos", type=positive_int, metavar="N",
                    help="procesos que revisan los libros (por defecto: uno por núcleo; el resultado es el mismo)")
     p.add_argument("--json", action="store_true", help="salida JSON")
+    _eliminar_option(p)
     p.set_defaults(func=cmd_consolidate)
 
     p = sub.add_parser("report", help="genera el Informe de Evaluación (Word/PDF) o el reporte (Excel)",

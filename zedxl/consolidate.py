@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as _dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
 from zedxl.masterkey import load_key
 from zedxl.new import write_master_file
 from zedxl.parallel import collector_paused, process_pool, run_in_background, worker_count
+from zedxl.structure import removal_changes, require_intact
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.observaciones import write_observaciones
 from zedxl.xlsx.office_layout import offices_to_split
@@ -149,11 +150,13 @@ class _Reads:
 
 
 def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, procesos: int | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ConsolidationResult:
+                progress: Callable[[int, int], None] | None = None, eliminar: Sequence[str] = ()
+                ) -> ConsolidationResult:
     """Validate and merge every return in ``folder`` into ``master``; see the module docstring.
 
     ``procesos``: processes that read the returns (default: ``parallel.worker_count``); the result is the same
-    whatever the number. ``progress(done, total)`` is called after each file.
+    whatever the number. ``progress(done, total)`` is called after each file. A row the master had that is gone
+    stops the run with StructureError unless ``eliminar`` names it (``zedxl.structure``).
     """
     from zedxl.validate import Fingerprints, judge
 
@@ -173,7 +176,9 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
         reads = _Reads(to_read, worker_count(len(to_read), procesos), archive_folder(master))
         try:
             with collector_paused():  # plain data that lives on: nothing for the collector to find
-                plan = read_master(master).plan
+                read = read_master(master, extra_sheets=True)
+            check = require_intact(read, eliminar, master)  # before the ledger or the master is touched
+            plan = check.plan
             key = load_key(master)
             fingerprints = Fingerprints(plan)
             received: list[Received] = []
@@ -190,6 +195,8 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             with collector_paused():  # many objects, all kept
                 decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
             result = ConsolidationResult.of(master, decided)
+            if check.removed:  # recorded in the ledger, and the master is rewritten without them
+                result.changes = [*removal_changes(check.removed), *result.changes]
 
             # the offices' observations are written by the workers while the master is written
             by_office = decided.observaciones
@@ -197,8 +204,9 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                                             [master.parent / "observaciones"] * len(by_office))
 
             if result.changes:
-                result.backup = write_master_file(decided.plan, master)
+                result.backup = write_master_file(decided.plan, master, extra=read.extra)
                 result.written = True
+                result.master_issues = read.issues
             # the ledger is written only now, with the master's final hash: a failed write records nothing
             run_record(master, sha_before, inicio, result).finish(sha256_file(master),
                                                                  "escrito" if result.written else "sin cambios")

@@ -24,7 +24,7 @@ from typing import Any
 
 from zedxl.fmt import count, printable
 from zedxl.intake import lock_file_original
-from zedxl.issues import Report, make_issue, register
+from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.model import Plan
 from zedxl.returns import Change, ReturnData, merge
 
@@ -99,6 +99,7 @@ class ConsolidationResult:
     backup: Path | None = None
     written: bool = False
     stopped: str = ""  # why nothing was merged at all, if so
+    master_issues: list[Issue] = field(default_factory=list)  # avisos of the master read, when it was rewritten
 
     @classmethod
     def of(cls, master: Path, decided: Consolidation) -> ConsolidationResult:
@@ -123,6 +124,7 @@ class ConsolidationResult:
                           "problemas": [i.to_dict() for i in f.report.issues]} for f in self.files],
             "faltan": self.missing_offices,
             "observaciones": [str(p) for p in self.observaciones],
+            "avisos_maestro": [i.to_dict() for i in self.master_issues],
         }
 
 
@@ -207,6 +209,7 @@ def render_text(result: ConsolidationResult, *, issues: bool = True, book: bool 
     if result.must_resend:
         lines.append(f"Deben volver a enviar su libro: {', '.join(map(printable, result.must_resend))} "
                      "(ver carpeta observaciones/).")
+    lines += [f"Aviso del maestro: {i.message}" for i in result.master_issues]
     if result.stopped:
         lines.append(result.stopped)
     elif result.written:

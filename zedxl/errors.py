@@ -29,6 +29,11 @@ class WorkbookError(ZedxlError, ValueError):
     """A workbook cannot be read as what it claims to be (missing sheet, header not found...)."""
 
 
+class StructureError(ZedxlError, ValueError):
+    """Rewriting the master would lose rows it had (an OEI tab or AO rows deleted, an AO above its AEI) that were
+    not named for removal (``zedxl.structure``)."""
+
+
 class MasterLockedError(ZedxlError, OSError):
     """The master workbook is open in Excel or another zedxl run holds its lock."""
 

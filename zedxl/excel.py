@@ -41,6 +41,7 @@ from zedxl.issues import OBSERVACIONES_HEADER, Issue, Report
 from zedxl.masterkey import load_key
 from zedxl.model import Plan, code_level, normalize_code
 from zedxl.periods import semesters, whole_year
+from zedxl.structure import check_structure, refusal_message, require_intact
 from zedxl.vba import panel as P
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_read import MasterRead, read_master
@@ -145,8 +146,7 @@ def plan_from_rows(sheets: dict[str, list[list[Any]]], file: str) -> MasterRead:
         path = Path(tmp) / "libro.xlsx"
         wb.save(path)
         read = read_master(path)
-    issues = [replace(i, file=file) for i in read.issues if i.code != "maestro-formula-reemplazada"]
-    return MasterRead(read.plan, issues)
+    return replace(read, issues=[replace(i, file=file) for i in read.issues if i.code != "maestro-formula-reemplazada"])
 
 
 def plan_from_book(book: Any) -> MasterRead:
@@ -308,7 +308,10 @@ def write_plan(book: Any, state: BookState, plan: Plan) -> None:
     """Write into the open book the master ``write_master`` gives ``plan``: values, formulas, formats, fills."""
     layouts = master_layout(plan)
     _status_fills(plan, layouts)
+    names = {str(s.name) for s in book.sheets}
     for layout in layouts:
+        if layout.name == L.SHEET_ESTRUCTURA and layout.name not in names:
+            continue  # an older book gets its record from «zedxl recompute»: a sheet added here would be visible
         sheet = _find_sheet(book, layout.name)
         _write_grid(sheet, state.sheets.get(str(sheet.name), []), layout.values, layout.formats, layout.fills)
 
@@ -384,7 +387,7 @@ def recalcular(book: Any = None) -> Report:
     """
     def action(book: Any, state: BookState) -> tuple[Report, str]:
         read = plan_from_rows(state.sheets, state.name)
-        write_plan(book, state, read.plan)
+        write_plan(book, state, require_intact(read, (), state.path, button=True).plan)
         n_ao = sum(1 for _ in read.plan.actividades())
         note = f" {len(read.issues)} aviso(s): use Validar para verlos." if read.issues else ""
         return Report(state.name, list(read.issues)), f"Recalculado: {n_ao} AO.{note}"
@@ -420,6 +423,9 @@ def validar(book: Any = None) -> Report:
         report = Report(state.name, list(read.issues))
         folder = state.returns_folder()
         lines = [f"Maestro {state.name}: {len(read.issues)} aviso(s)."]
+        check = check_structure(read.structure, read.plan, (), read.strays)
+        if check.refused:  # what would stop Recalcular and Consolidar, said before they are pressed
+            lines += refusal_message(check, state.name, button=True).splitlines()
         if folder.is_dir():
             received = _receive(read.plan, folder, load_key(state.path))
             checked = [r for r in received if lock_file_original(r.name) is None]
@@ -453,7 +459,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         from zedxl.xlsx.observaciones import write_observaciones
         from zedxl.xlsx.office_layout import offices_to_split
 
-        plan = plan_from_rows(state.sheets, state.name).plan
+        plan = require_intact(plan_from_rows(state.sheets, state.name), (), state.path, button=True).plan
         folder = state.returns_folder()
         if not folder.is_dir():
             raise ZedxlError(f"No existe la carpeta de retornos {folder}. Indíquela en la hoja Panel.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from zedxl.errors import ZedxlError
@@ -9,17 +10,18 @@ from zedxl.fsutil import atomic_write, backup, ensure_not_open
 from zedxl.masterkey import backup_key, create_key
 from zedxl.model import Plan
 from zedxl.plan import load_plan
+from zedxl.structure import ExtraSheet
 from zedxl.xlsx.master_write import write_master
 
 MASTER_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def write_master_file(plan: Plan, master: Path) -> Path | None:
+def write_master_file(plan: Plan, master: Path, *, extra: Sequence[ExtraSheet] = ()) -> Path | None:
     """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup (and its key,
     ``masterkey``, made with the first write and never replaced, beside the backups).
 
     An ``.xlsm`` master gets the Panel sheet, its buttons and their VBA, regenerated from source on every write;
-    the folder and period typed on its Panel are kept.
+    the folder and period typed on its Panel are kept. ``extra``: the planner's own sheets, written back.
     """
     master = Path(master)
     ensure_not_open(master)
@@ -32,7 +34,7 @@ def write_master_file(plan: Plan, master: Path) -> Path | None:
     previous = backup(master) if master.exists() else None
     if previous is not None:
         backup_key(master, previous.parent)
-    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel))
+    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel, extra=extra))
     create_key(master)
     return previous
 

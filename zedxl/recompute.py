@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zedxl.fsutil import exclusive_lock
+from zedxl.fsutil import exclusive_lock, sha256_file
 from zedxl.issues import Issue
+from zedxl.ledger import Ledger, RunRecord, ledger_path, now_iso
 from zedxl.model import Plan
 from zedxl.new import write_master_file
+from zedxl.structure import Item, removal_changes, require_intact
 from zedxl.xlsx.master_read import read_master
 
 
@@ -17,16 +20,27 @@ class RecomputeResult:
     plan: Plan
     backup: Path | None
     issues: list[Issue] = field(default_factory=list)
+    removed: list[Item] = field(default_factory=list)  # taken out as asked with ``eliminar``
 
 
-def recompute(master: Path) -> RecomputeResult:
+def recompute(master: Path, *, eliminar: Sequence[str] = ()) -> RecomputeResult:
     """Read the master's inputs (rows by code, columns by header), recompute every formula and cached value.
 
     The previous file is kept as a timestamped backup; the write is atomic; a second run on the same master waits
-    for nobody: it stops with MasterLockedError.
+    for nobody: it stops with MasterLockedError. A row the master had that is gone (or out of place) stops it with
+    StructureError unless ``eliminar`` names it (``zedxl.structure``); a removal is recorded in the ledger. The
+    planner's own sheets are written back with their values.
     """
     master = Path(master)
     with exclusive_lock(master):
-        read = read_master(master)
-        previous = write_master_file(read.plan, master)
-    return RecomputeResult(read.plan, previous, read.issues)
+        read = read_master(master, extra_sheets=True)
+        check = require_intact(read, eliminar, master)
+        record = None
+        if check.removed:  # (the ledger is opened first: one that cannot be written stops the run before the master)
+            Ledger.prepare(ledger_path(master))
+            record = RunRecord(ledger_path(master), master, sha256_file(master), now_iso(), [],
+                               removal_changes(check.removed))
+        previous = write_master_file(check.plan, master, extra=read.extra)
+        if record is not None:
+            record.finish(sha256_file(master), "recalculado con eliminaciones")
+    return RecomputeResult(check.plan, previous, read.issues, list(check.removed))

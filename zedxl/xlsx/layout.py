@@ -18,6 +18,10 @@ SHEET_PARAMS = "Parámetros"
 SHEET_NARRATIVA = "Narrativa"
 SHEET_PANEL = "Panel"  # the .xlsm master's buttons (zedxl.vba.panel)
 SHEET_OBSERVACIONES = "Observaciones"  # what the Panel's buttons found (zedxl.excel)
+# very hidden: every OEI, AEI, AO and budget line the master was written with (zedxl.structure), one per row; a
+# sheet is kept by Excel's and LibreOffice's saves and read like the rest of the master (the Panel's buttons too)
+SHEET_ESTRUCTURA = "_zedxl_estructura"
+ESTRUCTURA_HEADERS = ("Nivel", "Código", "Superior", "Hoja", "Instancia", "Nombre")
 
 HEADER_ROW = 4  # zero-based row of the OEI sheets' header (Excel row 5)
 FIRST_DATA_ROW = HEADER_ROW + 1

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from zedxl import rules
-from zedxl.a1 import col_index, to_a1
+from zedxl.a1 import clean_sheet_name, col_index, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.fsutil import require_regular_file
 from zedxl.issues import Issue, make_issue, register
@@ -36,6 +37,7 @@ from zedxl.model import (
 )
 from zedxl.periods import Periodicity, base_labels
 from zedxl.plan import to_decimal
+from zedxl.structure import ExtraSheet, Item, Stray
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.sheet_rows import sheet_parts
 
@@ -49,8 +51,11 @@ register("maestro-valor-fuera-de-rango", "Número fuera de rango en el maestro",
          "En {sheet}!{cell} el valor {value} es demasiado grande o tiene más de 15 cifras significativas; se dejó "
          "vacío. Corríjalo y recalcule.", "aviso")
 register("maestro-fila-sin-padre", "AO fuera de una AEI",
-         "La fila {sheet}!{cell} ({value}) no está debajo de ninguna AEI; se ignoró. Muévala debajo de su AEI.",
+         "La fila {sheet}!{cell} ({value}) no está debajo de ninguna AEI y no se lee; muévala debajo de su AEI "
+         "(mientras tanto zedxl no reescribe el maestro, salvo que la elimine con --eliminar).",
          "aviso")
+register("maestro-hoja-conservada", "Hoja propia conservada solo con sus valores",
+         "Se conservaron solo los valores de la hoja «{sheet}» (sin formato ni fórmulas){nuevo}.", "aviso")
 register("maestro-codigo-duplicado", "Código repetido en el maestro",
          "El código {value} aparece otra vez en {sheet}!{cell}; se ignoró esta fila. Use códigos únicos.", "aviso")
 register("maestro-instancia-desconocida", "Instancia desconocida en el maestro",
@@ -59,16 +64,23 @@ register("maestro-instancia-desconocida", "Instancia desconocida en el maestro",
 
 #: The master's sheets that never hold OEI rows (the Panel's and the button's Observaciones among them).
 _OTHER_SHEETS = frozenset((L.SHEET_RESUMEN, L.SHEET_INGRESOS, L.SHEET_GASTOS, L.SHEET_NARRATIVA, L.SHEET_PARAMS,
-                           L.SHEET_PANEL, L.SHEET_OBSERVACIONES))
+                           L.SHEET_PANEL, L.SHEET_OBSERVACIONES, L.SHEET_ESTRUCTURA))
 
 
 @dataclass
 class MasterRead:
+    """The master's plan and what reading it found; for the check before a rewrite (``zedxl.structure``): the
+    structure the master was written with (None: written before zedxl kept one), the rows that could not be
+    placed, and (``read_master(extra_sheets=True)``) the planner's own sheets."""
+
     plan: Plan
     issues: list[Issue] = field(default_factory=list)
+    structure: tuple[Item, ...] | None = None
+    strays: tuple[Stray, ...] = ()
+    extra: tuple[ExtraSheet, ...] = ()
 
 
-def _cell(row: tuple[Any, ...], idx: int | None) -> Any:
+def _cell(row: Sequence[Any], idx: int | None) -> Any:
     if idx is None or idx >= len(row):
         return None
     return row[idx]
@@ -160,6 +172,8 @@ class _Reader:
                 wb.close()
             raise WorkbookError(f"No se pudo abrir el maestro {path.name}: {e}") from e
         self.sheetnames: list[str] = list(self.wb.sheet_names)
+        self.strays: list[Stray] = []
+        self.no_table: list[str] = []  # sheets without an OEI table: the planner's own
 
     def close(self) -> None:
         self.wb.close()
@@ -224,6 +238,7 @@ class _Reader:
                 header_idx = r
                 break
         if header_idx is None and not named:
+            self.no_table.append(sheet)
             return None
         if header_idx is None:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos "
@@ -237,6 +252,7 @@ class _Reader:
                     *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
         missing = [h for h in required if h not in headers]
         if missing and not named:
+            self.no_table.append(sheet)
             return None
         if missing:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} faltan las columnas: {', '.join(missing)}.")
@@ -251,6 +267,11 @@ class _Reader:
         c_desc, c_um, c_inst, c_just = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA), col(L.H_JUSTIFICACION)
         c_code = col(L.H_CODIGO)
         formula_list = sorted(c for c in formula_cols if c is not None)
+        placed: list[tuple[int, str, str, str]] = []  # the sheet's AEI and AO rows: strays if it has no OEI row
+
+        def stray(item: Item, r: int, reason: str) -> None:
+            self.strays.append(Stray(item, to_a1(r, c_code or 0), reason))
+
         for r in range(header_idx + 1, len(rows)):
             row = rows[r]
             code = normalize_code(_text(_cell(row, c_code)))
@@ -261,6 +282,10 @@ class _Reader:
                                               col_idx=c_code, value=code))
                 continue
             level = code_level(code)
+            if level == "OEI" and oei is not None:  # one OEI per sheet: a second one would be lost
+                stray(Item("OEI", code, "", sheet, "", _text(_cell(row, c_desc))), r,
+                      f"está en la hoja de {oei['codigo']} (cada OEI va en su propia hoja)")
+                continue
             if level in ("OEI", "AEI"):
                 seen.add(code)
                 entry: dict[str, Any] = {"codigo": code, "nombre": _text(_cell(row, c_desc)),
@@ -269,12 +294,16 @@ class _Reader:
                     oei = entry
                 else:
                     acciones.append(entry)
+                    placed.append((r, "AEI", code, ""))
                 continue
             if not acciones:
                 self.issues.append(make_issue("maestro-fila-sin-padre", file=self.file, sheet=sheet, row_idx=r,
                                               col_idx=c_code, value=code))
+                stray(Item("AO", code, "", sheet, _text(_cell(row, c_inst)).upper(), _text(_cell(row, c_desc))), r,
+                      "no está debajo de ninguna AEI")
                 continue
             seen.add(code)
+            placed.append((r, "AO", code, acciones[-1]["codigo"]))
             for c_idx in formula_list:
                 v = _cell(row, c_idx)
                 if not _is_formula(v) and _text(v) != "":
@@ -286,6 +315,10 @@ class _Reader:
                 tuple(self.number(_cell(row, c), sheet, r, c) for c in ejec_cols), _text(_cell(row, c_just)),
             ))
         if oei is None:
+            for r, level, code, parent in placed:
+                inst = _text(_cell(rows[r], c_inst)).upper() if level == "AO" else ""
+                stray(Item(level, code, parent, sheet, inst, _text(_cell(rows[r], c_desc))), r,
+                      "está en una hoja sin la fila de su OEI")
             return None
         return Objetivo(oei["codigo"], oei["nombre"], oei["indicador"], tuple(
             Accion(a["codigo"], a["nombre"], a["indicador"], tuple(a["actividades"])) for a in acciones))
@@ -337,13 +370,57 @@ class _Reader:
                 out[key] = str(_cell(row, 2) or "").strip()
         return out
 
+    def structure(self) -> tuple[Item, ...] | None:
+        """The structure the master was written with (None: no record, a master of an older zedxl)."""
+        if L.SHEET_ESTRUCTURA not in self.sheetnames:
+            return None
+        # values only: the record holds no formulas (its rows are many: the formula pass would cost)
+        rows = self.wb.get_sheet_by_name(L.SHEET_ESTRUCTURA).to_python(skip_empty_area=False)
+        header = next((r for r, row in enumerate(rows[:10]) if _text(_cell(row, 0)) == L.ESTRUCTURA_HEADERS[0]), None)
+        if header is None:
+            return None
+        width = len(L.ESTRUCTURA_HEADERS)
+        items = []
+        for row in rows[header + 1:]:
+            fields = [v if type(v) is str else _text(v) for v in row[:width]]
+            if len(fields) >= 2 and fields[0] and fields[1]:
+                items.append(Item(*fields, *[""] * (width - len(fields))))
+        return tuple(items)
+
+    def extra_sheets(self, reserved: set[str]) -> list[ExtraSheet]:
+        """The sheets without an OEI table, with their cell values as python-calamine reads them; one that shares a
+        name zedxl writes (Excel compares names ignoring case) gets a free one."""
+        meta = {m.name: m for m in self.wb.sheets_metadata}
+        taken = {name.casefold() for name in reserved}
+        out = []
+        for name in self.no_table:
+            m = meta.get(name)
+            chart = m is not None and m.typ != SheetTypeEnum.WorkSheet
+            new, k = name, 1
+            while new.casefold() in taken:
+                k += 1
+                new = clean_sheet_name(f"{name[:25]} ({k})")
+            taken.add(new.casefold())
+            rows = () if chart else tuple(
+                tuple(row) for row in self.wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            visibility = ("" if m is None or m.visible == SheetVisibleEnum.Visible else
+                          "veryHidden" if m.visible == SheetVisibleEnum.VeryHidden else "hidden")
+            out.append(ExtraSheet(new, rows, visibility, chart, name if new != name else ""))
+            if not chart:
+                self.issues.append(make_issue("maestro-hoja-conservada", file=self.file, sheet=name,
+                                              nuevo=f"; ahora se llama «{new}»" if new != name else ""))
+        return out
+
     def oei_sheets(self) -> list[tuple[str, bool]]:
         """(sheet, named like an OEI sheet) of every sheet that may hold OEI rows: all but the master's others."""
         return [(s, (normalize_code(s) or "").startswith("OEI")) for s in self.sheetnames if s not in _OTHER_SHEETS]
 
 
-def read_master(path: Path) -> MasterRead:
-    """Read the master's plan data (inputs only). Raises WorkbookError when it is not a zedxl master."""
+def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
+    """Read the master's plan data (inputs only). Raises WorkbookError when it is not a zedxl master.
+
+    ``extra_sheets``: also read the planner's own sheets (to write them back), with an aviso for each.
+    """
     path = Path(path)
     reader = _Reader(path)
     try:
@@ -386,7 +463,11 @@ def read_master(path: Path) -> MasterRead:
             responsable_presupuesto=p.get("responsable_presupuesto") or None,
             narrativa=reader.narrativa(),
         )
-        return MasterRead(plan, reader.issues)
+        extra: tuple[ExtraSheet, ...] = ()
+        if extra_sheets:
+            reserved = {*_OTHER_SHEETS, *(L.oei_sheet_name(o.codigo) for o in objetivos)}
+            extra = tuple(reader.extra_sheets(reserved))
+        return MasterRead(plan, reader.issues, reader.structure(), tuple(reader.strays), extra)
     finally:
         reader.close()
 

@@ -8,9 +8,11 @@ working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row fo
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 from collections.abc import Sequence
 from decimal import Decimal
+from math import isfinite
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -23,6 +25,7 @@ from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
 from zedxl.parallel import collector_paused
 from zedxl.periods import base_labels, n_base, semesters, whole_year
+from zedxl.structure import ExtraSheet, structure_of
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter, needs_xlsxwriter
 from zedxl.xlsx.text import safe_text
@@ -94,6 +97,7 @@ class Formats:
                                    "valign": "top"})
         self.label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL, "text_wrap": True})
         self.section = wb.add_format({"bold": True, "font_size": 11, "font_color": HEADER_FILL})
+        self.plain = wb.add_format({"font_name": "Calibri", "font_size": 10})
 
 
 def progress_formula(e: str, p: str) -> str:
@@ -147,13 +151,14 @@ class MasterWriter:
                 rules.progress(p_year, e_year, reglas), rules.status(p_year, e_year, reglas))
         return stats
 
-    def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None) -> None:
+    def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None,
+              extra: Sequence[ExtraSheet] = ()) -> None:
         # the rows kept for a large master are many objects that live until the file is written: the collector
         # would go over them again and again, finding no garbage
         with collector_paused():
-            self._write(target, macros=macros, panel=panel)
+            self._write(target, macros=macros, panel=panel, extra=extra)
 
-    def _write(self, target: Path | Any, *, macros: bool, panel: Any) -> None:
+    def _write(self, target: Path | Any, *, macros: bool, panel: Any, extra: Sequence[ExtraSheet]) -> None:
         buffer = io.BytesIO()
         wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
                                           "strings_to_urls": False, "in_memory": True})
@@ -171,6 +176,9 @@ class MasterWriter:
         gastos = wb.add_worksheet(L.SHEET_GASTOS)
         narrativa = wb.add_worksheet(L.SHEET_NARRATIVA)
         params = wb.add_worksheet(L.SHEET_PARAMS)
+        # the planner's own sheets (values only), then the record of what the master holds, last and very hidden
+        extra_sheets = [(wb.add_worksheet(s.name), s) for s in extra if not s.chart]
+        record = wb.add_worksheet(L.SHEET_ESTRUCTURA)
         self._params(wb, params, f)
         for ws, oei in zip(oei_sheets, self.plan.objetivos, strict=True):
             self._oei(ws, oei, f)
@@ -178,6 +186,9 @@ class MasterWriter:
         self._budget(ingresos, self.plan.presupuesto.ingresos, "Ingresos presupuestarios", f, sin_saldos=True)
         self._budget(gastos, self.plan.presupuesto.gastos, "Gastos presupuestarios", f, sin_saldos=False)
         self._narrativa(narrativa, f)
+        for ws, sheet in extra_sheets:
+            _extra_sheet(wb, ws, sheet)
+        self._structure(record, f)
         for ws in wb.worksheets():
             _print_setup(ws)
         if panel_ws is not None:
@@ -564,6 +575,54 @@ class MasterWriter:
             ws.write_string(r, 2, safe_text(self.plan.narrativa.get(key, "")), f.input_text)
             ws.set_row(r, 120)
 
+    # -- the record of the structure (zedxl.structure) ------------------------------------------------------------
+    def _structure(self, ws: Worksheet, f: Formats) -> None:
+        ws.write_string(0, 0, "Lo que zedxl escribió en este maestro: con esta lista se comprueba, antes de "
+                              "reescribirlo, que no falte ninguna fila. No la modifique.", f.plain)
+        for i, h in enumerate(L.ESTRUCTURA_HEADERS):
+            ws.write_string(1, i, h, f.plain)
+        for r, item in enumerate(structure_of(self.plan, L.oei_sheet_name), start=2):
+            # (the name only helps a person recognise a missing row: its start is enough)
+            values = (item.level, item.code, item.parent, item.sheet, item.instancia, item.nombre[:100])
+            self.rows.write(ws, r, [(i, "s", f.plain, safe_text(v), "") for i, v in enumerate(values) if v],
+                            vetted=True)
+        ws.very_hidden()
+
+
+def _extra_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, sheet: ExtraSheet) -> None:
+    """A planner's sheet written back with its cell values in the same cells (formats and formulas are not read)."""
+    dates: dict[str, Format] = {}
+
+    def date_format(pattern: str) -> Format:  # a date without a number format would show as a serial number
+        if pattern not in dates:
+            dates[pattern] = wb.add_format({"num_format": pattern})
+        return dates[pattern]
+
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(r, c, value)
+            elif isinstance(value, (int, float)):
+                if isfinite(value):
+                    ws.write_number(r, c, value)
+            elif isinstance(value, _dt.datetime):
+                whole_day = value.time() == _dt.time()
+                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy" if whole_day else "dd/mm/yyyy hh:mm"))
+            elif isinstance(value, _dt.date):
+                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy"))
+            elif isinstance(value, _dt.time):
+                ws.write_datetime(r, c, value, date_format("hh:mm:ss"))
+            elif isinstance(value, _dt.timedelta):
+                ws.write_datetime(r, c, value, date_format("[h]:mm:ss"))
+            else:
+                ws.write_string(r, c, safe_text(str(value)))
+    if sheet.visibility == "veryHidden":
+        ws.very_hidden()
+    elif sheet.visibility == "hidden":
+        ws.hide()
+
 
 class _AoStats(NamedTuple):
     """``MasterWriter.ao_stats``: year sums, per semester (programmed, executed, progress, status), year's."""
@@ -597,12 +656,14 @@ def _panel() -> Any:
     return panel
 
 
-def write_master(plan: Plan, target: Path | Any, *, macros: bool | None = None, panel: Any = None) -> None:
+def write_master(plan: Plan, target: Path | Any, *, macros: bool | None = None, panel: Any = None,
+                 extra: Sequence[ExtraSheet] = ()) -> None:
     """Write the master workbook for ``plan`` to ``target`` (path or binary file object).
 
     ``macros`` (default: ``target`` is a path ending in ``.xlsm``) adds the Panel sheet with its buttons and the VBA
-    project they call; ``panel`` (a ``zedxl.vba.panel.PanelSettings``) keeps what the planner typed there.
+    project they call; ``panel`` (a ``zedxl.vba.panel.PanelSettings``) keeps what the planner typed there;
+    ``extra``: the planner's own sheets, written back after zedxl's with their values.
     """
     if macros is None:
         macros = isinstance(target, (str, Path)) and Path(target).suffix.lower() == ".xlsm"
-    MasterWriter(plan).write(target, macros=macros, panel=panel)
+    MasterWriter(plan).write(target, macros=macros, panel=panel, extra=extra)
