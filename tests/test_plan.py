@@ -80,7 +80,7 @@ def test_plan_unknown_key_non_number_and_bad_period() -> None:
     data["periodicidad"] = "semanal"
     _first_ao(data)["programado"] = ["uno", 0, 0, 1]
     problems = dict(_problems(data))
-    assert problems["anyo"] == "clave desconocida (revise la ortografía)"
+    assert problems["anyo"].startswith("clave desconocida «anyo» (revise la ortografía); se admiten: entidad, ")
     assert "semanal" in problems["periodicidad"]
     assert any("«uno» no es un número" in m for m in problems.values())
 
@@ -90,8 +90,11 @@ def test_plan_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
     bad.write_text("entidad: X\n  anio: : 2025\n", encoding="utf-8")
     with pytest.raises(PlanError, match="YAML no es válido"):
         load_plan(bad)
-    with pytest.raises(PlanError, match="no se pudo leer"):
+    with pytest.raises(PlanError, match="no se pudo leer el archivo: no existe") as err:
         load_plan(tmp_path / "no-existe.yaml")
+    assert "No such file" not in str(err.value)  # the system's English words stay out
+    with pytest.raises(PlanError, match="es una carpeta"):
+        load_plan(tmp_path)
     not_plan = tmp_path / "lista.yaml"
     not_plan.write_text("- 1\n- 2\n", encoding="utf-8")
     with pytest.raises(PlanError, match="no contiene un plan"):
@@ -173,3 +176,31 @@ def test_plan_file_that_would_explode_is_refused_before_it_is_built(tmp_path: Pa
         tracemalloc.stop()
     assert said in str(info.value)
     assert peak < 200 * 2**20
+
+
+def test_plan_checks_name_what_a_person_got_wrong() -> None:
+    """#22's plan checks: a typo in a nested key (which silently dropped what it held), a duplicate budget line (both
+    rows then took the last figure typed), an instancia without a name; «Mensual» is the same as «mensual»."""
+    data = _raw()
+    _first_ao(data)["programdo"] = _first_ao(data).pop("programado")
+    data["presupuesto"]["gastos"].append(dict(data["presupuesto"]["gastos"][0]))
+    data["presupuesto"]["gastos"][-1]["rubro"] = " " + data["presupuesto"]["gastos"][0]["rubro"].upper()
+    data["instancias"]["OAL"] = None
+    data["reglas"]["semaforo"]["rojo"] = 10
+    problems = dict(_problems(data))
+    ao = "objetivos[0] (OEI.01).acciones[0] (AEI.01.01).actividades[0] (AO.01.01.01)"
+    assert problems[f"{ao}.programdo"].startswith("clave desconocida «programdo» (revise la ortografía); se admiten: ")
+    assert "programado" in problems[f"{ao}.programdo"]
+    n = len(data["presupuesto"]["gastos"]) - 1
+    assert problems[f"presupuesto.gastos[{n}].rubro"].startswith("rubro duplicado")
+    assert "presupuesto.gastos[0]" in problems[f"presupuesto.gastos[{n}].rubro"]
+    assert problems["instancias.OAL"] == "falta el texto"
+    assert "«rojo»" in problems["reglas.semaforo.rojo"]
+
+    data = _raw()
+    data["periodicidad"] = "Mensual"
+    for ao in (a for o in data["objetivos"] for ac in o["acciones"] for a in ac["actividades"]):
+        ao["programado"] = [v for q in ao["programado"] for v in (q, 0, 0)]
+        ao["ejecutado"] = [None if v is None else w for v in ao.get("ejecutado") or [None] * 4
+                           for w in (v, 0, 0)] if ao.get("ejecutado") else None
+    assert plan_from_dict(data).periodicidad == "mensual"

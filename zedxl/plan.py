@@ -25,8 +25,19 @@ from zedxl.model import (
 from zedxl.periods import n_base
 from zedxl.rules import within_excel
 
-_TOP_KEYS = {"entidad", "sigla", "anio", "periodicidad", "instancias", "reglas", "objetivos", "presupuesto",
-             "responsable_presupuesto", "narrativa"}
+_TOP_KEYS = ("entidad", "sigla", "anio", "periodicidad", "instancias", "responsable_presupuesto", "reglas",
+             "objetivos", "presupuesto", "narrativa")
+#: the keys each kind of block may hold: any other is a typo that would silently lose what it holds
+_BLOCK_KEYS = {
+    "objetivo": ("codigo", "nombre", "indicador", "acciones"),
+    "accion": ("codigo", "nombre", "indicador", "actividades"),
+    "actividad": ("codigo", "nombre", "unidad", "instancia", "programado", "ejecutado", "justificacion"),
+    "indicador": ("nombre", "unidad", "meta_anual", "ejecutado"),
+    "rubro": ("rubro", "pia", "pim", "ejecucion"),
+    "presupuesto": ("ingresos", "gastos"),
+    "reglas": ("tope_avance", "avance_sin_meta", "semaforo"),
+    "semaforo": ("verde", "amarillo"),
+}
 
 
 class _Problems:
@@ -35,6 +46,13 @@ class _Problems:
 
     def add(self, path: str, msg: str) -> None:
         self.items.append((path, msg))
+
+    def keys(self, path: str, block: Mapping[Any, Any], allowed: tuple[str, ...]) -> None:
+        """Every key of ``block`` is one of ``allowed``; an unknown one is named with those that are."""
+        for key in block:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.add(where, f"clave desconocida «{key}» (revise la ortografía); se admiten: {', '.join(allowed)}")
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -95,6 +113,7 @@ def _indicador(p: _Problems, path: str, raw: Any) -> Indicador | None:
     if not isinstance(raw, Mapping):
         p.add(path, "debe ser un bloque con nombre, unidad, meta_anual y ejecutado")
         return None
+    p.keys(path, raw, _BLOCK_KEYS["indicador"])
     ejec_raw = raw.get("ejecutado") or {}
     ejecutado: dict[str, Decimal] = {}
     if not isinstance(ejec_raw, Mapping):
@@ -156,12 +175,17 @@ def _reglas(p: _Problems, raw: Any) -> Reglas:
     if not isinstance(raw, Mapping):
         p.add("reglas", "debe ser un bloque")
         return Reglas()
+    p.keys("reglas", raw, _BLOCK_KEYS["reglas"])
     base = Reglas()
     tope: Decimal | None = base.tope_avance
     if "tope_avance" in raw:
         tope = _number(p, "reglas.tope_avance", raw["tope_avance"], allow_none=True)
     sin_meta = _number(p, "reglas.avance_sin_meta", raw.get("avance_sin_meta", base.avance_sin_meta))
     sem = raw.get("semaforo") or {}
+    if not isinstance(sem, Mapping):
+        p.add("reglas.semaforo", "debe ser un bloque como {verde: 90, amarillo: 50}")
+        sem = {}
+    p.keys("reglas.semaforo", sem, _BLOCK_KEYS["semaforo"])
     verde = _number(p, "reglas.semaforo.verde", sem.get("verde", base.verde))
     amarillo = _number(p, "reglas.semaforo.amarillo", sem.get("amarillo", base.amarillo))
     if verde is not None and amarillo is not None and amarillo > verde:
@@ -178,9 +202,16 @@ def _budget_lines(p: _Problems, path: str, raw: Any) -> tuple[LineaPresupuesto, 
         p.add(path, "debe ser una lista de rubros")
         return ()
     lines = []
+    seen: dict[str, str] = {}
     for ip, item in _blocks(p, path, raw, "rubro, pia, pim y ejecucion"):
+        p.keys(ip, item, _BLOCK_KEYS["rubro"])
+        rubro = _text(p, f"{ip}.rubro", item.get("rubro"))
+        same = " ".join(rubro.split()).casefold()  # the office reads the line by its rubro: two would be one
+        if rubro and same in seen:
+            p.add(f"{ip}.rubro", f"rubro duplicado «{rubro}» (ya está en {seen[same]}): cada rubro va una sola vez")
+        seen.setdefault(same, ip)
         lines.append(LineaPresupuesto(
-            rubro=_text(p, f"{ip}.rubro", item.get("rubro")),
+            rubro=rubro,
             pia=_number(p, f"{ip}.pia", item.get("pia"), allow_none=True),
             pim=_number(p, f"{ip}.pim", item.get("pim"), allow_none=True),
             ejecucion=_number(p, f"{ip}.ejecucion", item.get("ejecucion"), allow_none=True),
@@ -194,9 +225,7 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
     if not isinstance(data, Mapping):
         raise PlanError([("", "el archivo no contiene un plan (se esperaba un bloque con entidad, anio, …)")],
                         source)
-    for key in data:
-        if key not in _TOP_KEYS:
-            p.add(str(key), "clave desconocida (revise la ortografía)")
+    p.keys("", data, _TOP_KEYS)
     entidad = _text(p, "entidad", data.get("entidad"))
     sigla = _text(p, "sigla", data.get("sigla"), required=False) or entidad
     anio_raw = data.get("anio")
@@ -204,6 +233,8 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
     if not anio:
         p.add("anio", f"año «{anio_raw}» no válido")
     periodicidad = data.get("periodicidad", "trimestral")
+    if isinstance(periodicidad, str):
+        periodicidad = periodicidad.strip().lower()  # «Mensual» is what people write
     if periodicidad not in ("trimestral", "mensual"):
         p.add("periodicidad", f"«{periodicidad}» no válida: use trimestral o mensual")
         periodicidad = "trimestral"
@@ -217,7 +248,7 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
             c = str(code).strip().upper()
             if not c:
                 p.add("instancias", "hay una instancia sin código")
-            instancias[c] = _text(p, f"instancias.{code}", name, required=False) or c
+            instancias[c] = _text(p, f"instancias.{code}", name)  # (a missing name: "falta el texto")
     resp = data.get("responsable_presupuesto")
     if resp is not None:
         resp = str(resp).strip().upper()
@@ -233,15 +264,18 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
     for op, o in _blocks(p, "objetivos", objs_raw, "codigo, nombre, indicador y acciones"):
         ocode = _code(p, op, o.get("codigo"), "OEI", seen)
         op = f"{op} ({ocode})"
+        p.keys(op, o, _BLOCK_KEYS["objetivo"])
         acciones = []
         for ap, a in _blocks(p, f"{op}.acciones", o.get("acciones") or [], "codigo, nombre, indicador y actividades"):
             acode = _code(p, ap, a.get("codigo"), "AEI", seen)
             ap = f"{ap} ({acode})"
+            p.keys(ap, a, _BLOCK_KEYS["accion"])
             actividades = []
             for aop, ao in _blocks(p, f"{ap}.actividades", a.get("actividades") or [],
                                    "codigo, nombre, unidad, instancia y programado"):
                 aocode = _code(p, aop, ao.get("codigo"), "AO", seen)
                 aop = f"{aop} ({aocode})"
+                p.keys(aop, ao, _BLOCK_KEYS["actividad"])
                 inst = str(ao.get("instancia") or "").strip().upper()
                 if not inst:
                     p.add(f"{aop}.instancia", "falta la instancia responsable")
@@ -268,6 +302,7 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
     if not isinstance(pres_raw, Mapping):
         p.add("presupuesto", "debe ser un bloque con ingresos y gastos")
         pres_raw = {}
+    p.keys("presupuesto", pres_raw, _BLOCK_KEYS["presupuesto"])
     presupuesto = Presupuesto(_budget_lines(p, "presupuesto.ingresos", pres_raw.get("ingresos")),
                               _budget_lines(p, "presupuesto.gastos", pres_raw.get("gastos")))
     narr_raw = data.get("narrativa") or {}
@@ -307,8 +342,15 @@ def load_plan(path: Path) -> Plan:
         if Path(path).stat().st_size > MAX_PLAN_BYTES:
             raise PlanError([("", f"el archivo pesa más de {MAX_PLAN_BYTES // 2**20} MB: no es un plan")], str(path))
         text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise PlanError([("", "no se pudo leer el archivo: no existe (revise el nombre y la carpeta)")],
+                        str(path)) from e
+    except IsADirectoryError as e:
+        raise PlanError([("", "no se pudo leer el archivo: es una carpeta, no un plan")], str(path)) from e
+    except PermissionError as e:
+        raise PlanError([("", "no se pudo leer el archivo: no tiene permiso para leerlo")], str(path)) from e
     except OSError as e:
-        raise PlanError([("", f"no se pudo leer el archivo: {e.strerror or e}")], str(path)) from e
+        raise PlanError([("", f"no se pudo leer el archivo ({e.strerror or e})")], str(path)) from e
     except UnicodeDecodeError as e:
         raise PlanError([("", "el archivo no está en UTF-8")], str(path)) from e
     try:
