@@ -17,6 +17,7 @@ from tests.workbook_helpers import (
     resumen_office_rows,
     same,
 )
+from zedxl.cli import main
 from zedxl.errors import MasterLockedError
 from zedxl.libreoffice import recalculate
 from zedxl.model import Plan
@@ -119,6 +120,35 @@ def _find_row(ws: openpyxl.worksheet.worksheet.Worksheet, code: str) -> int:
 
 def _headers(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, int]:
     return {str(c.value): c.column for c in ws[L.HEADER_ROW + 1] if c.value}
+
+
+@pytest.mark.parametrize("what", ["codigo", "rubro"])
+def test_master_row_repeated_by_the_planner_is_refused(master: Path, what: str,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A code or a budget rubro typed twice (a copied row): which of the two holds the figures is for the planner to
+    say, so recompute stops naming both places (before, the second AO row was dropped and both budget rows took the
+    last figure an office typed)."""
+    wb = openpyxl.load_workbook(master)
+    if what == "codigo":
+        ws = wb["OEI.02"]
+        r = ws.max_row + 2
+        ws.cell(r, 1).value = "AO.01.01.02"  # a code of OEI.01, copied onto another sheet
+        ws.cell(r, 2).value = "Copia"
+    else:
+        ws = wb["Gastos"]
+        r = next(c.row for c in ws["A"] if c.value == "Total")
+        ws.insert_rows(r)
+        ws.cell(r, 1).value = ws.cell(r - 1, 1).value.upper() + " "
+        ws.cell(r, 2).value = 1000
+    wb.save(master)
+    before = master.read_bytes()
+    assert main(["recompute", str(master)]) == 2
+    err = capsys.readouterr().err
+    if what == "codigo":
+        assert "el código AO.01.01.02 está dos veces: en 'OEI.01'!A" in err and f"'OEI.02'!A{r}" in err
+    else:
+        assert "está dos veces en la hoja Gastos" in err and f"{r - 1} y {r}" in err
+    assert "Traceback" not in err and master.read_bytes() == before
 
 
 def test_master_planner_edits_survive_recompute(master: Path) -> None:

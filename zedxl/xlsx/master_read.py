@@ -18,7 +18,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from zedxl import rules
-from zedxl.a1 import clean_sheet_name, col_index, to_a1
+from zedxl.a1 import clean_sheet_name, col_index, quote_sheet, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.fsutil import require_regular_file
 from zedxl.issues import Issue, make_issue, register
@@ -56,8 +56,6 @@ register("maestro-fila-sin-padre", "AO fuera de una AEI",
          "aviso")
 register("maestro-hoja-conservada", "Hoja propia conservada solo con sus valores",
          "Se conservaron solo los valores de la hoja «{sheet}» (sin formato ni fórmulas){nuevo}.", "aviso")
-register("maestro-codigo-duplicado", "Código repetido en el maestro",
-         "El código {value} aparece otra vez en {sheet}!{cell}; se ignoró esta fila. Use códigos únicos.", "aviso")
 register("maestro-instancia-desconocida", "Instancia desconocida en el maestro",
          "La instancia «{value}» de {sheet}!{cell} no está en la hoja Parámetros; agréguela allí.", "aviso")
 
@@ -227,7 +225,7 @@ class _Reader:
         out["instancias"] = instancias
         return out
 
-    def oei_sheet(self, sheet: str, labels: tuple[str, ...], seen: set[str], *,
+    def oei_sheet(self, sheet: str, labels: tuple[str, ...], seen: dict[str, str], *,
                   named: bool = True) -> Objetivo | None:
         """An OEI sheet's objective; ``named=False``: a sheet not named like one, taken only if it has the OEI
         table (a renamed tab keeps its data) and skipped otherwise."""
@@ -277,17 +275,18 @@ class _Reader:
             code = normalize_code(_text(_cell(row, c_code)))
             if code is None:
                 continue
-            if code in seen:
-                self.issues.append(make_issue("maestro-codigo-duplicado", file=self.file, sheet=sheet, row_idx=r,
-                                              col_idx=c_code, value=code))
-                continue
+            if code in seen:  # which row holds the code's figures is for the planner to say, not to guess
+                raise WorkbookError(
+                    f"En {self.file}, el código {code} está dos veces: en {seen[code]} y en {quote_sheet(sheet)}!"
+                    f"{to_a1(r, c_code or 0)}. Cada código va en una sola fila: borre la fila repetida o cámbiele el "
+                    f"código, y vuelva a ejecutar.")
             level = code_level(code)
             if level == "OEI" and oei is not None:  # one OEI per sheet: a second one would be lost
                 stray(Item("OEI", code, "", sheet, "", _text(_cell(row, c_desc))), r,
                       f"está en la hoja de {oei['codigo']} (cada OEI va en su propia hoja)")
                 continue
             if level in ("OEI", "AEI"):
-                seen.add(code)
+                seen[code] = f"{quote_sheet(sheet)}!{to_a1(r, c_code or 0)}"
                 entry: dict[str, Any] = {"codigo": code, "nombre": _text(_cell(row, c_desc)),
                                          "indicador": self.indicator(row, r, sheet, col), "actividades": []}
                 if level == "OEI":
@@ -302,7 +301,7 @@ class _Reader:
                 stray(Item("AO", code, "", sheet, _text(_cell(row, c_inst)).upper(), _text(_cell(row, c_desc))), r,
                       "no está debajo de ninguna AEI")
                 continue
-            seen.add(code)
+            seen[code] = f"{quote_sheet(sheet)}!{to_a1(r, c_code or 0)}"
             placed.append((r, "AO", code, acciones[-1]["codigo"]))
             for c_idx in formula_list:
                 v = _cell(row, c_idx)
@@ -345,6 +344,7 @@ class _Reader:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos «Rubro».")
         headers = {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
         lines = []
+        seen: dict[str, int] = {}
         for r in range(header_idx + 1, len(rows)):
             row = rows[r]
             rubro = _text(_cell(row, 0))
@@ -352,6 +352,12 @@ class _Reader:
                 break
             if not rubro:
                 continue
+            same = " ".join(rubro.split()).casefold()
+            if same in seen:  # an office's return names its line by rubro: two lines would take one figure
+                raise WorkbookError(
+                    f"En {self.file}, el rubro «{rubro}» está dos veces en la hoja {sheet}: filas {seen[same] + 1} y "
+                    f"{r + 1}. Cada rubro va en una sola fila: sume sus cifras en una o cambie el nombre de la otra.")
+            seen[same] = r
 
             def val(h: str, row: tuple[Any, ...] = row, r: int = r) -> Decimal | None:
                 c_idx = headers.get(h)
@@ -433,7 +439,7 @@ def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
         if anio is None:
             raise WorkbookError(f"Falta el año en la hoja Parámetros de {path.name}.")
         labels = base_labels(periodicidad)
-        seen: set[str] = set()
+        seen: dict[str, str] = {}  # code: where it is
         objetivos = [o for s, named in reader.oei_sheets()
                      if (o := reader.oei_sheet(s, labels, seen, named=named)) is not None]
         base = Reglas()
