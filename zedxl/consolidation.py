@@ -99,6 +99,7 @@ class ConsolidationResult:
     backup: Path | None = None
     written: bool = False
     stopped: str = ""  # why nothing was merged at all, if so
+    avisos: list[str] = field(default_factory=list)  # about the ledger (``ledger.reconcile``)
 
     @classmethod
     def of(cls, master: Path, decided: Consolidation) -> ConsolidationResult:
@@ -123,6 +124,7 @@ class ConsolidationResult:
                           "problemas": [i.to_dict() for i in f.report.issues]} for f in self.files],
             "faltan": self.missing_offices,
             "observaciones": [str(p) for p in self.observaciones],
+            "avisos": self.avisos,
         }
 
 
@@ -191,7 +193,7 @@ def plan_consolidation(plan: Plan, received: Sequence[Received], *, expected: Se
 def render_text(result: ConsolidationResult, *, issues: bool = True, book: bool = False) -> list[str]:
     """Spanish lines for the terminal, and for the summary of the button's Observaciones sheet (``issues=False``:
     the sheet lists them in rows; ``book``: the merge went into the open book, still to be saved)."""
-    lines = []
+    lines = [f"Aviso: {a}" for a in result.avisos]
     for f in result.files:
         label = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "omitido": "OMITIDO",
                  "ya-consolidado": "SIN CAMBIOS", "reemplazado": "REEMPLAZADO", "duplicado": "DUPLICADO"}[f.status]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from zedxl.errors import ZedxlError
@@ -13,11 +14,13 @@ from zedxl.xlsx.master_write import write_master
 MASTER_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def write_master_file(plan: Plan, master: Path) -> Path | None:
+def write_master_file(plan: Plan, master: Path, *,
+                      before_replace: Callable[[Path], None] | None = None) -> Path | None:
     """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup.
 
     An ``.xlsm`` master gets the Panel sheet, its buttons and their VBA, regenerated from source on every write;
-    the folder and period typed on its Panel are kept.
+    the folder and period typed on its Panel are kept. ``before_replace``: as for ``fsutil.atomic_write`` (the
+    ledger records the new file's hash there).
     """
     master = Path(master)
     ensure_not_open(master)
@@ -28,7 +31,8 @@ def write_master_file(plan: Plan, master: Path) -> Path | None:
 
         panel = read_panel(master)
     previous = backup(master) if master.exists() else None
-    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel))
+    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel),
+                 before_replace=before_replace)
     return previous
 
 

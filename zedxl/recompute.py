@@ -7,6 +7,7 @@ from pathlib import Path
 
 from zedxl.fsutil import exclusive_lock
 from zedxl.issues import Issue
+from zedxl.ledger import reconcile
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.xlsx.master_read import read_master
@@ -17,6 +18,7 @@ class RecomputeResult:
     plan: Plan
     backup: Path | None
     issues: list[Issue] = field(default_factory=list)
+    avisos: list[str] = field(default_factory=list)  # from the ledger's reconciliation (``ledger.reconcile``)
 
 
 def recompute(master: Path) -> RecomputeResult:
@@ -27,6 +29,7 @@ def recompute(master: Path) -> RecomputeResult:
     """
     master = Path(master)
     with exclusive_lock(master):
+        avisos = reconcile(master)  # before the rewrite changes the hash a pending run is settled by
         read = read_master(master)
         previous = write_master_file(read.plan, master)
-    return RecomputeResult(read.plan, previous, read.issues)
+    return RecomputeResult(read.plan, previous, read.issues, avisos)
