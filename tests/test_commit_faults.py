@@ -408,3 +408,38 @@ def test_commit_faults_recompute_settles_a_pending_run_before_rewriting(demo: Pa
     assert proc.returncode == 0, proc.stderr
     assert "Aviso: El registro de auditoría tiene una consolidación sin terminar" in proc.stderr
     assert _runs(master) == [("escrito", 1), ("pendiente", 1)]
+
+
+def test_commit_faults_pool_workers_leave_ctrl_c_to_their_parent() -> None:
+    from zedxl.parallel import process_pool
+
+    with process_pool(1) as pool:
+        assert pool.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+
+
+def test_commit_faults_ctrl_c_in_a_terminal_with_workers_is_one_spanish_line(demo: Path, tmp_path: Path,
+                                                                             example_plan: Plan) -> None:
+    """Ctrl+C in a terminal reaches the whole process group, the workers reading the returns too: one Spanish line,
+    exit 130, no worker's traceback; master and ledger consistent."""
+    import time
+
+    case = tmp_path / "caso"
+    shutil.copytree(demo, case)
+    for path in list((case / "retornos").iterdir()):  # enough files for worker processes
+        for n in range(3):
+            shutil.copy(path, path.with_name(f"{path.stem} ({n}).xlsx"))
+    proc = subprocess.Popen([sys.executable, "-m", "zedxl", "consolidate", str(case / "maestro.xlsx"),
+                             str(case / "retornos"), "--procesos", "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
+                            env={**os.environ, "ZEDXL_INICIO": "fork"})
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and not children.read_text().split() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip() == "Interrumpido por el usuario (Ctrl+C); vuelva a ejecutar el comando para terminar."
+    if ledger_path(case / "maestro.xlsx").exists():
+        first = _sha(demo / "maestro.xlsx")
+        assert_consistent(case, example_plan.without_ejecutado(), first, {first})
