@@ -14,6 +14,7 @@ import os
 os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
 
 import hashlib  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 import sqlite3  # noqa: E402
 import warnings  # noqa: E402
@@ -370,6 +371,33 @@ def test_excel_consolidar_merges_the_returns_folder(work: Path, example_plan: Pl
         assert recorded[f.name] == sha
         (copy,) = (work / "recibidos").rglob(f"{sha[:12]}-{f.name}")
         assert copy.read_bytes() == f.read_bytes()
+
+
+def test_excel_buttons_settle_a_consolidation_a_crash_left_pending(master: Path, work: Path) -> None:
+    """A consolidation killed after the master's rename left its run pending in the ledger: the next button settles
+    it by the saved file's hash; a pending run the file matches neither way stays, with an aviso on the Panel."""
+    from zedxl.ledger import RunRecord, ledger_path
+
+    def pending(new_master: Path) -> None:
+        RunRecord(ledger_path(master), master, "0" * 64, "2025-07-01T10:00:00", [], []).begin(new_master)
+
+    pending(master)  # the rename happened: the saved book is the new master
+    book = xw.Book(json=request(master))
+    excel.recalcular(book)
+    with sqlite3.connect(ledger_path(master)) as db:
+        assert db.execute("SELECT resultado FROM ejecuciones").fetchall() == [("escrito",)]
+    assert "sin terminar" not in json.dumps(book.json()["actions"], ensure_ascii=False)
+
+    other = work / "otro.xlsx"
+    other.write_bytes(b"otro")
+    pending(other)  # neither before nor after: edited outside zedxl since
+    book = xw.Book(json=request(master))
+    excel.recalcular(book)
+    with sqlite3.connect(ledger_path(master)) as db:
+        assert db.execute("SELECT resultado FROM ejecuciones ORDER BY id").fetchall() == [("escrito",),
+                                                                                           ("pendiente",)]
+    assert "Aviso: El registro de auditoría tiene una consolidación sin terminar" in \
+        json.dumps(book.json()["actions"], ensure_ascii=False)
 
 
 # -- generar_informe -----------------------------------------------------------------------------------------------

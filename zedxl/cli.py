@@ -1,6 +1,6 @@
 """Command-line interface (Spanish): ``zedxl new|recompute|split|validate|consolidate|summary|report|demo``.
 
-Exit codes: 0 ok, 1 problems found in the data, 2 usage or file errors.
+Exit codes: 0 ok, 1 problems found in the data, 2 usage or file errors, 130 interrupted (Ctrl+C).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from zedxl import __version__
 from zedxl.errors import ZedxlError
-from zedxl.fmt import printable
+from zedxl.fmt import printable, undecodable_escaped
 from zedxl.parallel import positive_int
 
 
@@ -70,6 +70,8 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     from zedxl.structure import removed_text
 
     result = recompute(Path(args.master), eliminar=args.eliminar)
+    for aviso in result.avisos:
+        print(f"Aviso: {aviso}", file=sys.stderr)
     for i in result.issues:
         print(f"[{i.severity}] {i.code}: {i.message}", file=sys.stderr)
     if result.removed:
@@ -117,7 +119,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         result = consolidate(Path(args.master), Path(args.carpeta), reemplazar=args.reemplazar,
                              procesos=args.procesos, progress=bar, eliminar=args.eliminar)
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(valid_text(result.to_json()), ensure_ascii=False, indent=2))
     else:
         removed = [c.codigo for c in result.changes if c.campo == REMOVED]
         if removed:
@@ -126,6 +128,17 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         for line in render_text(result):
             print(line)
     return 0 if result.ok else 1
+
+
+def valid_text(doc: Any) -> Any:
+    """A JSON document whose file names are valid text (``fmt.undecodable_escaped``, as the ledger stores them)."""
+    if isinstance(doc, str):
+        return undecodable_escaped(doc)
+    if isinstance(doc, dict):
+        return {valid_text(k): valid_text(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [valid_text(v) for v in doc]
+    return doc
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -261,10 +274,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that only read the master: before reading, they settle a run a crash left pending, if no run is under way.
+READERS = ("split", "validate", "summary", "report", "export")
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped with Ctrl+C
+INTERRUPTED_MESSAGE = "Interrumpido por el usuario (Ctrl+C); vuelva a ejecutar el comando para terminar."
+
+
+def interrupted() -> int:
+    """What Ctrl+C prints: a Spanish line, no traceback; the exit code."""
+    print(INTERRUPTED_MESSAGE, file=sys.stderr)
+    return INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
+        if args.command in READERS:
+            from zedxl.ledger import reconcile_if_idle
+
+            for aviso in reconcile_if_idle(Path(args.master)):
+                print(f"Aviso: {aviso}", file=sys.stderr)
         return int(args.func(args))
     except ZedxlError as e:
         print(f"Error: {e}", file=sys.stderr)
@@ -278,8 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "abierto en otro programa ni dañado.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Interrumpido por el usuario.", file=sys.stderr)
-        return 2
+        return interrupted()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,8 @@
 
 What happens to each file is decided by ``consolidation.plan_consolidation`` (as for the Panel's Consolidar button);
 this module reads the folder and writes what was decided: every received file archived with its SHA-256, the
-master once, atomically, with a backup, and the ledger. An open master or a concurrent run stops everything first.
+master once, atomically, with a backup, and the ledger, committed together with the master (``ledger``'s module
+docstring). An open master, a concurrent run or a locked ledger stops everything first.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from zedxl.fsutil import (
 )
 from zedxl.intake import lock_file_original
 from zedxl.issues import Issue, Report, make_issue
-from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso
+from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso, reconcile
 from zedxl.masterkey import load_key
 from zedxl.new import write_master_file
 from zedxl.parallel import collector_paused, process_pool, run_in_background, worker_count
@@ -167,6 +168,8 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
     require_regular_file(master)
     ensure_not_open(master)
     with exclusive_lock(master):
+        avisos = reconcile(master)  # a run a crash left pending, settled before this one starts
+        Ledger.prepare(ledger_path(master))  # a locked or unwritable ledger stops the run before any work
         sha_before = sha256_file(master)
         inicio = now_iso()
         candidates = return_files(folder)
@@ -182,7 +185,6 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             key = load_key(master)
             fingerprints = Fingerprints(plan)
             received: list[Received] = []
-            Ledger.prepare(ledger_path(master))
             for done, path in enumerate(candidates, start=1):
                 item = skipped.get(path)
                 if item is None:
@@ -197,19 +199,22 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             result = ConsolidationResult.of(master, decided)
             if check.removed:  # recorded in the ledger, and the master is rewritten without them
                 result.changes = [*removal_changes(check.removed), *result.changes]
+            result.avisos = avisos
 
             # the offices' observations are written by the workers while the master is written
             by_office = decided.observaciones
             observaciones = reads.start_map(write_observaciones, list(by_office), list(by_office.values()),
                                             [master.parent / "observaciones"] * len(by_office))
 
-            if result.changes:
-                result.backup = write_master_file(decided.plan, master, extra=read.extra)
+            record = run_record(master, sha_before, inicio, result)
+            if result.changes:  # the ledger's record is committed (pending) before the master's rename
+                with record.committing() as before_replace:
+                    result.backup = write_master_file(decided.plan, master, extra=read.extra,
+                                                      before_replace=before_replace)
                 result.written = True
                 result.master_issues = read.issues
-            # the ledger is written only now, with the master's final hash: a failed write records nothing
-            run_record(master, sha_before, inicio, result).finish(sha256_file(master),
-                                                                 "escrito" if result.written else "sin cambios")
+            else:
+                record.finish(sha_before, "sin cambios")
 
             result.observaciones.extend(observaciones())
         finally:

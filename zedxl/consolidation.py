@@ -100,6 +100,7 @@ class ConsolidationResult:
     written: bool = False
     stopped: str = ""  # why nothing was merged at all, if so
     master_issues: list[Issue] = field(default_factory=list)  # avisos of the master read, when it was rewritten
+    avisos: list[str] = field(default_factory=list)  # about the ledger (``ledger.reconcile``)
 
     @classmethod
     def of(cls, master: Path, decided: Consolidation) -> ConsolidationResult:
@@ -125,6 +126,7 @@ class ConsolidationResult:
             "faltan": self.missing_offices,
             "observaciones": [str(p) for p in self.observaciones],
             "avisos_maestro": [i.to_dict() for i in self.master_issues],
+            "avisos": self.avisos,
         }
 
 
@@ -193,7 +195,7 @@ def plan_consolidation(plan: Plan, received: Sequence[Received], *, expected: Se
 def render_text(result: ConsolidationResult, *, issues: bool = True, book: bool = False) -> list[str]:
     """Spanish lines for the terminal, and for the summary of the button's Observaciones sheet (``issues=False``:
     the sheet lists them in rows; ``book``: the merge went into the open book, still to be saved)."""
-    lines = []
+    lines = [f"Aviso: {a}" for a in result.avisos]
     for f in result.files:
         label = {"consolidado": "CONSOLIDADO", "rechazado": "RECHAZADO", "omitido": "OMITIDO",
                  "ya-consolidado": "SIN CAMBIOS", "reemplazado": "REEMPLAZADO", "duplicado": "DUPLICADO"}[f.status]

@@ -40,3 +40,7 @@ class MasterLockedError(ZedxlError, OSError):
 
 class ToolMissingError(ZedxlError, OSError):
     """An external program zedxl needs for this command is not installed."""
+
+
+class LedgerError(ZedxlError, OSError):
+    """The audit ledger cannot be written: another program holds it, or it is damaged or read-only."""

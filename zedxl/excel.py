@@ -371,12 +371,21 @@ def _run(book: Any, action: Callable[[Any, BookState], tuple[_T, str]]) -> _T:
     book = book if book is not None else xw.Book.caller()
     state = BookState.read(book)
     try:
+        pending = _settle_pending(state)
         result, message = action(book, state)
     except ZedxlError as e:
         _say(book, state, f"{_now()} · Error: {e}")
         raise
-    _say(book, state, f"{_now()} · {message}{_version_warning(state)}")
+    _say(book, state, f"{_now()} · {message}{pending}{_version_warning(state)}")
     return result
+
+
+def _settle_pending(state: BookState) -> str:
+    """A consolidation a crash left pending in the saved book's ledger, settled by the file's hash before anything
+    else (``ledger.reconcile_if_idle``); what cannot be settled, as avisos for the Panel."""
+    from zedxl.ledger import reconcile_if_idle
+
+    return "".join(f" Aviso: {a}" for a in reconcile_if_idle(state.path)) if state.path.is_file() else ""
 
 
 # -- the buttons ---------------------------------------------------------------------------------------------
@@ -455,7 +464,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
     """
     def action(book: Any, state: BookState) -> tuple[ConsolidationResult, str]:
         from zedxl.consolidate import archive_folder, run_record
-        from zedxl.ledger import now_iso
+        from zedxl.ledger import Ledger, ledger_path, now_iso
         from zedxl.xlsx.observaciones import write_observaciones
         from zedxl.xlsx.office_layout import offices_to_split
 
@@ -464,6 +473,8 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         if not folder.is_dir():
             raise ZedxlError(f"No existe la carpeta de retornos {folder}. Indíquela en la hoja Panel.")
         saved, inicio = state.path.is_file(), now_iso()
+        if saved:  # a locked or unwritable ledger stops the button before the book changes
+            Ledger.prepare(ledger_path(state.path))
         received = _receive(plan, folder, load_key(state.path), archive_folder(state.path) if saved else None)
         decided = plan_consolidation(plan, received, expected=offices_to_split(plan),
                                      reemplazar=state.settings.reemplazar)

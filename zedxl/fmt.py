@@ -50,8 +50,22 @@ def count(n: int, singular: str, plural: str) -> str:
 
 def printable(text: str) -> str:
     """``text`` safe to show on one line: control, line-break and invisible format characters (bidirectional
-    overrides, zero-width ones) written as ``\\uXXXX``, so a name taken from a file cannot fake or hide output."""
+    overrides, zero-width ones) written as ``\\uXXXX``, so a name taken from a file cannot fake or hide output;
+    the bytes of a name that is not UTF-8 as ``\\xNN`` (``undecodable_escaped``)."""
     if text.isprintable():
         return text
     return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
-                   for ch in text)
+                   for ch in undecodable_escaped(text))
+
+
+def undecodable_escaped(text: str) -> str:
+    """``text`` as valid Unicode, to print or store: a file name that is not UTF-8 reaches Python with each bad
+    byte as a lone surrogate (``os.fsdecode``), which no UTF-8 file, terminal or SQLite text can hold; such a byte
+    is written ``\\xNN`` (any other lone surrogate ``\\udXXX``)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    return "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else
+                   f"\\u{ord(ch):04x}" if "\ud800" <= ch <= "\udfff" else ch for ch in text)

@@ -88,12 +88,14 @@ def short_name(name: str, limit: int = 150) -> str:
     return cut + tail
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True,
+                 before_replace: Callable[[Path], None] | None = None) -> None:
     """Call ``write(tmp)`` on a temporary file in the same folder, then rename it over ``path``.
 
     A failure inside ``write`` (or a crash) leaves ``path`` untouched and removes the temporary file. ``sync``:
     flush the file to disk before the rename (the default; an archived copy of a received file does without, as
-    ``shutil.copy2`` does).
+    ``shutil.copy2`` does). ``before_replace(tmp)`` is called with the finished file just before the rename; if it
+    raises, nothing is renamed.
     """
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{short_name(path.stem, 60)}.", suffix=path.suffix[:12] + ".tmp",
@@ -105,10 +107,25 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True
         if sync:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
+        if before_replace is not None:
+            before_replace(tmp)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries to disk, so a rename into it survives a power cut (POSIX; Windows cannot open a
+    folder to flush it, and a file system that refuses is left as it is)."""
+    if os.name == "nt":  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextlib.contextmanager

@@ -3,22 +3,39 @@ every cell of the master the value before and after.
 
 Tables: ``ejecuciones`` (one row per run), ``archivos`` (every file received, with its SHA-256, where it was archived
 and what happened to it) and ``cambios`` (one row per changed cell). Values are stored as text so ``Decimal`` stays
-exact. A consolidation's rows go in one transaction committed only after the master is written, with its final hash
-(``RunRecord``): a failed master write leaves the ledger as it was.
+exact. File names are stored as valid text (``fmt.undecodable_escaped``: a byte of a name that is not UTF-8 as
+``\\xNN``).
+
+A consolidation that changes the master commits in two steps (``RunRecord.committing``): its rows are committed first,
+as ``pendiente`` with the hash the new master will have (the finished temporary file's), then the master is renamed
+into place, then the run is marked ``escrito``. A crash between the steps leaves a pending run, which the next zedxl
+command that holds the master's lock settles by the master's hash (``reconcile``): the new hash, the rename happened
+(``escrito``); the old one, it did not (the run's rows are deleted, as if it never ran); any other, the master was
+changed outside zedxl since, and the run is left pending with an aviso.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import getpass
 import platform
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from zedxl import __version__
+from zedxl.errors import LedgerError
+from zedxl.fmt import printable, undecodable_escaped
+from zedxl.fsutil import entry_kind, exclusive_lock, sha256_file, sync_folder
 from zedxl.returns import Change
+
+PENDING = "pendiente"
+WRITTEN = "escrito"
+#: Seconds a ledger held by another program is waited for: long enough for another zedxl's commit, short enough
+#: that a ledger left open in an SQLite viewer stops the run at once.
+BUSY_TIMEOUT = 2.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ejecuciones (
@@ -68,15 +85,24 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.conn = sqlite3.connect(str(path), isolation_level="DEFERRED")
-        self.conn.executescript(SCHEMA)
-        self.conn.commit()
+        self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level="DEFERRED")
+        try:
+            self.conn.executescript(SCHEMA)
+            self.conn.commit()
+        except BaseException:
+            self.conn.close()
+            raise
 
     @classmethod
     def prepare(cls, path: Path) -> None:
-        """Make the ledger (or check that it opens) now, so that an unwritable one stops a run before any work."""
-        with cls(path):
-            pass
+        """Make the ledger (or check that it opens and can take a write) now, so that an unwritable or locked one
+        stops a run before any work.
+
+        Raises:
+            LedgerError: the ledger is locked by another program, damaged or read-only.
+        """
+        with said(path), cls(path) as ledger:
+            ledger.conn.execute("BEGIN IMMEDIATE")  # the write lock, released at once
 
     def __enter__(self) -> Ledger:
         return self
@@ -93,13 +119,16 @@ class Ledger:
         cur = self.conn.execute(
             "INSERT INTO ejecuciones (inicio, usuario, equipo, version_zedxl, maestro, sha256_antes, sha256_despues, "
             "resultado) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (inicio, _user(), platform.node(), __version__, master.name, sha_before, sha_after, resultado))
+            (inicio, _user(), platform.node(), __version__, undecodable_escaped(master.name), sha_before, sha_after,
+             resultado))
         return int(cur.lastrowid or 0)
 
     def add_file(self, run: int, row: FileRow) -> int:
         cur = self.conn.execute(
             "INSERT INTO archivos (ejecucion, nombre, sha256, bytes, archivado_en, instancia, periodo, estado, "
-            "errores, avisos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (run, *row))
+            "errores, avisos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run, *row._replace(nombre=undecodable_escaped(row.nombre),
+                                archivado_en=row.archivado_en and undecodable_escaped(row.archivado_en))))
         return int(cur.lastrowid or 0)
 
     def add_changes(self, run: int, changes: Iterable[Change], file_ids: dict[str, int]) -> None:
@@ -126,8 +155,9 @@ class FileRow(NamedTuple):
 
 
 class RunRecord:
-    """One consolidation's rows in the ledger (the run, its files, its changed cells), written and committed in one
-    transaction by ``finish``, once the master's final hash is known."""
+    """One consolidation's rows in the ledger (the run, its files, its changed cells): ``finish`` writes and commits
+    them in one transaction, for a run that leaves the master as it was; ``committing`` wraps a write of the master
+    (see the module docstring)."""
 
     def __init__(self, path: Path, master: Path, sha_before: str, inicio: str, files: Sequence[FileRow],
                  changes: Sequence[Change]) -> None:
@@ -137,13 +167,116 @@ class RunRecord:
         self.inicio = inicio
         self.files = files
         self.changes = changes
+        self.run: int | None = None  # the pending run's id, once committed
+
+    def _add(self, ledger: Ledger, sha_after: str, resultado: str) -> int:
+        run = ledger.add_run(self.master, self.inicio, self.sha_before, sha_after, resultado)
+        ids = {f.nombre: ledger.add_file(run, f) for f in self.files}
+        ledger.add_changes(run, self.changes, ids)
+        return run
 
     def finish(self, sha_after: str, resultado: str) -> None:
         """The run recorded with the master's final hash, and committed."""
-        with Ledger(self.path) as ledger:
-            run = ledger.add_run(self.master, self.inicio, self.sha_before, sha_after, resultado)
-            ids = {f.nombre: ledger.add_file(run, f) for f in self.files}
-            ledger.add_changes(run, self.changes, ids)
+        with said(self.path), Ledger(self.path) as ledger:
+            self._add(ledger, sha_after, resultado)
+
+    def begin(self, new_master: Path) -> None:
+        """The run recorded and committed as pending, with the hash of ``new_master``, the finished temporary file
+        about to be renamed over the master (``fsutil.atomic_write``'s ``before_replace``)."""
+        with said(self.path), Ledger(self.path) as ledger:
+            self.run = self._add(ledger, sha256_file(new_master), PENDING)
+
+    @contextlib.contextmanager
+    def committing(self) -> Iterator[Callable[[Path], None]]:
+        """Around the master's write: gives ``begin`` to call before the rename, marks the run written after it.
+
+        If anything fails or is interrupted once the run is pending, it is settled at once by the master's hash
+        (``reconcile``), or, if even that fails, by the next command that holds the master's lock.
+        """
+        try:
+            yield self.begin
+            if self.run is not None:
+                sync_folder(self.master.parent)  # the rename on disk before the ledger says it happened
+                with said(self.path, "el maestro sí se escribió; la consolidación quedó pendiente en el registro y "
+                                     "se completará la próxima vez que zedxl use el maestro"), \
+                        Ledger(self.path) as ledger:
+                    ledger.conn.execute("UPDATE ejecuciones SET resultado = ? WHERE id = ? AND resultado = ?",
+                                        (WRITTEN, self.run, PENDING))
+        except BaseException:
+            if self.run is not None:
+                with contextlib.suppress(Exception):
+                    reconcile(self.master)
+            raise
+
+
+def reconcile(master: Path) -> list[str]:
+    """Settle the runs of ``master`` a crash left pending in its ledger, by the master's hash, in one transaction
+    (see the module docstring); doing it twice is doing it once. Call it holding the master's lock.
+
+    Returns:
+        An aviso (Spanish) for each pending run the master matches neither before nor after.
+
+    Raises:
+        LedgerError: the ledger is locked by another program, damaged or read-only.
+    """
+    path = ledger_path(master)
+    if not path.exists():
+        return []
+    avisos = []
+    with said(path), Ledger(path) as ledger:
+        db = ledger.conn
+        db.execute("BEGIN IMMEDIATE")  # read and settle with no other writer in between
+        pending = db.execute("SELECT id, inicio, sha256_antes, sha256_despues FROM ejecuciones WHERE resultado = ? "
+                             "AND maestro = ? ORDER BY id", (PENDING, undecodable_escaped(master.name))).fetchall()
+        current = sha256_file(master) if pending and entry_kind(master) == "" else None
+        for run, inicio, before, after in pending:
+            if current == after:
+                db.execute("UPDATE ejecuciones SET resultado = ? WHERE id = ?", (WRITTEN, run))
+            elif current == before:
+                db.execute("DELETE FROM cambios WHERE ejecucion = ?", (run,))
+                db.execute("DELETE FROM archivos WHERE ejecucion = ?", (run,))
+                db.execute("DELETE FROM ejecuciones WHERE id = ?", (run,))
+            else:
+                avisos.append(f"El registro de auditoría tiene una consolidación sin terminar (ejecución {run}, "
+                              f"iniciada el {inicio}) y el maestro {printable(master.name)} no es ni el de antes ni "
+                              "el de después de ella: se modificó fuera de zedxl tras una interrupción. Se deja "
+                              "pendiente; compare el maestro con sus respaldos (carpeta respaldos/).")
+    return avisos
+
+
+def reconcile_if_idle(master: Path) -> list[str]:
+    """``reconcile`` for a command that only reads the master: only when a run is pending and the master's lock
+    is free (a run that holds it settles its own); a ledger or lock that cannot be used is left alone."""
+    path = ledger_path(master)
+    if entry_kind(master) or entry_kind(path):
+        return []
+    try:
+        with Ledger(path) as ledger:
+            pending = ledger.conn.execute("SELECT count(*) FROM ejecuciones WHERE resultado = ?",
+                                          (PENDING,)).fetchone()[0]
+        if not pending:
+            return []
+        with exclusive_lock(master):
+            return reconcile(master)
+    except (sqlite3.Error, OSError):  # MasterLockedError and LedgerError too
+        return []
+
+
+@contextlib.contextmanager
+def said(path: Path, after: str = "el maestro no se modificó") -> Iterator[None]:
+    """An SQLite error on the ledger at ``path`` raised as a LedgerError with a Spanish message ending in
+    ``after`` (what became of the master)."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        name = printable(path.name)
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            text = (f"El registro de auditoría {name} está en uso por otro programa (¿abierto en un visor de "
+                    f"SQLite?). Ciérrelo y vuelva a intentarlo; {after}.")
+        else:
+            text = (f"No se pudo escribir el registro de auditoría {name} ({e}). Revise que no esté dañado ni sea de "
+                    f"solo lectura; {after}.")
+        raise LedgerError(text) from e
 
 
 def now_iso() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from zedxl.errors import ZedxlError
@@ -16,12 +16,14 @@ from zedxl.xlsx.master_write import write_master
 MASTER_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def write_master_file(plan: Plan, master: Path, *, extra: Sequence[ExtraSheet] = ()) -> Path | None:
+def write_master_file(plan: Plan, master: Path, *, extra: Sequence[ExtraSheet] = (),
+                      before_replace: Callable[[Path], None] | None = None) -> Path | None:
     """Atomically (re)write ``master`` for ``plan``, keeping the previous file as a timestamped backup (and its key,
     ``masterkey``, made with the first write and never replaced, beside the backups).
 
     An ``.xlsm`` master gets the Panel sheet, its buttons and their VBA, regenerated from source on every write;
     the folder and period typed on its Panel are kept. ``extra``: the planner's own sheets, written back.
+    ``before_replace``: as for ``fsutil.atomic_write`` (the ledger records the new file's hash there).
     """
     master = Path(master)
     ensure_not_open(master)
@@ -34,7 +36,8 @@ def write_master_file(plan: Plan, master: Path, *, extra: Sequence[ExtraSheet] =
     previous = backup(master) if master.exists() else None
     if previous is not None:
         backup_key(master, previous.parent)
-    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel, extra=extra))
+    atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel, extra=extra),
+                 before_replace=before_replace)
     create_key(master)
     return previous
 

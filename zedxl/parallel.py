@@ -51,17 +51,27 @@ def worker_count(n_items: int, procesos: int | None = None, minimum: int | None 
 
 def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """A pool of ``workers`` processes started the policy's way (``start_method``), each set up by
-    ``_worker_start``."""
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
+    ``_worker_start``. Forked workers are forked now, with Ctrl+C held back until they ignore it: one that arrived
+    during a fork would be lost in Python's fork handlers, with a traceback."""
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
                                                   mp_context=multiprocessing.get_context(start_method()))
+    if start_method() == "fork" and hasattr(signal, "pthread_sigmask"):
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool.submit(int).result()  # the first task forks every worker
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return pool
 
 
 def _worker_start() -> None:
-    """A worker holds no lock of its parent and, on Linux, is killed when its parent dies (a worker left behind by a
+    """A worker holds no lock of its parent, leaves Ctrl+C to its parent (which stops the pool and says so once,
+    instead of a traceback per worker) and, on Linux, is killed when its parent dies (a worker left behind by a
     killed consolidation would go on working for nobody)."""
     from zedxl.fsutil import release_inherited_locks
 
     release_inherited_locks()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from zedxl.fsutil import exclusive_lock, sha256_file
 from zedxl.issues import Issue
-from zedxl.ledger import Ledger, RunRecord, ledger_path, now_iso
+from zedxl.ledger import Ledger, RunRecord, ledger_path, now_iso, reconcile
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.structure import Item, removal_changes, require_intact
@@ -21,6 +21,7 @@ class RecomputeResult:
     backup: Path | None
     issues: list[Issue] = field(default_factory=list)
     removed: list[Item] = field(default_factory=list)  # taken out as asked with ``eliminar``
+    avisos: list[str] = field(default_factory=list)  # from the ledger's reconciliation (``ledger.reconcile``)
 
 
 def recompute(master: Path, *, eliminar: Sequence[str] = ()) -> RecomputeResult:
@@ -33,14 +34,15 @@ def recompute(master: Path, *, eliminar: Sequence[str] = ()) -> RecomputeResult:
     """
     master = Path(master)
     with exclusive_lock(master):
+        avisos = reconcile(master)  # before the rewrite changes the hash a pending run is settled by
         read = read_master(master, extra_sheets=True)
         check = require_intact(read, eliminar, master)
-        record = None
-        if check.removed:  # (the ledger is opened first: one that cannot be written stops the run before the master)
+        if not check.removed:
+            previous = write_master_file(check.plan, master, extra=read.extra)
+        else:  # recorded in the ledger, pending before the rename (one that cannot be written stops the run first)
             Ledger.prepare(ledger_path(master))
             record = RunRecord(ledger_path(master), master, sha256_file(master), now_iso(), [],
                                removal_changes(check.removed))
-        previous = write_master_file(check.plan, master, extra=read.extra)
-        if record is not None:
-            record.finish(sha256_file(master), "recalculado con eliminaciones")
-    return RecomputeResult(check.plan, previous, read.issues, list(check.removed))
+            with record.committing() as before_replace:
+                previous = write_master_file(check.plan, master, extra=read.extra, before_replace=before_replace)
+    return RecomputeResult(check.plan, previous, read.issues, list(check.removed), avisos)

@@ -8,6 +8,8 @@ compares is exactly what the cell holds. Formula-looking text stays text because
 
 from __future__ import annotations
 
+from zedxl.fmt import undecodable_escaped
+
 MAX_CELL_TEXT = 32767
 """Excel's limit of a cell's text, in UTF-16 code units."""
 
@@ -30,8 +32,9 @@ def utf16_truncate(text: str, limit: int) -> str:
 
 
 def safe_text(value: str) -> str:
-    """Text as it must be stored in a cell: within Excel's 32,767 UTF-16 units."""
-    return utf16_truncate(value, MAX_CELL_TEXT)
+    """Text as it must be stored in a cell: within Excel's 32,767 UTF-16 units, valid Unicode (a file name's bytes
+    that are not UTF-8 as ``\\xNN``: ``fmt.undecodable_escaped``)."""
+    return utf16_truncate(undecodable_escaped(value), MAX_CELL_TEXT)
 
 
 __all__ = ["MAX_CELL_TEXT", "safe_text", "utf16_len", "utf16_truncate"]
