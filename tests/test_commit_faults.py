@@ -400,14 +400,16 @@ def test_commit_faults_recompute_settles_a_pending_run_before_rewriting(demo: Pa
     _record(master, "0" * 64).begin(master)  # killed after the rename: the master on disk is the new one
     assert recompute(master).avisos == []
     with sqlite3.connect(ledger_path(master)) as db:
-        assert db.execute("SELECT resultado, sha256_despues FROM ejecuciones").fetchall() == [("escrito", renamed)]
+        # the pending run settled; then recompute's own run, which chains the master's hashes on
+        assert db.execute("SELECT resultado, sha256_antes, sha256_despues FROM ejecuciones").fetchall() == [
+            ("escrito", "0" * 64, renamed), ("escrito", renamed, _sha(master))]
     other = tmp_path / "otro.xlsx"
     other.write_bytes(b"otro")
     _record(master, "0" * 64).begin(other)
     proc = _zedxl("recompute", str(master))
     assert proc.returncode == 0, proc.stderr
     assert "Aviso: El registro de auditoría tiene una consolidación sin terminar" in proc.stderr
-    assert _runs(master) == [("escrito", 1), ("pendiente", 1)]
+    assert _runs(master) == [("escrito", 1), ("escrito", 0), ("pendiente", 1), ("escrito", 0)]
 
 
 def test_commit_faults_pool_workers_leave_ctrl_c_to_their_parent() -> None:

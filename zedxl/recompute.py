@@ -37,12 +37,11 @@ def recompute(master: Path, *, eliminar: Sequence[str] = ()) -> RecomputeResult:
         avisos = reconcile(master)  # before the rewrite changes the hash a pending run is settled by
         read = read_master(master, extra_sheets=True)
         check = require_intact(read, eliminar, master)
-        if not check.removed:
-            previous = write_master_file(check.plan, master, extra=read.extra)
-        else:  # recorded in the ledger, pending before the rename (one that cannot be written stops the run first)
-            Ledger.prepare(ledger_path(master))
-            record = RunRecord(ledger_path(master), master, sha256_file(master), now_iso(), [],
-                               removal_changes(check.removed))
-            with record.committing() as before_replace:
-                previous = write_master_file(check.plan, master, extra=read.extra, before_replace=before_replace)
+        # recorded in the ledger (pending before the rename), so its chain of hashes follows every write of the
+        # master; a ledger that cannot be written stops the run first
+        Ledger.prepare(ledger_path(master))
+        record = RunRecord(ledger_path(master), master, sha256_file(master), now_iso(), [],
+                           removal_changes(check.removed))
+        with record.committing() as before_replace:
+            previous = write_master_file(check.plan, master, extra=read.extra, before_replace=before_replace)
     return RecomputeResult(check.plan, previous, read.issues, list(check.removed), avisos)
