@@ -130,15 +130,20 @@ def test_consolidate_rejects_a_bad_return_whole_and_merges_the_others(
     assert ": 1 error, " in dpd_line, dpd_line  # one error, in the singular
 
 
-def test_consolidate_two_returns_of_one_office_stop_unless_reemplazar(
+def test_consolidate_two_returns_of_one_office_stop_that_office_only(
         empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+    """#22 case 3: two different new returns of OAL stop OAL only (the other offices are consolidated and only OAL
+    is asked to resend); a byte-identical «(1)» copy counts once; which of two returns is newer is what the ledger
+    recorded, never the files' modification times; a return against one already merged waits for --reemplazar."""
     import os
     import shutil
 
     folder = tmp_path / "retornos"
     files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
     oal = next(p for p in files if p.stem.endswith("OAL"))
-    second = oal.with_name(oal.stem + " (1).xlsx")
+    dpd = next(p for p in files if p.stem.endswith("DPD"))
+    shutil.copy2(dpd, dpd.with_name(dpd.stem + " (1).xlsx"))  # the same file downloaded twice
+    second = tmp_path / (oal.stem + " corregido.xlsx")
     shutil.copy2(oal, second)
     wb = openpyxl.load_workbook(second)
     ws = wb["OEI.02"]
@@ -147,15 +152,33 @@ def test_consolidate_two_returns_of_one_office_stop_unless_reemplazar(
         if row[0].value == "AO.02.02.03":
             type_into(ws.cell(row[0].row, heads[L.ejec("T1")]), 5)
     wb.save(second)
-    os.utime(second, (oal.stat().st_mtime + 60, oal.stat().st_mtime + 60))
-    before = empty_master.read_bytes()
+    shutil.copy2(second, folder / second.name)
+    for reemplazar in (False, True):  # two new files: nobody can say which one counts but OAL
+        result = consolidate(empty_master, folder, reemplazar=reemplazar)
+        status = {f.name: f.status for f in result.files}
+        assert status[oal.name] == status[second.name] == "duplicado"
+        assert status[dpd.name] == ("consolidado" if not reemplazar else "ya-consolidado")
+        assert status[dpd.stem + " (1).xlsx"] == "copia"
+        assert result.must_resend == ["OAL"] and result.written != reemplazar and not result.ok
+    assert read_master(empty_master).plan.actividad("AO.02.02.03").ejecutado[0] is None  # OAL: nothing merged
+    # OAL's first file alone is merged; then its correction arrives, touched to look older than the first
+    (folder / second.name).unlink()
+    assert {f.name: f.status for f in consolidate(empty_master, folder).files}[oal.name] == "consolidado"
+    shutil.copy2(second, folder / second.name)
+    os.utime(folder / second.name, (oal.stat().st_mtime - 3600, oal.stat().st_mtime - 3600))
     result = consolidate(empty_master, folder)
-    assert result.stopped and not result.written
-    assert empty_master.read_bytes() == before
-    assert sorted(f.status for f in result.files if f.office == "OAL") == ["duplicado", "duplicado"]
+    status = {f.name: f.status for f in result.files}
+    assert (status[oal.name], status[second.name]) == ("ya-consolidado", "retenido") and not result.ok
+    held = next(f for f in result.files if f.name == second.name).report.issues
+    assert "--reemplazar" in next(i.message for i in held if i.code == "retorno-cambia-consolidado")
     result = consolidate(empty_master, folder, reemplazar=True)
-    assert result.written
-    assert {f.name: f.status for f in result.files}[oal.name] == "reemplazado"
+    status = {f.name: f.status for f in result.files}
+    assert (status[oal.name], status[second.name]) == ("reemplazado", "consolidado") and result.ok
+    assert read_master(empty_master).plan.actividad("AO.02.02.03").ejecutado[0] == 5
+    # from now on the first file is the older one: it never undoes the correction, whatever its date
+    os.utime(oal, None)
+    result = consolidate(empty_master, folder, reemplazar=True)
+    assert {f.name: f.status for f in result.files}[oal.name] == "reemplazado" and not result.written
     assert read_master(empty_master).plan.actividad("AO.02.02.03").ejecutado[0] == 5
 
 

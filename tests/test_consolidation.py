@@ -23,7 +23,7 @@ from hypothesis import strategies as st  # noqa: E402
 from tests.test_excel import apply_actions, load, request  # noqa: E402
 from zedxl import excel  # noqa: E402
 from zedxl.consolidate import ConsolidationResult, consolidate, render_text  # noqa: E402
-from zedxl.consolidation import Received, plan_consolidation  # noqa: E402
+from zedxl.consolidation import History, Received, plan_consolidation  # noqa: E402
 from zedxl.demo import fill_office_workbook, office_figures, type_into  # noqa: E402
 from zedxl.issues import Report, make_issue  # noqa: E402
 from zedxl.ledger import ledger_path  # noqa: E402
@@ -35,6 +35,7 @@ from zedxl.returns import ReturnData, merge  # noqa: E402
 from zedxl.split import split  # noqa: E402
 from zedxl.vba import panel as P  # noqa: E402
 from zedxl.xlsx import layout as L  # noqa: E402
+from zedxl.xlsx import office_read  # noqa: E402, F401 - registers the issue codes these tests use
 from zedxl.xlsx.office_layout import offices_to_split  # noqa: E402
 
 MERGED = ("consolidado", "ya-consolidado")
@@ -109,8 +110,7 @@ def test_consolidation_cli_and_button_agree(tmp_path: Path, monkeypatch: pytest.
     assert _outcome(button) == _outcome(cli)
     assert button.changes == cli.changes
     assert button.missing_offices == cli.missing_offices == {"2025-T1": ["OGA"]}
-    assert button.must_resend == cli.must_resend == ["OAL", "notas.csv"]
-    assert button.stopped == cli.stopped
+    assert button.must_resend == cli.must_resend == ["DOI", "OAL", "notas.csv"]
     assert [p.name for p in button.observaciones] == [p.name for p in cli.observaciones]
     assert _ledger(book_file) == _ledger(cli_master)
     applied = apply_actions(book_file, book.json()["actions"], tmp_path / "aplicado.xlsx")
@@ -119,14 +119,10 @@ def test_consolidation_cli_and_button_agree(tmp_path: Path, monkeypatch: pytest.
     status = {f.name: f.status for f in cli.files}
     assert status[f"~${files['DPD'].name}"] == status[f".~lock.{files['DPD'].name}#"] == "omitido"
     assert status[files["OAL"].name] == status["notas.csv"] == "rechazado"
-    if reemplazar:
-        assert (status[files["DOI"].name], status[files["DOI-copia"].name]) == ("reemplazado", "consolidado")
-        assert status[files["DPD"].name] == "consolidado" and cli.written and button.written
-        assert {c.archivo for c in cli.changes if c.instancia == "DOI"} == {files["DOI-copia"].name}
-    else:
-        assert status[files["DOI"].name] == status[files["DOI-copia"].name] == "duplicado"
-        assert status[files["DPD"].name] == "rechazado"  # held back: duplicates stop everything
-        assert cli.changes == [] and cli.stopped and not button.written
+    # two different new DOI files: DOI only is held back (nobody but DOI can say which counts, reemplazar or not)
+    assert status[files["DOI"].name] == status[files["DOI-copia"].name] == "duplicado"
+    assert status[files["DPD"].name] == "consolidado" and cli.written and button.written
+    assert {c.instancia for c in cli.changes} == {"DPD"}
 
 
 def test_consolidation_panel_setting_reemplazar_round_trips(tmp_path: Path, example_plan: Plan) -> None:
@@ -158,55 +154,91 @@ def _error(name: str) -> Report:
 KINDS = ("valid", "invalid", "unreadable", "lock")
 _ITEM = st.tuples(st.sampled_from(KINDS), st.sampled_from(["DPD", "DOI", "OGA", "OAL"]),
                   st.sampled_from(["2025-T1", "2025-T2"]), st.sampled_from([None, Decimal(0), Decimal(2)]),
-                  st.integers(0, 3))
+                  st.integers(0, 1))
+#: when the ledger first received each file (by its content): a run, or never (absent)
+_SEEN = st.dictionaries(st.integers(0, 40), st.integers(1, 3), max_size=12)
+
+
+def _sha(office: str, label: str, value: Decimal | None, copy: int) -> str:
+    """Same content, same hash: a file's bytes follow from what it says (``copy`` 1: an edited twin)."""
+    return f"{office}-{label}-{value}-{copy}"
 
 
 def _received(plan: Plan, items: list[tuple[str, str, str, Decimal | None, int]]) -> list[Received]:
     out = []
-    for i, (kind, office, label, value, order) in enumerate(items):
+    for i, (kind, office, label, value, copy) in enumerate(items):
         name = {"lock": f"~$r{i}.xlsx"}.get(kind, f"r{i}.xlsx")
         data = None if kind in ("unreadable", "lock") else _data(plan, name, office, label, value)
         report = _error(name) if kind in ("invalid", "unreadable") else Report(name)
-        out.append(Received(name, report, data, float(order)))
+        out.append(Received(name, report, data, _sha(office, label, value, copy)))
     return out
 
 
-@settings(max_examples=150, deadline=None)
-@given(items=st.lists(_ITEM, max_size=8), reemplazar=st.booleans())
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(_ITEM, max_size=8), reemplazar=st.booleans(), seen=_SEEN,
+       held=st.lists(st.integers(0, 40), max_size=3), gone=st.lists(st.integers(0, 40), max_size=2))
 def test_plan_consolidation_invariants(example_plan: Plan, items: list[tuple[str, str, str, Decimal | None, int]],
-                                       reemplazar: bool) -> None:
+                                       reemplazar: bool, seen: dict[int, int], held: list[int],
+                                       gone: list[int]) -> None:
     plan = example_plan.without_ejecutado()
     received = _received(plan, items)
+    shas = sorted({r.sha256 for r in received})
+    first_seen = {shas[k % len(shas)]: run for k, run in seen.items()} if shas else {}
+    # what the master holds: files the ledger saw (a merged file was received), one per office and period
+    consolidated = {}
+    for k in held:
+        if shas and shas[k % len(shas)] in first_seen:
+            office, label = shas[k % len(shas)].split("-", 2)[:2]
+            consolidated[(office, label)] = (shas[k % len(shas)], "antes.xlsx")
+    superseded = frozenset(shas[k % len(shas)] for k in gone if shas) - {sha for sha, _ in consolidated.values()}
+    history = History(first_seen, consolidated, superseded)
     before = [r.report.codes() for r in received]
-    decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
+    decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar,
+                                 history=history)
 
     # one outcome per file, in order, each with one status; the callers' reports are left as they were
     assert [f.name for f in decided.files] == [r.name for r in received]
     assert [r.report.codes() for r in received] == before
     by_kind = dict(zip((f.name for f in decided.files), (it[0] for it in items), strict=True))
+    status = {f.name: f.status for f in decided.files}
     for f in decided.files:
-        assert f.status in ("omitido", "rechazado", "duplicado", "reemplazado", *MERGED)
+        assert f.status in ("omitido", "rechazado", "duplicado", "reemplazado", "retenido", "copia", "vacio",
+                            *MERGED)
         assert (f.status == "omitido") == (by_kind[f.name] == "lock")
         if by_kind[f.name] in ("invalid", "unreadable"):
             assert f.status == "rechazado" and (f.office or f.name) in decided.must_resend
     # a file is merged only when valid and chosen; one office and period is never merged twice (never summed)
-    merged = [(f, r) for f, r in zip(decided.files, received, strict=True) if f.status in MERGED]
+    merged = [(f, r) for f, r in zip(decided.files, received, strict=True) if f.status in (*MERGED, "vacio")]
     assert all(by_kind[f.name] == "valid" for f, _ in merged)
     keys = [(f.office, f.period) for f, _ in merged]
     assert len(keys) == len(set(keys))
     new_plan, changes = merge(plan, [r.data for _, r in merged if r.data])  # in another order: the same cells
     assert decided.plan == new_plan and sorted(map(repr, decided.changes)) == sorted(map(repr, changes))
     assert {c.archivo for c in decided.changes} == {f.name for f, _ in merged if f.status == "consolidado"}
-    # duplicates: without reemplazar they stop everything; with it the newest (then the last name) wins
-    valid = [(r.data.instancia, r.data.periodo.label, r.order, r.name) for r in received
-             if r.data and by_kind[r.name] == "valid"]
-    groups = {(o, p) for o, p, _, _ in valid}
-    twice = any(sum(1 for v in valid if v[:2] == g) > 1 for g in groups)
-    assert bool(decided.stopped) == (twice and not reemplazar)
-    if decided.stopped:
-        assert merged == [] and decided.changes == []
-    else:
-        assert sorted(f.name for f, _ in merged) == sorted(max(v[2:] for v in valid if v[:2] == g)[1] for g in groups)
+    # per office and period: copies count once; the newest by the ledger's record wins, never an older file;
+    # two new different files stop that office and period only; a file against the one merged waits for the planner
+    valid = [r for r in received if r.data and by_kind[r.name] == "valid"]
+    for key in {(r.data.instancia, r.data.periodo.label) for r in valid if r.data}:
+        group = sorted((r for r in valid if r.data and (r.data.instancia, r.data.periodo.label) == key),
+                       key=lambda r: (len(r.name), r.name))
+        firsts = {r.sha256: r for r in reversed(group)}
+        assert all(status[r.name] == "copia" for r in group if firsts[r.sha256] is not r)
+        newest = max(history.seen(sha) for sha in firsts)
+        top = [r for sha, r in firsts.items() if history.seen(sha) == newest]
+        old = consolidated.get(key)
+        if len(top) > 1 and old is not None:  # received together with the one merged: that one is the current
+            top = [r for r in top if r.sha256 != old[0]] or top
+        taken = [r for r in group if status[r.name] in (*MERGED, "vacio")]
+        if len(top) > 1:
+            assert {status[r.name] for r in top} == {"duplicado"} and key[0] in decided.must_resend
+            assert taken == []
+            continue
+        if old is not None and old[0] != top[0].sha256 and history.seen(old[0]) > newest:
+            assert taken == [] or taken[0].sha256 == old[0]  # nothing older replaces what the master holds
+        elif old is not None and old[0] != top[0].sha256 and not reemplazar:
+            assert status[top[0].name] == "retenido" and (taken == [] or taken[0].sha256 == old[0])
+        else:
+            assert taken == [top[0]]
     # missing: the expected offices with nothing readable for a period some return is for
     for label, offices in decided.missing_offices.items():
         got = {f.office for f in decided.files if f.period == label}
@@ -215,24 +247,42 @@ def test_plan_consolidation_invariants(example_plan: Plan, items: list[tuple[str
 
 def test_plan_consolidation_statuses_and_issues(example_plan: Plan) -> None:
     plan = example_plan.without_ejecutado()
-    received = [Received("a.xlsx", Report("a.xlsx"), _data(plan, "a.xlsx", "DPD", "2025-T1", Decimal(1)), 2.0),
-                Received("b.xlsx", Report("b.xlsx"), _data(plan, "b.xlsx", "DPD", "2025-T1", Decimal(5)), 1.0),
-                Received("c.xlsx", Report("c.xlsx"), _data(plan, "c.xlsx", "DOI", "2025-T1", None)),
-                Received("d.xlsx", _error("d.xlsx"), _data(plan, "d.xlsx", "OAL", "2025-T1", Decimal(1))),
-                Received(".~lock.a.xlsx#", Report(".~lock.a.xlsx#"))]
 
-    def flat(reemplazar: bool) -> list[tuple[str, str, list[str]]]:
-        decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
-        assert decided.missing_offices == {"2025-T1": ["OGA"]} and decided.must_resend == ["OAL"]
+    def got(name: str, office: str, value: Decimal | None, sha: str, report: Report | None = None) -> Received:
+        return Received(name, report or Report(name), _data(plan, name, office, "2025-T1", value), sha)
+
+    received = [got("a.xlsx", "DPD", Decimal(1), "A"), got("b.xlsx", "DPD", Decimal(5), "B"),
+                got("a (1).xlsx", "DPD", Decimal(1), "A"), got("c.xlsx", "DOI", None, "C"),
+                got("d.xlsx", "OAL", Decimal(1), "D", _error("d.xlsx")), Received(".~lock.a.xlsx#", Report("x"))]
+
+    def flat(reemplazar: bool, history: History | None = None) -> list[tuple[str, str, list[str]]]:
+        held = [r.data for r in received if history and r.data and r.sha256 in
+                {sha for sha, _ in history.consolidated.values()}]
+        master = merge(plan, held)[0]  # the master holds what the history says was merged
+        decided = plan_consolidation(master, received, expected=offices_to_split(plan), reemplazar=reemplazar,
+                                     history=history)
+        assert decided.missing_offices == {"2025-T1": ["OGA"]}
         return [(f.name, f.status, f.report.codes()) for f in decided.files]
 
-    assert flat(False) == [("a.xlsx", "duplicado", ["retorno-duplicado"]),
-                           ("b.xlsx", "duplicado", ["retorno-duplicado"]),
-                           ("c.xlsx", "rechazado", []),
-                           ("d.xlsx", "rechazado", ["valor-negativo"]),
-                           (".~lock.a.xlsx#", "omitido", ["archivo-temporal-bloqueo"])]
-    assert flat(True) == [("a.xlsx", "consolidado", []),
-                          ("b.xlsx", "reemplazado", ["retorno-reemplazado"]),
-                          ("c.xlsx", "ya-consolidado", ["retorno-ya-consolidado"]),
-                          ("d.xlsx", "rechazado", ["valor-negativo"]),
-                          (".~lock.a.xlsx#", "omitido", ["archivo-temporal-bloqueo"])]
+    # two different new files of DPD: DPD only is stopped, whatever reemplazar says (zedxl cannot tell which is
+    # newer); the byte-identical copy counts once; DOI's blank return is said to be blank
+    for reemplazar in (False, True):
+        assert flat(reemplazar) == [("a.xlsx", "duplicado", ["retorno-duplicado"]),
+                                    ("b.xlsx", "duplicado", ["retorno-duplicado"]),
+                                    ("a (1).xlsx", "copia", ["retorno-copia"]),
+                                    ("c.xlsx", "vacio", ["retorno-sin-datos"]),
+                                    ("d.xlsx", "rechazado", ["valor-negativo"]),
+                                    (".~lock.a.xlsx#", "omitido", ["archivo-temporal-bloqueo"])]
+    # b was received and merged in run 1: a is newer; it replaces b only when the planner says so
+    history = History({"B": 1}, {("DPD", "2025-T1"): ("B", "b.xlsx")})
+    assert flat(False, history)[:3] == [("a.xlsx", "retenido", ["retorno-cambia-consolidado"]),
+                                        ("b.xlsx", "ya-consolidado", ["retorno-ya-consolidado"]),
+                                        ("a (1).xlsx", "copia", ["retorno-copia"])]
+    assert flat(True, history)[:3] == [("a.xlsx", "consolidado", []),
+                                       ("b.xlsx", "reemplazado", ["retorno-reemplazado"]),
+                                       ("a (1).xlsx", "copia", ["retorno-copia"])]
+    # a was received in run 1, b merged in run 2: a is older and never wins, not even with reemplazar
+    history = History({"A": 1, "B": 2}, {("DPD", "2025-T1"): ("B", "b.xlsx")})
+    for reemplazar in (False, True):
+        assert flat(reemplazar, history)[:2] == [("a.xlsx", "reemplazado", ["retorno-reemplazado"]),
+                                                 ("b.xlsx", "ya-consolidado", ["retorno-ya-consolidado"])]

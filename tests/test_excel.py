@@ -448,9 +448,10 @@ def test_excel_cell_text_guard(text: str, written: str) -> None:
     assert excel.cell_text(text) == written
 
 
-def test_excel_consolidar_stops_on_two_returns_of_one_office(work: Path, example_plan: Plan) -> None:
-    """As the CLI without --reemplazar: nothing is merged. The request comes from the master's own cached values
-    (XlsxWriter writes them; LibreOffice agreeing is checked above), so no recalculation is needed here."""
+def test_excel_consolidar_takes_an_identical_copy_once(work: Path, example_plan: Plan) -> None:
+    """As the CLI: a byte-identical copy of a return is taken once (#22 case 3), the return itself is merged. The
+    request comes from the master's own cached values (XlsxWriter writes them; LibreOffice agreeing is checked
+    above), so no recalculation is needed here."""
     empty = example_plan.without_ejecutado()
     master = work / NAME
     write_master_file(empty, master)
@@ -462,10 +463,8 @@ def test_excel_consolidar_stops_on_two_returns_of_one_office(work: Path, example
     book = xw.Book(json=request(master))
     result = excel.consolidar(book)
     status = {f.name: f.status for f in result.files}
-    assert status[files["DPD"].name] == status[twin.name] == "duplicado"
-    assert result.changes == []
-    touched = {a["sheet_position"] for a in book.json()["actions"] if a["func"] != "addSheet"}
-    assert touched == {0, len(load(master).sheetnames)}  # the Panel's result line and Observaciones only
+    assert (status[files["DPD"].name], status[twin.name]) == ("consolidado", "copia")
+    assert result.changes and {c.archivo for c in result.changes} == {files["DPD"].name}
 
 
 def test_excel_buttons_refuse_a_lost_row_and_write_nothing(tmp_path: Path, example_plan: Plan,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zedxl.consolidation import ConsolidationResult, FileOutcome, Received, plan_consolidation, render_text
+from zedxl.consolidation import ConsolidationResult, FileOutcome, History, Received, plan_consolidation, render_text
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import (
     archive_received,
@@ -28,7 +28,7 @@ from zedxl.fsutil import (
 )
 from zedxl.intake import lock_file_original
 from zedxl.issues import Issue, Report, make_issue
-from zedxl.ledger import FileRow, Ledger, RunRecord, ledger_path, now_iso, reconcile
+from zedxl.ledger import FileRow, Ledger, RunRecord, history, ledger_path, now_iso, reconcile
 from zedxl.masterkey import load_key
 from zedxl.new import write_master_file
 from zedxl.parallel import collector_paused, process_pool, run_in_background, worker_count
@@ -76,12 +76,11 @@ def run_record(master: Path, sha_before: str, inicio: str, result: Consolidation
 
 @dataclass(frozen=True)
 class _Read:
-    """One return as a worker read it: what ``judge`` needs, where it was archived, its size and mtime."""
+    """One return as a worker read it: what ``judge`` needs, where it was archived, its size."""
 
     read: Any  # validate.ReturnRead, for judging
     archived: Path | None
     size: int
-    mtime: float
 
 
 def _read_return(path: Path, archive_dir: Path) -> _Read:
@@ -93,7 +92,7 @@ def _read_return(path: Path, archive_dir: Path) -> _Read:
     with collector_paused():  # a clean return leaves no cycle for the collector to find
         read = validate.read_return(path, received=received)
     archived = archive_received(path, received, archive_dir)
-    return _Read(read.for_judging(), archived, received.size, received.mtime_ns / 1e9)
+    return _Read(read.for_judging(), archived, received.size)
 
 
 def _in_background(fn: Callable[..., Any], *args: Any) -> Any:
@@ -190,12 +189,13 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                 if item is None:
                     one = next(reads)
                     data, rep = judge(one.read, plan, key=key, fingerprints=fingerprints)
-                    item = Received(path.name, rep, data, one.mtime, one.read.sha256, one.size, one.archived)
+                    item = Received(path.name, rep, data, one.read.sha256, one.size, one.archived)
                 received.append(item)
                 if progress is not None:
                     progress(done, len(candidates))
             with collector_paused():  # many objects, all kept
-                decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar)
+                decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar,
+                                             history=History(*history(master)))
             result = ConsolidationResult.of(master, decided)
             if check.removed:  # recorded in the ledger, and the master is rewritten without them
                 result.changes = [*removal_changes(check.removed), *result.changes]

@@ -32,7 +32,7 @@ import xlwings as xw
 
 from zedxl import rules
 from zedxl.a1 import quote_sheet
-from zedxl.consolidation import ConsolidationResult, Received, plan_consolidation, render_text
+from zedxl.consolidation import ConsolidationResult, History, Received, plan_consolidation, render_text
 from zedxl.errors import ZedxlError
 from zedxl.evaluation import evaluate
 from zedxl.fsutil import archive_received, read_received, sha256_file
@@ -417,7 +417,7 @@ def _receive(plan: Plan, folder: Path, key: bytes, archive: Path | None = None) 
         if item is None:
             received = read_received(path, DEFAULT_LIMITS.max_file_bytes)
             data, report = validate(path, plan, received=received, key=key)
-            item = Received(path.name, report, data, received.mtime_ns / 1e9, received.sha256, received.size,
+            item = Received(path.name, report, data, received.sha256, received.size,
                             archive_received(path, received, archive) if archive is not None else None)
         out.append(item)
     return out
@@ -464,7 +464,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
     """
     def action(book: Any, state: BookState) -> tuple[ConsolidationResult, str]:
         from zedxl.consolidate import archive_folder, run_record
-        from zedxl.ledger import Ledger, ledger_path, now_iso
+        from zedxl.ledger import Ledger, history, ledger_path, now_iso
         from zedxl.xlsx.observaciones import write_observaciones
         from zedxl.xlsx.office_layout import offices_to_split
 
@@ -476,8 +476,9 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         if saved:  # a locked or unwritable ledger stops the button before the book changes
             Ledger.prepare(ledger_path(state.path))
         received = _receive(plan, folder, load_key(state.path), archive_folder(state.path) if saved else None)
+        known = History(*history(state.path)) if saved else History()
         decided = plan_consolidation(plan, received, expected=offices_to_split(plan),
-                                     reemplazar=state.settings.reemplazar)
+                                     reemplazar=state.settings.reemplazar, history=known)
         result = ConsolidationResult.of(state.path, decided)
         if result.changes:
             write_plan(book, state, decided.plan)

@@ -209,6 +209,29 @@ class RunRecord:
             raise
 
 
+def history(master: Path) -> tuple[dict[str, int], dict[tuple[str, str], tuple[str, str]], frozenset[str]]:
+    """What earlier runs recorded (``consolidation.History``): the run in which each file, by SHA-256, was first
+    received; per (office, period) the last file merged into the master (its SHA-256 and name); and the files once
+    merged or replaced that the master no longer holds."""
+    path = ledger_path(master)
+    if not path.exists():
+        return {}, {}, frozenset()
+    with said(path), Ledger(path) as ledger:
+        rows = ledger.conn.execute(
+            "SELECT a.ejecucion, a.sha256, a.nombre, a.instancia, a.periodo, a.estado FROM archivos a "
+            "JOIN ejecuciones e ON e.id = a.ejecucion WHERE e.resultado != ? ORDER BY a.id", (PENDING,)).fetchall()
+    first: dict[str, int] = {}
+    held: dict[tuple[str, str], tuple[str, str]] = {}
+    decided: set[str] = set()
+    for run, sha, name, office, period, estado in rows:
+        first.setdefault(sha, run)
+        if estado in ("consolidado", "reemplazado"):
+            decided.add(sha)
+        if estado == "consolidado" and office and period:
+            held[(office, period)] = (sha, name)
+    return first, held, frozenset(decided - {sha for sha, _ in held.values()})
+
+
 def reconcile(master: Path) -> list[str]:
     """Settle the runs of ``master`` a crash left pending in its ledger, by the master's hash, in one transaction
     (see the module docstring); doing it twice is doing it once. Call it holding the master's lock.

@@ -38,6 +38,12 @@ class ReturnData:
     report: Report = field(default_factory=Report)
     presupuesto: Mapping[str, Mapping[str, Decimal | None]] = field(default_factory=dict)
 
+    def is_blank(self) -> bool:
+        """No executed value, justification or budget figure: the workbook as it was sent, or emptied."""
+        return (all(v is None for per in self.ejecutado.values() for v in per.values())
+                and not any(self.justificacion.values())
+                and all(v is None for lines in self.presupuesto.values() for v in lines.values()))
+
 
 class Change(NamedTuple):
     """One cell of the master changed by a merge: what, before, after, from which file."""
