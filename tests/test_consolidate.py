@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT, OracleTally
 from tests.workbook_helpers import cached_values, resumen_office_rows
+from zedxl import rules
 from zedxl.consolidate import consolidate, render_text
 from zedxl.demo import fill_office_workbook, office_figures, type_into
 from zedxl.errors import MasterLockedError
@@ -253,7 +254,7 @@ def test_consolidate_split_fill_consolidate_is_lossless(example_plan: Plan, tmp_
     period = parse_period(label, 2025, "trimestral")
     typed: dict[str, Decimal] = {}
     for ao in example_plan.actividades():
-        pct = "%" in ao.unidad
+        pct = rules.is_percent_unit(ao.unidad)
         v = data.draw(st.decimals(min_value=0, max_value=100 if pct else 500, places=1, allow_nan=False,
                                   allow_infinity=False))
         typed[ao.codigo] = v

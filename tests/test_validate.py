@@ -31,6 +31,8 @@ from openpyxl.workbook.workbook import Workbook
 import zedxl.validate as validate_module
 import zedxl.xlsx.office_read as office_read_module
 from tests.conftest import OracleTally
+from tests.workbook_helpers import replace_actividades
+from zedxl import rules
 from zedxl.issues import Report
 from zedxl.masterkey import key_path
 from zedxl.model import Plan
@@ -536,6 +538,32 @@ def test_code_porcentaje_fuera_de_rango(env: Env, tmp_path: Path) -> None:
     _, report = check(path, env.master)
     assert flat(report) == [["OEI.02", "H9", "porcentaje-fuera-de-rango"]]
     assert "% avance/100" in report.issues[0].message
+
+
+@pytest.mark.parametrize(("unit", "percent"), [
+    ("%", True), ("% avance/100", True), ("Porcentaje", True), ("porcentaje de avance", True),
+    ("Porcentaje (%)", True), ("Por ciento", True), ("Tasa por mil habitantes", False), ("Informe", False),
+    ("Personas", False), ("Expedientes porcentuales", True),
+])
+def test_percent_units_are_one_rule(unit: str, percent: bool) -> None:
+    assert rules.is_percent_unit(unit) is percent
+
+
+def test_porcentaje_unit_is_a_percentage(tmp_path: Path, example_plan: Plan) -> None:
+    """#22 case 6: an AO measured in «Porcentaje» (no % sign) is typed 0 to 100 like one measured in «%»: 150 is
+    refused, «20%» is read as 20, and the workbook's own validation says 0 to 100."""
+    plan = replace_actividades(example_plan, lambda ao, k: replace(ao, unidad="Porcentaje")
+                               if ao.codigo == "AO.01.01.01" else ao)
+    master = tmp_path / "maestro.xlsx"
+    write_master_file(plan, master)
+    path = split(master, "2025-T1", tmp_path / "libros", instancias=["DPD"])[0]
+    dv = {str(d.sqref): d for d in openpyxl.load_workbook(path)["OEI.01"].data_validations.dataValidation}["H8"]
+    assert (dv.operator or "between", dv.formula1, dv.formula2) == ("between", "0", "100")
+    _, report = check(edit(path, tmp_path / "a", set_cells(OEI_01__H8=150)), master)
+    assert flat(report) == [["OEI.01", "H8", "porcentaje-fuera-de-rango"]]
+    data, report = check(edit(path, tmp_path / "b", set_cells(OEI_01__H8="20%")), master)
+    assert flat(report) == [["OEI.01", "H8", "porcentaje-convertido"]]
+    assert data is not None and data.ejecutado["AO.01.01.01"] == {0: Decimal(20)}
 
 
 def test_code_porcentaje_convertido(env: Env, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Every rule is configurable through ``Reglas`` (the plan's ``reglas``). Results a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,6 +26,16 @@ EN_RANGO = "en rango"
 POR_DEBAJO = "por debajo"
 NO_MEDIDO = "no medido aún"
 STATUSES = (EN_RANGO, SOBREEJECUCION, POR_DEBAJO, SIN_META, EJECUTADA_SIN_META, SIN_REPORTE)
+
+
+#: Units of measure that are percentages: «%», «Porcentaje», «porcentaje de …», «por ciento» (a «Tasa» is not: it
+#: may be per thousand)
+_PERCENT_UNIT = re.compile(r"%|\bporcentaj|\bpor\s*ciento\b|\bporcentual", re.IGNORECASE)
+
+
+def is_percent_unit(unit: str) -> bool:
+    """Whether an AO measured in ``unit`` is typed as a percentage, 0 to 100."""
+    return _PERCENT_UNIT.search(unit) is not None
 
 
 #: What Excel holds exactly: under 10^15 in size and at most 15 significant digits (a double's exact range). A figure

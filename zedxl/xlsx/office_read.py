@@ -455,7 +455,7 @@ class _SheetReader:
             return refuse("valor-fecha", value=str(value))
         if getattr(cell, "data_type", None) == "e":
             return refuse("valor-error", value=str(value))
-        pct_unit = "%" in unit
+        pct_unit = rules.is_percent_unit(unit)
         number: Decimal | None
         if isinstance(value, (int, float, Decimal)):
             if isinstance(value, float) and not math.isfinite(value):

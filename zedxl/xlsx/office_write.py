@@ -16,6 +16,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from zedxl import rules
 from zedxl.a1 import quote_sheet, to_a1
 from zedxl.masterkey import seal
 from zedxl.model import LineaPresupuesto, Objetivo
@@ -214,7 +215,7 @@ class OfficeWriter:
         idx = parse_field_ejecutado(cs.field)
         label = base_labels(self.spec.plan.periodicidad)[idx or 0]
         unit = _clip(re.sub("[\x00-\x1f\ufffe\uffff]", " ", cs.unit), 80)  # (attributes cannot hold them)
-        pct = "%" in cs.unit
+        pct = rules.is_percent_unit(cs.unit)
         opts: dict[str, Any] = {
             "validate": "decimal",
             "input_title": _clip(f"Ejecutado {label}", 32),
