@@ -124,6 +124,12 @@ def test_changed_locked_content_breaks_the_seal(tmp_path: Path, master: Path, ex
     capsys.readouterr()
     assert main(["validate", "--maestro", str(master), str(path)]) == 1
     assert "sello-no-valido" in capsys.readouterr().out
+    # a seal that is not even hexadecimal (any text can be typed there) is refused the same way
+    seal_row = next(r for r in ws.iter_rows() if r[0].value == "sello")
+    seal_row[1].value = "sello falsificado ñ \u202e"
+    wb.save(path)
+    assert main(["validate", "--maestro", str(master), str(path)]) == 1
+    assert "sello-no-valido" in capsys.readouterr().out
 
 
 def test_digest_of_a_written_workbook_is_read_back(tmp_path: Path, master: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from tests.workbook_helpers import replace_actividades
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.errors import PeriodError, ZedxlError
 from zedxl.libreoffice import convert
@@ -261,16 +262,38 @@ def test_split_cached_values_follow_the_rules(split_dir: dict[str, Any], example
                                                                                          example_plan.reglas)
 
 
-def test_split_semester_period_adds_period_columns_and_round_trips(tmp_path: Path, master: Path) -> None:
+def test_split_semester_period_adds_period_columns_and_round_trips(tmp_path: Path, example_plan: Plan) -> None:
+    """S1 of a quarterly plan whose T1 is consolidated: period columns, T1 shown locked, T2 open (#22: what is
+    reported is not typed again)."""
+    t1_only = replace_actividades(example_plan, lambda ao, k: replace(ao, ejecutado=(ao.ejecutado[0], None, None,
+                                                                                      None)))
+    master = tmp_path / "maestro.xlsx"
+    write_master_file(t1_only, master)
     files = split(master, "2025-S1", tmp_path / "s1", fecha_limite="15/07/2025", instancias=["dpd"])
     assert [f.name for f in files] == ["ZEDILO-2025-S1-DPD.xlsx"]
     wb = openpyxl.load_workbook(files[0])
-    head = _header(wb["OEI.01"])
+    ws = wb["OEI.01"]
+    head = _header(ws)
     assert list(head)[-5:] == ["Prog. S1", "Ejec. S1", "Avance S1 (%)", "Estado S1", "Justificación"]
     assert any("15/07/2025" in str(c.value) for c in wb["Instrucciones"]["A"])
+    rows = {code: r for code, r in _code_rows(ws).items() if code.startswith("AO.")}
+    assert _unlocked(ws) == {ws.cell(r, head[h]).coordinate for r in rows.values()
+                             for h in ("Ejec. T2", "Justificación")}
+    for code, r in rows.items():
+        ws.cell(r, head["Ejec. T2"]).value = float(example_plan.actividad(code).ejecutado[1] or 0)
+    for other in wb.worksheets:
+        if other.title.startswith("OEI.") and other.title != "OEI.01":
+            oh = _header(other)
+            for code, r in _code_rows(other).items():
+                if code.startswith("AO."):
+                    other.cell(r, oh["Ejec. T2"]).value = float(example_plan.actividad(code).ejecutado[1] or 0)
+                    other.cell(r, oh["Justificación"]).value = "Según lo previsto."
+    for r in rows.values():
+        ws.cell(r, head["Justificación"]).value = "Según lo previsto."
+    wb.save(files[0])
     data, report = validate(files[0], master)
     assert report.issues == []
-    assert data is not None and data.ejecutado["AO.01.01.02"] == {0: Decimal(0), 1: Decimal(2)}
+    assert data is not None and data.ejecutado["AO.01.01.02"] == {1: Decimal(2)}
 
 
 def test_split_refuses_unknown_period_and_office(tmp_path: Path, master: Path) -> None:
@@ -371,6 +394,46 @@ def test_split_monthly_plan_month_and_quarter(tmp_path: Path, example_plan: Plan
     assert data.ejecutado == {"AO.02.02.03": {0: Decimal(1), 1: Decimal(0), 2: Decimal(1)}}
     data, report = validate(fill(month, {"Ejec. Mar": 2}), master)
     assert report.issues == [] and data is not None and data.ejecutado == {"AO.02.02.03": {2: Decimal(2)}}
+
+
+def test_split_quarter_of_a_monthly_plan_opens_only_the_months_not_reported(tmp_path: Path,
+                                                                            example_plan: Plan) -> None:
+    """#22, split by period: with January and February of OAL consolidated from monthly returns, OAL's T1 workbook
+    shows them locked and opens March only; its return writes March only (a stale January never comes back
+    through it). An office that reported every month of T1 gets no workbook, and says why."""
+    from zedxl.consolidate import consolidate
+    from zedxl.demo import fill_office_workbook
+
+    master = tmp_path / "mensual.xlsx"
+    write_master_file(_monthly(example_plan), master)
+    plan = read_master(master).plan
+    oal = [ao.codigo for ao in plan.actividades() if ao.instancia == "OAL"]
+    for label, value in (("2025-01", 3), ("2025-02", 4)):
+        folder = tmp_path / label
+        (path,) = split(master, label, folder, instancias=["OAL"])
+        fill_office_workbook(path, parse_period(label, 2025, "mensual"), dict.fromkeys(oal, Decimal(value)),
+                             dict.fromkeys(oal, "Avance según lo previsto."))
+        assert consolidate(master, folder).written
+    quarter = split(master, "2025-T1", tmp_path / "q", instancias=["OAL"])[0]
+    ws = openpyxl.load_workbook(quarter)["OEI.02"]
+    head, r = _header(ws), _code_rows(ws)["AO.02.02.03"]
+    assert _unlocked(ws) == {ws.cell(r, head["Ejec. Mar"]).coordinate, ws.cell(r, head["Justificación"]).coordinate}
+    assert (ws.cell(r, head["Ejec. Ene"]).value, ws.cell(r, head["Ejec. Feb"]).value) == (3, 4)
+    assert "lo ejecutado en Marzo 2025 (lo demás de" in str(ws["A3"].value or "") + str(ws["A4"].value or "")
+    ws.cell(r, head["Ejec. Mar"]).value = 5
+    ws.parent.save(quarter)
+    data, report = validate(quarter, master)
+    assert data is not None and data.ejecutado["AO.02.02.03"] == {2: Decimal(5)}
+    assert report.valid, report.to_json()
+    # every month of T1 reported: no workbook for OAL
+    (path,) = split(master, "2025-03", tmp_path / "m", instancias=["OAL"])
+    fill_office_workbook(path, parse_period("2025-03", 2025, "mensual"), dict.fromkeys(oal, Decimal(1)),
+                         dict.fromkeys(oal, "Avance según lo previsto."))
+    assert consolidate(master, tmp_path / "m").written
+    with pytest.raises(ZedxlError, match="ya reportaron todos los meses de"):
+        split(master, "2025-T1", tmp_path / "q2", instancias=["OAL"])
+    files = split(master, "2025-T1", tmp_path / "q3")
+    assert files.skipped == ["OAL"] and not any(f.stem.endswith("-OAL") for f in files)
 
 
 def test_split_with_worker_processes_writes_the_same_workbooks(tmp_path: Path, example_plan: Plan,

@@ -101,6 +101,8 @@ def cmd_split(args: argparse.Namespace) -> int:
     for path in files:
         print(path)
     print(f"{len(files)} libro(s) de instancia escritos en {args.output}.")
+    if files.skipped:
+        print(f"Sin libro: {', '.join(files.skipped)}, que ya reportaron todos los meses de {args.periodo}.")
     return 0
 
 

@@ -99,4 +99,5 @@ def seal(key: bytes, digest: str) -> str:
 
 
 def seal_matches(key: bytes, digest: str, given: str) -> bool:
-    return hmac.compare_digest(seal(key, digest), given)
+    """Whether ``given`` (read from a return: any text at all) is the seal of ``digest``."""
+    return hmac.compare_digest(seal(key, digest).encode("ascii"), given.encode("utf-8", "surrogatepass"))

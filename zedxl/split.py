@@ -18,6 +18,13 @@ from zedxl.xlsx.office_layout import OfficeSpec, office_file_name, office_specs,
 from zedxl.xlsx.office_write import write_office
 
 
+class Split(list[Path]):
+    """The workbooks written, in plan order; ``skipped``: the offices left out because they had reported every
+    month of the period already (a quarter of a monthly plan)."""
+
+    skipped: list[str]
+
+
 def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
     if fecha_limite is None:
         return ""
@@ -28,8 +35,9 @@ def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
 
 def split_plan(plan: Plan, period: str, outdir: Path, *, key: bytes, fecha_limite: _dt.date | str | None = None,
                instancias: Sequence[str] | None = None, procesos: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> list[Path]:
+               progress: Callable[[int, int], None] | None = None) -> Split:
     """Write the office workbooks of ``plan`` for ``period`` into ``outdir``; returns the files in plan order.
+    An office that reported every month of the period already gets no workbook (``Split.skipped``).
 
     Every workbook is sealed with the master's ``key`` (``zedxl.masterkey``). Many workbooks are written by worker
     processes (``procesos``: see ``zedxl.parallel.worker_count``); ``progress(done, total)`` is called after each
@@ -51,6 +59,12 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, key: bytes, fecha_limit
     outdir.mkdir(parents=True, exist_ok=True)
     deadline = _deadline_text(fecha_limite)
     specs = office_specs(plan, periodo, wanted, deadline)
+    skipped = [code for code in wanted if not specs[code].open_periods]
+    if skipped and len(skipped) == len(wanted):
+        raise ZedxlError(f"{'La instancia' if len(skipped) == 1 else 'Las instancias'} {', '.join(skipped)} ya "
+                         f"reportaron todos los meses de {periodo.name}: no hay nada que pedirles. Para corregir un "
+                         "mes ya consolidado, genere el libro de ese mes.")
+    wanted = [code for code in wanted if code not in skipped]
     targets = [outdir / office_file_name(plan.sigla, periodo, code) for code in wanted]
     for target in targets:  # before writing anything
         ensure_not_open(target)
@@ -63,7 +77,9 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, key: bytes, fecha_limit
         for i, _ in enumerate(done, start=1):
             if progress is not None:
                 progress(i, len(jobs))
-    return targets
+    out = Split(targets)
+    out.skipped = skipped
+    return out
 
 
 def _write_one(spec: OfficeSpec, target: Path, key: bytes) -> None:
@@ -73,7 +89,7 @@ def _write_one(spec: OfficeSpec, target: Path, key: bytes) -> None:
 
 def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
           instancias: Sequence[str] | None = None, procesos: int | None = None,
-          progress: Callable[[int, int], None] | None = None) -> list[Path]:
+          progress: Callable[[int, int], None] | None = None) -> Split:
     """Read ``master`` and write one workbook per office that owns AO (plus the budget office) for ``period``.
 
     File names show the entity acronym, year, period and office: ``ZEDILO-2025-T1-DPD.xlsx``. The master is

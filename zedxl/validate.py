@@ -165,9 +165,10 @@ def _rules(manifest: Manifest, values: office_read.OfficeValues, file: str) -> l
     blanks: list[Issue] = []
     any_value = False
     labels = base_labels(spec.plan.periodicidad)
+    open_ = spec.open_periods
     for ao in spec.plan.actividades():
         got = values.ejecutado.get(ao.codigo, {})
-        for i in p.indexes():
+        for i in open_:
             if i in got and got[i] is not None:
                 any_value = True
             elif i in got:
@@ -176,11 +177,13 @@ def _rules(manifest: Manifest, values: office_read.OfficeValues, file: str) -> l
                     blanks.append(make_issue("ejecutado-vacio", file=file, office=spec.instancia, sheet=loc[0],
                                              row_idx=loc[1], col_idx=loc[2], column=f"Ejec. {labels[i]}",
                                              codigo=ao.codigo, columna=labels[i]))
-        if any(i not in got for i in p.indexes()) or (ao.codigo, FIELD_JUSTIFICACION) in values.bad:
+        if any(i not in got for i in open_) or (ao.codigo, FIELD_JUSTIFICACION) in values.bad:
             continue  # a refused or missing value: its own issue says so, the rule cannot be judged
         if ao.codigo not in values.justificacion:
             continue
-        executed = rules.sum_executed([got[i] for i in p.indexes()], 0, len(p.indexes()))
+        # the period's months already consolidated (shown locked) count with what the office typed now
+        period = [got[i] if i in open_ else ao.ejecutado[i] for i in p.indexes()]
+        executed = rules.sum_executed(period, 0, len(period))
         programmed = rules.sum_programmed(ao.programado, p.start, p.stop)
         if executed is None or executed == programmed or values.justificacion[ao.codigo]:
             continue

@@ -40,7 +40,7 @@ from typing import Any, Literal, NamedTuple
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import col_letter, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
-from zedxl.periods import Period, Periodicity, base_labels
+from zedxl.periods import Period, Periodicity, base_labels, base_periods
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import progress_formula, status_formula
 from zedxl.xlsx.text import safe_text
@@ -113,6 +113,17 @@ class OfficeSpec:
     def presupuesto(self) -> bool:
         """True when this office reports the budget execution (its workbook has Ingresos/Gastos)."""
         return self.plan.responsable_presupuesto is not None and self.plan.responsable_presupuesto == self.instancia
+
+    @functools.cached_property
+    def open_periods(self) -> tuple[int, ...]:
+        """The base periods of ``periodo`` the office reports in this workbook: all of a period of one base period;
+        of a longer one (a quarter of a monthly plan) those none of its AO has a value for yet, since a month
+        already consolidated is shown, locked, and never typed again."""
+        p = self.periodo
+        if p.stop - p.start == 1:
+            return (p.start,)
+        aos = list(self.plan.actividades())
+        return tuple(i for i in range(p.start, p.stop) if all(ao.ejecutado[i] is None for ao in aos))
 
     @property
     def instancia_nombre(self) -> str:
@@ -347,7 +358,12 @@ def _cached(value: Decimal | None) -> float | str:
 
 def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
     """The texts above the header of a data sheet."""
-    note = ("Escriba solo en las celdas amarillas: lo ejecutado en " + spec.periodo.name + " y la justificación. "
+    p, open_ = spec.periodo, spec.open_periods
+    when = p.name
+    if len(open_) < p.stop - p.start:  # months of the period already consolidated are shown, locked
+        names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
+        when = " y ".join(names[i] for i in open_) + f" (lo demás de {p.name} ya se consolidó)"
+    note = ("Escriba solo en las celdas amarillas: lo ejecutado en " + when + " y la justificación. "
             "Las celdas grises se calculan solas. No inserte ni elimine filas o columnas.")
     return {
         (TITLE_ROW, 0): safe_text(f"{oei.codigo} · {oei.nombre}"),
@@ -403,9 +419,10 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
         cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
     }
     programado, ejecutado = ao.programado, ao.ejecutado
+    open_ = spec.open_periods
     for i in range(cols.n_base):
         cells[lay.prog_cols[i]] = CellSpec("number", programado[i], style="number")
-        if start <= i < stop:
+        if i in open_:
             cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
                                                unit=ao.unidad)
         elif ejecutado[i] is not None:
@@ -574,7 +591,7 @@ def input_cells(spec: OfficeSpec) -> list[InputCell]:
     out: list[InputCell] = []
     cols = data_columns(spec)
     lay = _row_layout(cols)
-    periods = range(lay.start, lay.stop)
+    periods = spec.open_periods
     for oei in spec.plan.objetivos:
         sheet = L.oei_sheet_name(oei.codigo)
         for row in data_rows(oei):
