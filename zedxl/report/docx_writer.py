@@ -136,17 +136,14 @@ class _Writer:
             st.font.italic = False
             if name != "Caption":  # the template's headings and titles name theme fonts: Arial for every script
                 fonts = st.element.find(rfonts)
-                for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-                    fonts.set(qn(attr), FONT)
-                for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-                    fonts.attrib.pop(qn(attr), None)
+                for script in ("ascii", "hAnsi", "eastAsia", "cs"):
+                    fonts.set(qn(f"w:{script}"), FONT)
+                    fonts.attrib.pop(qn("w:cstheme" if script == "cs" else f"w:{script}Theme"), None)
             if spacing:
                 st.paragraph_format.space_before, st.paragraph_format.space_after = Pt(spacing[0]), Pt(spacing[1])
                 st.paragraph_format.keep_with_next = True
-        ppr = styles["Title"].element.find(qn("w:pPr"))  # the default template's Title has a border we do not want
-        if ppr is not None:
-            for bdr in ppr.findall(qn("w:pBdr")):
-                ppr.remove(bdr)
+        for border in styles["Title"].element.findall(f"{qn('w:pPr')}/{qn('w:pBdr')}"):  # the template's; not ours
+            border.getparent().remove(border)
 
     def sections(self, wide: bool) -> None:
         """Both sections (the annexes' landscape when ``wide``), the footer, and markers where their text goes."""
@@ -199,8 +196,7 @@ class _Writer:
         shape = inline.find(qn("wp:docPr"))  # python-docx numbers shapes from those in its tree: none, the body is ours
         shape.set("id", str(self.numbers["Gráfico"]))
         shape.set("name", f"Picture {self.numbers['Gráfico']}")
-        self.emit(w.paragraph(f"<w:r><w:drawing>{etree.tostring(inline, encoding='unicode')}</w:drawing></w:r>",
-                              align=CENTER))
+        self.emit(w.paragraph(w.drawing(etree.tostring(inline, encoding="unicode")), align=CENTER))
 
     def spacer(self) -> None:
         self.emit(w.paragraph(after=2))

@@ -1,4 +1,4 @@
-"""WordprocessingML written as text (paragraphs, runs, tables, fields) and spliced into a python-docx package.
+"""WordprocessingML as text (paragraphs, runs, tables, fields, pictures), spliced into the package python-docx saved.
 
 python-docx adds each paragraph or table before ``w:sectPr`` by scanning the body, and holds it as an lxml tree
 (~500 elements an AO): the report's time grew with the square of the plan, its memory past a GB. Contract:
@@ -80,6 +80,11 @@ def field_begin(instruction: str, *, size: float | None = None) -> str:
 
 def field_end(*, size: float | None = None) -> str:
     return f'<w:r>{run_props(size=size)}<w:fldChar w:fldCharType="end"/></w:r>'
+
+
+def drawing(inline: str) -> str:
+    """A run holding a DrawingML ``wp:inline`` (declaring its own namespaces, as lxml serialises python-docx's)."""
+    return f"<w:r><w:drawing>{inline}</w:drawing></w:r>"
 
 
 class Cell(NamedTuple):
