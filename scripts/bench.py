@@ -4,6 +4,7 @@ Usage::
 
     python scripts/bench.py [--sizes 4,200,2000] [--runs 3] [--spawn] [--json resultados.json] [--cache DIR]
                             [--workers N]
+    python scripts/bench.py --informe 1000,2000,8000,20000 [--runs 3] [--json informe.json] [--cache DIR]
 
 For every size N the script builds (once, then from its cache) realistic inputs, deterministically from a seed:
 half of the returns come from a monthly entity and half from a quarterly one, each with its own master
@@ -34,6 +35,11 @@ Each size is timed in a fresh worker process (so its peak memory is its own), on
 zedxl is pure Python: what is measured is what a planner's PC runs, slower or faster as its processor is.
 
 ``--json FILE`` writes ``{"machine": {...}, "results": [{"n": ..., "consolidate_s": ..., ...}], "master": {...}}``.
+
+``--informe AO,…`` times only ``zedxl report`` (the Word *Informe de Evaluación* of 2025-S1) on monthly masters of
+that many AO (25 per office, the first semester executed with a justification for most AO), each in a fresh
+process: reading the master (``read_s``), the content (``content_s``), the .docx with its charts (``docx_s``), the
+sum (``report_s``) and the peak memory; ``--json`` then writes ``{"machine": {...}, "informe": [...]}``.
 """
 
 from __future__ import annotations
@@ -408,6 +414,54 @@ def time_master(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def generate_report_master(root: Path, n_ao: int) -> Path:
+    """A monthly master of ``n_ao`` AO with the first semester executed and most AO justified (cached)."""
+    from zedxl.new import write_master_file
+
+    folder = root / f"informe-{n_ao}ao-{_key('informe', n_ao)}"
+    master = folder / "maestro.xlsx"
+    if not (folder / "LISTO").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        plan = make_plan(n_ao // AO_PER_OFFICE, "mensual")
+        rng = random.Random(f"{SEED}-informe-{n_ao}")
+        values: dict[str, tuple[Decimal | None, ...]] = {}
+        texts: dict[str, str] = {}
+        for ao in plan.actividades():
+            values[ao.codigo] = tuple(max(Decimal(0), p + rng.choice((-1, 0, 0, 1))) if m < 6 and rng.random() > 0.05
+                                      else None for m, p in enumerate(ao.programado))
+            if rng.random() < 0.8:
+                done, going = rng.choice(WORDS).capitalize(), rng.choice(WORDS).capitalize()
+                texts[ao.codigo] = (f"Se ejecutó la {rng.choice(WORDS)} según lo coordinado con el área usuaria.\n"
+                                    f"- {done} concluida\n- {going} en curso")
+        write_master_file(plan.with_ejecutado(values, texts), master)
+        (folder / "LISTO").write_text("ok\n")
+    return master
+
+
+def time_report(spec: dict[str, Any]) -> dict[str, Any]:
+    """Worker body: the Word report of 2025-S1 of one master, ``runs`` times (medians)."""
+    from zedxl.report.content import build_content
+    from zedxl.report.docx_writer import write_docx
+    from zedxl.xlsx.master_read import read_master
+
+    laps: list[tuple[float, float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="zedxl-bench-") as tmp:
+        out = Path(tmp) / "informe.docx"
+        for _ in range(spec["runs"]):
+            t0 = time.perf_counter()
+            plan = read_master(Path(spec["master"])).plan
+            t1 = time.perf_counter()
+            content = build_content(plan, parse_period("2025-S1", plan.anio, plan.periodicidad))
+            t2 = time.perf_counter()
+            write_docx(content, out)
+            laps.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
+        kb = out.stat().st_size // 1024
+    read, cont, docx = (statistics.median(lap[i] for lap in laps) for i in range(3))
+    return {"ao": spec["ao"], "read_s": round(read, 2), "content_s": round(cont, 2), "docx_s": round(docx, 2),
+            "report_s": round(statistics.median(sum(lap) for lap in laps), 2), "docx_kb": kb,
+            "peak_rss_mb": _peak_rss_mb(), "runs": spec["runs"]}
+
+
 def _in_worker(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     """Run a timing in a fresh Python process so that its peak memory is its own."""
     proc = subprocess.run([sys.executable, __file__, "--worker", kind], input=json.dumps(spec), text=True,
@@ -435,7 +489,7 @@ def machine() -> dict[str, Any]:
 
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem, "os": platform.platform(),
             "python": platform.python_version(), "python_calamine": version("python-calamine"),
-            "openpyxl": version("openpyxl"), "xlsxwriter": version("XlsxWriter")}
+            "openpyxl": version("openpyxl"), "xlsxwriter": version("XlsxWriter"), "python_docx": version("python-docx")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -450,11 +504,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn", action="store_true",
                         help="procesos de trabajo iniciados con spawn, como en Windows (además mide un grupo de "
                              "procesos spawn forzado en cada tamaño)")
+    parser.add_argument("--informe", metavar="AO", help="mide solo el informe Word en maestros de tantas AO, p. ej. "
+                        "1000,2000,8000,20000")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         spec = json.loads(sys.stdin.read())
-        result = time_size(spec) if args.worker == "size" else time_master(spec)
+        workers = {"size": time_size, "master": time_master, "report": time_report}
+        result = workers[args.worker](spec)
         print(json.dumps(result))
         return 0
 
@@ -467,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     log(f"Máquina: {info['cpu']}, {info['cores']} núcleos, {info['memory_gb']} GB, Python {info['python']}")
+    if args.informe:
+        return _report_sizes([int(s) for s in args.informe.split(",") if s.strip()], root, args, info, log)
     results = []
     for n in sizes:
         pairs = []
@@ -499,6 +558,25 @@ def main(argv: list[str] | None = None) -> int:
         doc: dict[str, Any] = {"machine": info, "results": results}
         if big is not None:
             doc["master"] = big
+        Path(args.json).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _report_sizes(sizes: list[int], root: Path, args: argparse.Namespace, info: dict[str, Any], log: Any) -> int:
+    results = []
+    for n_ao in sizes:
+        master = generate_report_master(root, n_ao)
+        res = _in_worker("report", {"master": str(master), "ao": n_ao, "runs": args.runs})
+        results.append(res)
+        log(f"{n_ao:>6} AO: informe {res['report_s']:.2f} s (maestro {res['read_s']:.2f} s, contenido "
+            f"{res['content_s']:.2f} s, docx {res['docx_s']:.2f} s), {res['docx_kb']} KB, RSS máx. "
+            f"{res['peak_rss_mb']} MB")
+    print(f"{'AO':>6} {'report_s':>9} {'read_s':>7} {'content_s':>10} {'docx_s':>7} {'peak_rss_mb':>12}")
+    for r in results:
+        print(f"{r['ao']:>6} {r['report_s']:>9.2f} {r['read_s']:>7.2f} {r['content_s']:>10.2f} {r['docx_s']:>7.2f} "
+              f"{r['peak_rss_mb']:>12.1f}")
+    if args.json:
+        doc = {"machine": info, "informe": results}
         Path(args.json).write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -1,4 +1,5 @@
-"""zedxl uses only the public API of the libraries that read workbooks: a private member is a promise nobody made.
+"""zedxl uses only the public API of the libraries that read and write its files: a private member is a promise
+nobody made.
 
 The source is read as Python syntax: an import of a private module or name, an attribute with a leading underscore
 read on anything but ``self``/``cls``/``super()`` in a module that imports the library, or a class that derives
@@ -12,7 +13,7 @@ import ast
 from tests.conftest import ROOT
 
 #: the libraries held to their public API
-LIBRARIES = ("openpyxl", "python_calamine", "xlsxwriter")
+LIBRARIES = ("openpyxl", "python_calamine", "xlsxwriter", "docx")
 
 
 def _private(name: str) -> bool:
@@ -66,7 +67,7 @@ def test_offences_are_found_in_what_they_look_like() -> None:
     assert not offences("def f(x):\n    return x._anything\n")  # no library here
 
 
-def test_product_code_uses_only_public_members_of_the_readers() -> None:
+def test_product_code_uses_only_public_members_of_its_libraries() -> None:
     found = {str(p.relative_to(ROOT)): offences(p.read_text(encoding="utf-8"))
              for p in sorted((ROOT / "zedxl").rglob("*.py"))}
     assert {k: v for k, v in found.items() if v} == {}

@@ -17,19 +17,23 @@ import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import docx
 import openpyxl
 import pytest
 from docx.document import Document as DocxDocument
 from docx.table import Table
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
 
 from zedxl.errors import MasterLockedError, PeriodError, ToolMissingError, ZedxlError
 from zedxl.libreoffice import ENV_VAR
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.plan import load_plan
-from zedxl.report import default_output, report
+from zedxl.report import default_output, report, report_plan, wordml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbook" / "examples" / "zedilo-2025.yaml"
@@ -563,3 +567,69 @@ def test_report_rejects_bad_arguments(master: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "informe.docx").exists()
     assert default_output(master, "2025-S1") == master.parent / "Informe_Evaluacion_POI_2025-S1.docx"
     assert default_output(master, "2025", "xlsx") == master.parent / "Reporte_Seguimiento_POI_2025.xlsx"
+
+
+# ---- the body writer: one pass, escaped text --------------------------------------------------------------------
+def _copies(plan: Plan, k: int) -> Plan:
+    """The example with each AO ``k`` times (AO.01.01.01, then AO.01.01.11, AO.01.01.21…), same figures and texts."""
+    def copy(ao: Any, i: int) -> Any:
+        return dataclasses.replace(ao, codigo=f"{ao.codigo[:-2]}{int(ao.codigo[-2:]) + 10 * i:02d}")
+
+    return dataclasses.replace(plan, objetivos=tuple(
+        dataclasses.replace(o, acciones=tuple(
+            dataclasses.replace(a, actividades=tuple(copy(ao, i) for i in range(k) for ao in a.actividades))
+            for a in o.acciones))
+        for o in plan.objetivos))
+
+
+def test_report_body_grows_by_the_same_paragraphs_and_rows_per_ao(plan: Plan, tmp_path: Path) -> None:
+    """1, 2 and 4 times the example's 22 AO: every AO has its line in section II, its row in its AEI's table and in
+    Anexo 01; the tables are the same; each AO adds the same number of paragraphs and table rows."""
+    sizes = []
+    for k in (1, 2, 4):
+        (out,) = report_plan(_copies(plan, k), "2025-S1", tmp_path / f"x{k}.docx", fecha=COVER_DATE)
+        doc = docx.Document(str(out))
+        titles = [p for p in _paragraphs(doc) if re.fullmatch(r"Actividad Operativa \d\d\.\d\d\.\d\d:", p)]
+        assert len(titles) == len(set(titles)) == 22 * k
+        annex = [r[0] for name, t in _captioned_tables(doc).items() if name.startswith("AEI.") for r in _rows(t, 2)]
+        assert len(annex) == len(set(annex)) == 22 * k
+        listed = [r[0] for t in doc.tables if _rows(t)[0][:2] == ["Código", "Actividad Operativa"] for r in _rows(t, 1)]
+        assert sorted(listed) == sorted(annex)
+        assert len(doc.tables) == 4 + 3 + 10 + 10 + 1  # indicators, offices, 2 budgets; 3 OEI; 10 AEI; Anexo 01; 02
+        sizes.append((len(doc.paragraphs), sum(len(t.rows) for t in doc.tables)))
+    (p1, r1), (p2, r2), (p4, r4) = sizes
+    assert (p4 - p2, r4 - r2) == (2 * (p2 - p1), 2 * (r2 - r1)) and r2 - r1 == 22 * 2
+
+
+def test_report_drops_characters_xml_forbids_and_escapes_the_rest(plan: Plan, tmp_path: Path) -> None:
+    hostile = 'Taller <b>"uno"</b> & \'dos\' ]]>\x01\x1f\ufffe\x7f fin'
+    first = next(plan.actividades())
+    odd = dataclasses.replace(plan.with_ejecutado({}, {first.codigo: f"{hostile}\n- lista\tcon tabulación"}),
+                              narrativa={"problematica": hostile})
+    (out,) = report_plan(odd, "2025-S1", tmp_path / "raro.docx", fecha=COVER_DATE)
+    paragraphs = _paragraphs(docx.Document(str(out)))
+    clean = 'Taller <b>"uno"</b> & \'dos\' ]]>\x7f fin'
+    assert paragraphs.count(clean) == 2 and "lista\tcon tabulación" in paragraphs
+
+
+@given(st.text())
+def test_wordml_run_keeps_every_character_xml_allows(value: str) -> None:
+    root = etree.fromstring(f'<w:p xmlns:w="{W[1:-1]}">{wordml.run(value, bold=True)}</w:p>')
+    read = "".join(el.text or "" if el.tag == f"{W}t" else "\t" if el.tag == f"{W}tab" else "\n"
+                   for el in root.iter(f"{W}t", f"{W}tab", f"{W}br"))
+    allowed = "".join(ch for ch in value if ch in "\t\n\r" or " " <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd"
+                      or ch >= "\U00010000")
+    assert read == allowed.replace("\r", "\n")
+    for t in root.iter(f"{W}t"):  # Word drops a text's outer spaces unless told to keep them
+        assert t.text == t.text.strip() or t.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
+
+
+def test_wordml_splice_replaces_the_marker_paragraph_or_refuses(tmp_path: Path) -> None:
+    package = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("zedxl:uno")
+    document.save(package)
+    wordml.splice(package, tmp_path / "bien.docx", {"zedxl:uno": [wordml.paragraph(wordml.run("hola")).encode()]})
+    assert [p.text for p in docx.Document(str(tmp_path / "bien.docx")).paragraphs] == ["hola"]
+    with pytest.raises(ValueError, match="zedxl:dos"):
+        wordml.splice(package, tmp_path / "mal.docx", {"zedxl:dos": []})

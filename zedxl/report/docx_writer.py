@@ -1,32 +1,40 @@
-"""Write the *Informe de Evaluación* (.docx) with python-docx, in the structure of the hand-written seed report.
+"""Write the *Informe de Evaluación* (.docx), in the structure of the hand-written seed report.
 
 Layout choices: A4 portrait with 2 cm margins (17 cm of text width); every table has fixed column widths
 that add up to at most the text width, a small font and repeated header rows; the annexes get a landscape
 section when their grid is too wide for portrait (monthly plans). The contents page holds a Word TOC field
 whose cached result is a static list of the headings, so it reads even if nobody updates the fields.
+
+python-docx makes the package through its public API (styles, both sections, the footer part, the pictures' parts,
+properties) with marker paragraphs where the footer's text and each section's body go. The body is written by
+``wordml`` in one pass into a temporary file (the contents page, listing the headings met, is written last) and
+spliced in place of the markers.
 """
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
+import itertools
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
 from zedxl import fmt, rules
 from zedxl.evaluation import BudgetTable, IndicatorRow, OfficeTable
 from zedxl.report import charts
+from zedxl.report import wordml as w
 from zedxl.report.content import (
     MAX_BODY_COLUMNS,
     NOUN,
+    AnnexRow,
     GridColumn,
     ReportContent,
     ao_progress_line,
@@ -47,9 +55,11 @@ TABLE_PT = 8
 ANNEX_PT = 7
 #: Annex grids with more numeric columns than this go to a landscape section.
 MAX_PORTRAIT_COLUMNS = 8
+#: Marker paragraphs python-docx writes where wordml's footer text and bodies go.
+FOOTER_MARK, BODY_MARK, ANNEX_MARK = "zedxl:pie-de-pagina", "zedxl:cuerpo", "zedxl:anexos"
+LEFT, CENTER, RIGHT, JUSTIFY = "left", "center", "right", "both"
 
 
-# ---- low-level helpers ---------------------------------------------------------------------------------------
 def _set_page(section: Any, landscape: bool = False) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (PAGE_H, PAGE_W) if landscape else (PAGE_W, PAGE_H)
@@ -57,92 +67,53 @@ def _set_page(section: Any, landscape: bool = False) -> None:
         setattr(section, side, MARGIN)
 
 
-def _shade(cell: Any, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
+@functools.lru_cache(maxsize=4096)  # figures repeat: most annex cells hold one of a few hundred texts
+def _lines(text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
+           align: str | None = None, keep: bool = False) -> str:
+    """A cell's paragraphs: one per line of ``text``."""
+    return "".join(w.paragraph(w.run(line, bold=bold, italic=italic, size=size), keep=keep, after=0, before=0,
+                               line=1.0, align=align) for line in (text.split("\n") if text else [""]))
 
 
-def _row_flag(row: Any, tag: str) -> None:
-    """Set a boolean row property: w:tblHeader (repeat on each page) or w:cantSplit."""
-    tr_pr = row._tr.get_or_add_trPr()
-    el = OxmlElement(tag)
-    el.set(qn("w:val"), "true")
-    tr_pr.append(el)
+def _cell(text: str, *, fill: str | None = None, span: int = 1, merge: str | None = None, **style: Any) -> w.Cell:
+    return w.Cell(_lines(text, **style), span, merge, fill)
 
 
-def _cell_margins(table: Any, cm: float) -> None:
-    tbl_pr = table._tbl.tblPr
-    mar = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), str(int(cm * 567)))
-        el.set(qn("w:type"), "dxa")
-        mar.append(el)
-    tbl_pr.append(mar)
+def _head(text: str, **kw: Any) -> w.Cell:
+    return _cell(text, fill=HEADER_FILL, bold=True, align=CENTER, **kw)
 
 
-def _set_widths(table: Any, widths_cm: Sequence[float]) -> None:
-    """Fixed layout: grid columns, every cell and the table width all say the same."""
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
-    tbl_w = tbl_pr.find(qn("w:tblW"))
-    if tbl_w is None:
-        tbl_w = OxmlElement("w:tblW")
-        tbl_pr.append(tbl_w)
-    tbl_w.set(qn("w:w"), str(int(sum(widths_cm) * 567)))
-    tbl_w.set(qn("w:type"), "dxa")
-    for gc, w in zip(table._tbl.tblGrid.gridCol_lst, widths_cm, strict=True):
-        gc.w = Cm(w)
-    for row in table.rows:
-        for idx, tc in enumerate(row._tr.tc_lst):
-            span = tc.grid_span
-            start = sum(int(t.grid_span) for t in row._tr.tc_lst[:idx])
-            tc.width = Cm(sum(widths_cm[start:start + span]))
+#: The lower part of a vertically merged header cell, and of a merged body cell.
+HEAD_BELOW = w.Cell(merge="continue", fill=HEADER_FILL, middle=False)
+BELOW = w.Cell(merge="continue", middle=False)
 
 
-def _write(cell: Any, text: str, *, size: float = TABLE_PT, bold: bool = False, italic: bool = False,
-           align: Any = None) -> Any:
-    """Replace ``cell``'s text; lines of ``text`` become paragraphs."""
-    lines = text.split("\n") if text else [""]
-    first = cell.paragraphs[0]
-    for p in cell.paragraphs[1:]:
-        p._p.getparent().remove(p._p)
-    for i, line in enumerate(lines):
-        p = first if i == 0 else cell.add_paragraph()
-        for r in list(p.runs):
-            r._r.getparent().remove(r._r)
-        run = p.add_run(line)
-        run.font.size = Pt(size)
-        run.bold = bold
-        run.italic = italic
-        p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.space_before = Pt(0)
-        p.paragraph_format.line_spacing = 1.0
-        if align is not None:
-            p.alignment = align
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    return cell
-
-
-RIGHT = WD_ALIGN_PARAGRAPH.RIGHT
-CENTER = WD_ALIGN_PARAGRAPH.CENTER
+def _group_headers(columns: Sequence[GridColumn], **style: Any) -> tuple[list[w.Cell], list[w.Cell]]:
+    """Two header rows' cells: merged group titles (Trimestre, Semestre…) over the column labels (I, II…)."""
+    top: list[w.Cell] = []
+    low: list[w.Cell] = []
+    for group, same in itertools.groupby(columns, key=lambda col: col.group):
+        members = list(same)
+        if len(members) == 1 and members[0].label == "Total":  # a lone total column: one merged header
+            top.append(_head(group, merge="restart", **style))
+            low.append(HEAD_BELOW)
+        else:
+            top.append(_head(group, span=len(members), **style))
+            low += [_head(col.label, **style) for col in members]
+    return top, low
 
 
 class _Writer:
-    def __init__(self, content: ReportContent) -> None:
+    def __init__(self, content: ReportContent, body: IO[bytes]) -> None:
         self.c = content
+        self.body = body
         self.doc = Document()
         self.headings: list[tuple[int, str]] = []
-        self.n_tables = 0
-        self.n_charts = 0
+        self.numbers = {"Cuadro": 0, "Gráfico": 0}
         self._styles()
+
+    def emit(self, xml: str) -> None:
+        self.body.write(xml.encode())
 
     # ---- styles and page ---------------------------------------------------------------------------------
     def _styles(self) -> None:
@@ -150,332 +121,229 @@ class _Writer:
         normal = styles["Normal"]
         normal.font.name = FONT
         normal.font.size = Pt(10)
-        normal.element.rPr.get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+        rfonts = f"{qn('w:rPr')}/{qn('w:rFonts')}"  # made by font.name
+        normal.element.find(rfonts).set(qn("w:eastAsia"), FONT)
         normal.paragraph_format.space_after = Pt(6)
         normal.paragraph_format.line_spacing = 1.1
-        for name, size in (("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11), ("Heading 4", 10),
-                           ("Title", 26), ("Subtitle", 16)):
+        for name, size, spacing in (("Heading 1", 14, (12, 6)), ("Heading 2", 12, (8, 6)), ("Heading 3", 11, (8, 6)),
+                                    ("Heading 4", 10, (8, 6)), ("Title", 26, None), ("Subtitle", 16, None),
+                                    ("Caption", 9, (6, 3))):  # points before and after
             st = styles[name]
             st.font.name = FONT
             st.font.size = Pt(size)
             st.font.color.rgb = RGBColor(0, 0, 0)
             st.font.bold = name != "Subtitle"
             st.font.italic = False
-            rfonts = st.element.rPr.get_or_add_rFonts()
-            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-                rfonts.set(qn(attr), FONT)
-            for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-                rfonts.attrib.pop(qn(attr), None)
-            if name.startswith("Heading"):
-                st.paragraph_format.space_before = Pt(12 if name == "Heading 1" else 8)
-                st.paragraph_format.space_after = Pt(6)
+            if name != "Caption":  # the template's headings and titles name theme fonts: Arial for every script
+                fonts = st.element.find(rfonts)
+                for script in ("ascii", "hAnsi", "eastAsia", "cs"):
+                    fonts.set(qn(f"w:{script}"), FONT)
+                    fonts.attrib.pop(qn("w:cstheme" if script == "cs" else f"w:{script}Theme"), None)
+            if spacing:
+                st.paragraph_format.space_before, st.paragraph_format.space_after = Pt(spacing[0]), Pt(spacing[1])
                 st.paragraph_format.keep_with_next = True
-        cap = styles["Caption"]
-        cap.font.name = FONT
-        cap.font.size = Pt(9)
-        cap.font.bold = True
-        cap.font.italic = False
-        cap.font.color.rgb = RGBColor(0, 0, 0)
-        cap.paragraph_format.keep_with_next = True
-        cap.paragraph_format.space_before = Pt(6)
-        cap.paragraph_format.space_after = Pt(3)
-        ppr = styles["Title"].element.pPr  # the default template's Title has a border we do not want
-        if ppr is not None:
-            for bdr in ppr.findall(qn("w:pBdr")):
-                ppr.remove(bdr)
+        for border in styles["Title"].element.findall(f"{qn('w:pPr')}/{qn('w:pBdr')}"):  # the template's; not ours
+            border.getparent().remove(border)
 
-    def _footer(self, section: Any) -> None:
-        section.different_first_page_header_footer = True
-        p = section.footer.paragraphs[0]
-        p.alignment = CENTER
-        run = p.add_run(f"{self.c.plan.sigla} – {self.c.title} – POI {self.c.plan.anio} – Página ")
-        run.font.size = Pt(8)
-        _field_begin(p, "PAGE")
-        p.add_run("1")
-        _fld_char(p, "end")
-        for r in p.runs:
-            r.font.size = Pt(8)
+    def sections(self, wide: bool) -> None:
+        """Both sections (the annexes' landscape when ``wide``), the footer, and markers where their text goes."""
+        first = self.doc.sections[0]
+        _set_page(first)
+        first.different_first_page_header_footer = True
+        first.footer.paragraphs[0].text = FOOTER_MARK
+        self.doc.add_paragraph(BODY_MARK)
+        annex = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        _set_page(annex, landscape=wide)
+        annex.different_first_page_header_footer = False  # only the cover goes without footer
+        self.doc.add_paragraph(ANNEX_MARK)
 
     # ---- text --------------------------------------------------------------------------------------------
-    def heading(self, text: str, level: int) -> Any:
+    def heading(self, text: str, level: int) -> None:
         self.headings.append((level, text))
-        return self.doc.add_heading(text, level)
+        self.emit(w.paragraph(w.run(text), style=f"Heading{level}"))
 
     def para(self, text: str, *, bold: bool = False, italic: bool = False, size: float | None = None,
-             align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY, keep: bool = False, style: str | None = None) -> Any:
-        p = self.doc.add_paragraph(style=style)
-        run = p.add_run(text)
-        run.bold = bold
-        run.italic = italic
-        if size:
-            run.font.size = Pt(size)
-        if align is not None:
-            p.alignment = align
-        if keep:
-            p.paragraph_format.keep_with_next = True
-        return p
+             align: str | None = JUSTIFY, keep: bool = False, style: str | None = None, highlight: str | None = None,
+             before: float | None = None) -> None:
+        self.emit(w.paragraph(w.run(text, bold=bold, italic=italic, size=size, highlight=highlight), style=style,
+                              keep=keep, before=before, align=align))
 
-    def pending(self, what: str) -> Any:
+    def pending(self, what: str) -> None:
         """A visible «[Pendiente: …]» paragraph (italic, highlighted) where text is still to be written."""
-        p = self.para(placeholder(what), italic=True)
-        p.runs[0].font.highlight_color = WD_COLOR_INDEX.YELLOW
-        return p
+        self.para(placeholder(what), italic=True, highlight="yellow")
 
     def prose(self, text: str, missing: str) -> None:
         """Narrative text (blank lines separate paragraphs; '- ' lines are bullets) or the placeholder."""
-        text = text.strip()
-        if not text:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        for line in lines:
+            bullet = line.startswith(("- ", "• "))
+            self.para(line[2:].strip() if bullet else line, style="ListBullet" if bullet else None)
+        if not lines:
             self.pending(missing)
-            return
-        for line in text.splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            if line.startswith(("- ", "• ")):
-                self.para(line[2:].strip(), style="List Bullet")
-            else:
-                self.para(line)
 
-    def caption(self, kind: str, text: str) -> Any:
-        if kind == "Cuadro":
-            self.n_tables += 1
-            number = self.n_tables
-        else:
-            self.n_charts += 1
-            number = self.n_charts
-        return self.doc.add_paragraph(f"{kind} N° {number}: {text}", style="Caption")
+    def caption(self, kind: str, text: str) -> None:
+        self.numbers[kind] += 1
+        self.emit(w.paragraph(w.run(f"{kind} N° {self.numbers[kind]}: {text}"), style="Caption"))
 
-    def note(self, text: str) -> Any:
-        p = self.para(text, italic=True, size=8, align=WD_ALIGN_PARAGRAPH.LEFT)
-        p.paragraph_format.space_before = Pt(2)
-        return p
+    def note(self, text: str) -> None:
+        self.para(text, italic=True, size=8, align=LEFT, before=2)
 
     def image(self, png: bytes | None, title: str, width_cm: float = 15.0) -> None:
         if png is None:
             return
         self.caption("Gráfico", title)
-        self.doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
-        self.doc.paragraphs[-1].alignment = CENTER
-
-    # ---- tables ------------------------------------------------------------------------------------------
-    def table(self, n_rows: int, widths: Sequence[float], *, header_rows: int = 1, tight: bool = False,
-              heads: Sequence[str] = ()) -> Any:
-        """A grid table, its header rows shaded and repeated on each page; ``heads`` written in the first row."""
-        t = self.doc.add_table(rows=n_rows, cols=len(widths))
-        t.style = self.doc.styles["Table Grid"]
-        t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        if tight:
-            _cell_margins(t, 0.06)
-        for i, row in enumerate(t.rows):
-            _row_flag(row, "w:cantSplit")
-            if i < header_rows:
-                _row_flag(row, "w:tblHeader")
-                for cell in row.cells:
-                    _shade(cell, HEADER_FILL)
-        for cell, h in zip(t.rows[0].cells, heads, strict=False):  # no heads: nothing written
-            _write(cell, h, bold=True, align=CENTER)
-        return t
+        inline = self.doc.part.new_pic_inline(io.BytesIO(png), width=Cm(width_cm))
+        shape = inline.find(qn("wp:docPr"))  # python-docx numbers shapes from those in its tree: none, the body is ours
+        shape.set("id", str(self.numbers["Gráfico"]))
+        shape.set("name", f"Picture {self.numbers['Gráfico']}")
+        self.emit(w.paragraph(w.drawing(etree.tostring(inline, encoding="unicode")), align=CENTER))
 
     def spacer(self) -> None:
-        p = self.doc.add_paragraph()
-        p.paragraph_format.space_after = Pt(2)
+        self.emit(w.paragraph(after=2))
 
     # ---- document parts ------------------------------------------------------------------------------------
     def cover(self) -> None:
         c = self.c
-        for _ in range(5):
-            self.doc.add_paragraph()
+        self.emit(w.EMPTY * 5)
         self.para(c.plan.entidad, bold=True, size=22, align=CENTER)
         self.para(c.plan.sigla, bold=True, size=18, align=CENTER)
-        for _ in range(3):
-            self.doc.add_paragraph()
+        self.emit(w.EMPTY * 3)
         self.para(c.title, bold=True, size=24, align=CENTER)
         self.para("Plan Operativo Institucional", bold=True, size=18, align=CENTER)
         self.para(str(c.plan.anio), bold=True, size=18, align=CENTER)
         if c.period.kind != "A":
             self.para(c.period.name, size=14, align=CENTER)
-        for _ in range(8):
-            self.doc.add_paragraph()
+        self.emit(w.EMPTY * 8)
         self.para(month_year(c.fecha), size=14, align=CENTER)
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
-    def contents_anchor(self) -> Any:
-        self.para("Contenidos", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.LEFT)
+        self.emit(w.PAGE_BREAK)
+        self.para("Contenidos", bold=True, size=14, align=LEFT)
         self.para("(Índice generado por zedxl; en Word, clic derecho → «Actualizar campos» añade los números "
-                  "de página.)", italic=True, size=8, align=WD_ALIGN_PARAGRAPH.LEFT)
-        anchor = self.doc.add_paragraph()
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        return anchor
+                  "de página.)", italic=True, size=8, align=LEFT)
 
-    def fill_contents(self, anchor: Any) -> None:
-        """Replace ``anchor`` by a TOC field whose cached result is the static list of level 1-2 headings."""
+    def contents(self) -> str:
+        """A TOC field whose cached result is the static list of level 1-2 headings, then a page break."""
         entries = [(lvl, text) for lvl, text in self.headings if lvl <= 2]
-        paragraphs = []
-        for lvl, text in entries:
-            p = self.doc.add_paragraph()  # created at the end, then moved before the anchor
-            p.paragraph_format.left_indent = Cm(0.0 if lvl == 1 else 0.8)
-            p.paragraph_format.space_after = Pt(2)
-            paragraphs.append((p, text, lvl))
-        first, last = paragraphs[0][0], paragraphs[-1][0]
-        for p, text, lvl in paragraphs:
-            if p is first:
-                _field_begin(p, 'TOC \\o "1-2" \\h \\z \\u')
-            run = p.add_run(text)
-            run.bold = lvl == 1
-            run.font.size = Pt(10)
-            if p is last:
-                _fld_char(p, "end")
-            anchor._p.addprevious(p._p)
-        anchor._p.getparent().remove(anchor._p)
+        out = []
+        for i, (lvl, text) in enumerate(entries):
+            runs = w.run(text, bold=lvl == 1, size=10)
+            if i == 0:
+                runs = w.field_begin('TOC \\o "1-2" \\h \\z \\u') + runs
+            if i == len(entries) - 1:
+                runs += w.field_end()
+            out.append(w.paragraph(runs, after=2, indent_cm=0.0 if lvl == 1 else 0.8))
+        return "".join(out) + w.PAGE_BREAK
 
     def indicator_table(self) -> None:
-        c = self.c
-        rows = c.ev.indicators
+        rows = self.c.ev.indicators
         self.caption("Cuadro", "Avance de Resultados de OEI y AEI – Respecto de Indicadores de Resultados Anuales")
-        widths = [1.8, 7.3, 2.3, 1.6, 2.0, 2.0]
-        t = self.table(1 + len(rows), widths, heads=("Cód.", "Descripción e indicador", "U. Medida", "Meta anual",
-                                                     "Ejecutado", "Avance %*"))
-        for row, ind in zip(t.rows[1:], rows, strict=True):
-            self._indicator_row(row, ind)
-        _set_widths(t, widths)
+        grid = w.Grid([1.8, 7.3, 2.3, 1.6, 2.0, 2.0])
+        heads = ("Cód.", "Descripción e indicador", "U. Medida", "Meta anual", "Ejecutado", "Avance %*")
+        self.emit(grid.table([grid.row([_head(h) for h in heads], header=True)],
+                             (grid.row(self._indicator_cells(ind)) for ind in rows)))
         self.note("* Avance respecto de la meta anual: la medición de los Objetivos y Acciones Estratégicas se "
                   "realiza en referencia a lo programado para el año, aunque lo alcanzado sea coherente con lo "
                   "planificado para el periodo. «no medido aún»: el indicador todavía no tiene medición en este "
                   "periodo.")
 
-    def _indicator_row(self, row: Any, ind: IndicatorRow) -> None:
+    @staticmethod
+    def _indicator_cells(ind: IndicatorRow) -> list[w.Cell]:
         bold = ind.nivel == "OEI"
-        cells = row.cells
-        _write(cells[0], ind.codigo, bold=bold)
-        _write(cells[1], f"{ind.nombre}\nIndicador: {ind.indicador}", bold=False)
-        cells[1].paragraphs[0].runs[0].bold = bold
-        cells[1].paragraphs[1].runs[0].italic = True
-        _write(cells[2], ind.unidad, align=CENTER)
-        _write(cells[3], fmt.qty(ind.meta_anual, "—"), align=RIGHT)
+        fill = BAND_FILL if bold else None
+        lines = f"{ind.nombre}\nIndicador: {ind.indicador}".split("\n")  # name bold (OEI), indicator italic
+        name = "".join(w.paragraph(w.run(line, bold=bold and i == 0, italic=i == 1, size=TABLE_PT), after=0,
+                                   before=0, line=1.0) for i, line in enumerate(lines))
+        cells = [_cell(ind.codigo, bold=bold, fill=fill), w.Cell(name, fill=fill),
+                 _cell(ind.unidad, align=CENTER, fill=fill),
+                 _cell(fmt.qty(ind.meta_anual, "—"), align=RIGHT, fill=fill)]
         if ind.ejecutado is None:
-            merged = cells[4].merge(cells[5])
-            _write(merged, rules.NO_MEDIDO, italic=True, align=CENTER)
-        else:
-            _write(cells[4], fmt.qty(ind.ejecutado), align=RIGHT)
-            _write(cells[5], fmt.pct(ind.avance, "—"), align=RIGHT)
-        if bold:
-            for cell in row.cells:
-                _shade(cell, BAND_FILL)
+            return [*cells, _cell(rules.NO_MEDIDO, italic=True, align=CENTER, fill=fill, span=2)]
+        return [*cells, _cell(fmt.qty(ind.ejecutado), align=RIGHT, fill=fill),
+                _cell(fmt.pct(ind.avance, "—"), align=RIGHT, fill=fill)]
 
     def office_table(self, table: OfficeTable, columns: Sequence[GridColumn], title: str,
                      width_cm: float = TEXT_W_CM) -> None:
+        """Programmed and executed per office; a short table kept on one page (every row keeps with the next)."""
         self.caption("Cuadro", title)
         n = len(columns)
         total_w = 2.4  # room for "Avance Semestral"
         num_w = min(1.6, (width_cm - 4.4 - total_w) / max(1, n - 1))
-        widths = [1.9, 2.5] + [num_w] * (n - 1) + [total_w]
-        body = [*table.rows, table.total]
-        t = self.table(2 + 2 * len(body), widths, header_rows=2)
-        h0, h1 = t.rows[0].cells, t.rows[1].cells
-        _write(h0[0].merge(h1[0]), "Instancia", bold=True, align=CENTER)
-        _write(h0[1].merge(h1[1]), "Concepto", bold=True, align=CENTER)
-        self._group_headers(t, 2, columns)
-        for i, office in enumerate(body):
-            r_p, r_e = t.rows[2 + 2 * i], t.rows[3 + 2 * i]
-            is_total = office is table.total
-            name = "Totales" if is_total else office.instancia
-            _write(r_p.cells[0].merge(r_e.cells[0]), name, bold=True, align=CENTER)
-            _write(r_p.cells[1], "Programado", bold=is_total)
-            _write(r_e.cells[1], "Ejecutado", bold=is_total)
-            for j in range(n):
-                _write(r_p.cells[2 + j], fmt.num1(office.programado[j]), align=RIGHT, bold=is_total)
-                _write(r_e.cells[2 + j], fmt.num1(office.ejecutado[j]), align=RIGHT, bold=is_total)
-            if is_total:
-                for cell in (*r_p.cells, *r_e.cells):
-                    _shade(cell, BAND_FILL)
-        for row in t.rows[:-1]:  # a short table on one page: every paragraph but the last row's keeps with the next
-            for cell in row.cells:
-                for p in cell.paragraphs:
-                    p.paragraph_format.keep_with_next = True
-        _set_widths(t, widths)
-
-    def _group_headers(self, t: Any, first: int, columns: Sequence[GridColumn], size: float = TABLE_PT) -> None:
-        """Two header rows: merged group titles (Trimestre, Semestre…) over the column labels (I, II…)."""
-        h0, h1 = t.rows[0].cells, t.rows[1].cells
-        j = 0
-        while j < len(columns):
-            k = j
-            while k + 1 < len(columns) and columns[k + 1].group == columns[j].group:
-                k += 1
-            top = h0[first + j] if k == j else h0[first + j].merge(h0[first + k])
-            if k == j and columns[j].label == "Total":  # a lone total column: one merged header
-                _write(top.merge(h1[first + j]), columns[j].group, bold=True, align=CENTER, size=size)
-            else:
-                _write(top, columns[j].group, bold=True, align=CENTER, size=size)
-                for m in range(j, k + 1):
-                    _write(h1[first + m], columns[m].label, bold=True, align=CENTER, size=size)
-            j = k + 1
+        grid = w.Grid([1.9, 2.5] + [num_w] * (n - 1) + [total_w])
+        top, low = _group_headers(columns, keep=True)
+        rows = [grid.row([_head("Instancia", keep=True, merge="restart"),
+                          _head("Concepto", keep=True, merge="restart"), *top], header=True),
+                grid.row([HEAD_BELOW, HEAD_BELOW, *low], header=True)]
+        for office in [*table.rows, table.total]:
+            total = office is table.total
+            fill = BAND_FILL if total else None
+            name = _cell("Totales" if total else office.instancia, bold=True, align=CENTER, keep=True, fill=fill,
+                         merge="restart")
+            for first, label, values in ((name, "Programado", office.programado),
+                                         (BELOW, "Ejecutado", office.ejecutado)):
+                keep = not total or label == "Programado"  # the table's last row does not keep with what follows
+                rows.append(grid.row([first, _cell(label, bold=total, keep=keep, fill=fill),
+                                      *(_cell(fmt.num1(v), align=RIGHT, bold=total, keep=keep, fill=fill)
+                                        for v in values)]))
+        self.emit(grid.table(rows))
 
     def budget_table(self, table: BudgetTable, title: str, first_header: str) -> None:
         self.caption("Cuadro", title)
-        widths = [6.0, 2.6, 2.6, 3.0, 2.8]
-        body = [table.total, *table.lineas]
-        t = self.table(1 + len(body), widths, heads=(first_header, "PIA (S/)", "PIM (S/)",
-                                                     f"Ejecución {self.c.plan.anio} (S/)",
-                                                     "% de avance con relación al PIM"))
-        for row, line in zip(t.rows[1:], body, strict=True):
+        grid = w.Grid([6.0, 2.6, 2.6, 3.0, 2.8])
+        heads = (first_header, "PIA (S/)", "PIM (S/)", f"Ejecución {self.c.plan.anio} (S/)",
+                 "% de avance con relación al PIM")
+        rows = [grid.row([_head(h) for h in heads], header=True)]
+        for line in [table.total, *table.lineas]:
             total = line is table.total
-            _write(row.cells[0], line.rubro, bold=total)
+            fill = BAND_FILL if total else None
             figures = [fmt.money(v, symbol=False) for v in (line.pia, line.pim, line.ejecucion)]
-            for cell, text in zip(row.cells[1:], [*figures, fmt.pct(line.avance)], strict=True):
-                _write(cell, text, align=RIGHT, bold=total)
-            if total:
-                for cell in row.cells:
-                    _shade(cell, BAND_FILL)
-        _set_widths(t, widths)
+            rows.append(grid.row([_cell(line.rubro, bold=total, fill=fill),
+                                  *(_cell(t, align=RIGHT, bold=total, fill=fill)
+                                    for t in [*figures, fmt.pct(line.avance)])]))
+        self.emit(grid.table(rows))
 
-    def ao_list_table(self, codes: Sequence[str]) -> None:
+    def ao_list_table(self, rows: Sequence[Any]) -> None:
         """Section II table of an AEI: code, activity, office, unit, P, E, progress, status."""
-        rows = [r for r in self.c.ev.aos if r.codigo in codes]
-        widths = [2.2, 4.5, 1.35, 2.25, 1.3, 1.3, 1.5, 2.6]
-        t = self.table(1 + len(rows), widths,
-                       heads=("Código", "Actividad Operativa", "Resp.", "U.M.", "Prog.", "Ejec.", "Av. %", "Estado"))
+        grid = w.Grid([2.2, 4.5, 1.35, 2.25, 1.3, 1.3, 1.5, 2.6])
+        heads = ("Código", "Actividad Operativa", "Resp.", "U.M.", "Prog.", "Ejec.", "Av. %", "Estado")
         aligns = (None, None, CENTER, CENTER, RIGHT, RIGHT, RIGHT, CENTER)
-        for row, ao in zip(t.rows[1:], rows, strict=True):
-            texts = (ao.codigo, ao.nombre, ao.instancia, ao.unidad, fmt.qty(ao.programado), fmt.qty(ao.ejecutado, "—"),
-                     fmt.pct(ao.avance, "—"), ao.estado)
-            for cell, text, align in zip(row.cells, texts, aligns, strict=True):
-                _write(cell, text, align=align)
-        _set_widths(t, widths)
 
-    def annex_table(self, rows: Sequence[Any], width_cm: float) -> None:
+        def cells(ao: Any) -> list[w.Cell]:
+            texts = (ao.codigo, ao.nombre, ao.instancia, ao.unidad, fmt.qty(ao.programado),
+                     fmt.qty(ao.ejecutado, "—"), fmt.pct(ao.avance, "—"), ao.estado)
+            return [_cell(t, align=a) for t, a in zip(texts, aligns, strict=True)]
+
+        self.emit(grid.table([grid.row([_head(h) for h in heads], header=True)], (grid.row(cells(ao)) for ao in rows)))
+
+    def annex_table(self, rows: Sequence[AnnexRow], width_cm: float) -> None:
         """Anexo 01 grid of one AEI: one row per AO, its programmed and executed values as two lines per cell.
 
         One row (not a pair of rows) per AO keeps both lines on the same page: rows never split.
         """
-        cols = self.c.annex_columns
-        n = len(cols)
-        num_w = 0.95
-        fixed = [2.0, 1.6, 1.1, 1.2]
-        widths = [fixed[0], width_cm - sum(fixed) - num_w * n, *fixed[1:], *([num_w] * n)]
-        t = self.table(2 + len(rows), widths, header_rows=2, tight=True)
-        h0, h1 = t.rows[0].cells, t.rows[1].cells
-        for j, h in enumerate(("Cód.", "Actividad Operativa", "U.M.", "Resp.", "Progr. / Ejecut.")):
-            _write(h0[j].merge(h1[j]), h, bold=True, align=CENTER, size=ANNEX_PT)
-        self._group_headers(t, 5, cols, size=ANNEX_PT)
-        for row, ao in zip(t.rows[2:], rows, strict=True):
-            cells = row.cells
-            for j, text in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia)):
-                _write(cells[j], text, size=ANNEX_PT, align=None if j == 1 else CENTER)
-            _write(cells[4], "Progr.\nEjecut.", size=ANNEX_PT)
-            for j in range(n):
-                _write(cells[5 + j], f"{fmt.qty(ao.programado[j], '–')}\n{fmt.qty(ao.ejecutado[j], '–')}",
-                       size=ANNEX_PT,
-                       align=RIGHT, bold=cols[j].label in ("Sem.", "Total"))
-        _set_widths(t, widths)
+        cols, num_w, fixed = self.c.annex_columns, 0.95, [2.0, 1.6, 1.1, 1.2]
+        grid = w.Grid([fixed[0], width_cm - sum(fixed) - num_w * len(cols), *fixed[1:], *([num_w] * len(cols))],
+                      margins_cm=0.06)
+        top, low = _group_headers(cols, size=ANNEX_PT)
+        heads = ("Cód.", "Actividad Operativa", "U.M.", "Resp.", "Progr. / Ejecut.")
+        bold = [c.label in ("Sem.", "Total") for c in cols]
+        both = _lines("Progr.\nEjecut.", size=ANNEX_PT)
+
+        def cells(ao: AnnexRow) -> list[w.Cell]:
+            fixed_cells = [_cell(t, size=ANNEX_PT, align=None if j == 1 else CENTER)
+                           for j, t in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia))]
+            return [*fixed_cells, w.Cell(both),
+                    *(_cell(f"{fmt.qty(p, '–')}\n{fmt.qty(e, '–')}", size=ANNEX_PT, align=RIGHT, bold=b)
+                      for p, e, b in zip(ao.programado, ao.ejecutado, bold, strict=True))]
+
+        head = [grid.row([*(_head(h, size=ANNEX_PT, merge="restart") for h in heads), *top], header=True),
+                grid.row([*[HEAD_BELOW] * len(heads), *low], header=True)]
+        self.emit(grid.table(head, (grid.row(cells(ao)) for ao in rows)))
 
     # ---- the report ------------------------------------------------------------------------------------------
-    def build(self) -> None:
+    def build(self, path: Path) -> None:
         c, ev = self.c, self.c.ev
-        _set_page(self.doc.sections[0])
-        self._footer(self.doc.sections[0])
+        wide = len(c.annex_columns) > MAX_PORTRAIT_COLUMNS or len(c.office_columns) > MAX_BODY_COLUMNS
+        self.sections(wide)
         self.cover()
-        anchor = self.contents_anchor()
+        contents_at = self.body.tell()
 
         self.heading("I. Resumen ejecutivo", 1)
         self.para(c.intro())
@@ -524,7 +392,7 @@ class _Writer:
                 self.para(c.budget_sentence(table, kind))
         self.image(charts.budget_chart(c), f"Ejecución presupuestal respecto del PIM – {c.period.name}")
 
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.emit(w.PAGE_BREAK)
         self.heading("II. Análisis del cumplimiento de las Actividades Operativas", 1)
         self.heading("2.1. Análisis de implementación", 2)
         self.para(c.status_sentence())
@@ -534,22 +402,20 @@ class _Writer:
         self.prose(c.narrative("medidas"),
                    "describir las medidas adoptadas para la mejora continua (hoja Narrativa del maestro, campo "
                    "«medidas»).")
-
-        self.annexes()
-        self.fill_contents(anchor)
+        annex_at = self.body.tell()
+        self.annexes(TEXT_W_LANDSCAPE_CM if wide else TEXT_W_CM)
+        self.save(path, contents_at, annex_at)
 
     def section_two(self) -> None:
         c = self.c
         by_code = {r.codigo: r for r in c.ev.aos}
         for oei in c.plan.objetivos:
             self.heading(f"Objetivo Estratégico Institucional {short_code(oei.codigo)}", 3)
-            t = self.table(2 if oei.indicador else 1, [3.0, 14.0], header_rows=0)
-            _write(t.rows[0].cells[0], oei.codigo, bold=True)
-            _write(t.rows[0].cells[1], oei.nombre, bold=True)
+            grid = w.Grid([3.0, 14.0])
+            rows = [grid.row([_cell(oei.codigo, bold=True), _cell(oei.nombre, bold=True)])]
             if oei.indicador:
-                _write(t.rows[1].cells[0], f"IND.01.{oei.codigo}")
-                _write(t.rows[1].cells[1], oei.indicador.nombre)
-            _set_widths(t, [3.0, 14.0])
+                rows.append(grid.row([_cell(f"IND.01.{oei.codigo}"), _cell(oei.indicador.nombre)]))
+            self.emit(grid.table(rows))
             self.spacer()
             self.para(c.oei_sentence(oei))
             for aei in oei.acciones:
@@ -557,7 +423,7 @@ class _Writer:
                 self.para(aei.nombre, keep=True)
                 if aei.indicador:
                     self.para(f"Indicador: {aei.indicador.nombre}", italic=True, keep=True)
-                self.ao_list_table([ao.codigo for ao in aei.actividades])
+                self.ao_list_table([by_code[ao.codigo] for ao in aei.actividades])
                 self.spacer()
                 for ao in aei.actividades:
                     row = by_code[ao.codigo]
@@ -568,17 +434,12 @@ class _Writer:
                                f"la instancia {ao.instancia} debe registrar la justificación de la "
                                f"{ao.codigo} (logros, limitaciones y medidas) en el maestro.")
 
-    def annexes(self) -> None:
+    def annexes(self, width: float) -> None:
         c = self.c
-        wide = len(c.annex_columns) > MAX_PORTRAIT_COLUMNS or len(c.office_columns) > MAX_BODY_COLUMNS
-        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
-        _set_page(section, landscape=wide)
-        section.different_first_page_header_footer = False  # only the cover goes without footer
-        width = TEXT_W_LANDSCAPE_CM if wide else TEXT_W_CM
         self.heading(c.annex01_title, 1)
-        self.para(f"Unidad Ejecutora: {c.plan.sigla}", align=WD_ALIGN_PARAGRAPH.LEFT)
+        self.para(f"Unidad Ejecutora: {c.plan.sigla}", align=LEFT)
         self.para(f"Periodo evaluado: {c.period.name}. Programado del año completo; ejecutado según lo "
-                  f"reportado hasta el cierre del periodo.", align=WD_ALIGN_PARAGRAPH.LEFT)
+                  f"reportado hasta el cierre del periodo.", align=LEFT)
         for obj in c.annex:
             self.heading(f"{obj.objetivo.codigo}: {obj.objetivo.nombre}", 2)
             for block in obj.blocks:
@@ -586,46 +447,43 @@ class _Writer:
                 self.annex_table(block.rows, width)
                 self.spacer()
 
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self.emit(w.PAGE_BREAK)
         self.heading(c.annex02_title, 1)
         self.office_table(c.ev.offices, c.office_columns, "Actividades Operativas por Instancia Responsable",
                           width_cm=width)
         self.spacer()
         noun = f"el {NOUN[c.period.kind]}"
         total = c.ev.offices.total
-        self.para(f"Total de metas programadas en {noun}: {fmt.num1(total.programado[-1])}", bold=True,
-                  align=WD_ALIGN_PARAGRAPH.LEFT)
-        self.para(f"Total de metas ejecutadas en {noun}: {fmt.num1(total.ejecutado[-1])}", bold=True,
-                  align=WD_ALIGN_PARAGRAPH.LEFT)
+        self.para(f"Total de metas programadas en {noun}: {fmt.num1(total.programado[-1])}", bold=True, align=LEFT)
+        self.para(f"Total de metas ejecutadas en {noun}: {fmt.num1(total.ejecutado[-1])}", bold=True, align=LEFT)
 
-    def save(self, path: Path) -> None:
-        self.doc.core_properties.title = f"{self.c.title} – {self.c.subtitle}"
-        self.doc.core_properties.subject = f"{self.c.plan.sigla} – {self.c.period.name}"
-        self.doc.core_properties.author = self.c.plan.sigla
-        self.doc.core_properties.language = "es-PE"
-        self.doc.save(str(path))
+    def save(self, path: Path, contents_at: int, annex_at: int) -> None:
+        """The package python-docx makes, with the footer, the body (contents page inserted) and the annexes."""
+        props = self.doc.core_properties
+        props.title = f"{self.c.title} – {self.c.subtitle}"
+        props.subject = f"{self.c.plan.sigla} – {self.c.period.name}"
+        props.author = self.c.plan.sigla
+        props.language = "es-PE"
+        package = io.BytesIO()
+        self.doc.save(package)
+        end = self.body.tell()
+        footer = w.run(f"{self.c.plan.sigla} – {self.c.title} – POI {self.c.plan.anio} – Página ", size=8)
+        footer += w.field_begin("PAGE", size=8) + w.run("1", size=8) + w.field_end(size=8)
+        w.splice(package, path, {
+            FOOTER_MARK: [w.paragraph(footer, style="Footer", align=CENTER).encode()],
+            BODY_MARK: itertools.chain(self._read(0, contents_at), [self.contents().encode()],
+                                       self._read(contents_at, annex_at)),
+            ANNEX_MARK: self._read(annex_at, end)})
 
-
-def _fld_char(paragraph: Any, kind: str) -> None:
-    el = OxmlElement("w:fldChar")
-    el.set(qn("w:fldCharType"), kind)
-    paragraph.add_run()._r.append(el)
-
-
-def _field_begin(paragraph: Any, instruction: str) -> None:
-    """Open a complex field (PAGE, TOC …): what is added until its "end" fldChar is its shown result."""
-    _fld_char(paragraph, "begin")
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    paragraph.add_run()._r.append(instr)
-    _fld_char(paragraph, "separate")
+    def _read(self, start: int, stop: int) -> Iterator[bytes]:
+        self.body.seek(start)
+        while start < stop:
+            chunk = self.body.read(min(1 << 20, stop - start))
+            start += len(chunk)
+            yield chunk
 
 
 def write_docx(content: ReportContent, path: Path) -> None:
     """Write the Word report for ``content`` to ``path``."""
-    writer = _Writer(content)
-    writer.build()
-    writer.save(Path(path))
-
-
+    with tempfile.SpooledTemporaryFile(max_size=16 << 20) as body:  # in memory up to 16 MB, then on disk
+        _Writer(content, body).build(Path(path))
