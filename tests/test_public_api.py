@@ -1,5 +1,4 @@
-"""zedxl uses only the public API of the libraries that read and write its files: a private member is a promise
-nobody made.
+"""zedxl uses only the public API of its dependencies: a private member is a promise nobody made.
 
 The source is read as Python syntax: an import of a private module or name, an attribute with a leading underscore
 read on anything but ``self``/``cls``/``super()`` in a module that imports the library, or a class that derives
@@ -13,7 +12,8 @@ import ast
 from tests.conftest import ROOT
 
 #: the libraries held to their public API
-LIBRARIES = ("openpyxl", "python_calamine", "xlsxwriter", "docx")
+LIBRARIES = ("openpyxl", "python_calamine", "xlsxwriter", "docx", "xlwings", "yaml", "rich", "matplotlib", "pyarrow",
+             "defusedxml")
 
 
 def _private(name: str) -> bool:
