@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ from tests.workbook_helpers import (
     cached_values,
     formula_cells,
     oei_rows,
+    replace_actividades,
     resumen_office_rows,
     same,
 )
@@ -21,6 +23,7 @@ from zedxl.cli import main
 from zedxl.errors import MasterLockedError
 from zedxl.libreoffice import recalculate
 from zedxl.model import Plan
+from zedxl.new import write_master_file
 from zedxl.recompute import recompute
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_read import read_master
@@ -86,6 +89,33 @@ def test_master_libreoffice_recalculates_the_same_values(master: Path, tmp_path:
                   if not same(ours[sheet][ref].value, theirs[sheet][ref].value)]
     assert mismatches == []
     _assert_seed_tables(cached_values(fresh))
+
+
+@pytest.mark.libreoffice
+def test_master_unreported_periods_are_empty_not_zero(tmp_path: Path, example_plan: Plan) -> None:
+    """#22 case 4: with only T1 reported (and nothing at all by OAL), the Resumen's executed cells of T2, T3, T4
+    and S2 are empty, not 0, for every office and the total; OAL's are empty everywhere; S1 and the year sum what
+    was reported; LibreOffice computes the same."""
+    only_t1 = replace_actividades(example_plan, lambda ao, k: dataclasses.replace(
+        ao, ejecutado=(None if ao.instancia == "OAL" else ao.ejecutado[0], None, None, None)))
+    master = tmp_path / "maestro.xlsx"
+    write_master_file(only_t1, master)
+    fresh = recalculate(master, tmp_path / "lo")
+    for values in (cached_values(master), cached_values(fresh)):
+        rows = resumen_office_rows(values[L.SHEET_RESUMEN])
+        for (office, concept), row in rows.items():
+            if concept != "Ejecutado":
+                assert all(row[c] not in (None, "") for c in ("T1", "T2", "S2", "Anual")), (office, row)
+                continue
+            empty = ["T1", "T2", "T3", "T4", "S1", "S2", "Anual"] if office == "OAL" else ["T2", "T3", "T4", "S2"]
+            assert [c for c in row if c not in ("Instancia", "Nombre", "Concepto") and row[c] in (None, "")] == \
+                empty, (office, row)
+        assert rows[("DPD", "Ejecutado")]["S1"] == rows[("DPD", "Ejecutado")]["T1"] == 5.2
+        assert rows[("Total", "Ejecutado")]["Anual"] == rows[("Total", "Ejecutado")]["T1"]
+    ours = openpyxl.load_workbook(master, data_only=True)
+    theirs = openpyxl.load_workbook(fresh, data_only=True)
+    assert [(sh, ref) for sh, ref in formula_cells(master)
+            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
 
 
 @pytest.mark.libreoffice
@@ -252,7 +282,6 @@ def test_master_monthly_plan(example_plan: Plan, tmp_path: Path) -> None:
     """A monthly plan gets Prog. Ene…Dic columns and the same totals when quarters are spread over months."""
     from dataclasses import replace
 
-    from zedxl.new import write_master_file
 
     def monthly(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
         out: list[Decimal | None] = []

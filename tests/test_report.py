@@ -447,14 +447,14 @@ def test_report_monthly_plan_annual_goes_landscape_for_the_annexes(plan: Plan, t
     body = _rows(tables["Programación y Avance de Actividades Operativas por Instancia"])
     assert body[1][2:] == ["I", "II", "III", "IV", "I", "II", "Avance Anual"]
     assert body[-2][2:] == ["12.2", "21.2", "27.2", "32.4", "33.4", "59.6", "93.0"]
-    assert body[-1][2:] == ["21.2", "36.2", "0.0", "0.0", "57.4", "0.0", "57.4"]
+    assert body[-1][2:] == ["21.2", "36.2", "", "", "57.4", "", "57.4"]  # not reported: empty, not 0 (#22)
     annex02 = _rows(tables["Actividades Operativas por Instancia Responsable"])
     assert annex02[1][2:] == ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Set", "Oct", "Nov", "Dic",
                               "I", "II", "Avance Anual"]
     assert annex02[2][:2] == ["DPD", "Programado"]
     assert annex02[2][2:] == ["0.0", "0.0", "4.2", "0.0", "0.0", "6.2", "0.0", "0.0", "7.2", "0.0", "0.0", "7.4",
                               "10.4", "14.6", "25.0"]
-    assert annex02[-1][-3:] == ["57.4", "0.0", "57.4"]
+    assert annex02[-1][-3:] == ["57.4", "", "57.4"]
     assert "Informe de Evaluación Anual" in _paragraphs(doc) and "Enero 2026" in _paragraphs(doc)
     # Annual indicators were not measured in the example: every one says so.
     indicators = _rows(tables["Avance de Resultados de OEI y AEI – Respecto de Indicadores de Resultados Anuales"],
@@ -484,7 +484,7 @@ def test_report_second_semester_without_execution(master: Path, tmp_path: Path) 
     rows = _rows(_captioned_tables(doc)["Actividades Operativas por Instancia Responsable"])
     assert rows[1][2:] == ["III", "IV", "Avance Semestral"]
     assert rows[-2:] == [["Totales", "Programado", "27.2", "32.4", "59.6"],
-                         ["Totales", "Ejecutado", "0.0", "0.0", "0.0"]]
+                         ["Totales", "Ejecutado", "", "", ""]]  # not reported: empty, not 0 (#22)
     text = "\n".join(_paragraphs(doc))
     assert "Aún no se ha registrado ejecución de ninguna Actividad Operativa en el periodo." in text
     assert "Sin ejecución reportada / 1 acciones programadas en el semestre" in text

@@ -51,7 +51,7 @@ class OfficeRow:
     instancia: str
     nombre: str
     programado: tuple[Decimal, ...]
-    ejecutado: tuple[Decimal, ...]
+    ejecutado: tuple[Decimal | None, ...]  # None: no AO of the office reported in that column yet
     avance_promedio: Decimal | None
     n_ao: int
 
@@ -169,8 +169,8 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
         chosen = [all_aos[i] for i in members]
         prog = tuple(sum((rules.sum_programmed(ao.programado, c.start, c.stop) for ao in chosen), rules.ZERO)
                      for c in cols)
-        ejec = tuple(sum((rules.sum_executed(ao.ejecutado, c.start, c.stop) or rules.ZERO for ao in chosen),
-                         rules.ZERO) for c in cols)
+        ejec = tuple(rules.sum_executed([rules.sum_executed(ao.ejecutado, c.start, c.stop) for ao in chosen], 0,
+                                        len(chosen)) for c in cols)  # None: nobody reported yet ("sin dato")
         return OfficeRow(code, name, prog, ejec, rules.mean(aos[i].avance for i in members), len(chosen))
 
     office_rows = tuple(office_row(c, n, by_office.get(c, [])) for c, n in plan.instancias.items())

@@ -365,21 +365,22 @@ class MasterWriter:
             by_office.setdefault(ao.instancia, []).append(ao)
         periods = [*((b.start, b.stop) for b in _bases(plan)),
                    *((s.start, s.stop) for s in sems), (year.start, year.stop)]
-        # per office and column: programmed and executed sums (a blank executed counts 0)
-        office_sums: dict[str, tuple[list[Decimal], list[Decimal]]] = {}
+        # per office and column: programmed and executed sums; executed is "sin dato" (None, an empty cell) where
+        # none of the office's AO reported yet, never 0
+        office_sums: dict[str, tuple[list[Decimal], list[Decimal | None]]] = {}
         n_labels = len(self.labels)
         for code in dict.fromkeys([*plan.instancias, *by_office]):  # each office once (most are in both)
             aos = by_office.get(code, [])
             progs = [rules.ZERO] * n_labels
-            ejecs = [rules.ZERO] * n_labels
+            ejecs: list[Decimal | None] = [None] * n_labels
             for ao in aos:
                 for i, (p, e) in enumerate(zip(ao.programado, ao.ejecutado, strict=True)):
                     progs[i] += p
                     if e is not None:
-                        ejecs[i] += e
-            # a semester or the year is the sum of its base periods (a blank counts 0, as in the formulas)
+                        ejecs[i] = e if ejecs[i] is None else ejecs[i] + e
+            # a semester or the year is the sum of its base periods that were reported, as in the formulas
             office_sums[code] = ([sum(progs[a:b], rules.ZERO) for a, b in periods],
-                                 [sum(ejecs[a:b], rules.ZERO) for a, b in periods])
+                                 [rules.sum_executed(ejecs, a, b) for a, b in periods])
 
         # A. plain sums per office (Anexo 02)
         r = 3
@@ -408,11 +409,18 @@ class MasterWriter:
                     # base periods: sum the office's input cells directly (whole columns, so an AO row a
                     # planner inserts counts at once, before any recompute)
                     col_letters = col_letter(c[prefix(label)])
-                    template = "=" + "+".join(f"SUMIF({q}!${inst_letters}:${inst_letters},$A{_ROW},"
-                                              f"{q}!{col_letters}:{col_letters})" for q in quoted)
+                    template = "+".join(f"SUMIF({q}!${inst_letters}:${inst_letters},$A{_ROW},"
+                                        f"{q}!{col_letters}:{col_letters})" for q in quoted)
+                    if concept == "Ejecutado":  # nothing reported yet: empty, not 0
+                        count = "+".join(f'COUNTIFS({q}!${inst_letters}:${inst_letters},$A{_ROW},'
+                                         f'{q}!{col_letters}:{col_letters},"<>")' for q in quoted)
+                        template = f'IF({count}=0,"",{template})'
+                    template = "=" + template
                 else:
                     # semesters and year: the sum of this row's base-period cells
-                    template = f"=SUM({col_letter(3 + start)}{_ROW}:{col_letter(3 + stop - 1)}{_ROW})"
+                    span = f"{col_letter(3 + start)}{_ROW}:{col_letter(3 + stop - 1)}{_ROW}"
+                    template = f"=SUM({span})" if concept == "Programado" else \
+                        f'=IF(COUNT({span})=0,"",SUM({span}))'
                 row_formulas[concept].append(_RowFormula(template))
         for code, name in plan.instancias.items():
             for concept in ("Programado", "Ejecutado"):
@@ -420,7 +428,7 @@ class MasterWriter:
                 sums = office_sums[code][0 if concept == "Programado" else 1]
                 self.rows.write(ws, r, [
                     (0, "s", f.code, code, ""), (1, "s", f.text, safe_text(name), ""), (2, "s", f.text, concept, ""),
-                    *((3 + j, "f", f.calc, float(sums[j]), formula.at(r))
+                    *((3 + j, "f", f.calc, _blank(sums[j]), formula.at(r))
                       for j, formula in enumerate(row_formulas[concept]))],
                     vetted=all(formula.vetted for formula in row_formulas[concept]))
         last = r
@@ -431,10 +439,16 @@ class MasterWriter:
             ws.write(r, 2, concept, f.total_label)
             for j in range(len(periods)):
                 letter = col_letter(3 + j)
-                value = sum((office_sums[code][0 if concept == "Programado" else 1][j] for code in by_office),
-                            rules.ZERO)
-                ws.write_formula(r, 3 + j, f'=SUMIF($C${first + 1}:$C${last + 1},"{concept}",'
-                                           f"{letter}${first + 1}:{letter}${last + 1})", f.pct_total, float(value))
+                value = rules.sum_executed([office_sums[code][0 if concept == "Programado" else 1][j]
+                                            for code in by_office], 0, len(by_office))
+                span = f"{letter}${first + 1}:{letter}${last + 1}"
+                formula = f'SUMIF($C${first + 1}:$C${last + 1},"{concept}",{span})'
+                if concept == "Ejecutado":  # no office reported yet: empty, not 0
+                    formula = f'IF(SUMPRODUCT(($C${first + 1}:$C${last + 1}="{concept}")*ISNUMBER({span}))=0,"",' \
+                              f"{formula})"
+                elif value is None:
+                    value = rules.ZERO
+                ws.write_formula(r, 3 + j, "=" + formula, f.pct_total, _blank(value))
 
         # B. mean of AO percentages per office
         r += 3
