@@ -138,7 +138,7 @@ def _note_outside(outside: bytes, scan: _SheetScan) -> None:
     parser.StartElementHandler = scan.start
     if len(outside) > _SHALLOW_BYTES:
         parser.StartElementHandler, parser.EndElementHandler = _nesting_bounded(
-            scan.start, None, limits.max_xml_depth, scan.sheet)
+            scan.start, None, limits.max_xml_depth, f"de la hoja «{scan.sheet}»")
     parser.CharacterDataHandler = scan.chars
     parser.Parse(outside, True)
     if not scan.rows and len(outside) <= _CLEAN_MAX_BYTES:  # a <row> here may be reported: never remembered
