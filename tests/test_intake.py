@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import os
+import random
 import re
 import resource
 import struct
@@ -12,7 +14,7 @@ import tempfile
 import tracemalloc
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import openpyxl
@@ -673,6 +675,138 @@ def test_other_limits(valid: Path) -> None:
     assert (r.kind, r.safe, codes(r)) == ("xlsx", False, {"archivo-demasiado-grande"})
     r = inspect_ok(valid, Limits(max_seconds=0))
     assert not r.safe and codes(r) == {"revision-tiempo-agotado"}
+
+
+SHEET2 = "xl/worksheets/sheet2.xml"
+
+_SHEET_RANGES = {
+    "validaciones de datos": '<dataValidations>' + '<dataValidation type="whole" sqref="B2"/>' * 3
+                             + "</dataValidations>",
+    "reglas de formato condicional": '<conditionalFormatting sqref="B2">'
+                                     + '<cfRule type="expression" priority="1"><formula>1</formula></cfRule>' * 3
+                                     + "</conditionalFormatting>",
+    "rangos combinados": "<mergeCells>" + "".join(f'<mergeCell ref="A{r}:B{r}"/>' for r in (10, 11, 12))
+                         + "</mergeCells>",
+    "hipervínculos": "<hyperlinks>" + '<hyperlink ref="A1" display="x"/>' * 3 + "</hyperlinks>",
+}
+
+
+@pytest.mark.parametrize("what", list(_SHEET_RANGES))
+def test_sheet_ranges_are_counted_each_kind_apart(valid: Path, tmp_path: Path, what: str) -> None:
+    """#21 case 7: merged ranges, data validations, conditional-format rules and hyperlinks of one sheet are
+    counted, each kind apart, against ``Limits.max_sheet_ranges`` (also when the sheet's part outside its cells
+    was remembered clean under a larger limit)."""
+    path = patch_sheet(valid, tmp_path / "intake_rangos.xlsx", SHEET2,
+                       lambda t: t.replace("</sheetData>", "</sheetData>" + _SHEET_RANGES[what]))
+    assert inspect_ok(path, Limits(max_sheet_ranges=3)).safe
+    r = inspect_ok(path, Limits(max_sheet_ranges=2))
+    assert not r.safe and codes(r) == {"hoja-demasiados-rangos"}
+    assert f"hoja «Datos»: tiene más de 2 {what}" in r.issues[0].message
+
+
+def test_data_validation_flood_is_refused(valid: Path, tmp_path: Path) -> None:
+    """70,001 data validations on one sheet (~3 MB of XML, within every size limit): refused by count."""
+    flood = "<dataValidations>" + '<dataValidation type="whole" sqref="B2"/>' * 70_001 + "</dataValidations>"
+    r = inspect_ok(patch_sheet(valid, tmp_path / "intake_validaciones.xlsx", SHEET2,
+                               lambda t: t.replace("</sheetData>", "</sheetData>" + flood)))
+    assert not r.safe and codes(r) == {"hoja-demasiados-rangos"}
+    assert "más de 70,000 validaciones de datos" in r.issues[0].message
+
+
+def test_shared_strings_are_counted(valid: Path, tmp_path: Path) -> None:
+    """A shared-string table, which the reader keeps whole, holds at most ``Limits.max_shared_strings``: 500,001
+    one-letter strings (9 MB of XML, 1.3 MB deflated) are refused while the part is parsed, naming it."""
+    flood = (f'<sst xmlns="{SST_NS}" count="500001" uniqueCount="500001">' + "<si><t>x</t></si>" * 500_001
+             + "</sst>").encode()
+    path = rezip(valid, tmp_path / "intake_textos.xlsx", replace={"xl/sharedStrings.xml": flood})
+    r = inspect_ok(path)
+    assert not r.safe and codes(r) == {"xml-parte-demasiado-grande"}
+    assert "la parte xl/sharedStrings.xml es demasiado grande" in r.issues[0].message
+    assert "más de 500,000 textos compartidos" in r.issues[0].message
+    assert inspect(path, Limits(max_shared_strings=500_001)).safe
+
+
+@functools.cache
+def _deep() -> str:
+    """300,000 elements nested in one another (4.5 MB: over the size of a part parsed without counting nesting),
+    their names drawn at random so that the part deflates as real ones do (a constant name would be refused as a
+    zip bomb first)."""
+    draw = random.Random(7).getrandbits
+    names = [f"a{draw(20):05x}" for _ in range(300_000)]
+    return "".join(f"<{n}>" for n in names) + "".join(f"</{n}>" for n in reversed(names))
+
+
+@pytest.mark.parametrize(("part", "change"), [
+    ("xl/styles.xml", lambda t: t.replace("</styleSheet>", f"<extLst>{_deep()}</extLst></styleSheet>")),
+    ("customXml/item1.xml", None),
+    # inside a cell, where the fast scan's expressions let any element through
+    (SHEET2, lambda t: t.replace("</sheetData>", f'<row r="9"><c r="A9"><v>1</v><is>{_deep()}</is></c></row>'
+                                                "</sheetData>")),
+])
+def test_deep_nesting_in_a_large_part_is_refused(valid: Path, tmp_path: Path, part: str,
+                                                 change: Callable[[str], str] | None) -> None:
+    """Elements nested 300,000 deep, well formed, in a part of 2 MB: expat keeps every open element (~120 bytes
+    each), so a 32 MB part nested so would take 1.3 GB; over ``Limits.max_xml_depth`` the part is refused naming
+    it, its memory bounded."""
+    if change is None:
+        path = rezip(valid, tmp_path / "intake_anidado.xlsx", add=[(part, f"<r>{_deep()}</r>".encode())])
+    else:
+        path = patch_sheet(valid, tmp_path / "intake_anidado.xlsx", part, change)
+    r, peak, _ = measured(path)
+    assert not r.safe and codes(r) == {"xml-parte-demasiado-grande"}
+    assert f"la parte {part} es demasiado grande" in r.issues[0].message
+    assert "más de 1,000 niveles de anidamiento" in r.issues[0].message
+    assert peak < 60 * 2**20, peak
+
+
+class Ticks:
+    """A clock that advances one second each time it is looked at, counting the looks."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+
+    def __call__(self) -> float:
+        self.looks += 1
+        return float(self.looks)
+
+
+def test_deadline_is_looked_at_inside_the_scan_of_a_part(valid: Path, tmp_path: Path) -> None:
+    """The review's time limit holds on every platform (no signal): the scan of a part looks at the clock every
+    few thousand elements, not only between reads. A clock that advances one second at each look stands for a
+    slow machine; 150,000 cells scanned one element at a time (prefixed, as some generators write them) need
+    more looks than half of them, and the review stops inside that sheet, naming it."""
+    rows = "".join(f'<x:row r="{r}">' + "".join(f'<x:c r="{c}{r}"><x:v>1</x:v></x:c>' for c in "ABCDE")
+                   + "</x:row>" for r in range(10, 30_010))
+    path = patch_sheet(valid, tmp_path / "intake_lento.xlsx", SHEET2, lambda t: t.replace(
+        "</sheetData>", rows + "</sheetData>").replace("<worksheet ", f'<worksheet xmlns:x="{SST_NS}" ', 1))
+    ticks = Ticks()
+    assert inspect(path, Limits(max_seconds=1e9, clock=ticks)).safe
+    assert ticks.looks > 300_000 // 4096  # each cell is two elements
+    r = inspect(path, Limits(max_seconds=ticks.looks // 2, clock=Ticks()))
+    assert not r.safe and codes(r) == {"revision-tiempo-agotado"}
+    assert f"tardó más de {ticks.looks // 2} s y se detuvo en la parte {SHEET2}" in r.issues[0].message
+
+
+def test_remembered_styles_are_judged_by_the_limits_of_the_run(valid: Path) -> None:
+    """What a clean parse of styles.xml found is remembered by its bytes and the bounds it kept: a run with
+    tighter bounds parses it again and refuses it."""
+    assert inspect_ok(valid).safe
+    r = inspect_ok(valid, Limits(max_fills=1))
+    assert not r.safe and codes(r) == {"estilos-excesivos"}
+    assert "la parte xl/styles.xml tiene 2 rellenos o más (máximo 1)" in r.issues[0].message
+
+
+def test_style_items_are_counted_in_their_own_table(valid: Path, tmp_path: Path) -> None:
+    """Cell formats are the ``xf`` children of ``cellXfs`` and ``cellStyleXfs``, counted wherever else an element
+    opens or closes among them; a font inside a differential format is not one of the fonts."""
+    styles = members(valid)["xl/styles.xml"].decode()
+    styles = styles.replace("<cellXfs count=\"1\">", '<cellXfs count="4"><fonts/><dxfs><dxf><font/></dxf></dxfs>'
+                            + '<xf numFmtId="0"/>' * 3, 1)
+    path = rezip(valid, tmp_path / "intake_tablas.xlsx", replace={"xl/styles.xml": styles.encode()})
+    assert inspect_ok(path, Limits(max_cell_formats=5, max_fonts=1)).safe
+    r = inspect_ok(path, Limits(max_cell_formats=4))
+    assert not r.safe and codes(r) == {"estilos-excesivos"}
+    assert "tiene 5 formatos de celda o más (máximo 4)" in r.issues[0].message
 
 
 def test_too_many_defined_names(tmp_path: Path) -> None:

@@ -4,11 +4,13 @@ strings, dates, merged ranges)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import zipfile
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import xlsxwriter
@@ -17,7 +19,15 @@ from python_calamine import CalamineWorkbook
 from tests.oracles import openpyxl_book
 from zedxl.intake import inspect
 from zedxl.libreoffice import convert
-from zedxl.xlsx.office_book import Book, Cell, UnreadableError, from_serial, is_date_format, read_book
+from zedxl.xlsx.office_book import (
+    Book,
+    Cell,
+    UnreadableError,
+    _styles,
+    from_serial,
+    is_date_format,
+    read_book,
+)
 
 
 def records(path: Path) -> Book:
@@ -197,3 +207,28 @@ def test_a_far_corner_cell_costs_what_the_cells_cost(tmp_path: Path) -> None:
     wb.close()
     cells = records(src).sheets["Datos"].cells0
     assert set(cells) == {(0, 0), (2_000, 40)}
+
+
+def test_the_reader_keeps_to_the_review_deadline(tmp_path: Path) -> None:
+    """The review's time limit covers the reading of the cells too (#21 case 7: the reader's work on what intake
+    kept was outside it): a review already past its deadline is not read, one in time is."""
+    from zedxl.intake import Deadline
+
+    path = every_kind_of_cell(tmp_path / "a-tiempo.xlsx")
+    intake = inspect(path, keep_cells=True)
+    assert intake.safe and intake.deadline is not None
+    late = dataclasses.replace(intake, deadline=Deadline(at=0.0, seconds=30.0, clock=lambda: 1.0))
+    with pytest.raises(UnreadableError, match="la revisión tardó más de 30 s"):
+        read_book(path, late, None, "zedxl_")
+    assert read_book(path, intake, None, "zedxl_").sheetnames == ["Datos", "Vacía"]
+
+
+def test_number_formats_are_classified_once_each() -> None:
+    """A style list is worked out once per distinct format code: 70,000 cell styles sharing two 1,000-character
+    codes cost two classifications (the reviewer's styles gave every style the same long code)."""
+    long_date = "d" + '"x"' * 333
+    formats = tuple([long_date, "0.00"] * 35_000)
+    with patch("zedxl.xlsx.office_book.is_date_format", wraps=is_date_format) as classify:
+        styles = _styles(formats)
+    assert classify.call_count == 2
+    assert styles[0] == (long_date, True, False) and styles[1] == ("0.00", False, False)

@@ -17,14 +17,22 @@ calculation mode, defined names, formulas, active content...). It never raises f
    relationship points to; Strict Open XML is refused.
 6. Every XML part is streamed through expat in bounded chunks: a ``<!DOCTYPE`` or ``<!ENTITY`` aborts the parse before
    it is processed (nothing is expanded or fetched); malformed XML, a read error or a CRC mismatch names the part.
-   VML parts, often not well-formed, are only searched for DTDs.
+   VML parts, often not well-formed, are only searched for DTDs. A part over 1 MiB has its elements counted
+   (``max_xml_elements``) and their nesting bounded (``max_xml_depth``: expat keeps every open element). styles.xml
+   is bounded while it is parsed: cell formats, custom number formats and the length of their codes, fonts, fills,
+   borders and differential formats (``max_cell_formats``...); the shared strings too (``max_shared_strings``).
 7. Worksheets are scanned cell by cell without trusting ``<dimension>``: ``<c>`` elements are counted (over
    ``max_cells_per_sheet`` or ``max_total_cells`` the file is refused, found by counting the tags before any parsing),
    every cell must lie inside A1:XFD1048576, the area from A1 to the farthest cell under ``max_used_area`` (readers
    allocate that rectangle), merged and hyperlinked ranges under ``max_range_cells``, ``<row>`` elements under the
-   cell limit, ``<col>`` elements under 16,384. Formulas, error values and non-finite numbers are recorded (the last
+   cell limit, ``<col>`` elements under 16,384, merged ranges, data validations, conditional-format rules and
+   hyperlinks under ``max_sheet_ranges`` each. Formulas, error values and non-finite numbers are recorded (the last
    only an aviso: the value layer decides).
 8. Every other relationship part: targets outside the package and dangling internal targets are reported.
+
+Time: the review of one file stops after ``Limits.max_seconds`` (``revision-tiempo-agotado``, naming the part). The
+clock is looked at between the chunks of every read and every few thousand elements inside every scanning loop, and
+by the reader of the cells (``Intake.deadline``): no signal, so it holds on every platform.
 
 Active content (``error`` refuses the file, ``aviso`` flags it and lets values be read):
 
@@ -52,6 +60,7 @@ from zedxl.intake.result import (
     READABLE_KINDS,
     CellFact,
     CellNote,
+    Deadline,
     DefinedName,
     ExternalLink,
     Hyperlink,
@@ -96,6 +105,7 @@ class _Inspector(_Package):
             number_formats=self.number_formats if self.keep_cells else None,
             parts=self.parts if self.keep_cells and safe else None,
             property_values=tuple(self.property_values),
+            deadline=self.deadline,
             **self.facts,  # size, members, date1904, calc_mode... as found (the fields' defaults otherwise)
         )
 
@@ -115,8 +125,8 @@ def inspect(path: Path | str, limits: Limits = DEFAULT_LIMITS, *, keep_cells: bo
     insp.data = data
     try:
         insp.run()
-    except _Deadline:
-        insp.add("revision-tiempo-agotado", limit=f"{limits.max_seconds:g}")
+    except _Deadline as e:
+        insp.add("revision-tiempo-agotado", limit=f"{limits.max_seconds:g}", part=e.args[0])
     except RecursionError:
         insp.add("revision-error-interno", detail="estructura demasiado anidada")
     except Exception as e:  # noqa: BLE001 - inspect must turn any failure on bad input into an issue
@@ -133,6 +143,7 @@ __all__ = [
     "INTAKE_CODES",
     "READABLE_KINDS",
     "CellNote",
+    "Deadline",
     "DefinedName",
     "ExternalLink",
     "Hyperlink",

@@ -127,6 +127,12 @@ _CODES: tuple[tuple[str, str, str, Severity], ...] = (
     ("libro-demasiadas-celdas", "Demasiadas celdas en el libro",
      "«{file}»: el libro tiene más de {limit} celdas en total (se detuvo en la hoja «{sheet}»); se rechaza sin "
      "abrirlo. Borre las hojas o filas sobrantes o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+    ("hoja-demasiados-rangos", "Demasiados rangos en una hoja",
+     "«{file}», hoja «{sheet}»: tiene más de {limit} {what}, muchos más que la plantilla; se rechaza sin abrirlo. "
+     "Quítelos o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+    ("estilos-excesivos", "Estilos excesivos",
+     "«{file}»: la parte {part} tiene {what} (máximo {limit}): suele venir de estilos copiados de otros libros o de "
+     "un archivo manipulado, y se rechaza sin abrirlo. " + _USE_TEMPLATE, "error"),
     ("hoja-rango-usado-excesivo", "Datos demasiado lejos",
      "«{file}», hoja «{sheet}»: hay celdas usadas (con datos o formato) hasta {ref}, lo que abarca {area} celdas "
      "(máximo {limit}); se rechaza sin abrirlo. Borre las filas y columnas sobrantes lejos de la tabla (seleccione "
@@ -149,7 +155,8 @@ _CODES: tuple[tuple[str, str, str, Severity], ...] = (
     ("libro-demasiados-nombres", "Demasiados nombres definidos",
      "«{file}» tiene más de {limit} nombres definidos: no es un libro de la plantilla. " + _USE_TEMPLATE, "error"),
     ("revision-tiempo-agotado", "Revisión demasiado lenta",
-     "«{file}»: la revisión tardó más de {limit} s y se detuvo; el archivo se rechaza. " + _USE_TEMPLATE, "error"),
+     "«{file}»: la revisión tardó más de {limit} s y se detuvo en la parte {part}; el archivo se rechaza. "
+     + _USE_TEMPLATE, "error"),
     ("revision-error-interno", "Error al revisar el archivo",
      "«{file}» no se pudo revisar ({detail}); el archivo se rechaza. " + _SAVE_AGAIN
      + " Si el problema continúa, avise a soporte.", "error"),

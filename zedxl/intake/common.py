@@ -4,9 +4,9 @@ and the inspector's state (``_Base``)."""
 from __future__ import annotations
 
 import re
-import time
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,16 +16,26 @@ from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, col_letter
 from zedxl.intake.result import (
     CellFact,
     CellNote,
+    Deadline,
     DefinedName,
     ExternalLink,
     Hyperlink,
     Kind,
     Limits,
+    MiB,
     SheetInfo,
 )
 from zedxl.issues import Issue, make_issue
 
 _CHUNK = 256 * 1024
+
+# a part up to this size is parsed without counting how deep its elements nest: it holds at most ~350,000 start
+# tags, so the parser's stack of open elements stays under ~45 MB; a larger one has its nesting bounded by
+# Limits.max_xml_depth
+_SHALLOW_BYTES = 1 * MiB
+
+# the deadline is looked at every this many elements (a power of two less one: a mask)
+_TICK = 4095
 
 
 class BytesMemo:
@@ -172,7 +182,8 @@ class _Stop(Exception):
 
 
 class _Deadline(BaseException):
-    """Time is up: a BaseException, so that no handler of bad input (``except Exception``) swallows it."""
+    """Time is up (in the part ``args[0]``): a BaseException, so that no handler of bad input
+    (``except Exception``) swallows it."""
 
 
 def _forbid_doctype(*_: Any) -> None:
@@ -181,6 +192,33 @@ def _forbid_doctype(*_: Any) -> None:
 
 def _forbid_entity(*_: Any) -> int:
     raise _Forbidden("ENTITY")
+
+
+def _nesting_bounded(
+    start: Callable[[str, dict[str, str]], None] | None,
+    end: Callable[[str], None] | None,
+    limit: int,
+    part: str,
+) -> tuple[Callable[[str, dict[str, str]], None], Callable[[str], None]]:
+    """Element handlers that call ``start`` and ``end`` (when given) and stop the parse once elements nest more
+    than ``limit`` deep: expat keeps every open element, so nesting is memory."""
+    depth = 0
+
+    def deeper(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > limit:
+            raise _Stop("xml-parte-demasiado-grande", part=part, detail=f"más de {limit:,} niveles de anidamiento")
+        if start is not None:
+            start(tag, attrs)
+
+    def shallower(tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+        if end is not None:
+            end(tag)
+
+    return deeper, shallower
 
 
 def _new_parser(namespaces: bool = False) -> Any:
@@ -239,7 +277,8 @@ class _Base:
         self.path = path
         self.file = path.name
         self.limits = limits
-        self.deadline = time.monotonic() + limits.max_seconds
+        self.deadline = Deadline.start(limits)
+        self.part_now = "el índice del archivo comprimido"  # the part being read, for the deadline's message
         self.kind: Kind = "unknown"
         self.issues: list[Issue] = []
         self.code_counts: Counter[str] = Counter()
@@ -283,8 +322,8 @@ class _Base:
             self.truncated_facts = True
 
     def check_deadline(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise _Deadline
+        if self.deadline.passed():
+            raise _Deadline(self.part_now)
 
     def inspect_package(self) -> None:  # the package's checks (``package._Package``)
         raise NotImplementedError

@@ -8,7 +8,15 @@ import re
 from typing import TYPE_CHECKING
 
 from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, to_a1
-from zedxl.intake.common import _CLEAN_MAX_BYTES, _UNSEEN, BytesMemo, _new_parser, xml_text
+from zedxl.intake.common import (
+    _CLEAN_MAX_BYTES,
+    _SHALLOW_BYTES,
+    _UNSEEN,
+    BytesMemo,
+    _nesting_bounded,
+    _new_parser,
+    xml_text,
+)
 from zedxl.intake.result import CellFact, CellNote, MiB
 
 if TYPE_CHECKING:
@@ -122,15 +130,20 @@ def _note_outside(outside: bytes, scan: _SheetScan) -> None:
     """``_SheetScan``'s handlers run over a worksheet's part outside ``<sheetData>`` (no cell, merge or hyperlink in
     it; raises when not well formed), what they noted remembered: returns of one template share it byte for byte."""
     seen = _OUTSIDES.get(outside)
-    if seen is not None and scan.elements + seen[0] <= scan.max_elements:
-        scan.elements, scan.col_defs, scan.dimension, scan.protected = seen
+    limits = scan.insp.limits
+    if seen is not None and scan.elements + seen[0] <= scan.max_elements and seen[4] <= limits.max_sheet_ranges:
+        scan.elements, scan.col_defs, scan.dimension, scan.protected, _ = seen
         return
     parser = _new_parser()
     parser.StartElementHandler = scan.start
+    if len(outside) > _SHALLOW_BYTES:
+        parser.StartElementHandler, parser.EndElementHandler = _nesting_bounded(
+            scan.start, None, limits.max_xml_depth, f"de la hoja «{scan.sheet}»")
     parser.CharacterDataHandler = scan.chars
     parser.Parse(outside, True)
     if not scan.rows and len(outside) <= _CLEAN_MAX_BYTES:  # a <row> here may be reported: never remembered
-        _OUTSIDES.put(outside, len(outside), (scan.elements, scan.col_defs, scan.dimension, scan.protected))
+        _OUTSIDES.put(outside, len(outside), (scan.elements, scan.col_defs, scan.dimension, scan.protected,
+                                              max(scan.ranges.values(), default=0)))
 
 
 def _has_prefixed_tag(data: bytes) -> bool:

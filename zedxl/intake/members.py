@@ -16,9 +16,12 @@ from zedxl.intake.common import (
     _CLEAN_PARTS,
     _DTD_BYTES,
     _KEEP_MAX_BYTES,
+    _SHALLOW_BYTES,
+    _TICK,
     _Base,
     _Forbidden,
     _human,
+    _nesting_bounded,
     _new_parser,
     _short,
     _Stop,
@@ -141,12 +144,14 @@ class _Members(_Base):
     ) -> bool:
         """Stream one zip member through expat (DTDs forbidden); True when it parsed completely and cleanly.
         ``namespaces``: element names as 'uri}local' (else as written); ``counted``: ``start`` wrapped to count
-        elements (else it counts them itself); ``data``: the member's bytes, read whole already. A small part parsed
-        with no handler is remembered by its bytes once clean (``_CLEAN_PARTS``)."""
+        elements and look at the deadline (else it does both itself); ``data``: the member's bytes, read whole
+        already. A small part parsed with no handler is remembered by its bytes once clean (``_CLEAN_PARTS``); a
+        large one is parsed with handlers, its elements counted and their nesting bounded."""
         info = self.member(part)
         assert self.zf is not None and info is not None
         self.parsed.add(info.filename.lower())
         name = info.filename
+        self.part_now = name
         if info.file_size > self.limits.max_xml_part_bytes:
             self.add("xml-parte-demasiado-grande", part=name, detail=f"{_human(info.file_size)}, máximo "
                      f"{_human(self.limits.max_xml_part_bytes)}")
@@ -158,19 +163,13 @@ class _Members(_Base):
         if plain and data is not None and _CLEAN_PARTS.get((namespaces, data)) is not None:
             return True
         parser = _new_parser(namespaces)
-        if start is not None and not counted:
+        deep = info.file_size > _SHALLOW_BYTES  # only a large part can nest deep enough to matter
+        if counted and (start is not None or deep):
+            start = self.counting(name, start)
+        if deep:
+            start, end = _nesting_bounded(start, end, self.limits.max_xml_depth, name)
+        if start is not None:
             parser.StartElementHandler = start
-        elif start is not None:
-            limit = self.limits.max_xml_elements
-
-            def counted_start(tag: str, attrs: dict[str, str]) -> None:
-                self.elements += 1
-                if self.elements > limit:
-                    raise _Stop("xml-parte-demasiado-grande", part=name,
-                                detail=f"más de {limit} elementos XML")
-                start(tag, attrs)
-
-            parser.StartElementHandler = counted_start
         if end is not None:
             parser.EndElementHandler = end
         if chars is not None:
@@ -208,6 +207,23 @@ class _Members(_Base):
                 stream.close()
         return False
 
+    def counting(self, part: str, start: Callable[[str, dict[str, str]], None] | None,
+                 ) -> Callable[[str, dict[str, str]], None]:
+        """``start`` (when given) behind a handler that counts the element against ``Limits.max_xml_elements``
+        and looks at the deadline every few thousand elements."""
+        limit = self.limits.max_xml_elements
+
+        def counted_start(tag: str, attrs: dict[str, str]) -> None:
+            self.elements = n = self.elements + 1
+            if n > limit:
+                raise _Stop("xml-parte-demasiado-grande", part=part, detail=f"más de {limit:,} elementos XML")
+            if not n & _TICK:
+                self.check_deadline()
+            if start is not None:
+                start(tag, attrs)
+
+        return counted_start
+
     def raw_member_overruns(self, info: zipfile.ZipInfo) -> bool:
         """True when the member's compressed bytes (found from its local header) inflate past its declared size."""
         if self.data is not None:
@@ -235,6 +251,7 @@ class _Members(_Base):
     def stream(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         """The member's bytes in chunks, bounded by its declared size (zipfile stops there and checks the CRC)."""
         assert self.zf is not None
+        self.part_now = info.filename
         budget = max(info.file_size, 0)
         # kept for the reader (Intake.parts) when small, up to _KEEP_MAX_BYTES in all: a hostile package of
         # thousands of small parts must not be held in memory whole

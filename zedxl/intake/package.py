@@ -11,6 +11,7 @@ from typing import Any
 
 from zedxl.intake.common import (
     _CLEAN_PARTS,
+    _SHALLOW_BYTES,
     _STRICT_PREFIX,
     _XML_CONTENT_TYPE,
     _dangerous_target,
@@ -23,6 +24,14 @@ from zedxl.intake.common import (
 )
 from zedxl.intake.result import READABLE_KINDS, DefinedName, ExternalLink, Hyperlink, SheetInfo
 from zedxl.intake.sheets import _Sheets
+
+# The tables of styles.xml that are bounded, each with the element of its items (Limits.max_cell_formats...).
+_STYLE_TABLES = {"cellXfs": "xf", "cellStyleXfs": "xf", "numFmts": "numFmt", "fonts": "font", "fills": "fill",
+                 "borders": "border", "dxfs": "dxf"}
+
+# Those items in the issue's words.
+_STYLE_WORDS = {"xf": "formatos de celda", "numFmt": "formatos de número personalizados", "font": "fuentes",
+                "fill": "rellenos", "border": "bordes", "dxf": "formatos condicionales o de tabla"}
 
 
 class _Package(_Sheets):
@@ -162,43 +171,61 @@ class _Package(_Sheets):
                 self.other_rels(info.filename)
             elif low.endswith(".vml"):
                 self.scan_dtd_bytes(info.filename)
-            elif self.keep_cells and low == self.facts.get("styles_part", "").lower():
+            elif low == self.facts.get("styles_part", "").lower():
                 self.parse_styles(info.filename)
+            elif low == self.facts.get("shared_strings_part", "").lower():
+                self.parse_shared_strings(info.filename)
             elif low.endswith((".xml", ".rels")) or _XML_CONTENT_TYPE.search(ct or ""):
                 self.parse_xml(info.filename)
         self.complete = wb_ok
 
     def parse_styles(self, part: str) -> None:
-        """styles.xml, also noting the number format of every cell style (``cellXfs``): its id, and the codes of the
-        custom formats (built-in ones are the reader's business)."""
+        """styles.xml, its tables bounded (cell formats, number formats, fonts, fills, borders, differential formats:
+        ``_STYLE_TABLES``) and so are number format codes; also noting the number format of every cell style
+        (``cellXfs``): its id, and the codes of the custom formats (built-in ones are the reader's business)."""
+        lim = self.limits
+        bounds = {"xf": lim.max_cell_formats, "numFmt": lim.max_number_formats, "font": lim.max_fonts,
+                  "fill": lim.max_fills, "border": lim.max_borders, "dxf": lim.max_dxfs}
         custom: dict[int, str] = {}
         xf_ids: list[int] = []
-        depth = {"cellXfs": False}
+        counts = dict.fromkeys(bounds, 0)
+        open_elements: list[str] = []  # local names, outermost first
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             local = _local(tag)
+            table = open_elements[-1] if open_elements else ""
+            open_elements.append(local)
+            if local != _STYLE_TABLES.get(table):  # a table's own items only (a dxf holds a font, a fill...)
+                return
+            counts[local] = n = counts[local] + 1
+            if n > bounds[local]:
+                raise _Stop("estilos-excesivos", part=part, what=f"{n:,} {_STYLE_WORDS[local]} o más",
+                            limit=f"{bounds[local]:,}")
             if local == "numFmt":
+                code = attrs.get("formatCode", "")
+                if len(code) > lim.max_number_format_chars:
+                    raise _Stop("estilos-excesivos", part=part,
+                                what=f"un formato de número de {len(code):,} caracteres",
+                                limit=f"{lim.max_number_format_chars:,} caracteres")
                 with contextlib.suppress(ValueError):
-                    custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
-            elif local == "cellXfs":
-                depth["cellXfs"] = True
-            elif local == "xf" and depth["cellXfs"] and len(xf_ids) < 65_000:
+                    custom[int(attrs.get("numFmtId", ""))] = code
+            elif local == "xf" and table == "cellXfs":
                 try:
                     xf_ids.append(int(attrs.get("numFmtId", "0") or 0))
                 except ValueError:
                     xf_ids.append(-1)
 
         def end(tag: str) -> None:
-            local = _local(tag)
-            if local in depth:
-                depth[local] = False
+            open_elements.pop()
 
         # the returns of one entity share their styles byte for byte: what a clean parse found (and its element
-        # count) is remembered by the part's bytes; when found, the part counts as parsed, as the parse would
+        # count) is remembered by the part's bytes and the bounds it was found within; when found, the part counts
+        # as parsed, as the parse would
         info = self.member(part)
         assert info is not None
         data = self.small_bytes(info) if info.file_size <= self.limits.max_xml_part_bytes else None
-        seen = _CLEAN_PARTS.get(("styles", data)) if data is not None else None
+        key = ("styles", tuple(bounds.values()), lim.max_number_format_chars, data)
+        seen = _CLEAN_PARTS.get(key) if data is not None else None
         if seen is not None and self.elements + seen[0] <= self.limits.max_xml_elements:
             self.parsed.add(info.filename.lower())
             self.elements += seen[0]
@@ -208,7 +235,27 @@ class _Package(_Sheets):
         if self.parse_xml(part, start, end, data=data):
             self.number_formats = (tuple(xf_ids), tuple(custom.items()))
             if data is not None:
-                _CLEAN_PARTS.put(("styles", data), len(data), (self.elements - before, self.number_formats))
+                _CLEAN_PARTS.put(key, len(data), (self.elements - before, self.number_formats))
+
+    def parse_shared_strings(self, part: str) -> None:
+        """The shared-string table, its strings bounded (``Limits.max_shared_strings``) when it is over 1 MiB: the
+        reader keeps them all. A smaller one is parsed as any small part, at C speed."""
+        info = self.member(part)
+        assert info is not None
+        if info.file_size <= _SHALLOW_BYTES:
+            self.parse_xml(part)
+            return
+        limit = self.limits.max_shared_strings
+        count = [0]
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            if tag.endswith("}si"):
+                count[0] += 1
+                if count[0] > limit:
+                    raise _Stop("xml-parte-demasiado-grande", part=part,
+                                detail=f"más de {limit:,} textos compartidos")
+
+        self.parse_xml(part, start)
 
     def parse_workbook(self, part: str) -> tuple[bool, bool]:
         """(parsed cleanly, in Strict Open XML's namespace)"""

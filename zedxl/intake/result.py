@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -69,11 +70,53 @@ class Limits:
     max_recorded: int = 10_000
     #: Issues of one code kept before the rest are summarised in one ``revision-mas-problemas``.
     max_issues_per_code: int = 20
-    #: Wall-clock safety net; the bounds above keep real runs far below it.
+    #: Nesting of XML elements, checked in parts over 1 MiB: a smaller part cannot nest deep enough for the parser's
+    #: stack of open elements (~120 bytes each) to matter. Real parts nest fewer than 20 deep.
+    max_xml_depth: int = 1_000
+    #: Merged ranges, data validations, conditional-format rules and hyperlinks of one sheet, each kind counted
+    #: apart (Excel keeps at most 66,530 hyperlinks a sheet; a template has a handful of each).
+    max_sheet_ranges: int = 70_000
+    #: Strings in a shared-string table over 1 MiB (a smaller one holds at most ~200,000, a few MB): Excel keeps
+    #: only the strings cells use, so never more than cells.
+    max_shared_strings: int = 500_000
+    #: Cell formats in styles.xml (``xf`` in ``cellXfs`` and ``cellStyleXfs``, together): Excel keeps at most
+    #: 65,430 besides its built-in styles (a template has about 20).
+    max_cell_formats: int = 70_000
+    #: Custom number formats (``numFmt``): Excel keeps 206 to 250, by language.
+    max_number_formats: int = 1_000
+    #: Characters of one number format code: Excel's are shorter than 255.
+    max_number_format_chars: int = 1_000
+    #: Fonts, fills and borders of styles.xml, each (Excel: 512 fonts a workbook, 256 fill styles).
+    max_fonts: int = 8_192
+    max_fills: int = 8_192
+    max_borders: int = 8_192
+    #: Differential formats (``dxf``, one per conditional-format rule or table style that sets one).
+    max_dxfs: int = 70_000
+    #: Wall-clock safety net for the review of one file, intake and the reading of its cells
+    #: (``zedxl.xlsx.office_book``): checked every few thousand elements inside every scanning loop, so it holds on
+    #: every platform; the bounds above keep real runs far below it.
     max_seconds: float = 30.0
+    #: The clock ``max_seconds`` is measured on, in seconds (tests give one that advances at each look).
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
 
 DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When the review of one file must stop: ``Limits.max_seconds`` after it started, on ``Limits.clock``."""
+
+    at: float
+    seconds: float
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def start(cls, limits: Limits) -> Deadline:
+        return cls(limits.clock() + limits.max_seconds, limits.max_seconds, limits.clock)
+
+    def passed(self) -> bool:
+        return self.clock() > self.at
 
 
 @dataclass(frozen=True)
@@ -178,6 +221,8 @@ class Intake(IssueList):
     parts: Mapping[str, bytes] | None = field(default=None, repr=False, compare=False)
     #: With ``keep_cells``: custom properties as (name, value type, text as stored, not stripped).
     property_values: tuple[tuple[str, str, str], ...] = ()
+    #: When the review of the file must stop: the reader of its cells keeps to it too.
+    deadline: Deadline | None = field(default=None, repr=False, compare=False)
 
     def codes(self) -> list[str]:
         return [i.code for i in self.issues]

@@ -14,10 +14,13 @@ from zedxl.intake.common import (
     _DDE_FORMULA,
     _NUMBER,
     _RISKY_FUNCTIONS,
+    _SHALLOW_BYTES,
+    _TICK,
     _Base,
     _dangerous_target,
     _in_grid,
     _may_call_out,
+    _nesting_bounded,
     _new_parser,
     _parse_range,
     _ref_text,
@@ -51,6 +54,11 @@ _CELL_CHILDREN = frozenset({
 })
 
 
+# What a sheet holds a bounded number of (Limits.max_sheet_ranges each), by element name, in the issue's words.
+_RANGES = {"mergeCell": "rangos combinados", "dataValidation": "validaciones de datos",
+           "cfRule": "reglas de formato condicional", "hyperlink": "hipervínculos"}
+
+
 class _SheetScan:
     """Expat handlers for one worksheet: count and bound its cells, record formulas, hyperlinks, merges and, with
     ``keep_cells``, every cell as a ``CellFact``. A cell ends when an element that cannot be inside one starts; every
@@ -81,6 +89,7 @@ class _SheetScan:
         self.merged: list[str] = []
         self.range_area = 0
         self.hyperlink_refs: dict[str, list[str]] = {}
+        self.ranges: dict[str, int] = {}  # merged ranges, data validations... by element name
         # current cell
         self.c_row = 0
         self.c_col = 0
@@ -111,10 +120,12 @@ class _SheetScan:
         self.insp.add(code, sheet=self.sheet, **kw)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        self.elements += 1
-        if self.elements > self.max_elements:
+        self.elements = n = self.elements + 1
+        if n > self.max_elements:
             raise _Stop("xml-parte-demasiado-grande", part=f"de la hoja «{self.sheet}»",
                         detail=f"más de {self.insp.limits.max_xml_elements:,} elementos XML")
+        if not n & _TICK:
+            self.insp.check_deadline()
         self.capture = None
         if tag == "c":
             local = tag
@@ -192,8 +203,12 @@ class _SheetScan:
             elif local == "dimension":
                 self.dimension = attrs.get("ref", "")[:100]
             elif local == "mergeCell":
+                self.count_range(local)
                 self.check_range(attrs.get("ref", ""), "el rango combinado", record=self.merged)
+            elif local == "dataValidation" or local == "cfRule":
+                self.count_range(local)
             elif local == "hyperlink":
+                self.count_range(local)
                 ref = attrs.get("ref", "")
                 self.check_range(ref, "el hipervínculo en", record=None)
                 rid = _rid(attrs)
@@ -206,6 +221,15 @@ class _SheetScan:
                 if self.col_defs > MAX_COLS:  # each <col> covers at least one column: more is a forgery
                     raise _Stop("xml-parte-demasiado-grande", part=f"de la hoja «{self.sheet}»",
                                 detail=f"más de {MAX_COLS:,} definiciones de columna")
+
+    def count_range(self, local: str) -> None:
+        """One more merged range, data validation, conditional-format rule or hyperlink: over
+        ``Limits.max_sheet_ranges`` of one kind, the sheet is refused."""
+        counts = self.ranges
+        counts[local] = n = counts.get(local, 0) + 1
+        if n > self.insp.limits.max_sheet_ranges:
+            raise _Stop("hoja-demasiados-rangos", sheet=self.sheet, limit=f"{self.insp.limits.max_sheet_ranges:,}",
+                        what=_RANGES[local])
 
     def end(self, tag: str) -> None:  # with keep_cells only: text ends with its element
         self.capture = None
@@ -433,7 +457,11 @@ class _Sheets(_Container):
         scan = _SheetScan(self, sheet.name)
         try:
             if sd:
-                _new_parser().Parse(sd, True)
+                parser = _new_parser()
+                if len(sd) > _SHALLOW_BYTES:  # a large one is well formed and shallow, or the full scan says why
+                    parser.StartElementHandler, parser.EndElementHandler = _nesting_bounded(
+                        None, None, lim.max_xml_depth, sheet.part)
+                parser.Parse(sd, True)
             _note_outside(outside, scan)
         except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
             return None
@@ -444,6 +472,7 @@ class _Sheets(_Container):
         if n_rows > lim.max_cells_per_sheet:
             return None
         scanned = _scan_cells(sd, name, keep, n_tags)
+        self.check_deadline()
         if scanned is None:
             return None
         facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned

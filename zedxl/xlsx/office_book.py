@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 from xml.parsers import expat
 
 from zedxl.a1 import from_a1
-from zedxl.intake import Intake, xml_text
+from zedxl.intake import Deadline, Intake, xml_text
 
 #: Excel's built-in number formats by id (ECMA-376 Part 1, 18.8.30); any other id without a custom code is General.
 BUILTIN_FORMATS: dict[int, str] = {
@@ -135,22 +135,34 @@ def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: s
         kept = intake.cells or {}
         sheets: dict[str, Sheet] = {}
         for info in intake.sheets:
+            _keep_to(intake.deadline)  # each step is bounded by intake's limits; together they keep to its clock
             facts = kept.get(info.name, ()) if info.kind == "worksheet" else ()
             cells = _cells(facts, styles, sst, intake.date1904)
             merged = [_range(ref) for ref in info.merged]
             sheets[info.name] = Sheet(info.name, info.state, info.kind, cells, merged)
     except (KeyError, zipfile.BadZipFile, expat.ExpatError) as e:
         raise UnreadableError(str(e)) from e
+    _keep_to(intake.deadline)
     props = {name[len(property_prefix):]: text for name, _, text in intake.property_values
              if name.startswith(property_prefix)}
     return Book(sheets, props)
 
 
+def _keep_to(deadline: Deadline | None) -> None:
+    """Raise ``UnreadableError`` once the review of the file is past its deadline."""
+    if deadline is not None and deadline.passed():
+        raise UnreadableError(f"la revisión tardó más de {deadline.seconds:g} s y se detuvo")
+
+
 @functools.lru_cache(maxsize=64)
 def _styles(formats: tuple[str, ...]) -> tuple[tuple[str, bool, bool], ...]:
     """Per cell style: its format code, whether a number in it is a date, and whether a duration (returns of one
-    entity share their styles, so this is worked out once per distinct list)."""
-    return tuple((f, is_date_format(f), bool(_DURATION.search(f))) for f in formats)
+    entity share their styles, so this is worked out once per distinct list, and each code once)."""
+    known: dict[str, tuple[str, bool, bool]] = {}
+    for f in formats:
+        if f not in known:
+            known[f] = (f, is_date_format(f), bool(_DURATION.search(f)))
+    return tuple(known[f] for f in formats)
 
 
 _GENERAL = ("General", False, False)
