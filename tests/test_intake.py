@@ -109,7 +109,7 @@ EXPECTED_TEXT: dict[str, list[str]] = {
     "A03": ["fileserver"],
     "A04": ["cmd", "/c calc"],
     "A08": ["calc.exe", "javascript:"],
-    "D00": ["200,000"],
+    "D00": ["100,000"],
     "A09": ["ODBC"],
     "C15": ["xl/worksheets/sheet2.xml"],
     "C16": ["../../evil.xml"],
@@ -780,9 +780,10 @@ def test_deadline_is_looked_at_inside_the_scan_of_a_part(valid: Path, tmp_path: 
     path = patch_sheet(valid, tmp_path / "intake_lento.xlsx", SHEET2, lambda t: t.replace(
         "</sheetData>", rows + "</sheetData>").replace("<worksheet ", f'<worksheet xmlns:x="{SST_NS}" ', 1))
     ticks = Ticks()
-    assert inspect(path, Limits(max_seconds=1e9, clock=ticks)).safe
+    cells = {"max_cells_per_sheet": 200_000, "max_total_cells": 200_000}  # over the default ceiling
+    assert inspect(path, Limits(max_seconds=1e9, clock=ticks, **cells)).safe
     assert ticks.looks > 300_000 // 4096  # each cell is two elements
-    r = inspect(path, Limits(max_seconds=ticks.looks // 2, clock=Ticks()))
+    r = inspect(path, Limits(max_seconds=ticks.looks // 2, clock=Ticks(), **cells))
     assert not r.safe and codes(r) == {"revision-tiempo-agotado"}
     assert f"tardó más de {ticks.looks // 2} s y se detuvo en la parte {SHEET2}" in r.issues[0].message
 

@@ -55,10 +55,12 @@ class Limits:
     max_xml_elements: int = 2_000_000
     #: Sheets in the workbook.
     max_sheets: int = 200
-    #: ``<c>`` elements in one sheet, styled empty cells included (a reader makes a record of each).
-    max_cells_per_sheet: int = 200_000
+    #: ``<c>`` elements in one sheet, styled empty cells included (a reader makes a record of each). A return holds
+    #: about 35 cells per AO: this is some 2,800 AO for one office, and a file at the limit is reviewed in about a
+    #: second and 160 MB (docs/performance.md, resource attacks).
+    max_cells_per_sheet: int = 100_000
     #: ``<c>`` elements in the whole workbook.
-    max_total_cells: int = 500_000
+    max_total_cells: int = 100_000
     #: Cells in the rectangle from A1 to the farthest cell, styled empty cells included (readers allocate or walk
     #: that rectangle): 40 columns by 25,000 rows.
     max_used_area: int = 1_000_000
