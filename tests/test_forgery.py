@@ -16,7 +16,7 @@ import pytest
 
 from zedxl.cli import main
 from zedxl.demo import fill_office_workbook, office_figures
-from zedxl.masterkey import key_path, load_key, seal
+from zedxl.masterkey import MissingKeyError, key_path, load_key, seal
 from zedxl.model import Accion, Actividad, Objetivo, Plan
 from zedxl.periods import parse_period
 from zedxl.report import report
@@ -166,3 +166,15 @@ def test_key_is_made_once_kept_and_backed_up(tmp_path: Path, master: Path) -> No
     assert main(["recompute", str(master)]) == 0
     assert load_key(tmp_path / "respaldos" / "maestro.xlsx") == key  # a backup of the key beside the master's
     assert key_path(master).stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_key_saved_again_by_notepad_still_loads(tmp_path: Path, master: Path) -> None:
+    """A planner who opens the key in Notepad and saves it gets a BOM and CRLF line ends: still the same key; a key
+    whose hex was edited is said to be damaged, in Spanish."""
+    key = load_key(master)
+    path = key_path(master)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert load_key(master) == key
+    path.write_text("zedxl-clave-1\nno es hexadecimal\n", encoding="utf-8")
+    with pytest.raises(MissingKeyError, match="está dañada"):
+        load_key(master)

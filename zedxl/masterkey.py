@@ -49,8 +49,13 @@ def create_key(master: Path) -> bytes:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        with contextlib.suppress(FileExistsError):
+        try:
             os.link(tmp, path)  # never over a key another run made meanwhile
+        except FileExistsError:
+            pass
+        except OSError:  # a folder without hard links (a FAT drive, some network shares)
+            if not path.exists():
+                os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -61,7 +66,7 @@ def load_key(master: Path) -> bytes:
     """The master's key; MissingKeyError (Spanish) when it is not beside the master or is damaged."""
     path = key_path(master)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # (as Notepad may save it: BOM, CRLF)
     except FileNotFoundError:
         raise MissingKeyError(
             f"Falta la clave del maestro ({path.name}) junto a {master.name}. Sin ella no se puede comprobar que "
