@@ -31,7 +31,10 @@ from openpyxl.cell.cell import MergedCell  # noqa: E402
 from openpyxl.styles import PatternFill  # noqa: E402
 from openpyxl.workbook.workbook import Workbook  # noqa: E402
 
-from zedxl import excel  # noqa: E402
+from zedxl import (
+    excel,  # noqa: E402
+    rules,
+)
 from zedxl.evaluation import evaluate  # noqa: E402
 from zedxl.libreoffice import recalculate  # noqa: E402
 from zedxl.model import Plan  # noqa: E402
@@ -313,7 +316,7 @@ def _fill_like_a_person(path: Path, plan: Plan) -> dict[str, Decimal]:
                 if heads[c.column] == "Ejec. T1":
                     value = plan.actividad(code).programado[0] + Decimal("0.5")
                     c.value = float(value)
-                    typed[code] = value
+                    typed[code] = value / rules.typed_scale(plan.actividad(code).unidad)  # (as the master keeps it)
                 elif heads[c.column] == "Justificación":
                     c.value = f"Logros de {code}."
     wb.save(path)

@@ -25,6 +25,7 @@ from tests import hostile
 from tests.conftest import OracleTally
 from tests.hostile import make_corpus
 from tests.test_validate import insert_row_like_excel
+from zedxl import rules
 from zedxl.consolidate import consolidate
 from zedxl.demo import fill_office_workbook, office_figures
 from zedxl.masterkey import create_key, key_path
@@ -166,7 +167,9 @@ def _office_mutation(kind: str, source: Path, folder: Path) -> tuple[Path, dict[
     if kind == "celdas-combinadas":
         ws.merge_cells(f"{first}:{second}")
     elif kind == "fila-insertada":
-        expected = {c: Decimal(str(wb[s][ref].value)) for s, ref, c in cells if wb[s][ref].value is not None}
+        # what the master keeps: «% avance/100» is typed as a percentage (its U.M. is in column C)
+        expected = {c: Decimal(str(wb[s][ref].value)) / rules.typed_scale(str(wb[s][f"C{wb[s][ref].row}"].value))
+                    for s, ref, c in cells if wb[s][ref].value is not None}
         insert_row_like_excel(ws, ws[first].row + 1)
     elif kind == "numeros-como-texto":
         ws[first], ws[second] = " 12 ", "3,5"  # green-triangle text, and a decimal comma pasted from elsewhere

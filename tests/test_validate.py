@@ -186,7 +186,8 @@ def test_validate_round_trip_of_a_workbook_filled_like_a_person(env: Env, tmp_pa
                         ao = example_plan.actividad(key)
                         value = ao.programado[0] + Decimal("0.5") if "%" not in ao.unidad else Decimal("12.5")
                         c.value = float(value)
-                        typed_exec[key] = {0: value}
+                        # «% avance/100»: typed as a percentage, kept as the plan's fraction (#22 case 6)
+                        typed_exec[key] = {0: value / rules.typed_scale(ao.unidad)}
                     elif heads[c.column] == "Justificación":
                         c.value = f"Logros de {key}: se cumplió con lo indicado."
                         typed_text[key] = c.value
@@ -566,11 +567,25 @@ def test_porcentaje_unit_is_a_percentage(tmp_path: Path, example_plan: Plan) -> 
     assert data is not None and data.ejecutado["AO.01.01.01"] == {0: Decimal(20)}
 
 
+def test_fraction_unit_is_seen_and_typed_as_a_percentage(env: Env, tmp_path: Path) -> None:
+    """#22 case 6: the seed's «% avance/100» keeps 0.2 in the plan for 20 %; the office sees 20 (programmed and
+    earlier executed) and types 40, the master gets 0.4; 40 is not refused as over 1, 0.4 is not taken as 0.4 %."""
+    ws = openpyxl.load_workbook(env.t2["DPD"])["OEI.02"]
+    heads = {c.value: c.column for c in ws[5]}
+    row = next(r[0].row for r in ws.iter_rows(min_row=6) if r[0].value == "AO.02.03.02")
+    assert [ws.cell(row, heads[h]).value for h in ("Prog. T1", "Prog. T2", "Prog. T4", "Ejec. T1")] == [20, 20, 40, 20]
+    path = edit(env.t2["DPD"], tmp_path, set_cells(**{f"OEI_02__{openpyxl.utils.get_column_letter(heads['Ejec. T2'])}"
+                                                      f"{row}": 40}))
+    data, report = check(path, env.master)
+    assert report.valid and data is not None and data.ejecutado["AO.02.03.02"] == {1: Decimal("0.4")}
+
+
 def test_code_porcentaje_convertido(env: Env, tmp_path: Path) -> None:
     path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_02__H9="20%"))
     data, report = check(path, env.master)
     assert flat(report) == [["OEI.02", "H9", "porcentaje-convertido"]]
-    assert report.valid and data is not None and data.ejecutado["AO.02.03.02"] == {0: Decimal(20)}
+    # «% avance/100»: 20 % typed is the plan's 0.2 (#22 case 6)
+    assert report.valid and data is not None and data.ejecutado["AO.02.03.02"] == {0: Decimal("0.2")}
 
 
 def test_code_porcentaje_en_unidad_no_porcentual(env: Env, tmp_path: Path) -> None:

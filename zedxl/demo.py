@@ -15,6 +15,7 @@ from typing import Any
 
 import openpyxl
 
+from zedxl import rules
 from zedxl.evaluation import Evaluation, evaluate
 from zedxl.model import Plan
 from zedxl.new import new
@@ -43,7 +44,8 @@ def type_into(cell: Any, value: Any) -> None:
 def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Decimal | None],
                          justificacion: Mapping[str, str],
                          presupuesto: Mapping[str, Mapping[str, Decimal | None]] | None = None) -> int:
-    """Type an office's figures into its workbook with openpyxl, only in unlocked cells; returns cells typed."""
+    """Type an office's figures (as the plan means them) into its workbook with openpyxl, only in unlocked cells,
+    as the office reads them there; returns cells typed."""
     wb = openpyxl.load_workbook(path)
     typed = 0
     col_name = L.ejec(period.short)
@@ -55,8 +57,10 @@ def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Dec
             header_row, heads = found
             for row in ws.iter_rows(min_row=header_row + 1):
                 code = row[0].value
-                if code in ejecutado and ejecutado[code] is not None:
-                    type_into(ws.cell(row[0].row, heads[col_name]), float(ejecutado[code]))  # type: ignore[arg-type]
+                value = ejecutado.get(code) if code else None
+                if value is not None:  # as the office sees it: «% avance/100» typed as a percentage
+                    unit = str(ws.cell(row[0].row, heads[L.H_UM]).value or "")
+                    type_into(ws.cell(row[0].row, heads[col_name]), float(value * rules.typed_scale(unit)))
                     typed += 1
                 if code in justificacion and justificacion[code]:
                     type_into(ws.cell(row[0].row, heads[L.H_JUSTIFICACION]), justificacion[code])

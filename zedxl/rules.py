@@ -38,6 +38,15 @@ def is_percent_unit(unit: str) -> bool:
     return _PERCENT_UNIT.search(unit) is not None
 
 
+_PER_UNIT = re.compile(r"/\s*100\b")
+
+
+def typed_scale(unit: str) -> Decimal:
+    """What an office types for one unit of the plan: 100 for a percentage the plan keeps as a fraction (the seed's
+    «% avance/100»: the plan says 0.4, the office types 40), else 1."""
+    return HUNDRED if is_percent_unit(unit) and _PER_UNIT.search(unit) else Decimal(1)
+
+
 #: What Excel holds exactly: under 10^15 in size and at most 15 significant digits (a double's exact range). A figure
 #: beyond it is refused where it enters (returns, plan, master), so sums and reports never meet one.
 MAX_MAGNITUDE = Decimal("1E+15")

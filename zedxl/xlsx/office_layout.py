@@ -419,6 +419,10 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
         cols.um: CellSpec("text", safe_text(ao.unidad), style="text"),
     }
     programado, ejecutado = ao.programado, ao.ejecutado
+    scale = rules.typed_scale(ao.unidad)
+    if scale != 1:  # a fraction the plan keeps («% avance/100»: 0.4) is seen and typed as a percentage (40)
+        programado = tuple(v * scale for v in programado)
+        ejecutado = tuple(None if v is None else v * scale for v in ejecutado)
     open_ = spec.open_periods
     for i in range(cols.n_base):
         cells[lay.prog_cols[i]] = CellSpec("number", programado[i], style="number")

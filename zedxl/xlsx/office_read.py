@@ -431,7 +431,8 @@ class _SheetReader:
             return
         idx = parse_field_ejecutado(cs.field)
         if idx is not None:
-            self.out.ejecutado.setdefault(key, {})[idx] = value
+            scale = rules.typed_scale(cs.unit)  # typed as a percentage, kept as the plan means it
+            self.out.ejecutado.setdefault(key, {})[idx] = value if value is None or scale == 1 else value / scale
 
     def read_quantity(self, sheet: str, r: int, c: int, cell: Any, unit: str,
                       column: str) -> tuple[bool, Decimal | None]:
