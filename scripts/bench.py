@@ -70,14 +70,14 @@ sys.path.insert(0, str(ROOT))
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto  # noqa: E402
 from zedxl.periods import Periodicity, parse_period  # noqa: E402
 
-GENERATOR_VERSION = "1"  # bump when the generated files change shape
+GENERATOR_VERSION = "2"  # bump when the generated files change shape
 SEED = 20250
 AO_PER_OFFICE = 25
 MAX_OFFICES = 400  # per entity of the size runs
 BIG_MASTER_OFFICES = 800  # 20,000 AO
 N_OEI = 5
 AEI_PER_OEI = 4
-UNITS = ("Informe", "Documento", "Acción", "Evento", "Persona capacitada", "Expediente", "% avance/100")
+UNITS = ("Informe", "Documento", "Acción", "Evento", "Persona capacitada", "Expediente", "% de avance")
 WORDS = ("seguimiento", "supervisión", "capacitación", "difusión", "mantenimiento", "evaluación", "promoción",
          "registro", "atención", "gestión", "elaboración", "coordinación", "implementación", "monitoreo")
 PLANS: tuple[Periodicity, ...] = ("mensual", "trimestral")
