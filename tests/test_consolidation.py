@@ -286,3 +286,72 @@ def test_plan_consolidation_statuses_and_issues(example_plan: Plan) -> None:
     for reemplazar in (False, True):
         assert flat(reemplazar, history)[:2] == [("a.xlsx", "reemplazado", ["retorno-reemplazado"]),
                                                  ("b.xlsx", "ya-consolidado", ["retorno-ya-consolidado"])]
+
+
+# -- sequences of runs: what the ledger records decides, and the master follows it -----------------------------------
+_SENT = st.tuples(st.sampled_from(["DPD", "DOI"]), st.sampled_from(["2025-T1", "2025-T2"]), st.integers(0, 2))
+
+
+@settings(max_examples=120, deadline=None)
+@given(runs=st.lists(st.lists(_SENT, max_size=4), min_size=1, max_size=5), reemplazar=st.booleans(),
+       keep=st.lists(st.booleans(), min_size=20, max_size=20))
+def test_plan_consolidation_over_runs_follows_the_ledger(example_plan: Plan, runs: list[list[tuple[str, str, int]]],
+                                                         reemplazar: bool, keep: list[bool]) -> None:
+    """#22: over any sequence of consolidations (offices resending, stale copies left in the folder, several
+    versions at once), with the History the ledger would record after each run: every executed value of the master
+    is what the file recorded as merged last for its office and period says; a file once replaced never comes back;
+    a run changes only the offices and periods of the files it merged."""
+    plan = example_plan.without_ejecutado()
+    folder: dict[str, Received] = {}  # what is in the returns folder, by name
+    first_seen: dict[str, int] = {}
+    consolidated: dict[tuple[str, str], tuple[str, str]] = {}
+    decided_once: set[str] = set()
+    values_of: dict[str, Decimal] = {}
+    flip = iter(keep * 5)
+    for run, sent in enumerate(runs, start=1):
+        for office, label, version in sent:
+            name = f"{office}-{label}-v{version}.xlsx"
+            values_of[name] = Decimal(version + 1)
+            data = _data(plan, name, office, label, values_of[name])
+            folder[name] = Received(name, Report(name), data, name)  # its bytes: its name stands for them
+        history = History(dict(first_seen), dict(consolidated),
+                          frozenset(decided_once - {sha for sha, _ in consolidated.values()}))
+        decided = plan_consolidation(plan, list(folder.values()), expected=offices_to_split(plan),
+                                     reemplazar=reemplazar, history=history)
+        status = {f.name: f.status for f in decided.files}
+        touched = {(r.data.instancia, r.data.periodo.label) for r in folder.values()
+                   if r.data and status[r.name] in ("consolidado", "ya-consolidado")}
+        for ao in plan.actividades():  # nothing else changes
+            if all((ao.instancia, p.label) not in touched for p in (parse_period(x, 2025, "trimestral")
+                                                                     for x in ("2025-T1", "2025-T2"))):
+                assert decided.plan.actividad(ao.codigo).ejecutado == ao.ejecutado
+        # the ledger records the run
+        for f in decided.files:
+            first_seen.setdefault(f.sha256, run)
+            if f.status in ("consolidado", "reemplazado"):
+                decided_once.add(f.sha256)
+            if f.status == "consolidado" and f.office and f.period:
+                assert f.sha256 not in history.superseded  # a file once replaced never comes back
+                previous = consolidated.get((f.office, f.period))
+                if previous is not None and previous[0] != f.sha256:  # never an older file over a newer one
+                    assert first_seen[previous[0]] <= first_seen[f.sha256]
+                consolidated[(f.office, f.period)] = (f.sha256, f.name)
+        plan = decided.plan
+        if reemplazar:  # the newest file received (the one merged last breaks a tie it is part of) is merged
+            for key in {(r.data.instancia, r.data.periodo.label) for r in folder.values() if r.data}:
+                shas = {r.sha256 for r in folder.values() if r.data and (r.data.instancia, r.data.periodo.label) == key}
+                top = max(history.seen(sha) for sha in shas)
+                tops = [sha for sha in shas if history.seen(sha) == top]
+                held = history.consolidated.get(key)
+                if held is not None and len(tops) > 1:
+                    tops = [sha for sha in tops if sha != held[0]] or tops
+                if len(tops) == 1 and (held is None or history.seen(held[0]) <= top):
+                    assert consolidated[key][0] == tops[0], (key, tops, held)
+        for (office, label), (_, name) in consolidated.items():  # the master holds what the ledger says
+            p = parse_period(label, 2025, "trimestral")
+            for ao in plan.actividades():
+                if ao.instancia == office:
+                    assert ao.ejecutado[p.start] == values_of[name]
+        for name in list(folder):  # the planner tidies the folder, or not
+            if not next(flip):
+                del folder[name]
