@@ -119,6 +119,39 @@ def test_master_unreported_periods_are_empty_not_zero(tmp_path: Path, example_pl
 
 
 @pytest.mark.libreoffice
+def test_master_monthly_plan_after_two_months_agrees_with_libreoffice(tmp_path: Path, example_plan: Plan) -> None:
+    """#22: a monthly plan after January and February were consolidated from every office's workbook (typed as a
+    person would): LibreOffice recalculates every formula cell to what zedxl cached, and March on is empty."""
+    from tests.test_split import _monthly
+    from zedxl.consolidate import consolidate
+    from zedxl.demo import fill_office_workbook
+    from zedxl.periods import parse_period
+    from zedxl.split import split
+
+    master = tmp_path / "mensual.xlsx"
+    plan = _monthly(example_plan)
+    write_master_file(plan, master)
+    for label, extra in (("2025-01", Decimal(1)), ("2025-02", Decimal("0.5"))):
+        period = parse_period(label, 2025, "mensual")
+        for path in split(master, label, tmp_path / label):
+            office = path.stem.rsplit("-", 1)[-1]
+            mine = [ao for ao in plan.actividades() if ao.instancia == office]
+            fill_office_workbook(path, period, {ao.codigo: ao.programado[period.start] + extra for ao in mine},
+                                 {ao.codigo: "Según lo coordinado." for ao in mine},
+                                 {"gastos": {"Bienes y Servicios": Decimal("1000.25")}} if office == "OGA" else None)
+        assert consolidate(master, tmp_path / label).written
+    fresh = recalculate(master, tmp_path / "lo")
+    ours = openpyxl.load_workbook(master, data_only=True)
+    theirs = openpyxl.load_workbook(fresh, data_only=True)
+    formulas = formula_cells(master)
+    assert len(formulas) > 400
+    assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formulas
+            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+    rows = resumen_office_rows(cached_values(master)[L.SHEET_RESUMEN])
+    assert rows[("DPD", "Ejecutado")]["Ene"] not in (None, "") and rows[("DPD", "Ejecutado")]["Mar"] in (None, "")
+
+
+@pytest.mark.libreoffice
 def test_master_libreoffice_catches_a_wrong_cached_value(master: Path, tmp_path: Path) -> None:
     """The oracle can fail: a master whose cached total is wrong is caught by the LibreOffice comparison."""
     wb = openpyxl.load_workbook(master)
