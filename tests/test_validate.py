@@ -10,9 +10,12 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -844,3 +847,15 @@ def test_validate_never_raises_on_mutated_cell_values(env: Env, tmp_path: Path,
     assert isinstance(report, Report)
     assert data is not None or not report.valid
     assert all(i.code and i.severity in ("error", "aviso") and i.message for i in report)
+
+
+def test_validate_json_of_a_file_name_that_is_not_utf8(env: Env, tmp_path: Path) -> None:
+    """A file called with a byte that is not UTF-8 (Linux allows it): ``validate --json`` still writes UTF-8,
+    naming the byte ``\\xNN`` as the ledger and the text output do."""
+    name = os.fsencode(str(tmp_path)) + b"/informe-\xff.xlsx"
+    shutil.copy(env.t1["DPD"], name)
+    proc = subprocess.run([sys.executable, "-m", "zedxl", "validate", "--maestro", str(env.master), "--json",
+                           os.fsdecode(name)], capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout.decode("utf-8"))  # strict: fails on a raw 0xff byte
+    assert doc["archivo"] == "informe-\\xff.xlsx"

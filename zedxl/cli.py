@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from zedxl import __version__
 from zedxl.errors import ZedxlError
-from zedxl.fmt import printable, undecodable_escaped
+from zedxl.fmt import printable, valid_text
 from zedxl.parallel import positive_int
 
 
@@ -130,17 +130,6 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         for line in render_text(result):
             print(line)
     return 0 if result.ok else 1
-
-
-def valid_text(doc: Any) -> Any:
-    """A JSON document whose file names are valid text (``fmt.undecodable_escaped``, as the ledger stores them)."""
-    if isinstance(doc, str):
-        return undecodable_escaped(doc)
-    if isinstance(doc, dict):
-        return {valid_text(k): valid_text(v) for k, v in doc.items()}
-    if isinstance(doc, list | tuple):
-        return [valid_text(v) for v in doc]
-    return doc
 
 
 def cmd_report(args: argparse.Namespace) -> int:

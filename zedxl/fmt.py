@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
+from typing import Any
 
 from zedxl.rules import round2
 
@@ -69,3 +70,15 @@ def undecodable_escaped(text: str) -> str:
         pass
     return "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else
                    f"\\u{ord(ch):04x}" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
+def valid_text(doc: Any) -> Any:
+    """A JSON document whose texts (file names among them) are valid Unicode (``undecodable_escaped``, as the ledger
+    stores them): a JSON output must be UTF-8 whatever a file was called."""
+    if isinstance(doc, str):
+        return undecodable_escaped(doc)
+    if isinstance(doc, dict):
+        return {valid_text(k): valid_text(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [valid_text(v) for v in doc]
+    return doc

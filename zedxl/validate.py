@@ -29,7 +29,7 @@ from typing import Any
 
 from zedxl import rules
 from zedxl.errors import PeriodError, ZedxlError
-from zedxl.fmt import count, printable
+from zedxl.fmt import count, printable, valid_text
 from zedxl.fsutil import Received, read_received, require_regular_file
 from zedxl.intake import DEFAULT_LIMITS, Intake, inspect
 from zedxl.issues import Issue, Report, make_issue, register
@@ -385,7 +385,7 @@ def validate_cli(args: argparse.Namespace) -> int:
         reports.append(report)
     if args.json:
         doc = reports[0].to_json() if len(reports) == 1 else [r.to_json() for r in reports]
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(valid_text(doc), ensure_ascii=False, indent=2))
     else:
         for report in reports:
             for issue in report:
