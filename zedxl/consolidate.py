@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zedxl.consolidation import ConsolidationResult, FileOutcome, History, Received, plan_consolidation, render_text
+from zedxl.consolidation import ConsolidationResult, FileOutcome, Received, plan_consolidation, render_text
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import (
     archive_received,
@@ -195,7 +195,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                     progress(done, len(candidates))
             with collector_paused():  # many objects, all kept
                 decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar,
-                                             history=History(*history(master)))
+                                             history=history(master))
             result = ConsolidationResult.of(master, decided)
             if check.removed:  # recorded in the ledger, and the master is rewritten without them
                 result.changes = [*removal_changes(check.removed), *result.changes]

@@ -476,7 +476,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         if saved:  # a locked or unwritable ledger stops the button before the book changes
             Ledger.prepare(ledger_path(state.path))
         received = _receive(plan, folder, load_key(state.path), archive_folder(state.path) if saved else None)
-        known = History(*history(state.path)) if saved else History()
+        known = history(state.path) if saved else History()
         decided = plan_consolidation(plan, received, expected=offices_to_split(plan),
                                      reemplazar=state.settings.reemplazar, history=known)
         result = ConsolidationResult.of(state.path, decided)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from zedxl import __version__
+from zedxl.consolidation import History
 from zedxl.errors import LedgerError
 from zedxl.fmt import printable, undecodable_escaped
 from zedxl.fsutil import entry_kind, exclusive_lock, sha256_file, sync_folder
@@ -209,13 +210,13 @@ class RunRecord:
             raise
 
 
-def history(master: Path) -> tuple[dict[str, int], dict[tuple[str, str], tuple[str, str]], frozenset[str]]:
+def history(master: Path) -> History:
     """What earlier runs recorded (``consolidation.History``): the run in which each file, by SHA-256, was first
     received; per (office, period) the last file merged into the master (its SHA-256 and name); and the files once
     merged or replaced that the master no longer holds."""
     path = ledger_path(master)
     if not path.exists():
-        return {}, {}, frozenset()
+        return History()
     with said(path), Ledger(path) as ledger:
         rows = ledger.conn.execute(
             "SELECT a.ejecucion, a.sha256, a.nombre, a.instancia, a.periodo, a.estado FROM archivos a "
@@ -229,7 +230,7 @@ def history(master: Path) -> tuple[dict[str, int], dict[tuple[str, str], tuple[s
             decided.add(sha)
         if estado == "consolidado" and office and period:
             held[(office, period)] = (sha, name)
-    return first, held, frozenset(decided - {sha for sha, _ in held.values()})
+    return History(first, held, frozenset(decided - {sha for sha, _ in held.values()}))
 
 
 def reconcile(master: Path) -> list[str]:

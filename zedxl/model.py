@@ -148,6 +148,11 @@ _LEVELS = {"OEI": 1, "AEI": 2, "AO": 3}
 _SEPARATOR_RE = re.compile(r"\s*\.\s*")
 
 
+def rubro_key(rubro: str) -> str:
+    """How a budget line is known: «Otros  gastos» and «OTROS GASTOS» are one line (spaces and case aside)."""
+    return " ".join(rubro.split()).casefold()
+
+
 def normalize_code(raw: str) -> str | None:
     """Canonical code from any of the ways people write it.
 

@@ -21,6 +21,7 @@ from zedxl.model import (
     Presupuesto,
     Reglas,
     normalize_code,
+    rubro_key,
 )
 from zedxl.periods import n_base
 from zedxl.rules import within_excel
@@ -206,7 +207,7 @@ def _budget_lines(p: _Problems, path: str, raw: Any) -> tuple[LineaPresupuesto, 
     for ip, item in _blocks(p, path, raw, "rubro, pia, pim y ejecucion"):
         p.keys(ip, item, _BLOCK_KEYS["rubro"])
         rubro = _text(p, f"{ip}.rubro", item.get("rubro"))
-        same = " ".join(rubro.split()).casefold()  # the office reads the line by its rubro: two would be one
+        same = rubro_key(rubro)  # the office reads the line by its rubro: two would be one
         if rubro and same in seen:
             p.add(f"{ip}.rubro", f"rubro duplicado «{rubro}» (ya está en {seen[same]}): cada rubro va una sola vez")
         seen.setdefault(same, ip)

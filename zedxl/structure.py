@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zedxl.errors import StructureError
 from zedxl.fmt import printable
-from zedxl.model import Plan, Presupuesto, code_level, normalize_code
+from zedxl.model import Plan, Presupuesto, code_level, normalize_code, rubro_key
 from zedxl.returns import Change
 
 if TYPE_CHECKING:  # (the reader is an edge: only its type is named here)
@@ -46,7 +46,7 @@ class Item(NamedTuple):
     @property
     def key(self) -> tuple[str, str]:
         """How the item is found again: by code, a rubro by its text (case and spacing aside)."""
-        return (self.level, _fold(self.code)) if self.level in _BUDGET else (self.level, self.code)
+        return (self.level, rubro_key(self.code)) if self.level in _BUDGET else (self.level, self.code)
 
     def label(self) -> str:
         """The item for people: «AO.01.02.03 «name»», «el rubro «Otros Gastos»»."""
@@ -100,10 +100,6 @@ class StructureCheck:
         return bool(self.missing or self.strays or self.unknown)
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def structure_of(plan: Plan, sheet_of: Callable[[str], str] | None = None) -> tuple[Item, ...]:
     """Every OEI, AEI, AO and budget line of ``plan``, in order; ``sheet_of(oei_code)``: the sheet of an OEI."""
     items: list[Item] = []
@@ -130,8 +126,8 @@ def _targets(names: Iterable[str], known: set[tuple[str, str]]) -> tuple[set[tup
         else:
             kind, sep, rubro = name.partition(":")
             level = kind.strip().capitalize() if sep else ""
-            wanted = ({(level, _fold(rubro))} if level in (INGRESOS, GASTOS) else
-                      {(INGRESOS, _fold(name)), (GASTOS, _fold(name))})
+            wanted = ({(level, rubro_key(rubro))} if level in (INGRESOS, GASTOS) else
+                      {(INGRESOS, rubro_key(name)), (GASTOS, rubro_key(name))})
         if wanted & known:
             keys |= wanted & known
         else:
@@ -150,8 +146,8 @@ def _without(plan: Plan, keys: set[tuple[str, str]]) -> Plan:
         for o in plan.objetivos if ("OEI", o.codigo) not in keys)
     budget = plan.presupuesto
     return replace(plan, objetivos=objetivos, presupuesto=Presupuesto(
-        tuple(x for x in budget.ingresos if (INGRESOS, _fold(x.rubro)) not in keys),
-        tuple(x for x in budget.gastos if (GASTOS, _fold(x.rubro)) not in keys)))
+        tuple(x for x in budget.ingresos if (INGRESOS, rubro_key(x.rubro)) not in keys),
+        tuple(x for x in budget.gastos if (GASTOS, rubro_key(x.rubro)) not in keys)))
 
 
 def check_structure(previous: Sequence[Item] | None, plan: Plan, eliminar: Iterable[str] = (),

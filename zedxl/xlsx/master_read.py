@@ -34,6 +34,7 @@ from zedxl.model import (
     Reglas,
     code_level,
     normalize_code,
+    rubro_key,
 )
 from zedxl.periods import Periodicity, base_labels
 from zedxl.plan import to_decimal
@@ -352,7 +353,7 @@ class _Reader:
                 break
             if not rubro:
                 continue
-            same = " ".join(rubro.split()).casefold()
+            same = rubro_key(rubro)
             if same in seen:  # an office's return names its line by rubro: two lines would take one figure
                 raise WorkbookError(
                     f"En {self.file}, el rubro «{rubro}» está dos veces en la hoja {sheet}: filas {seen[same] + 1} y "

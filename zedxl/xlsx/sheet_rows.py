@@ -169,7 +169,7 @@ class RowWriter:
                 raise RuntimeError(f"row {r + 1} written by XlsxWriter and kept here")
             else:  # (a height or format XlsxWriter wrote for the row stays)
                 n = str(r + 1)
-                out.append(f'<row r="{n}"{found.group(2) if found else ""}>{self._cells(n, cells, styles)}</row>')
+                out.append(f'<row r="{n}"{found.group(2) if found else ""}>{self._row_xml(n, cells, styles)}</row>')
         first, last = min(rows), max(rows)
         left, right = min(c[0][0] for c in rows.values()), max(c[-1][0] for c in rows.values())
         dim = _DIMENSION.search(text)
@@ -180,7 +180,7 @@ class RowWriter:
         text = f"{text[:data.start()]}<sheetData>{''.join(out)}</sheetData>{text[data.end():]}"
         return _DIMENSION.sub(f'<dimension ref="{to_a1(first, left)}:{to_a1(last, right)}"/>', text, count=1)
 
-    def _cells(self, r: str, cells: Sequence[RowCell], styles: dict[Format, str]) -> str:
+    def _row_xml(self, r: str, cells: Sequence[RowCell], styles: dict[Format, str]) -> str:
         letters = self.letters
         if len(letters) <= cells[-1][0]:
             letters.extend(col_letter(i) for i in range(len(letters), cells[-1][0] + 1))
