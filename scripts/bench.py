@@ -70,7 +70,7 @@ sys.path.insert(0, str(ROOT))
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto  # noqa: E402
 from zedxl.periods import Periodicity, parse_period  # noqa: E402
 
-GENERATOR_VERSION = "2"  # bump when the generated files change shape
+GENERATOR_VERSION = "3"  # bump when the generated files change shape
 SEED = 20250
 AO_PER_OFFICE = 25
 MAX_OFFICES = 400  # per entity of the size runs
@@ -119,10 +119,10 @@ def make_plan(n_offices: int, periodicidad: Periodicity, seed: int = SEED) -> Pl
         if acciones:
             objetivos.append(Objetivo(f"OEI.{o + 1:02d}", f"Objetivo estratégico institucional {o + 1}", None,
                                       acciones))
-    ingresos = tuple(LineaPresupuesto(r, Decimal(p), Decimal(p) + 1000, None) for r, p in (
+    ingresos = tuple(LineaPresupuesto(r, Decimal(p), Decimal(p) + 1000, (None,) * n) for r, p in (
         ("Recursos Directamente Recaudados", 4_800_000), ("Donaciones y Transferencias", 150_000),
         ("Saldos de Balance", 900_000)))
-    gastos = tuple(LineaPresupuesto(r, Decimal(p), Decimal(p) + 5000, None) for r, p in (
+    gastos = tuple(LineaPresupuesto(r, Decimal(p), Decimal(p) + 5000, (None,) * n) for r, p in (
         ("Personal y Obligaciones Sociales", 2_100_000), ("Bienes y Servicios", 2_600_000),
         ("Otros Gastos", 80_000), ("Adquisición de Activos No Financieros", 1_000_000)))
     return Plan(
@@ -425,14 +425,15 @@ def generate_report_master(root: Path, n_ao: int) -> Path:
         plan = make_plan(n_ao // AO_PER_OFFICE, "mensual")
         rng = random.Random(f"{SEED}-informe-{n_ao}")
         values: dict[str, tuple[Decimal | None, ...]] = {}
-        texts: dict[str, str] = {}
+        texts: dict[str, tuple[str, ...]] = {}
         for ao in plan.actividades():
             values[ao.codigo] = tuple(max(Decimal(0), p + rng.choice((-1, 0, 0, 1))) if m < 6 and rng.random() > 0.05
                                       else None for m, p in enumerate(ao.programado))
-            if rng.random() < 0.8:
+            if rng.random() < 0.8:  # one text for each month reported
                 done, going = rng.choice(WORDS).capitalize(), rng.choice(WORDS).capitalize()
-                texts[ao.codigo] = (f"Se ejecutó la {rng.choice(WORDS)} según lo coordinado con el área usuaria.\n"
-                                    f"- {done} concluida\n- {going} en curso")
+                texts[ao.codigo] = tuple(
+                    f"Se ejecutó la {rng.choice(WORDS)} según lo coordinado con el área usuaria.\n"
+                    f"- {done} concluida\n- {going} en curso" if v is not None else "" for v in values[ao.codigo])
         write_master_file(plan.with_ejecutado(values, texts), master)
         (folder / "LISTO").write_text("ok\n")
     return master

@@ -98,12 +98,13 @@ def _cells(plan: Plan) -> dict[tuple[str, str], Decimal | str | None]:
     out: dict[tuple[str, str], Decimal | str | None] = {}
     labels = base_labels(plan.periodicidad)
     for ao in plan.actividades():
-        for label, value in zip(labels, ao.ejecutado, strict=True):
+        for label, value, text in zip(labels, ao.ejecutado, ao.justificacion, strict=True):
             out[(ao.codigo, f"Ejec. {label}")] = value
-        out[(ao.codigo, "Justificación")] = ao.justificacion or None
+            out[(ao.codigo, f"Justificación {label}")] = text or None
     for kind, lines in (("Ingresos", plan.presupuesto.ingresos), ("Gastos", plan.presupuesto.gastos)):
         for line in lines:
-            out[(line.rubro, f"Ejecución ({kind})")] = line.ejecucion
+            for label, value in zip(labels, line.acumulado, strict=True):
+                out[(line.rubro, f"Ejec. acum. {label} ({kind})")] = value
     return out
 
 
@@ -111,7 +112,7 @@ def _as_cell(campo: str, text: str | None) -> Decimal | str | None:
     """A ledger value (text) as the master holds it."""
     if text is None or text == "":
         return None
-    return text if campo == "Justificación" else Decimal(text)
+    return text if campo.startswith("Justificación") else Decimal(text)
 
 
 def _master_states(case: Path, seen: set[str]) -> set[str]:

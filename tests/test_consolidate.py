@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import sqlite3
 import sys
 import threading
@@ -18,13 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, OracleTally
-from tests.workbook_helpers import cached_values, resumen_office_rows
+from tests.workbook_helpers import as_monthly, cached_values, resumen_office_rows
 from zedxl import rules
 from zedxl.consolidate import consolidate, render_text
 from zedxl.demo import fill_office_workbook, office_figures, type_into
 from zedxl.errors import MasterLockedError
+from zedxl.evaluation import evaluate
 from zedxl.fsutil import exclusive_lock
 from zedxl.ledger import FileRow, RunRecord, ledger_path
+from zedxl.libreoffice import convert
 from zedxl.model import Plan
 from zedxl.new import write_master_file
 from zedxl.periods import parse_period
@@ -84,10 +87,13 @@ def test_consolidate_ledger_records_before_and_after_and_rerun_changes_nothing(
     assert first.written
     with sqlite3.connect(ledger_path(empty_master)) as db:
         rows = db.execute("SELECT codigo, campo, antes, despues, instancia FROM cambios "
-                          "WHERE codigo = 'AO.02.04.02' ORDER BY id").fetchall()
+                          "WHERE codigo IN ('AO.02.04.02', 'AO.03.01.03') ORDER BY id").fetchall()
         files = db.execute("SELECT nombre, estado, length(sha256), archivado_en FROM archivos ORDER BY id").fetchall()
     assert rows[0] == ("AO.02.04.02", "Ejec. T1", None, "2", "DPD")
-    assert rows[1][1] == "Justificación" and rows[1][2] == ""
+    # each justification is recorded with its period (#22): T1's text, where the master had none
+    text = example_plan.actividad("AO.03.01.03").justificacion[0]
+    assert rows[1:] == [("AO.03.01.03", "Ejec. T1", None, "8", "OGA"),
+                        ("AO.03.01.03", "Justificación T1", "", text, "OGA")]
     assert {f[1] for f in files} == {"consolidado"} and all(f[2] == 64 for f in files)
     for name, _, _, archived in files:
         assert (empty_master.parent / archived).read_bytes() == (folder / name).read_bytes()
@@ -748,3 +754,134 @@ def test_consolidate_hands_out_every_file_once_in_shrinking_chunks(n: int, worke
     assert all(1 <= s <= 8 for s in sizes)
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[-workers * 4:] == [1] * min(n, workers * 4)
+
+
+# -- #22: every period keeps its own figures and words ------------------------------------------------------------
+def _monthly_master(example_plan: Plan, path: Path) -> Plan:
+    plan = as_monthly(example_plan.without_ejecutado(), lambda v: (None if v is None else Decimal(0),) * 2 + (v,))
+    write_master_file(plan, path)
+    return plan
+
+
+def _month_returns(master: Path, plan: Plan, label: str, folder: Path, *, libreoffice: bool) -> dict[str, Path]:
+    """Every office's return for a month, typed as a person would (openpyxl into the unlocked cells): the month's
+    number in every AO, a text naming office and month, and (OGA) the budget accumulated to the month's close;
+    ``libreoffice``: each file then opened and saved again by LibreOffice, as an office using it would."""
+    period = parse_period(label, plan.anio, plan.periodicidad)
+    month = period.start + 1
+    out = {}
+    for path in split(master, label, folder):
+        office = path.stem.rsplit("-", 1)[-1]
+        mine = [ao.codigo for ao in plan.actividades() if ao.instancia == office]
+        budget = {kind: {ln.rubro: Decimal(1000 * month) + Decimal("0.25") for ln in lines}
+                  for kind, lines in (("ingresos", plan.presupuesto.ingresos), ("gastos", plan.presupuesto.gastos))}
+        fill_office_workbook(path, period, dict.fromkeys(mine, Decimal(month)),
+                             dict.fromkeys(mine, f"{office}, mes {month}: lo logrado y por qué."), budget)
+        if libreoffice:
+            saved = convert(path, "xlsx", folder / "libreoffice")
+            os.replace(saved, path)
+            (folder / "libreoffice").rmdir()
+        out[office] = path
+    return out
+
+
+@pytest.mark.parametrize("libreoffice", [False, True], ids=["openpyxl", "libreoffice"])
+def test_consolidate_a_late_return_never_undoes_a_newer_month(example_plan: Plan, tmp_path: Path,
+                                                              libreoffice: bool) -> None:
+    """#22 case 1: after February, January's files come back (renamed, alone or beside February's, or edited):
+    February's figures, texts and budget stay; a late file writes January's cells only, and only when asked."""
+    master = tmp_path / "maestro.xlsx"
+    plan = _monthly_master(example_plan, master)
+    jan = _month_returns(master, plan, "2025-01", tmp_path / "ene", libreoffice=libreoffice)
+    assert consolidate(master, tmp_path / "ene").written
+    feb = _month_returns(master, plan, "2025-02", tmp_path / "feb", libreoffice=libreoffice)
+    assert consolidate(master, tmp_path / "feb").written
+    after_feb = read_master(master).plan
+    assert after_feb.presupuesto.ingresos[0].acumulado[:3] == (Decimal("1000.25"), Decimal("2000.25"), None)
+    total_feb = evaluate(after_feb, parse_period("2025-02", 2025, "mensual")).ingresos.total.ejecucion
+    assert total_feb == Decimal("2000.25") * len(after_feb.presupuesto.ingresos)
+
+    late = tmp_path / "tarde"
+    late.mkdir()
+    shutil.copy2(jan["OGA"], late / "Reporte OGA enero.xlsx")  # the budget office's January file, renamed
+    shutil.copy2(feb["OGA"], late / feb["OGA"].name)
+    result = consolidate(master, late)
+    assert not result.written and result.changes == []
+    assert sorted(f.status for f in result.files) == ["ya-consolidado", "ya-consolidado"]
+    assert read_master(master).plan == after_feb
+    assert evaluate(read_master(master).plan, parse_period("2025-02", 2025, "mensual")).ingresos.total.ejecucion \
+        == total_feb
+
+    stale = tmp_path / "viejo"
+    stale.mkdir()
+    shutil.copy2(jan["DPD"], stale / "DPD enero (1).xlsx")  # only an old January file of another office
+    result = consolidate(master, stale)
+    assert not result.written and result.changes == []
+    assert read_master(master).plan == after_feb
+
+    # an edited January file of DPD: held until the planner confirms; then it writes January's cells only
+    edited = tmp_path / "corregido"
+    edited.mkdir()
+    fixed = edited / jan["DPD"].name
+    shutil.copy2(jan["DPD"], fixed)
+    code = next(ao.codigo for ao in plan.actividades() if ao.instancia == "DPD")
+    wb = openpyxl.load_workbook(fixed)
+    for ws in wb.worksheets:
+        heads = {c.value: c.column for c in ws[L.HEADER_ROW + 1]}
+        for row in ws.iter_rows(min_row=L.HEADER_ROW + 2):
+            if row[0].value == code:
+                type_into(ws.cell(row[0].row, heads["Ejec. Ene"]), 7)
+                type_into(ws.cell(row[0].row, heads["Justificación Ene"]), "Corregido: siete.")
+    wb.save(fixed)
+    result = consolidate(master, edited)
+    assert [f.status for f in result.files] == ["retenido"] and not result.written
+    result = consolidate(master, edited, reemplazar=True)
+    assert result.written
+    assert sorted((c.codigo, c.campo, c.despues) for c in result.changes) == [
+        (code, "Ejec. Ene", Decimal(7)), (code, "Justificación Ene", "Corregido: siete.")]
+    now = read_master(master).plan
+    for before, ao in zip(after_feb.actividades(), now.actividades(), strict=True):
+        assert ao.ejecutado[1:] == before.ejecutado[1:] and ao.justificacion[1:] == before.justificacion[1:]
+    assert now.presupuesto == after_feb.presupuesto
+
+
+@pytest.mark.parametrize("libreoffice", [False, True], ids=["openpyxl", "libreoffice"])
+def test_consolidate_each_month_keeps_its_own_justification(example_plan: Plan, tmp_path: Path,
+                                                            libreoffice: bool) -> None:
+    """#22 case 2: February's workbook shows January's text read-only and an empty cell for February; January's
+    text does not justify February's difference; both texts stay in the master, each with its month."""
+    master = tmp_path / "maestro.xlsx"
+    plan = _monthly_master(example_plan, master)
+    _month_returns(master, plan, "2025-01", tmp_path / "ene", libreoffice=libreoffice)
+    assert consolidate(master, tmp_path / "ene").written
+    (dpd,) = split(master, "2025-02", tmp_path / "feb", instancias=["DPD"])
+    ws = openpyxl.load_workbook(dpd)["OEI.01"]
+    heads = {c.value: c.column for c in ws[L.HEADER_ROW + 1]}
+    r = next(row[0].row for row in ws.iter_rows(min_row=L.HEADER_ROW + 2) if row[0].value == "AO.01.01.01")
+    cell = ws.cell(r, heads["Justificación Feb"])
+    assert cell.value is None and cell.protection.locked is False
+    earlier = ws.cell(r, heads["Justificaciones anteriores"])
+    assert earlier.value == "Enero 2025: DPD, mes 1: lo logrado y por qué." and earlier.protection.locked is not False
+    assert "Justificación Ene" not in heads  # an earlier month is not a column to type into
+
+    # February differs from what was programmed (0) and its own text is missing: refused, whatever January said
+    mine = [ao.codigo for ao in plan.actividades() if ao.instancia == "DPD"]
+    period = parse_period("2025-02", 2025, "mensual")
+    fill_office_workbook(dpd, period, {"AO.01.01.01": Decimal(1195)}, {})
+    if libreoffice:
+        os.replace(convert(dpd, "xlsx", tmp_path / "lo"), dpd)
+    result = consolidate(master, tmp_path / "feb")
+    assert [f.status for f in result.files] == ["rechazado"]
+    assert {i.code for i in result.files[0].report.errors} == {"justificacion-faltante"}
+    assert {i.column for i in result.files[0].report.errors} == {"Justificación Feb"}
+
+    fill_office_workbook(dpd, period, {}, dict.fromkeys(mine, "Febrero: 1195 de 1200, faltó un taller."))
+    if libreoffice:
+        os.replace(convert(dpd, "xlsx", tmp_path / "lo"), dpd)
+    assert consolidate(master, tmp_path / "feb").written
+    ao = read_master(master).plan.actividad("AO.01.01.01")
+    assert ao.justificacion[:3] == ("DPD, mes 1: lo logrado y por qué.", "Febrero: 1195 de 1200, faltó un taller.",
+                                    "")
+    with sqlite3.connect(ledger_path(master)) as db:
+        campos = {c for (c,) in db.execute("SELECT campo FROM cambios WHERE codigo = 'AO.01.01.01'")}
+    assert {"Justificación Ene", "Justificación Feb", "Ejec. Ene", "Ejec. Feb"} <= campos

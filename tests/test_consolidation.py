@@ -140,11 +140,19 @@ def test_consolidation_panel_setting_reemplazar_round_trips(tmp_path: Path, exam
 
 
 # -- plan_consolidation on plain data --------------------------------------------------------------------------------
-def _data(plan: Plan, name: str, office: str, label: str, value: Decimal | None) -> ReturnData:
+def _data(plan: Plan, name: str, office: str, label: str, value: Decimal | None, *,
+          words: bool = False) -> ReturnData:
+    """A return of ``office`` for ``label``: ``value`` in every AO; ``words``: also a justification naming the file
+    in every AO and, from the office that reports the budget, ``value`` × 1000 in every budget line."""
     period = parse_period(label, plan.anio, plan.periodicidad)
-    values = {ao.codigo: {period.start: value} for ao in plan.actividades() if ao.instancia == office}
+    mine = [ao.codigo for ao in plan.actividades() if ao.instancia == office]
+    values = {code: {period.start: value} for code in mine}
+    texts = {code: {period.start: f"Texto de {name}"} for code in mine} if words else {}
+    budget = {kind: {ln.rubro: {period.start: None if value is None else value * 1000} for ln in lines}
+              for kind, lines in (("ingresos", plan.presupuesto.ingresos), ("gastos", plan.presupuesto.gastos))} \
+        if words and office == plan.responsable_presupuesto else {}
     return ReturnData(file=name, sha256="", entidad=plan.entidad, anio=plan.anio, periodo=period, instancia=office,
-                      template_version="", ejecutado=values, justificacion={})
+                      template_version="", ejecutado=values, justificacion=texts, presupuesto=budget)
 
 
 def _error(name: str) -> Report:
@@ -289,7 +297,7 @@ def test_plan_consolidation_statuses_and_issues(example_plan: Plan) -> None:
 
 
 # -- sequences of runs: what the ledger records decides, and the master follows it -----------------------------------
-_SENT = st.tuples(st.sampled_from(["DPD", "DOI"]), st.sampled_from(["2025-T1", "2025-T2"]), st.integers(0, 2))
+_SENT = st.tuples(st.sampled_from(["DPD", "DOI", "OGA"]), st.sampled_from(["2025-T1", "2025-T2"]), st.integers(0, 2))
 
 
 @settings(max_examples=120, deadline=None)
@@ -298,9 +306,10 @@ _SENT = st.tuples(st.sampled_from(["DPD", "DOI"]), st.sampled_from(["2025-T1", "
 def test_plan_consolidation_over_runs_follows_the_ledger(example_plan: Plan, runs: list[list[tuple[str, str, int]]],
                                                          reemplazar: bool, keep: list[bool]) -> None:
     """#22: over any sequence of consolidations (offices resending, stale copies left in the folder, several
-    versions at once), with the History the ledger would record after each run: every executed value of the master
-    is what the file recorded as merged last for its office and period says; a file once replaced never comes back;
-    a run changes only the offices and periods of the files it merged."""
+    versions at once), with the History the ledger would record after each run: every executed value, justification
+    and budget figure of the master is what the file recorded as merged last for its office and period says, each in
+    its own period; a file once replaced never comes back; a run changes only the offices and periods of the files
+    it merged."""
     plan = example_plan.without_ejecutado()
     folder: dict[str, Received] = {}  # what is in the returns folder, by name
     first_seen: dict[str, int] = {}
@@ -312,7 +321,7 @@ def test_plan_consolidation_over_runs_follows_the_ledger(example_plan: Plan, run
         for office, label, version in sent:
             name = f"{office}-{label}-v{version}.xlsx"
             values_of[name] = Decimal(version + 1)
-            data = _data(plan, name, office, label, values_of[name])
+            data = _data(plan, name, office, label, values_of[name], words=True)
             folder[name] = Received(name, Report(name), data, name)  # its bytes: its name stands for them
         history = History(dict(first_seen), dict(consolidated),
                           frozenset(decided_once - {sha for sha, _ in consolidated.values()}))
@@ -324,7 +333,8 @@ def test_plan_consolidation_over_runs_follows_the_ledger(example_plan: Plan, run
         for ao in plan.actividades():  # nothing else changes
             if all((ao.instancia, p.label) not in touched for p in (parse_period(x, 2025, "trimestral")
                                                                      for x in ("2025-T1", "2025-T2"))):
-                assert decided.plan.actividad(ao.codigo).ejecutado == ao.ejecutado
+                after = decided.plan.actividad(ao.codigo)
+                assert (after.ejecutado, after.justificacion) == (ao.ejecutado, ao.justificacion)
         # the ledger records the run
         for f in decided.files:
             first_seen.setdefault(f.sha256, run)
@@ -347,11 +357,21 @@ def test_plan_consolidation_over_runs_follows_the_ledger(example_plan: Plan, run
                     tops = [sha for sha in tops if sha != held[0]] or tops
                 if len(tops) == 1 and (held is None or history.seen(held[0]) <= top):
                     assert consolidated[key][0] == tops[0], (key, tops, held)
+        budget_periods = set()
         for (office, label), (_, name) in consolidated.items():  # the master holds what the ledger says
             p = parse_period(label, 2025, "trimestral")
             for ao in plan.actividades():
                 if ao.instancia == office:
                     assert ao.ejecutado[p.start] == values_of[name]
+                    assert ao.justificacion[p.start] == f"Texto de {name}"
+            if office == plan.responsable_presupuesto:
+                budget_periods.add(p.start)
+                for line in (*plan.presupuesto.ingresos, *plan.presupuesto.gastos):
+                    assert line.acumulado[p.start] == values_of[name] * 1000
+        for line in (*plan.presupuesto.ingresos, *plan.presupuesto.gastos):  # and nothing in any other period
+            assert all(v is None for i, v in enumerate(line.acumulado) if i not in budget_periods)
+        for ao in plan.actividades():
+            assert all(ao.justificacion[i] == "" for i in (2, 3))
         for name in list(folder):  # the planner tidies the folder, or not
             if not next(flip):
                 del folder[name]

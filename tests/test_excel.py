@@ -317,7 +317,7 @@ def _fill_like_a_person(path: Path, plan: Plan) -> dict[str, Decimal]:
                     value = plan.actividad(code).programado[0] + Decimal("0.5")
                     c.value = float(value)
                     typed[code] = value / rules.typed_scale(plan.actividad(code).unidad)  # (as the master keeps it)
-                elif heads[c.column] == "Justificación":
+                elif heads[c.column] == "Justificación T1":
                     c.value = f"Logros de {code}."
     wb.save(path)
     return typed
@@ -353,7 +353,7 @@ def test_excel_consolidar_merges_the_returns_folder(work: Path, example_plan: Pl
     rows = oei_rows(cached_values(after)["OEI.01"])
     for code, value in typed.items():
         if code in rows:
-            assert same(rows[code]["Ejec. T1"], float(value)) and rows[code]["Justificación"] == f"Logros de {code}."
+            assert same(rows[code]["Ejec. T1"], float(value)) and rows[code]["Justificación T1"] == f"Logros de {code}."
     lines, issues = observaciones(after)
     assert f"CONSOLIDADO  {files['DPD'].name} (DPD 2025-T1): 0 errores, 0 avisos" in lines
     assert any(ln.startswith(f"RECHAZADO    {files['DOI'].name}") for ln in lines)

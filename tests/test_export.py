@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from zedxl import rules
 from zedxl.export import BUDGET_COLUMNS, FACT_COLUMNS, export_parquet
@@ -30,13 +31,21 @@ def test_export_parquet_round_trips_every_ao_and_period(master: Path, example_pl
             if expected is not None:
                 assert Decimal(repr(row["ejecutado"])) == expected
             assert row["estado"] == rules.status(ao.programado[i], expected, example_plan.reglas)
+            assert row["justificacion"] == (ao.justificacion[i] or None)  # each period's own text
     assert {r["entidad"] for r in facts} == {example_plan.entidad}
+    assert sum(1 for r in facts if r["justificacion"]) == 24  # 20 at T2, 4 at T1
     budget = pq.read_table(files[1]).to_pylist()
     assert tuple(pq.read_schema(files[1]).names) == BUDGET_COLUMNS
-    assert len(budget) == len(example_plan.presupuesto.ingresos) + len(example_plan.presupuesto.gastos)
+    assert len(budget) == 4 * (len(example_plan.presupuesto.ingresos) + len(example_plan.presupuesto.gastos))
     first = example_plan.presupuesto.gastos[0]
-    row = next(r for r in budget if r["tipo"] == "gastos" and r["rubro"] == first.rubro)
-    assert row["pim"] == float(first.pim)  # type: ignore[arg-type]
+    rows = sorted((r for r in budget if r["tipo"] == "gastos" and r["rubro"] == first.rubro),
+                  key=lambda r: r["periodo_indice"])
+    assert [r["periodo"] for r in rows] == ["2025-T1", "2025-T2", "2025-T3", "2025-T4"]
+    assert {r["pim"] for r in rows} == {float(first.pim)}  # type: ignore[arg-type]
+    # the seed's execution is accumulated at 30 June: known at T2 only, nothing derived for T2 without T1
+    assert [r["ejecucion_acumulada"] for r in rows] == [None, 864644.60, None, None]
+    assert [r["ejecucion_periodo"] for r in rows] == [None, None, None, None]
+    assert rows[1]["avance"] == pytest.approx(864644.60 / 2370887 * 100)
 
 
 def test_export_parquet_roll_up_with_duckdb(master: Path, example_plan: Plan, tmp_path: Path) -> None:

@@ -173,6 +173,9 @@ def _office_mutation(kind: str, source: Path, folder: Path) -> tuple[Path, dict[
         insert_row_like_excel(ws, ws[first].row + 1)
     elif kind == "numeros-como-texto":
         ws[first], ws[second] = " 12 ", "3,5"  # green-triangle text, and a decimal comma pasted from elsewhere
+        [text_col] = [c.column for c in ws[L.HEADER_ROW + 1] if c.value == L.justificacion("T1")]
+        for ref in (first, second):  # the new figures differ from what was programmed: justified
+            ws.cell(ws[ref].row, text_col).value = "Se atendieron más pedidos de los previstos."
         expected = {code: Decimal(12), code2: Decimal("3.5")}
     target = folder / source.name
     wb.save(target)

@@ -6,11 +6,13 @@ import dataclasses
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
 from tests.workbook_helpers import (
+    as_monthly,
     budget_rows,
     cached_values,
     formula_cells,
@@ -228,7 +230,7 @@ def test_master_planner_edits_survive_recompute(master: Path) -> None:
     ws.insert_rows(r_new)
     for header, value in ((L.H_CODIGO, "AO 1.1.3"), (L.H_DESCRIPCION, "Actividad nueva"), (L.H_UM, "Informes"),
                           (L.H_INSTANCIA, "oal"), (L.prog("T1"), 2), (L.prog("T2"), 1), (L.prog("T3"), 0),
-                          (L.prog("T4"), 0), (L.ejec("T1"), 1), (L.H_JUSTIFICACION, "Texto nuevo")):
+                          (L.prog("T4"), 0), (L.ejec("T1"), 1), (L.justificacion("T1"), "Texto nuevo")):
         ws.cell(r_new, h[header]).value = value
     # 3. AO.01.03.01 deleted
     ws.delete_rows(_find_row(ws, "AO.01.03.01"))
@@ -244,7 +246,7 @@ def test_master_planner_edits_survive_recompute(master: Path) -> None:
     assert codes[2] == "AO.01.01.03" and "AO.01.03.01" not in codes
     new_ao = plan.actividad("AO.01.01.03")
     assert (new_ao.instancia, new_ao.programado[:2], new_ao.ejecutado[:2], new_ao.justificacion) == (
-        "OAL", (Decimal(2), Decimal(1)), (Decimal(1), None), "Texto nuevo")
+        "OAL", (Decimal(2), Decimal(1)), (Decimal(1), None), ("Texto nuevo", "", "", ""))
     assert plan.actividad("AO.01.01.01").programado[1] == 4
     assert plan.actividad("AO.01.01.01").nombre == "Nombre corregido por el planificador"
     # totals recomputed from the edits: DPD programmed T2 6.2 + 4; OAL T1 0 + 2 programmed, 2 + 1 executed
@@ -313,19 +315,7 @@ def test_master_second_run_is_locked_out(master: Path) -> None:
 
 def test_master_monthly_plan(example_plan: Plan, tmp_path: Path) -> None:
     """A monthly plan gets Prog. Ene…Dic columns and the same totals when quarters are spread over months."""
-    from dataclasses import replace
-
-
-    def monthly(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
-        out: list[Decimal | None] = []
-        for v in values:
-            out += [v, Decimal(0) if v is not None else None, Decimal(0) if v is not None else None]
-        return tuple(out)
-
-    plan = replace(example_plan, periodicidad="mensual", objetivos=tuple(
-        replace(o, acciones=tuple(replace(a, actividades=tuple(
-            replace(ao, programado=monthly(ao.programado), ejecutado=monthly(ao.ejecutado))  # type: ignore[arg-type]
-            for ao in a.actividades)) for a in o.acciones)) for o in example_plan.objetivos))
+    plan = as_monthly(example_plan, lambda v: (v, None if v is None else Decimal(0), None if v is None else Decimal(0)))
     path = tmp_path / "mensual.xlsx"
     write_master_file(plan, path)
     values = cached_values(path)
@@ -404,3 +394,37 @@ def test_master_write_killed_leaves_no_temporary_file_after_the_next_run(master:
     other.write_bytes(b"de otro libro")
     recompute(master)
     assert not stale.exists() and other.exists()
+
+
+def test_master_before_per_period_texts_is_read_without_losing_any(master: Path, example_plan: Plan) -> None:
+    """#22: a master of template 1.1 (one «Justificación» per AO, one «Ejecución» per budget line, typed) is read
+    with each text at the last period its AO reported and each budget figure at the plan's last reported period,
+    then rewritten per period by recompute with nothing lost."""
+    wb = openpyxl.load_workbook(master)
+    for ws in wb.worksheets:
+        if not ws.title.startswith("OEI."):
+            continue
+        h = _headers(ws)
+        first = h[L.justificacion("T1")]
+        for r in range(L.FIRST_DATA_ROW + 1, ws.max_row + 1):
+            code = ws.cell(r, h[L.H_CODIGO]).value
+            if isinstance(code, str) and code.startswith("AO."):
+                ws.cell(r, first).value = example_plan.actividad(code).justificacion[1] or None
+        ws.cell(L.HEADER_ROW + 1, first).value = L.H_JUSTIFICACION
+        ws.delete_cols(first + 1, 3)
+    for name, lines in ((L.SHEET_INGRESOS, example_plan.presupuesto.ingresos),
+                        (L.SHEET_GASTOS, example_plan.presupuesto.gastos)):
+        ws = wb[name]
+        for k, line in enumerate(lines):  # «Ejecución» was the typed figure; no column per period
+            ws.cell(L.BUDGET_HEADER_ROW + 2 + k, 5).value = float(line.acumulado[1])  # type: ignore[arg-type]
+        ws.delete_cols(len(L.BUDGET_HEADERS) + 1, 8)
+    wb.save(master)
+
+    def one_text(ao: Any) -> Any:  # what a 1.1 master could hold: the semester's text, at T2
+        return dataclasses.replace(ao, justificacion=("", ao.justificacion[1], "", ""))
+
+    expected = replace_actividades(example_plan, lambda ao, _k: one_text(ao))
+    assert read_master(master).plan == expected
+    recompute(master)
+    assert read_master(master).plan == expected
+    assert L.justificacion("T2") in _headers(openpyxl.load_workbook(master)["OEI.01"])

@@ -127,7 +127,7 @@ def test_with_ejecutado_changes_only_executed_and_justification(example_plan: Pl
 
     aos = list(example_plan.actividades())
     values = {ao.codigo: tuple(Decimal(i) for i in range(example_plan.n_periods)) for ao in aos[::2]}
-    texts = {ao.codigo: f"texto {ao.codigo}" for ao in aos[::3]}
+    texts = {ao.codigo: (f"texto {ao.codigo}", "", "", "") for ao in aos[::3]}
     new = example_plan.with_ejecutado(values, texts)
     for old, got in zip(aos, new.actividades(), strict=True):
         if old.codigo in values or old.codigo in texts:
@@ -203,4 +203,23 @@ def test_plan_checks_name_what_a_person_got_wrong() -> None:
         ao["programado"] = [v for q in ao["programado"] for v in (q, 0, 0)]
         ao["ejecutado"] = [None if v is None else w for v in ao.get("ejecutado") or [None] * 4
                            for w in (v, 0, 0)] if ao.get("ejecutado") else None
-    assert plan_from_dict(data).periodicidad == "mensual"
+        ao["justificacion"] = {"Jun" if k == "T2" else "2025-03": text
+                               for k, text in ao.get("justificacion", {}).items()}
+    for line in (*data["presupuesto"]["ingresos"], *data["presupuesto"]["gastos"]):
+        line["ejecucion"] = {6: line["ejecucion"]["T2"]}  # a month by its number
+    plan = plan_from_dict(data)
+    assert plan.periodicidad == "mensual"
+    assert plan.actividad("AO.03.01.03").justificacion[2] == plan.actividad("AO.03.01.03").justificacion[5] != ""
+    assert plan.presupuesto.gastos[0].acumulado[5] == Decimal("864644.60")
+
+    # a figure or a text that does not say its period is refused, naming the form that does
+    data = _raw()
+    _first_ao(data)["justificacion"] = "Texto sin periodo"
+    data["presupuesto"]["gastos"][0]["ejecucion"] = 864644.60
+    data["presupuesto"]["gastos"][1]["ejecucion"] = {"T5": 1}
+    problems = dict(_problems(data))
+    first = "objetivos[0] (OEI.01).acciones[0] (AEI.01.01).actividades[0] (AO.01.01.01)"
+    assert problems[f"{first}.justificacion"] == ("debe indicar el periodo al que corresponde, por ejemplo "
+                                               "justificacion: {T2: texto} (un texto por periodo)")
+    assert problems["presupuesto.gastos[0].ejecucion"].startswith("debe indicar el periodo al que corresponde")
+    assert problems["presupuesto.gastos[1].ejecucion.T5"] == "periodo «T5» desconocido: use uno de T1, T2, T3, T4"

@@ -28,6 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from tests.workbook_helpers import as_monthly
 from zedxl.errors import MasterLockedError, PeriodError, ToolMissingError, ZedxlError
 from zedxl.libreoffice import ENV_VAR
 from zedxl.model import Plan
@@ -74,25 +75,12 @@ SEED_OFFICES = [
 # ---- helpers ----------------------------------------------------------------------------------------------------
 def _monthly(plan: Plan) -> Plan:
     """The example as a monthly plan: each quarter's value in the quarter's last month, zeros before it."""
-    def spread(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
-        out: list[Decimal | None] = []
-        for v in values:
-            zero = None if v is None else Decimal(0)
-            out += [zero, zero, v]
-        return tuple(out)
-
-    return dataclasses.replace(plan, periodicidad="mensual", objetivos=tuple(
-        dataclasses.replace(o, acciones=tuple(
-            dataclasses.replace(a, actividades=tuple(
-                dataclasses.replace(ao, programado=spread(ao.programado), ejecutado=spread(ao.ejecutado))
-                for ao in a.actividades))
-            for a in o.acciones))
-        for o in plan.objetivos))
+    return as_monthly(plan, lambda v: (None if v is None else Decimal(0),) * 2 + (v,))
 
 
 def _without_texts(plan: Plan) -> Plan:
     """The example with no narrative and no justification at all."""
-    cleared = plan.with_ejecutado({}, {ao.codigo: "" for ao in plan.actividades()})
+    cleared = plan.with_ejecutado({}, {ao.codigo: ("",) * plan.n_periods for ao in plan.actividades()})
     return dataclasses.replace(cleared, narrativa={})
 
 
@@ -604,7 +592,8 @@ def test_report_body_grows_by_the_same_paragraphs_and_rows_per_ao(plan: Plan, tm
 def test_report_drops_characters_xml_forbids_and_escapes_the_rest(plan: Plan, tmp_path: Path) -> None:
     hostile = 'Taller <b>"uno"</b> & \'dos\' ]]>\x01\x1f\ufffe\x7f fin'
     first = next(plan.actividades())
-    odd = dataclasses.replace(plan.with_ejecutado({}, {first.codigo: f"{hostile}\n- lista\tcon tabulación"}),
+    odd = dataclasses.replace(plan.with_ejecutado({}, {first.codigo: ("", f"{hostile}\n- lista\tcon tabulación", "",
+                                                                      "")}),
                               narrativa={"problematica": hostile})
     (out,) = report_plan(odd, "2025-S1", tmp_path / "raro.docx", fecha=COVER_DATE)
     paragraphs = _paragraphs(docx.Document(str(out)))

@@ -55,22 +55,32 @@ def test_rules_indicator_against_annual_target_and_not_measured() -> None:
 
 
 def test_rules_budget_exact_half_up() -> None:
-    line = LineaPresupuesto("Impuestos", D(2901520), D(2901520), D("1329058.20"))
-    assert rules.round2(rules.budget_pct(line)) == D("45.81")
-    saldo = LineaPresupuesto("Saldos de Balance", None, None, D("18480271.94"))
-    assert rules.budget_pct(saldo) is None and rules.budget_diff(saldo) is None
-    assert rules.budget_pct(LineaPresupuesto("x", D(0), D(0), D(5))) is None
-    otros = LineaPresupuesto("Otros Gastos", D(21500), D(3200), D("500.83"))
+    def at_t2(value: str) -> tuple[D | None, ...]:
+        return (None, D(value), None, None)
+
+    line = LineaPresupuesto("Impuestos", D(2901520), D(2901520), at_t2("1329058.20"))
+    assert rules.round2(rules.budget_pct(line, 2)) == D("45.81")
+    assert rules.budget_pct(line, 1) is None and rules.budget_pct(line, 3) is None  # nothing reported then
+    saldo = LineaPresupuesto("Saldos de Balance", None, None, at_t2("18480271.94"))
+    assert rules.budget_pct(saldo, 2) is None and rules.budget_diff(saldo) is None
+    assert rules.budget_pct(LineaPresupuesto("x", D(0), D(0), at_t2("5")), 2) is None
+    otros = LineaPresupuesto("Otros Gastos", D(21500), D(3200), at_t2("500.83"))
     assert rules.budget_diff(otros) == D(-18300)
     # exact half-up where binary floats would round down: 0.125 -> 0.13, 2.675 -> 2.68
     assert rules.round2(D("0.125")) == D("0.13")
     assert rules.round2(D("2.675")) == D("2.68")
-    lines = (line, LineaPresupuesto("Venta", D(1100000), D(1100000), D("435700.22")),
-             LineaPresupuesto("Otros", D(820000), D(820000), D("379195.36")), saldo)
+    lines = (line, LineaPresupuesto("Venta", D(1100000), D(1100000), at_t2("435700.22")),
+             LineaPresupuesto("Otros", D(820000), D(820000), at_t2("379195.36")), saldo)
     total = rules.budget_total(lines, "T")
-    assert (total.pia, total.ejecucion) == (D(4821520), D("20624225.72"))
-    assert rules.round2(rules.budget_pct(total)) == D("427.75")
-    assert rules.round2(rules.budget_pct_with_pim_only(lines)) == D("44.47")
+    assert (total.pia, total.acumulado) == (D(4821520), at_t2("20624225.72"))
+    assert rules.round2(rules.budget_pct(total, 2)) == D("427.75")
+    assert rules.round2(rules.budget_pct_with_pim_only(lines, 2)) == D("44.47")
+
+
+def test_rules_budget_executed_within_a_period_is_derived_from_the_accumulated() -> None:
+    line = LineaPresupuesto("Impuestos", D(100), D(100), (D(10), None, D(45), D("60.5")))
+    assert [line.ejecucion_en(i) for i in range(4)] == [D(10), None, None, D("15.5")]
+    assert [line.ejecucion_al(stop) for stop in range(5)] == [None, D(10), None, D(45), D("60.5")]
 
 
 def test_rules_partial_reports_sum_what_was_reported() -> None:

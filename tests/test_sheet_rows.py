@@ -38,7 +38,8 @@ def _awkward(plan: Plan) -> Plan:
         ejec = tuple(None if (k + i) % 3 == 0 else (v or Decimal("0.125")) * Decimal("1.5")
                      for i, v in enumerate(ao.ejecutado))
         return dataclasses.replace(ao, nombre=AWKWARD_TEXTS[k % 5] or "x", unidad=AWKWARD_TEXTS[(k + 1) % 5],
-                                   justificacion=AWKWARD_TEXTS[(k + 2) % 5], ejecutado=ejec)
+                                   justificacion=tuple(AWKWARD_TEXTS[(k + 2 + i) % 5] for i in range(len(ejec))),
+                                   ejecutado=ejec)
 
     return dataclasses.replace(replace_actividades(plan, odd),
                                reglas=Reglas(tope_avance=Decimal(100), avance_sin_meta=Decimal(100),

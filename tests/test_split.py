@@ -14,7 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.workbook_helpers import replace_actividades
+from tests.workbook_helpers import as_monthly, replace_actividades
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.errors import PeriodError, ZedxlError
 from zedxl.libreoffice import convert
@@ -132,7 +132,7 @@ def test_split_unlocks_exactly_the_period_and_justification_cells(split_dir: dic
             head = _header(ws)
             if ws.title in ("Ingresos", "Gastos"):
                 assert office == "OGA"
-                col = head["Ejecución"]
+                col = head[f"Ejec. acum. {short}"]  # only the period's accumulated figure
                 lines = [c.row for c in ws["A"] if c.row > 4 and c.value not in (None, "Total")]
                 expected = {ws.cell(r, col).coordinate for r in lines}
             else:
@@ -140,7 +140,7 @@ def test_split_unlocks_exactly_the_period_and_justification_cells(split_dir: dic
                 for code, r in _code_rows(ws).items():
                     if code.startswith("AO."):
                         expected |= {ws.cell(r, head[f"Ejec. {short}"]).coordinate,
-                                     ws.cell(r, head["Justificación"]).coordinate}
+                                     ws.cell(r, head[f"Justificación {short}"]).coordinate}
             assert _unlocked(ws) == expected, (path.name, ws.title)
             for ref in expected:
                 assert ws[ref].fill.fgColor.rgb.endswith(INPUT_FILL)
@@ -173,7 +173,7 @@ def test_split_validates_every_input_cell(split_dir: dict[str, Any], example_pla
                     assert (dv.operator or "between", dv.formula1, dv.formula2) == ("between", "0", "100")
                 else:
                     assert (dv.operator, dv.formula1) == ("greaterThanOrEqual", "0")
-                dv = rules_by_cell[ws.cell(r, head["Justificación"]).coordinate]
+                dv = rules_by_cell[ws.cell(r, head["Justificación T1"]).coordinate]
                 assert (dv.type, dv.operator, dv.formula1) == ("textLength", "lessThanOrEqual", "32767")
 
 
@@ -199,7 +199,7 @@ def test_split_metadata_in_hidden_sheet_and_properties(split_dir: dict[str, Any]
         if r[0]:
             entries.append(r[:4])
     assert ("OEI.01", "H8", "AO.01.01.01", "ejecutado:0") in entries
-    assert ("OEI.01", "N8", "AO.01.01.01", "justificacion") in entries
+    assert ("OEI.01", "N8", "AO.01.01.01", "justificacion:0") in entries
     assert len(entries) == 2 * 8  # DPD owns 8 AO: one executed cell and one justification each
     # the names used by the formulas point into the hidden sheet
     assert wb.defined_names["ZX_TOPE"].attr_text == "'_zedxl'!$B$17"
@@ -274,11 +274,12 @@ def test_split_semester_period_adds_period_columns_and_round_trips(tmp_path: Pat
     wb = openpyxl.load_workbook(files[0])
     ws = wb["OEI.01"]
     head = _header(ws)
-    assert list(head)[-5:] == ["Prog. S1", "Ejec. S1", "Avance S1 (%)", "Estado S1", "Justificación"]
+    assert list(head)[-6:] == ["Prog. S1", "Ejec. S1", "Avance S1 (%)", "Estado S1", "Justificación T1",
+                               "Justificación T2"]
     assert any("15/07/2025" in str(c.value) for c in wb["Instrucciones"]["A"])
     rows = {code: r for code, r in _code_rows(ws).items() if code.startswith("AO.")}
     assert _unlocked(ws) == {ws.cell(r, head[h]).coordinate for r in rows.values()
-                             for h in ("Ejec. T2", "Justificación")}
+                             for h in ("Ejec. T2", "Justificación T2")}
     for code, r in rows.items():
         ws.cell(r, head["Ejec. T2"]).value = float(example_plan.actividad(code).ejecutado[1] or 0)
     for other in wb.worksheets:
@@ -287,9 +288,9 @@ def test_split_semester_period_adds_period_columns_and_round_trips(tmp_path: Pat
             for code, r in _code_rows(other).items():
                 if code.startswith("AO."):
                     other.cell(r, oh["Ejec. T2"]).value = float(example_plan.actividad(code).ejecutado[1] or 0)
-                    other.cell(r, oh["Justificación"]).value = "Según lo previsto."
+                    other.cell(r, oh["Justificación T2"]).value = "Según lo previsto."
     for r in rows.values():
-        ws.cell(r, head["Justificación"]).value = "Según lo previsto."
+        ws.cell(r, head["Justificación T2"]).value = "Según lo previsto."
     wb.save(files[0])
     data, report = validate(files[0], master)
     assert report.issues == []
@@ -356,13 +357,7 @@ def test_split_libreoffice_recalculates_the_cached_values_and_its_save_still_val
 
 def _monthly(plan: Plan) -> Plan:
     """The example as a monthly plan: each quarter's value in its last month, nothing executed."""
-    def spread(values: tuple[Any, ...], empty: Any) -> tuple[Any, ...]:
-        return tuple(v if m % 3 == 2 else empty for v in values for m in range(3))
-
-    return replace(plan.without_ejecutado(), periodicidad="mensual", objetivos=tuple(
-        replace(o, acciones=tuple(replace(a, actividades=tuple(
-            replace(ao, programado=spread(ao.programado, Decimal(0)), ejecutado=(None,) * 12)
-            for ao in a.actividades)) for a in o.acciones)) for o in plan.objetivos))
+    return as_monthly(plan.without_ejecutado(), lambda v: (None if v is None else Decimal(0),) * 2 + (v,))
 
 
 def test_split_monthly_plan_month_and_quarter(tmp_path: Path, example_plan: Plan) -> None:
@@ -376,8 +371,9 @@ def test_split_monthly_plan_month_and_quarter(tmp_path: Path, example_plan: Plan
     assert [h for h in head if h.startswith("Ejec.")] == [f"Ejec. {m}" for m in (
         "Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Set", "Oct", "Nov", "Dic")] + ["Ejec. T1"]
     r = _code_rows(ws)["AO.02.02.03"]
-    assert {c for c in _unlocked(ws)} == {ws.cell(r, head[f"Ejec. {m}"]).coordinate for m in ("Ene", "Feb", "Mar")} \
-        | {ws.cell(r, head["Justificación"]).coordinate}
+    # each month of the quarter is typed, and justified, on its own
+    assert {c for c in _unlocked(ws)} == {ws.cell(r, head[f"{h} {m}"]).coordinate for m in ("Ene", "Feb", "Mar")
+                                          for h in ("Ejec.", "Justificación")}
 
     def fill(path: Path, cells: dict[str, float]) -> Path:
         wb = openpyxl.load_workbook(path)
@@ -385,13 +381,14 @@ def test_split_monthly_plan_month_and_quarter(tmp_path: Path, example_plan: Plan
         own = _header(wsx)  # a single month has no period columns: Justificación moves left
         for h, v in cells.items():
             wsx.cell(r, own[h]).value = v
-        wsx.cell(r, own["Justificación"]).value = "Dos iniciativas sustentadas ante el despacho."
+            wsx.cell(r, own[h.replace("Ejec.", "Justificación")]).value = "Iniciativa sustentada ante el despacho."
         wb.save(path)
         return path
 
     data, report = validate(fill(quarter, {"Ejec. Ene": 1, "Ejec. Feb": 0, "Ejec. Mar": 1}), master)
     assert report.issues == [] and data is not None
     assert data.ejecutado == {"AO.02.02.03": {0: Decimal(1), 1: Decimal(0), 2: Decimal(1)}}
+    assert data.justificacion == {"AO.02.02.03": dict.fromkeys(range(3), "Iniciativa sustentada ante el despacho.")}
     data, report = validate(fill(month, {"Ejec. Mar": 2}), master)
     assert report.issues == [] and data is not None and data.ejecutado == {"AO.02.02.03": {2: Decimal(2)}}
 
@@ -417,13 +414,22 @@ def test_split_quarter_of_a_monthly_plan_opens_only_the_months_not_reported(tmp_
     quarter = split(master, "2025-T1", tmp_path / "q", instancias=["OAL"])[0]
     ws = openpyxl.load_workbook(quarter)["OEI.02"]
     head, r = _header(ws), _code_rows(ws)["AO.02.02.03"]
-    assert _unlocked(ws) == {ws.cell(r, head["Ejec. Mar"]).coordinate, ws.cell(r, head["Justificación"]).coordinate}
+    assert _unlocked(ws) == {ws.cell(r, head["Ejec. Mar"]).coordinate,
+                             ws.cell(r, head["Justificación Mar"]).coordinate}
     assert (ws.cell(r, head["Ejec. Ene"]).value, ws.cell(r, head["Ejec. Feb"]).value) == (3, 4)
+    assert {ws.cell(r, head[f"Justificación {m}"]).value for m in ("Ene", "Feb")} == {"Avance según lo previsto."}
     assert "lo ejecutado en Marzo 2025 (lo demás de" in str(ws["A3"].value or "") + str(ws["A4"].value or "")
     ws.cell(r, head["Ejec. Mar"]).value = 5
     ws.parent.save(quarter)
     data, report = validate(quarter, master)
+    # January's and February's texts do not justify March (#22, case 2): March's own cell is empty
+    assert [(i.cell, i.column, i.code) for i in report.issues] == [
+        (ws.cell(r, head["Justificación Mar"]).coordinate, "Justificación Mar", "justificacion-faltante")]
+    ws.cell(r, head["Justificación Mar"]).value = "Se sustentaron tres iniciativas más."
+    ws.parent.save(quarter)
+    data, report = validate(quarter, master)
     assert data is not None and data.ejecutado["AO.02.02.03"] == {2: Decimal(5)}
+    assert data.justificacion["AO.02.02.03"] == {2: "Se sustentaron tres iniciativas más."}
     assert report.valid, report.to_json()
     # every month of T1 reported: no workbook for OAL
     (path,) = split(master, "2025-03", tmp_path / "m", instancias=["OAL"])
@@ -464,13 +470,7 @@ def _every_spec(plan: Plan) -> Iterator[OfficeSpec]:
     quarterly plan, month, quarter, semester and year of the same plan made monthly."""
     from zedxl.xlsx.office_layout import office_spec
 
-    def monthly(values: tuple[Decimal | None, ...]) -> tuple[Decimal | None, ...]:
-        return tuple(x for v in values for x in (v, v, v))
-
-    mensual = replace(plan, periodicidad="mensual", objetivos=tuple(
-        replace(o, acciones=tuple(replace(a, actividades=tuple(
-            replace(ao, programado=monthly(ao.programado), ejecutado=monthly(ao.ejecutado))  # type: ignore[arg-type]
-            for ao in a.actividades)) for a in o.acciones)) for o in plan.objetivos))
+    mensual = as_monthly(plan, lambda v: (v, v, v))
     for each, labels in ((plan, ["2025-T1", "2025-T3", "2025-S1", "2025-S2", "2025"]),
                          (mensual, ["2025-01", "2025-07", "2025-12", "2025-T2", "2025-S1", "2025"])):
         for label in labels:
@@ -501,7 +501,7 @@ def test_split_input_cells_from_the_layout_are_those_of_every_row(example_plan: 
                  for c, cs in row_cells(spec, cols, row, row.row_idx).items() if cs.kind == "input"]
         budget = [InputCell(BUDGET_SHEETS[kind], r, c, line.rubro, cs.field)
                   for kind, lines in spec.budget_lines() for k, line in enumerate(lines)
-                  for r in (BUDGET_HEADER_ROW + 1 + k,) for c, cs in budget_line_cells(line, r).items()
+                  for r in (BUDGET_HEADER_ROW + 1 + k,) for c, cs in budget_line_cells(spec, line, r).items()
                   if cs.kind == "input"]
         return cells + budget
 

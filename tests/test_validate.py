@@ -155,7 +155,7 @@ def test_validate_untouched_office_workbooks_are_clean(env: Env, example_plan: P
         assert data is not None and data.instancia == office and data.periodo.label == "2025-T1"
         mine = [ao for ao in example_plan.actividades() if ao.instancia == office]
         assert data.ejecutado == {ao.codigo: {0: ao.ejecutado[0]} for ao in mine}
-        assert data.justificacion == {ao.codigo: ao.justificacion for ao in mine}
+        assert data.justificacion == {ao.codigo: {0: ao.justificacion[0]} for ao in mine}
         assert data.sha256 == _sha(path)
     new_plan, changes = merge(example_plan, [validate(p, env.master)[0] for p in env.t1.values()])  # type: ignore
     assert changes == [] and new_plan == example_plan
@@ -171,8 +171,8 @@ def test_validate_openpyxl_resave_is_clean(env: Env, tmp_path: Path, openpyxl_or
 def test_validate_round_trip_of_a_workbook_filled_like_a_person(env: Env, tmp_path: Path, example_plan: Plan) -> None:
     """Fill only the unlocked cells; the ReturnData equals what was typed and merges into the plan."""
     typed_exec: dict[str, dict[int, Decimal]] = {}
-    typed_text: dict[str, str] = {}
-    typed_budget: dict[str, dict[str, Decimal]] = {}
+    typed_text: dict[str, dict[int, str]] = {}
+    typed_budget: dict[str, dict[str, dict[int, Decimal]]] = {}
 
     def fill(wb: Workbook) -> None:
         for ws in wb.worksheets:
@@ -191,13 +191,13 @@ def test_validate_round_trip_of_a_workbook_filled_like_a_person(env: Env, tmp_pa
                         c.value = float(value)
                         # «% avance/100»: typed as a percentage, kept as the plan's fraction (#22 case 6)
                         typed_exec[key] = {0: value / rules.typed_scale(ao.unidad)}
-                    elif heads[c.column] == "Justificación":
+                    elif heads[c.column] == "Justificación T1":
                         c.value = f"Logros de {key}: se cumplió con lo indicado."
-                        typed_text[key] = c.value
-                    elif heads[c.column] == "Ejecución":
+                        typed_text[key] = {0: c.value}
+                    elif heads[c.column] == "Ejec. acum. T1":
                         value = Decimal(c.row * 1000) + Decimal("0.25")
                         c.value = float(value)
-                        typed_budget.setdefault(ws.title.lower(), {})[key] = value
+                        typed_budget.setdefault(ws.title.lower(), {})[key] = {0: value}
 
     for office, src in env.blank.items():
         typed_exec.clear()
@@ -216,7 +216,8 @@ def test_validate_round_trip_of_a_workbook_filled_like_a_person(env: Env, tmp_pa
         for code, per in typed_exec.items():
             assert plan.actividad(code).ejecutado[0] == per[0]
         if office == "OGA":
-            assert plan.presupuesto.gastos[0].ejecucion == typed_budget["gastos"]["Personal y Obligaciones Sociales"]
+            typed_line = typed_budget["gastos"]["Personal y Obligaciones Sociales"]
+            assert plan.presupuesto.gastos[0].acumulado[0] == typed_line[0]
 
 
 def test_validate_protection_removed_is_fine_by_itself(env: Env, tmp_path: Path) -> None:
@@ -452,10 +453,12 @@ def test_code_rubro_faltante(env: Env, tmp_path: Path) -> None:
     def delete(wb: Workbook) -> None:
         ws = wb["Gastos"]
         ws.delete_rows(9)  # the last line; Excel shrinks the totals' ranges and moves them up
-        for col in "BCE":
+        for col in "BC":
             ws[f"{col}9"] = f"=SUM({col}5:{col}8)"
+        for col in "EFGH":  # the accumulated execution of T1…T4
+            ws[f"{col}9"] = f'=IF(COUNT({col}5:{col}8)=0,"",SUM({col}5:{col}8))'
         ws["D9"] = "=C9-B9"
-        ws["F9"] = '=IF(C9=0,"",E9/C9*100)'
+        ws["I9"] = '=IF(OR(C9=0,NOT(ISNUMBER(E9))),"",E9/C9*100)'
 
     path = edit(env.t1["OGA"], tmp_path, delete)
     data, report = check(path, env.master)
@@ -508,7 +511,7 @@ def test_code_valor_fuera_de_rango(env: Env, tmp_path: Path) -> None:
     assert [row for row in flat(report) if row[2] != "numero-como-texto"] == [
         ["OEI.01", "H8", "valor-fuera-de-rango"], ["OEI.01", "H9", "valor-fuera-de-rango"],
         ["OEI.02", "H8", "valor-fuera-de-rango"]]
-    path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=123456789.123456))
+    path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=123456789.123456, OEI_01__N8="Cifra de prueba."))
     data, report = check(path, env.master)
     assert report.errors == [] and data is not None
     assert data.ejecutado["AO.01.01.01"][0] == Decimal("123456789.123456")
@@ -565,7 +568,8 @@ def test_porcentaje_unit_is_a_percentage(tmp_path: Path, example_plan: Plan) -> 
     assert (dv.operator or "between", dv.formula1, dv.formula2) == ("between", "0", "100")
     _, report = check(edit(path, tmp_path / "a", set_cells(OEI_01__H8=150)), master)
     assert flat(report) == [["OEI.01", "H8", "porcentaje-fuera-de-rango"]]
-    data, report = check(edit(path, tmp_path / "b", set_cells(OEI_01__H8="20%")), master)
+    data, report = check(edit(path, tmp_path / "b", set_cells(OEI_01__H8="20%", OEI_01__N8="Avance parcial.")),
+                         master)
     assert flat(report) == [["OEI.01", "H8", "porcentaje-convertido"]]
     assert data is not None and data.ejecutado["AO.01.01.01"] == {0: Decimal(20)}
 
@@ -624,8 +628,8 @@ def test_code_texto_parece_formula(env: Env, tmp_path: Path) -> None:
                             ["OEI.01", "N11", "texto-parece-formula"], ["OEI.01", "N12", "texto-parece-formula"],
                             ["OEI.02", "N8", "texto-parece-formula"], ["OEI.02", "N8", "caracteres-de-control"]]
     assert report.valid and data is not None
-    assert data.justificacion["AO.01.01.02"] == "=HYPERLINK(\"http://x\")"  # kept as text
-    assert data.justificacion["AO.01.03.01"] == "+51 999 ventanilla"
+    assert data.justificacion["AO.01.01.02"][0] == "=HYPERLINK(\"http://x\")"  # kept as text
+    assert data.justificacion["AO.01.03.01"][0] == "+51 999 ventanilla"
 
 
 def test_code_caracteres_de_control(env: Env, tmp_path: Path) -> None:
@@ -633,7 +637,7 @@ def test_code_caracteres_de_control(env: Env, tmp_path: Path) -> None:
     xml_edit(path, b"ZXCTRL", b"Se cumpli_x0007__x001B_\xc3\xb3 la meta")  # how Excel writes BEL and ESC
     data, report = check(path, env.master)
     assert flat(report) == [["OEI.01", "N8", "caracteres-de-control"]]
-    assert data is not None and data.justificacion["AO.01.01.01"] == "Se cumplió la meta"
+    assert data is not None and data.justificacion["AO.01.01.01"][0] == "Se cumplió la meta"
 
 
 def test_code_caracteres_invisibles_que_reordenan_el_texto(env: Env, tmp_path: Path) -> None:
@@ -643,7 +647,7 @@ def test_code_caracteres_invisibles_que_reordenan_el_texto(env: Env, tmp_path: P
     data, report = check(path, env.master)
     assert flat(report) == [["OEI.01", "N8", "caracteres-de-control"]]
     assert "4 caracteres" in report.issues[0].message
-    assert data is not None and data.justificacion["AO.01.01.01"] == "Meta cumplida al 100 %"
+    assert data is not None and data.justificacion["AO.01.01.01"][0] == "Meta cumplida al 100 %"
 
 
 def test_code_texto_demasiado_largo(env: Env, tmp_path: Path) -> None:

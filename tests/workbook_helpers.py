@@ -86,3 +86,23 @@ def replace_actividades(plan: Any, change: Any) -> Any:
             acciones.append(dataclasses.replace(aei, actividades=tuple(aos)))
         objetivos.append(dataclasses.replace(oei, acciones=tuple(acciones)))
     return dataclasses.replace(plan, objetivos=tuple(objetivos))
+
+
+def as_monthly(plan: Any, spread: Any) -> Any:
+    """A quarterly ``plan`` made monthly: each quarter's programmed and executed values spread over its three months
+    by ``spread(value) -> (m1, m2, m3)``; justifications and budget figures at the quarter's last month, where
+    its report closes."""
+    import dataclasses
+
+    def at_close(values: tuple[Any, ...], empty: Any) -> tuple[Any, ...]:
+        return tuple(v if m == 2 else empty for v in values for m in range(3))
+
+    def lines(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(dataclasses.replace(ln, acumulado=at_close(ln.acumulado, None)) for ln in items)
+
+    monthly = replace_actividades(plan, lambda ao, _k: dataclasses.replace(
+        ao, programado=tuple(x for v in ao.programado for x in spread(v)),
+        ejecutado=tuple(x for v in ao.ejecutado for x in spread(v)), justificacion=at_close(ao.justificacion, "")))
+    budget = dataclasses.replace(plan.presupuesto, ingresos=lines(plan.presupuesto.ingresos),
+                                 gastos=lines(plan.presupuesto.gastos))
+    return dataclasses.replace(monthly, periodicidad="mensual", presupuesto=budget)

@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="libro maestro a crear: .xlsx, o .xlsm con los botones de Excel")
     p.add_argument("--sobrescribir", action="store_true", help="reemplaza un maestro existente (guarda respaldo)")
     p.add_argument("--sin-ejecutado", action="store_true",
-                   help="deja vacíos los valores ejecutados y justificaciones del plan")
+                   help="deja vacíos los valores ejecutados, las justificaciones y la ejecución presupuestal del plan")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("recompute", help="relee el maestro, recalcula y lo reescribe",
@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("split", help="genera un libro por instancia para que registre lo ejecutado",
                        description="Genera un libro .xlsx por instancia con solo sus AO; solo las celdas de lo "
-                                   "ejecutado en el periodo y las justificaciones quedan desbloqueadas.")
+                                   "ejecutado en el periodo, su justificación y la ejecución presupuestal acumulada "
+                                   "a su cierre quedan desbloqueadas.")
     p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
     p.add_argument("--periodo", "--period", dest="periodo", required=True, metavar="P",
                    help="periodo que reportan las instancias: 2025-T1…T4, 2025-01…12, 2025-S1…")

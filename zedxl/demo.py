@@ -44,8 +44,8 @@ def type_into(cell: Any, value: Any) -> None:
 def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Decimal | None],
                          justificacion: Mapping[str, str],
                          presupuesto: Mapping[str, Mapping[str, Decimal | None]] | None = None) -> int:
-    """Type an office's figures (as the plan means them) into its workbook with openpyxl, only in unlocked cells,
-    as the office reads them there; returns cells typed."""
+    """Type an office's figures for a base ``period`` (as the plan means them) into its workbook with openpyxl, only
+    in unlocked cells, as the office reads them there; returns cells typed."""
     wb = openpyxl.load_workbook(path)
     typed = 0
     col_name = L.ejec(period.short)
@@ -63,7 +63,7 @@ def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Dec
                     type_into(ws.cell(row[0].row, heads[col_name]), float(value * rules.typed_scale(unit)))
                     typed += 1
                 if code in justificacion and justificacion[code]:
-                    type_into(ws.cell(row[0].row, heads[L.H_JUSTIFICACION]), justificacion[code])
+                    type_into(ws.cell(row[0].row, heads[L.justificacion(period.short)]), justificacion[code])
                     typed += 1
             continue
         budget = _header_row(ws, L.BUDGET_HEADERS[0])
@@ -74,7 +74,7 @@ def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Dec
                 rubro = row[0].value
                 value = presupuesto[kind].get(str(rubro)) if rubro else None
                 if value is not None:
-                    type_into(ws.cell(row[0].row, heads["Ejecución"]), float(value))
+                    type_into(ws.cell(row[0].row, heads[L.acum(period.short)]), float(value))
                     typed += 1
     wb.save(path)
     return typed
@@ -83,8 +83,14 @@ def fill_office_workbook(path: Path, period: Period, ejecutado: Mapping[str, Dec
 def office_figures(plan: Plan, period: Period, office: str) -> tuple[dict[str, Decimal | None], dict[str, str]]:
     """The example's executed value and justification of each AO of ``office`` for a base ``period``."""
     values = {ao.codigo: ao.ejecutado[period.start] for ao in plan.actividades() if ao.instancia == office}
-    texts = {ao.codigo: ao.justificacion for ao in plan.actividades() if ao.instancia == office}
+    texts = {ao.codigo: ao.justificacion[period.start] for ao in plan.actividades() if ao.instancia == office}
     return values, texts
+
+
+def budget_figures(plan: Plan, period: Period) -> dict[str, dict[str, Decimal | None]]:
+    """The example's budget execution accumulated at the close of a base ``period``, per kind and rubro."""
+    return {kind: {ln.rubro: ln.ejecucion_al(period.stop) for ln in lines}
+            for kind, lines in (("ingresos", plan.presupuesto.ingresos), ("gastos", plan.presupuesto.gastos))}
 
 
 def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: bool = True) -> Evaluation:
@@ -106,8 +112,6 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
     new(plan_file, master, overwrite=True, sin_ejecutado=True)
     con.print(f"[bold]1. Maestro creado[/] desde {plan_file.name} sin valores ejecutados: {master}")
 
-    budget = {"ingresos": {ln.rubro: ln.ejecucion for ln in reference.presupuesto.ingresos},
-              "gastos": {ln.rubro: ln.ejecucion for ln in reference.presupuesto.gastos}}
     for step, label in ((2, "2025-T1"), (4, "2025-T2")):
         period = parse_period(label, reference.anio, reference.periodicidad)
         folder = outdir / "retornos" / label
@@ -116,8 +120,7 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
         for path in files:
             office = path.stem.rsplit("-", 1)[-1]
             values, texts = office_figures(reference, period, office)
-            typed = fill_office_workbook(path, period, values, texts,
-                                         budget if label == "2025-T2" else None)
+            typed = fill_office_workbook(path, period, values, texts, budget_figures(reference, period))
             con.print(f"   {office} escribió {typed} celdas en {path.name}")
         if label == "2025-T2":
             # DPD's first return comes back wrong: a negative value, a justification erased
@@ -131,7 +134,7 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
             for row in ws.iter_rows(min_row=header_row + 1):
                 if row[0].value == "AO.02.04.02":
                     type_into(ws.cell(row[0].row, heads[L.ejec("T2")]), -7)
-                    type_into(ws.cell(row[0].row, heads[L.H_JUSTIFICACION]), None)
+                    type_into(ws.cell(row[0].row, heads[L.justificacion("T2")]), None)
             wb.save(dpd)
         con.print(f"[bold]{step + 1}. ({label}) Consolidación[/]")
         result = consolidate(master, folder)

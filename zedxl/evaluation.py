@@ -29,7 +29,7 @@ class AORow:
     ratio: Decimal | None
     estado: str
     semaforo: str | None
-    justificacion: str
+    justificaciones: tuple[tuple[str, str], ...]  # (base period short label, text) of the period's texts, in order
     detalle: tuple[tuple[str, Decimal, Decimal | None], ...]  # (base period short label, P, E)
 
 
@@ -113,15 +113,16 @@ def _columns(period: Period, plan: Plan) -> list[Period]:
     return cols
 
 
-def _budget_row(line: LineaPresupuesto) -> BudgetRow:
-    return BudgetRow(line.rubro, line.pia, line.pim, rules.budget_diff(line), line.ejecucion,
-                     rules.budget_pct(line))
+def _budget_row(line: LineaPresupuesto, stop: int) -> BudgetRow:
+    return BudgetRow(line.rubro, line.pia, line.pim, rules.budget_diff(line), line.ejecucion_al(stop),
+                     rules.budget_pct(line, stop))
 
 
-def budget_table(lines: tuple[LineaPresupuesto, ...], titulo: str) -> BudgetTable:
+def budget_table(lines: tuple[LineaPresupuesto, ...], titulo: str, stop: int) -> BudgetTable:
+    """The budget as it stood at the close of base period ``stop - 1`` (the execution accumulated then)."""
     total = rules.budget_total(lines, titulo)
-    return BudgetTable(titulo, tuple(_budget_row(ln) for ln in lines), _budget_row(total),
-                       rules.budget_pct_with_pim_only(lines))
+    return BudgetTable(titulo, tuple(_budget_row(ln, stop) for ln in lines), _budget_row(total, stop),
+                       rules.budget_pct_with_pim_only(lines, stop))
 
 
 def evaluate(plan: Plan, period: Period) -> Evaluation:
@@ -139,7 +140,9 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
                     oei=oei.codigo, aei=aei.codigo, codigo=ao.codigo, nombre=ao.nombre, unidad=ao.unidad,
                     instancia=ao.instancia, programado=p, ejecutado=e, avance=pct,
                     ratio=rules.raw_ratio(p, e), estado=rules.status(p, e, reglas),
-                    semaforo=rules.traffic_light(pct, reglas), justificacion=ao.justificacion,
+                    semaforo=rules.traffic_light(pct, reglas),
+                    justificaciones=tuple((b.short, ao.justificacion[b.start]) for b in base
+                                          if ao.justificacion[b.start]),
                     detalle=tuple((b.short, ao.programado[b.start], ao.ejecutado[b.start]) for b in base),
                 ))
 
@@ -186,6 +189,6 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
         avance_institucional=rules.mean(r.avance for r in aos),
         estados={s: estados.get(s, 0) for s in rules.STATUSES},
         estados_por_oei=por_oei,
-        ingresos=budget_table(plan.presupuesto.ingresos, "INGRESOS PRESUPUESTARIOS"),
-        gastos=budget_table(plan.presupuesto.gastos, "GASTOS PRESUPUESTARIOS"),
+        ingresos=budget_table(plan.presupuesto.ingresos, "INGRESOS PRESUPUESTARIOS", period.stop),
+        gastos=budget_table(plan.presupuesto.gastos, "GASTOS PRESUPUESTARIOS", period.stop),
     )

@@ -5,9 +5,11 @@ Two files per master, named so that the exports of many entities can sit in one 
 
 * ``hechos-<SIGLA>-<AÑO>.parquet``: one row per AO and base period (month or quarter): entidad, sigla, anio,
   periodicidad, periodo (``2025-T1``, ``2025-03``), OEI, AEI, AO (codes and names), instancia, unidad, programado,
-  ejecutado (null when not reported), avance (%, with the plan's cap and «sin meta» rule) and estado.
-* ``presupuesto-<SIGLA>-<AÑO>.parquet``: one row per budget line: tipo (ingresos/gastos), rubro, PIA, PIM, ejecución
-  and avance (% of PIM).
+  ejecutado (null when not reported), avance (%, with the plan's cap and «sin meta» rule), estado and the office's
+  justificacion of that period (null when there is none).
+* ``presupuesto-<SIGLA>-<AÑO>.parquet``: one row per budget line and base period: tipo (ingresos/gastos), rubro,
+  periodo, PIA, PIM, ejecucion_acumulada (at the close of the period), ejecucion_periodo (within it) and avance (%
+  of PIM, accumulated); null where not reported.
 
 Quantities are float64 (what analytical engines sum fast); the master keeps the exact decimal values.
 """
@@ -25,8 +27,10 @@ from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_layout import ascii_token
 
 FACT_COLUMNS = ("entidad", "sigla", "anio", "periodicidad", "periodo", "periodo_indice", "oei", "oei_nombre", "aei",
-                "aei_nombre", "ao", "ao_nombre", "instancia", "unidad", "programado", "ejecutado", "avance", "estado")
-BUDGET_COLUMNS = ("entidad", "sigla", "anio", "tipo", "rubro", "pia", "pim", "ejecucion", "avance")
+                "aei_nombre", "ao", "ao_nombre", "instancia", "unidad", "programado", "ejecutado", "avance", "estado",
+                "justificacion")
+BUDGET_COLUMNS = ("entidad", "sigla", "anio", "tipo", "rubro", "periodo", "periodo_indice", "pia", "pim",
+                  "ejecucion_acumulada", "ejecucion_periodo", "avance")
 
 
 def _f(value: Decimal | None) -> float | None:
@@ -46,21 +50,23 @@ def fact_rows(plan: Plan) -> dict[str, list[Any]]:
                     row = (plan.entidad, plan.sigla, plan.anio, plan.periodicidad, label, i, oei.codigo, oei.nombre,
                            aei.codigo, aei.nombre, ao.codigo, ao.nombre, ao.instancia, ao.unidad, float(prog),
                            _f(ejec), _f(rules.progress(prog, ejec, plan.reglas)),
-                           rules.status(prog, ejec, plan.reglas))
+                           rules.status(prog, ejec, plan.reglas), ao.justificacion[i] or None)
                     for name, value in zip(FACT_COLUMNS, row, strict=True):
                         cols[name].append(value)
     return cols
 
 
 def budget_rows(plan: Plan) -> dict[str, list[Any]]:
-    """The budget table as columns, one row per line."""
+    """The budget table as columns, one row per line and base period."""
     cols: dict[str, list[Any]] = {c: [] for c in BUDGET_COLUMNS}
+    period_labels = [p.label for p in base_periods(plan.anio, plan.periodicidad)]
     for tipo, lines in (("ingresos", plan.presupuesto.ingresos), ("gastos", plan.presupuesto.gastos)):
         for line in lines:
-            row = (plan.entidad, plan.sigla, plan.anio, tipo, line.rubro, _f(line.pia), _f(line.pim),
-                   _f(line.ejecucion), _f(rules.budget_pct(line)))
-            for name, value in zip(BUDGET_COLUMNS, row, strict=True):
-                cols[name].append(value)
+            for i, label in enumerate(period_labels):
+                row = (plan.entidad, plan.sigla, plan.anio, tipo, line.rubro, label, i, _f(line.pia), _f(line.pim),
+                       _f(line.ejecucion_al(i + 1)), _f(line.ejecucion_en(i)), _f(rules.budget_pct(line, i + 1)))
+                for name, value in zip(BUDGET_COLUMNS, row, strict=True):
+                    cols[name].append(value)
     return cols
 
 
@@ -70,9 +76,9 @@ def _schema(kind: str) -> Any:
     text, f64, i32 = pa.string(), pa.float64(), pa.int32()
     if kind == "hechos":
         types = [text, text, i32, text, text, i32, text, text, text, text, text, text, text, text, f64, f64, f64,
-                 text]
+                 text, text]
         return pa.schema(list(zip(FACT_COLUMNS, types, strict=True)))
-    types = [text, text, i32, text, text, f64, f64, f64, f64]
+    types = [text, text, i32, text, text, text, i32, f64, f64, f64, f64, f64]
     return pa.schema(list(zip(BUDGET_COLUMNS, types, strict=True)))
 
 

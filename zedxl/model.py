@@ -47,7 +47,17 @@ class Actividad:
     instancia: str
     programado: tuple[Decimal, ...]
     ejecutado: tuple[Decimal | None, ...]
-    justificacion: str = ""
+    justificacion: tuple[str, ...] = ()
+    """The office's justification per base period, like ``ejecutado`` ("" where there is none); ``()`` is read as
+    none at all."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.justificacion, str):  # a text without its period would lose which report it answers
+            raise TypeError("justificacion is one text per base period")
+        if not self.justificacion:
+            object.__setattr__(self, "justificacion", ("",) * len(self.programado))
+        elif len(self.justificacion) != len(self.programado):
+            raise ValueError(f"{self.codigo}: {len(self.justificacion)} justifications, {len(self.programado)} periods")
 
 
 @dataclass(frozen=True)
@@ -72,12 +82,29 @@ class Objetivo:
 
 @dataclass(frozen=True)
 class LineaPresupuesto:
-    """One budget line (rubro). A line without PIM (e.g. Saldos de Balance) has no % of progress."""
+    """One budget line (rubro). A line without PIM (e.g. Saldos de Balance) has no % of progress.
+
+    ``acumulado`` is the execution accumulated at the close of each base period, as the budget office reads it in
+    SIAF (None: not reported); what was executed within a period is derived from it (``ejecucion_en``).
+    """
 
     rubro: str
     pia: Decimal | None
     pim: Decimal | None
-    ejecucion: Decimal | None
+    acumulado: tuple[Decimal | None, ...] = ()
+
+    def ejecucion_al(self, stop: int) -> Decimal | None:
+        """The execution accumulated at the close of base period ``stop - 1`` (None: not reported)."""
+        return self.acumulado[stop - 1] if 0 < stop <= len(self.acumulado) else None
+
+    def ejecucion_en(self, idx: int) -> Decimal | None:
+        """What was executed within base period ``idx``: its accumulated figure less the one before (None when
+        either is missing)."""
+        now = self.ejecucion_al(idx + 1)
+        if idx == 0 or now is None:
+            return now
+        before = self.ejecucion_al(idx)
+        return None if before is None else now - before
 
 
 @dataclass(frozen=True)
@@ -122,7 +149,7 @@ class Plan:
         raise KeyError(codigo)
 
     def with_ejecutado(self, values: Mapping[str, tuple[Decimal | None, ...]],
-                       justificaciones: Mapping[str, str] | None = None) -> Plan:
+                       justificaciones: Mapping[str, tuple[str, ...]] | None = None) -> Plan:
         """A copy with the executed values (and justifications) of the named AO replaced."""
         just = justificaciones or {}
 
@@ -138,9 +165,17 @@ class Plan:
             for o in self.objetivos))
 
     def without_ejecutado(self) -> Plan:
-        """A copy with every AO's executed values and justification cleared (a plan before any report)."""
-        empty = {ao.codigo: (None,) * self.n_periods for ao in self.actividades()}
-        return self.with_ejecutado(empty, {c: "" for c in empty})
+        """A copy with every AO's executed values and justifications and the budget execution cleared (a plan
+        before any report)."""
+        n = self.n_periods
+        empty = {ao.codigo: (None,) * n for ao in self.actividades()}
+        plan = self.with_ejecutado(empty, {c: ("",) * n for c in empty})
+
+        def clear(lines: tuple[LineaPresupuesto, ...]) -> tuple[LineaPresupuesto, ...]:
+            return tuple(replace(ln, acumulado=(None,) * n) for ln in lines)
+
+        return replace(plan, presupuesto=Presupuesto(clear(self.presupuesto.ingresos),
+                                                     clear(self.presupuesto.gastos)))
 
 
 _CODE_RE = re.compile(r"^\s*(OEI|AEI|AO)\s*\.?\s*((?:\d+\s*\.\s*)*\d+)\s*\.?\s*$", re.IGNORECASE)

@@ -23,7 +23,7 @@ from zedxl.model import (
     normalize_code,
     rubro_key,
 )
-from zedxl.periods import n_base
+from zedxl.periods import base_labels, base_periods, n_base
 from zedxl.rules import within_excel
 
 _TOP_KEYS = ("entidad", "sigla", "anio", "periodicidad", "instancias", "responsable_presupuesto", "reglas",
@@ -170,6 +170,39 @@ def _values(p: _Problems, path: str, raw: Any, n: int, *, allow_none: bool) -> t
     return tuple(vals)
 
 
+def _period_keys(year: int, periodicidad: str) -> dict[str, int]:
+    """How a base period may be named as a key of a per-period block: T2 / 2025-T2, Feb / 2025-02 / 2."""
+    keys: dict[str, int] = {}
+    for b in base_periods(year, "mensual" if periodicidad == "mensual" else "trimestral"):
+        keys[b.short.casefold()] = keys[b.label.casefold()] = b.start
+        if b.kind == "M":
+            keys[str(b.number)] = keys[f"{b.number:02d}"] = b.start
+    return keys
+
+
+def _per_period(p: _Problems, path: str, raw: Any, keys: Mapping[str, int], n: int, example: str) -> dict[int, Any]:
+    """A per-period block: a list of ``n`` values or a mapping from base period to value ({T2: …}); a bare value
+    is refused, since it would not say which period it belongs to."""
+    if raw is None:
+        return {}
+    if isinstance(raw, list):
+        if len(raw) != n:
+            p.add(path, f"tiene {len(raw)} valores y el plan tiene {n} periodos: ponga un valor por periodo")
+        return {i: v for i, v in enumerate(raw[:n]) if v is not None}
+    if isinstance(raw, Mapping):
+        out: dict[int, Any] = {}
+        for key, value in raw.items():
+            idx = keys.get(str(key).strip().casefold())
+            if idx is None:
+                labels = base_labels("trimestral" if n == 4 else "mensual")
+                p.add(f"{path}.{key}", f"periodo «{key}» desconocido: use uno de {', '.join(labels)}")
+            elif value is not None:
+                out[idx] = value
+        return out
+    p.add(path, f"debe indicar el periodo al que corresponde, por ejemplo {example}")
+    return {}
+
+
 def _reglas(p: _Problems, raw: Any) -> Reglas:
     if raw is None:
         return Reglas()
@@ -196,7 +229,7 @@ def _reglas(p: _Problems, raw: Any) -> Reglas:
                   amarillo=amarillo if amarillo is not None else base.amarillo)
 
 
-def _budget_lines(p: _Problems, path: str, raw: Any) -> tuple[LineaPresupuesto, ...]:
+def _budget_lines(p: _Problems, path: str, raw: Any, keys: Mapping[str, int], n: int) -> tuple[LineaPresupuesto, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -211,11 +244,16 @@ def _budget_lines(p: _Problems, path: str, raw: Any) -> tuple[LineaPresupuesto, 
         if rubro and same in seen:
             p.add(f"{ip}.rubro", f"rubro duplicado «{rubro}» (ya está en {seen[same]}): cada rubro va una sola vez")
         seen.setdefault(same, ip)
+        # the execution accumulated at the close of each period, as SIAF gives it
+        acumulado: list[Decimal | None] = [None] * n
+        for idx, value in _per_period(p, f"{ip}.ejecucion", item.get("ejecucion"), keys, n,
+                                      "ejecucion: {T2: 1329058.20} (lo acumulado al cierre de cada periodo)").items():
+            acumulado[idx] = _number(p, f"{ip}.ejecucion[{idx}]", value, allow_none=True)
         lines.append(LineaPresupuesto(
             rubro=rubro,
             pia=_number(p, f"{ip}.pia", item.get("pia"), allow_none=True),
             pim=_number(p, f"{ip}.pim", item.get("pim"), allow_none=True),
-            ejecucion=_number(p, f"{ip}.ejecucion", item.get("ejecucion"), allow_none=True),
+            acumulado=tuple(acumulado),
         ))
     return tuple(lines)
 
@@ -240,6 +278,7 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
         p.add("periodicidad", f"«{periodicidad}» no válida: use trimestral o mensual")
         periodicidad = "trimestral"
     n = n_base(periodicidad)
+    keys = _period_keys(anio or 2000, periodicidad)
     inst_raw = data.get("instancias")
     instancias: dict[str, str] = {}
     if not isinstance(inst_raw, Mapping) or not inst_raw:
@@ -285,6 +324,10 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
                                               f"use una de {', '.join(instancias)}")
                 prog = _values(p, f"{aop}.programado", ao.get("programado"), n, allow_none=False)
                 ejec = _values(p, f"{aop}.ejecutado", ao.get("ejecutado"), n, allow_none=True)
+                texts = [""] * n
+                for idx, value in _per_period(p, f"{aop}.justificacion", ao.get("justificacion"), keys, n,
+                                              "justificacion: {T2: texto} (un texto por periodo)").items():
+                    texts[idx] = _text(p, f"{aop}.justificacion.{idx}", value, required=False)
                 actividades.append(Actividad(
                     codigo=aocode,
                     nombre=_text(p, f"{aop}.nombre", ao.get("nombre")),
@@ -292,7 +335,7 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
                     instancia=inst,
                     programado=tuple(v if v is not None else Decimal(0) for v in prog),
                     ejecutado=ejec,
-                    justificacion=_text(p, f"{aop}.justificacion", ao.get("justificacion"), required=False),
+                    justificacion=tuple(texts),
                 ))
             acciones.append(Accion(acode, _text(p, f"{ap}.nombre", a.get("nombre")),
                                    _indicador(p, f"{ap}.indicador", a.get("indicador")), tuple(actividades)))
@@ -304,8 +347,8 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
         p.add("presupuesto", "debe ser un bloque con ingresos y gastos")
         pres_raw = {}
     p.keys("presupuesto", pres_raw, _BLOCK_KEYS["presupuesto"])
-    presupuesto = Presupuesto(_budget_lines(p, "presupuesto.ingresos", pres_raw.get("ingresos")),
-                              _budget_lines(p, "presupuesto.gastos", pres_raw.get("gastos")))
+    presupuesto = Presupuesto(_budget_lines(p, "presupuesto.ingresos", pres_raw.get("ingresos"), keys, n),
+                              _budget_lines(p, "presupuesto.gastos", pres_raw.get("gastos"), keys, n))
     narr_raw = data.get("narrativa") or {}
     narrativa = {str(k): str(v).strip() for k, v in narr_raw.items()} if isinstance(narr_raw, Mapping) else {}
     reglas = _reglas(p, data.get("reglas"))

@@ -21,9 +21,10 @@ class ReturnData:
     """The plain values of one office's returned workbook for one period.
 
     ``ejecutado`` maps AO code → {base-period index → value (None = left blank)}; only the period's cells.
-    ``justificacion`` maps AO code → the office's text (stripped, neutralised, never a formula).
+    ``justificacion`` maps AO code → {base-period index → the office's text} (stripped, neutralised, never a
+    formula; "" = left blank), for the same cells.
     ``presupuesto`` (only from the office that reports the budget) maps ``"ingresos"``/``"gastos"`` → {rubro →
-    Ejecución (None = left blank)}.
+    {base-period index → execution accumulated at its close (None = left blank)}}.
     """
 
     file: str
@@ -34,15 +35,16 @@ class ReturnData:
     instancia: str
     template_version: str
     ejecutado: Mapping[str, Mapping[int, Decimal | None]]
-    justificacion: Mapping[str, str]
+    justificacion: Mapping[str, Mapping[int, str]]
     report: Report = field(default_factory=Report)
-    presupuesto: Mapping[str, Mapping[str, Decimal | None]] = field(default_factory=dict)
+    presupuesto: Mapping[str, Mapping[str, Mapping[int, Decimal | None]]] = field(default_factory=dict)
 
     def is_blank(self) -> bool:
         """No executed value, justification or budget figure: the workbook as it was sent, or emptied."""
         return (all(v is None for per in self.ejecutado.values() for v in per.values())
-                and not any(self.justificacion.values())
-                and all(v is None for lines in self.presupuesto.values() for v in lines.values()))
+                and not any(t for per in self.justificacion.values() for t in per.values())
+                and all(v is None for lines in self.presupuesto.values() for per in lines.values()
+                        for v in per.values()))
 
 
 class Change(NamedTuple):
@@ -57,16 +59,17 @@ class Change(NamedTuple):
 
 
 def merge(plan: Plan, returns: Iterable[ReturnData]) -> tuple[Plan, list[Change]]:
-    """Apply the returns' executed values and justifications to ``plan``; pure, order of returns preserved.
+    """Apply the returns' executed values, justifications and budget execution to ``plan``; pure, in order.
 
-    Only AO owned by the return's office and only the return's period cells are touched. A blank justification
-    does not erase one already in the master. Budget execution is taken only from the returns of the office that
-    reports the budget (``plan.responsable_presupuesto``), line by rubro.
+    A return writes only its own office's AO and only the base periods it holds (those of its period the office
+    was given to type), blank cells included: what the newest return of an office and period says is what the
+    master holds. Budget execution is taken only from the returns of the office that reports the budget
+    (``plan.responsable_presupuesto``), line by rubro.
     """
     returns_list = list(returns)
-    campos = [f"Ejec. {label}" for label in base_labels(plan.periodicidad)]
-    values: dict[str, tuple[Decimal | None, ...]] = {}
-    texts: dict[str, str] = {}
+    labels = base_labels(plan.periodicidad)
+    values: dict[str, list[Decimal | None]] = {}
+    texts: dict[str, list[str]] = {}
     changes: list[Change] = []
     current = {ao.codigo: ao for ao in plan.actividades()}
     for ret in returns_list:
@@ -75,28 +78,32 @@ def merge(plan: Plan, returns: Iterable[ReturnData]) -> tuple[Plan, list[Change]
             ao = current.get(code)
             if ao is None or ao.instancia != office:
                 continue
-            old = values.get(code, ao.ejecutado)
-            row = None
+            row = values.get(code)
             for idx in period:  # only the return's own period (a month of a monthly plan: one cell)
                 if idx not in per:
                     continue
-                new = per[idx]
-                if old[idx] != new:
+                old = ao.ejecutado[idx] if row is None else row[idx]
+                if old != per[idx]:
                     if row is None:
-                        row = list(old)
-                    changes.append(Change(code, campos[idx], old[idx], new, office, file))
-                    row[idx] = new
-            if row is not None:
-                values[code] = tuple(row)
-        for code, text in ret.justificacion.items():
+                        row = values[code] = list(ao.ejecutado)
+                    changes.append(Change(code, f"Ejec. {labels[idx]}", old, per[idx], office, file))
+                    row[idx] = per[idx]
+        for code, per_text in ret.justificacion.items():
             ao = current.get(code)
-            if ao is None or ao.instancia != ret.instancia or not text:
+            if ao is None or ao.instancia != office:
                 continue
-            before = texts.get(code, ao.justificacion)
-            if before != text:
-                changes.append(Change(code, "Justificación", before, text, ret.instancia, ret.file))
-                texts[code] = text
-    merged = plan.with_ejecutado(values, texts)
+            words = texts.get(code)
+            for idx in period:
+                if idx not in per_text:
+                    continue
+                before = ao.justificacion[idx] if words is None else words[idx]
+                if before != per_text[idx]:
+                    if words is None:
+                        words = texts[code] = list(ao.justificacion)
+                    changes.append(Change(code, f"Justificación {labels[idx]}", before, per_text[idx], office,
+                                          file))
+                    words[idx] = per_text[idx]
+    merged = plan.with_ejecutado({c: tuple(v) for c, v in values.items()}, {c: tuple(t) for c, t in texts.items()})
     budget, budget_changes = _merge_budget(merged, returns_list)
     return replace(merged, presupuesto=budget), changes + budget_changes
 
@@ -105,26 +112,28 @@ _BUDGET_KINDS = {"ingresos": "Ingresos", "gastos": "Gastos"}
 
 
 def _merge_budget(plan: Plan, returns: Iterable[ReturnData]) -> tuple[Presupuesto, list[Change]]:
-    """Budget execution from the returns of ``plan.responsable_presupuesto``; lines matched by rubro.
-
-    A blank (None) returned value does not erase the master's.
-    """
+    """Budget execution from the returns of ``plan.responsable_presupuesto``: lines matched by rubro, only the base
+    periods each return holds."""
+    labels = base_labels(plan.periodicidad)
     lines = {"ingresos": list(plan.presupuesto.ingresos), "gastos": list(plan.presupuesto.gastos)}
     changes: list[Change] = []
     for ret in returns:
         if not ret.presupuesto or ret.instancia != plan.responsable_presupuesto:
             continue
+        period = range(ret.periodo.start, ret.periodo.stop)
         for kind, by_rubro in ret.presupuesto.items():
             current = lines.get(kind)
             if current is None:
                 continue
             for i, line in enumerate(current):
-                if line.rubro not in by_rubro:
+                per = by_rubro.get(line.rubro)
+                if per is None:
                     continue
-                new = by_rubro[line.rubro]
-                if new is None or new == line.ejecucion:
-                    continue
-                changes.append(Change(line.rubro, f"Ejecución ({_BUDGET_KINDS[kind]})", line.ejecucion, new,
-                                      ret.instancia, ret.file))
-                current[i] = replace(line, ejecucion=new)
+                acumulado = list(line.acumulado) or [None] * len(labels)
+                for idx in period:
+                    if idx in per and per[idx] != acumulado[idx]:
+                        changes.append(Change(line.rubro, f"Ejec. acum. {labels[idx]} ({_BUDGET_KINDS[kind]})",
+                                              acumulado[idx], per[idx], ret.instancia, ret.file))
+                        acumulado[idx] = per[idx]
+                current[i] = replace(line, acumulado=tuple(acumulado))
     return Presupuesto(tuple(lines["ingresos"]), tuple(lines["gastos"])), changes

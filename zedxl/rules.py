@@ -151,11 +151,13 @@ def indicator_status(value: Decimal | None, pct: Decimal | None, reglas: Reglas)
     return EN_RANGO if pct >= reglas.verde else POR_DEBAJO
 
 
-def budget_pct(line: LineaPresupuesto) -> Decimal | None:
-    """Ejecución / PIM × 100, exact; None for a line without PIM (or PIM 0)."""
-    if line.pim is None or line.pim == 0 or line.ejecucion is None:
+def budget_pct(line: LineaPresupuesto, stop: int) -> Decimal | None:
+    """Execution accumulated at the close of base period ``stop - 1`` / PIM × 100, exact; None for a line without
+    PIM (or PIM 0) or not reported then."""
+    ejecucion = line.ejecucion_al(stop)
+    if line.pim is None or line.pim == 0 or ejecucion is None:
         return None
-    return line.ejecucion / line.pim * HUNDRED
+    return ejecucion / line.pim * HUNDRED
 
 
 def budget_diff(line: LineaPresupuesto) -> Decimal | None:
@@ -166,17 +168,20 @@ def budget_diff(line: LineaPresupuesto) -> Decimal | None:
 
 
 def budget_total(lines: Sequence[LineaPresupuesto], rubro: str) -> LineaPresupuesto:
-    """The total line: sums of PIA, PIM and Ejecución over all lines (missing values count as 0)."""
+    """The total line: sums of PIA, PIM and, per base period, of the accumulated execution (missing values count
+    as 0; a period no line reported stays None)."""
+    n = max((len(ln.acumulado) for ln in lines), default=0)
     return LineaPresupuesto(rubro=rubro, pia=_sum_opt(ln.pia for ln in lines),
                             pim=_sum_opt(ln.pim for ln in lines),
-                            ejecucion=_sum_opt(ln.ejecucion for ln in lines))
+                            acumulado=tuple(_sum_opt(ln.ejecucion_al(i + 1) for ln in lines) for i in range(n)))
 
 
-def budget_pct_with_pim_only(lines: Sequence[LineaPresupuesto]) -> Decimal | None:
-    """% of the lines that have a PIM only: for income, the % without Saldos de Balance."""
+def budget_pct_with_pim_only(lines: Sequence[LineaPresupuesto], stop: int) -> Decimal | None:
+    """% of the lines that have a PIM only, at the close of base period ``stop - 1``: for income, the % without
+    Saldos de Balance."""
     with_pim = [ln for ln in lines if ln.pim is not None]
     pim = _sum_opt(ln.pim for ln in with_pim)
-    ejec = _sum_opt(ln.ejecucion for ln in with_pim)
+    ejec = _sum_opt(ln.ejecucion_al(stop) for ln in with_pim)
     if pim is None or pim == 0 or ejec is None:
         return None
     return ejec / pim * HUNDRED

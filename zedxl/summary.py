@@ -9,7 +9,7 @@ from typing import Any
 from zedxl import fmt, rules
 from zedxl.evaluation import BudgetRow, BudgetTable, Evaluation, OfficeRow, evaluate
 from zedxl.model import Plan
-from zedxl.periods import Period, parse_period, semesters
+from zedxl.periods import Period, base_periods, parse_period, semesters
 
 JSON_VERSION = 1
 
@@ -78,9 +78,11 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
             "codigo": a.codigo, "oei": a.oei, "aei": a.aei, "nombre": a.nombre, "unidad": a.unidad,
             "instancia": a.instancia, "programado": _n(a.programado), "ejecutado": _n(a.ejecutado),
             "avance": _r(a.avance), "avance_sin_tope": _r(a.ratio), "estado": a.estado, "semaforo": a.semaforo,
+            "justificaciones": [{"periodo": label, "texto": text} for label, text in a.justificaciones],
         } for a in ev.aos],
         "estados": ev.estados,
-        "presupuesto": {"ingresos": _budget(ev.ingresos), "gastos": _budget(ev.gastos)},
+        "presupuesto": {"ejecucion_acumulada_al": base_periods(plan.anio, plan.periodicidad)[ev.period.stop - 1].label,
+                        "ingresos": _budget(ev.ingresos), "gastos": _budget(ev.gastos)},
     }
 
 

@@ -35,7 +35,7 @@ from zedxl.intake import DEFAULT_LIMITS, Intake, inspect
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.masterkey import load_key, seal_matches
 from zedxl.model import Plan
-from zedxl.periods import Period, base_labels, parse_period
+from zedxl.periods import Period, base_labels, base_periods, parse_period
 from zedxl.returns import ReturnData
 from zedxl.xlsx import office_book, office_read
 from zedxl.xlsx.master_read import read_master
@@ -44,6 +44,7 @@ from zedxl.xlsx.office_layout import (
     PROPERTY_PREFIX,
     ascii_token,
     field_ejecutado,
+    field_name,
     fingerprint,
     office_file_name,
     office_spec,
@@ -165,6 +166,7 @@ def _rules(manifest: Manifest, values: office_read.OfficeValues, file: str) -> l
     blanks: list[Issue] = []
     any_value = False
     labels = base_labels(spec.plan.periodicidad)
+    names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
     open_ = spec.open_periods
     for ao in spec.plan.actividades():
         got = values.ejecutado.get(ao.codigo, {})
@@ -177,23 +179,22 @@ def _rules(manifest: Manifest, values: office_read.OfficeValues, file: str) -> l
                     blanks.append(make_issue("ejecutado-vacio", file=file, office=spec.instancia, sheet=loc[0],
                                              row_idx=loc[1], col_idx=loc[2], column=f"Ejec. {labels[i]}",
                                              codigo=ao.codigo, columna=labels[i]))
-        if any(i not in got for i in open_) or (ao.codigo, FIELD_JUSTIFICACION) in values.bad:
-            continue  # a refused or missing value: its own issue says so, the rule cannot be judged
-        if ao.codigo not in values.justificacion:
-            continue
-        # the period's months already consolidated (shown locked) count with what the office typed now
-        period = [got[i] if i in open_ else ao.ejecutado[i] for i in p.indexes()]
-        executed = rules.sum_executed(period, 0, len(period))
-        programmed = rules.sum_programmed(ao.programado, p.start, p.stop)
-        if executed is None or executed == programmed or values.justificacion[ao.codigo]:
-            continue
-        loc = values.locations.get((ao.codigo, FIELD_JUSTIFICACION))
-        if loc is None:
-            continue
-        issues.append(make_issue("justificacion-faltante", file=file, office=spec.instancia, sheet=loc[0],
-                                 row_idx=loc[1], col_idx=loc[2], column="Justificación", value=None,
-                                 codigo=ao.codigo, ejecutado=_fmt(executed), programado=_fmt(programmed),
-                                 periodo=p.name))
+        texts = values.justificacion.get(ao.codigo, {})
+        scale = rules.typed_scale(ao.unidad)  # said as the office typed it
+        for i in open_:  # each period's figure is justified by that period's text
+            field = field_name(FIELD_JUSTIFICACION, i)
+            if i not in got or i not in texts or (ao.codigo, field) in values.bad:
+                continue  # a refused or missing value: its own issue says so, the rule cannot be judged
+            executed, programmed = got[i], ao.programado[i]
+            if executed is None or executed == programmed or texts[i]:
+                continue
+            loc = values.locations.get((ao.codigo, field))
+            if loc is None:
+                continue
+            issues.append(make_issue("justificacion-faltante", file=file, office=spec.instancia, sheet=loc[0],
+                                     row_idx=loc[1], col_idx=loc[2], column=f"Justificación {labels[i]}",
+                                     value=None, codigo=ao.codigo, ejecutado=_fmt(executed * scale),
+                                     programado=_fmt(programmed * scale), periodo=names[i]))
     if not any_value and blanks:
         issues.append(make_issue("retorno-vacio", file=file, office=spec.instancia, periodo=p.name))
     else:
@@ -315,7 +316,7 @@ def judge(read: ReturnRead, plan: Plan, *, key: bytes | None, periodo: Period | 
         instancia=spec.instancia,
         template_version=spec.version,
         ejecutado={code: dict(v) for code, v in values.ejecutado.items()},
-        justificacion=dict(values.justificacion),
+        justificacion={code: dict(v) for code, v in values.justificacion.items()},
         report=report,
         presupuesto={kind: dict(v) for kind, v in values.presupuesto.items()},
     )

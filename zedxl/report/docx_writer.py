@@ -29,6 +29,7 @@ from lxml import etree
 
 from zedxl import fmt, rules
 from zedxl.evaluation import BudgetTable, IndicatorRow, OfficeTable
+from zedxl.periods import base_periods
 from zedxl.report import charts
 from zedxl.report import wordml as w
 from zedxl.report.content import (
@@ -73,6 +74,15 @@ def _lines(text: str, *, size: float = TABLE_PT, bold: bool = False, italic: boo
     """A cell's paragraphs: one per line of ``text``."""
     return "".join(w.paragraph(w.run(line, bold=bold, italic=italic, size=size), keep=keep, after=0, before=0,
                                line=1.0, align=align) for line in (text.split("\n") if text else [""]))
+
+
+def _distinct(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The period's justifications, a text repeated from the one before it (an office carries it forward) once."""
+    out: list[tuple[str, str]] = []
+    for label, text in texts:
+        if not out or out[-1][1] != text:
+            out.append((label, text))
+    return out
 
 
 def _cell(text: str, *, fill: str | None = None, span: int = 1, merge: str | None = None, **style: Any) -> w.Cell:
@@ -409,6 +419,7 @@ class _Writer:
     def section_two(self) -> None:
         c = self.c
         by_code = {r.codigo: r for r in c.ev.aos}
+        names = {b.short: b.name for b in base_periods(c.plan.anio, c.plan.periodicidad)}
         for oei in c.plan.objetivos:
             self.heading(f"Objetivo Estratégico Institucional {short_code(oei.codigo)}", 3)
             grid = w.Grid([3.0, 14.0])
@@ -430,9 +441,15 @@ class _Writer:
                     self.para(f"Actividad Operativa {short_code(ao.codigo)}:", bold=True, keep=True)
                     self.para(ao.nombre, keep=True)
                     self.para(ao_progress_line(row, c.period), bold=True, italic=True, keep=True)
-                    self.prose(row.justificacion,
-                               f"la instancia {ao.instancia} debe registrar la justificación de la "
+                    missing = (f"la instancia {ao.instancia} debe registrar la justificación de la "
                                f"{ao.codigo} (logros, limitaciones y medidas) en el maestro.")
+                    texts = _distinct(row.justificaciones)
+                    if len(texts) > 1:  # several reports in the period: each under its period's name
+                        for label, text in texts:
+                            self.para(f"{names.get(label, label)}:", italic=True, keep=True)
+                            self.prose(text, missing)
+                    else:  # one report: its text, as the seed prints it
+                        self.prose(texts[0][1] if texts else "", missing)
 
     def annexes(self, width: float) -> None:
         c = self.c

@@ -31,7 +31,7 @@ H_DESCRIPCION = "Descripción"
 H_INDICADOR = "Indicador"
 H_UM = "U.M."
 H_INSTANCIA = "Instancia"
-H_JUSTIFICACION = "Justificación"
+H_JUSTIFICACION = "Justificación"  # of each base period: «Justificación T1» (a master before 1.2 had one column)
 
 SEMESTER_POINTS = ("S1", "S2")
 
@@ -64,6 +64,9 @@ NARRATIVA_FIELDS = {
 }
 
 BUDGET_HEADERS = ("Rubro", "PIA", "PIM", "PIM − PIA", "Ejecución", "% Avance vs PIM")
+"""The budget sheet's first columns; then the execution accumulated at the close of each base period (``acum``, the
+inputs) and what was executed within each (``en_periodo``, derived). «Ejecución» is each line's latest accumulated
+figure (a master before 1.2 had it as the input)."""
 BUDGET_HEADER_ROW = 3
 TOTAL_LABEL = "Total"
 SIN_SALDOS_LABEL = "% de avance sin rubros sin PIM (sin Saldos de Balance)"
@@ -75,6 +78,23 @@ def prog(label: str) -> str:
 
 def ejec(label: str) -> str:
     return f"Ejec. {label}"
+
+
+def justificacion(label: str) -> str:
+    return f"{H_JUSTIFICACION} {label}"
+
+
+def acum(label: str) -> str:
+    return f"Ejec. acum. {label}"
+
+
+def en_periodo(label: str) -> str:
+    return f"Ejecutado en {label}"
+
+
+def budget_headers(periodicity: Periodicity) -> tuple[str, ...]:
+    labels = base_labels(periodicity)
+    return (*BUDGET_HEADERS, *(acum(x) for x in labels), *(en_periodo(x) for x in labels))
 
 
 def avance(label: str) -> str:
@@ -102,7 +122,7 @@ class OEIColumns:
         headers += [ejec(x) for x in labels] + [ejec("Anual")]
         for s in SEMESTER_POINTS:
             headers += [prog(s), ejec(s), avance(s), estado(s)]
-        headers += [avance("Anual"), estado("Anual"), H_JUSTIFICACION]
+        headers += [avance("Anual"), estado("Anual")] + [justificacion(x) for x in labels]
         return cls(tuple(headers))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -263,7 +263,9 @@ class _Reader:
         formula_cols.discard(None)
         prog_cols = [headers[L.prog(x)] for x in labels]
         ejec_cols = [headers[L.ejec(x)] for x in labels]
-        c_desc, c_um, c_inst, c_just = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA), col(L.H_JUSTIFICACION)
+        c_desc, c_um, c_inst = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA)
+        just_cols = [col(L.justificacion(x)) for x in labels]
+        legacy_just = col(L.H_JUSTIFICACION) if all(c is None for c in just_cols) else None
         c_code = col(L.H_CODIGO)
         formula_list = sorted(c for c in formula_cols if c is not None)
         placed: list[tuple[int, str, str, str]] = []  # the sheet's AEI and AO rows: strays if it has no OEI row
@@ -309,10 +311,14 @@ class _Reader:
                 if not _is_formula(v) and _text(v) != "":
                     self.issues.append(make_issue("maestro-formula-reemplazada", file=self.file, sheet=sheet,
                                                   row_idx=r, col_idx=c_idx, value=v))
+            ejecutado = tuple(self.number(_cell(row, c), sheet, r, c) for c in ejec_cols)
+            if legacy_just is None:
+                texts = tuple(_text(_cell(row, c)) for c in just_cols)
+            else:  # a master before 1.2: its one text answered the AO's latest report
+                texts = _placed(_text(_cell(row, legacy_just)), _latest(ejecutado), len(labels), "")
             acciones[-1]["actividades"].append(Actividad(
                 code, _text(_cell(row, c_desc)), _text(_cell(row, c_um)), _text(_cell(row, c_inst)).upper(),
-                tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in prog_cols),
-                tuple(self.number(_cell(row, c), sheet, r, c) for c in ejec_cols), _text(_cell(row, c_just)),
+                tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in prog_cols), ejecutado, texts,
             ))
         if oei is None:
             for r, level, code, parent in placed:
@@ -337,13 +343,16 @@ class _Reader:
             return None
         return Indicador(name, _text(_cell(row, col(L.H_UM))), meta, ejecutado)
 
-    def budget(self, sheet: str) -> tuple[LineaPresupuesto, ...]:
+    def budget(self, sheet: str, labels: tuple[str, ...]) -> tuple[tuple[LineaPresupuesto, ...], bool]:
+        """The sheet's lines, and whether it is a master before 1.2 (one «Ejecución» input, no period: its figure
+        is put at ``stop`` 1 and moved by ``read_master`` to the plan's latest reported period)."""
         rows = self.rows(sheet)
         header_idx = next((r for r, row in enumerate(rows[:20]) if _text(_cell(row, 0)) == L.BUDGET_HEADERS[0]),
                           None)
         if header_idx is None:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos «Rubro».")
         headers = {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
+        legacy = all(L.acum(x) not in headers for x in labels)
         lines = []
         seen: dict[str, int] = {}
         for r in range(header_idx + 1, len(rows)):
@@ -364,8 +373,12 @@ class _Reader:
                 c_idx = headers.get(h)
                 return self.number(_cell(row, c_idx), sheet, r, c_idx or 0) if c_idx is not None else None
 
-            lines.append(LineaPresupuesto(rubro, val("PIA"), val("PIM"), val("Ejecución")))
-        return tuple(lines)
+            if legacy:
+                acumulado = (val(L.BUDGET_HEADERS[4]), *(None,) * (len(labels) - 1))
+            else:
+                acumulado = tuple(val(L.acum(x)) for x in labels)
+            lines.append(LineaPresupuesto(rubro, val("PIA"), val("PIM"), acumulado))
+        return tuple(lines), legacy
 
     def narrativa(self) -> dict[str, str]:
         if L.SHEET_NARRATIVA not in self.sheetnames:
@@ -423,6 +436,16 @@ class _Reader:
         return [(s, (normalize_code(s) or "").startswith("OEI")) for s in self.sheetnames if s not in _OTHER_SHEETS]
 
 
+def _latest(values: Sequence[Decimal | None]) -> int:
+    """Index of the last reported value (0 when none is)."""
+    return max((i for i, v in enumerate(values) if v is not None), default=0)
+
+
+def _placed(value: Any, idx: int, n: int, empty: Any) -> tuple[Any, ...]:
+    """``n`` values, ``value`` at ``idx`` and ``empty`` elsewhere."""
+    return tuple(value if i == idx else empty for i in range(n))
+
+
 def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
     """Read the master's plan data (inputs only). Raises WorkbookError when it is not a zedxl master.
 
@@ -463,10 +486,18 @@ def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
                     if ao.instancia and ao.instancia not in instancias:
                         reader.issues.append(make_issue("maestro-instancia-desconocida", file=reader.file,
                                                         sheet=L.oei_sheet_name(o.codigo), value=ao.instancia))
+        (ingresos, legacy_in), (gastos, legacy_out) = reader.budget(L.SHEET_INGRESOS, labels), \
+            reader.budget(L.SHEET_GASTOS, labels)
+        if legacy_in or legacy_out:  # a master before 1.2: its figures were those of the plan's latest report
+            latest = max((_latest(ao.ejecutado) for o in objetivos for a in o.acciones for ao in a.actividades),
+                         default=0)
+            ingresos, gastos = ((tuple(replace(ln, acumulado=_placed(ln.acumulado[0], latest, len(labels), None))
+                                       for ln in lines) if legacy else lines)
+                                for lines, legacy in ((ingresos, legacy_in), (gastos, legacy_out)))
         plan = Plan(
             entidad=p.get("entidad") or "", sigla=p.get("sigla") or "", anio=int(anio), periodicidad=periodicidad,
             instancias=instancias, objetivos=tuple(objetivos), reglas=reglas,
-            presupuesto=Presupuesto(reader.budget(L.SHEET_INGRESOS), reader.budget(L.SHEET_GASTOS)),
+            presupuesto=Presupuesto(ingresos, gastos),
             responsable_presupuesto=p.get("responsable_presupuesto") or None,
             narrativa=reader.narrativa(),
         )

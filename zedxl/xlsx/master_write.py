@@ -250,8 +250,9 @@ class MasterWriter:
         ws.set_column(c[L.H_DESCRIPCION], c[L.H_DESCRIPCION], 48)
         ws.set_column(c[L.H_INDICADOR], c[L.H_INDICADOR], 30)
         ws.set_column(c[L.H_UM], c[L.H_INSTANCIA], 11)
-        ws.set_column(c[L.prog(self.labels[0])], c[L.H_JUSTIFICACION] - 1, 9)
-        ws.set_column(c[L.H_JUSTIFICACION], c[L.H_JUSTIFICACION], 60)
+        first_text = c[L.justificacion(self.labels[0])]
+        ws.set_column(c[L.prog(self.labels[0])], first_text - 1, 9)
+        ws.set_column(first_text, first_text + len(self.labels) - 1, 45)
         ws.freeze_panes(L.FIRST_DATA_ROW, c[L.H_DESCRIPCION] + 1)
         row = L.FIRST_DATA_ROW
         self._indicator_row(ws, row, oei.codigo, oei.nombre, oei.indicador, f, level="OEI")
@@ -325,23 +326,24 @@ class MasterWriter:
                              (c[L.estado(point)], f.state, status_formula(e_ref, p_ref))]
             self._ao_formulas = [(col, fmt, _RowFormula(text)) for col, fmt, text in formulas]
             assert all(formula.vetted for _, _, formula in self._ao_formulas)
-            self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA,
-                                               L.H_JUSTIFICACION)] + [c[L.prog(x)] for x in self.labels] + \
-                [c[L.ejec(x)] for x in self.labels]
+            self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA)] + \
+                [c[L.prog(x)] for x in self.labels] + [c[L.ejec(x)] for x in self.labels] + \
+                [c[L.justificacion(x)] for x in self.labels]
         st = self.ao_stats(ao)
         cached: list[Any] = []
         for p, e, pct, state in (*st.semesters, (st.programado, st.ejecutado, st.avance, st.estado)):
             cached += [float(p), _blank(e), _blank(pct), state]
-        code, name, indicator, unit, office, justification, *inputs = self._ao_columns
+        code, name, indicator, unit, office, *inputs = self._ao_columns
         n = len(self.labels)
         cells: list[RowCell] = [
             (code, "s", f.code, ao.codigo, ""), (name, "s", f.input_text, safe_text(ao.nombre), ""),
             (indicator, "b", f.empty, None, ""), (unit, "s", f.input_text, safe_text(ao.unidad), ""),
             (office, "s", f.input_text, ao.instancia, ""),
-            (justification, "s", f.input_text, safe_text(ao.justificacion), ""),
             *((col, "n", f.input_num, float(v), "") for col, v in zip(inputs[:n], ao.programado, strict=True)),
             *((col, "b", f.input_num, None, "") if v is None else (col, "n", f.input_num, float(v), "")
-              for col, v in zip(inputs[n:], ao.ejecutado, strict=True)),
+              for col, v in zip(inputs[n:2 * n], ao.ejecutado, strict=True)),
+            *((col, "b", f.input_text, None, "") if not text else (col, "s", f.input_text, safe_text(text), "")
+              for col, text in zip(inputs[2 * n:], ao.justificacion, strict=True)),
             *((col, "f", fmt, value, formula.at(r))
               for (col, fmt, formula), value in zip(self._ao_formulas, cached, strict=True))]
         cells.sort(key=_column)
@@ -531,46 +533,80 @@ class MasterWriter:
     # -- budget -----------------------------------------------------------------------------------------------
     def _budget(self, ws: Worksheet, lines: Sequence[LineaPresupuesto], title: str, f: Formats,
                 sin_saldos: bool) -> None:
+        n = len(self.labels)
+        headers = L.budget_headers(self.plan.periodicidad)
+        acum0, en0 = len(L.BUDGET_HEADERS), len(L.BUDGET_HEADERS) + n  # first accumulated and first derived column
         ws.set_column(0, 0, 52)
-        ws.set_column(1, 5, 17)
+        ws.set_column(1, len(headers) - 1, 15)
         ws.write(0, 0, f"{title} {self.plan.anio} (S/)", f.title)
-        ws.write(1, 0, "% de avance = Ejecución / PIM × 100. Un rubro sin PIM (p. ej. Saldos de Balance) no tiene "
-                       "% propio pero su ejecución suma al total.", f.note)
+        ws.write(1, 0, "Escriba en las columnas «Ejec. acum.» la ejecución acumulada al cierre de cada periodo (como "
+                       "la da el SIAF); «Ejecución» es el último dato de cada rubro y «Ejecutado en» lo ejecutado "
+                       "dentro de cada periodo. % de avance = Ejecución / PIM × 100. Un rubro sin PIM (p. ej. Saldos "
+                       "de Balance) no tiene % propio pero su ejecución suma al total.", f.note)
         hr = L.BUDGET_HEADER_ROW
-        for i, h in enumerate(L.BUDGET_HEADERS):
+        for i, h in enumerate(headers):
             ws.write(hr, i, h, f.header)
+        ws.set_row(hr, 30)
         r = hr
+        latest = _RowFormula(_latest_formula([col_letter(acum0 + i) + _ROW for i in range(n)]))
+        derived = [_RowFormula(f'=IF(ISNUMBER({col_letter(acum0)}{_ROW}),{col_letter(acum0)}{_ROW},"")')] + [
+            _RowFormula(f'=IF(AND(ISNUMBER({b}{_ROW}),ISNUMBER({a}{_ROW})),{b}{_ROW}-{a}{_ROW},"")')
+            for a, b in ((col_letter(acum0 + i - 1), col_letter(acum0 + i)) for i in range(1, n))]
         for line in lines:
             r += 1
-            ws.write(r, 0, safe_text(line.rubro), f.input_text)
-            for col, value in ((1, line.pia), (2, line.pim), (4, line.ejecucion)):
-                if value is None:
-                    ws.write_blank(r, col, None, f.money)
-                else:
-                    ws.write_number(r, col, float(value), f.money)
-            ws.write_formula(r, 3, f'=IF(AND(ISNUMBER(B{r + 1}),ISNUMBER(C{r + 1})),C{r + 1}-B{r + 1},"")',
-                             f.money_calc, _blank(rules.budget_diff(line)))
-            ws.write_formula(r, 5, f'=IF(AND(ISNUMBER(C{r + 1}),ISNUMBER(E{r + 1})),IF(C{r + 1}=0,"",'
-                                   f'E{r + 1}/C{r + 1}*100),"")', f.pct, _blank(rules.budget_pct(line)))
+            last = _last_reported(line)
+            cells: list[RowCell] = [(0, "s", f.input_text, safe_text(line.rubro), "")]
+            for col, value in ((1, line.pia), (2, line.pim),
+                               *((acum0 + i, line.ejecucion_al(i + 1)) for i in range(n))):
+                cells.append((col, "b", f.money, None, "") if value is None else
+                             (col, "n", f.money, float(value), ""))
+            cells += [
+                (3, "f", f.money_calc, _blank(rules.budget_diff(line)),
+                 f'=IF(AND(ISNUMBER(B{r + 1}),ISNUMBER(C{r + 1})),C{r + 1}-B{r + 1},"")'),
+                (4, "f", f.money_calc, _blank(line.ejecucion_al(last)), latest.at(r)),
+                (5, "f", f.pct, _blank(rules.budget_pct(line, last)),
+                 f'=IF(AND(ISNUMBER(C{r + 1}),ISNUMBER(E{r + 1})),IF(C{r + 1}=0,"",E{r + 1}/C{r + 1}*100),"")'),
+                *((en0 + i, "f", f.money_calc, _blank(line.ejecucion_en(i)), derived[i].at(r)) for i in range(n))]
+            cells.sort(key=_column)
+            self.rows.write(ws, r, cells)
         r += 1
-        total = rules.budget_total(lines, L.TOTAL_LABEL)
         first = hr + 2
         ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
-        for col, value in ((1, total.pia), (2, total.pim), (4, total.ejecucion)):
+
+        def column_sum(col: int, values: Sequence[Decimal | None], *, empty_is_blank: bool) -> None:
             letter = col_letter(col)
-            ws.write_formula(r, col, f"=SUM({letter}${first}:INDEX({letter}:{letter},ROW()-1))", f.money_total,
-                             float(value or 0))
-        ws.write_formula(r, 3, f"=C{r + 1}-B{r + 1}", f.money_total,
-                         float((total.pim or 0) - (total.pia or 0)))
-        ws.write_formula(r, 5, f'=IF(C{r + 1}=0,"",E{r + 1}/C{r + 1}*100)', f.pct_total,
-                         _blank(rules.budget_pct(total)))
+            rng = f"{letter}${first}:INDEX({letter}:{letter},ROW()-1)"
+            total = rules.sum_executed(values, 0, len(values))
+            if empty_is_blank:  # nothing reported: empty, not 0
+                ws.write_formula(r, col, f'=IF(COUNT({rng})=0,"",SUM({rng}))', f.money_total, _blank(total))
+            else:
+                ws.write_formula(r, col, f"=SUM({rng})", f.money_total, float(total or 0))
+
+        column_sum(1, [ln.pia for ln in lines], empty_is_blank=False)
+        column_sum(2, [ln.pim for ln in lines], empty_is_blank=False)
+        latest_values = [ln.ejecucion_al(_last_reported(ln)) for ln in lines]
+        column_sum(4, latest_values, empty_is_blank=True)
+        for i in range(n):
+            column_sum(acum0 + i, [ln.ejecucion_al(i + 1) for ln in lines], empty_is_blank=True)
+            column_sum(en0 + i, [ln.ejecucion_en(i) for ln in lines], empty_is_blank=True)
+        pia = rules.sum_executed([ln.pia for ln in lines], 0, len(lines)) or rules.ZERO
+        pim = rules.sum_executed([ln.pim for ln in lines], 0, len(lines)) or rules.ZERO
+        ws.write_formula(r, 3, f"=C{r + 1}-B{r + 1}", f.money_total, float(pim - pia))
+        executed = rules.sum_executed(latest_values, 0, len(latest_values))
+        ws.write_formula(r, 5, f'=IF(OR(C{r + 1}=0,NOT(ISNUMBER(E{r + 1}))),"",E{r + 1}/C{r + 1}*100)', f.pct_total,
+                         _blank(None if pim == 0 or executed is None else executed / pim * rules.HUNDRED))
         if sin_saldos:
             r += 1
             ws.write(r, 0, L.SIN_SALDOS_LABEL, f.label)
             rng_c = f"C${first}:INDEX(C:C,ROW()-2)"
             rng_e = f"E${first}:INDEX(E:E,ROW()-2)"
-            ws.write_formula(r, 5, f'=IF(SUM({rng_c})=0,"",SUMPRODUCT(ISNUMBER({rng_c})*1,{rng_e})/SUM({rng_c})*100)',
-                             f.pct_total, _blank(rules.budget_pct_with_pim_only(lines)))
+            with_pim = [v for ln, v in zip(lines, latest_values, strict=True) if ln.pim is not None]
+            pim_only = rules.sum_executed([ln.pim for ln in lines if ln.pim is not None], 0, len(lines))
+            executed_pim = rules.sum_executed(with_pim, 0, len(with_pim))
+            ws.write_formula(r, 5, f'=IF(OR(SUM({rng_c})=0,COUNT({rng_e})=0),"",'
+                                   f'SUMPRODUCT(ISNUMBER({rng_c})*1,{rng_e})/SUM({rng_c})*100)',
+                             f.pct_total, _blank(None if not pim_only or executed_pim is None
+                                                 else executed_pim / pim_only * rules.HUNDRED))
 
     # -- Narrativa --------------------------------------------------------------------------------------------
     def _narrativa(self, ws: Worksheet, f: Formats) -> None:
@@ -649,6 +685,19 @@ class _AoStats(NamedTuple):
 
 
 assert len(L.SEMESTER_POINTS) == 2, "MasterWriter.ao_stats computes two semesters"
+
+
+def _last_reported(line: LineaPresupuesto) -> int:
+    """``stop`` of the line's latest accumulated figure (0: none yet)."""
+    return max((i + 1 for i, v in enumerate(line.acumulado) if v is not None), default=0)
+
+
+def _latest_formula(refs: Sequence[str]) -> str:
+    """The last of ``refs`` that holds a number, "" when none does (a nested IF: no array formula)."""
+    text = '""'
+    for ref in refs:
+        text = f"IF(ISNUMBER({ref}),{ref},{text})"
+    return "=" + text
 
 
 def _print_setup(ws: Worksheet) -> None:

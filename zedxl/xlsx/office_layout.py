@@ -19,9 +19,9 @@ Layout (zero-based rows, A1 in brackets)::
     OEI.01 …        row 0 title, 1 office and period, 2 note, 4 (row 5) header, 5… OEI heading, AEI headings, AO
                     columns: Código | Actividad Operativa | U.M. | Prog. T1… | Ejec. T1… |
                              [Prog. P | Ejec. P, when P spans several base periods] | Avance P (%) | Estado P |
-                             Justificación
+                             Justificación <each base period of P> | [Justificaciones anteriores, after the first]
     Ingresos/Gastos only for ``plan.responsable_presupuesto``: row 3 (row 4) header Rubro | PIA | PIM |
-                    PIM − PIA | Ejecución | % Avance vs PIM, one row per line, then Total
+                    PIM − PIA | Ejec. acum. <each base period> | % Avance vs PIM, one row per line, then Total
     _zedxl          sections [metadatos] [filas] [entradas] [presupuesto] [fin] in column A
 """
 
@@ -78,20 +78,38 @@ PROPERTY_PREFIX = "zedxl_"
 RULE_KEYS = ("tope_avance", "avance_sin_meta", "verde", "amarillo")
 ROWS_HEADER_FIXED = ("hoja", "fila", "nivel", "codigo", "nombre", "unidad")
 INPUTS_HEADER = ("hoja", "celda", "codigo", "campo")
-BUDGET_MANIFEST_HEADER = ("hoja", "fila", "rubro", "pia", "pim", "ejecucion")
+BUDGET_MANIFEST_HEADER = ("hoja", "fila", "rubro", "pia", "pim")
+"""Then one column per base period: the execution accumulated at its close, as given (``acumulado:<i>``)."""
 
+FIELD_EJECUTADO = "ejecutado"
 FIELD_JUSTIFICACION = "justificacion"
 FIELD_EJECUCION = "ejecucion"
+H_ANTERIORES = "Justificaciones anteriores"
+BUDGET_PCT_HEADER = "% Avance vs PIM"
+
+
+def field_name(kind: str, idx: int) -> str:
+    """Input field name of base period ``idx`` (zero-based): ``ejecutado:0``, ``justificacion:0``, ``ejecucion:0``
+    (the budget line's execution accumulated at the period's close)."""
+    return f"{kind}:{idx}"
 
 
 def field_ejecutado(idx: int) -> str:
-    """Input field name of the executed value of base period ``idx`` (zero-based)."""
-    return f"ejecutado:{idx}"
+    return field_name(FIELD_EJECUTADO, idx)
+
+
+_FIELD_RE = re.compile(r"(ejecutado|justificacion|ejecucion):(\d{1,2})")
+
+
+def parse_field(name: str) -> tuple[str, int] | None:
+    """(kind, base-period index) of an input field name; None for any other text."""
+    m = _FIELD_RE.fullmatch(name)
+    return (m.group(1), int(m.group(2))) if m else None
 
 
 def parse_field_ejecutado(name: str) -> int | None:
-    m = re.fullmatch(r"ejecutado:(\d{1,2})", name)
-    return int(m.group(1)) if m else None
+    parsed = parse_field(name)
+    return parsed[1] if parsed is not None and parsed[0] == FIELD_EJECUTADO else None
 
 
 # -- what an office is given -----------------------------------------------------------------------------------
@@ -208,16 +226,17 @@ def fingerprint(spec: OfficeSpec) -> str:
 
 def content_digest(spec: OfficeSpec) -> str:
     """SHA-256 of everything locked in the office workbook (what its manifest records and every locked cell is
-    checked against): identity, rules, OEI/AEI, AO with programmed and executed values, budget lines. The master's
-    key seals this digest (``masterkey.seal``)."""
+    checked against): identity, rules, OEI/AEI, AO with programmed and executed values and justifications, budget
+    lines with their accumulated execution. The master's key seals this digest (``masterkey.seal``)."""
     n = canonical_number
     doc = {
         "meta": manifest_meta(spec),
         "reglas": {key: n(_rule_value(spec, key)) for key in RULE_KEYS},
         "objetivos": [[o.codigo, o.nombre, [[a.codigo, a.nombre, [
-            [ao.codigo, ao.nombre, ao.unidad, [n(v) for v in ao.programado], [n(v) for v in ao.ejecutado]]
+            [ao.codigo, ao.nombre, ao.unidad, [n(v) for v in ao.programado], [n(v) for v in ao.ejecutado],
+             list(ao.justificacion)]
             for ao in a.actividades]] for a in o.acciones]] for o in spec.plan.objetivos],
-        "presupuesto": [[kind, [[ln.rubro, n(ln.pia), n(ln.pim), n(ln.ejecucion)] for ln in lines]]
+        "presupuesto": [[kind, [[ln.rubro, n(ln.pia), n(ln.pim), [n(v) for v in ln.acumulado]] for ln in lines]]
                         for kind, lines in spec.budget_lines()],
     }
     text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -287,9 +306,14 @@ class DataColumns:
     def estado(self) -> int:
         return self.avance + 1
 
+    def justificacion(self, idx: int) -> int:
+        """The justification of base period ``idx`` (one of the period's)."""
+        return self.avance + 2 + idx - self.periodo.start
+
     @property
-    def justificacion(self) -> int:
-        return self.avance + 2
+    def anteriores(self) -> int | None:
+        """The earlier periods' justifications, read-only (None: the period is the year's first)."""
+        return self.avance + 2 + self.periodo.stop - self.periodo.start if self.periodo.start > 0 else None
 
 
 def data_columns(spec: OfficeSpec) -> DataColumns:
@@ -305,7 +329,9 @@ def _data_columns(periodicidad: Periodicity, p: Period) -> DataColumns:
     headers = [L.H_CODIGO, H_ACTIVIDAD, L.H_UM, *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
     if helper:
         headers += [L.prog(p.short), L.ejec(p.short)]
-    headers += [L.avance(p.short), L.estado(p.short), L.H_JUSTIFICACION]
+    headers += [L.avance(p.short), L.estado(p.short), *(L.justificacion(labels[i]) for i in p.indexes())]
+    if p.start > 0:
+        headers.append(H_ANTERIORES)
     return DataColumns(tuple(headers), len(labels), p, helper)
 
 
@@ -440,8 +466,24 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
     for (col, text, style), value in zip(_formula_texts(cols, lay, r), values if cols.helper else values[2:],
                                          strict=True):
         cells[col] = CellSpec("formula", text, value, style=style)
-    cells[cols.justificacion] = CellSpec("input", ao.justificacion, field=FIELD_JUSTIFICACION, style="input_text")
+    for i in cols.periodo.indexes():  # the period's texts: to type where still open, else shown locked
+        text = ao.justificacion[i]
+        if i in open_:
+            cells[cols.justificacion(i)] = CellSpec("input", text, field=field_name(FIELD_JUSTIFICACION, i),
+                                                    style="input_text")
+        elif text:
+            cells[cols.justificacion(i)] = CellSpec("text", safe_text(text), style="text")
+    if cols.anteriores is not None and (earlier := earlier_texts(spec, ao)):
+        cells[cols.anteriores] = CellSpec("text", earlier, style="text")
     return cells
+
+
+def earlier_texts(spec: OfficeSpec, ao: Actividad) -> str:
+    """The AO's justifications of the periods before the workbook's, each under its period's name, in one cell
+    (what the office wrote before, to read, not to type again)."""
+    names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
+    parts = [f"{names[i]}: {ao.justificacion[i]}" for i in range(spec.periodo.start) if ao.justificacion[i]]
+    return safe_text("\n\n".join(parts))
 
 
 def _formula_texts(cols: DataColumns, lay: _RowLayout, r: int) -> list[tuple[int, str, str]]:
@@ -467,15 +509,28 @@ def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -
 
 
 # -- budget sheet layout ---------------------------------------------------------------------------------------
+def budget_headers(spec: OfficeSpec) -> tuple[str, ...]:
+    """Rubro | PIA | PIM | PIM − PIA | Ejec. acum. <each base period> | % Avance vs PIM."""
+    labels = base_labels(spec.plan.periodicidad)
+    return (*L.BUDGET_HEADERS[:4], *(L.acum(x) for x in labels), BUDGET_PCT_HEADER)
+
+
 def budget_title_cells(spec: OfficeSpec, kind: str) -> dict[tuple[int, int], str]:
+    names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
+    when = " y ".join(names[i] for i in spec.open_periods)
     return {
         (0, 0): f"{BUDGET_TITLES[kind]} {spec.plan.anio} (S/)",
-        (1, 0): ("Escriba en la columna Ejecución (celdas amarillas) el monto ejecutado acumulado al cierre de "
-                 f"{spec.periodo.name}, en soles. PIA y PIM no se modifican aquí."),
+        (1, 0): ("Escriba en las celdas amarillas la ejecución acumulada (como la da el SIAF) al cierre de "
+                 f"{when}, en soles. PIA, PIM y los periodos anteriores no se modifican aquí."),
     }
 
 
-def budget_line_cells(line: LineaPresupuesto, r: int) -> dict[int, CellSpec]:
+def _budget_col(idx: int) -> int:
+    """The column of the execution accumulated at the close of base period ``idx``."""
+    return 4 + idx
+
+
+def budget_line_cells(spec: OfficeSpec, line: LineaPresupuesto, r: int) -> dict[int, CellSpec]:
     n = r + 1
     cells: dict[int, CellSpec] = {0: CellSpec("text", safe_text(line.rubro), style="text")}
     if line.pia is not None:
@@ -484,24 +539,40 @@ def budget_line_cells(line: LineaPresupuesto, r: int) -> dict[int, CellSpec]:
         cells[2] = CellSpec("number", line.pim, style="money_ro")
     cells[3] = CellSpec("formula", f'=IF(AND(ISNUMBER(B{n}),ISNUMBER(C{n})),C{n}-B{n},"")',
                         _cached(rules.budget_diff(line)), style="money_calc")
-    cells[4] = CellSpec("input", line.ejecucion, field=FIELD_EJECUCION, style="money")
-    cells[5] = CellSpec("formula", f'=IF(AND(ISNUMBER(C{n}),ISNUMBER(E{n})),IF(C{n}=0,"",E{n}/C{n}*100),"")',
-                        _cached(rules.budget_pct(line)), style="pct")
+    open_ = spec.open_periods
+    n_base = spec.plan.n_periods
+    for i in range(n_base):
+        value = line.ejecucion_al(i + 1)
+        if i in open_:
+            cells[_budget_col(i)] = CellSpec("input", value, field=field_name(FIELD_EJECUCION, i), style="money")
+        elif value is not None:
+            cells[_budget_col(i)] = CellSpec("number", value, style="money_ro")
+    at = col_letter(_budget_col(spec.periodo.stop - 1)) + str(n)  # the period's close
+    cells[_budget_col(n_base)] = CellSpec(
+        "formula", f'=IF(AND(ISNUMBER(C{n}),ISNUMBER({at})),IF(C{n}=0,"",{at}/C{n}*100),"")',
+        _cached(rules.budget_pct(line, spec.periodo.stop)), style="pct")
     return cells
 
 
-def budget_total_cells(lines: Sequence[LineaPresupuesto], first_idx: int, r: int) -> dict[int, CellSpec]:
+def budget_total_cells(spec: OfficeSpec, lines: Sequence[LineaPresupuesto], first_idx: int,
+                       r: int) -> dict[int, CellSpec]:
     """The Total row at ``r``: sums of the rows from ``first_idx`` to the row above it."""
     total = rules.budget_total(lines, L.TOTAL_LABEL)
     n = r + 1
+    n_base = spec.plan.n_periods
     cells: dict[int, CellSpec] = {0: CellSpec("text", L.TOTAL_LABEL, style="total_label")}
-    for col, value in ((1, total.pia), (2, total.pim), (4, total.ejecucion)):
+    for col, value in ((1, total.pia), (2, total.pim)):
         letter = col_letter(col)
         cells[col] = CellSpec("formula", f"=SUM({letter}{first_idx + 1}:{letter}{r})", float(value or 0),
                               style="money_total")
+    for i in range(n_base):  # a period nobody reported is empty, not 0
+        rng = f"{col_letter(_budget_col(i))}{first_idx + 1}:{col_letter(_budget_col(i))}{r}"
+        cells[_budget_col(i)] = CellSpec("formula", f'=IF(COUNT({rng})=0,"",SUM({rng}))',
+                                         _cached(total.ejecucion_al(i + 1)), style="money_total")
     cells[3] = CellSpec("formula", f"=C{n}-B{n}", float((total.pim or 0) - (total.pia or 0)), style="money_total")
-    cells[5] = CellSpec("formula", f'=IF(C{n}=0,"",E{n}/C{n}*100)', _cached(rules.budget_pct(total)),
-                        style="pct_total")
+    at = col_letter(_budget_col(spec.periodo.stop - 1)) + str(n)
+    cells[_budget_col(n_base)] = CellSpec("formula", f'=IF(OR(C{n}=0,NOT(ISNUMBER({at}))),"",{at}/C{n}*100)',
+                                          _cached(rules.budget_pct(total, spec.periodo.stop)), style="pct_total")
     return cells
 
 
@@ -524,13 +595,15 @@ def instruction_lines(spec: OfficeSpec) -> list[str]:
         f"Escriba en las celdas amarillas lo ejecutado en {p.name}, en la misma unidad de medida (U.M.) de la AO.",
         "Escriba solo números (por ejemplo 2 o 0.5, con punto decimal). Si la U.M. es un porcentaje (%), escriba "
         "un número de 0 a 100, sin el símbolo %. Deje la celda vacía solo si aún no tiene el dato.",
-        "En la columna Justificación explique lo logrado y, obligatoriamente, por qué lo ejecutado es distinto de "
-        "lo programado (más o menos) o por qué se ejecutó algo sin meta programada.",
+        "En la columna Justificación del periodo explique lo logrado y, obligatoriamente, por qué lo ejecutado es "
+        "distinto de lo programado (más o menos) o por qué se ejecutó algo sin meta programada. Las justificaciones "
+        "de periodos anteriores se muestran solo para leerlas: escriba la de este periodo aunque se repita algo.",
         "Las columnas Avance y Estado se calculan solas: le muestran cómo quedará su avance.",
     ]
     if spec.presupuesto:
-        lines.append("En las hojas Ingresos y Gastos escriba en la columna Ejecución el monto ejecutado acumulado al "
-                     f"cierre de {p.name}, en soles (S/), sin el símbolo de moneda. PIA y PIM no se modifican.")
+        lines.append("En las hojas Ingresos y Gastos escriba en las celdas amarillas (columnas «Ejec. acum.») el monto "
+                     f"ejecutado acumulado desde enero hasta el cierre de cada periodo de {p.name}, como lo da el "
+                     "SIAF, en soles (S/) y sin el símbolo de moneda. PIA y PIM no se modifican.")
     lines += [
         "",
         "2. Qué no tocar",
@@ -591,7 +664,7 @@ class InputCell(NamedTuple):
 
 def input_cells(spec: OfficeSpec) -> list[InputCell]:
     """Every input cell of the workbook as written, in order, from the layout (an AO row's inputs are the period's
-    executed cells, then its justification) without making every cell of every row."""
+    executed cells, then its justifications) without making every cell of every row."""
     out: list[InputCell] = []
     cols = data_columns(spec)
     lay = _row_layout(cols)
@@ -602,7 +675,8 @@ def input_cells(spec: OfficeSpec) -> list[InputCell]:
             if row.ao is not None:
                 r, codigo = row.row_idx, row.codigo
                 out.extend(InputCell(sheet, r, lay.ejec_cols[i], codigo, lay.fields[i]) for i in periods)
-                out.append(InputCell(sheet, r, cols.justificacion, codigo, FIELD_JUSTIFICACION))
+                out.extend(InputCell(sheet, r, cols.justificacion(i), codigo, field_name(FIELD_JUSTIFICACION, i))
+                           for i in periods)
     _budget_inputs(spec, out)
     return out
 
@@ -610,6 +684,7 @@ def input_cells(spec: OfficeSpec) -> list[InputCell]:
 def _budget_inputs(spec: OfficeSpec, out: list[InputCell]) -> None:
     for kind, lines in spec.budget_lines():
         for k, line in enumerate(lines):
-            out.append(InputCell(BUDGET_SHEETS[kind], BUDGET_HEADER_ROW + 1 + k, 4, line.rubro, FIELD_EJECUCION))
+            out.extend(InputCell(BUDGET_SHEETS[kind], BUDGET_HEADER_ROW + 1 + k, _budget_col(i), line.rubro,
+                                 field_name(FIELD_EJECUCION, i)) for i in spec.open_periods)
 
 

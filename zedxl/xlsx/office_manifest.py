@@ -161,8 +161,8 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
     rows: list[ManifestRow] = []
     objetivos: list[tuple[str, str, list[tuple[str, str, list[Actividad]]]]] = []
     for row in sections[SECTION_ROWS][1:]:  # first row: column names
-        if len(row) < 6 + 2 * n:
-            row = tuple(row) + (None,) * (6 + 2 * n - len(row))
+        if len(row) < 6 + 3 * n:
+            row = tuple(row) + (None,) * (6 + 3 * n - len(row))
         sheet, fila, level, codigo, nombre, unidad = (row[0], row[1], _text(row[2]), _text(row[3]), _text(row[4]),
                                                      _text(row[5]))
         if type(fila) is int:  # the usual case: a whole number, as written
@@ -189,20 +189,21 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
             prog = tuple(values)
             ejec = tuple(SMALL_INTS[value] if type(value) is int and 0 <= value <= 1000 else
                          _manifest_number(value, "ejecutado", codigo) for value in row[6 + n: 6 + 2 * n])
-            objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, prog, ejec))
+            texts = tuple(_text(value) for value in row[6 + 2 * n: 6 + 3 * n])
+            objetivos[-1][2][-1][2].append(Actividad(codigo, nombre, unidad, instancia, prog, ejec, texts))
         else:
             raise _ManifestError(f"fila de nivel «{level}» fuera de lugar ({codigo})")
 
     budget: dict[str, list[LineaPresupuesto]] = {}
     kinds = {v: k for k, v in BUDGET_SHEETS.items()}
     for row in sections[SECTION_BUDGET][1:]:
-        row = tuple(row) + (None,) * (6 - len(row))
+        row = tuple(row) + (None,) * (5 + n - len(row))
         kind = kinds.get(_text(row[0]))
         if kind is None:
             raise _ManifestError(f"hoja de presupuesto «{_text(row[0])}» desconocida")
         budget.setdefault(kind, []).append(LineaPresupuesto(
             _text(row[2]), _manifest_number(row[3], "PIA"), _manifest_number(row[4], "PIM"),
-            _manifest_number(row[5], "ejecución")))
+            tuple(_manifest_number(value, "ejecución") for value in row[5: 5 + n])))
 
     base = Reglas()
 

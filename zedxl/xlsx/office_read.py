@@ -49,7 +49,7 @@ from zedxl.xlsx.office_book import Book, Sheet
 from zedxl.xlsx.office_layout import (
     BUDGET_HEADER_ROW,
     BUDGET_SHEETS,
-    FIELD_EJECUCION,
+    FIELD_EJECUTADO,
     FIELD_JUSTIFICACION,
     HEADER_ROW,
     MAX_TEXT,
@@ -58,6 +58,7 @@ from zedxl.xlsx.office_layout import (
     CellSpec,
     DataColumns,
     SheetRow,
+    budget_headers,
     budget_line_cells,
     budget_title_cells,
     budget_total_cells,
@@ -65,7 +66,7 @@ from zedxl.xlsx.office_layout import (
     data_rows,
     expected_cells,
     instruction_lines,
-    parse_field_ejecutado,
+    parse_field,
     title_cells,
 )
 from zedxl.xlsx.office_manifest import Manifest
@@ -206,8 +207,8 @@ class OfficeValues:
     """The input values read (only those that passed) and where each input actually is."""
 
     ejecutado: dict[str, dict[int, Decimal | None]] = field(default_factory=dict)
-    justificacion: dict[str, str] = field(default_factory=dict)
-    presupuesto: dict[str, dict[str, Decimal | None]] = field(default_factory=dict)
+    justificacion: dict[str, dict[int, str]] = field(default_factory=dict)
+    presupuesto: dict[str, dict[str, dict[int, Decimal | None]]] = field(default_factory=dict)
     locations: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
     bad: set[tuple[str, str]] = field(default_factory=set)  # inputs present but refused
     issues: list[Issue] = field(default_factory=list)
@@ -418,19 +419,19 @@ class _SheetReader:
     # -- inputs ------------------------------------------------------------------------------------------------
     def read_input(self, sheet: str, r: int, c: int, cell: Any, key: str, cs: CellSpec, column: str) -> None:
         self.out.locations[(key, cs.field)] = (sheet, r, c)
-        if cs.field == FIELD_JUSTIFICACION:
+        kind, idx = parse_field(cs.field) or ("", -1)
+        if kind == FIELD_JUSTIFICACION:
             text = self.read_text(sheet, r, c, cell, column)
             if text is None:
                 self.out.bad.add((key, cs.field))
             else:
-                self.out.justificacion[key] = text
+                self.out.justificacion.setdefault(key, {})[idx] = text
             return
         ok, value = self.read_quantity(sheet, r, c, cell, cs.unit, column)
         if not ok:
             self.out.bad.add((key, cs.field))
             return
-        idx = parse_field_ejecutado(cs.field)
-        if idx is not None:
+        if kind == FIELD_EJECUTADO:
             scale = rules.typed_scale(cs.unit)  # typed as a percentage, kept as the plan means it
             self.out.ejecutado.setdefault(key, {})[idx] = value if value is None or scale == 1 else value / scale
 
@@ -529,7 +530,7 @@ class _SheetReader:
     def budget_sheet(self, ws: Sheet, kind: str, lines: tuple[LineaPresupuesto, ...]) -> None:
         sheet = ws.title
         covered = self.merged(ws)
-        headers = L.BUDGET_HEADERS
+        headers = budget_headers(self.spec)
         table = self.table(ws, BUDGET_HEADER_ROW, headers, budget_title_cells(self.spec, kind))
         if table is None:
             return
@@ -565,7 +566,7 @@ class _SheetReader:
             self.issue("filas-desplazadas", sheet=sheet, r=displaced, c=0)
         out = self.out.presupuesto.setdefault(kind, {})
         for r, _k, line in found_lines:
-            want = budget_line_cells(line, r)
+            want = budget_line_cells(self.spec, line, r)
             row = by_row[r]
             for c in sorted(set(want) | set(row)):
                 cell = row.get(c)
@@ -573,15 +574,16 @@ class _SheetReader:
                 column = headers[c] if c < len(headers) else ""
                 if cs is not None and cs.kind == "input":
                     key = f"{kind}:{line.rubro}"
-                    self.out.locations[(key, FIELD_EJECUCION)] = (sheet, r, c)
+                    self.out.locations[(key, cs.field)] = (sheet, r, c)
                     if (r, c) in covered:
-                        self.out.bad.add((key, FIELD_EJECUCION))
+                        self.out.bad.add((key, cs.field))
                         continue
                     ok, value = self.read_quantity(sheet, r, c, cell, "S/", column)
-                    if ok:
-                        out[line.rubro] = value
+                    parsed = parse_field(cs.field)
+                    if ok and parsed is not None:
+                        out.setdefault(line.rubro, {})[parsed[1]] = value
                     else:
-                        self.out.bad.add((key, FIELD_EJECUCION))
+                        self.out.bad.add((key, cs.field))
                     continue
                 self.compare_budget_cell(sheet, r, c, cell, cs, column)
         if total_r is None:
@@ -589,7 +591,7 @@ class _SheetReader:
                        esperado=L.TOTAL_LABEL)
             return
         first = header_r + 1
-        want_total = budget_total_cells(lines, first, total_r)
+        want_total = budget_total_cells(self.spec, lines, first, total_r)
         row = by_row.get(total_r, {})
         for c in sorted(set(want_total) | set(row)):
             column = headers[c] if c < len(headers) else ""

@@ -20,7 +20,7 @@ from zedxl import rules
 from zedxl.a1 import quote_sheet, to_a1
 from zedxl.masterkey import seal
 from zedxl.model import LineaPresupuesto, Objetivo
-from zedxl.periods import base_labels
+from zedxl.periods import base_labels, base_periods
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import CALC_FILL, INPUT_FILL, Formats
 from zedxl.xlsx.office_layout import (
@@ -28,6 +28,7 @@ from zedxl.xlsx.office_layout import (
     BUDGET_MANIFEST_HEADER,
     BUDGET_SHEETS,
     FIELD_EJECUCION,
+    FIELD_EJECUTADO,
     FIELD_JUSTIFICACION,
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -51,6 +52,7 @@ from zedxl.xlsx.office_layout import (
     CellSpec,
     OfficeSpec,
     _rule_value,
+    budget_headers,
     budget_line_cells,
     budget_title_cells,
     budget_total_cells,
@@ -60,7 +62,7 @@ from zedxl.xlsx.office_layout import (
     input_cells,
     instruction_lines,
     manifest_meta,
-    parse_field_ejecutado,
+    parse_field,
     row_cells,
     title_cells,
 )
@@ -165,7 +167,10 @@ class OfficeWriter:
         ws.set_column(c.um, c.um, 12)
         ws.set_column(c.prog(0), c.estado, 9)
         ws.set_column(c.estado, c.estado, 16)
-        ws.set_column(c.justificacion, c.justificacion, 70)
+        texts = [c.justificacion(i) for i in spec.periodo.indexes()]
+        ws.set_column(texts[0], texts[-1], 60 if len(texts) == 1 else 45)
+        if c.anteriores is not None:
+            ws.set_column(c.anteriores, c.anteriores, 50)
         ws.freeze_panes(FIRST_DATA_ROW, c.actividad + 1)
         rows = data_rows(oei)
         for row in rows:
@@ -191,29 +196,29 @@ class OfficeWriter:
             ws.conditional_format(rng, {"type": "formula", "criteria": crit, "format": fmt})
 
     def _validation(self, ws: Worksheet, r: int, c: int, cs: CellSpec) -> None:
-        p = self.spec.periodo
-        if cs.field == FIELD_JUSTIFICACION:
+        kind, idx = parse_field(cs.field) or (FIELD_EJECUTADO, 0)
+        label = base_labels(self.spec.plan.periodicidad)[idx]
+        if kind == FIELD_JUSTIFICACION:
             ws.data_validation(r, c, r, c, {
                 "validate": "length", "criteria": "<=", "value": MAX_TEXT,
-                "input_title": "Justificación",
-                "input_message": "Explique lo logrado y por qué lo ejecutado difiere de lo programado "
+                "input_title": f"Justificación {label}",
+                "input_message": f"Explique lo logrado en {label} y por qué lo ejecutado difiere de lo programado "
                                  "(obligatorio si difiere). Solo texto.",
                 "error_title": "Texto demasiado largo",
                 "error_message": f"La justificación admite hasta {MAX_TEXT} caracteres.",
             })
             return
-        if cs.field == FIELD_EJECUCION:
+        if kind == FIELD_EJECUCION:
+            name = base_periods(self.spec.plan.anio, self.spec.plan.periodicidad)[idx].name
             ws.data_validation(r, c, r, c, {
                 "validate": "decimal", "criteria": ">=", "value": 0,
-                "input_title": "Ejecución (S/)",
-                "input_message": f"Monto en soles ejecutado acumulado al cierre de {p.name}. Solo el número, "
-                                 "sin S/ ni separadores de miles.",
+                "input_title": _clip(f"Ejecución acumulada {label}", 32),
+                "input_message": _clip(f"Monto en soles ejecutado acumulado desde enero hasta el cierre de {name}. "
+                                       "Solo el número, sin S/ ni separadores de miles.", 255),
                 "error_title": "Monto no válido",
                 "error_message": "Escriba un monto mayor o igual que 0, sin texto.",
             })
             return
-        idx = parse_field_ejecutado(cs.field)
-        label = base_labels(self.spec.plan.periodicidad)[idx or 0]
         unit = _clip(re.sub("[\x00-\x1f\ufffe\uffff]", " ", cs.unit), 80)  # (attributes cannot hold them)
         pct = rules.is_percent_unit(cs.unit)
         opts: dict[str, Any] = {
@@ -234,23 +239,25 @@ class OfficeWriter:
 
     def _budget_sheet(self, ws: Worksheet, kind: str, lines: Sequence[LineaPresupuesto], f: _OfficeFormats) -> None:
         spec = self.spec
+        headers = budget_headers(spec)
         ws.set_column(0, 0, 52)
-        ws.set_column(1, 5, 17)
+        ws.set_column(1, len(headers) - 1, 16)
         for (r, c), text in budget_title_cells(spec, kind).items():
             ws.write_string(r, c, text, f.title if r == 0 else f.note)
-        for i, h in enumerate(L.BUDGET_HEADERS):
+        for i, h in enumerate(headers):
             ws.write_string(BUDGET_HEADER_ROW, i, h, f.header)
+        ws.set_row(BUDGET_HEADER_ROW, 30)
         first = BUDGET_HEADER_ROW + 1
         for k, line in enumerate(lines):
             r = first + k
-            cells = budget_line_cells(line, r)
+            cells = budget_line_cells(spec, line, r)
             self.rows.write(ws, r, [_row_cell(c, cells[c], f) if c in cells else (c, "b", f.money_ro, None, "")
-                                    for c in range(6)])
+                                    for c in range(len(headers))])
             for c, cs in cells.items():
                 if cs.kind == "input":
                     self._validation(ws, r, c, cs)
         r = first + len(lines)
-        totals = budget_total_cells(lines, first, r)
+        totals = budget_total_cells(spec, lines, first, r)
         self.rows.write(ws, r, [_row_cell(c, totals[c], f) for c in sorted(totals)])
 
     def _manifest(self, wb: xlsxwriter.Workbook, ws: Worksheet, meta: dict[str, str], f: _OfficeFormats) -> None:
@@ -276,7 +283,8 @@ class OfficeWriter:
         r += 2
         ws.write_string(r, 0, SECTION_ROWS)
         r += 1
-        header = [*ROWS_HEADER_FIXED, *(f"prog_{i}" for i in range(n)), *(f"ejec_{i}" for i in range(n))]
+        header = [*ROWS_HEADER_FIXED, *(f"prog_{i}" for i in range(n)), *(f"ejec_{i}" for i in range(n)),
+                  *(f"just_{i}" for i in range(n))]
         for c, h in enumerate(header):
             ws.write_string(r, c, h)
         for oei in spec.plan.objetivos:
@@ -290,6 +298,9 @@ class OfficeWriter:
                     for i, v in enumerate(row.ao.ejecutado):
                         if v is not None:
                             ws.write_number(r, 6 + n + i, float(v))
+                    for i, text in enumerate(row.ao.justificacion):
+                        if text:
+                            ws.write_string(r, 6 + 2 * n + i, safe_text(text))
         r += 2
         ws.write_string(r, 0, SECTION_INPUTS)
         r += 1
@@ -304,7 +315,7 @@ class OfficeWriter:
         r += 2
         ws.write_string(r, 0, SECTION_BUDGET)
         r += 1
-        for c, h in enumerate(BUDGET_MANIFEST_HEADER):
+        for c, h in enumerate((*BUDGET_MANIFEST_HEADER, *(f"acum_{i}" for i in range(n)))):
             ws.write_string(r, c, h)
         for kind, lines in spec.budget_lines():
             for k, line in enumerate(lines):
@@ -312,7 +323,7 @@ class OfficeWriter:
                 ws.write_string(r, 0, BUDGET_SHEETS[kind])
                 ws.write_number(r, 1, BUDGET_HEADER_ROW + 2 + k)
                 ws.write_string(r, 2, safe_text(line.rubro))
-                for c, value in ((3, line.pia), (4, line.pim), (5, line.ejecucion)):
+                for c, value in ((3, line.pia), (4, line.pim), *((5 + i, v) for i, v in enumerate(line.acumulado))):
                     if value is not None:
                         ws.write_number(r, c, float(value))
         r += 2
