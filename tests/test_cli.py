@@ -35,10 +35,11 @@ def test_cli_summary_json_has_the_documented_shape(tmp_path: Path, capsys: pytes
     capsys.readouterr()
     assert main(["summary", str(master), "--periodo", "2025-S1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"version", "entidad", "sigla", "anio", "periodo", "periodo_nombre", "instancias",
-                        "avance_institucional", "resumen_instancias", "indicadores", "actividades", "estados",
-                        "presupuesto"}
+    assert set(doc) == {"version", "entidad", "sigla", "anio", "periodo", "periodo_nombre", "hasta",
+                        "periodos_con_dato", "periodos_base", "en_curso", "instancias", "avance_institucional",
+                        "resumen_instancias", "indicadores", "actividades", "estados", "presupuesto"}
     assert doc["periodo"] == "2025-S1" and doc["avance_institucional"] == 100.0
+    assert (doc["hasta"], doc["periodos_con_dato"], doc["periodos_base"], doc["en_curso"]) == ("T2", 2, 2, False)
     table = doc["resumen_instancias"]
     assert table["columnas"] == ["T1", "T2", "S1"]
     assert table["filas"][0] == {"instancia": "DPD", "nombre": "Dirección de Promoción y Desarrollo", "n_ao": 8,
@@ -53,6 +54,27 @@ def test_cli_summary_json_has_the_documented_shape(tmp_path: Path, capsys: pytes
     assert ingresos["total"]["avance"] == 427.75 and ingresos["avance_sin_rubros_sin_pim"] == 44.47
     assert [ln["avance"] for ln in doc["presupuesto"]["gastos"]["lineas"]] == [36.47, 29.26, 27.91, 15.65, 17.39]
     assert len(doc["actividades"]) == 22 and doc["estados"]["sobreejecución"] == 8
+
+
+def test_cli_summary_of_the_year_mid_year_is_en_curso_not_por_debajo(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """#22: the seed is reported through T2; «summary --periodo 2025» says so and shows no AO «por debajo» for
+    work due in the second semester: each is «en curso», measured against what was programmed through T2."""
+    master = tmp_path / "m.xlsx"
+    assert main(["new", str(EXAMPLE), "-o", str(master)]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(master), "--periodo", "2025", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["hasta"], doc["periodos_con_dato"], doc["periodos_base"], doc["en_curso"]) == ("T2", 2, 4, True)
+    assert doc["estados"]["por debajo"] == 0 and doc["estados"]["en rango"] == 0
+    assert doc["estados"]["en curso"] == 20 and doc["estados"]["sobreejecución"] == 2
+    ao = next(a for a in doc["actividades"] if a["codigo"] == "AO.01.01.01")  # 1, 0, 0, 1 programmed; 1, 0 done
+    assert (ao["programado"], ao["programado_a_la_fecha"], ao["ejecutado"], ao["avance"], ao["estado"],
+            ao["semaforo"]) == (2, 1, 1, 100.0, "en curso", None)
+    assert main(["summary", str(master), "--periodo", "2025"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Ejecutado reportado hasta T2 (2 de 4 trimestres del periodo); el periodo está en curso" in out
+    assert "por debajo" not in out
 
 
 def test_cli_errors_are_spanish_with_exit_2(tmp_path: Path) -> None:

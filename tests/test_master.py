@@ -428,3 +428,118 @@ def test_master_before_per_period_texts_is_read_without_losing_any(master: Path,
     recompute(master)
     assert read_master(master).plan == expected
     assert L.justificacion("T2") in _headers(openpyxl.load_workbook(master)["OEI.01"])
+
+
+def _mid_year_plans(example_plan: Plan) -> dict[str, Plan]:
+    """#22's mid-year masters: the seed (quarterly, reported through T2) with an AO that owes T1 (AO.01.01.01,
+    nothing reported) and one with nothing due yet and nothing reported (AO.01.03.01, programmed in T3 and T4); and
+    a monthly plan reported through February, with some AO behind what was programmed to date and one that did not
+    report at all."""
+    quarterly = replace_actividades(example_plan, lambda ao, k: dataclasses.replace(
+        ao, ejecutado=(None,) * 4) if ao.codigo in ("AO.01.01.01", "AO.01.03.01") else ao)
+
+    def monthly_ao(ao: object, k: int) -> object:
+        prog = tuple(ao.programado[m // 3] for m in range(12))  # type: ignore[attr-defined]
+        first = ao.ejecutado[0]  # type: ignore[attr-defined]
+        ejec = (None,) * 12 if k == 3 else (first, Decimal(0) if k % 2 else first) + (None,) * 10
+        return dataclasses.replace(ao, programado=prog, ejecutado=ejec,  # type: ignore[type-var]
+                                   justificacion=("",) * 12)
+
+    budget = as_monthly(example_plan, lambda v: (v,) * 3).presupuesto  # (each figure at its quarter's close)
+    monthly = replace_actividades(dataclasses.replace(example_plan, periodicidad="mensual", presupuesto=budget),
+                                  monthly_ao)
+    return {"trimestral": quarterly, "mensual": monthly}
+
+
+def _hasta_cells(values: dict[str, list[list[object]]]) -> tuple[object, object]:
+    row = next(r for r in values[L.SHEET_PARAMS] if r and r[0] == L.HASTA_LABEL)
+    return row[1], row[2]
+
+
+@pytest.mark.libreoffice
+def test_master_mid_year_is_en_curso_and_agrees_with_libreoffice(tmp_path: Path, example_plan: Plan) -> None:
+    """#22: reported through T2 (quarterly) or February (monthly), the Parámetros sheet says so (ZX_HASTA), each AO's
+    semester and year not yet due are «en curso» (never «por debajo») measured against what was programmed to date,
+    the cached values are what the core computes, and LibreOffice recalculates every formula cell to them."""
+    from zedxl.evaluation import evaluate
+    from zedxl.periods import semesters, whole_year
+
+    for name, plan in _mid_year_plans(example_plan).items():
+        master = tmp_path / f"{name}.xlsx"
+        write_master_file(plan, master)
+        fresh = recalculate(master, tmp_path / f"lo-{name}")
+        ours = openpyxl.load_workbook(master, data_only=True)
+        theirs = openpyxl.load_workbook(fresh, data_only=True)
+        assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(master)
+                if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+        through = "T2 (2 de 4 trimestres)" if name == "trimestral" else "Feb (2 de 12 meses)"
+        s1, s2 = semesters(2025, plan.periodicidad)
+        points = {"S1": s1, "S2": s2, "Anual": whole_year(2025, plan.periodicidad)}
+        evaluations = {pt: {r.codigo: r for r in evaluate(plan, per).aos} for pt, per in points.items()}
+        for values in (cached_values(master), cached_values(fresh)):
+            assert _hasta_cells(values) == (2, f"Ejecutado reportado hasta {through}")
+            rows = {code: row for sheet in ("OEI.01", "OEI.02", "OEI.03")
+                    for code, row in oei_rows(values[sheet]).items() if code.startswith("AO.")}
+            for pt, by_code in evaluations.items():
+                assert {c: r[L.estado(pt)] for c, r in rows.items()} == {c: a.estado for c, a in by_code.items()}
+                assert {c: round(float(r[L.avance(pt)]), 6) if r[L.avance(pt)] not in ("", None) else None
+                        for c, r in rows.items()} == \
+                    {c: None if a.avance is None else round(float(a.avance), 6) for c, a in by_code.items()}
+            for pt in points if name == "mensual" else ("S2", "Anual"):  # not due: never «por debajo»
+                states = {r[L.estado(pt)] for r in rows.values()}
+                assert "en curso" in states and not states & {"por debajo", "en rango"}, (name, pt, states)
+        if name == "trimestral":
+            states = {c: (r[L.estado("S1")], r[L.estado("Anual")])
+                      for c, r in oei_rows(cached_values(master)["OEI.01"]).items()}
+            assert states["AO.01.01.01"] == ("sin reporte", "sin reporte")  # T1 was programmed and is owed
+            assert states["AO.01.03.01"] == ("sin reporte", "en curso")  # nothing of the year due yet
+            anual = oei_rows(cached_values(master)["OEI.03"])["AO.03.01.03"]  # 17 done of 14 for the year
+            assert anual[L.estado("Anual")] == "sobreejecución"
+            # the seed's year, mid-year: 0.00 «por debajo» no more; progress against T1 + T2
+            row = oei_rows(cached_values(master)["OEI.02"])["AO.02.02.02"]  # 10 + 10 programmed in T3 and T4
+            assert (row[L.avance("Anual")], row[L.estado("Anual")]) == (100, "en curso")
+
+
+@pytest.mark.libreoffice
+def test_master_hasta_follows_what_a_person_types(tmp_path: Path, example_plan: Plan) -> None:
+    """ZX_HASTA is live: typing T3 and T4 executed values of one AO in a mid-year master (openpyxl, formulas kept)
+    makes LibreOffice compute every formula cell as zedxl writes the master with those values, the year due."""
+    master = tmp_path / "maestro.xlsx"
+    write_master_file(example_plan, master)
+    wb = openpyxl.load_workbook(master)
+    ws = wb["OEI.01"]
+    r, head = _find_row(ws, "AO.01.01.02"), _headers(ws)
+    ws.cell(r, head[L.ejec("T3")], 2)
+    ws.cell(r, head[L.ejec("T4")], 0)
+    typed = tmp_path / "tecleado.xlsx"
+    wb.save(typed)
+    fresh = recalculate(typed, tmp_path / "lo")
+    expected = tmp_path / "esperado.xlsx"
+    write_master_file(replace_actividades(example_plan, lambda ao, k: dataclasses.replace(
+        ao, ejecutado=(*ao.ejecutado[:2], Decimal(2), Decimal(0))) if ao.codigo == "AO.01.01.02" else ao), expected)
+    ours = openpyxl.load_workbook(expected, data_only=True)
+    theirs = openpyxl.load_workbook(fresh, data_only=True)
+    assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(expected)
+            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+    assert _hasta_cells(cached_values(fresh)) == (4, "Ejecutado reportado hasta T4 (4 de 4 trimestres)")
+    assert "por debajo" in {r[L.estado("Anual")] for r in oei_rows(cached_values(fresh)["OEI.02"]).values()}
+
+
+def test_master_semaforo_leaves_en_curso_uncoloured(master: Path) -> None:
+    """The traffic-light rules of every AO progress column skip a row whose Estado is «en curso», and the
+    Resumen's averages of a point not due yet (ZX_HASTA before its end)."""
+    wb = openpyxl.load_workbook(master)
+    cols = L.OEIColumns.for_periodicity("trimestral")
+    letters = {openpyxl.utils.get_column_letter(cols[L.avance(p)] + 1): openpyxl.utils.get_column_letter(
+        cols[L.estado(p)] + 1) for p in ("S1", "S2", "Anual")}
+    seen = set()
+    for cf in wb["OEI.01"].conditional_formatting:
+        first = str(cf.sqref).split(":")[0]
+        estado = letters[first.rstrip("0123456789")]
+        for rule in cf.rules:
+            assert f'NOT({estado}{L.FIRST_DATA_ROW + 1}="en curso")' in rule.formula[0], rule.formula
+        seen.add(first)
+    assert len(seen) == 3
+    resumen = [rule.formula[0] for cf in wb[L.SHEET_RESUMEN].conditional_formatting for rule in cf.rules]
+    assert len(resumen) == 9
+    assert sorted({f[f.index("NOT("):] for f in resumen}) == ["NOT(ZX_HASTA<2))", "NOT(ZX_HASTA<4))"]

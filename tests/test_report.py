@@ -486,7 +486,29 @@ def test_report_annual_quarterly_plan(master: Path, tmp_path: Path) -> None:
     assert rows[0][2:] == ["Trimestre"] * 4 + ["Semestre"] * 2 + ["Avance Anual"]
     assert rows[-2][2:] == ["12.2", "21.2", "27.2", "32.4", "33.4", "59.6", "93.0"]
     assert "Anexo 01: Reporte de seguimiento anual del Plan Operativo Institucional 2025" in _paragraphs(doc)
-    assert "2 eventos ejecutadas / 4 eventos programadas en el año" in _paragraphs(doc)
+    assert "2 eventos ejecutadas / 4 eventos programadas en el año (1 hasta T2)" in _paragraphs(doc)
+
+
+def test_report_annual_mid_year_is_en_curso_not_below_target(master: Path, tmp_path: Path) -> None:
+    """#22: the seed is reported through T2; the annual report shows no AO «por debajo» for work due in the second
+    semester: each is «en curso», measured against what was programmed through T2, and the report says so. The
+    office table and Anexo 02 keep their sums; the line under Anexo 02 says how far they go."""
+    (out,) = report(master, "2025", tmp_path / "anual.docx")
+    doc = docx.Document(str(out))
+    paragraphs = _paragraphs(doc)
+    aei_tables = [t for t in doc.tables if _rows(t)[0][:3] == ["Código", "Actividad Operativa", "Resp."]]
+    states = [row[-1] for t in aei_tables for row in _rows(t, skip=1)]
+    assert len(states) == 22 and "por debajo" not in states
+    assert states.count("en curso") == 20 and states.count("sobreejecución") == 2
+    assert ("Periodo en curso: ejecutado reportado hasta T2 (2 de 4 trimestres del periodo). El avance de cada "
+            "Actividad Operativa se mide contra lo programado hasta T2 y su estado es «en curso» (no «por debajo "
+            "de la meta») mientras el periodo no se complete.") in paragraphs
+    assert any("respecto de lo programado hasta T2" in p for p in paragraphs)
+    assert any(p.startswith("Al cierre del año 2025, de las 22 Actividades Operativas") and "20 en curso" in p
+               for p in paragraphs)
+    assert "Total de metas ejecutadas en el año: 57.4 (hasta T2)" in paragraphs
+    assert ("Periodo evaluado: Año 2025. Programado del año completo; ejecutado reportado hasta T2 (2 de 4 "
+            "trimestres).") in paragraphs
 
 
 def test_report_with_empty_narrative_and_justifications_shows_placeholders(plan: Plan, tmp_path: Path) -> None:

@@ -125,3 +125,73 @@ def test_rules_office_totals_add_up_to_the_institution(plan: Plan, label: str) -
         assert sum(total.programado[:base_cols], D(0)) == total.programado[-1]
     assert sum(ev.estados.values()) == len(ev.aos)
     assert sum(r.n_ao for r in ev.offices.rows) == len(ev.aos)
+
+
+def _ao(prog: tuple[int | str, ...], ejec: tuple[int | str | None, ...], code: str = "AO.01.01.01") -> Actividad:
+    return Actividad(code, "AO", "Acciones", "DPD", tuple(D(v) for v in prog),
+                     tuple(None if v is None else D(v) for v in ejec))
+
+
+def _plan_of(*aos: Actividad, periodicidad: str = "trimestral") -> Plan:
+    return Plan("E", "E", 2025, periodicidad, {"DPD": "D"},  # type: ignore[arg-type]
+                (Objetivo("OEI.01", "o", None, (Accion("AEI.01.01", "a", None, aos),)),))
+
+
+def test_rules_reported_through_is_the_last_base_period_with_an_executed_value() -> None:
+    assert rules.reported_through(_plan_of(_ao((1, 1, 1, 1), (None, None, None, None)))) == 0
+    assert rules.reported_through(_plan_of(_ao((1, 1, 1, 1), (1, 0, None, None)))) == 2  # a typed 0 is reported
+    # the latest of any AO, gaps included
+    assert rules.reported_through(_plan_of(_ao((1, 1, 1, 1), (1, None, None, None)),
+                                           _ao((1, 1, 1, 1), (None, None, 2, None), "AO.01.01.02"))) == 3
+    assert rules.reported_through(_plan_of(_ao((1,) * 12, (1, 1) + (None,) * 10), periodicidad="mensual")) == 2
+    assert rules.coverage_text(2, "trimestral") == "Ejecutado reportado hasta T2 (2 de 4 trimestres)"
+    assert rules.coverage_text(2, "mensual") == "Ejecutado reportado hasta Feb (2 de 12 meses)"
+    assert rules.coverage_text(0, "mensual") == "Sin ejecutado reportado todavía"
+
+
+def test_rules_period_not_due_is_en_curso_against_what_was_programmed_to_date() -> None:
+    """#22: the year, mid-year, is measured against what was programmed through «hasta» and is never red."""
+    def year(prog: tuple[int, ...], ejec: tuple[int | None, ...], hasta: int = 2) -> rules.Measure:
+        ao = _ao(prog, ejec)
+        return rules.measure(ao.programado, ao.ejecutado, 0, 4, hasta, SEED)
+
+    behind = year((1, 1, 1, 1), (1, 0, None, None))
+    assert (behind.programado, behind.a_la_fecha, behind.ejecutado) == (D(4), D(2), D(1))
+    assert (behind.avance, behind.estado, behind.semaforo, behind.vencido) == (D(50), "en curso", None, False)
+    # due (hasta reaches the year's end): exactly as always
+    due = year((1, 1, 1, 1), (1, 0, None, None), hasta=4)
+    assert (due.a_la_fecha, due.avance, due.estado, due.semaforo, due.vencido) == \
+        (D(4), D(25), "por debajo", "rojo", True)
+    assert year((0, 0, 1, 1), (0, 0, None, None)).estado == "en curso"  # nothing of it due yet
+    assert year((0, 0, 1, 1), (0, 0, None, None)).avance == D(100)  # «sin meta» to date, as the rule says
+    assert year((1, 1, 1, 1), (None, None, None, None)).estado == "sin reporte"  # T1 and T2 are owed
+    assert year((0, 0, 1, 1), (None, None, None, None)).estado == "en curso"  # nothing was due
+    assert year((0, 0, 1, 1), (None, None, None, None), hasta=0).estado == "sin reporte"  # nothing reported yet
+    over = year((1, 1, 1, 1), (3, 2, None, None))
+    assert (over.estado, over.avance, over.ratio, over.semaforo) == ("sobreejecución", D(100), D(250), "verde")
+    assert year((1, 1, 1, 1), (2, 2, None, None)).estado == "en curso"  # the goal is met, judged at the end
+    assert year((0, 0, 0, 0), (1, 0, None, None)).estado == "ejecutada sin meta"
+    assert year((0, 0, 0, 0), (0, 0, None, None)).estado == "sin meta"
+    # the second semester, mid-year: nothing of it due, nothing reported
+    ao = _ao((1, 1, 1, 1), (1, 1, None, None))
+    s2 = rules.measure(ao.programado, ao.ejecutado, 2, 4, 2, SEED)
+    assert (s2.a_la_fecha, s2.ejecutado, s2.avance, s2.estado) == (D(0), None, None, "en curso")
+
+
+@settings(max_examples=80, deadline=None)
+@given(plans(), st.sampled_from(["2025-S1", "2025-S2", "2025", "2025-T1", "2025-T3", "2025-T4"]))
+def test_rules_a_period_is_measured_as_always_when_due_and_never_red_before(plan: Plan, label: str) -> None:
+    period = parse_period(label, plan.anio, plan.periodicidad)
+    ev = evaluate(plan, period)
+    assert ev.hasta == rules.reported_through(plan)
+    for row, ao in zip(ev.aos, plan.actividades(), strict=True):
+        p = rules.sum_programmed(ao.programado, period.start, period.stop)
+        e = rules.sum_executed(ao.ejecutado, period.start, period.stop)
+        assert (row.programado, row.ejecutado) == (p, e)
+        if ev.hasta >= period.stop:
+            assert (row.avance, row.estado) == (rules.progress(p, e, plan.reglas), rules.status(p, e, plan.reglas))
+        else:
+            assert row.estado != rules.POR_DEBAJO and row.estado != rules.EN_RANGO
+        if row.estado == rules.EN_CURSO:
+            assert row.semaforo is None
+    assert set(ev.estados) == set(rules.STATUSES)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from zedxl import rules
 from zedxl.model import LineaPresupuesto, Plan
-from zedxl.periods import Period, base_within, semesters
+from zedxl.periods import Period, base_labels, base_within, semesters
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class AORow:
     semaforo: str | None
     justificaciones: tuple[tuple[str, str], ...]  # (base period short label, text) of the period's texts, in order
     detalle: tuple[tuple[str, Decimal, Decimal | None], ...]  # (base period short label, P, E)
+    a_la_fecha: Decimal | None = None  # programmed up to «hasta», what ``avance`` is measured against
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,35 @@ class Evaluation:
     estados_por_oei: dict[str, dict[str, int]]
     ingresos: BudgetTable
     gastos: BudgetTable
+    hasta: int = 0  # rules.reported_through: base periods the plan is evaluated through (0: nothing reported)
+
+    @property
+    def en_curso(self) -> bool:
+        """The period is not due yet: it ends after «hasta»."""
+        return self.hasta < self.period.stop
+
+    @property
+    def hasta_label(self) -> str | None:
+        """The last base period with an executed value: 'T2', 'Feb'; None when nothing is reported."""
+        return base_labels(self.plan.periodicidad)[self.hasta - 1] if self.hasta else None
+
+    @property
+    def periodos_con_dato(self) -> int:
+        """How many of the period's base periods its executed sums cover (those up to «hasta»)."""
+        return max(0, min(self.period.stop, self.hasta) - self.period.start)
+
+    @property
+    def periodos_base(self) -> int:
+        return self.period.stop - self.period.start
+
+    def coverage(self) -> str:
+        """«Ejecutado reportado hasta T2 (2 de 4 trimestres del periodo)» — what the period's sums and averages
+        cover."""
+        if not self.hasta:
+            return rules.coverage_text(0, self.plan.periodicidad)
+        unit = "trimestres" if self.plan.periodicidad == "trimestral" else "meses"
+        return (f"Ejecutado reportado hasta {self.hasta_label} ({self.periodos_con_dato} de {self.periodos_base} "
+                f"{unit} del periodo)")
 
 
 def indicator_point(period: Period) -> str | None:
@@ -129,21 +159,20 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
     """Everything the Resumen sheet, the summary command and the report show for ``period``."""
     reglas = plan.reglas
     base = base_within(period, plan.periodicidad)
+    hasta = rules.reported_through(plan)
     aos: list[AORow] = []
     for oei in plan.objetivos:
         for aei in oei.acciones:
             for ao in aei.actividades:
-                p = rules.sum_programmed(ao.programado, period.start, period.stop)
-                e = rules.sum_executed(ao.ejecutado, period.start, period.stop)
-                pct = rules.progress(p, e, reglas)
+                m = rules.measure(ao.programado, ao.ejecutado, period.start, period.stop, hasta, reglas)
                 aos.append(AORow(
                     oei=oei.codigo, aei=aei.codigo, codigo=ao.codigo, nombre=ao.nombre, unidad=ao.unidad,
-                    instancia=ao.instancia, programado=p, ejecutado=e, avance=pct,
-                    ratio=rules.raw_ratio(p, e), estado=rules.status(p, e, reglas),
-                    semaforo=rules.traffic_light(pct, reglas),
+                    instancia=ao.instancia, programado=m.programado, ejecutado=m.ejecutado, avance=m.avance,
+                    ratio=m.ratio, estado=m.estado, semaforo=m.semaforo,
                     justificaciones=tuple((b.short, ao.justificacion[b.start]) for b in base
                                           if ao.justificacion[b.start]),
                     detalle=tuple((b.short, ao.programado[b.start], ao.ejecutado[b.start]) for b in base),
+                    a_la_fecha=m.a_la_fecha,
                 ))
 
     point = indicator_point(period)
@@ -191,4 +220,5 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
         estados_por_oei=por_oei,
         ingresos=budget_table(plan.presupuesto.ingresos, "INGRESOS PRESUPUESTARIOS", period.stop),
         gastos=budget_table(plan.presupuesto.gastos, "GASTOS PRESUPUESTARIOS", period.stop),
+        hasta=hasta,
     )

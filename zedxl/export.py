@@ -5,8 +5,9 @@ Two files per master, named so that the exports of many entities can sit in one 
 
 * ``hechos-<SIGLA>-<AÑO>.parquet``: one row per AO and base period (month or quarter): entidad, sigla, anio,
   periodicidad, periodo (``2025-T1``, ``2025-03``), OEI, AEI, AO (codes and names), instancia, unidad, programado,
-  ejecutado (null when not reported), avance (%, with the plan's cap and «sin meta» rule), estado and the office's
-  justificacion of that period (null when there is none).
+  ejecutado (null when not reported), avance (%, with the plan's cap and «sin meta» rule), estado (a period after
+  the last one reported is «en curso»: ``rules.measure``) and the office's justificacion of that period (null when
+  there is none).
 * ``presupuesto-<SIGLA>-<AÑO>.parquet``: one row per budget line and base period: tipo (ingresos/gastos), rubro,
   periodo, PIA, PIM, ejecucion_acumulada (at the close of the period), ejecucion_periodo (within it) and avance (%
   of PIM, accumulated); null where not reported.
@@ -41,16 +42,15 @@ def fact_rows(plan: Plan) -> dict[str, list[Any]]:
     """The facts table as columns (name → values), one row per AO and base period."""
     cols: dict[str, list[Any]] = {c: [] for c in FACT_COLUMNS}
     period_labels = [p.label for p in base_periods(plan.anio, plan.periodicidad)]
+    hasta = rules.reported_through(plan)  # a period after it is «en curso», not «sin reporte»
     for oei in plan.objetivos:
         for aei in oei.acciones:
             for ao in aei.actividades:
                 for i, label in enumerate(period_labels):
-                    prog = ao.programado[i]
-                    ejec = ao.ejecutado[i]
+                    m = rules.measure(ao.programado, ao.ejecutado, i, i + 1, hasta, plan.reglas)
                     row = (plan.entidad, plan.sigla, plan.anio, plan.periodicidad, label, i, oei.codigo, oei.nombre,
-                           aei.codigo, aei.nombre, ao.codigo, ao.nombre, ao.instancia, ao.unidad, float(prog),
-                           _f(ejec), _f(rules.progress(prog, ejec, plan.reglas)),
-                           rules.status(prog, ejec, plan.reglas), ao.justificacion[i] or None)
+                           aei.codigo, aei.nombre, ao.codigo, ao.nombre, ao.instancia, ao.unidad,
+                           float(m.programado), _f(m.ejecutado), _f(m.avance), m.estado, ao.justificacion[i] or None)
                     for name, value in zip(FACT_COLUMNS, row, strict=True):
                         cols[name].append(value)
     return cols

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
-from zedxl.model import Indicador, LineaPresupuesto, Reglas
+from zedxl.model import Indicador, LineaPresupuesto, Plan, Reglas
+from zedxl.periods import Periodicity, base_labels, n_base
 
 HUNDRED = Decimal(100)
 #: Decimal(i) for the whole numbers most programmed and executed values are (readers index it instead of converting)
@@ -24,8 +26,9 @@ EJECUTADA_SIN_META = "ejecutada sin meta"
 SOBREEJECUCION = "sobreejecución"
 EN_RANGO = "en rango"
 POR_DEBAJO = "por debajo"
+EN_CURSO = "en curso"  # a period not due yet (it ends after «hasta»): neutral, never red
 NO_MEDIDO = "no medido aún"
-STATUSES = (EN_RANGO, SOBREEJECUCION, POR_DEBAJO, SIN_META, EJECUTADA_SIN_META, SIN_REPORTE)
+STATUSES = (EN_RANGO, SOBREEJECUCION, POR_DEBAJO, EN_CURSO, SIN_META, EJECUTADA_SIN_META, SIN_REPORTE)
 
 
 #: Units of measure that are percentages: «%», «Porcentaje», «porcentaje de …», «por ciento» (a «Tasa» is not: it
@@ -110,6 +113,74 @@ def status(programmed: Decimal, executed: Decimal | None, reglas: Reglas) -> str
     if executed / programmed * HUNDRED >= reglas.verde:
         return EN_RANGO
     return POR_DEBAJO
+
+
+def reported_through(plan: Plan) -> int:
+    """«Hasta»: how many base periods the plan is evaluated through — the number (1-based) of the last base period in
+    which any AO has an executed value (a typed 0 counts); 0 when nothing is reported yet.
+
+    A period that ends after it is not due yet (``measure``). The master computes the same number with a formula
+    (Parámetros, ``ZX_HASTA``) from the OEI sheets' «Ejec.» columns, so it follows what a person types.
+    """
+    last = 0
+    for ao in plan.actividades():
+        for i in range(len(ao.ejecutado) - 1, last - 1, -1):
+            if ao.ejecutado[i] is not None:
+                last = i + 1
+                break
+    return last
+
+
+def coverage_text(hasta: int, periodicity: Periodicity) -> str:
+    """What the executed sums cover, for people: «Ejecutado reportado hasta T2 (2 de 4 trimestres)». The master's
+    Parámetros sheet builds the same text with a formula."""
+    if hasta == 0:
+        return "Sin ejecutado reportado todavía"
+    unit = "trimestres" if periodicity == "trimestral" else "meses"
+    return f"Ejecutado reportado hasta {base_labels(periodicity)[hasta - 1]} ({hasta} de {n_base(periodicity)} {unit})"
+
+
+class Measure(NamedTuple):
+    """One AO over one period ``[start, stop)`` of base periods, evaluated through ``hasta`` (``measure``)."""
+
+    programado: Decimal  # the whole period's
+    a_la_fecha: Decimal  # programmed up to «hasta» (the whole period's when it is due)
+    ejecutado: Decimal | None
+    avance: Decimal | None
+    ratio: Decimal | None
+    estado: str
+    semaforo: str | None
+    vencido: bool  # due: «hasta» reaches the period's end
+
+
+def measure(programado: Sequence[Decimal], ejecutado: Sequence[Decimal | None], start: int, stop: int,
+            hasta: int, reglas: Reglas) -> Measure:
+    """Progress and status of an AO over ``[start, stop)`` when the plan is reported through ``hasta``.
+
+    A due period (``hasta >= stop``) is measured as always (``progress``, ``status``). One not due yet is measured
+    against what was programmed up to «hasta» (the same cap and «sin meta» rule), and is never «por debajo»:
+
+    - nothing reported in it: «sin reporte» when something was programmed up to «hasta» (a report is owed) or
+      nothing at all is reported in the plan yet (``hasta`` 0); else «en curso» (nothing of it was due);
+    - nothing programmed in the whole period: «sin meta» / «ejecutada sin meta», as when it is due;
+    - more executed than the whole period's goal: «sobreejecución» (waiting cannot undo it);
+    - otherwise «en curso», with no semáforo colour, whatever its progress to date.
+    """
+    p = sum_programmed(programado, start, stop)
+    e = sum_executed(ejecutado, start, stop)
+    due = hasta >= stop
+    to_date = p if due else sum_programmed(programado, start, max(start, hasta))
+    pct = progress(to_date, e, reglas)
+    if due:
+        state = status(p, e, reglas)
+    elif e is None:
+        state = EN_CURSO if to_date == 0 and hasta > 0 else SIN_REPORTE
+    elif p == 0 or e > p:
+        state = status(p, e, reglas)
+    else:
+        state = EN_CURSO
+    light = None if state == EN_CURSO else traffic_light(pct, reglas)
+    return Measure(p, to_date, e, pct, raw_ratio(to_date, e), state, light, due)
 
 
 def traffic_light(pct: Decimal | None, reglas: Reglas) -> str | None:

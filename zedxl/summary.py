@@ -62,6 +62,10 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
         "anio": plan.anio,
         "periodo": ev.period.label,
         "periodo_nombre": ev.period.name,
+        "hasta": ev.hasta_label,
+        "periodos_con_dato": ev.periodos_con_dato,
+        "periodos_base": ev.periodos_base,
+        "en_curso": ev.en_curso,
         "instancias": dict(plan.instancias),
         "avance_institucional": _r(ev.avance_institucional),
         "resumen_instancias": {
@@ -76,7 +80,8 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
         } for i in ev.indicators],
         "actividades": [{
             "codigo": a.codigo, "oei": a.oei, "aei": a.aei, "nombre": a.nombre, "unidad": a.unidad,
-            "instancia": a.instancia, "programado": _n(a.programado), "ejecutado": _n(a.ejecutado),
+            "instancia": a.instancia, "programado": _n(a.programado),
+            "programado_a_la_fecha": _n(a.a_la_fecha), "ejecutado": _n(a.ejecutado),
             "avance": _r(a.avance), "avance_sin_tope": _r(a.ratio), "estado": a.estado, "semaforo": a.semaforo,
             "justificaciones": [{"periodo": label, "texto": text} for label, text in a.justificaciones],
         } for a in ev.aos],
@@ -97,6 +102,8 @@ def render_text(ev: Evaluation, console: Any = None) -> None:
     con.print(f"[bold]{plan.entidad} ({plan.sigla}) — POI {plan.anio} — {ev.period.name} ({ev.period.label})[/]")
     con.print(f"Avance físico institucional (promedio de las {len(ev.aos)} AO): "
               f"[bold]{fmt.pct(ev.avance_institucional, 'sin reporte')} %[/]")
+    con.print(ev.coverage() + (f"; el periodo está en curso: el avance de cada AO se mide contra lo programado hasta "
+                               f"{ev.hasta_label}." if ev.en_curso and ev.hasta else "."))
 
     t = Table(title="Programación y avance de AO por instancia (suma simple, como el Anexo 02)", box=box.SIMPLE)
     t.add_column("Instancia")

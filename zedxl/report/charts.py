@@ -17,11 +17,12 @@ from zedxl.report.content import ReportContent
 DPI = 200
 # (face colour, hatch) per series: distinct in greyscale and in black-and-white print.
 STYLES = [("#FFFFFF", "///"), ("#404040", ""), ("#BFBFBF", "..."), ("#FFFFFF", "xx"), ("#808080", "\\\\\\"),
-          ("#E0E0E0", "oo")]
+          ("#E0E0E0", "oo"), ("#FFFFFF", "--")]
 STATUS_LABELS = {
     rules.EN_RANGO: "En rango",
     rules.SOBREEJECUCION: "Sobreejecución",
     rules.POR_DEBAJO: "Por debajo",
+    rules.EN_CURSO: "En curso",
     rules.SIN_META: "Sin meta",
     rules.EJECUTADA_SIN_META: "Ejecutada sin meta",
     rules.SIN_REPORTE: "Sin reporte",

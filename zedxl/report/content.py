@@ -30,6 +30,7 @@ STATUS_PHRASE = {
     rules.EN_RANGO: ("en rango", "en rango"),
     rules.SOBREEJECUCION: ("con sobreejecución", "con sobreejecución"),
     rules.POR_DEBAJO: ("por debajo de la meta", "por debajo de la meta"),
+    rules.EN_CURSO: ("en curso", "en curso"),
     rules.SIN_META: ("sin meta en el periodo", "sin meta en el periodo"),
     rules.EJECUTADA_SIN_META: ("ejecutada sin meta", "ejecutadas sin meta"),
     rules.SIN_REPORTE: ("sin reporte", "sin reporte"),
@@ -79,14 +80,20 @@ def lower_unit(unit: str) -> str:
     return unit
 
 
-def ao_progress_line(row: AORow, period: Period) -> str:
-    """'2 eventos ejecutadas / 1 eventos programadas en el semestre' (the seed's line above each justification)."""
+def ao_progress_line(row: AORow, period: Period, hasta: str | None = None) -> str:
+    """'2 eventos ejecutadas / 1 eventos programadas en el semestre' (the seed's line above each justification);
+    for a period still in course (``hasta``: its last base period reported), what was programmed up to it too:
+    '… programadas en el año (2 hasta T2)'."""
     unit = lower_unit(row.unidad) or "metas"
     noun = NOUN[period.kind]
     prog = fmt.qty(row.programado)
+    if hasta is not None and row.a_la_fecha is not None:
+        prog += f" {unit} programadas en el {noun} ({fmt.qty(row.a_la_fecha)} hasta {hasta})"
+    else:
+        prog += f" {unit} programadas en el {noun}"
     if row.ejecutado is None:
-        return f"Sin ejecución reportada / {prog} {unit} programadas en el {noun}"
-    return f"{fmt.qty(row.ejecutado)} {unit} ejecutadas / {prog} {unit} programadas en el {noun}"
+        return f"Sin ejecución reportada / {prog}"
+    return f"{fmt.qty(row.ejecutado)} {unit} ejecutadas / {prog}"
 
 
 def join_es(items: Sequence[str]) -> str:
@@ -234,7 +241,26 @@ class ReportContent:
 
     @property
     def all_unreported(self) -> bool:
-        return self.n_ao > 0 and self.ev.estados.get(rules.SIN_REPORTE, 0) == self.n_ao
+        return self.n_ao > 0 and all(r.ejecutado is None for r in self.ev.aos)
+
+    @property
+    def hasta(self) -> str | None:
+        """The last base period reported when the period is still in course (not due yet); else None."""
+        return self.ev.hasta_label if self.ev.en_curso else None
+
+    def coverage_note(self) -> str | None:
+        """For a period still in course: what its sums and averages cover and how it is measured; else None (also
+        when nothing is reported at all: the report already says so)."""
+        if self.hasta is None:
+            return None
+        coverage = self.ev.coverage()
+        return (f"Periodo en curso: {coverage[0].lower()}{coverage[1:]}. El avance de cada Actividad Operativa se "
+                f"mide contra lo programado hasta {self.hasta} y su estado es «en curso» (no «por debajo de la "
+                f"meta») mientras el periodo no se complete.")
+
+    def annex_coverage(self) -> str:
+        """What Anexo 01's executed sums (semesters and the whole year) cover."""
+        return rules.coverage_text(self.ev.hasta, self.plan.periodicidad)
 
     def narrative(self, key: str) -> str:
         """The plan's narrative text for ``key`` (problematica, logros, medidas), stripped; '' when absent."""
@@ -266,8 +292,9 @@ class ReportContent:
                 f"llegaron a implementar {fmt.num1(total.ejecutado[-1])}, siendo las instancias responsables: "
                 f"{names}.")
         adj = self.adjective.lower() + "es"
+        against = f"lo programado hasta {self.hasta}" if self.hasta else f"sus metas {adj} programadas"
         text += (f" La ejecución física de las {self.n_ao} Actividades Operativas alcanzó en promedio el "
-                 f"{pct_text(self.ev.avance_institucional)} respecto de sus metas {adj} programadas")
+                 f"{pct_text(self.ev.avance_institucional)} respecto de {against}")
         pending = self.ev.estados.get(rules.SIN_REPORTE, 0)
         return text + (f"; {pending} de ellas aún sin reporte." if pending else ".")
 

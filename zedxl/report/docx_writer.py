@@ -374,6 +374,8 @@ class _Writer:
                           "Programación y Avance de Actividades Operativas por Instancia")
         if c.body_offices is not ev.offices:
             self.note("Por trimestre; el detalle mensual figura en el Anexo 02.")
+        if (coverage := c.coverage_note()) is not None:
+            self.note(coverage)
         self.spacer()
         self.para(c.office_sentence())
         if not c.all_unreported:
@@ -440,7 +442,7 @@ class _Writer:
                     row = by_code[ao.codigo]
                     self.para(f"Actividad Operativa {short_code(ao.codigo)}:", bold=True, keep=True)
                     self.para(ao.nombre, keep=True)
-                    self.para(ao_progress_line(row, c.period), bold=True, italic=True, keep=True)
+                    self.para(ao_progress_line(row, c.period, c.hasta), bold=True, italic=True, keep=True)
                     missing = (f"la instancia {ao.instancia} debe registrar la justificación de la "
                                f"{ao.codigo} (logros, limitaciones y medidas) en el maestro.")
                     texts = _distinct(row.justificaciones)
@@ -455,8 +457,9 @@ class _Writer:
         c = self.c
         self.heading(c.annex01_title, 1)
         self.para(f"Unidad Ejecutora: {c.plan.sigla}", align=LEFT)
-        self.para(f"Periodo evaluado: {c.period.name}. Programado del año completo; ejecutado según lo "
-                  f"reportado hasta el cierre del periodo.", align=LEFT)
+        coverage = c.annex_coverage()
+        self.para(f"Periodo evaluado: {c.period.name}. Programado del año completo; {coverage[0].lower()}"
+                  f"{coverage[1:]}.", align=LEFT)
         for obj in c.annex:
             self.heading(f"{obj.objetivo.codigo}: {obj.objetivo.nombre}", 2)
             for block in obj.blocks:
@@ -472,7 +475,8 @@ class _Writer:
         noun = f"el {NOUN[c.period.kind]}"
         total = c.ev.offices.total
         self.para(f"Total de metas programadas en {noun}: {fmt.num1(total.programado[-1])}", bold=True, align=LEFT)
-        self.para(f"Total de metas ejecutadas en {noun}: {fmt.num1(total.ejecutado[-1])}", bold=True, align=LEFT)
+        executed = f"Total de metas ejecutadas en {noun}: {fmt.num1(total.ejecutado[-1])}"
+        self.para(executed + (f" (hasta {c.hasta})" if c.hasta else ""), bold=True, align=LEFT)
 
     def save(self, path: Path, contents_at: int, annex_at: int) -> None:
         """The package python-docx makes, with the footer, the body (contents page inserted) and the annexes."""

@@ -72,7 +72,8 @@ def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
     ws = wb.add_worksheet(SHEET_ANEXO01)
     cols = c.annex_columns
     _s(ws, 0, 0, c.annex01_title, f.title)
-    _s(ws, 1, 0, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: {c.period.name}", f.subtitle)
+    _s(ws, 1, 0, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: {c.period.name} – {c.annex_coverage()}",
+       f.subtitle)
     heads = ("Código", "Actividad Operativa", "U.M.", "Instancia responsable", "Progr. / Ejecut.")
     for j, h in enumerate(heads):
         ws.merge_range(3, j, 4, j, h, f.head)

@@ -40,6 +40,12 @@ NAME_TOPE = "ZX_TOPE"
 NAME_SIN_META = "ZX_SIN_META"
 NAME_VERDE = "ZX_VERDE"
 NAME_AMARILLO = "ZX_AMARILLO"
+#: «Hasta»: the last base period (1-based) with any executed value, a formula over the OEI sheets
+#: (rules.reported_through); the rows below it count the AO with an executed value per base period
+NAME_HASTA = "ZX_HASTA"
+HASTA_LABEL = "Evaluado hasta (último periodo con ejecutado reportado; 0 = ninguno)"
+HASTA_TABLE_HEADER = "Periodo"
+HASTA_TABLE_COUNT = "AO con ejecutado reportado"
 
 PARAM_LABELS = {
     "entidad": "Entidad",

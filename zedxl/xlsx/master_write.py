@@ -106,10 +106,26 @@ def progress_formula(e: str, p: str) -> str:
             f"MIN({e}/{p}*100,{L.NAME_TOPE}))))")
 
 
-def status_formula(e: str, p: str) -> str:
-    return (f'=IF({e}="","{rules.SIN_REPORTE}",IF({p}=0,IF({e}>0,"{rules.EJECUTADA_SIN_META}",'
-            f'"{rules.SIN_META}"),IF({e}>{p},"{rules.SOBREEJECUCION}",'
-            f'IF({e}/{p}*100>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}"))))')
+def status_formula(e: str, p: str, *, to_date: str | None = None, stop: int | None = None) -> str:
+    """AO status (``rules.status``); with ``to_date`` and ``stop``, ``rules.measure``'s for a period ending at base
+    period ``stop``: «en curso» while ``ZX_HASTA`` is before it (``to_date``: what was programmed up to then)."""
+    if to_date is None or stop is None:
+        return (f'=IF({e}="","{rules.SIN_REPORTE}",IF({p}=0,IF({e}>0,"{rules.EJECUTADA_SIN_META}",'
+                f'"{rules.SIN_META}"),IF({e}>{p},"{rules.SOBREEJECUCION}",'
+                f'IF({e}/{p}*100>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}"))))')
+    h = L.NAME_HASTA
+    return (f'=IF({e}="",IF(AND({h}<{stop},{h}>0,{to_date}=0),"{rules.EN_CURSO}","{rules.SIN_REPORTE}"),'
+            f'IF({p}=0,IF({e}>0,"{rules.EJECUTADA_SIN_META}","{rules.SIN_META}"),'
+            f'IF({e}>{p},"{rules.SOBREEJECUCION}",IF({h}<{stop},"{rules.EN_CURSO}",'
+            f'IF({e}/{p}*100>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}")))))')
+
+
+def to_date_formula(first: str, last: str, start: int, stop: int) -> str:
+    """What was programmed in ``first:last`` (the base periods ``start``..``stop - 1`` of a row) up to
+    ``ZX_HASTA``: all of it once the period is due, 0 before it starts (INDEX, not OFFSET: not volatile)."""
+    h = L.NAME_HASTA
+    reach = f"MIN({h},{stop})-{start}" if start else f"MIN({h},{stop})"
+    return f"(({h}>{start})*SUM({first}:INDEX({first}:{last},MAX(1,{reach}))))"
 
 
 def _indicator_progress_formula(e: str, meta: str) -> str:
@@ -134,6 +150,8 @@ class MasterWriter:
         self._ao_formulas: list[tuple[int, Format, _RowFormula]] | None = None
         self._ao_columns: list[int] = []
         self._stats: dict[int, _AoStats] = {}
+        self.hasta = rules.reported_through(plan)  # what the Parámetros sheet's ZX_HASTA formula computes
+        self._hasta_row = 0  # its row there (written before the Resumen, which quotes its text)
 
     def ao_stats(self, ao: Any) -> _AoStats:
         """Programmed and executed sums, progress and status of an AO per semester and for the year, computed
@@ -142,13 +160,11 @@ class MasterWriter:
         if stats is None:
             reglas = self.plan.reglas
             n, half = len(self.labels), self.half
-            sums = [(rules.sum_programmed(ao.programado, a, b), rules.sum_executed(ao.ejecutado, a, b))
-                    for a, b in ((0, half), (half, 2 * half), (0, n))]
-            (p_1, e_1), (p_2, e_2), (p_year, e_year) = sums
+            s_1, s_2, year = (rules.measure(ao.programado, ao.ejecutado, a, b, self.hasta, reglas)
+                              for a, b in ((0, half), (half, 2 * half), (0, n)))
             stats = self._stats[id(ao)] = _AoStats(
-                p_year, e_year, tuple((p, e, rules.progress(p, e, reglas), rules.status(p, e, reglas))
-                                      for p, e in ((p_1, e_1), (p_2, e_2))),
-                rules.progress(p_year, e_year, reglas), rules.status(p_year, e_year, reglas))
+                year.programado, year.ejecutado,
+                tuple((m.programado, m.ejecutado, m.avance, m.estado) for m in (s_1, s_2)), year.avance, year.estado)
         return stats
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None,
@@ -179,7 +195,7 @@ class MasterWriter:
         # the planner's own sheets (values only), then the record of what the master holds, last and very hidden
         extra_sheets = [(wb.add_worksheet(s.name), s) for s in extra if not s.chart]
         record = wb.add_worksheet(L.SHEET_ESTRUCTURA)
-        self._params(wb, params, f)
+        self._params(wb, params, [ws.name for ws in oei_sheets], f)
         for ws, oei in zip(oei_sheets, self.plan.objetivos, strict=True):
             self._oei(ws, oei, f)
         self._resumen(resumen, [ws.name for ws in oei_sheets], f)
@@ -198,10 +214,11 @@ class MasterWriter:
         self.rows.save(buffer.getvalue(), target)
 
     # -- Parámetros -------------------------------------------------------------------------------------------
-    def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, f: Formats) -> None:
+    def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, sheets: Sequence[str], f: Formats) -> None:
         plan = self.plan
         ws.set_column(0, 0, 48)
         ws.set_column(1, 1, 48)
+        ws.set_column(2, 2, 44)
         ws.write(0, 0, "Parámetros del plan", f.title)
         ws.write(1, 0, "Datos generales y reglas de cálculo. Las celdas amarillas se pueden editar; "
                        "luego ejecute «zedxl recompute» o el botón Recalcular.", f.subtitle)
@@ -225,6 +242,7 @@ class MasterWriter:
             if key in L.RULE_NAMES:
                 wb.define_name(L.RULE_NAMES[key], f"={quote_sheet(L.SHEET_PARAMS)}!{to_a1(r, 1, absolute=True)}")
             r += 1
+        r = self._hasta(wb, ws, r, sheets, f)
         r += 1
         ws.write(r, 0, L.INSTANCIAS_HEADER, f.header)
         ws.write(r, 1, "Nombre", f.header)
@@ -232,6 +250,37 @@ class MasterWriter:
             r += 1
             ws.write(r, 0, code, f.input_text)
             ws.write(r, 1, safe_text(name), f.input_text)
+
+    def _hasta(self, wb: xlsxwriter.Workbook, ws: Worksheet, r: int, sheets: Sequence[str], f: Formats) -> int:
+        """«Hasta» (ZX_HASTA, rules.reported_through) at row ``r`` and, below it, how many AO have an executed value
+        in each base period (COUNT over every OEI sheet's «Ejec.» column, so it follows what is typed); returns the
+        last row written."""
+        hasta_row, first = r, r + 3
+        self._hasta_row = hasta_row
+        quoted = [quote_sheet(s) for s in sheets]
+        counts = [sum(1 for ao in self.plan.actividades() if ao.ejecutado[i] is not None)
+                  for i in range(len(self.labels))]
+        ws.write(r + 2, 0, L.HASTA_TABLE_HEADER, f.header)
+        ws.write(r + 2, 1, L.HASTA_TABLE_COUNT, f.header)
+        for i, label in enumerate(self.labels):
+            letter = col_letter(self.cols[L.ejec(label)])
+            ws.write(first + i, 0, label, f.text)
+            ws.write_formula(first + i, 1, "=" + ("+".join(f"COUNT({q}!{letter}:{letter})" for q in quoted) or "0"),
+                             f.calc, counts[i])
+        last = first + len(self.labels) - 1
+        ws.write(hasta_row, 0, L.HASTA_LABEL, f.label)
+        ws.write_formula(hasta_row, 1, "=MAX(" + ",".join(f"(B{first + i + 1}>0)*{i + 1}"
+                                                         for i in range(len(self.labels))) + ")",
+                         f.calc, self.hasta)
+        wb.define_name(L.NAME_HASTA, f"={quote_sheet(L.SHEET_PARAMS)}!{to_a1(hasta_row, 1, absolute=True)}")
+        n = len(self.labels)
+        unit = "trimestres" if self.plan.periodicidad == "trimestral" else "meses"
+        ref = f"B{hasta_row + 1}"
+        ws.write_formula(hasta_row, 2, f'=IF({ref}=0,"{rules.coverage_text(0, self.plan.periodicidad)}",'
+                                       f'"Ejecutado reportado hasta "&INDEX($A${first + 1}:$A${last + 1},{ref})'
+                                       f'&" ("&{ref}&" de {n} {unit})")',
+                         f.state, rules.coverage_text(self.hasta, self.plan.periodicidad))
+        return last
 
     # -- OEI sheets -------------------------------------------------------------------------------------------
     def _oei(self, ws: Worksheet, oei: Any, f: Formats) -> None:
@@ -242,7 +291,9 @@ class MasterWriter:
             ws.write(1, 0, f"Indicador: {oei.indicador.nombre}", f.subtitle)
         ws.write(2, 0, "Celdas amarillas: datos que se ingresan. Celdas grises: se calculan (no las escriba). "
                        "El avance de OEI/AEI se mide contra la meta anual; el de cada AO contra lo programado "
-                       "en el periodo, con tope y regla sin meta según la hoja Parámetros.", f.note)
+                       "en el periodo, con tope y regla sin meta según la hoja Parámetros. Un semestre o el año que "
+                       "termina después del último periodo con ejecutado reportado (Parámetros) está «en curso»: "
+                       "se mide contra lo programado hasta ese periodo y no se colorea.", f.note)
         for i, h in enumerate(c.headers):
             ws.write(L.HEADER_ROW, i, h, f.header)
         ws.set_row(L.HEADER_ROW, 30)
@@ -263,21 +314,27 @@ class MasterWriter:
                 row += 1
                 self.rows.write(ws, row, self._ao_cells(row, ao, f), vetted=True)
         last = row
-        pct_cols = [c[L.avance(s)] for s in (*L.SEMESTER_POINTS, "Anual")]
-        for col in pct_cols:
+        for point in (*L.SEMESTER_POINTS, "Anual"):
+            col = c[L.avance(point)]
             rng = f"{to_a1(L.FIRST_DATA_ROW, col)}:{to_a1(max(last, L.FIRST_DATA_ROW) + 200, col)}"
-            self._traffic_lights(ws, rng, f)
+            # an AO «en curso» keeps its progress to date uncoloured (its Estado is the next column)
+            estado = to_a1(L.FIRST_DATA_ROW, c[L.estado(point)])
+            self._traffic_lights(ws, rng, f, neutral=f'{estado}="{rules.EN_CURSO}"')
         ws.autofilter(L.HEADER_ROW, 0, last, len(c.headers) - 1)
         _ = plan
 
-    def _traffic_lights(self, ws: Worksheet, rng: str, f: Formats) -> None:
+    def _traffic_lights(self, ws: Worksheet, rng: str, f: Formats, neutral: str) -> None:
+        """Semáforo colours on the numbers of ``rng``, except where ``neutral`` (relative to its first cell) holds:
+        a period not due yet is never red, yellow or green."""
         top = rng.split(":")[0]
-        ws.conditional_format(rng, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_VERDE})",
+        ws.conditional_format(rng, {"type": "formula",
+                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_VERDE},NOT({neutral}))",
                                     "format": f.green})
         ws.conditional_format(rng, {"type": "formula",
-                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_AMARILLO})",
+                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_AMARILLO},NOT({neutral}))",
                                     "format": f.yellow})
-        ws.conditional_format(rng, {"type": "formula", "criteria": f"=ISNUMBER({top})", "format": f.red})
+        ws.conditional_format(rng, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),NOT({neutral}))",
+                                    "format": f.red})
 
     def _indicator_row(self, ws: Worksheet, r: int, code: str, name: str, ind: Indicador | None, f: Formats,
                        level: str) -> None:
@@ -319,11 +376,12 @@ class MasterWriter:
             for point, (a, b) in zip((*L.SEMESTER_POINTS, "Anual"),
                                      ((0, self.half), (self.half, 2 * self.half), (0, n)), strict=True):
                 p_ref, e_ref = letter[L.prog(point)] + _ROW, letter[L.ejec(point)] + _ROW
+                to_date = to_date_formula(prog[a], prog[b - 1], a, b)  # rules.measure: against what is due
                 formulas += [(c[L.prog(point)], f.calc, f"=SUM({prog[a]}:{prog[b - 1]})"),
                              (c[L.ejec(point)], f.calc, f'=IF(COUNT({ejec[a]}:{ejec[b - 1]})=0,"",'
                                                         f"SUM({ejec[a]}:{ejec[b - 1]}))"),
-                             (c[L.avance(point)], f.pct, progress_formula(e_ref, p_ref)),
-                             (c[L.estado(point)], f.state, status_formula(e_ref, p_ref))]
+                             (c[L.avance(point)], f.pct, progress_formula(e_ref, to_date)),
+                             (c[L.estado(point)], f.state, status_formula(e_ref, p_ref, to_date=to_date, stop=b))]
             self._ao_formulas = [(col, fmt, _RowFormula(text)) for col, fmt, text in formulas]
             assert all(formula.vetted for _, _, formula in self._ao_formulas)
             self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA)] + \
@@ -361,6 +419,12 @@ class MasterWriter:
         ws.set_column(3, 3 + len(self.labels) + 3, 10)
         ws.write(0, 0, f"Resumen del POI {plan.anio} – {plan.entidad} ({plan.sigla})", f.title)
         ws.write(1, 0, "Todas las cifras de esta hoja son fórmulas: se actualizan solas en Excel.", f.subtitle)
+        # what the semesters' and the year's sums and averages cover (Parámetros, ZX_HASTA)
+        params_c = f"{quote_sheet(L.SHEET_PARAMS)}!{to_a1(self._hasta_row, 2, absolute=True)}"
+        note = ("; un semestre o el año que termina después está «en curso»: se mide contra lo programado hasta "
+                "entonces.")
+        ws.write_formula(2, 0, f'={params_c}&"{note}"', f.subtitle,
+                         rules.coverage_text(self.hasta, plan.periodicidad) + note)
 
         by_office: dict[str, list[Any]] = {}  # once: looking AO up per office and cell is quadratic
         for ao in plan.actividades():
@@ -518,9 +582,10 @@ class MasterWriter:
             ws.write_formula(r, n_col + 1, f'=IF(SUM({n_range})=0,"",SUMPRODUCT({m_range},{n_range})/SUM({n_range}))',
                              f.pct_total, _blank(mean))
             headline.append((pt, to_a1(r, n_col + 1), mean))
-        for k in range(len(points)):
+        for k, per in enumerate((*sems, year)):
             mean_col = col_letter(3 + 2 * k + 1)
-            self._traffic_lights(ws, f"{mean_col}{first_b + 1}:{mean_col}{r + 1}", f)
+            self._traffic_lights(ws, f"{mean_col}{first_b + 1}:{mean_col}{r + 1}", f,
+                                 neutral=f"{L.NAME_HASTA}<{per.stop}")  # the point is not due yet
 
         # C. headline
         r += 3
