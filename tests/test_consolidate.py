@@ -137,16 +137,18 @@ def test_consolidate_rejects_a_bad_return_whole_and_merges_the_others(
     assert ": 1 error, " in dpd_line, dpd_line  # one error, in the singular
 
 
+@pytest.mark.parametrize("libreoffice", [False, True], ids=["openpyxl", "libreoffice"])
 def test_consolidate_two_returns_of_one_office_stop_that_office_only(
-        empty_master: Path, example_plan: Plan, tmp_path: Path) -> None:
+        empty_master: Path, example_plan: Plan, tmp_path: Path, libreoffice: bool) -> None:
     """#22 case 3: two different new returns of OAL stop OAL only (the other offices are consolidated and only OAL
     is asked to resend); a byte-identical «(1)» copy counts once; which of two returns is newer is what the ledger
-    recorded, never the files' modification times; a return against one already merged waits for --reemplazar."""
-    import os
-    import shutil
-
+    recorded, never the files' modification times; a return against one already merged waits for --reemplazar.
+    The returns are typed with openpyxl and, in the second run, saved again by LibreOffice as an office would."""
     folder = tmp_path / "retornos"
     files = _split_and_fill(empty_master, example_plan, "2025-T1", folder)
+    if libreoffice:
+        for path in files:
+            _resave_with_libreoffice(path)
     oal = next(p for p in files if p.stem.endswith("OAL"))
     dpd = next(p for p in files if p.stem.endswith("DPD"))
     shutil.copy2(dpd, dpd.with_name(dpd.stem + " (1).xlsx"))  # the same file downloaded twice
@@ -756,6 +758,13 @@ def test_consolidate_hands_out_every_file_once_in_shrinking_chunks(n: int, worke
     assert sizes[-workers * 4:] == [1] * min(n, workers * 4)
 
 
+def _resave_with_libreoffice(path: Path) -> None:
+    """``path`` opened and saved again (as .xlsx) by LibreOffice headless, in place."""
+    saved = convert(path, "xlsx", path.parent / "libreoffice")
+    os.replace(saved, path)
+    (path.parent / "libreoffice").rmdir()
+
+
 # -- #22: every period keeps its own figures and words ------------------------------------------------------------
 def _monthly_master(example_plan: Plan, path: Path) -> Plan:
     plan = as_monthly(example_plan.without_ejecutado(), lambda v: (None if v is None else Decimal(0),) * 2 + (v,))
@@ -778,9 +787,7 @@ def _month_returns(master: Path, plan: Plan, label: str, folder: Path, *, libreo
         fill_office_workbook(path, period, dict.fromkeys(mine, Decimal(month)),
                              dict.fromkeys(mine, f"{office}, mes {month}: lo logrado y por qué."), budget)
         if libreoffice:
-            saved = convert(path, "xlsx", folder / "libreoffice")
-            os.replace(saved, path)
-            (folder / "libreoffice").rmdir()
+            _resave_with_libreoffice(path)
         out[office] = path
     return out
 
@@ -869,7 +876,7 @@ def test_consolidate_each_month_keeps_its_own_justification(example_plan: Plan, 
     period = parse_period("2025-02", 2025, "mensual")
     fill_office_workbook(dpd, period, {"AO.01.01.01": Decimal(1195)}, {})
     if libreoffice:
-        os.replace(convert(dpd, "xlsx", tmp_path / "lo"), dpd)
+        _resave_with_libreoffice(dpd)
     result = consolidate(master, tmp_path / "feb")
     assert [f.status for f in result.files] == ["rechazado"]
     assert {i.code for i in result.files[0].report.errors} == {"justificacion-faltante"}
@@ -877,7 +884,7 @@ def test_consolidate_each_month_keeps_its_own_justification(example_plan: Plan, 
 
     fill_office_workbook(dpd, period, {}, dict.fromkeys(mine, "Febrero: 1195 de 1200, faltó un taller."))
     if libreoffice:
-        os.replace(convert(dpd, "xlsx", tmp_path / "lo"), dpd)
+        _resave_with_libreoffice(dpd)
     assert consolidate(master, tmp_path / "feb").written
     ao = read_master(master).plan.actividad("AO.01.01.01")
     assert ao.justificacion[:3] == ("DPD, mes 1: lo logrado y por qué.", "Febrero: 1195 de 1200, faltó un taller.",

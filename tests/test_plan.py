@@ -223,3 +223,25 @@ def test_plan_checks_name_what_a_person_got_wrong() -> None:
                                                "justificacion: {T2: texto} (un texto por periodo)")
     assert problems["presupuesto.gastos[0].ejecucion"].startswith("debe indicar el periodo al que corresponde")
     assert problems["presupuesto.gastos[1].ejecucion.T5"] == "periodo «T5» desconocido: use uno de T1, T2, T3, T4"
+
+
+def test_plan_an_aei_under_an_oei_its_code_does_not_extend_is_an_aviso(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """#22: AEI.02.01 typed under OEI.01 is taken where it stands (its OEI is the one above it) and named in an aviso,
+    never an error; the bundled example has none."""
+    from zedxl.cli import main
+    from zedxl.plan import plan_avisos
+
+    assert plan_avisos(plan_from_dict(_raw())) == []
+    data = _raw()
+    moved = data["objetivos"][1]["acciones"].pop(0)
+    data["objetivos"][0]["acciones"].append(moved)
+    plan = plan_from_dict(data)
+    assert [a.codigo for a in plan.objetivos[0].acciones][-1] == "AEI.02.01"
+    assert plan_avisos(plan) == ["la AEI.02.01 está bajo el OEI.01 pero su código no lo continúa; se toma como AEI "
+                                 "del OEI.01 (revise si va en otro OEI)"]
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["new", str(path), "-o", str(tmp_path / "m.xlsx")]) == 0
+    err = capsys.readouterr().err
+    assert "Aviso: la AEI.02.01 está bajo el OEI.01" in err and "Traceback" not in err

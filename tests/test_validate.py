@@ -556,7 +556,17 @@ def test_percent_units_are_one_rule(unit: str, percent: bool) -> None:
     assert rules.is_percent_unit(unit) is percent
 
 
-def test_porcentaje_unit_is_a_percentage(tmp_path: Path, example_plan: Plan) -> None:
+def _as_typed(path: Path, libreoffice: bool) -> Path:
+    """The typed file as it comes back: as openpyxl saved it, or opened and saved again by LibreOffice."""
+    if not libreoffice:
+        return path
+    from zedxl.libreoffice import convert
+
+    return convert(path, "xlsx", path.parent / "libreoffice")
+
+
+@pytest.mark.parametrize("libreoffice", [False, True], ids=["openpyxl", "libreoffice"])
+def test_porcentaje_unit_is_a_percentage(tmp_path: Path, example_plan: Plan, libreoffice: bool) -> None:
     """#22 case 6: an AO measured in «Porcentaje» (no % sign) is typed 0 to 100 like one measured in «%»: 150 is
     refused, «20%» is read as 20, and the workbook's own validation says 0 to 100."""
     plan = replace_actividades(example_plan, lambda ao, k: replace(ao, unidad="Porcentaje")
@@ -566,15 +576,16 @@ def test_porcentaje_unit_is_a_percentage(tmp_path: Path, example_plan: Plan) -> 
     path = split(master, "2025-T1", tmp_path / "libros", instancias=["DPD"])[0]
     dv = {str(d.sqref): d for d in openpyxl.load_workbook(path)["OEI.01"].data_validations.dataValidation}["H8"]
     assert (dv.operator or "between", dv.formula1, dv.formula2) == ("between", "0", "100")
-    _, report = check(edit(path, tmp_path / "a", set_cells(OEI_01__H8=150)), master)
+    _, report = check(_as_typed(edit(path, tmp_path / "a", set_cells(OEI_01__H8=150)), libreoffice), master)
     assert flat(report) == [["OEI.01", "H8", "porcentaje-fuera-de-rango"]]
-    data, report = check(edit(path, tmp_path / "b", set_cells(OEI_01__H8="20%", OEI_01__N8="Avance parcial.")),
-                         master)
+    typed = edit(path, tmp_path / "b", set_cells(OEI_01__H8="20%", OEI_01__N8="Avance parcial."))
+    data, report = check(_as_typed(typed, libreoffice), master)
     assert flat(report) == [["OEI.01", "H8", "porcentaje-convertido"]]
     assert data is not None and data.ejecutado["AO.01.01.01"] == {0: Decimal(20)}
 
 
-def test_fraction_unit_is_seen_and_typed_as_a_percentage(env: Env, tmp_path: Path) -> None:
+@pytest.mark.parametrize("libreoffice", [False, True], ids=["openpyxl", "libreoffice"])
+def test_fraction_unit_is_seen_and_typed_as_a_percentage(env: Env, tmp_path: Path, libreoffice: bool) -> None:
     """#22 case 6: the seed's «% avance/100» keeps 0.2 in the plan for 20 %; the office sees 20 (programmed and
     earlier executed) and types 40, the master gets 0.4; 40 is not refused as over 1, 0.4 is not taken as 0.4 %."""
     ws = openpyxl.load_workbook(env.t2["DPD"])["OEI.02"]
@@ -583,7 +594,7 @@ def test_fraction_unit_is_seen_and_typed_as_a_percentage(env: Env, tmp_path: Pat
     assert [ws.cell(row, heads[h]).value for h in ("Prog. T1", "Prog. T2", "Prog. T4", "Ejec. T1")] == [20, 20, 40, 20]
     path = edit(env.t2["DPD"], tmp_path, set_cells(**{f"OEI_02__{openpyxl.utils.get_column_letter(heads['Ejec. T2'])}"
                                                       f"{row}": 40}))
-    data, report = check(path, env.master)
+    data, report = check(_as_typed(path, libreoffice), env.master)
     assert report.valid and data is not None and data.ejecutado["AO.02.03.02"] == {1: Decimal("0.4")}
 
 

@@ -57,8 +57,11 @@ def _console() -> Any:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from zedxl.new import new
+    from zedxl.plan import plan_avisos
 
     plan = new(Path(args.plan), Path(args.output), overwrite=args.sobrescribir, sin_ejecutado=args.sin_ejecutado)
+    for aviso in plan_avisos(plan):
+        print(f"Aviso: {aviso}", file=sys.stderr)
     n_ao = sum(1 for _ in plan.actividades())
     print(f"Maestro creado: {args.output} ({len(plan.objetivos)} OEI, {sum(1 for _ in plan.acciones())} AEI, "
           f"{n_ao} AO, {len(plan.instancias)} instancias).")

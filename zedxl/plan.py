@@ -359,6 +359,27 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
                 responsable_presupuesto=resp, narrativa=narrativa)
 
 
+def plan_avisos(plan: Plan) -> list[str]:
+    """What is allowed but likely a slip, in Spanish: an AEI whose code does not extend its OEI's (AEI.02.01 under
+    OEI.01), an AO whose code does not extend its AEI's. The hierarchy is where an item stands, never its code."""
+    out = []
+    for oei in plan.objetivos:
+        for aei in oei.acciones:
+            if not _extends(aei.codigo, oei.codigo):
+                out.append(f"la {aei.codigo} está bajo el {oei.codigo} pero su código no lo continúa; se toma como "
+                           f"AEI del {oei.codigo} (revise si va en otro OEI)")
+            for ao in aei.actividades:
+                if not _extends(ao.codigo, aei.codigo):
+                    out.append(f"la {ao.codigo} está bajo la {aei.codigo} pero su código no la continúa; se toma "
+                               f"como AO de la {aei.codigo} (revise si va en otra AEI)")
+    return out
+
+
+def _extends(child: str, parent: str) -> bool:
+    """AEI.01.02 extends OEI.01; AO.01.02.03 extends AEI.01.02 (codes in canonical form)."""
+    return child.split(".")[1:-1] == parent.split(".")[1:]
+
+
 #: Bounds of a plan file, checked before any YAML is built: a plan is a few hundred KB at most.
 MAX_PLAN_BYTES = 20 * 2**20
 MAX_PLAN_DEPTH = 40
