@@ -135,12 +135,15 @@ def test_master_monthly_plan_after_two_months_agrees_with_libreoffice(tmp_path: 
     write_master_file(plan, master)
     for label, extra in (("2025-01", Decimal(1)), ("2025-02", Decimal("0.5"))):
         period = parse_period(label, 2025, "mensual")
+        # the budget accumulated at each month's close: every line in January, every other line in February
+        budget = {kind: {ln.rubro: Decimal("1000.25") * (k + 1) * (period.start + 1) for k, ln in enumerate(lines)
+                         if period.start == 0 or k % 2 == 0}
+                  for kind, lines in (("ingresos", plan.presupuesto.ingresos), ("gastos", plan.presupuesto.gastos))}
         for path in split(master, label, tmp_path / label):
             office = path.stem.rsplit("-", 1)[-1]
             mine = [ao for ao in plan.actividades() if ao.instancia == office]
             fill_office_workbook(path, period, {ao.codigo: ao.programado[period.start] + extra for ao in mine},
-                                 {ao.codigo: "Según lo coordinado." for ao in mine},
-                                 {"gastos": {"Bienes y Servicios": Decimal("1000.25")}} if office == "OGA" else None)
+                                 {ao.codigo: "Según lo coordinado." for ao in mine}, budget)
         assert consolidate(master, tmp_path / label).written
     fresh = recalculate(master, tmp_path / "lo")
     ours = openpyxl.load_workbook(master, data_only=True)
@@ -151,6 +154,11 @@ def test_master_monthly_plan_after_two_months_agrees_with_libreoffice(tmp_path: 
             if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
     rows = resumen_office_rows(cached_values(master)[L.SHEET_RESUMEN])
     assert rows[("DPD", "Ejecutado")]["Ene"] not in (None, "") and rows[("DPD", "Ejecutado")]["Mar"] in (None, "")
+    gastos = budget_rows(cached_values(master)[L.SHEET_GASTOS])
+    first, second = (gastos[ln.rubro] for ln in plan.presupuesto.gastos[:2])
+    # «Ejecución» is each line's latest figure; «Ejecutado en Feb» is February's own, where both months are known
+    assert (first["Ejecución"], first[L.en_periodo("Feb")]) == (2000.5, 1000.25)
+    assert (second["Ejecución"], second[L.en_periodo("Feb")]) == (2000.5, "")
 
 
 @pytest.mark.libreoffice
