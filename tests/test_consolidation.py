@@ -296,6 +296,21 @@ def test_plan_consolidation_statuses_and_issues(example_plan: Plan) -> None:
                                                  ("b.xlsx", "ya-consolidado", ["retorno-ya-consolidado"])]
 
 
+def _cells(plan: Plan) -> dict[tuple[str, str], object]:
+    """Every cell a consolidation may change, keyed as the ledger's changes are (code or rubro, field)."""
+    labels = ("T1", "T2", "T3", "T4")
+    out: dict[tuple[str, str], object] = {}
+    for ao in plan.actividades():
+        for label, value, text in zip(labels, ao.ejecutado, ao.justificacion, strict=True):
+            out[(ao.codigo, f"Ejec. {label}")] = value
+            out[(ao.codigo, f"Justificación {label}")] = text
+    for kind, lines in (("Ingresos", plan.presupuesto.ingresos), ("Gastos", plan.presupuesto.gastos)):
+        for line in lines:
+            for label, value in zip(labels, line.acumulado, strict=True):
+                out[(line.rubro, f"Ejec. acum. {label} ({kind})")] = value
+    return out
+
+
 # -- sequences of runs: what the ledger records decides, and the master follows it -----------------------------------
 _SENT = st.tuples(st.sampled_from(["DPD", "DOI", "OGA"]), st.sampled_from(["2025-T1", "2025-T2"]), st.integers(0, 2))
 
@@ -335,6 +350,11 @@ def test_plan_consolidation_over_runs_follows_the_ledger(example_plan: Plan, run
                                                                      for x in ("2025-T1", "2025-T2"))):
                 after = decided.plan.actividad(ao.codigo)
                 assert (after.ejecutado, after.justificacion) == (ao.ejecutado, ao.justificacion)
+        # the changes the ledger records are exactly what differs, each with the value the master now holds
+        keys = [(c.codigo, c.campo) for c in decided.changes]
+        assert len(keys) == len(set(keys))  # one return per office and period: a cell changes once in a run
+        assert all(_cells(plan)[(c.codigo, c.campo)] == c.antes != c.despues for c in decided.changes)
+        assert _cells(decided.plan) == {**_cells(plan), **{(c.codigo, c.campo): c.despues for c in decided.changes}}
         # the ledger records the run
         for f in decided.files:
             first_seen.setdefault(f.sha256, run)
