@@ -35,6 +35,7 @@ from zedxl import (
     excel,  # noqa: E402
     rules,
 )
+from zedxl.errors import ZedxlError  # noqa: E402
 from zedxl.evaluation import evaluate  # noqa: E402
 from zedxl.libreoffice import recalculate  # noqa: E402
 from zedxl.model import Plan  # noqa: E402
@@ -497,3 +498,24 @@ def test_excel_buttons_refuse_a_lost_row_and_write_nothing(tmp_path: Path, examp
     excel.validar(book)
     written = [str(v) for a in book.json()["actions"] for row in a.get("values") or [] for v in row]
     assert any("AO.03.01.02" in v and "estaba en la hoja «OEI.03»" in v for v in written)
+
+
+def test_excel_buttons_refuse_a_book_of_an_older_template(master: Path, work: Path) -> None:
+    """A master of template 1.1 (before per-period texts and ZX_HASTA) cannot be rewritten from inside Excel: the
+    buttons that write say to run «zedxl recompute» once, and change nothing in the book."""
+    def older(req: dict[str, Any]) -> None:
+        params = next(s for s in req["sheets"] if s["name"] == L.SHEET_PARAMS)
+        for row in params["values"]:
+            if row and row[0] == L.PARAM_LABELS["version"]:
+                row[1] = "1.1"
+
+    for button in (excel.recalcular, excel.consolidar):
+        req = request(master)
+        older(req)
+        book = xw.Book(json=req)
+        with pytest.raises(ZedxlError, match=r"plantilla 1\.1 .*zedxl recompute"):
+            button(book)
+        actions = book.json()["actions"]
+        # only the Panel's result line is written, saying so
+        assert {a["sheet_position"] for a in actions} == {0}
+        assert "zedxl recompute" in json.dumps(actions, ensure_ascii=False)

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import openpyxl
 import xlwings as xw
 
-from zedxl import rules
+from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import quote_sheet
 from zedxl.consolidation import ConsolidationResult, History, Received, plan_consolidation, render_text
 from zedxl.errors import ZedxlError
@@ -304,8 +304,29 @@ def _write_grid(sheet: Any, old: Sequence[Sequence[Any]], values: Sequence[Seque
         rng.number_format = "General"
 
 
+def book_template_version(state: BookState) -> str:
+    """The template version the book's Parámetros sheet records ("" when it records none)."""
+    label = L.PARAM_LABELS["version"]
+    for row in state.sheets.get(L.SHEET_PARAMS, []):
+        if row and row[0] == label:
+            return str(row[1] if len(row) > 1 and row[1] is not None else "")
+    return ""
+
+
+def require_template(state: BookState) -> None:
+    """Refuse a book of another template before anything is read or written: the formulas zedxl would write name
+    cells (``ZX_HASTA``) and columns such a book does not have until ``zedxl recompute`` rewrites it, which the
+    buttons cannot do from inside Excel."""
+    version = book_template_version(state)
+    if version != TEMPLATE_VERSION:
+        raise ZedxlError(f"Este maestro es de la plantilla {version or 'anterior'} y zedxl usa la {TEMPLATE_VERSION}: "
+                         f"guarde y cierre el libro, ejecute una vez «zedxl recompute {state.name}» y vuelva a "
+                         "abrirlo; desde entonces los botones funcionan. No se cambió nada.")
+
+
 def write_plan(book: Any, state: BookState, plan: Plan) -> None:
     """Write into the open book the master ``write_master`` gives ``plan``: values, formulas, formats, fills."""
+    require_template(state)
     layouts = master_layout(plan)
     _status_fills(plan, layouts)
     names = {str(s.name) for s in book.sheets}
@@ -468,6 +489,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         from zedxl.xlsx.observaciones import write_observaciones
         from zedxl.xlsx.office_layout import offices_to_split
 
+        require_template(state)
         plan = require_intact(plan_from_rows(state.sheets, state.name), (), state.path, button=True).plan
         folder = state.returns_folder()
         if not folder.is_dir():
