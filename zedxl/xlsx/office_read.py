@@ -27,7 +27,6 @@ Policy for input values, decided once here:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,18 +36,14 @@ from typing import Any
 
 from zedxl import rules
 from zedxl.issues import Issue, make_issue, register
-from zedxl.model import (
-    LineaPresupuesto,
-    Objetivo,
-    code_level,
-    normalize_code,
-)
+from zedxl.model import LineaPresupuesto, Objetivo, code_level, normalize_code
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.input_text import _decimal, _short, _show, _text, clean_text, parse_number_text
 from zedxl.xlsx.office_book import Book, Sheet
 from zedxl.xlsx.office_layout import (
     BUDGET_HEADER_ROW,
     BUDGET_SHEETS,
+    FIELD_EJECUCION,
     FIELD_EJECUTADO,
     FIELD_JUSTIFICACION,
     HEADER_ROW,
@@ -74,6 +69,8 @@ from zedxl.xlsx.text import utf16_len
 
 # -- catalogue -------------------------------------------------------------------------------------------------
 _DONT_TOUCH = "Solo se escribe en las celdas amarillas; deshaga el cambio o copie sus datos en el libro original."
+_SHEET = "En {file}, hoja {sheet}, "
+_CELL = _SHEET + "celda {cell}, "
 
 register("archivo-ilegible", "Archivo ilegible",
          "No se pudo abrir {file} como libro de Excel ({detalle}). Ábralo en Excel, guárdelo como «Libro de Excel "
@@ -85,116 +82,79 @@ register("hoja-desconocida", "Hoja que no es de la plantilla",
          "{file} tiene la hoja «{sheet}» ({estado}), que no es de la plantilla; no se leyó. Elimínela o, si es una "
          "hoja de la plantilla a la que se cambió el nombre, devuélvale su nombre original.")
 register("encabezado-modificado", "Títulos de columna modificados",
-         "En {file}, hoja {sheet}, celda {cell}, el título de columna es «{value}» y debe ser «{esperado}» (se "
-         "insertaron, eliminaron o cambiaron columnas). No se leyó la hoja. " + _DONT_TOUCH)
+         _CELL + "el título de columna es «{value}» y debe ser «{esperado}» (se insertaron, eliminaron o cambiaron "
+         "columnas). No se leyó la hoja. " + _DONT_TOUCH)
 register("celdas-combinadas", "Celdas combinadas",
-         "En {file}, hoja {sheet}, se combinaron las celdas {value}. Una celda combinada guarda un solo valor para "
-         "varias: no se tomó ninguno. Separe las celdas (Inicio > Combinar y centrar) y escriba cada valor en su "
-         "celda.")
-register("ao-faltante", "Falta una AO",
-         "En {file}, hoja {sheet}, falta la fila de la AO {value} (se eliminó o se le cambió el código). "
-         "Restáurela desde el libro original.")
-register("ao-duplicada", "AO repetida",
-         "En {file}, hoja {sheet}, celda {cell}, la AO {value} aparece otra vez. No se tomó ninguno de sus valores; "
-         "deje una sola fila por AO.")
+         _SHEET + "se combinaron las celdas {value}. Una celda combinada guarda un solo valor para varias: no se "
+         "tomó ninguno. Separe las celdas (Inicio > Combinar y centrar) y escriba cada valor en su celda.")
+register("ao-faltante", "Falta una AO", _SHEET + "falta la fila de la AO {value} (se eliminó o se le cambió el "
+         "código). Restáurela desde el libro original.")
+register("ao-duplicada", "AO repetida", _CELL + "la AO {value} aparece otra vez. No se tomó ninguno de sus "
+         "valores; deje una sola fila por AO.")
 register("ao-agregada", "AO que no corresponde",
-         "En {file}, hoja {sheet}, celda {cell}, hay una fila con el código {value}, que no es una AO de esta "
-         "instancia en esta hoja; no se leyó. Elimine esa fila: las AO nuevas se agregan en el maestro.")
+         _CELL + "hay una fila con el código {value}, que no es una AO de esta instancia en esta hoja; no se leyó. "
+         "Elimine esa fila: las AO nuevas se agregan en el maestro.")
 register("filas-desplazadas", "Filas insertadas o eliminadas",
-         "En {file}, hoja {sheet}, las filas ya no están donde se escribieron (desde la celda {cell}): se insertaron "
-         "o eliminaron filas. Los datos se leyeron por código de AO; la próxima vez no inserte ni elimine filas.",
-         "aviso")
-register("nombre-modificado", "Nombre modificado",
-         "En {file}, hoja {sheet}, celda {cell}, el nombre se cambió a «{value}»; debe decir «{esperado}». "
-         "Los nombres se cambian en el maestro. " + _DONT_TOUCH)
+         _SHEET + "las filas ya no están donde se escribieron (desde la celda {cell}): se insertaron o eliminaron "
+         "filas. Los datos se leyeron por código de AO; la próxima vez no inserte ni elimine filas.", "aviso")
+register("nombre-modificado", "Nombre modificado", _CELL + "el nombre se cambió a «{value}»; debe decir "
+         "«{esperado}». Los nombres se cambian en el maestro. " + _DONT_TOUCH)
 register("unidad-modificada", "Unidad de medida modificada",
-         "En {file}, hoja {sheet}, celda {cell}, la U.M. se cambió a «{value}»; debe decir «{esperado}». "
-         + _DONT_TOUCH)
+         _CELL + "la U.M. se cambió a «{value}»; debe decir «{esperado}». " + _DONT_TOUCH)
 register("programado-modificado", "Programado modificado",
-         "En {file}, hoja {sheet}, celda {cell}, lo programado se cambió a «{value}»; debe ser {esperado}. La "
-         "programación solo se cambia en el maestro (con su sustento). " + _DONT_TOUCH)
+         _CELL + "lo programado se cambió a «{value}»; debe ser {esperado}. La programación solo se cambia en el "
+         "maestro (con su sustento). " + _DONT_TOUCH)
 register("ejecutado-otro-periodo", "Valor escrito en otro periodo",
-         "En {file}, hoja {sheet}, celda {cell}, hay «{value}» en lo ejecutado de {columna}, que no es el periodo "
-         "que se reporta ({periodo}); debe ser «{esperado}». No se tomó. Escriba solo en las columnas de {periodo}.")
-register("formula-modificada", "Fórmula modificada",
-         "En {file}, hoja {sheet}, celda {cell}, se reemplazó la fórmula por «{value}». " + _DONT_TOUCH)
+         _CELL + "hay «{value}» en lo ejecutado de {columna}, que no es el periodo que se reporta ({periodo}); debe "
+         "ser «{esperado}». No se tomó. Escriba solo en las columnas de {periodo}.")
+register("formula-modificada", "Fórmula modificada", _CELL + "se reemplazó la fórmula por «{value}». " + _DONT_TOUCH)
 register("celda-modificada", "Cambio fuera de las celdas de ingreso",
-         "En {file}, hoja {sheet}, celda {cell}, se escribió «{value}» donde debe haber «{esperado}». "
-         + _DONT_TOUCH)
-register("presupuesto-modificado", "PIA o PIM modificado",
-         "En {file}, hoja {sheet}, celda {cell}, el {columna} se cambió a «{value}»; debe ser {esperado}. PIA y PIM "
-         "solo se cambian en el maestro. " + _DONT_TOUCH)
-register("rubro-faltante", "Falta un rubro del presupuesto",
-         "En {file}, hoja {sheet}, falta la fila del rubro «{value}» (se eliminó o se le cambió el nombre). "
-         "Restáurela desde el libro original.")
-register("formula-en-entrada", "Fórmula en una celda de ingreso",
-         "En {file}, hoja {sheet}, celda {cell}, hay una fórmula ({value}); no se tomó nada de ella. Escriba el "
-         "valor (o copie y use Pegar valores).")
-register("valor-no-numerico", "Valor no numérico",
-         "En {file}, hoja {sheet}, celda {cell}, «{value}» no es un número; no se tomó. Escriba solo el número, sin "
-         "texto ni unidades.")
+         _CELL + "se escribió «{value}» donde debe haber «{esperado}». " + _DONT_TOUCH)
+register("presupuesto-modificado", "PIA o PIM modificado", _CELL + "el {columna} se cambió a «{value}»; debe ser "
+         "{esperado}. PIA y PIM solo se cambian en el maestro. " + _DONT_TOUCH)
+register("rubro-faltante", "Falta un rubro del presupuesto", _SHEET + "falta la fila del rubro «{value}» (se "
+         "eliminó o se le cambió el nombre). Restáurela desde el libro original.")
+register("formula-en-entrada", "Fórmula en una celda de ingreso", _CELL + "hay una fórmula ({value}); no se tomó "
+         "nada de ella. Escriba el valor (o copie y use Pegar valores).")
+register("valor-no-numerico", "Valor no numérico", _CELL + "«{value}» no es un número; no se tomó. Escriba solo el "
+         "número, sin texto ni unidades.")
 register("numero-como-texto", "Número escrito como texto",
-         "En {file}, hoja {sheet}, celda {cell}, «{value}» está guardado como texto; se leyó como {leido} "
-         "({lectura}). Verifique que sea correcto; la próxima vez escriba solo el número.", "aviso")
+         _CELL + "«{value}» está guardado como texto; se leyó como {leido} ({lectura}). Verifique que sea correcto; "
+         "la próxima vez escriba solo el número.", "aviso")
 register("numero-ambiguo", "Número ambiguo",
-         "En {file}, hoja {sheet}, celda {cell}, «{value}» puede leerse como {lectura_a} o como {lectura_b} según el "
-         "separador decimal; no se tomó. Escriba el número con punto decimal y sin separador de miles.")
+         _CELL + "«{value}» puede leerse como {lectura_a} o como {lectura_b} según el separador decimal; no se tomó. "
+         "Escriba el número con punto decimal y sin separador de miles.")
 register("valor-negativo", "Valor negativo",
-         "En {file}, hoja {sheet}, celda {cell}, el valor {value} es negativo; no se tomó. Escriba un valor mayor o "
-         "igual que 0.")
+         _CELL + "el valor {value} es negativo; no se tomó. Escriba un valor mayor o igual que 0.")
 register("valor-booleano", "Valor VERDADERO/FALSO",
-         "En {file}, hoja {sheet}, celda {cell}, hay un valor lógico ({value}); no se tomó. Escriba un número.")
-register("valor-fecha", "Fecha en lugar de número",
-         "En {file}, hoja {sheet}, celda {cell}, hay una fecha u hora ({value}); no se tomó. Escriba el número "
-         "(si Excel lo convierte en fecha, cambie el formato de la celda a General).")
-register("valor-error", "Valor de error",
-         "En {file}, hoja {sheet}, celda {cell}, hay el error {value}; no se tomó. Un error no equivale a una "
+         _CELL + "hay un valor lógico ({value}); no se tomó. Escriba un número.")
+register("valor-fecha", "Fecha en lugar de número", _CELL + "hay una fecha u hora ({value}); no se tomó. Escriba "
+         "el número (si Excel lo convierte en fecha, cambie el formato de la celda a General).")
+register("valor-error", "Valor de error", _CELL + "hay el error {value}; no se tomó. Un error no equivale a una "
          "celda vacía: escriba el valor o deje la celda vacía.")
 register("valor-fuera-de-rango", "Número fuera de rango",
-         "En {file}, hoja {sheet}, celda {cell}, el valor {value} es demasiado grande o tiene demasiadas cifras "
-         "(Excel guarda con exactitud hasta 15 cifras significativas y menos de 10^15); no se tomó. Escriba el valor "
-         "correcto.")
+         _CELL + "el valor {value} es demasiado grande o tiene demasiadas cifras (Excel guarda con exactitud hasta "
+         "15 cifras significativas y menos de 10^15); no se tomó. Escriba el valor correcto.")
 register("valor-no-finito", "Número no válido",
-         "En {file}, hoja {sheet}, celda {cell}, el valor {value} no es un número finito; no se tomó. Escriba el "
-         "valor correcto.")
-register("porcentaje-fuera-de-rango", "Porcentaje mayor que 100",
-         "En {file}, hoja {sheet}, celda {cell}, el valor {value} es mayor que 100 y la U.M. es «{unidad}»; no se "
-         "tomó. Escriba un porcentaje de 0 a 100.")
-register("porcentaje-convertido", "Porcentaje escrito con %",
-         "En {file}, hoja {sheet}, celda {cell}, «{value}» se leyó como {leido} (U.M. «{unidad}»). Verifique que "
-         "sea correcto; la próxima vez escriba el número sin el símbolo %.", "aviso")
+         _CELL + "el valor {value} no es un número finito; no se tomó. Escriba el valor correcto.")
+register("porcentaje-fuera-de-rango", "Porcentaje mayor que 100", _CELL + "el valor {value} es mayor que 100 y la "
+         "U.M. es «{unidad}»; no se tomó. Escriba un porcentaje de 0 a 100.")
+register("porcentaje-convertido", "Porcentaje escrito con %", _CELL + "«{value}» se leyó como {leido} (U.M. "
+         "«{unidad}»). Verifique que sea correcto; la próxima vez escriba el número sin el símbolo %.", "aviso")
 register("porcentaje-en-unidad-no-porcentual", "Porcentaje en una AO que no se mide en %",
-         "En {file}, hoja {sheet}, celda {cell}, «{value}» es un porcentaje pero la U.M. es «{unidad}»; no se "
-         "tomó. Escriba la cantidad ejecutada en {unidad}.")
+         _CELL + "«{value}» es un porcentaje pero la U.M. es «{unidad}»; no se tomó. Escriba la cantidad ejecutada "
+         "en {unidad}.")
 register("formato-porcentaje", "Celda con formato de porcentaje",
-         "En {file}, hoja {sheet}, celda {cell}, la celda tiene formato de porcentaje (guarda {value} y muestra "
-         "{mostrado}); no se tomó para no adivinar la escala. Cambie el formato a General y escriba el número "
-         "(U.M. «{unidad}»).")
+         _CELL + "la celda tiene formato de porcentaje (guarda {value} y muestra {mostrado}); no se tomó para no "
+         "adivinar la escala. Cambie el formato a General y escriba el número (U.M. «{unidad}»).")
 register("texto-parece-formula", "Texto que empieza como fórmula",
-         "En {file}, hoja {sheet}, celda {cell}, el texto empieza con «{inicio}», como una fórmula; se guardó como "
-         "texto. Si no fue intencional, quite ese carácter del inicio.", "aviso")
+         _CELL + "el texto empieza con «{inicio}», como una fórmula; se guardó como texto. Si no fue intencional, "
+         "quite ese carácter del inicio.", "aviso")
 register("caracteres-de-control", "Caracteres de control",
-         "En {file}, hoja {sheet}, celda {cell}, el texto tenía {n} caracteres de control invisibles; se eliminaron. "
-         "Revise el texto si lo copió de otro sistema.", "aviso")
+         _CELL + "el texto tenía {n} caracteres de control invisibles; se eliminaron. Revise el texto si lo copió "
+         "de otro sistema.", "aviso")
 register("texto-demasiado-largo", "Texto demasiado largo",
-         "En {file}, hoja {sheet}, celda {cell}, el texto tiene {n} caracteres, más que el máximo de Excel (32767); "
-         "no se tomó. Resúmalo.")
-
-
-def _same_formula(found: str, wanted: str) -> bool:
-    """Formulas compared without '=', '$', spaces and case (applications re-save formulas slightly)."""
-    if found == wanted:
-        return True
-    norm_found, norm_wanted = (re.sub(r"[\s$]", "", text.lstrip("=")).upper() for text in (found, wanted))
-    return norm_found == norm_wanted
-
-
-def _is_formula(cell: Any) -> bool:
-    return bool(cell.data_type == "f")
-
-
-def _formula_text(cell: Any) -> str:
-    return str(cell.value)
+         _CELL + "el texto tiene {n} caracteres, más que el máximo de Excel (32767); no se tomó. Resúmalo.")
 
 
 def _blank(value: Any) -> bool:
@@ -217,16 +177,14 @@ class OfficeValues:
 class _SheetReader:
     def __init__(self, wb: Book, manifest: Manifest, file: str) -> None:
         self.wb = wb
-        self.manifest = manifest
         self.spec = manifest.spec
         self.file = file
-        self.office = manifest.spec.instancia
         self.out = OfficeValues()
 
     def issue(self, code: str, sheet: str = "", r: int | None = None, c: int | None = None, value: Any = None,
               column: str = "", **params: Any) -> None:
         self.out.issues.append(make_issue(code, file=self.file, sheet=sheet, row_idx=r, col_idx=c, column=column,
-                                          value=_short(value, 200), office=self.office, **params))
+                                          value=_short(value, 200), office=self.spec.instancia, **params))
 
     # -- workbook ----------------------------------------------------------------------------------------------
     def run(self) -> OfficeValues:
@@ -242,8 +200,10 @@ class _SheetReader:
                 state = self.wb[name].sheet_state
                 estado = {"visible": "visible", "hidden": "oculta", "veryHidden": "muy oculta"}.get(state, state)
                 self.issue("hoja-desconocida", sheet=name, estado=estado)
-        if SHEET_INSTRUCCIONES in present:
-            self.static_sheet(SHEET_INSTRUCCIONES, {(r, 0): t for r, t in enumerate(instruction_lines(spec)) if t})
+        if SHEET_INSTRUCCIONES in present and (ws := self.wb[SHEET_INSTRUCCIONES]).kind == "worksheet":
+            self.merged(ws)  # (a chartsheet: nothing to compare)
+            self.texts(ws, {(r, 0): t for r, t in enumerate(instruction_lines(spec)) if t},
+                       {p for p, cell in ws.cells0.items() if not _blank(cell.value)})
         cols = data_columns(spec)
         for oei in spec.plan.objetivos:
             name = L.oei_sheet_name(oei.codigo)
@@ -263,13 +223,6 @@ class _SheetReader:
                 for c in range(rng.min_col - 1, min(rng.max_col, rng.min_col + 1_000)):
                     covered.add((r, c))
         return covered
-
-    def static_sheet(self, name: str, expected: Mapping[tuple[int, int], str]) -> None:
-        ws = self.wb[name]
-        if ws.kind != "worksheet":  # a chartsheet: nothing to compare
-            return
-        self.merged(ws)
-        self.texts(ws, expected, {p for p, cell in ws.cells0.items() if not _blank(cell.value)})
 
     def texts(self, ws: Sheet, expected: Mapping[tuple[int, int], str], found: set[tuple[int, int]]) -> None:
         """The cells at ``expected`` and ``found`` (those holding something) hold the expected texts, or nothing."""
@@ -334,39 +287,36 @@ class _SheetReader:
         displaced: int | None = header_r if header_r != HEADER_ROW else None
         pending: list[tuple[SheetRow, int, dict[int, Any]]] = []
         for r in sorted(by_row):
-            row_cells_found = by_row[r]
-            if all(_blank(cell.value) for cell in row_cells_found.values()):
+            found = by_row[r]
+            if all(_blank(cell.value) for cell in found.values()):
                 continue
-            code_cell = row_cells_found.get(cols.codigo)
+            code_cell = found.get(cols.codigo)
             raw = code_cell.value if code_cell is not None else None
             code = normalize_code(raw) if isinstance(raw, str) else None
             if code is None:
-                for c, cell in sorted(row_cells_found.items()):
+                for c, cell in sorted(found.items()):
                     if not _blank(cell.value):
                         self.cell_changed(sheet, r, c, cell.value, None, cols)
-                continue
-            if code in seen or code not in expected:
-                if code_level(code) != "AO":
-                    self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
-                elif code in seen:
-                    duplicated.add(code)
-                    self.issue("ao-duplicada", sheet=sheet, r=r, c=cols.codigo, value=code, column=L.H_CODIGO)
-                else:
-                    self.issue("ao-agregada", sheet=sheet, r=r, c=cols.codigo, value=_show(raw), column=L.H_CODIGO)
-                continue
-            seen[code] = r
-            row = expected[code]
-            if r != row.row_idx and displaced is None:
-                displaced = r
-            pending.append((row, r, row_cells_found))
+            elif code not in seen and code in expected:
+                seen[code] = r
+                if r != expected[code].row_idx and displaced is None:
+                    displaced = r
+                pending.append((expected[code], r, found))
+            elif code_level(code) != "AO":
+                self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
+            elif code in seen:
+                duplicated.add(code)
+                self.issue("ao-duplicada", sheet=sheet, r=r, c=cols.codigo, value=code, column=L.H_CODIGO)
+            else:
+                self.issue("ao-agregada", sheet=sheet, r=r, c=cols.codigo, value=_show(raw), column=L.H_CODIGO)
         for code, row in expected.items():
-            if code not in seen:
-                if row.level == "AO":
-                    self.issue("ao-faltante", sheet=sheet, r=row.row_idx, c=cols.codigo, value=code,
-                               column=L.H_CODIGO)
-                else:
-                    self.issue("celda-modificada", sheet=sheet, r=row.row_idx, c=cols.codigo, value="(fila eliminada)",
-                               esperado=code)
+            if code in seen:
+                continue
+            if row.level == "AO":
+                self.issue("ao-faltante", sheet=sheet, r=row.row_idx, c=cols.codigo, value=code, column=L.H_CODIGO)
+            else:
+                self.issue("celda-modificada", sheet=sheet, r=row.row_idx, c=cols.codigo, value="(fila eliminada)",
+                           esperado=code)
         if displaced is not None:
             self.issue("filas-desplazadas", sheet=sheet, r=displaced, c=cols.codigo)
         for row, r, found in pending:
@@ -376,26 +326,23 @@ class _SheetReader:
                      cols: DataColumns | None) -> None:
         column = cols.headers[c] if cols is not None and c < len(cols.headers) else ""
         shown = str(value) if isinstance(value, str) and value.startswith("=") else _show(value)
-        self.issue("celda-modificada", sheet=sheet, r=r, c=c, value=shown, column=column,
-                   esperado=_expected_text(want))
+        if want is None or want.value is None or want.value == "":
+            expected = "(vacío)"
+        else:
+            expected = _show(want.value) if isinstance(want.value, Decimal) else str(_short(want.value, 80))
+        self.issue("celda-modificada", sheet=sheet, r=r, c=c, value=shown, column=column, esperado=expected)
 
     def data_row(self, sheet: str, cols: DataColumns, row: SheetRow, r: int, found: dict[int, Any],
                  covered: set[tuple[int, int]], skip_inputs: bool) -> None:
         want = expected_cells(self.spec, cols, row, r)
-        p = self.spec.periodo
         e0 = cols.ejec(0)
-        e1 = e0 + cols.n_base
         for c in sorted(set(want) | set(found)):
             cell = found.get(c)
             cs = want.get(c)
             if cs is not None and cs.kind == "input":
                 if row.ao is not None and not skip_inputs:
-                    if (r, c) in covered:
-                        self.out.bad.add((row.codigo, cs.field))
-                        self.out.locations[(row.codigo, cs.field)] = (sheet, r, c)
-                    else:
-                        column = cols.headers[c] if c < len(cols.headers) else ""
-                        self.read_input(sheet, r, c, cell, row.codigo, cs, column)
+                    column = cols.headers[c] if c < len(cols.headers) else ""
+                    self.read_input(sheet, r, c, cell, row.codigo, cs, column, covered)
                 continue
             if _matches(cell, cs):
                 continue
@@ -406,8 +353,8 @@ class _SheetReader:
                 self.issue("formula-modificada", **where)
             elif kind == "number" and cols.prog(0) <= c < cols.prog(0) + cols.n_base:
                 self.issue("programado-modificado", esperado=_show(wanted), **where)
-            elif kind in (None, "number") and e0 <= c < e1:
-                self.issue("ejecutado-otro-periodo", columna=column.split(" ", 1)[1], periodo=p.name,
+            elif kind in (None, "number") and e0 <= c < e0 + cols.n_base:
+                self.issue("ejecutado-otro-periodo", columna=column.split(" ", 1)[1], periodo=self.spec.periodo.name,
                            esperado=_show(wanted), **where)
             elif kind == "text" and c == cols.actividad:
                 self.issue("nombre-modificado", esperado=_short(str(wanted), 80), **where)
@@ -417,23 +364,28 @@ class _SheetReader:
                 self.cell_changed(sheet, r, c, where["value"], cs, cols)
 
     # -- inputs ------------------------------------------------------------------------------------------------
-    def read_input(self, sheet: str, r: int, c: int, cell: Any, key: str, cs: CellSpec, column: str) -> None:
+    def read_input(self, sheet: str, r: int, c: int, cell: Any, key: str, cs: CellSpec, column: str,
+                   covered: set[tuple[int, int]]) -> None:
+        """One input cell into ``self.out``; ``key``: the AO code, or ``kind:rubro`` for a budget line."""
         self.out.locations[(key, cs.field)] = (sheet, r, c)
         kind, idx = parse_field(cs.field) or ("", -1)
-        if kind == FIELD_JUSTIFICACION:
+        if (r, c) in covered:  # a merged cell: its own issue says so, nothing is taken
+            ok = False
+        elif kind == FIELD_JUSTIFICACION:
             text = self.read_text(sheet, r, c, cell, column)
-            if text is None:
-                self.out.bad.add((key, cs.field))
-            else:
+            ok = text is not None
+            if text is not None:
                 self.out.justificacion.setdefault(key, {})[idx] = text
-            return
-        ok, value = self.read_quantity(sheet, r, c, cell, cs.unit, column)
+        else:
+            ok, value = self.read_quantity(sheet, r, c, cell, "S/" if kind == FIELD_EJECUCION else cs.unit, column)
+            if ok and kind == FIELD_EJECUTADO:
+                scale = rules.typed_scale(cs.unit)  # typed as a percentage, kept as the plan means it
+                self.out.ejecutado.setdefault(key, {})[idx] = value if value is None or scale == 1 else value / scale
+            elif ok and kind == FIELD_EJECUCION:
+                budget, rubro = key.split(":", 1)
+                self.out.presupuesto[budget].setdefault(rubro, {})[idx] = value
         if not ok:
             self.out.bad.add((key, cs.field))
-            return
-        if kind == FIELD_EJECUTADO:
-            scale = rules.typed_scale(cs.unit)  # typed as a percentage, kept as the plan means it
-            self.out.ejecutado.setdefault(key, {})[idx] = value if value is None or scale == 1 else value / scale
 
     def read_quantity(self, sheet: str, r: int, c: int, cell: Any, unit: str,
                       column: str) -> tuple[bool, Decimal | None]:
@@ -447,25 +399,23 @@ class _SheetReader:
             self.issue(code, **where, **params)
             return False, None
 
-        if _is_formula(cell):
-            return refuse("formula-en-entrada", value=_formula_text(cell))
+        if cell.data_type == "f":
+            return refuse("formula-en-entrada", value=str(value))
         if _blank(value):
             return True, None
         if isinstance(value, bool):
             return refuse("valor-booleano", value=_show(value))
         if isinstance(value, (datetime, date, time, timedelta)):
             return refuse("valor-fecha", value=str(value))
-        if getattr(cell, "data_type", None) == "e":
+        if cell.data_type == "e":
             return refuse("valor-error", value=str(value))
         pct_unit = rules.is_percent_unit(unit)
         number: Decimal | None
         if isinstance(value, (int, float, Decimal)):
-            if isinstance(value, float) and not math.isfinite(value):
-                return refuse("valor-no-finito", value=str(value))
             number = _decimal(value)
             if number is None:
                 return refuse("valor-no-finito", value=str(value))
-            if "%" in str(getattr(cell, "number_format", "") or "").replace('"%"', "").replace("\\%", ""):
+            if "%" in str(cell.number_format or "").replace('"%"', "").replace("\\%", ""):
                 return refuse("formato-porcentaje", value=_show(number), mostrado=f"{_show(number * 100)} %",
                               unidad=unit)
         elif isinstance(value, str):
@@ -497,12 +447,12 @@ class _SheetReader:
             return ""
         value = cell.value
         where: dict[str, Any] = {"sheet": sheet, "r": r, "c": c, "column": column}
-        if _is_formula(cell):
-            self.issue("formula-en-entrada", value=_formula_text(cell), **where)
+        if cell.data_type == "f":
+            self.issue("formula-en-entrada", value=str(value), **where)
             return None
         if value is None:
             return ""
-        if getattr(cell, "data_type", None) == "e":
+        if cell.data_type == "e":
             self.issue("valor-error", value=str(value), **where)
             return None
         if isinstance(value, bool):
@@ -538,7 +488,7 @@ class _SheetReader:
         wanted: dict[str, list[tuple[int, LineaPresupuesto]]] = {}
         for k, line in enumerate(lines):
             wanted.setdefault(line.rubro, []).append((k, line))
-        found_lines: list[tuple[int, int, LineaPresupuesto]] = []  # (row, k, line)
+        found_lines: list[tuple[int, LineaPresupuesto]] = []  # (row, line)
         total_r: int | None = None
         displaced: int | None = header_r if header_r != BUDGET_HEADER_ROW else None
         for r in sorted(by_row):
@@ -549,55 +499,41 @@ class _SheetReader:
             key = key_cell.value if key_cell is not None else None
             if isinstance(key, str) and key == L.TOTAL_LABEL and total_r is None:
                 total_r = r
-                continue
-            if isinstance(key, str) and wanted.get(key) and total_r is None:
+            elif isinstance(key, str) and wanted.get(key) and total_r is None:
                 k, line = wanted[key].pop(0)
-                found_lines.append((r, k, line))
+                found_lines.append((r, line))
                 if r != BUDGET_HEADER_ROW + 1 + k and displaced is None:
                     displaced = r
-                continue
-            for c, cell in sorted(row.items()):
-                if not _blank(cell.value) or _is_formula(cell):
-                    self.cell_changed(sheet, r, c, _cell_text(cell), None, None)
+            else:
+                for c, cell in sorted(row.items()):
+                    if not _blank(cell.value):
+                        self.cell_changed(sheet, r, c, _cell_text(cell), None, None)
         for rest in wanted.values():
             for k, line in rest:
                 self.issue("rubro-faltante", sheet=sheet, r=BUDGET_HEADER_ROW + 1 + k, c=0, value=line.rubro)
         if displaced is not None:
             self.issue("filas-desplazadas", sheet=sheet, r=displaced, c=0)
-        out = self.out.presupuesto.setdefault(kind, {})
-        for r, _k, line in found_lines:
+        self.out.presupuesto.setdefault(kind, {})
+        for r, line in found_lines:
             want = budget_line_cells(self.spec, line, r)
             row = by_row[r]
             for c in sorted(set(want) | set(row)):
-                cell = row.get(c)
                 cs = want.get(c)
                 column = headers[c] if c < len(headers) else ""
                 if cs is not None and cs.kind == "input":
-                    key = f"{kind}:{line.rubro}"
-                    self.out.locations[(key, cs.field)] = (sheet, r, c)
-                    if (r, c) in covered:
-                        self.out.bad.add((key, cs.field))
-                        continue
-                    ok, value = self.read_quantity(sheet, r, c, cell, "S/", column)
-                    parsed = parse_field(cs.field)
-                    if ok and parsed is not None:
-                        out.setdefault(line.rubro, {})[parsed[1]] = value
-                    else:
-                        self.out.bad.add((key, cs.field))
-                    continue
-                self.compare_budget_cell(sheet, r, c, cell, cs, column)
+                    self.read_input(sheet, r, c, row.get(c), f"{kind}:{line.rubro}", cs, column, covered)
+                else:
+                    self.budget_cell(sheet, r, c, row.get(c), cs, column)
         if total_r is None:
             self.issue("celda-modificada", sheet=sheet, r=header_r + 1 + len(lines), c=0, value="(fila eliminada)",
                        esperado=L.TOTAL_LABEL)
             return
-        first = header_r + 1
-        want_total = budget_total_cells(self.spec, lines, first, total_r)
+        want_total = budget_total_cells(self.spec, lines, header_r + 1, total_r)
         row = by_row.get(total_r, {})
         for c in sorted(set(want_total) | set(row)):
-            column = headers[c] if c < len(headers) else ""
-            self.compare_budget_cell(sheet, total_r, c, row.get(c), want_total.get(c), column)
+            self.budget_cell(sheet, total_r, c, row.get(c), want_total.get(c), headers[c] if c < len(headers) else "")
 
-    def compare_budget_cell(self, sheet: str, r: int, c: int, cell: Any, cs: CellSpec | None, column: str) -> None:
+    def budget_cell(self, sheet: str, r: int, c: int, cell: Any, cs: CellSpec | None, column: str) -> None:
         if _matches(cell, cs):
             return
         if cs is not None and cs.kind == "formula":
@@ -612,29 +548,20 @@ class _SheetReader:
 def _matches(cell: Any, cs: CellSpec | None) -> bool:
     """A cell (None: absent) is what the layout wrote there: nothing, the formula, the number or the text."""
     if cs is None:
-        return cell is None or (_blank(cell.value) and not _is_formula(cell))
-    if cell is None or _is_formula(cell) != (cs.kind == "formula"):
+        return cell is None or (_blank(cell.value) and cell.data_type != "f")
+    if cell is None or (cell.data_type == "f") != (cs.kind == "formula"):
         return False
-    if cs.kind == "formula":
-        return _same_formula(_formula_text(cell), str(cs.value))
     value = cell.value
+    if cs.kind == "formula" and value != cs.value:  # applications re-save formulas slightly differently
+        found, wanted = (re.sub(r"[\s$]", "", str(v).lstrip("=")).upper() for v in (value, cs.value))
+        return found == wanted  # without '=', '$', spaces and case
     return (_decimal(value) if cs.kind == "number" and type(value) is not int else value) == cs.value
 
 
 def _cell_text(cell: Any) -> str:
     if cell is None:
         return "(vacío)"
-    if _is_formula(cell):
-        return _formula_text(cell)
-    return _show(cell.value)
-
-
-def _expected_text(cs: CellSpec | None) -> str:
-    if cs is None or cs.value is None or cs.value == "":
-        return "(vacío)"
-    if isinstance(cs.value, Decimal):
-        return _show(cs.value)
-    return str(_short(cs.value, 80))
+    return str(cell.value) if cell.data_type == "f" else _show(cell.value)
 
 
 def read_values(wb: Book, manifest: Manifest, file: str) -> OfficeValues:
