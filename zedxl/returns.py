@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from zedxl.issues import Report
 from zedxl.model import Plan, Presupuesto
@@ -68,41 +68,28 @@ def merge(plan: Plan, returns: Iterable[ReturnData]) -> tuple[Plan, list[Change]
     """
     returns_list = list(returns)
     labels = base_labels(plan.periodicidad)
-    values: dict[str, list[Decimal | None]] = {}
-    texts: dict[str, list[str]] = {}
+    values: dict[str, list[Any]] = {}  # AO code → its executed values, once a return changed one
+    texts: dict[str, list[Any]] = {}  # and its justifications
     changes: list[Change] = []
     current = {ao.codigo: ao for ao in plan.actividades()}
     for ret in returns_list:
         office, file, period = ret.instancia, ret.file, range(ret.periodo.start, ret.periodo.stop)
-        for code, per in ret.ejecutado.items():
-            ao = current.get(code)
-            if ao is None or ao.instancia != office:
-                continue
-            row = values.get(code)
-            for idx in period:  # only the return's own period (a month of a monthly plan: one cell)
-                if idx not in per:
+        for got, held, attr, campo in ((ret.ejecutado, values, "ejecutado", "Ejec."),
+                                       (ret.justificacion, texts, "justificacion", "Justificación")):
+            for code, per in got.items():
+                ao = current.get(code)
+                if ao is None or ao.instancia != office:
                     continue
-                old = ao.ejecutado[idx] if row is None else row[idx]
-                if old != per[idx]:
-                    if row is None:
-                        row = values[code] = list(ao.ejecutado)
-                    changes.append(Change(code, f"Ejec. {labels[idx]}", old, per[idx], office, file))
-                    row[idx] = per[idx]
-        for code, per_text in ret.justificacion.items():
-            ao = current.get(code)
-            if ao is None or ao.instancia != office:
-                continue
-            words = texts.get(code)
-            for idx in period:
-                if idx not in per_text:
-                    continue
-                before = ao.justificacion[idx] if words is None else words[idx]
-                if before != per_text[idx]:
-                    if words is None:
-                        words = texts[code] = list(ao.justificacion)
-                    changes.append(Change(code, f"Justificación {labels[idx]}", before, per_text[idx], office,
-                                          file))
-                    words[idx] = per_text[idx]
+                row = held.get(code)
+                for idx in period:  # only the return's own period (a month of a monthly plan: one cell)
+                    if idx not in per:
+                        continue
+                    old = getattr(ao, attr)[idx] if row is None else row[idx]
+                    if old != per[idx]:
+                        if row is None:
+                            row = held[code] = list(getattr(ao, attr))
+                        changes.append(Change(code, f"{campo} {labels[idx]}", old, per[idx], office, file))
+                        row[idx] = per[idx]
     merged = plan.with_ejecutado({c: tuple(v) for c, v in values.items()}, {c: tuple(t) for c, t in texts.items()})
     budget, budget_changes = _merge_budget(merged, returns_list)
     return replace(merged, presupuesto=budget), changes + budget_changes

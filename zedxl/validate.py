@@ -21,9 +21,7 @@ import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +29,14 @@ from zedxl import rules
 from zedxl.errors import PeriodError, ZedxlError
 from zedxl.fmt import count, printable, valid_text
 from zedxl.fsutil import Received, read_received, require_regular_file
-from zedxl.intake import DEFAULT_LIMITS, Intake, inspect
+from zedxl.intake import DEFAULT_LIMITS, inspect
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.masterkey import load_key, seal_matches
 from zedxl.model import Plan
 from zedxl.periods import Period, base_labels, base_periods, parse_period
 from zedxl.returns import ReturnData
 from zedxl.xlsx import office_book, office_read
+from zedxl.xlsx.input_text import _show
 from zedxl.xlsx.master_read import read_master
 from zedxl.xlsx.office_layout import (
     FIELD_JUSTIFICACION,
@@ -84,20 +83,6 @@ register("ejecutado-vacio", "Ejecutado sin llenar",
 register("retorno-vacio", "Libro sin llenar",
          "{file} no tiene ningún valor ejecutado de {periodo}: parece el libro tal como se envió. Verifique que "
          "sea el archivo llenado.", "aviso")
-
-def _superseded(intake: Intake) -> Callable[[Issue], bool]:
-    """Intake's issues about non-finite numbers (``intake.nonfinite_cells``), and their summary: the cell-by-cell
-    reader says the same with more context."""
-    cells = {(n.sheet, n.cell) for n in intake.nonfinite_cells}
-    codes = {i.code for i in intake.issues if (i.sheet, i.cell) in cells and i.cell}
-
-    def drop(issue: Issue) -> bool:
-        if issue.code in codes:
-            return True
-        return not issue.cell and any(f"«{c}»" in issue.message for c in codes)
-
-    return drop
-
 
 def _identity(plan: Plan, manifest: Manifest, file: str, periodo: Period | None,
               instancia: str | None) -> tuple[list[Issue], Period | None]:
@@ -193,17 +178,13 @@ def _rules(manifest: Manifest, values: office_read.OfficeValues, file: str) -> l
                 continue
             issues.append(make_issue("justificacion-faltante", file=file, office=spec.instancia, sheet=loc[0],
                                      row_idx=loc[1], col_idx=loc[2], column=f"Justificación {labels[i]}",
-                                     value=None, codigo=ao.codigo, ejecutado=_fmt(executed * scale),
-                                     programado=_fmt(programmed * scale), periodo=names[i]))
+                                     value=None, codigo=ao.codigo, ejecutado=_show(executed * scale),
+                                     programado=_show(programmed * scale), periodo=names[i]))
     if not any_value and blanks:
         issues.append(make_issue("retorno-vacio", file=file, office=spec.instancia, periodo=p.name))
     else:
         issues.extend(blanks)
     return issues
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 @dataclass
@@ -218,13 +199,13 @@ class ReturnRead:
     tail: list[Issue] = field(default_factory=list)  # cell and rule issues, in order
 
     def for_judging(self) -> ReturnRead:
-        """A copy with only what ``judge`` reads (the manifest without its rows, inputs and AO), cheaper to send
-        back from a worker process."""
+        """A copy with only what ``judge`` reads (the manifest without its AO), cheaper to send back from a worker
+        process."""
         if self.manifest is None:
             return self
-        m = self.manifest
-        spec = dataclasses.replace(m.spec, plan=dataclasses.replace(m.spec.plan, objetivos=()))
-        return dataclasses.replace(self, manifest=dataclasses.replace(m, spec=spec, rows=(), inputs=()))
+        spec = self.manifest.spec
+        spec = dataclasses.replace(spec, plan=dataclasses.replace(spec.plan, objetivos=()))
+        return dataclasses.replace(self, manifest=dataclasses.replace(self.manifest, spec=spec))
 
 
 def read_return(path: Path, *, received: Received | None = None) -> ReturnRead:
@@ -247,8 +228,12 @@ def read_return(path: Path, *, received: Received | None = None) -> ReturnRead:
         read.head.extend(intake.issues)
         read.head.append(make_issue("archivo-ilegible", file=file, detalle=str(e)))
         return read
-    superseded = _superseded(intake)
-    read.head.extend(i for i in intake.issues if not superseded(i))
+    # intake's issues about non-finite numbers (``intake.nonfinite_cells``), and their summary, are left out: the
+    # cell-by-cell reader says the same with more context
+    cells = {(n.sheet, n.cell) for n in intake.nonfinite_cells}
+    codes = {i.code for i in intake.issues if (i.sheet, i.cell) in cells and i.cell}
+    read.head.extend(i for i in intake.issues if i.code not in codes
+                     and (i.cell or not any(f"«{c}»" in i.message for c in codes)))
     return read_book(read, book)
 
 

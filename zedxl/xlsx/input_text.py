@@ -12,17 +12,11 @@ from typing import Any
 
 # -- number text parsing ---------------------------------------------------------------------------------------
 _SPACES = " \t\r\n\u00a0\u202f\u2007\u2009"
-
 _PLAIN = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-
 _AMBIGUOUS_DOT = re.compile(r"[1-9]\d{0,2}\.\d{3}")
-
 _AMBIGUOUS_COMMA = re.compile(r"[1-9]\d{0,2},\d{3}")
-
 _DECIMAL_COMMA = re.compile(r"\d+,\d+")
-
 _ES_PE = re.compile(r"[1-9]\d{0,2}(?:[,']\d{3})+(?:\.\d+)?")
-
 _ES_ES = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
 
 
@@ -75,9 +69,7 @@ def parse_number_text(text: str) -> ParsedText:
 # control characters, and the invisible ones that reorder or hide text in the report (bidirectional overrides and
 # isolates, zero-width space, word joiner, byte-order mark)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 _INVISIBLE = "".join(map(chr, range(33))) + "\x7f\u00a0\u2007\u2009\u202f\u3000\u200b\u200c\u200d\u2060\ufeff" \
     "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -130,8 +130,13 @@ def read_book(path: Path, intake: Intake, data: bytes | None, property_prefix: s
     formats = [custom.get(i) or BUILTIN_FORMATS.get(i, "General") for i in xf_ids] or ["General"]
     styles = _styles(tuple(formats))
     try:
-        sst = _shared_strings(_member(intake, path, data, intake.shared_strings_part)) \
-            if intake.shared_strings_part else []
+        sst: list[str] = []
+        if intake.shared_strings_part:  # from the parts intake kept (read whole and CRC-checked there), else the zip
+            raw = (intake.parts or {}).get(intake.shared_strings_part)
+            if raw is None:
+                with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
+                    raw = z.read(intake.shared_strings_part)
+            sst = _shared_strings(raw)
         kept = intake.cells or {}
         sheets: dict[str, Sheet] = {}
         for info in intake.sheets:
@@ -224,19 +229,6 @@ def _number(raw: str, fmt: str, date: bool, duration: bool, date1904: bool) -> C
     return Cell(number, "n", fmt)
 
 
-def _member(intake: Intake, path: Path, data: bytes | None, name: str) -> bytes:
-    """A member of the package, from the parts intake kept (read whole and CRC-checked there), else from the zip."""
-    found = (intake.parts or {}).get(name)
-    if found is not None:
-        return found
-    with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
-        return z.read(name)
-
-
-def _local(tag: str) -> str:
-    return tag[tag.find(":") + 1:]
-
-
 _PLAIN_SST_ITEM = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>'
                              rb'|<si><t(?: xml:space="preserve")?/></si>')
 
@@ -250,7 +242,7 @@ def _shared_strings(data: bytes) -> list[str]:
     state: dict[str, Any] = {"item": None, "in_t": False, "phonetic": 0}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        name = _local(tag)
+        name = tag[tag.find(":") + 1:]
         if name == "si":
             state["item"] = []
         elif name == "rPh":
@@ -259,7 +251,7 @@ def _shared_strings(data: bytes) -> list[str]:
             state["in_t"] = True
 
     def end(tag: str) -> None:
-        name = _local(tag)
+        name = tag[tag.find(":") + 1:]
         if name == "si" and state["item"] is not None:
             out.append("".join(state["item"]))
             state["item"] = None

@@ -8,21 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from zedxl import TEMPLATE_VERSION
 from zedxl.a1 import from_a1, to_a1
 from zedxl.errors import PeriodError
 from zedxl.issues import Issue, make_issue, register
-from zedxl.model import (
-    Accion,
-    Actividad,
-    LineaPresupuesto,
-    Objetivo,
-    Plan,
-    Presupuesto,
-    Reglas,
-)
+from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto, Reglas
 from zedxl.periods import Periodicity, parse_period
 from zedxl.rules import SMALL_INTS
 from zedxl.xlsx import layout as L
@@ -60,23 +52,12 @@ register("metadatos-alterados", "Datos internos alterados",
 
 
 # -- the manifest ----------------------------------------------------------------------------------------------
-class ManifestRow(NamedTuple):
-    """One row the manifest records: where a heading or AO row of a data sheet is."""
-
-    sheet: str
-    row_idx: int
-    level: str
-    codigo: str
-
-
 @dataclass(frozen=True)
 class Manifest:
-    """What the office workbook says about itself: identity, what it was given, where its inputs are."""
+    """What the office workbook says about itself: its identity and what it was given."""
 
     meta: Mapping[str, str]
     spec: OfficeSpec
-    rows: tuple[ManifestRow, ...]
-    inputs: tuple[InputCell, ...]
     digest: str = ""  # office_layout.content_digest of what it records, which its seal must match
 
     @property
@@ -123,11 +104,9 @@ def _manifest_number(value: Any, what: str, codigo: str = "") -> Decimal | None:
     return d
 
 
-def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None = None) -> Manifest:
-    """The manifest of an office workbook; raises _ManifestError when it is malformed. ``sections``: those of its
-    manifest sheet when the caller has them already."""
-    if sections is None:
-        sections = _sections(wb[SHEET_META])
+def parse_manifest(sections: dict[str, list[tuple[Any, ...]]]) -> Manifest:
+    """The manifest of an office workbook from its manifest sheet's ``_sections``; raises _ManifestError when it is
+    malformed."""
     for needed in (SECTION_META, SECTION_ROWS, SECTION_INPUTS, SECTION_BUDGET, SECTION_END):
         if needed not in sections:
             raise _ManifestError(f"falta la sección {needed}")
@@ -158,7 +137,7 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
     instancia = meta["instancia"]
     n = 4 if periodicidad == "trimestral" else 12
 
-    rows: list[ManifestRow] = []
+    rows: list[tuple[str, int, str, str]] = []  # where each heading and AO row is
     objetivos: list[tuple[str, str, list[tuple[str, str, list[Actividad]]]]] = []
     for row in sections[SECTION_ROWS][1:]:  # first row: column names
         if len(row) < 6 + 3 * n:
@@ -172,7 +151,7 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
             fila_i = int(fila_d) if fila_d is not None and fila_d >= 1 and fila_d == int(fila_d) else None
         if not isinstance(sheet, str) or fila_i is None:
             raise _ManifestError("fila de [filas] sin hoja o número de fila")
-        rows.append(ManifestRow(sheet, fila_i - 1, level, codigo))
+        rows.append((sheet, fila_i - 1, level, codigo))
         if level == "OEI":
             objetivos.append((codigo, nombre, []))
         elif level == "AEI" and objetivos:
@@ -242,7 +221,7 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
             inputs.append(InputCell(_text(row[0]), r, c, _text(row[2]), _text(row[3])))
 
     # The recorded rows and inputs must be exactly what the layout gives for this content.
-    expected_rows = [ManifestRow(L.oei_sheet_name(o.codigo), sr.row_idx, sr.level, sr.codigo)
+    expected_rows = [(L.oei_sheet_name(o.codigo), sr.row_idx, sr.level, sr.codigo)
                      for o in plan.objetivos for sr in data_rows(o)]
     if expected_rows != rows:
         raise _ManifestError("las filas registradas no corresponden a la plantilla")
@@ -250,7 +229,7 @@ def parse_manifest(wb: Book, sections: dict[str, list[tuple[Any, ...]]] | None =
         raise _ManifestError("las celdas de ingreso registradas no corresponden a la plantilla")
     if not reports_budget and budget:
         raise _ManifestError("hay presupuesto registrado para una instancia que no lo reporta")
-    return Manifest(meta, spec, tuple(rows), tuple(inputs), content_digest(spec))
+    return Manifest(meta, spec, content_digest(spec))
 
 
 def read_manifest(wb: Book, file: str) -> tuple[Manifest | None, list[Issue]]:
@@ -277,7 +256,7 @@ def read_manifest(wb: Book, file: str) -> tuple[Manifest | None, list[Issue]]:
         return None, [make_issue("version-plantilla-distinta", file=file, value=version or "(sin versión)",
                                  esperada=TEMPLATE_VERSION)]
     try:
-        manifest = parse_manifest(wb, sections)
+        manifest = parse_manifest(sections)
     except _ManifestError as e:
         return None, [make_issue("metadatos-alterados", file=file, detalle=str(e))]
     except Exception as e:  # noqa: BLE001 - a hand-edited sheet must never stop validation
