@@ -131,9 +131,6 @@ class _Reads:
         else:
             self.results = (_read_return(p, archive_dir) for p in paths)
 
-    def __next__(self) -> _Read:
-        return next(self.results)
-
     def start_map(self, fn: Callable[..., Any], *args: list[Any]) -> Callable[[], list[Any]]:
         """``fn`` over the arguments, started now in the workers at a lower priority (this process goes on with
         the master's write); the returned function waits for the results, in order (computes them, without
@@ -187,7 +184,7 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             for done, path in enumerate(candidates, start=1):
                 item = skipped.get(path)
                 if item is None:
-                    one = next(reads)
+                    one = next(reads.results)
                     data, rep = judge(one.read, plan, key=key, fingerprints=fingerprints)
                     item = Received(path.name, rep, data, one.read.sha256, one.size, one.archived)
                 received.append(item)

@@ -292,19 +292,10 @@ def judge(read: ReturnRead, plan: Plan, *, key: bytes | None, periodo: Period | 
         elif key is not None and not seal_matches(key, manifest.digest, manifest.meta["sello"]):
             report.add(make_issue("sello-no-valido", file=file, office=spec.instancia))
     report.extend(read.tail)
-    data = ReturnData(
-        file=file,
-        sha256=read.sha256,
-        entidad=spec.plan.entidad,
-        anio=spec.plan.anio,
-        periodo=spec.periodo,
-        instancia=spec.instancia,
-        template_version=spec.version,
-        ejecutado={code: dict(v) for code, v in values.ejecutado.items()},
-        justificacion={code: dict(v) for code, v in values.justificacion.items()},
-        report=report,
-        presupuesto={kind: dict(v) for kind, v in values.presupuesto.items()},
-    )
+    data = ReturnData(file, read.sha256, spec.plan.entidad, spec.plan.anio, spec.periodo, spec.instancia, spec.version,
+                      ejecutado={code: dict(v) for code, v in values.ejecutado.items()},
+                      justificacion={code: dict(v) for code, v in values.justificacion.items()}, report=report,
+                      presupuesto={kind: dict(v) for kind, v in values.presupuesto.items()})
     return data, report
 
 
@@ -365,10 +356,8 @@ def validate_cli(args: argparse.Namespace) -> int:
     except (ZedxlError, OSError) as e:
         print(f"Error: {e}", file=sys.stderr)
         return 2
-    reports = []
-    for name in args.retornos:
-        _, report = validate(Path(name), plan, periodo=args.periodo, instancia=args.instancia, key=key)
-        reports.append(report)
+    reports = [validate(Path(name), plan, periodo=args.periodo, instancia=args.instancia, key=key)[1]
+               for name in args.retornos]
     if args.json:
         doc = reports[0].to_json() if len(reports) == 1 else [r.to_json() for r in reports]
         print(json.dumps(valid_text(doc), ensure_ascii=False, indent=2))

@@ -163,10 +163,7 @@ def _keep_to(deadline: Deadline | None) -> None:
 def _styles(formats: tuple[str, ...]) -> tuple[tuple[str, bool, bool], ...]:
     """Per cell style: its format code, whether a number in it is a date, and whether a duration (returns of one
     entity share their styles, so this is worked out once per distinct list, and each code once)."""
-    known: dict[str, tuple[str, bool, bool]] = {}
-    for f in formats:
-        if f not in known:
-            known[f] = (f, is_date_format(f), bool(_DURATION.search(f)))
+    known = {f: (f, is_date_format(f), bool(_DURATION.search(f))) for f in set(formats)}
     return tuple(known[f] for f in formats)
 
 

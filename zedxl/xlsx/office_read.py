@@ -369,15 +369,16 @@ class _SheetReader:
         """One input cell into ``self.out``; ``key``: the AO code, or ``kind:rubro`` for a budget line."""
         self.out.locations[(key, cs.field)] = (sheet, r, c)
         kind, idx = parse_field(cs.field) or ("", -1)
+        where: dict[str, Any] = {"sheet": sheet, "r": r, "c": c, "column": column}
         if (r, c) in covered:  # a merged cell: its own issue says so, nothing is taken
             ok = False
         elif kind == FIELD_JUSTIFICACION:
-            text = self.read_text(sheet, r, c, cell, column)
+            text = self.read_text(cell, where)
             ok = text is not None
             if text is not None:
                 self.out.justificacion.setdefault(key, {})[idx] = text
         else:
-            ok, value = self.read_quantity(sheet, r, c, cell, "S/" if kind == FIELD_EJECUCION else cs.unit, column)
+            ok, value = self.read_quantity(cell, "S/" if kind == FIELD_EJECUCION else cs.unit, where)
             if ok and kind == FIELD_EJECUTADO:
                 scale = rules.typed_scale(cs.unit)  # typed as a percentage, kept as the plan means it
                 self.out.ejecutado.setdefault(key, {})[idx] = value if value is None or scale == 1 else value / scale
@@ -387,13 +388,11 @@ class _SheetReader:
         if not ok:
             self.out.bad.add((key, cs.field))
 
-    def read_quantity(self, sheet: str, r: int, c: int, cell: Any, unit: str,
-                      column: str) -> tuple[bool, Decimal | None]:
-        """(accepted, value): value None for a blank cell."""
+    def read_quantity(self, cell: Any, unit: str, where: dict[str, Any]) -> tuple[bool, Decimal | None]:
+        """(accepted, value): value None for a blank cell; ``where`` names the cell in its issues."""
         if cell is None:
             return True, None
         value = cell.value
-        where: dict[str, Any] = {"sheet": sheet, "r": r, "c": c, "column": column}
 
         def refuse(code: str, **params: Any) -> tuple[bool, None]:
             self.issue(code, **where, **params)
@@ -442,11 +441,10 @@ class _SheetReader:
             return refuse("porcentaje-fuera-de-rango", value=_show(number), unidad=unit)
         return True, number
 
-    def read_text(self, sheet: str, r: int, c: int, cell: Any, column: str) -> str | None:
+    def read_text(self, cell: Any, where: dict[str, Any]) -> str | None:
         if cell is None:
             return ""
         value = cell.value
-        where: dict[str, Any] = {"sheet": sheet, "r": r, "c": c, "column": column}
         if cell.data_type == "f":
             self.issue("formula-en-entrada", value=str(value), **where)
             return None
