@@ -129,13 +129,9 @@ def _file_name_check(manifest: Manifest, file: str) -> list[Issue]:
         detail = "no tiene la forma SIGLA-AÑO-PERIODO-INSTANCIA.xlsx"
     else:
         sigla, label, office = parsed
-        diffs = []
-        if sigla != ascii_token(spec.plan.sigla):
-            diffs.append(f"dice entidad {sigla}")
-        if label != spec.periodo.label.upper():
-            diffs.append(f"dice periodo {label}")
-        if office != ascii_token(spec.instancia):
-            diffs.append(f"dice instancia {office}")
+        diffs = [f"dice {what} {got}" for what, got, want in (
+            ("entidad", sigla, ascii_token(spec.plan.sigla)), ("periodo", label, spec.periodo.label.upper()),
+            ("instancia", office, ascii_token(spec.instancia))) if got != want]
         if not diffs:
             return []
         detail = "; ".join(diffs)

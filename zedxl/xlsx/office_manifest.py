@@ -261,12 +261,10 @@ def read_manifest(wb: Book, file: str) -> tuple[Manifest | None, list[Issue]]:
         return None, [make_issue("metadatos-alterados", file=file, detalle=str(e))]
     except Exception as e:  # noqa: BLE001 - a hand-edited sheet must never stop validation
         return None, [make_issue("metadatos-alterados", file=file, detalle=_short(f"{type(e).__name__}: {e}"))]
-    differ = [k for k in PROPERTY_KEYS if props.get(k) != manifest.meta.get(k)]
-    if differ:
-        return None, [make_issue("metadatos-alterados", file=file,
-                                 detalle="las propiedades del documento no coinciden con la hoja oculta en "
-                                         + ", ".join(differ))]
-    if fingerprint(manifest.spec) != manifest.huella:
-        return None, [make_issue("metadatos-alterados", file=file,
-                                 detalle="la huella no corresponde a las AO registradas")]
-    return manifest, []
+    if differ := [k for k in PROPERTY_KEYS if props.get(k) != manifest.meta.get(k)]:
+        detail = "las propiedades del documento no coinciden con la hoja oculta en " + ", ".join(differ)
+    elif fingerprint(manifest.spec) != manifest.huella:
+        detail = "la huella no corresponde a las AO registradas"
+    else:
+        return manifest, []
+    return None, [make_issue("metadatos-alterados", file=file, detalle=detail)]
