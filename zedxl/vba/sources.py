@@ -38,11 +38,6 @@ class PanelButton:
     macro: str
     function: str
 
-    @property
-    def command(self) -> str:
-        """The Python statement ``RunPython`` executes."""
-        return f"import zedxl.excel; zedxl.excel.{self.function}()"
-
 
 BUTTONS: tuple[PanelButton, ...] = (
     PanelButton("Recalcular", "Recalcular", "recalcular"),
@@ -61,7 +56,8 @@ def buttons_source() -> str:
         "Option Explicit",
     ]
     for b in BUTTONS:
-        lines += ["", f"Public Sub {b.macro}()", f'    RunPython "{b.command}"', "End Sub"]
+        lines += ["", f"Public Sub {b.macro}()", f'    RunPython "import zedxl.excel; zedxl.excel.{b.function}()"',
+                  "End Sub"]
     return normalize_source("\r\n".join(lines))
 
 
