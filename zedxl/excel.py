@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import itertools
 import re
 import tempfile
 import warnings
@@ -225,18 +226,13 @@ def rectangles(grid: Sequence[Sequence[_T]]) -> list[tuple[int, int, int, int, _
     done: list[tuple[int, int, int, int, _T]] = []
     open_runs: dict[tuple[int, int], tuple[int, _T]] = {}  # (col0, col1) → (row0, value)
     for r, row in enumerate(grid):
-        runs: list[tuple[int, int, _T]] = []
-        c = 0
-        while c < len(row):
-            end = c
-            while end + 1 < len(row) and row[end + 1] == row[c]:
-                end += 1
-            runs.append((c, end, row[c]))
-            c = end + 1
         still: dict[tuple[int, int], tuple[int, _T]] = {}
-        for c0, c1, value in runs:
+        c0 = 0
+        for value, same in itertools.groupby(row):
+            c1 = c0 + len(list(same)) - 1
             previous = open_runs.get((c0, c1))
             still[(c0, c1)] = (previous[0], value) if previous and previous[1] == value else (r, value)
+            c0 = c1 + 1
         for (c0, c1), (r0, value) in open_runs.items():
             if still.get((c0, c1)) != (r0, value):
                 done.append((r0, c0, r - 1, c1, value))

@@ -8,13 +8,13 @@ numbers (this module never applies a rule itself) and returns plain data and str
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from zedxl import fmt, rules
 from zedxl.evaluation import AORow, BudgetTable, Evaluation, OfficeRow, OfficeTable, evaluate
-from zedxl.model import Accion, Actividad, Objetivo, Plan
+from zedxl.model import Actividad, Objetivo, Plan
 from zedxl.periods import MONTH_NAMES, ROMAN, Period, base_within, parse_period, semesters, whole_year
 
 #: Adjective of a period kind, as in "Informe de Evaluación Semestral".
@@ -169,20 +169,6 @@ class AnnexRow:
 
 
 @dataclass(frozen=True)
-class AnnexBlock:
-    """The AO of one AEI in Anexo 01."""
-
-    accion: Accion
-    rows: tuple[AnnexRow, ...]
-
-
-@dataclass(frozen=True)
-class AnnexObjective:
-    objetivo: Objetivo
-    blocks: tuple[AnnexBlock, ...]
-
-
-@dataclass(frozen=True)
 class ReportContent:
     """Everything the report shows: the period's evaluation plus the whole-year grid of Anexo 01."""
 
@@ -194,7 +180,7 @@ class ReportContent:
     body_offices: OfficeTable
     body_office_columns: tuple[GridColumn, ...]
     annex_columns: tuple[GridColumn, ...]
-    annex: tuple[AnnexObjective, ...]
+    annex: Mapping[str, AnnexRow]  # by AO code
 
     # ---- titles -------------------------------------------------------------------------------------------
     @property
@@ -349,12 +335,10 @@ def build_content(plan: Plan, period: Period, fecha: _dt.date | None = None) -> 
         return AnnexRow(ao.codigo, ao.nombre, ao.unidad, ao.instancia, tuple(p for p, _ in pairs),
                         tuple(e for _, e in pairs))
 
-    annex = tuple(AnnexObjective(oei, tuple(AnnexBlock(aei, tuple(annex_row(ao) for ao in aei.actividades))
-                                            for aei in oei.acciones)) for oei in plan.objetivos)
     body_offices, body_columns = condensed_offices(plan, period, ev)
     return ReportContent(
         plan=plan, period=period, ev=ev, fecha=fecha or _dt.date.today(),
         office_columns=office_columns(plan, period, ev.offices),
         body_offices=body_offices, body_office_columns=body_columns,
-        annex_columns=tuple(annex_columns), annex=annex,
+        annex_columns=tuple(annex_columns), annex={ao.codigo: annex_row(ao) for ao in plan.actividades()},
     )

@@ -452,11 +452,11 @@ class _Writer:
         coverage = c.annex_coverage()
         self.para(f"Periodo evaluado: {c.period.name}. Programado del año completo; {coverage[0].lower()}"
                   f"{coverage[1:]}.", align=LEFT)
-        for obj in c.annex:
-            self.heading(f"{obj.objetivo.codigo}: {obj.objetivo.nombre}", 2)
-            for block in obj.blocks:
-                self.caption("Cuadro", f"{block.accion.codigo} {block.accion.nombre}")
-                self.annex_table(block.rows, width)
+        for oei in c.plan.objetivos:
+            self.heading(f"{oei.codigo}: {oei.nombre}", 2)
+            for aei in oei.acciones:
+                self.caption("Cuadro", f"{aei.codigo} {aei.nombre}")
+                self.annex_table([c.annex[ao.codigo] for ao in aei.actividades], width)
                 self.spacer()
 
         self.emit(w.PAGE_BREAK)

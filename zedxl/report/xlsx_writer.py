@@ -90,13 +90,13 @@ def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
                 f"{c.period.name} – {c.annex_coverage()}", heads, cols, f)
     last = len(heads) + len(cols) - 1
     r = 5
-    for obj in c.annex:
-        ws.merge_range(r, 0, r, last, safe_text(f"{obj.objetivo.codigo}: {obj.objetivo.nombre}"), f.oei)
+    for oei in c.plan.objetivos:
+        ws.merge_range(r, 0, r, last, safe_text(f"{oei.codigo}: {oei.nombre}"), f.oei)
         r += 1
-        for block in obj.blocks:
-            ws.merge_range(r, 0, r, last, safe_text(f"{block.accion.codigo} {block.accion.nombre}"), f.aei)
+        for aei in oei.acciones:
+            ws.merge_range(r, 0, r, last, safe_text(f"{aei.codigo} {aei.nombre}"), f.aei)
             r += 1
-            for ao in block.rows:
+            for ao in (c.annex[a.codigo] for a in aei.actividades):
                 for j, text in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia)):
                     ws.merge_range(r, j, r + 1, j, safe_text(text), f.text if j == 1 else f.center)
                 _s(ws, r, 4, "Progr.", f.center)
