@@ -203,10 +203,8 @@ def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
     lights: dict[tuple[str, str], str | None] = {}
     for point, per in points.items():
         ev = evaluate(plan, per)
-        for ao in ev.aos:
-            lights[(ao.codigo, point)] = ao.semaforo
-        for ind in ev.indicators:
-            lights[(ind.codigo, point)] = rules.traffic_light(ind.avance, plan.reglas)
+        lights |= {(ao.codigo, point): ao.semaforo for ao in ev.aos}
+        lights |= {(ind.codigo, point): rules.traffic_light(ind.avance, plan.reglas) for ind in ev.indicators}
     for layout in layouts:
         if not (normalize_code(layout.name) or "").startswith("OEI"):
             continue

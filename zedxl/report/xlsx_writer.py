@@ -69,9 +69,12 @@ def _group_headers(ws: Any, row: int, first: int, cols: Sequence[GridColumn], f:
 
 
 def _sheet(wb: xlsxwriter.Workbook, name: str, title: str, subtitle: str, heads: Sequence[str],
-           cols: Sequence[GridColumn], f: _Formats) -> Any:
-    """A landscape A4 sheet with its title, subtitle and two header rows (``heads`` merged over both)."""
+           cols: Sequence[GridColumn], widths: Sequence[tuple[int, int, int]], f: _Formats) -> Any:
+    """A landscape A4 sheet with its title, subtitle, two header rows (``heads`` merged over both) and column
+    ``widths`` (first column, last column, width)."""
     ws = wb.add_worksheet(name)
+    for first, last, width in widths:
+        ws.set_column(first, last, width)
     _s(ws, 0, 0, title, f.title)
     _s(ws, 1, 0, subtitle, f.subtitle)
     for j, h in enumerate(heads):
@@ -86,9 +89,10 @@ def _sheet(wb: xlsxwriter.Workbook, name: str, title: str, subtitle: str, heads:
 def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
     cols = c.annex_columns
     heads = ("Código", "Actividad Operativa", "U.M.", "Instancia responsable", "Progr. / Ejecut.")
-    ws = _sheet(wb, SHEET_ANEXO01, c.annex01_title, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: "
-                f"{c.period.name} – {c.annex_coverage()}", heads, cols, f)
     last = len(heads) + len(cols) - 1
+    ws = _sheet(wb, SHEET_ANEXO01, c.annex01_title, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: "
+                f"{c.period.name} – {c.annex_coverage()}", heads, cols,
+                ((0, 0, 13), (1, 1, 55), (2, 2, 14), (3, 4, 11), (len(heads), last, 7)), f)
     r = 5
     for oei in c.plan.objetivos:
         ws.merge_range(r, 0, r, last, safe_text(f"{oei.codigo}: {oei.nombre}"), f.oei)
@@ -106,11 +110,6 @@ def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
                     _n(ws, r, len(heads) + m, ao.programado[m], fmt)
                     _n(ws, r + 1, len(heads) + m, ao.ejecutado[m], fmt)
                 r += 2
-    ws.set_column(0, 0, 13)
-    ws.set_column(1, 1, 55)
-    ws.set_column(2, 2, 14)
-    ws.set_column(3, 4, 11)
-    ws.set_column(len(heads), last, 7)
     ws.freeze_panes(5, 2)
     ws.repeat_rows(3, 4)
 
@@ -119,7 +118,8 @@ def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
     table = c.ev.offices
     cols = c.office_columns
     ws = _sheet(wb, SHEET_ANEXO02, c.annex02_title, f"{c.plan.entidad} ({c.plan.sigla}) – suma simple de las metas "
-                "de las AO de cada instancia", ("Instancia", "Nombre", "Concepto"), cols, f)
+                "de las AO de cada instancia", ("Instancia", "Nombre", "Concepto"), cols,
+                ((0, 0, 11), (1, 1, 42), (2, 2, 12), (3, 3 + len(cols), 9)), f)
     r = 5
     for office in (*table.rows, table.total):
         total = office is table.total
@@ -134,10 +134,6 @@ def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
             _n(ws, r, 3 + m, office.programado[m], num_fmt)
             _n(ws, r + 1, 3 + m, office.ejecutado[m], num_fmt)
         r += 2
-    ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 42)
-    ws.set_column(2, 2, 12)
-    ws.set_column(3, 3 + len(cols), 9)
     ws.freeze_panes(5, 1)
 
 
