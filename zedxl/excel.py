@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import itertools
 import re
 import tempfile
 import warnings
@@ -46,14 +47,7 @@ from zedxl.vba import panel as P
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_read import MasterRead, read_master
 
-__all__ = [
-    "SHEET_OBSERVACIONES",
-    "consolidar",
-    "generar_informe",
-    "plan_from_book",
-    "recalcular",
-    "validar",
-]
+__all__ = ["SHEET_OBSERVACIONES", "consolidar", "generar_informe", "plan_from_book", "recalcular", "validar"]
 
 SHEET_OBSERVACIONES = L.SHEET_OBSERVACIONES
 #: Sheets zedxl writes for people, never read as plan data.
@@ -185,29 +179,20 @@ def master_layout(plan: Plan) -> list[SheetLayout]:
         wb = openpyxl.load_workbook(buf)
     out = []
     for ws in wb.worksheets:
-        n_rows, n_cols = ws.max_row, ws.max_column
-        values: list[list[Any]] = []
-        formats: list[list[str]] = []
-        fills: list[list[str | None]] = []
-        for row in ws.iter_rows(min_row=1, max_row=n_rows, max_col=n_cols):
-            values.append([_layout_value(c) for c in row])
-            formats.append([str(c.number_format or "General") for c in row])
-            fills.append([_fill(c) for c in row])
-        out.append(SheetLayout(ws.title, values, formats, fills))
+        rows = list(ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column))
+        out.append(SheetLayout(ws.title, [[_layout_value(c) for c in row] for row in rows],
+                               [[str(c.number_format or "General") for c in row] for row in rows],
+                               [[_fill(c) for c in row] for row in rows]))
     return out
 
 
 def _layout_value(cell: Any) -> Any:
     value = cell.value
-    if value is None:
-        return None
     if cell.data_type == "f":
         return str(value if isinstance(value, str) else getattr(value, "text", value))
     if isinstance(value, str):
         return cell_text(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
@@ -218,10 +203,8 @@ def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
     lights: dict[tuple[str, str], str | None] = {}
     for point, per in points.items():
         ev = evaluate(plan, per)
-        for ao in ev.aos:
-            lights[(ao.codigo, point)] = ao.semaforo
-        for ind in ev.indicators:
-            lights[(ind.codigo, point)] = rules.traffic_light(ind.avance, plan.reglas)
+        lights |= {(ao.codigo, point): ao.semaforo for ao in ev.aos}
+        lights |= {(ind.codigo, point): rules.traffic_light(ind.avance, plan.reglas) for ind in ev.indicators}
     for layout in layouts:
         if not (normalize_code(layout.name) or "").startswith("OEI"):
             continue
@@ -241,18 +224,13 @@ def rectangles(grid: Sequence[Sequence[_T]]) -> list[tuple[int, int, int, int, _
     done: list[tuple[int, int, int, int, _T]] = []
     open_runs: dict[tuple[int, int], tuple[int, _T]] = {}  # (col0, col1) → (row0, value)
     for r, row in enumerate(grid):
-        runs: list[tuple[int, int, _T]] = []
-        c = 0
-        while c < len(row):
-            end = c
-            while end + 1 < len(row) and row[end + 1] == row[c]:
-                end += 1
-            runs.append((c, end, row[c]))
-            c = end + 1
         still: dict[tuple[int, int], tuple[int, _T]] = {}
-        for c0, c1, value in runs:
+        c0 = 0
+        for value, same in itertools.groupby(row):
+            c1 = c0 + len(list(same)) - 1
             previous = open_runs.get((c0, c1))
             still[(c0, c1)] = (previous[0], value) if previous and previous[1] == value else (r, value)
+            c0 = c1 + 1
         for (c0, c1), (r0, value) in open_runs.items():
             if still.get((c0, c1)) != (r0, value):
                 done.append((r0, c0, r - 1, c1, value))
@@ -304,20 +282,13 @@ def _write_grid(sheet: Any, old: Sequence[Sequence[Any]], values: Sequence[Seque
         rng.number_format = "General"
 
 
-def book_template_version(state: BookState) -> str:
-    """The template version the book's Parámetros sheet records ("" when it records none)."""
-    label = L.PARAM_LABELS["version"]
-    for row in state.sheets.get(L.SHEET_PARAMS, []):
-        if row and row[0] == label:
-            return str(row[1] if len(row) > 1 and row[1] is not None else "")
-    return ""
-
-
 def require_template(state: BookState) -> None:
-    """Refuse a book of another template before anything is read or written: the formulas zedxl would write name
-    cells (``ZX_HASTA``) and columns such a book does not have until ``zedxl recompute`` rewrites it, which the
-    buttons cannot do from inside Excel."""
-    version = book_template_version(state)
+    """Refuse a book of another template (by the version its Parámetros sheet records) before anything is read or
+    written: the formulas zedxl would write name cells (``ZX_HASTA``) and columns such a book does not have until
+    ``zedxl recompute`` rewrites it, which the buttons cannot do from inside Excel."""
+    label = L.PARAM_LABELS["version"]
+    row = next((r for r in state.sheets.get(L.SHEET_PARAMS, []) if r and r[0] == label), [])
+    version = "" if len(row) < 2 or row[1] is None else str(row[1])
     if version != TEMPLATE_VERSION:
         raise ZedxlError(f"Este maestro es de la plantilla {version or 'anterior'} y zedxl usa la {TEMPLATE_VERSION}: "
                          f"guarde y cierre el libro, ejecute una vez «zedxl recompute {state.name}» y vuelva a "
@@ -347,24 +318,17 @@ def _link(issue: Issue, book_name: str) -> Any:
     return f'=HYPERLINK("{target}","{label}")'
 
 
-def observaciones_rows(title: str, lines: Iterable[str], issues: Iterable[Issue], book_name: str) -> list[list[Any]]:
+def _write_observaciones(book: Any, state: BookState, title: str, lines: Iterable[str],
+                         issues: Iterable[Issue]) -> None:
     """The Observaciones sheet: a title, summary lines, then one row per issue under ``OBSERVACIONES_HEADER``."""
-    rows: list[list[Any]] = [[cell_text(title)]]
-    rows += [[cell_text(line)] for line in lines]
-    rows.append([])
-    rows.append(list(OBSERVACIONES_HEADER))
-    for i in issues:
-        rows.append([i.severity, i.code, cell_text(i.file), cell_text(i.sheet), _link(i, book_name),
-                     cell_text("" if i.value is None else str(i.value)), cell_text(i.message)])
-    return _pad(rows, len(OBSERVACIONES_HEADER))
-
-
-def _write_observaciones(book: Any, state: BookState, rows: list[list[Any]]) -> None:
-    sheet = _find_sheet(book, SHEET_OBSERVACIONES)
-    header_row = next(i for i, r in enumerate(rows) if r and r[0] == OBSERVACIONES_HEADER[0])
-    fills: list[list[str | None]] = [[None] * len(OBSERVACIONES_HEADER) for _ in rows]
-    fills[header_row] = [HEADER_FILL] * len(OBSERVACIONES_HEADER)
-    _write_grid(sheet, state.sheets.get(SHEET_OBSERVACIONES, []), rows, None, fills)
+    width = len(OBSERVACIONES_HEADER)
+    rows: list[list[Any]] = [[cell_text(title)], *([cell_text(line)] for line in lines), [], list(OBSERVACIONES_HEADER)]
+    header_row = len(rows) - 1
+    rows += [[i.severity, i.code, cell_text(i.file), cell_text(i.sheet), _link(i, state.name),
+              cell_text("" if i.value is None else str(i.value)), cell_text(i.message)] for i in issues]
+    fills: list[list[str | None]] = [[HEADER_FILL if r == header_row else None] * width for r in range(len(rows))]
+    _write_grid(_find_sheet(book, SHEET_OBSERVACIONES), state.sheets.get(SHEET_OBSERVACIONES, []), _pad(rows, width),
+                None, fills)
 
 
 def _say(book: Any, state: BookState, message: str) -> None:
@@ -468,8 +432,7 @@ def validar(book: Any = None) -> Report:
                 lines.append(f"La carpeta de retornos {folder} no tiene archivos.")
         else:
             lines.append(f"La carpeta de retornos {folder} no existe (se indica en la hoja Panel).")
-        rows = observaciones_rows(f"Validación del {_now()}", lines, report.issues, state.name)
-        _write_observaciones(book, state, rows)
+        _write_observaciones(book, state, f"Validación del {_now()}", lines, report.issues)
         return report, (f"Validado: {len(report.errors)} error(es), {len(report.warnings)} aviso(s); "
                         "detalle en la hoja Observaciones.")
 
@@ -512,8 +475,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
                                      for office, reports in decided.observaciones.items()]
         lines = [f"Carpeta de retornos: {folder}", *render_text(result, issues=False, book=True)]
         issues = [i for f in result.files for i in f.report.issues]
-        _write_observaciones(book, state, observaciones_rows(f"Consolidación del {_now()}", lines, issues,
-                                                             state.name))
+        _write_observaciones(book, state, f"Consolidación del {_now()}", lines, issues)
         n_ok = sum(1 for f in result.files if f.status == "consolidado")
         n_bad = sum(1 for f in result.files if f.status in ("rechazado", "duplicado"))
         return result, (f"Consolidado: {n_ok} retorno(s) incorporado(s), {n_bad} rechazado(s), {len(result.changes)} "

@@ -18,15 +18,6 @@ DPI = 200
 # (face colour, hatch) per series: distinct in greyscale and in black-and-white print.
 STYLES = [("#FFFFFF", "///"), ("#404040", ""), ("#BFBFBF", "..."), ("#FFFFFF", "xx"), ("#808080", "\\\\\\"),
           ("#E0E0E0", "oo"), ("#FFFFFF", "--")]
-STATUS_LABELS = {
-    rules.EN_RANGO: "En rango",
-    rules.SOBREEJECUCION: "Sobreejecución",
-    rules.POR_DEBAJO: "Por debajo",
-    rules.EN_CURSO: "En curso",
-    rules.SIN_META: "Sin meta",
-    rules.EJECUTADA_SIN_META: "Ejecutada sin meta",
-    rules.SIN_REPORTE: "Sin reporte",
-}
 
 
 def _pyplot() -> Any:
@@ -86,7 +77,7 @@ def status_chart(c: ReportContent) -> bytes:
         counts = [float(c.ev.estados_por_oei.get(o, {}).get(s, 0)) for o in oeis]
         face, hatch = STYLES[i % len(STYLES)]
         bars = ax.barh(ys, counts, left=left, color=face, hatch=hatch, edgecolor="black", linewidth=0.7,
-                       label=STATUS_LABELS[s], height=0.6)
+                       label=s.capitalize(), height=0.6)
         ax.bar_label(bars, labels=[str(int(n)) if n else "" for n in counts], label_type="center",
                      fontsize=8, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
         left = [a + b for a, b in zip(left, counts, strict=True)]

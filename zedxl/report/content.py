@@ -8,13 +8,13 @@ numbers (this module never applies a rule itself) and returns plain data and str
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from zedxl import fmt, rules
 from zedxl.evaluation import AORow, BudgetTable, Evaluation, OfficeRow, OfficeTable, evaluate
-from zedxl.model import Accion, Objetivo, Plan
+from zedxl.model import Actividad, Objetivo, Plan
 from zedxl.periods import MONTH_NAMES, ROMAN, Period, base_within, parse_period, semesters, whole_year
 
 #: Adjective of a period kind, as in "Informe de Evaluación Semestral".
@@ -67,9 +67,7 @@ def at_period(period: Period) -> str:
     """Sentence fragment for 'up to the period': 'al I Semestre 2025', 'al cierre del año 2025', 'a Marzo 2025'."""
     if period.kind == "A":
         return f"al cierre del año {period.year}"
-    if period.kind == "M":
-        return f"a {period.name}"
-    return f"al {period.name}"
+    return f"a {period.name}" if period.kind == "M" else f"al {period.name}"
 
 
 def lower_unit(unit: str) -> str:
@@ -85,12 +83,9 @@ def ao_progress_line(row: AORow, period: Period, hasta: str | None = None) -> st
     for a period still in course (``hasta``: its last base period reported), what was programmed up to it too:
     '… programadas en el año (2 hasta T2)'."""
     unit = lower_unit(row.unidad) or "metas"
-    noun = NOUN[period.kind]
-    prog = fmt.qty(row.programado)
+    prog = f"{fmt.qty(row.programado)} {unit} programadas en el {NOUN[period.kind]}"
     if hasta is not None and row.a_la_fecha is not None:
-        prog += f" {unit} programadas en el {noun} ({fmt.qty(row.a_la_fecha)} hasta {hasta})"
-    else:
-        prog += f" {unit} programadas en el {noun}"
+        prog += f" ({fmt.qty(row.a_la_fecha)} hasta {hasta})"
     if row.ejecutado is None:
         return f"Sin ejecución reportada / {prog}"
     return f"{fmt.qty(row.ejecutado)} {unit} ejecutadas / {prog}"
@@ -131,9 +126,7 @@ def office_columns(plan: Plan, period: Period, offices: OfficeTable) -> tuple[Gr
     if period.kind == "A":
         candidates += semesters(period.year, plan.periodicidad)
     candidates.append(period)
-    by_short: dict[str, Period] = {}
-    for c in candidates:
-        by_short.setdefault(c.short, c)
+    by_short = {c.short: c for c in reversed(candidates)}  # the first period of each label
     return tuple(_column(by_short[short], period) for short in offices.columns)
 
 
@@ -176,20 +169,6 @@ class AnnexRow:
 
 
 @dataclass(frozen=True)
-class AnnexBlock:
-    """The AO of one AEI in Anexo 01."""
-
-    accion: Accion
-    rows: tuple[AnnexRow, ...]
-
-
-@dataclass(frozen=True)
-class AnnexObjective:
-    objetivo: Objetivo
-    blocks: tuple[AnnexBlock, ...]
-
-
-@dataclass(frozen=True)
 class ReportContent:
     """Everything the report shows: the period's evaluation plus the whole-year grid of Anexo 01."""
 
@@ -201,7 +180,7 @@ class ReportContent:
     body_offices: OfficeTable
     body_office_columns: tuple[GridColumn, ...]
     annex_columns: tuple[GridColumn, ...]
-    annex: tuple[AnnexObjective, ...]
+    annex: Mapping[str, AnnexRow]  # by AO code
 
     # ---- titles -------------------------------------------------------------------------------------------
     @property
@@ -214,10 +193,6 @@ class ReportContent:
         return f"Informe de Evaluación {self.adjective}"
 
     @property
-    def subtitle(self) -> str:
-        return f"Plan Operativo Institucional {self.plan.anio}"
-
-    @property
     def annex01_title(self) -> str:
         return (f"Anexo 01: Reporte de seguimiento {self.adjective.lower()} del Plan Operativo Institucional "
                 f"{self.plan.anio}")
@@ -227,10 +202,6 @@ class ReportContent:
         return f"Anexo 02: Avance de Actividades Operativas por Instancia Responsable – {self.period.name}"
 
     # ---- counts -------------------------------------------------------------------------------------------
-    @property
-    def n_oei(self) -> int:
-        return len(self.plan.objetivos)
-
     @property
     def n_aei(self) -> int:
         return sum(1 for _ in self.plan.acciones())
@@ -271,7 +242,7 @@ class ReportContent:
         plan, ev = self.plan, self.ev
         text = (f"El presente documento contiene el informe de avance en la implementación del Plan Operativo "
                 f"Institucional {plan.anio} de {plan.sigla} (POI-{plan.anio}) {at_period(self.period)}. "
-                f"El POI comprende {self.n_oei} Objetivos Estratégicos Institucionales (OEI), {self.n_aei} "
+                f"El POI comprende {len(plan.objetivos)} Objetivos Estratégicos Institucionales (OEI), {self.n_aei} "
                 f"Acciones Estratégicas Institucionales (AEI) y {self.n_ao} Actividades Operativas (AO) a cargo "
                 f"de {len(plan.instancias)} instancias responsables.")
         if ev.avance_institucional is None:
@@ -351,39 +322,23 @@ def build_content(plan: Plan, period: Period, fecha: _dt.date | None = None) -> 
     """Evaluate ``plan`` for ``period`` (and for the year and its semesters, for Anexo 01)."""
     ev = evaluate(plan, period)
     year = whole_year(plan.anio, plan.periodicidad)
-    ev_year = ev if period == year else evaluate(plan, year)
-    ev_sem = [evaluate(plan, s) for s in semesters(plan.anio, plan.periodicidad)]
-    by_code = {r.codigo: r for r in ev_year.aos}
-    sem_by_code = [{r.codigo: r for r in e.aos} for e in ev_sem]
+    annex_columns = _annex_columns(plan, year)
+    totals = {p: {r.codigo: r for r in (ev if p == period else evaluate(plan, p)).aos}
+              for p in [*semesters(plan.anio, plan.periodicidad), year]}
 
-    objectives = []
-    for oei in plan.objetivos:
-        blocks = []
-        for aei in oei.acciones:
-            rows = []
-            for ao in aei.actividades:
-                yr = by_code[ao.codigo]
-                prog: list[Decimal | None] = []
-                ejec: list[Decimal | None] = []
-                detail = iter(yr.detalle)
-                for s, sem in enumerate(semesters(plan.anio, plan.periodicidad)):
-                    for _ in base_within(sem, plan.periodicidad):
-                        _, p, e = next(detail)
-                        prog.append(p)
-                        ejec.append(e)
-                    prog.append(sem_by_code[s][ao.codigo].programado)
-                    ejec.append(sem_by_code[s][ao.codigo].ejecutado)
-                prog.append(yr.programado)
-                ejec.append(yr.ejecutado)
-                rows.append(AnnexRow(ao.codigo, ao.nombre, ao.unidad, ao.instancia, tuple(prog), tuple(ejec)))
-            blocks.append(AnnexBlock(aei, tuple(rows)))
-        objectives.append(AnnexObjective(oei, tuple(blocks)))
+    def annex_row(ao: Actividad) -> AnnexRow:
+        """Base periods from the year's detail, in order; semesters and the year from their own evaluation."""
+        detail = iter(totals[year][ao.codigo].detalle)
+        pairs = [next(detail)[1:] if col.label not in ("Sem.", "Total")
+                 else (totals[col.period][ao.codigo].programado, totals[col.period][ao.codigo].ejecutado)
+                 for col in annex_columns]
+        return AnnexRow(ao.codigo, ao.nombre, ao.unidad, ao.instancia, tuple(p for p, _ in pairs),
+                        tuple(e for _, e in pairs))
 
     body_offices, body_columns = condensed_offices(plan, period, ev)
     return ReportContent(
         plan=plan, period=period, ev=ev, fecha=fecha or _dt.date.today(),
         office_columns=office_columns(plan, period, ev.offices),
         body_offices=body_offices, body_office_columns=body_columns,
-        annex_columns=tuple(_annex_columns(plan, year)),
-        annex=tuple(objectives),
+        annex_columns=tuple(annex_columns), annex={ao.codigo: annex_row(ao) for ao in plan.actividades()},
     )

@@ -76,15 +76,6 @@ def _lines(text: str, *, size: float = TABLE_PT, bold: bool = False, italic: boo
                                line=1.0, align=align) for line in (text.split("\n") if text else [""]))
 
 
-def _distinct(texts: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The period's justifications, a text repeated from the one before it (an office carries it forward) once."""
-    out: list[tuple[str, str]] = []
-    for label, text in texts:
-        if not out or out[-1][1] != text:
-            out.append((label, text))
-    return out
-
-
 def _cell(text: str, *, fill: str | None = None, span: int = 1, merge: str | None = None, **style: Any) -> w.Cell:
     return w.Cell(_lines(text, **style), span, merge, fill)
 
@@ -445,7 +436,8 @@ class _Writer:
                     self.para(ao_progress_line(row, c.period, c.hasta), bold=True, italic=True, keep=True)
                     missing = (f"la instancia {ao.instancia} debe registrar la justificación de la "
                                f"{ao.codigo} (logros, limitaciones y medidas) en el maestro.")
-                    texts = _distinct(row.justificaciones)
+                    # a text repeated from the one before it (an office carries it forward) is shown once
+                    texts = [next(same) for _, same in itertools.groupby(row.justificaciones, key=lambda j: j[1])]
                     if len(texts) > 1:  # several reports in the period: each under its period's name
                         for label, text in texts:
                             self.para(f"{names.get(label, label)}:", italic=True, keep=True)
@@ -460,11 +452,11 @@ class _Writer:
         coverage = c.annex_coverage()
         self.para(f"Periodo evaluado: {c.period.name}. Programado del año completo; {coverage[0].lower()}"
                   f"{coverage[1:]}.", align=LEFT)
-        for obj in c.annex:
-            self.heading(f"{obj.objetivo.codigo}: {obj.objetivo.nombre}", 2)
-            for block in obj.blocks:
-                self.caption("Cuadro", f"{block.accion.codigo} {block.accion.nombre}")
-                self.annex_table(block.rows, width)
+        for oei in c.plan.objetivos:
+            self.heading(f"{oei.codigo}: {oei.nombre}", 2)
+            for aei in oei.acciones:
+                self.caption("Cuadro", f"{aei.codigo} {aei.nombre}")
+                self.annex_table([c.annex[ao.codigo] for ao in aei.actividades], width)
                 self.spacer()
 
         self.emit(w.PAGE_BREAK)
@@ -481,7 +473,7 @@ class _Writer:
     def save(self, path: Path, contents_at: int, annex_at: int) -> None:
         """The package python-docx makes, with the footer, the body (contents page inserted) and the annexes."""
         props = self.doc.core_properties
-        props.title = f"{self.c.title} – {self.c.subtitle}"
+        props.title = f"{self.c.title} – Plan Operativo Institucional {self.c.plan.anio}"
         props.subject = f"{self.c.plan.sigla} – {self.c.period.name}"
         props.author = self.c.plan.sigla
         props.language = "es-PE"

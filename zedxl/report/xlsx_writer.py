@@ -6,6 +6,7 @@ through ``safe_text`` and ``write_string``, so nothing a user typed can become a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -51,42 +52,55 @@ def _n(ws: Any, row: int, col: int, value: Decimal | None, fmt: Any) -> None:
 
 
 def _group_headers(ws: Any, row: int, first: int, cols: Sequence[GridColumn], f: _Formats) -> None:
-    j = 0
-    while j < len(cols):
-        k = j
-        while k + 1 < len(cols) and cols[k + 1].group == cols[j].group:
-            k += 1
-        if k == j and cols[j].label == "Total":
-            ws.merge_range(row, first + j, row + 1, first + j, safe_text(cols[j].group), f.head)
+    j = first
+    for group, same in itertools.groupby(cols, key=lambda col: col.group):
+        members = list(same)
+        end = j + len(members) - 1
+        if len(members) == 1 and members[0].label == "Total":  # a lone total column: one merged header
+            ws.merge_range(row, j, row + 1, j, safe_text(group), f.head)
         else:
-            if k > j:
-                ws.merge_range(row, first + j, row, first + k, safe_text(cols[j].group), f.head)
+            if end > j:
+                ws.merge_range(row, j, row, end, safe_text(group), f.head)
             else:
-                _s(ws, row, first + j, cols[j].group, f.head)
-            for m in range(j, k + 1):
-                _s(ws, row + 1, first + m, cols[m].label, f.head)
-        j = k + 1
+                _s(ws, row, j, group, f.head)
+            for m, col in enumerate(members):
+                _s(ws, row + 1, j + m, col.label, f.head)
+        j = end + 1
 
 
-def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
-    ws = wb.add_worksheet(SHEET_ANEXO01)
-    cols = c.annex_columns
-    _s(ws, 0, 0, c.annex01_title, f.title)
-    _s(ws, 1, 0, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: {c.period.name} – {c.annex_coverage()}",
-       f.subtitle)
-    heads = ("Código", "Actividad Operativa", "U.M.", "Instancia responsable", "Progr. / Ejecut.")
+def _sheet(wb: xlsxwriter.Workbook, name: str, title: str, subtitle: str, heads: Sequence[str],
+           cols: Sequence[GridColumn], widths: Sequence[tuple[int, int, int]], f: _Formats) -> Any:
+    """A landscape A4 sheet with its title, subtitle, two header rows (``heads`` merged over both) and column
+    ``widths`` (first column, last column, width)."""
+    ws = wb.add_worksheet(name)
+    for first, last, width in widths:
+        ws.set_column(first, last, width)
+    _s(ws, 0, 0, title, f.title)
+    _s(ws, 1, 0, subtitle, f.subtitle)
     for j, h in enumerate(heads):
         ws.merge_range(3, j, 4, j, h, f.head)
     _group_headers(ws, 3, len(heads), cols, f)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    return ws
+
+
+def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
+    cols = c.annex_columns
+    heads = ("Código", "Actividad Operativa", "U.M.", "Instancia responsable", "Progr. / Ejecut.")
     last = len(heads) + len(cols) - 1
+    ws = _sheet(wb, SHEET_ANEXO01, c.annex01_title, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: "
+                f"{c.period.name} – {c.annex_coverage()}", heads, cols,
+                ((0, 0, 13), (1, 1, 55), (2, 2, 14), (3, 4, 11), (len(heads), last, 7)), f)
     r = 5
-    for obj in c.annex:
-        ws.merge_range(r, 0, r, last, safe_text(f"{obj.objetivo.codigo}: {obj.objetivo.nombre}"), f.oei)
+    for oei in c.plan.objetivos:
+        ws.merge_range(r, 0, r, last, safe_text(f"{oei.codigo}: {oei.nombre}"), f.oei)
         r += 1
-        for block in obj.blocks:
-            ws.merge_range(r, 0, r, last, safe_text(f"{block.accion.codigo} {block.accion.nombre}"), f.aei)
+        for aei in oei.acciones:
+            ws.merge_range(r, 0, r, last, safe_text(f"{aei.codigo} {aei.nombre}"), f.aei)
             r += 1
-            for ao in block.rows:
+            for ao in (c.annex[a.codigo] for a in aei.actividades):
                 for j, text in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia)):
                     ws.merge_range(r, j, r + 1, j, safe_text(text), f.text if j == 1 else f.center)
                 _s(ws, r, 4, "Progr.", f.center)
@@ -96,28 +110,16 @@ def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
                     _n(ws, r, len(heads) + m, ao.programado[m], fmt)
                     _n(ws, r + 1, len(heads) + m, ao.ejecutado[m], fmt)
                 r += 2
-    ws.set_column(0, 0, 13)
-    ws.set_column(1, 1, 55)
-    ws.set_column(2, 2, 14)
-    ws.set_column(3, 4, 11)
-    ws.set_column(len(heads), last, 7)
     ws.freeze_panes(5, 2)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
     ws.repeat_rows(3, 4)
 
 
 def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
-    ws = wb.add_worksheet(SHEET_ANEXO02)
     table = c.ev.offices
     cols = c.office_columns
-    _s(ws, 0, 0, c.annex02_title, f.title)
-    _s(ws, 1, 0, f"{c.plan.entidad} ({c.plan.sigla}) – suma simple de las metas de las AO de cada instancia",
-       f.subtitle)
-    for j, h in enumerate(("Instancia", "Nombre", "Concepto")):
-        ws.merge_range(3, j, 4, j, h, f.head)
-    _group_headers(ws, 3, 3, cols, f)
+    ws = _sheet(wb, SHEET_ANEXO02, c.annex02_title, f"{c.plan.entidad} ({c.plan.sigla}) – suma simple de las metas "
+                "de las AO de cada instancia", ("Instancia", "Nombre", "Concepto"), cols,
+                ((0, 0, 11), (1, 1, 42), (2, 2, 12), (3, 3 + len(cols), 9)), f)
     r = 5
     for office in (*table.rows, table.total):
         total = office is table.total
@@ -132,14 +134,7 @@ def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
             _n(ws, r, 3 + m, office.programado[m], num_fmt)
             _n(ws, r + 1, 3 + m, office.ejecutado[m], num_fmt)
         r += 2
-    ws.set_column(0, 0, 11)
-    ws.set_column(1, 1, 42)
-    ws.set_column(2, 2, 12)
-    ws.set_column(3, 3 + len(cols), 9)
     ws.freeze_panes(5, 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
 
 
 def write_xlsx(content: ReportContent, path: Path) -> None:

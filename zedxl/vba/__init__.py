@@ -6,14 +6,5 @@ macros and the installed xlwings' VBA).
 from zedxl.vba.project import VBAModule, VBAProject, build_vba_project
 from zedxl.vba.sources import BUTTONS, BUTTONS_MODULE, PanelButton, buttons_source, master_project, xlwings_vba
 
-__all__ = [
-    "BUTTONS",
-    "BUTTONS_MODULE",
-    "PanelButton",
-    "VBAModule",
-    "VBAProject",
-    "build_vba_project",
-    "buttons_source",
-    "master_project",
-    "xlwings_vba",
-]
+__all__ = ["BUTTONS", "BUTTONS_MODULE", "PanelButton", "VBAModule", "VBAProject", "build_vba_project", "buttons_source",
+           "master_project", "xlwings_vba"]

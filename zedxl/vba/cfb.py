@@ -162,24 +162,20 @@ def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
         raise ValueError("compound file too large for this writer (no DIFAT sectors)")
 
     total = n_fat + payload
-    fat = [FREESECT] * (n_fat * FAT_PER_SECTOR)
-    for i in range(n_fat):
-        fat[i] = FATSECT
+    fat = [FATSECT] * n_fat + [FREESECT] * (n_fat * FAT_PER_SECTOR - n_fat)
     cursor = n_fat
-    dir_start = cursor
-    _chain(fat, cursor, n_dir)
-    cursor += n_dir
-    minifat_start = cursor if n_minifat else ENDOFCHAIN
-    _chain(fat, cursor, n_minifat)
-    cursor += n_minifat
-    root.start = cursor if n_ministream else ENDOFCHAIN
-    _chain(fat, cursor, n_ministream)
-    cursor += n_ministream
-    for node in big_streams:
-        count = _sectors(node.size, SECTOR)
-        node.start = cursor
+
+    def place(count: int) -> int:
+        """Chain the next ``count`` sectors; their first, or ENDOFCHAIN when there are none."""
+        nonlocal cursor
+        start = cursor if count else ENDOFCHAIN
         _chain(fat, cursor, count)
         cursor += count
+        return start
+
+    dir_start, minifat_start, root.start = place(n_dir), place(n_minifat), place(n_ministream)
+    for node in big_streams:
+        node.start = place(_sectors(node.size, SECTOR))
     assert cursor == total
 
     difat = list(range(n_fat)) + [FREESECT] * (HEADER_DIFAT - n_fat)
@@ -189,11 +185,8 @@ def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
     ) + struct.pack(f"<{HEADER_DIFAT}I", *difat)
     assert len(header) == SECTOR
 
-    body = bytearray()
-    body += struct.pack(f"<{len(fat)}I", *fat)
-    entries = b"".join(_dir_entry(n) for n in order)
-    entries += _dir_entry(None) * (n_dir * ENTRIES_PER_SECTOR - len(order))
-    body += entries
+    body = bytearray(struct.pack(f"<{len(fat)}I", *fat))
+    body += b"".join(_dir_entry(n) for n in order) + _dir_entry(None) * (n_dir * ENTRIES_PER_SECTOR - len(order))
     if n_minifat:
         body += struct.pack(f"<{len(minifat)}I", *minifat).ljust(n_minifat * SECTOR, b"\xff")
     body += bytes(mini_data).ljust(n_ministream * SECTOR, b"\x00")

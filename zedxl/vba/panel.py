@@ -65,19 +65,21 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _values(rows: Sequence[Sequence[Any]]) -> dict[str, str]:
+    """The Panel's values by label (label in column A, value in column B)."""
+    return {_text(r[0]): (_text(r[1]) if len(r) > 1 else "") for r in rows if r}
+
+
 def panel_settings(rows: Sequence[Sequence[Any]]) -> PanelSettings:
-    """The settings found in the Panel's rows (label in column A, value in column B)."""
-    values = {_text(r[0]): (_text(r[1]) if len(r) > 1 else "") for r in rows if r}
+    """The settings found in the Panel's rows."""
+    values = _values(rows)
     return PanelSettings(values.get(LABEL_CARPETA) or DEFAULT_CARPETA, values.get(LABEL_PERIODO, ""),
                          values.get(LABEL_REEMPLAZAR, "").lower() in ("sí", "si", "true", "verdadero"))
 
 
 def recorded_xlwings_version(rows: Sequence[Sequence[Any]]) -> str:
     """The xlwings version the Panel says the workbook's VBA came from ("" when absent)."""
-    for r in rows:
-        if r and _text(r[0]) == LABEL_XLWINGS and len(r) > 1:
-            return _text(r[1])
-    return ""
+    return _values(rows).get(LABEL_XLWINGS, "")
 
 
 def read_panel(path: Path) -> PanelSettings | None:
@@ -127,11 +129,10 @@ def add_panel(wb: Any, ws: Any, plan: Plan, settings: PanelSettings | None = Non
     note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True,
                           "valign": "top"})
     text = wb.add_format({"text_wrap": True, "valign": "vcenter", "font_size": 10})
-    label = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "border_color": "#BFBFBF",
-                           "valign": "vcenter"})
-    value = wb.add_format({"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF", "locked": False,
-                           "valign": "vcenter"})
-    fixed = wb.add_format({"bg_color": "#F2F2F2", "border": 1, "border_color": "#BFBFBF", "valign": "vcenter"})
+    box = {"bg_color": "#F2F2F2", "border": 1, "border_color": "#BFBFBF", "valign": "vcenter"}
+    label = wb.add_format({**box, "bold": True})
+    value = wb.add_format({**box, "bg_color": "#FFF2CC", "locked": False})
+    fixed = wb.add_format(box)
     header = wb.add_format({"bold": True, "font_color": "white", "bg_color": "#1F4E78"})
 
     ws.set_column(0, 0, 34)
@@ -148,8 +149,7 @@ def add_panel(wb: Any, ws: Any, plan: Plan, settings: PanelSettings | None = Non
         r += 2
     ws.set_row(r, 30)
     ws.write_string(r, 0, LABEL_RESULTADO, label)
-    ws.write_string(r, 1, "", wb.add_format({"bg_color": "#F2F2F2", "border": 1, "border_color": "#BFBFBF",
-                                             "valign": "vcenter", "text_wrap": True, "font_size": 10}))
+    ws.write_string(r, 1, "", wb.add_format({**box, "text_wrap": True, "font_size": 10}))
     r += 2
     ws.write_string(r, 0, "Datos que usan los botones", header)
     ws.write_string(r, 1, "", header)

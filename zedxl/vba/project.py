@@ -50,17 +50,10 @@ class VBAModule:
 
 def document_module(name: str, base: str) -> VBAModule:
     """The empty document module Excel keeps for the workbook (``BASE_WORKBOOK``) or a sheet (``BASE_WORKSHEET``)."""
-    lines = [
-        f'Attribute VB_Name = "{name}"',
-        f'Attribute VB_Base = "{base}"',
-        "Attribute VB_GlobalNameSpace = False",
-        "Attribute VB_Creatable = False",
-        "Attribute VB_PredeclaredId = True",
-        "Attribute VB_Exposed = True",
-        "Attribute VB_TemplateDerived = False",
-        "Attribute VB_Customizable = True",
-    ]
-    return VBAModule(name, "document", "\r\n".join(lines) + "\r\n")
+    attributes = (f'VB_Name = "{name}"', f'VB_Base = "{base}"', "VB_GlobalNameSpace = False", "VB_Creatable = False",
+                  "VB_PredeclaredId = True", "VB_Exposed = True", "VB_TemplateDerived = False",
+                  "VB_Customizable = True")
+    return VBAModule(name, "document", "".join(f"Attribute {a}\r\n" for a in attributes))
 
 
 def normalize_source(text: str) -> str:
@@ -104,8 +97,7 @@ def _record(rid: int, payload: bytes) -> bytes:
 
 def _text_record(rid: int, text: str, unicode_rid: int) -> bytes:
     """A record holding MBCS text followed by its reserved id and the UTF-16 form (PROJECTDOCSTRING etc.)."""
-    return (struct.pack("<HI", rid, len(_mbcs(text))) + _mbcs(text)
-            + struct.pack("<HI", unicode_rid, len(_utf16(text))) + _utf16(text))
+    return _record(rid, _mbcs(text)) + _record(unicode_rid, _utf16(text))
 
 
 # -- Data Encryption (2.4.3.2), used to obfuscate CMG, DPB and GC ---------------------------------------------
@@ -125,20 +117,11 @@ def encrypt(data: bytes, project_id: str, seed: int, ignored: bytes = b"") -> by
     key_enc = seed ^ key
     out = bytearray([seed, version_enc, key_enc])
     unencrypted1, encrypted1, encrypted2 = key, key_enc, version_enc
-
-    def push(byte: int) -> None:
-        nonlocal unencrypted1, encrypted1, encrypted2
+    n_ignored = (seed & 6) // 2
+    for byte in ignored[:n_ignored].ljust(n_ignored, b"\x00") + struct.pack("<I", len(data)) + data:
         byte_enc = byte ^ ((encrypted2 + unencrypted1) & 0xFF)
         out.append(byte_enc)
         encrypted2, encrypted1, unencrypted1 = encrypted1, byte_enc, byte
-
-    n_ignored = (seed & 6) // 2
-    for i in range(n_ignored):
-        push(ignored[i] if i < len(ignored) else 0)
-    for byte in struct.pack("<I", len(data)):
-        push(byte)
-    for byte in data:
-        push(byte)
     return bytes(out)
 
 

@@ -38,11 +38,6 @@ class PanelButton:
     macro: str
     function: str
 
-    @property
-    def command(self) -> str:
-        """The Python statement ``RunPython`` executes."""
-        return f"import zedxl.excel; zedxl.excel.{self.function}()"
-
 
 BUTTONS: tuple[PanelButton, ...] = (
     PanelButton("Recalcular", "Recalcular", "recalcular"),
@@ -61,7 +56,8 @@ def buttons_source() -> str:
         "Option Explicit",
     ]
     for b in BUTTONS:
-        lines += ["", f"Public Sub {b.macro}()", f'    RunPython "{b.command}"', "End Sub"]
+        lines += ["", f"Public Sub {b.macro}()", f'    RunPython "import zedxl.excel; zedxl.excel.{b.function}()"',
+                  "End Sub"]
     return normalize_source("\r\n".join(lines))
 
 
@@ -110,8 +106,6 @@ def master_project(sheet_codenames: Sequence[str]) -> tuple[VBAProject, str]:
         sheet_codenames: The VBA code name of every worksheet, in workbook order (each gets its document module).
     """
     xlw = xlwings_vba()
-    modules = [document_module(WORKBOOK_CODENAME, BASE_WORKBOOK)]
-    modules += [document_module(name, BASE_WORKSHEET) for name in sheet_codenames]
-    modules.append(VBAModule(BUTTONS_MODULE, "standard", buttons_source()))
-    modules += xlw.modules
-    return VBAProject(tuple(modules)), xlw.version
+    sheets = (document_module(name, BASE_WORKSHEET) for name in sheet_codenames)
+    return VBAProject((document_module(WORKBOOK_CODENAME, BASE_WORKBOOK), *sheets,
+                       VBAModule(BUTTONS_MODULE, "standard", buttons_source()), *xlw.modules)), xlw.version
