@@ -67,10 +67,7 @@ def backup(path: Path, folder_name: str = "respaldos") -> Path | None:
     folder.mkdir(exist_ok=True)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    def copy(tmp: Path) -> None:
-        shutil.copy2(path, tmp)
-
-    atomic_write(target, copy)
+    atomic_write(target, lambda tmp: shutil.copy2(path, tmp))
     return target
 
 
@@ -88,7 +85,7 @@ def short_name(name: str, limit: int = 150) -> str:
     return cut + tail
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True,
+def atomic_write(path: Path, write: Callable[[Path], object], *, sync: bool = True,
                  before_replace: Callable[[Path], None] | None = None) -> None:
     """Call ``write(tmp)`` on a temporary file in the same folder, then rename it over ``path``.
 

@@ -41,12 +41,9 @@ _BLOCK_KEYS = {
 }
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
+class _Problems(list[tuple[str, str]]):
     def add(self, path: str, msg: str) -> None:
-        self.items.append((path, msg))
+        self.append((path, msg))
 
     def keys(self, path: str, block: Mapping[Any, Any], allowed: tuple[str, ...]) -> None:
         """Every key of ``block`` is one of ``allowed``; an unknown one is named with those that are."""
@@ -58,23 +55,17 @@ class _Problems:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A number from YAML/Excel as Decimal (floats through their shortest repr: 0.2 → Decimal('0.2'))."""
-    if value is None or isinstance(value, bool):
-        return None
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return None
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-        return d if d.is_finite() else None
-    return None
+    if not isinstance(value, (float, str)):
+        return None
+    try:
+        d = Decimal(repr(value) if isinstance(value, float) else value.strip())
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
 
 
 def _number(p: _Problems, path: str, value: Any, *, allow_none: bool = False,
@@ -352,8 +343,8 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
     narr_raw = data.get("narrativa") or {}
     narrativa = {str(k): str(v).strip() for k, v in narr_raw.items()} if isinstance(narr_raw, Mapping) else {}
     reglas = _reglas(p, data.get("reglas"))
-    if p.items:
-        raise PlanError(p.items, source)
+    if p:
+        raise PlanError(list(p), source)
     return Plan(entidad=entidad, sigla=sigla, anio=anio, periodicidad=periodicidad, instancias=instancias,
                 objetivos=tuple(objetivos), reglas=reglas, presupuesto=presupuesto,
                 responsable_presupuesto=resp, narrativa=narrativa)
@@ -407,15 +398,11 @@ def load_plan(path: Path) -> Plan:
         if Path(path).stat().st_size > MAX_PLAN_BYTES:
             raise PlanError([("", f"el archivo pesa más de {MAX_PLAN_BYTES // 2**20} MB: no es un plan")], str(path))
         text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise PlanError([("", "no se pudo leer el archivo: no existe (revise el nombre y la carpeta)")],
-                        str(path)) from e
-    except IsADirectoryError as e:
-        raise PlanError([("", "no se pudo leer el archivo: es una carpeta, no un plan")], str(path)) from e
-    except PermissionError as e:
-        raise PlanError([("", "no se pudo leer el archivo: no tiene permiso para leerlo")], str(path)) from e
     except OSError as e:
-        raise PlanError([("", f"no se pudo leer el archivo ({e.strerror or e})")], str(path)) from e
+        why = {FileNotFoundError: ": no existe (revise el nombre y la carpeta)",
+               IsADirectoryError: ": es una carpeta, no un plan",
+               PermissionError: ": no tiene permiso para leerlo"}.get(type(e), f" ({e.strerror or e})")
+        raise PlanError([("", f"no se pudo leer el archivo{why}")], str(path)) from e
     except UnicodeDecodeError as e:
         raise PlanError([("", "el archivo no está en UTF-8")], str(path)) from e
     try:
