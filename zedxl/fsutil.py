@@ -174,11 +174,8 @@ def release_inherited_locks() -> None:
 
 def sha256_file(path: Path) -> str:
     """The SHA-256 of a file, read in blocks."""
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -212,12 +209,8 @@ def read_received(path: Path, limit: int) -> Received:
                 if len(data) <= st.st_size:
                     return Received(data, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
                 fh.seek(0)
-            h = hashlib.sha256()
-            size = 0
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-                size += len(block)
-            return Received(None, h.hexdigest(), size, st.st_mtime_ns)
+            sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+            return Received(None, sha256, fh.tell(), st.st_mtime_ns)
     except OSError:
         return Received(None, "", 0, 0)
 

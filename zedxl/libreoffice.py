@@ -86,9 +86,7 @@ def find_soffice() -> str | None:
     configured = os.environ.get(ENV_VAR, "").strip().strip('"')
     if configured:
         path = Path(configured).expanduser()
-        if path.is_file():
-            return str(path)
-        return shutil.which(configured)
+        return str(path) if path.is_file() else shutil.which(configured)
     return (shutil.which("soffice") or shutil.which("libreoffice")
             or next((str(path) for path in _candidates() if path.is_file()), None))
 
