@@ -58,15 +58,14 @@ def require_regular_file(path: Path, noun: str = "El maestro") -> None:
         raise ZedxlError(f"{noun} {path.name} no es un archivo común ({kind}); indique el archivo mismo.")
 
 
-def backup(path: Path, folder_name: str = "respaldos") -> Path | None:
+def backup(path: Path) -> Path | None:
     """Copy ``path`` to ``<dir>/respaldos/<stem>.<timestamp><suffix>``, atomically (a failed copy leaves nothing);
     returns the copy (None if no file)."""
     if not path.exists():
         return None
-    folder = path.parent / folder_name
+    folder = path.parent / "respaldos"
     folder.mkdir(exist_ok=True)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    target = folder / f"{path.stem}.{_dt.datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}"
     atomic_write(target, lambda tmp: shutil.copy2(path, tmp))
     return target
 
@@ -146,9 +145,8 @@ def exclusive_lock(path: Path) -> Iterator[None]:
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
-            raise MasterLockedError(
-                f"Otra ejecución de zedxl está trabajando con {path.name}. Espere a que termine."
-            ) from e
+            busy = f"Otra ejecución de zedxl está trabajando con {path.name}. Espere a que termine."
+            raise MasterLockedError(busy) from e
         # the temporary files of a write of this master that was killed: whoever writes it holds this lock
         pattern = f".{glob.escape(short_name(path.stem, 60))}.*{glob.escape(path.suffix[:12])}.tmp"
         for stale in path.parent.glob(pattern):

@@ -86,7 +86,6 @@ class Ledger:
     """A connection to the ledger; use as a context manager (commit on success, rollback on error)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level="DEFERRED")
         try:
             self.conn.executescript(SCHEMA)
