@@ -143,7 +143,7 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
         for line in render_consolidation(consolidate(master, folder)):
             con.print("   " + line, markup=False)
 
-    ev = summary(master, "2025-S1")
+    ev = summary(master, f"{reference.anio}-S1")
     con.print("[bold]6. Resumen del I Semestre leído del maestro consolidado[/]")
     render_text(ev, con)
     if report:

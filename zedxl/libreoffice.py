@@ -60,7 +60,7 @@ class ConversionError(ZedxlError, RuntimeError):
     def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None) -> None:
         self.stderr = stderr
         self.returncode = returncode
-        detail = _clean_output(stderr).splitlines()
+        detail = [ln for ln in stderr.splitlines() if ln.strip() and not any(n in ln for n in _NOISE)]
         if len(detail) > _DETAIL_LINES:
             detail = ["[...]", *detail[-_DETAIL_LINES:]]
         super().__init__("\n".join([message, "Salida de LibreOffice:", *detail]) if detail else message)
@@ -121,11 +121,6 @@ def _forget_profile() -> None:
     if _profile is not None:
         shutil.rmtree(_profile, ignore_errors=True)
         _profile = None
-
-
-def _clean_output(text: str) -> str:
-    lines = [ln for ln in text.splitlines() if ln.strip() and not any(n in ln for n in _NOISE)]
-    return "\n".join(lines)
 
 
 def _kill_tree(proc: subprocess.Popen[str]) -> None:
