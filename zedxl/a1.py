@@ -35,9 +35,8 @@ def to_a1(row_idx: int, col_idx: int, absolute: bool = False) -> str:
     """Zero-based (row, col) to 'C12' (or '$C$12')."""
     if row_idx < 0:
         raise ValueError(f"negative row index {row_idx}")
-    if absolute:
-        return f"${col_letter(col_idx)}${row_idx + 1}"
-    return f"{col_letter(col_idx)}{row_idx + 1}"
+    dollar = "$" if absolute else ""
+    return f"{dollar}{col_letter(col_idx)}{dollar}{row_idx + 1}"
 
 
 def from_a1(ref: str) -> tuple[int, int]:

@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 from zedxl import __version__
 from zedxl.errors import ZedxlError
 from zedxl.fmt import printable, valid_text
-from zedxl.parallel import positive_int
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +52,17 @@ def _console() -> Any:
 
     # a pipe or a file gets a fixed, wide layout instead of rich's 80-column default
     return Console(highlight=False, width=None if sys.stdout.isatty() else 132)
+
+
+def positive_int(text: str) -> int:
+    """``argparse`` type of ``--procesos``: a whole number ≥ 1, with a Spanish message otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"«{text}» no es un número entero de procesos (1 o más)")
+    return value
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -272,13 +282,6 @@ def build_parser() -> argparse.ArgumentParser:
 #: Commands that only read the master: before reading, they settle a run a crash left pending, if no run is under way.
 READERS = ("split", "validate", "summary", "report", "export")
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped with Ctrl+C
-INTERRUPTED_MESSAGE = "Interrumpido por el usuario (Ctrl+C); vuelva a ejecutar el comando para terminar."
-
-
-def interrupted() -> int:
-    """What Ctrl+C prints: a Spanish line, no traceback; the exit code."""
-    print(INTERRUPTED_MESSAGE, file=sys.stderr)
-    return INTERRUPTED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -301,8 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error en el registro de auditoría: {e}. Revise que el archivo .sqlite junto al maestro no esté "
               "abierto en otro programa ni dañado.", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return interrupted()
+    except KeyboardInterrupt:  # a Spanish line, no traceback
+        print("Interrumpido por el usuario (Ctrl+C); vuelva a ejecutar el comando para terminar.", file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,13 +16,12 @@ from typing import Any
 import openpyxl
 
 from zedxl import rules
-from zedxl.evaluation import Evaluation, evaluate
+from zedxl.evaluation import Evaluation
 from zedxl.model import Plan
 from zedxl.new import new
 from zedxl.periods import Period, parse_period
-from zedxl.summary import render_text
+from zedxl.summary import render_text, summary
 from zedxl.xlsx import layout as L
-from zedxl.xlsx.master_read import read_master
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "examples" / "zedilo-2025.yaml"
 
@@ -122,8 +121,9 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
             values, texts = office_figures(reference, period, office)
             typed = fill_office_workbook(path, period, values, texts, budget_figures(reference, period))
             con.print(f"   {office} escribió {typed} celdas en {path.name}")
+        con.print(f"[bold]{step + 1}. ({label}) Consolidación[/]")
         if label == "2025-T2":
-            # DPD's first return comes back wrong: a negative value, a justification erased
+            # DPD's first return comes back wrong (a negative value, a justification erased), then is resent
             dpd = next(p for p in files if p.stem.endswith("-DPD"))
             shutil.copy2(dpd, outdir / "DPD-reenvio.xlsx")
             wb = openpyxl.load_workbook(dpd)
@@ -136,20 +136,14 @@ def demo(outdir: Path, plan_file: Path = EXAMPLE, console: Any = None, report: b
                     type_into(ws.cell(row[0].row, heads[L.ejec("T2")]), -7)
                     type_into(ws.cell(row[0].row, heads[L.justificacion("T2")]), None)
             wb.save(dpd)
-        con.print(f"[bold]{step + 1}. ({label}) Consolidación[/]")
-        result = consolidate(master, folder)
-        for line in render_consolidation(result):
-            con.print("   " + line, markup=False)
-        if label == "2025-T2":
-            dpd = next(p for p in files if p.stem.endswith("-DPD"))
+            for line in render_consolidation(consolidate(master, folder)):
+                con.print("   " + line, markup=False)
             shutil.move(outdir / "DPD-reenvio.xlsx", dpd)
             con.print(f"[bold]{step + 1}b. ({label}) DPD vuelve a enviar su libro corregido[/]")
-            result = consolidate(master, folder)
-            for line in render_consolidation(result):
-                con.print("   " + line, markup=False)
+        for line in render_consolidation(consolidate(master, folder)):
+            con.print("   " + line, markup=False)
 
-    plan = read_master(master).plan
-    ev = evaluate(plan, parse_period(f"{plan.anio}-S1", plan.anio, plan.periodicidad))
+    ev = summary(master, f"{reference.anio}-S1")
     con.print("[bold]6. Resumen del I Semestre leído del maestro consolidado[/]")
     render_text(ev, con)
     if report:

@@ -75,37 +75,30 @@ def _schema(kind: str) -> Any:
 
     text, f64, i32 = pa.string(), pa.float64(), pa.int32()
     if kind == "hechos":
-        types = [text, text, i32, text, text, i32, text, text, text, text, text, text, text, text, f64, f64, f64,
-                 text, text]
+        types = [text, text, i32, text, text, i32, *[text] * 8, f64, f64, f64, text, text]
         return pa.schema(list(zip(FACT_COLUMNS, types, strict=True)))
-    types = [text, text, i32, text, text, text, i32, f64, f64, f64, f64, f64]
-    return pa.schema(list(zip(BUDGET_COLUMNS, types, strict=True)))
+    return pa.schema(list(zip(BUDGET_COLUMNS, [text, text, i32, text, text, text, i32, *[f64] * 5], strict=True)))
 
 
-def export_plan(plan: Plan, outdir: Path) -> list[Path]:
-    """Write ``plan``'s facts and budget as Parquet in ``outdir``; returns the two files."""
+def export_parquet(master: Path, outdir: Path) -> list[Path]:
+    """Read ``master`` (only read) and write its facts and budget as Parquet in ``outdir``; returns the two files.
+
+    Raises:
+        WorkbookError: the master cannot be read.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    plan = read_master(Path(master)).plan
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     stem = f"{ascii_token(plan.sigla) or 'POI'}-{plan.anio}"
     out = []
     for kind, cols in (("hechos", fact_rows(plan)), ("presupuesto", budget_rows(plan))):
-        table = pa.table(cols, schema=_schema(kind))
         path = outdir / f"{kind}-{stem}.parquet"
-        pq.write_table(table, path, compression="zstd")
+        pq.write_table(pa.table(cols, schema=_schema(kind)), path, compression="zstd")
         out.append(path)
     return out
 
 
-def export_parquet(master: Path, outdir: Path) -> list[Path]:
-    """Read ``master`` (only read) and write its facts and budget as Parquet in ``outdir``.
-
-    Raises:
-        WorkbookError: the master cannot be read.
-    """
-    return export_plan(read_master(Path(master)).plan, outdir)
-
-
-__all__ = ["BUDGET_COLUMNS", "FACT_COLUMNS", "export_parquet", "export_plan"]
+__all__ = ["BUDGET_COLUMNS", "FACT_COLUMNS", "export_parquet"]

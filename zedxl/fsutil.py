@@ -58,19 +58,15 @@ def require_regular_file(path: Path, noun: str = "El maestro") -> None:
         raise ZedxlError(f"{noun} {path.name} no es un archivo común ({kind}); indique el archivo mismo.")
 
 
-def backup(path: Path, folder_name: str = "respaldos") -> Path | None:
+def backup(path: Path) -> Path | None:
     """Copy ``path`` to ``<dir>/respaldos/<stem>.<timestamp><suffix>``, atomically (a failed copy leaves nothing);
     returns the copy (None if no file)."""
     if not path.exists():
         return None
-    folder = path.parent / folder_name
+    folder = path.parent / "respaldos"
     folder.mkdir(exist_ok=True)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    def copy(tmp: Path) -> None:
-        shutil.copy2(path, tmp)
-
-    atomic_write(target, copy)
+    target = folder / f"{path.stem}.{_dt.datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}"
+    atomic_write(target, lambda tmp: shutil.copy2(path, tmp))
     return target
 
 
@@ -88,7 +84,7 @@ def short_name(name: str, limit: int = 150) -> str:
     return cut + tail
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], *, sync: bool = True,
+def atomic_write(path: Path, write: Callable[[Path], object], *, sync: bool = True,
                  before_replace: Callable[[Path], None] | None = None) -> None:
     """Call ``write(tmp)`` on a temporary file in the same folder, then rename it over ``path``.
 
@@ -149,9 +145,8 @@ def exclusive_lock(path: Path) -> Iterator[None]:
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
-            raise MasterLockedError(
-                f"Otra ejecución de zedxl está trabajando con {path.name}. Espere a que termine."
-            ) from e
+            busy = f"Otra ejecución de zedxl está trabajando con {path.name}. Espere a que termine."
+            raise MasterLockedError(busy) from e
         # the temporary files of a write of this master that was killed: whoever writes it holds this lock
         pattern = f".{glob.escape(short_name(path.stem, 60))}.*{glob.escape(path.suffix[:12])}.tmp"
         for stale in path.parent.glob(pattern):
@@ -177,11 +172,8 @@ def release_inherited_locks() -> None:
 
 def sha256_file(path: Path) -> str:
     """The SHA-256 of a file, read in blocks."""
-    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -215,12 +207,8 @@ def read_received(path: Path, limit: int) -> Received:
                 if len(data) <= st.st_size:
                     return Received(data, hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
                 fh.seek(0)
-            h = hashlib.sha256()
-            size = 0
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-                size += len(block)
-            return Received(None, h.hexdigest(), size, st.st_mtime_ns)
+            sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+            return Received(None, sha256, fh.tell(), st.st_mtime_ns)
     except OSError:
         return Received(None, "", 0, 0)
 

@@ -65,19 +65,9 @@ class Issue:
         return d
 
 
-def make_issue(
-    code: str,
-    *,
-    file: str = "",
-    sheet: str = "",
-    row_idx: int | None = None,
-    col_idx: int | None = None,
-    column: str = "",
-    value: Any = None,
-    office: str = "",
-    severity: Severity | None = None,
-    **params: Any,
-) -> Issue:
+def make_issue(code: str, *, file: str = "", sheet: str = "", row_idx: int | None = None, col_idx: int | None = None,
+               column: str = "", value: Any = None, office: str = "", severity: Severity | None = None,
+               **params: Any) -> Issue:
     """Build an ``Issue`` of a catalogued type; computes the A1 cell from zero-based indexes.
 
     ``params`` fill the message template (``value``, ``cell``, ``sheet``, ``file`` and ``office`` are always available),
@@ -91,18 +81,8 @@ def make_issue(
         message = kind.template.format(**fields)
     except (KeyError, IndexError) as e:  # a template bug must not hide the problem itself
         message = f"{kind.title} ({e})"
-    return Issue(
-        code=code,
-        severity=severity or kind.severity,
-        message=message,
-        file=file,
-        sheet=sheet,
-        cell=cell,
-        excel_row=row_idx + 1 if row_idx is not None else None,
-        column=column,
-        value=value,
-        office=office,
-    )
+    return Issue(code, severity or kind.severity, message, file=file, sheet=sheet, cell=cell,
+                 excel_row=row_idx + 1 if row_idx is not None else None, column=column, value=value, office=office)
 
 
 class IssueList:
@@ -149,17 +129,10 @@ class Report(IssueList):
     def to_rows(self) -> list[list[Any]]:
         """Rows for an ``Observaciones`` sheet: header first."""
         rows: list[list[Any]] = [list(OBSERVACIONES_HEADER)]
-        for i in self.issues:
-            rows.append([i.severity, i.code, i.file, i.sheet, i.cell,
-                         "" if i.value is None else str(i.value), i.message])
+        rows += ([i.severity, i.code, i.file, i.sheet, i.cell, "" if i.value is None else str(i.value), i.message]
+                 for i in self.issues)
         return rows
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "archivo": self.file,
-            "valido": self.valid,
-            "errores": len(self.errors),
-            "avisos": len(self.warnings),
-            "problemas": [i.to_dict() for i in self.issues],
-        }
-
+        return {"archivo": self.file, "valido": self.valid, "errores": len(self.errors), "avisos": len(self.warnings),
+                "problemas": [i.to_dict() for i in self.issues]}

@@ -21,7 +21,8 @@ import datetime as _dt
 import getpass
 import platform
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -85,7 +86,6 @@ class Ledger:
     """A connection to the ledger; use as a context manager (commit on success, rollback on error)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level="DEFERRED")
         try:
             self.conn.executescript(SCHEMA)
@@ -115,31 +115,6 @@ class Ledger:
             self.conn.rollback()
         self.conn.close()
 
-    def add_run(self, master: Path, inicio: str, sha_before: str, sha_after: str, resultado: str) -> int:
-        """A run started at ``inicio`` (ISO time) by this user on this host."""
-        cur = self.conn.execute(
-            "INSERT INTO ejecuciones (inicio, usuario, equipo, version_zedxl, maestro, sha256_antes, sha256_despues, "
-            "resultado) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (inicio, _user(), platform.node(), __version__, undecodable_escaped(master.name), sha_before, sha_after,
-             resultado))
-        return int(cur.lastrowid or 0)
-
-    def add_file(self, run: int, row: FileRow) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO archivos (ejecucion, nombre, sha256, bytes, archivado_en, instancia, periodo, estado, "
-            "errores, avisos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run, *row._replace(nombre=undecodable_escaped(row.nombre),
-                                archivado_en=row.archivado_en and undecodable_escaped(row.archivado_en))))
-        return int(cur.lastrowid or 0)
-
-    def add_changes(self, run: int, changes: Iterable[Change], file_ids: dict[str, int]) -> None:
-        rows = [(run, file_ids.get(c.archivo), c.instancia, c.codigo, c.campo,
-                 None if c.antes is None else str(c.antes), None if c.despues is None else str(c.despues))
-                for c in changes]  # values as text: a Decimal stays exact
-        self.conn.executemany(
-            "INSERT INTO cambios (ejecucion, archivo, instancia, codigo, campo, antes, despues) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-
 
 class FileRow(NamedTuple):
     """One received file as the ledger's ``archivos`` table records it."""
@@ -155,25 +130,39 @@ class FileRow(NamedTuple):
     avisos: int
 
 
+@dataclass
 class RunRecord:
-    """One consolidation's rows in the ledger (the run, its files, its changed cells): ``finish`` writes and commits
-    them in one transaction, for a run that leaves the master as it was; ``committing`` wraps a write of the master
-    (see the module docstring)."""
+    """One consolidation's rows in the ledger (the run, started at ``inicio`` by this user on this host; its files;
+    its changed cells): ``finish`` writes and commits them in one transaction, for a run that leaves the master as
+    it was; ``committing`` wraps a write of the master (see the module docstring)."""
 
-    def __init__(self, path: Path, master: Path, sha_before: str, inicio: str, files: Sequence[FileRow],
-                 changes: Sequence[Change]) -> None:
-        self.path = path
-        self.master = master
-        self.sha_before = sha_before
-        self.inicio = inicio
-        self.files = files
-        self.changes = changes
-        self.run: int | None = None  # the pending run's id, once committed
+    path: Path
+    master: Path
+    sha_before: str
+    inicio: str
+    files: Sequence[FileRow]
+    changes: Sequence[Change]
+    run: int | None = field(default=None, init=False)  # the pending run's id, once committed
 
     def _add(self, ledger: Ledger, sha_after: str, resultado: str) -> int:
-        run = ledger.add_run(self.master, self.inicio, self.sha_before, sha_after, resultado)
-        ids = {f.nombre: ledger.add_file(run, f) for f in self.files}
-        ledger.add_changes(run, self.changes, ids)
+        db = ledger.conn
+        run = int(db.execute(
+            "INSERT INTO ejecuciones (inicio, usuario, equipo, version_zedxl, maestro, sha256_antes, sha256_despues, "
+            "resultado) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.inicio, _user(), platform.node(), __version__, undecodable_escaped(self.master.name),
+             self.sha_before, sha_after, resultado)).lastrowid or 0)
+        ids = {}
+        for f in self.files:
+            row = f._replace(nombre=undecodable_escaped(f.nombre),
+                             archivado_en=f.archivado_en and undecodable_escaped(f.archivado_en))
+            ids[f.nombre] = int(db.execute(
+                "INSERT INTO archivos (ejecucion, nombre, sha256, bytes, archivado_en, instancia, periodo, estado, "
+                "errores, avisos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (run, *row)).lastrowid or 0)
+        db.executemany("INSERT INTO cambios (ejecucion, archivo, instancia, codigo, campo, antes, despues) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(run, ids.get(c.archivo), c.instancia, c.codigo, c.campo,
+                         None if c.antes is None else str(c.antes), None if c.despues is None else str(c.despues))
+                        for c in self.changes])  # values as text: a Decimal stays exact
         return run
 
     def finish(self, sha_after: str, resultado: str) -> None:

@@ -20,14 +20,7 @@ from pathlib import Path
 
 from zedxl.errors import ToolMissingError, ZedxlError
 
-__all__ = [
-    "ENV_VAR",
-    "PROFILE_XCU",
-    "ConversionError",
-    "convert",
-    "find_soffice",
-    "recalculate",
-]
+__all__ = ["ENV_VAR", "PROFILE_XCU", "ConversionError", "convert", "find_soffice", "recalculate"]
 
 #: Environment variable that names the LibreOffice program to use (a path, or a name looked up in PATH).
 ENV_VAR = "ZEDXL_SOFFICE"
@@ -47,13 +40,10 @@ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XM
 # Output formats that need an explicit filter to get the file we want.
 _FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML"}
 
-_INSTALL_HELP = (
-    "Instale LibreOffice: en Debian/Ubuntu con "
-    "«sudo apt-get install --no-install-recommends libreoffice-calc libreoffice-writer»; "
-    "en Windows o macOS descárguelo de https://es.libreoffice.org/descarga/ . "
-    f"Si ya está instalado en otra carpeta, indique la ruta del programa «soffice» en la variable de entorno "
-    f"{ENV_VAR}."
-)
+_INSTALL_HELP = ("Instale LibreOffice: en Debian/Ubuntu con «sudo apt-get install --no-install-recommends "
+                 "libreoffice-calc libreoffice-writer»; en Windows o macOS descárguelo de "
+                 "https://es.libreoffice.org/descarga/ . Si ya está instalado en otra carpeta, indique la ruta del "
+                 f"programa «soffice» en la variable de entorno {ENV_VAR}.")
 
 # Lines LibreOffice prints on stderr on every run that say nothing about the conversion.
 _NOISE = ("failed to launch javaldx",)
@@ -70,7 +60,7 @@ class ConversionError(ZedxlError, RuntimeError):
     def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None) -> None:
         self.stderr = stderr
         self.returncode = returncode
-        detail = _clean_output(stderr).splitlines()
+        detail = [ln for ln in stderr.splitlines() if ln.strip() and not any(n in ln for n in _NOISE)]
         if len(detail) > _DETAIL_LINES:
             detail = ["[...]", *detail[-_DETAIL_LINES:]]
         super().__init__("\n".join([message, "Salida de LibreOffice:", *detail]) if detail else message)
@@ -78,25 +68,16 @@ class ConversionError(ZedxlError, RuntimeError):
 
 def _candidates() -> list[Path]:
     """Usual install locations of ``soffice`` on this platform, most likely first."""
-    found: list[Path] = []
     if sys.platform == "win32":
-        env_roots = ("PROGRAMFILES", "PROGRAMW6432", "PROGRAMFILES(X86)", "LOCALAPPDATA")
-        roots = [os.environ.get(v) for v in env_roots]
-        roots += [r"C:\Program Files", r"C:\Program Files (x86)"]
-        for root in roots:
-            if not root:
-                continue
-            base = Path(root)
-            found += [base / "LibreOffice" / "program" / "soffice.exe",
-                      base / "Programs" / "LibreOffice" / "program" / "soffice.exe"]
-    elif sys.platform == "darwin":
+        roots = [*(os.environ.get(v) for v in ("PROGRAMFILES", "PROGRAMW6432", "PROGRAMFILES(X86)", "LOCALAPPDATA")),
+                 r"C:\Program Files", r"C:\Program Files (x86)"]
+        return [Path(root, *sub, "LibreOffice", "program", "soffice.exe")
+                for root in roots if root for sub in ((), ("Programs",))]
+    if sys.platform == "darwin":
         app = Path("LibreOffice.app") / "Contents" / "MacOS" / "soffice"
-        found += [Path("/Applications") / app, Path.home() / "Applications" / app]
-    else:
-        found += [Path("/usr/bin/soffice"), Path("/usr/local/bin/soffice"),
-                  Path("/usr/lib/libreoffice/program/soffice"), Path("/snap/bin/libreoffice")]
-        found += sorted(Path("/opt").glob("libreoffice*/program/soffice"), reverse=True)
-    return found
+        return [Path("/Applications") / app, Path.home() / "Applications" / app]
+    return [Path("/usr/bin/soffice"), Path("/usr/local/bin/soffice"), Path("/usr/lib/libreoffice/program/soffice"),
+            Path("/snap/bin/libreoffice"), *sorted(Path("/opt").glob("libreoffice*/program/soffice"), reverse=True)]
 
 
 def find_soffice() -> str | None:
@@ -105,17 +86,9 @@ def find_soffice() -> str | None:
     configured = os.environ.get(ENV_VAR, "").strip().strip('"')
     if configured:
         path = Path(configured).expanduser()
-        if path.is_file():
-            return str(path)
-        return shutil.which(configured)
-    for name in ("soffice", "libreoffice"):
-        hit = shutil.which(name)
-        if hit:
-            return hit
-    for path in _candidates():
-        if path.is_file():
-            return str(path)
-    return None
+        return str(path) if path.is_file() else shutil.which(configured)
+    return (shutil.which("soffice") or shutil.which("libreoffice")
+            or next((str(path) for path in _candidates() if path.is_file()), None))
 
 
 def _require_soffice() -> str:
@@ -124,18 +97,10 @@ def _require_soffice() -> str:
         return program
     configured = os.environ.get(ENV_VAR, "").strip()
     if configured:
-        raise ToolMissingError(
-            f"No se encontró LibreOffice: la variable de entorno {ENV_VAR} indica «{configured}», "
-            f"pero ese programa no existe. {_INSTALL_HELP}"
-        )
-    raise ToolMissingError(
-        "No se encontró LibreOffice (el programa «soffice»), que zedxl necesita para recalcular y convertir "
-        f"libros. {_INSTALL_HELP}"
-    )
-
-
-def _discard(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+        raise ToolMissingError(f"No se encontró LibreOffice: la variable de entorno {ENV_VAR} indica «{configured}», "
+                               f"pero ese programa no existe. {_INSTALL_HELP}")
+    raise ToolMissingError("No se encontró LibreOffice (el programa «soffice»), que zedxl necesita para recalcular y "
+                           f"convertir libros. {_INSTALL_HELP}")
 
 
 def _profile_dir() -> Path:
@@ -145,7 +110,7 @@ def _profile_dir() -> Path:
         profile = Path(tempfile.mkdtemp(prefix="zedxl-libreoffice-"))
         (profile / "user").mkdir()
         (profile / "user" / "registrymodifications.xcu").write_text(PROFILE_XCU, encoding="utf-8")
-        atexit.register(_discard, profile)
+        atexit.register(shutil.rmtree, profile, ignore_errors=True)
         _profile = profile
     return _profile
 
@@ -154,13 +119,8 @@ def _forget_profile() -> None:
     """Drop the current profile (after a killed run it may be left locked or half written)."""
     global _profile
     if _profile is not None:
-        _discard(_profile)
+        shutil.rmtree(_profile, ignore_errors=True)
         _profile = None
-
-
-def _clean_output(text: str) -> str:
-    lines = [ln for ln in text.splitlines() if ln.strip() and not any(n in ln for n in _NOISE)]
-    return "\n".join(lines)
 
 
 def _kill_tree(proc: subprocess.Popen[str]) -> None:
@@ -198,10 +158,8 @@ def convert(src: Path, ext: str, outdir: Path, *, timeout: float = 180) -> Path:
         raise ConversionError(f"No se puede convertir «{src}»: el archivo no existe.")
     out = outdir / f"{src.stem}.{ext}"
     if out == src:
-        raise ConversionError(
-            f"No se puede convertir «{src}» a {ext} en su misma carpeta: se sobrescribiría el original. "
-            "Indique otra carpeta de salida."
-        )
+        raise ConversionError(f"No se puede convertir «{src}» a {ext} en su misma carpeta: se sobrescribiría el "
+                              "original. Indique otra carpeta de salida.")
     program = _require_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
 
@@ -214,47 +172,32 @@ def convert(src: Path, ext: str, outdir: Path, *, timeout: float = 180) -> Path:
     with _lock:
         out.unlink(missing_ok=True)  # so that "LibreOffice produced nothing" cannot be mistaken for success
         profile = _profile_dir()
-        cmd = [
-            program, "--headless", "--norestore", "--nolockcheck",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--convert-to", target, "--outdir", str(outdir),
-            src.as_uri(),  # a URL, so odd names (leading "-", non-ASCII under a C locale) pass unharmed
-        ]
+        cmd = [program, "--headless", "--norestore", "--nolockcheck", f"-env:UserInstallation={profile.as_uri()}",
+               "--convert-to", target, "--outdir", str(outdir),
+               src.as_uri()]  # a URL, so odd names (leading "-", non-ASCII under a C locale) pass unharmed
         try:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, encoding="utf-8", errors="replace",
-                creationflags=creationflags, start_new_session=sys.platform != "win32",
-            )
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, encoding="utf-8", errors="replace", creationflags=creationflags,
+                                    start_new_session=sys.platform != "win32")
         except OSError as err:
-            raise ToolMissingError(
-                f"No se pudo ejecutar LibreOffice («{program}»): {err}. {_INSTALL_HELP}"
-            ) from err
+            raise ToolMissingError(f"No se pudo ejecutar LibreOffice («{program}»): {err}. {_INSTALL_HELP}") from err
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
+            failure = (f"LibreOffice falló al convertir «{src.name}» a {ext} (código {proc.returncode})."
+                       if proc.returncode else "")
         except subprocess.TimeoutExpired:
             _kill_tree(proc)
             stdout, stderr = proc.communicate()
-            _forget_profile()  # a killed run may leave the profile locked or half written
-            out.unlink(missing_ok=True)
-            raise ConversionError(
-                f"LibreOffice no terminó de convertir «{src.name}» a {ext} en {timeout:g} segundos "
-                "y se detuvo.",
-                stderr=stderr + stdout, returncode=proc.returncode,
-            ) from None
-        if proc.returncode != 0:
-            _forget_profile()  # a crashed run may leave the profile locked or with recovery data
+            failure = f"LibreOffice no terminó de convertir «{src.name}» a {ext} en {timeout:g} segundos y se detuvo."
+        if failure:
+            # a killed or crashed run may leave the profile locked, half written or with recovery data
+            _forget_profile()
             out.unlink(missing_ok=True)  # never hand back a half-written file
-            raise ConversionError(
-                f"LibreOffice falló al convertir «{src.name}» a {ext} (código {proc.returncode}).",
-                stderr=stderr + stdout, returncode=proc.returncode,
-            )
+            raise ConversionError(failure, stderr=stderr + stdout, returncode=proc.returncode)
 
     if not out.is_file() or out.stat().st_size == 0:
-        raise ConversionError(
-            f"LibreOffice no produjo «{out.name}» al convertir «{src.name}» a {ext}.",
-            stderr=stderr + stdout, returncode=proc.returncode,
-        )
+        raise ConversionError(f"LibreOffice no produjo «{out.name}» al convertir «{src.name}» a {ext}.",
+                              stderr=stderr + stdout, returncode=proc.returncode)
     return out
 
 

@@ -92,10 +92,7 @@ def backup_key(master: Path, folder: Path) -> None:
     target = folder / path.name
     if path.exists() and not target.exists():
         folder.mkdir(exist_ok=True)
-        def copy(tmp: Path) -> None:
-            shutil.copyfile(path, tmp)
-
-        atomic_write(target, copy)
+        atomic_write(target, lambda tmp: shutil.copyfile(path, tmp))
 
 
 def seal(key: bytes, digest: str) -> str:

@@ -33,7 +33,7 @@ def write_master_file(plan: Plan, master: Path, *, extra: Sequence[ExtraSheet] =
         from zedxl.vba.panel import read_panel
 
         panel = read_panel(master)
-    previous = backup(master) if master.exists() else None
+    previous = backup(master)
     if previous is not None:
         backup_key(master, previous.parent)
     atomic_write(master, lambda tmp: write_master(plan, str(tmp), macros=macros, panel=panel, extra=extra),

@@ -1,11 +1,9 @@
 """The one process policy of the verbs that go through many files (``consolidate``, ``split``): how many worker
 processes, started how; and the garbage collector paused around steps that build many long-lived objects.
 
-A worker pool pays only where it measurably helps on the machine it runs on. With ``fork`` (Linux) a worker starts
-in milliseconds, sharing this process's imports; with ``spawn`` (Windows, the planning unit's PC, and macOS) each
-worker starts a new interpreter and imports zedxl again (~0.6 s), so a pool is used only for large folders.
-``ZEDXL_INICIO=spawn`` (or ``fork`` where it exists) forces the method: the tests and ``scripts/bench.py --spawn``
-run the Windows path on Linux that way.
+A worker pool pays only where it measurably helps (docs/performance.md): a forked worker (Linux) starts in
+milliseconds, a spawned one (Windows, macOS) imports zedxl again, so spawn pools are kept for large folders.
+``ZEDXL_INICIO=spawn`` (or ``fork`` where it exists) forces the method, to run the Windows path on Linux.
 """
 
 from __future__ import annotations
@@ -35,16 +33,14 @@ def start_method() -> str:
     return "fork" if sys.platform == "linux" and "fork" in available else "spawn"  # (macOS: fork is unsafe)
 
 
-def worker_count(n_items: int, procesos: int | None = None, minimum: int | None = None) -> int:
+def worker_count(n_items: int, procesos: int | None = None) -> int:
     """``procesos``, else the ``ZEDXL_PROCESOS`` environment variable, else one per core (at most 8); 1 when there
-    are fewer than ``minimum`` items (default: ``MIN_FILES_FOR_WORKERS`` with fork, ``MIN_FILES_FOR_SPAWNED_WORKERS``
-    with spawn). An explicit ``procesos`` above 1 is taken from ``minimum`` items on only."""
+    are fewer items than ``MIN_FILES_FOR_WORKERS`` (fork) or ``MIN_FILES_FOR_SPAWNED_WORKERS`` (spawn), even with
+    an explicit ``procesos``."""
     if procesos is None:
         env = os.environ.get("ZEDXL_PROCESOS", "").strip()
         procesos = int(env) if env.isdigit() else min(os.cpu_count() or 1, 8)
-    if minimum is None:
-        minimum = MIN_FILES_FOR_WORKERS if start_method() == "fork" else MIN_FILES_FOR_SPAWNED_WORKERS
-    if n_items < minimum:
+    if n_items < (MIN_FILES_FOR_WORKERS if start_method() == "fork" else MIN_FILES_FOR_SPAWNED_WORKERS):
         return 1
     return max(1, min(procesos, n_items))
 
@@ -74,18 +70,13 @@ def _worker_start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-_PR_SET_PDEATHSIG = 1  # prctl(2)
-
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG, prctl(2)
 
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block (back as it was after it). For steps that make many objects
-    that live on (a master read, a merge, a master's stored cells): the collector would go over them again and
-    again finding no garbage. Cycles made meanwhile are found once it is back on."""
+    """The cyclic garbage collector off for the block (back as it was after it), for steps that make many objects
+    that live on: the collector would go over them again and again finding no garbage."""
     was_on = gc.isenabled()
     gc.disable()
     try:
@@ -101,27 +92,13 @@ BACKGROUND_NICENESS = 10
 
 
 def run_in_background() -> None:
-    """Lower this process's priority to ``BACKGROUND_NICENESS`` (for good: call it only in a process that ends with
-    its background work, a worker of a pool that is then shut down; again, it changes nothing).
-    Where that cannot be done, nothing changes."""
+    """Lower this process's priority to ``BACKGROUND_NICENESS``, for good (call it only in a worker of a pool that is
+    then shut down); where that cannot be done, or done again, nothing changes."""
     with contextlib.suppress(AttributeError, OSError):
         current = os.nice(0)
         if current < BACKGROUND_NICENESS:
             os.nice(BACKGROUND_NICENESS - current)
 
 
-def positive_int(text: str) -> int:
-    """``argparse`` type of ``--procesos``: a whole number ≥ 1, with a Spanish message otherwise."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"«{text}» no es un número entero de procesos (1 o más)")
-    return value
-
-
 __all__ = ["BACKGROUND_NICENESS", "MIN_FILES_FOR_SPAWNED_WORKERS", "MIN_FILES_FOR_WORKERS", "collector_paused",
-           "positive_int", "process_pool", "run_in_background", "start_method", "worker_count"]
+           "process_pool", "run_in_background", "start_method", "worker_count"]

@@ -100,9 +100,8 @@ def parse_period(label: str, year: int, periodicity: Periodicity) -> Period:
         return semesters(year, periodicity)[int(part[1]) - 1]
     if part.startswith("T"):
         q = int(part[1])
-        if quarterly:
-            return Period(year, "T", q, q - 1, q)
-        return Period(year, "T", q, (q - 1) * 3, q * 3)
+        size = 1 if quarterly else 3  # base periods in a quarter
+        return Period(year, "T", q, (q - 1) * size, q * size)
     month = int(part)
     if not 1 <= month <= 12:
         raise PeriodError(f"Periodo «{label}» no válido: el mes debe estar entre 01 y 12.")

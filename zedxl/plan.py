@@ -30,9 +30,9 @@ _TOP_KEYS = ("entidad", "sigla", "anio", "periodicidad", "instancias", "responsa
              "objetivos", "presupuesto", "narrativa")
 #: the keys each kind of block may hold: any other is a typo that would silently lose what it holds
 _BLOCK_KEYS = {
-    "objetivo": ("codigo", "nombre", "indicador", "acciones"),
-    "accion": ("codigo", "nombre", "indicador", "actividades"),
-    "actividad": ("codigo", "nombre", "unidad", "instancia", "programado", "ejecutado", "justificacion"),
+    "OEI": ("codigo", "nombre", "indicador", "acciones"),
+    "AEI": ("codigo", "nombre", "indicador", "actividades"),
+    "AO": ("codigo", "nombre", "unidad", "instancia", "programado", "ejecutado", "justificacion"),
     "indicador": ("nombre", "unidad", "meta_anual", "ejecutado"),
     "rubro": ("rubro", "pia", "pim", "ejecucion"),
     "presupuesto": ("ingresos", "gastos"),
@@ -41,12 +41,9 @@ _BLOCK_KEYS = {
 }
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
+class _Problems(list[tuple[str, str]]):
     def add(self, path: str, msg: str) -> None:
-        self.items.append((path, msg))
+        self.append((path, msg))
 
     def keys(self, path: str, block: Mapping[Any, Any], allowed: tuple[str, ...]) -> None:
         """Every key of ``block`` is one of ``allowed``; an unknown one is named with those that are."""
@@ -58,23 +55,17 @@ class _Problems:
 
 def to_decimal(value: Any) -> Decimal | None:
     """A number from YAML/Excel as Decimal (floats through their shortest repr: 0.2 → Decimal('0.2'))."""
-    if value is None or isinstance(value, bool):
-        return None
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return None
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-        return d if d.is_finite() else None
-    return None
+    if not isinstance(value, (float, str)):
+        return None
+    try:
+        d = Decimal(repr(value) if isinstance(value, float) else value.strip())
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
 
 
 def _number(p: _Problems, path: str, value: Any, *, allow_none: bool = False,
@@ -128,12 +119,9 @@ def _indicador(p: _Problems, path: str, raw: Any) -> Indicador | None:
             d = _number(p, f"{path}.ejecutado.{key}", val, allow_none=True)
             if d is not None:
                 ejecutado[k] = d
-    return Indicador(
-        nombre=_text(p, f"{path}.nombre", raw.get("nombre")),
-        unidad=_text(p, f"{path}.unidad", raw.get("unidad"), required=False),
-        meta_anual=_number(p, f"{path}.meta_anual", raw.get("meta_anual"), allow_none=True),
-        ejecutado=ejecutado,
-    )
+    return Indicador(_text(p, f"{path}.nombre", raw.get("nombre")),
+                     _text(p, f"{path}.unidad", raw.get("unidad"), required=False),
+                     _number(p, f"{path}.meta_anual", raw.get("meta_anual"), allow_none=True), ejecutado)
 
 
 def _blocks(p: _Problems, path: str, raw: Any, fields: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -145,16 +133,21 @@ def _blocks(p: _Problems, path: str, raw: Any, fields: str) -> Iterator[tuple[st
             p.add(f"{path}[{i}]", f"debe ser un bloque con {fields}")
 
 
-def _code(p: _Problems, path: str, raw: Any, level: str, seen: set[str]) -> str:
+def _code(p: _Problems, path: str, block: Mapping[str, Any], level: str, seen: set[str]) -> tuple[str, str]:
+    """The code of an OEI, AEI or AO ``block`` (of its level, not seen before) and the block's key path naming it;
+    the block's keys are checked too."""
+    raw = block.get("codigo")
     code = normalize_code(str(raw)) if raw is not None else None
     if code is None or not code.startswith(level + "."):
         p.add(f"{path}.codigo", f"código «{raw}» no válido: se esperaba un código {level} "
                                 f"como {dict(OEI='OEI.01', AEI='AEI.01.01', AO='AO.01.01.01')[level]}")
-        return str(raw)
-    if code in seen:
-        p.add(f"{path}.codigo", f"código duplicado {code}")
-    seen.add(code)
-    return code
+        code = str(raw)
+    else:
+        if code in seen:
+            p.add(f"{path}.codigo", f"código duplicado {code}")
+        seen.add(code)
+    p.keys(f"{path} ({code})", block, _BLOCK_KEYS[level])
+    return code, f"{path} ({code})"
 
 
 def _values(p: _Problems, path: str, raw: Any, n: int, *, allow_none: bool) -> tuple[Decimal | None, ...]:
@@ -211,9 +204,8 @@ def _reglas(p: _Problems, raw: Any) -> Reglas:
         return Reglas()
     p.keys("reglas", raw, _BLOCK_KEYS["reglas"])
     base = Reglas()
-    tope: Decimal | None = base.tope_avance
-    if "tope_avance" in raw:
-        tope = _number(p, "reglas.tope_avance", raw["tope_avance"], allow_none=True)
+    tope = (_number(p, "reglas.tope_avance", raw["tope_avance"], allow_none=True) if "tope_avance" in raw
+            else base.tope_avance)
     sin_meta = _number(p, "reglas.avance_sin_meta", raw.get("avance_sin_meta", base.avance_sin_meta))
     sem = raw.get("semaforo") or {}
     if not isinstance(sem, Mapping):
@@ -249,12 +241,8 @@ def _budget_lines(p: _Problems, path: str, raw: Any, keys: Mapping[str, int], n:
         for idx, value in _per_period(p, f"{ip}.ejecucion", item.get("ejecucion"), keys, n,
                                       "ejecucion: {T2: 1329058.20} (lo acumulado al cierre de cada periodo)").items():
             acumulado[idx] = _number(p, f"{ip}.ejecucion[{idx}]", value, allow_none=True)
-        lines.append(LineaPresupuesto(
-            rubro=rubro,
-            pia=_number(p, f"{ip}.pia", item.get("pia"), allow_none=True),
-            pim=_number(p, f"{ip}.pim", item.get("pim"), allow_none=True),
-            acumulado=tuple(acumulado),
-        ))
+        lines.append(LineaPresupuesto(rubro, _number(p, f"{ip}.pia", item.get("pia"), allow_none=True),
+                                      _number(p, f"{ip}.pim", item.get("pim"), allow_none=True), tuple(acumulado)))
     return tuple(lines)
 
 
@@ -302,20 +290,14 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
         p.add("objetivos", "falta la lista de objetivos (OEI)")
         objs_raw = []
     for op, o in _blocks(p, "objetivos", objs_raw, "codigo, nombre, indicador y acciones"):
-        ocode = _code(p, op, o.get("codigo"), "OEI", seen)
-        op = f"{op} ({ocode})"
-        p.keys(op, o, _BLOCK_KEYS["objetivo"])
+        ocode, op = _code(p, op, o, "OEI", seen)
         acciones = []
         for ap, a in _blocks(p, f"{op}.acciones", o.get("acciones") or [], "codigo, nombre, indicador y actividades"):
-            acode = _code(p, ap, a.get("codigo"), "AEI", seen)
-            ap = f"{ap} ({acode})"
-            p.keys(ap, a, _BLOCK_KEYS["accion"])
+            acode, ap = _code(p, ap, a, "AEI", seen)
             actividades = []
             for aop, ao in _blocks(p, f"{ap}.actividades", a.get("actividades") or [],
                                    "codigo, nombre, unidad, instancia y programado"):
-                aocode = _code(p, aop, ao.get("codigo"), "AO", seen)
-                aop = f"{aop} ({aocode})"
-                p.keys(aop, ao, _BLOCK_KEYS["actividad"])
+                aocode, aop = _code(p, aop, ao, "AO", seen)
                 inst = str(ao.get("instancia") or "").strip().upper()
                 if not inst:
                     p.add(f"{aop}.instancia", "falta la instancia responsable")
@@ -328,15 +310,10 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
                 for idx, value in _per_period(p, f"{aop}.justificacion", ao.get("justificacion"), keys, n,
                                               "justificacion: {T2: texto} (un texto por periodo)").items():
                     texts[idx] = _text(p, f"{aop}.justificacion.{idx}", value, required=False)
-                actividades.append(Actividad(
-                    codigo=aocode,
-                    nombre=_text(p, f"{aop}.nombre", ao.get("nombre")),
-                    unidad=_text(p, f"{aop}.unidad", ao.get("unidad")),
-                    instancia=inst,
-                    programado=tuple(v if v is not None else Decimal(0) for v in prog),
-                    ejecutado=ejec,
-                    justificacion=tuple(texts),
-                ))
+                actividades.append(Actividad(aocode, _text(p, f"{aop}.nombre", ao.get("nombre")),
+                                             _text(p, f"{aop}.unidad", ao.get("unidad")), inst,
+                                             tuple(v if v is not None else Decimal(0) for v in prog), ejec,
+                                             tuple(texts)))
             acciones.append(Accion(acode, _text(p, f"{ap}.nombre", a.get("nombre")),
                                    _indicador(p, f"{ap}.indicador", a.get("indicador")), tuple(actividades)))
         objetivos.append(Objetivo(ocode, _text(p, f"{op}.nombre", o.get("nombre")),
@@ -352,8 +329,8 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
     narr_raw = data.get("narrativa") or {}
     narrativa = {str(k): str(v).strip() for k, v in narr_raw.items()} if isinstance(narr_raw, Mapping) else {}
     reglas = _reglas(p, data.get("reglas"))
-    if p.items:
-        raise PlanError(p.items, source)
+    if p:
+        raise PlanError(list(p), source)
     return Plan(entidad=entidad, sigla=sigla, anio=anio, periodicidad=periodicidad, instancias=instancias,
                 objetivos=tuple(objetivos), reglas=reglas, presupuesto=presupuesto,
                 responsable_presupuesto=resp, narrativa=narrativa)
@@ -407,15 +384,11 @@ def load_plan(path: Path) -> Plan:
         if Path(path).stat().st_size > MAX_PLAN_BYTES:
             raise PlanError([("", f"el archivo pesa más de {MAX_PLAN_BYTES // 2**20} MB: no es un plan")], str(path))
         text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise PlanError([("", "no se pudo leer el archivo: no existe (revise el nombre y la carpeta)")],
-                        str(path)) from e
-    except IsADirectoryError as e:
-        raise PlanError([("", "no se pudo leer el archivo: es una carpeta, no un plan")], str(path)) from e
-    except PermissionError as e:
-        raise PlanError([("", "no se pudo leer el archivo: no tiene permiso para leerlo")], str(path)) from e
     except OSError as e:
-        raise PlanError([("", f"no se pudo leer el archivo ({e.strerror or e})")], str(path)) from e
+        why = {FileNotFoundError: ": no existe (revise el nombre y la carpeta)",
+               IsADirectoryError: ": es una carpeta, no un plan",
+               PermissionError: ": no tiene permiso para leerlo"}.get(type(e), f" ({e.strerror or e})")
+        raise PlanError([("", f"no se pudo leer el archivo{why}")], str(path)) from e
     except UnicodeDecodeError as e:
         raise PlanError([("", "el archivo no está en UTF-8")], str(path)) from e
     try:

@@ -10,7 +10,6 @@ from pathlib import Path
 from zedxl.errors import ZedxlError
 from zedxl.fsutil import atomic_write, ensure_not_open
 from zedxl.masterkey import create_key
-from zedxl.model import Plan
 from zedxl.parallel import process_pool, worker_count
 from zedxl.periods import parse_period
 from zedxl.xlsx.master_read import read_master
@@ -25,29 +24,28 @@ class Split(list[Path]):
     skipped: list[str]
 
 
-def _deadline_text(fecha_limite: _dt.date | str | None) -> str:
-    if fecha_limite is None:
-        return ""
-    if isinstance(fecha_limite, _dt.date):
-        return fecha_limite.strftime("%d/%m/%Y")
-    return str(fecha_limite).strip()
+def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
+          instancias: Sequence[str] | None = None, procesos: int | None = None,
+          progress: Callable[[int, int], None] | None = None) -> Split:
+    """Read ``master`` and write one workbook per office that owns AO (plus the budget office) for ``period`` into
+    ``outdir``; returns the files in plan order. An office that reported every month of the period already gets no
+    workbook (``Split.skipped``).
 
-
-def split_plan(plan: Plan, period: str, outdir: Path, *, key: bytes, fecha_limite: _dt.date | str | None = None,
-               instancias: Sequence[str] | None = None, procesos: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Split:
-    """Write the office workbooks of ``plan`` for ``period`` into ``outdir``; returns the files in plan order.
-    An office that reported every month of the period already gets no workbook (``Split.skipped``).
-
-    Every workbook is sealed with the master's ``key`` (``zedxl.masterkey``). Many workbooks are written by worker
+    File names show the entity acronym, year, period and office: ``ZEDILO-2025-T1-DPD.xlsx``. The master is only
+    read; every workbook is sealed with its key (``zedxl.masterkey``: ``<master>.clave``, made now if it has none).
+    ``fecha_limite`` (a date or a text) is printed on the Instrucciones sheet. Many workbooks are written by worker
     processes (``procesos``: see ``zedxl.parallel.worker_count``); ``progress(done, total)`` is called after each
     workbook written.
 
     Raises:
+        WorkbookError: the master cannot be read.
         PeriodError: ``period`` does not exist in the plan.
         ZedxlError: an office asked for does not exist, or owns no AO and does not report the budget.
         MasterLockedError: an office file to be replaced is open in Excel.
     """
+    master = Path(master)
+    plan = read_master(master).plan
+    key = create_key(master)
     periodo = parse_period(period, plan.anio, plan.periodicidad)
     available = offices_to_split(plan)
     wanted = [c.strip().upper() for c in instancias] if instancias else available
@@ -57,7 +55,8 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, key: bytes, fecha_limit
                          f"Instancias con AO: {', '.join(available) or '(ninguna)'}.")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    deadline = _deadline_text(fecha_limite)
+    deadline = (fecha_limite.strftime("%d/%m/%Y") if isinstance(fecha_limite, _dt.date) else
+                str(fecha_limite or "").strip())
     specs = office_specs(plan, periodo, wanted, deadline)
     skipped = [code for code in wanted if not specs[code].open_periods]
     if skipped and len(skipped) == len(wanted):
@@ -85,22 +84,3 @@ def split_plan(plan: Plan, period: str, outdir: Path, *, key: bytes, fecha_limit
 def _write_one(spec: OfficeSpec, target: Path, key: bytes) -> None:
     """One office workbook, written atomically (in a worker process when there are many)."""
     atomic_write(target, lambda tmp: write_office(spec, str(tmp), key))
-
-
-def split(master: Path, period: str, outdir: Path, *, fecha_limite: _dt.date | str | None = None,
-          instancias: Sequence[str] | None = None, procesos: int | None = None,
-          progress: Callable[[int, int], None] | None = None) -> Split:
-    """Read ``master`` and write one workbook per office that owns AO (plus the budget office) for ``period``.
-
-    File names show the entity acronym, year, period and office: ``ZEDILO-2025-T1-DPD.xlsx``. The master is
-    only read; its key (``<master>.clave``) is made now if it has none. ``fecha_limite`` (a date or a text) is
-    printed on the Instrucciones sheet.
-
-    Raises:
-        WorkbookError: the master cannot be read. See ``split_plan`` for the rest.
-    """
-    master = Path(master)
-    plan = read_master(master).plan
-    return split_plan(plan, period, outdir, key=create_key(master), fecha_limite=fecha_limite,
-                      instancias=instancias, procesos=procesos, progress=progress)
-

@@ -172,11 +172,10 @@ def check_structure(previous: Sequence[Item] | None, plan: Plan, eliminar: Itera
     gone_ok = _with_children(targets, known)
     taken = _with_children(targets, current)
     kept = _without(plan, taken)
-    kept_keys = {it.key for it in structure_of(kept)} if taken else {it.key for it in current}
     found = {it.key for it in current}
-    stray_keys = {s.item.key for s in strays}
-    missing = tuple(it for it in previous or () if it.key not in found and it.key not in gone_ok
-                    and it.key not in stray_keys)
+    kept_keys = {it.key for it in structure_of(kept)} if taken else found
+    accounted = found | gone_ok | {s.item.key for s in strays}
+    missing = tuple(it for it in previous or () if it.key not in accounted)
     removed: dict[tuple[str, str], Item] = {}
     for it in known:
         if it.key in gone_ok and it.key not in kept_keys:
@@ -272,25 +271,17 @@ def refusal_message(check: StructureCheck, file: str, *, backup: str | None = No
     return "\n".join(lines)
 
 
-def newest_backup(master: Path) -> Path | None:
-    """The newest backup of ``master`` in ``respaldos/`` (the names sort by their time stamp)."""
-    folder = master.parent / "respaldos"
-    if not folder.is_dir():
-        return None
-    found = sorted(p for p in folder.iterdir()
-                   if p.name.startswith(master.stem + ".") and p.suffix == master.suffix)
-    return found[-1] if found else None
-
-
 def require_intact(read: MasterRead, eliminar: Iterable[str], master: Path, *, button: bool = False
                    ) -> StructureCheck:
     """``check_structure`` of what was read from ``master``; raises StructureError (Spanish, naming what is
     missing and how to restore it) when it refuses, or when a chart sheet could not be written back."""
     check = check_structure(read.structure, read.plan, eliminar, read.strays)
     if check.refused:
-        backup = newest_backup(master)
+        folder = master.parent / "respaldos"  # the newest backup: the names sort by their time stamp
+        found = sorted(p.name for p in folder.iterdir() if p.name.startswith(master.stem + ".")
+                       and p.suffix == master.suffix) if folder.is_dir() else []
         raise StructureError(refusal_message(check, master.name, button=button,
-                                             backup=str(backup.relative_to(master.parent)) if backup else None))
+                                             backup=str(Path("respaldos", found[-1])) if found else None))
     charts = [s.source or s.name for s in read.extra if s.chart]
     if charts:
         raise StructureError(f"El maestro {printable(master.name)} tiene hojas de gráfico que zedxl no puede "

@@ -17,9 +17,7 @@ JSON_VERSION = 1
 def default_period(plan: Plan) -> Period:
     """The latest semester with any executed value reported (S1 when nothing is reported)."""
     s1, s2 = semesters(plan.anio, plan.periodicidad)
-    if any(v is not None for ao in plan.actividades() for v in ao.ejecutado[s2.start:s2.stop]):
-        return s2
-    return s1
+    return s2 if any(v is not None for ao in plan.actividades() for v in ao.ejecutado[s2.start:s2.stop]) else s1
 
 
 def _n(value: Decimal | None) -> float | int | None:
