@@ -1209,32 +1209,3 @@ def test_call_out_prefilter_knows_every_letter_case_blind_matching_pairs_with_as
     letter = re.compile("[a-z]", re.IGNORECASE)
     pairs = {chr(cp) for cp in range(128, sys.maxunicode + 1) if letter.fullmatch(chr(cp))}
     assert pairs == set(_ASCII_FOLD)
-
-
-# -- the fast scan's part outside <sheetData>: what the handlers noted, remembered by its bytes --------------------
-OUTSIDE_PIECES = st.sampled_from([
-    '<dimension ref="A1:AD20"/>', '<dimension ref="A1"></dimension>', "<dimension ref='B2:C&#51;'/>",
-    '<dimension ref="A1:B2" x="a>b"/>', "<dimension/>", '<sheetProtection sheet="1" objects="1"/>',
-    '<sheetProtection sheet="0"/>', '<cols><col min="1" max="2" width="9"/><col min="3" max="3"/></cols>',
-    '<x:dimension xmlns:x="urn:x" ref="Z9"/>', '<row r="1"/>', '<row r="x"/>', "<broken", "&amp;", "text",
-])
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(OUTSIDE_PIECES, max_size=8))
-def test_outside_part_remembered_as_the_handlers_note_it(pieces: list[str]) -> None:
-    outside = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + "".join(pieces[:4])
-               + "<sheetData/>" + "".join(pieces[4:]) + "</worksheet>").encode()
-    intake_fast._OUTSIDES.items.clear()
-    runs = []
-    for _ in range(2):  # cold, then warm
-        insp = intake_module._Inspector(Path("hoja.xlsx"), DEFAULT_LIMITS)
-        scan = intake_sheets._SheetScan(insp, "Hoja")
-        try:
-            intake_fast._note_outside(outside, scan)
-        except Exception:  # noqa: BLE001 - malformed: refused both times
-            runs.append(None)
-            continue
-        runs.append((scan.elements, scan.dimension, scan.protected, scan.col_defs, scan.rows,
-                     [i.code for i in insp.issues]))
-    assert runs[0] == runs[1], outside

@@ -51,6 +51,7 @@ Active content (``error`` refuses the file, ``aviso`` flags it and lets values b
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from zedxl.intake.codes import INTAKE_CODES
 from zedxl.intake.common import BytesMemo, _Deadline, _short, xml_text
@@ -72,6 +73,10 @@ from zedxl.intake.result import (
 )
 from zedxl.issues import CATALOGUE, make_issue
 
+# what the inspector gathers in lists, handed to Intake as tuples
+_RECORDED = ("sheets", "defined_names", "external_links", "connections", "embeddings", "hyperlinks", "formulas",
+             "error_cells", "nonfinite_cells", "custom_properties", "property_values")
+
 
 class _Inspector(_Package):
     """Every check, in the order the module docstring gives."""
@@ -84,29 +89,20 @@ class _Inspector(_Package):
                 issues.append(make_issue("revision-mas-problemas", file=self.file, count=extra, what=code,
                                          severity=CATALOGUE[code].severity))
         safe = self.kind in READABLE_KINDS and self.complete and not any(i.severity == "error" for i in issues)
+        recorded: dict[str, Any] = {name: tuple(getattr(self, name)) for name in _RECORDED}
         return Intake(
             path=self.path,
             kind=self.kind,
             issues=tuple(issues),
             safe=safe,
-            sheets=tuple(self.sheets),
-            defined_names=tuple(self.defined_names),
             has_macros=self.has_macros,
-            external_links=tuple(self.external_links),
-            connections=tuple(self.connections),
-            embeddings=tuple(self.embeddings),
-            hyperlinks=tuple(self.hyperlinks),
-            formulas=tuple(self.formulas),
-            error_cells=tuple(self.error_cells),
-            nonfinite_cells=tuple(self.nonfinite_cells),
-            custom_properties=tuple(self.custom_properties),
             truncated_facts=self.truncated_facts,
             cells=self.cells if self.keep_cells and safe else None,
             number_formats=self.number_formats if self.keep_cells else None,
             parts=self.parts if self.keep_cells and safe else None,
-            property_values=tuple(self.property_values),
             deadline=self.deadline,
-            **self.facts,  # size, members, date1904, calc_mode... as found (the fields' defaults otherwise)
+            **recorded,
+            **self.facts,  # date1904, calc_mode... as found (the fields' defaults otherwise)
         )
 
 
@@ -134,22 +130,6 @@ def inspect(path: Path | str, limits: Limits = DEFAULT_LIMITS, *, keep_cells: bo
     return insp.build()
 
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "BytesMemo",
-    "CellFact",
-    "lock_file_original",
-    "xml_text",
-    "INTAKE_CODES",
-    "READABLE_KINDS",
-    "CellNote",
-    "Deadline",
-    "DefinedName",
-    "ExternalLink",
-    "Hyperlink",
-    "Intake",
-    "Kind",
-    "Limits",
-    "SheetInfo",
-    "inspect",
-]
+__all__ = ["DEFAULT_LIMITS", "INTAKE_CODES", "READABLE_KINDS", "BytesMemo", "CellFact", "CellNote", "Deadline",
+           "DefinedName", "ExternalLink", "Hyperlink", "Intake", "Kind", "Limits", "SheetInfo", "inspect",
+           "lock_file_original", "xml_text"]

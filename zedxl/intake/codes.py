@@ -18,6 +18,8 @@ _SAVE_AGAIN = "Vuelva a guardarlo en Excel como «Libro de Excel (.xlsx)» y env
 
 _USE_TEMPLATE = "Copie sus datos en la plantilla original, guárdela como «Libro de Excel (.xlsx)» y envíe ese archivo."
 
+_OR_USE_TEMPLATE = "o c" + _USE_TEMPLATE[1:]  # after "Borre ... sobrante "
+
 _CODES: tuple[tuple[str, str, str, Severity], ...] = (
     ("archivo-inaccesible", "Archivo ilegible",
      "«{file}» no se pudo leer ({detail}). Vuelva a enviarlo.", "error"),
@@ -61,10 +63,10 @@ _CODES: tuple[tuple[str, str, str, Severity], ...] = (
      "abrirlo. " + _USE_TEMPLATE, "error"),
     ("zip-parte-demasiado-grande", "Parte interna demasiado grande",
      "«{file}»: la parte interna {part} ocupa {size} al descomprimirse (máximo {limit}); el archivo se rechaza sin "
-     "abrirlo. Borre el contenido sobrante o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+     "abrirlo. Borre el contenido sobrante " + _OR_USE_TEMPLATE, "error"),
     ("zip-total-demasiado-grande", "Contenido descomprimido demasiado grande",
      "«{file}» ocupa {size} al descomprimirse (máximo {limit}); el archivo se rechaza sin abrirlo. Borre el contenido "
-     "sobrante o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+     "sobrante " + _OR_USE_TEMPLATE, "error"),
     ("zip-compresion-anomala", "Compresión anómala (bomba zip)",
      "«{file}»: la parte interna {part} se expande {ratio}:1 al descomprimirse (máximo {limit}:1), como un archivo "
      "malicioso («bomba zip»); se rechaza sin abrirlo. " + _USE_TEMPLATE, "error"),
@@ -92,7 +94,7 @@ _CODES: tuple[tuple[str, str, str, Severity], ...] = (
      "«{file}» está dañado: la parte {part} no es XML válido ({detail}). " + _SAVE_AGAIN, "error"),
     ("xml-parte-demasiado-grande", "Parte XML demasiado grande",
      "«{file}»: la parte {part} es demasiado grande o compleja para revisarla ({detail}); se rechaza sin abrirla. "
-     "Borre el contenido sobrante o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+     "Borre el contenido sobrante " + _OR_USE_TEMPLATE, "error"),
     ("activo-macros", "Macros",
      "«{file}» contiene macros ({detail}): solo se leerán los valores; las macros no se ejecutan ni se copian. Si no "
      "las agregó usted, avise a soporte; para evitar este aviso guarde el libro como «Libro de Excel (.xlsx)».",
@@ -123,13 +125,13 @@ _CODES: tuple[tuple[str, str, str, Severity], ...] = (
      "«{file}» tiene {count} hojas (máximo {limit}): no es un libro de la plantilla. " + _USE_TEMPLATE, "error"),
     ("hoja-demasiadas-celdas", "Demasiadas celdas",
      "«{file}», hoja «{sheet}»: tiene más de {limit} celdas o filas, muchas más que la plantilla; se rechaza sin "
-     "abrirlo. Borre las filas y columnas sobrantes o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+     "abrirlo. Borre las filas y columnas sobrantes " + _OR_USE_TEMPLATE, "error"),
     ("libro-demasiadas-celdas", "Demasiadas celdas en el libro",
      "«{file}»: el libro tiene más de {limit} celdas en total (se detuvo en la hoja «{sheet}»); se rechaza sin "
-     "abrirlo. Borre las hojas o filas sobrantes o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+     "abrirlo. Borre las hojas o filas sobrantes " + _OR_USE_TEMPLATE, "error"),
     ("hoja-demasiados-rangos", "Demasiados rangos en una hoja",
      "«{file}», hoja «{sheet}»: tiene más de {limit} {what}, muchos más que la plantilla; se rechaza sin abrirlo. "
-     "Quítelos o " + _USE_TEMPLATE[0].lower() + _USE_TEMPLATE[1:], "error"),
+     "Quítelos " + _OR_USE_TEMPLATE, "error"),
     ("estilos-excesivos", "Estilos excesivos",
      "«{file}»: la parte {part} tiene {what} (máximo {limit}): suele venir de estilos copiados de otros libros o de "
      "un archivo manipulado, y se rechaza sin abrirlo. " + _USE_TEMPLATE, "error"),

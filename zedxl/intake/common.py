@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, col_letter
 from zedxl.intake.result import (
     CellFact,
     CellNote,
@@ -26,8 +25,6 @@ from zedxl.intake.result import (
     SheetInfo,
 )
 from zedxl.issues import Issue, make_issue
-
-_CHUNK = 256 * 1024
 
 # a part up to this size is parsed without counting how deep its elements nest: it holds at most ~350,000 start
 # tags, so the parser's stack of open elements stays under ~45 MB; a larger one has its nesting bounded by
@@ -61,18 +58,7 @@ class BytesMemo:
         return value
 
 
-_CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
-
-# what intake keeps of the parts it read whole for the reader (Intake.parts), in all: a return's parts take ~150 KB
-_KEEP_MAX_BYTES = 4 * 1024 * 1024
-
 _CLEAN_PARTS = BytesMemo(4 * 1024 * 1024)  # keys: (what was read, the part's bytes)
-
-_CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
-
-_RANGE_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})(?::\$?([A-Za-z]{1,10})\$?([0-9]{1,15}))?\Z")
-
-_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
 
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
 
@@ -98,14 +84,6 @@ def _may_call_out(text: str) -> bool:
 
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
-
-_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
-
-_DTD_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-_XML_CONTENT_TYPE = re.compile(r"(\+xml|/xml)\s*(;.*)?\Z", re.IGNORECASE)
-
-_STRICT_PREFIX = "http://purl.oclc.org/ooxml/"
 
 
 def _human(n: int | float) -> str:
@@ -147,25 +125,6 @@ def _dangerous_target(target: str) -> bool:
 
 def _strip_literals(formula: str) -> str:
     return _STRING_LITERAL.sub('""', formula)
-
-
-def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
-    """'A1:B2' or 'A1' to 1-based (row1, col1, row2, col2) normalised; None when not a reference."""
-    m = _RANGE_REF.match(ref.strip())
-    if not m:
-        return None
-    c1, r1 = col_index(m.group(1)) + 1, int(m.group(2))
-    c2, r2 = (col_index(m.group(3)) + 1, int(m.group(4))) if m.group(3) else (c1, r1)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-
-
-def _in_grid(row: int, col: int) -> bool:
-    """1-based row and column inside Excel's grid."""
-    return 1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS
-
-
-def _ref_text(row: int, col: int) -> str:
-    return f"{col_letter(col - 1) if col >= 1 else '?'}{row}"
 
 
 class _Forbidden(Exception):
@@ -245,8 +204,6 @@ class _Rel:
     def kind(self) -> str:
         return self.type.rstrip("/").rsplit("/", 1)[-1]
 
-
-_UNSEEN: Any = object()
 
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 

@@ -15,7 +15,6 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from zedxl.intake.common import (
-    _DRIVE,
     _human,
     _local,
     _Rel,
@@ -36,7 +35,7 @@ _NAME_DRIVE = re.compile(r"[A-Za-z]:")
 def _unsafe_name(name: str) -> bool:
     if not name or _NAME_CONTROL.search(name):
         return True
-    if name.startswith(("/", "\\")) or "\\" in name or _DRIVE.match(name) or _NAME_DRIVE.match(name):
+    if name.startswith(("/", "\\")) or "\\" in name or _NAME_DRIVE.match(name):
         return True
     return ".." in name and any(seg == ".." for seg in name.split("/"))
 
@@ -216,7 +215,6 @@ class _Container(_Members):
                         self.add("archivo-inaccesible", detail="no es un archivo")
                         return
                     size = st.st_size
-                self.facts["size"] = size
                 if size == 0:
                     self.kind = "empty"
                     self.add("archivo-vacio")
@@ -318,7 +316,6 @@ class _Container(_Members):
     def check_members(self, infos: list[zipfile.ZipInfo]) -> bool:
         """Central-directory checks; True when the file must not be read further (any of them raised an issue)."""
         lim = self.limits
-        self.facts["members"] = len(infos)
         if len(infos) > lim.max_zip_members:
             self.add("zip-demasiadas-partes", count=len(infos), limit=lim.max_zip_members)
             return True
@@ -347,7 +344,6 @@ class _Container(_Members):
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not name.endswith("/"):
                 self.add("zip-corrupto", part=_short(name, 80),
                          detail=f"método de compresión {info.compress_type} no admitido")
-        self.facts["uncompressed_bytes"] = total
         if total > lim.max_total_bytes:
             self.add("zip-total-demasiado-grande", size=_human(total), limit=_human(lim.max_total_bytes))
         if self.code_counts.total() > issues_before:

@@ -5,23 +5,25 @@ is left to the expat handlers of ``sheets._SheetScan``, which say the same of an
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, to_a1
 from zedxl.intake.common import (
-    _CLEAN_MAX_BYTES,
+    _DDE_FORMULA,
+    _RISKY_FUNCTIONS,
     _SHALLOW_BYTES,
-    _UNSEEN,
-    BytesMemo,
+    _may_call_out,
     _nesting_bounded,
     _new_parser,
+    _strip_literals,
     xml_text,
 )
-from zedxl.intake.result import CellFact, CellNote, MiB
+from zedxl.intake.result import CellFact, CellNote, MiB, SheetInfo
 
 if TYPE_CHECKING:
-    from zedxl.intake.sheets import _SheetScan
+    from zedxl.intake.sheets import _Sheets, _SheetScan
 
+_UNSEEN: Any = object()
 
 _CELL_TAGS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
 
@@ -121,31 +123,6 @@ def _scan_cells(sd: bytes, name: str, keep: bool, n_tags: int) -> _Scanned | Non
     return facts, formulas, errors, max_row, max_col, ext_row, ext_col
 
 
-# what the handlers noted of a clean part outside <sheetData>, by its bytes (apart from _CLEAN_PARTS: a return
-# brings several new ones, which must not push styles.xml and the theme out)
-_OUTSIDES = BytesMemo(4 * 1024 * 1024)
-
-
-def _note_outside(outside: bytes, scan: _SheetScan) -> None:
-    """``_SheetScan``'s handlers run over a worksheet's part outside ``<sheetData>`` (no cell, merge or hyperlink in
-    it; raises when not well formed), what they noted remembered: returns of one template share it byte for byte."""
-    seen = _OUTSIDES.get(outside)
-    limits = scan.insp.limits
-    if seen is not None and scan.elements + seen[0] <= scan.max_elements and seen[4] <= limits.max_sheet_ranges:
-        scan.elements, scan.col_defs, scan.dimension, scan.protected, _ = seen
-        return
-    parser = _new_parser()
-    parser.StartElementHandler = scan.start
-    if len(outside) > _SHALLOW_BYTES:
-        parser.StartElementHandler, parser.EndElementHandler = _nesting_bounded(
-            scan.start, None, limits.max_xml_depth, f"de la hoja «{scan.sheet}»")
-    parser.CharacterDataHandler = scan.chars
-    parser.Parse(outside, True)
-    if not scan.rows and len(outside) <= _CLEAN_MAX_BYTES:  # a <row> here may be reported: never remembered
-        _OUTSIDES.put(outside, len(outside), (scan.elements, scan.col_defs, scan.dimension, scan.protected,
-                                              max(scan.ranges.values(), default=0)))
-
-
 def _has_prefixed_tag(data: bytes) -> bool:
     """``_FAST_PREFIXED.search(data)``, looking only where a colon is (a prefixed name ends in one; colons are
     rare in sheet data, so this skips the regular expression's try at every "<")."""
@@ -158,3 +135,104 @@ def _has_prefixed_tag(data: bytes) -> bool:
                 return True
         pos = data.find(b":", pos + 1)
     return False
+
+
+def _split_sheet_data(data: bytes) -> tuple[bytes, bytes] | None:
+    """(``<sheetData>`` with its cells, the rest of the part with an empty ``<sheetData/>`` in its place) of a
+    worksheet part in the plain shape; None for any other."""
+    root = _FAST_ROOT.match(data)
+    if root is None or b"<!" in data or data.count(b"<?") != (1 if root.group("decl") is not None else 0):
+        return None
+    decl = root.group("decl")
+    enc = _FAST_ENC.search(decl) if decl else None
+    if enc is not None and enc.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return None
+    if _MAIN_NS_ATTR not in data[root.start(): data.find(b">", root.end() - 1) + 1]:
+        return None
+    i = data.find(b"<sheetData")
+    if i < 0 or data.find(b"<sheetData", i + 1) >= 0:
+        return None
+    if data.startswith(b"<sheetData/>", i):
+        sd, j = b"", i + len(b"<sheetData/>")
+    else:
+        j = data.find(b"</sheetData>")
+        if not data.startswith(b"<sheetData>", i) or j < 0 or data.find(b"</sheetData>", j + 1) >= 0:
+            return None
+        j += len(b"</sheetData>")
+        sd = data[i:j]
+    outside = data[:i] + b"<sheetData/>" + data[j:]
+    if (b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
+            or _FAST_PREFIXED_SPECIAL.search(outside) or b"<mergeCell" in outside or b"<hyperlink" in outside
+            or outside.count(b"<col ") > 1000 or _has_prefixed_tag(sd)):
+        return None
+    return sd, outside
+
+
+def fast_scan(insp: _Sheets, sheet: SheetInfo, scan: _SheetScan) -> bool:
+    """``scan`` filled as its handlers would fill it, by regular expressions, for a worksheet in the plain shape
+    programs write (UTF-8, no comment, CDATA, PI or DTD, nothing prefixed in ``<sheetData>``, ``r=`` first on every
+    ``<row>`` and ``<c>``, plain numbers, no shared or array formula nor one that reaches outside, no merge or
+    hyperlink, within the limits, well formed); False otherwise, having changed nothing but ``scan``: the full scan,
+    on a fresh one, reports what is wrong."""
+    info = insp.member(sheet.part)
+    assert info is not None
+    data = insp.small_bytes(info, _FAST_MAX_BYTES)  # read errors: the full scan's
+    parts = _split_sheet_data(data) if data is not None else None
+    if parts is None:
+        return False
+    sd, outside = parts
+    lim = insp.limits
+    n_tags = sd.count(b"<c")
+    if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
+        n_tags = sum(sd.count(t) for t in _CELL_TAGS)
+    elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
+    if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - insp.total_cells:
+        return False
+    if insp.elements + elements + outside.count(b"<") > lim.max_xml_elements:
+        return False
+    try:
+        if sd:
+            parser = _new_parser()
+            if len(sd) > _SHALLOW_BYTES:  # a large one is well formed and shallow, or the full scan says why
+                parser.StartElementHandler, parser.EndElementHandler = _nesting_bounded(
+                    None, None, lim.max_xml_depth, sheet.part)
+            parser.Parse(sd, True)
+        # the part around the cells (no cell, merge or hyperlink in it) through the scan's own handlers
+        parser = _new_parser()
+        parser.StartElementHandler = scan.start
+        if len(outside) > _SHALLOW_BYTES:
+            parser.StartElementHandler, parser.EndElementHandler = _nesting_bounded(
+                scan.start, None, lim.max_xml_depth, f"de la hoja «{sheet.name}»")
+        parser.CharacterDataHandler = scan.chars
+        parser.Parse(outside, True)
+    except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
+        return False
+    rows = _FAST_ROW.findall(sd)
+    if len(rows) != sd.count(b"<row") or len(rows) > lim.max_cells_per_sheet or (
+            rows and max(map(int, rows)) > MAX_ROWS):
+        return False
+    scanned = _scan_cells(sd, sheet.name, insp.keep_cells, n_tags)
+    insp.check_deadline()
+    if scanned is None:
+        return False
+    facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
+    # formulas that reach outside (DDE) or call out: one search over all of them says whether any may; only
+    # then each is looked at on its own (a match in the joined text is necessary for a match in one)
+    joined = "\n".join(f for _, _, f in formulas)
+    if _may_call_out(joined) and (_DDE_FORMULA.search(joined) or _RISKY_FUNCTIONS.search(joined)):
+        for _, _, formula in formulas:
+            bare = _strip_literals(formula[:256])
+            if _DDE_FORMULA.search(bare) or _RISKY_FUNCTIONS.search(bare):
+                return False
+    # every check passed: commit
+    insp.parsed.add(info.filename.lower())
+    scan.elements += elements
+    scan.cells, scan.rows, scan.formula_count = n_tags, len(rows), len(formulas)
+    scan.ext_row, scan.ext_col, scan.max_row, scan.max_col = ext_row, ext_col, max_row, max_col
+    for note in errors:
+        insp.record(insp.error_cells, note)
+    for letters, row_text, formula in formulas:
+        insp.record(insp.formulas, CellNote(sheet.name, (letters + row_text).decode("ascii"), formula[:256]))
+    if insp.keep_cells:
+        insp.cells[sheet.name] = tuple(facts)
+    return True

@@ -4,18 +4,16 @@ a clean parse found remembered by the part's bytes."""
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 from xml.parsers import expat
 
 from zedxl.intake.common import (
-    _CHUNK,
-    _CLEAN_MAX_BYTES,
     _CLEAN_PARTS,
-    _DTD_BYTES,
-    _KEEP_MAX_BYTES,
     _SHALLOW_BYTES,
     _TICK,
     _Base,
@@ -27,9 +25,27 @@ from zedxl.intake.common import (
     _Stop,
 )
 
+_CHUNK = 256 * 1024
+
+_CLEAN_MAX_BYTES = 256 * 1024  # a part larger than this is never remembered
+
+# what intake keeps of the parts it read whole for the reader (Intake.parts), in all: a return's parts take ~150 KB
+_KEEP_MAX_BYTES = 4 * 1024 * 1024
+
+_DTD_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader: a member's local header
 
 _FLAGS_NOT_PLAIN = 0x1 | 0x20 | 0x40  # encrypted, compressed patched data, strong encryption
+
+
+def _local_header(data: bytes | memoryview, info: zipfile.ZipInfo) -> tuple[tuple[Any, ...], int] | None:
+    """The member's local header, and where its compressed bytes start; None when it lies outside ``data``."""
+    offset = info.header_offset
+    if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
+        return None
+    header = _LOCAL_HEADER.unpack_from(data, offset)
+    return header, offset + _LOCAL_HEADER.size + header[10] + header[11]
 
 
 def _plain_member(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
@@ -39,22 +55,19 @@ def _plain_member(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     it then, and fails the way it fails."""
     if info.flag_bits & _FLAGS_NOT_PLAIN or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
-    offset = info.header_offset
-    if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
+    found = _local_header(data, info)
+    if found is None or found[0][0] != b"PK\x03\x04":
         return None
-    header = _LOCAL_HEADER.unpack_from(data, offset)
-    if header[0] != b"PK\x03\x04":
-        return None
-    name_start = offset + _LOCAL_HEADER.size
-    start = name_start + header[10] + header[11]
+    header, start = found
+    name_start = info.header_offset + _LOCAL_HEADER.size
     end = start + info.compress_size
     if end > len(data):
         return None
     try:
-        name = data[name_start: name_start + header[10]].decode("utf-8" if header[3] & 0x800 else "cp437")
+        if data[name_start: name_start + header[10]].decode("utf-8" if header[3] & 0x800 else "cp437") != (
+                info.orig_filename):
+            return None
     except UnicodeDecodeError:
-        return None
-    if name != info.orig_filename:
         return None
     if info.compress_type == zipfile.ZIP_STORED:
         if info.compress_size != info.file_size:
@@ -231,12 +244,8 @@ class _Members(_Base):
         else:
             with open(self.path, "rb") as fh:
                 data = fh.read()  # bounded: the file's size was checked against max_file_bytes before
-        offset = info.header_offset
-        if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
-            return False
-        header = _LOCAL_HEADER.unpack_from(data, offset)
-        start = offset + _LOCAL_HEADER.size + header[10] + header[11]
-        return _inflates_past(data[start:start + info.compress_size], info.file_size)
+        found = _local_header(data, info)
+        return found is not None and _inflates_past(data[found[1]:found[1] + info.compress_size], info.file_size)
 
     def small_bytes(self, info: zipfile.ZipInfo, limit: int = _CLEAN_MAX_BYTES) -> bytes | None:
         """The whole member when it is at most ``limit`` bytes (by default, small enough to be remembered by its bytes
@@ -255,34 +264,32 @@ class _Members(_Base):
         budget = max(info.file_size, 0)
         # kept for the reader (Intake.parts) when small, up to _KEEP_MAX_BYTES in all: a hostile package of
         # thousands of small parts must not be held in memory whole
-        kept: list[bytes] | None = [] if (self.keep_cells and budget <= _CLEAN_MAX_BYTES
-                                          and self.kept_bytes + budget <= _KEEP_MAX_BYTES) else None
+        keep = self.keep_cells and budget <= _CLEAN_MAX_BYTES and self.kept_bytes + budget <= _KEEP_MAX_BYTES
+        kept: list[bytes] = []
         # a small member of a file read whole, in the plain case: straight from those bytes, the very bytes
         # zipfile gives (anything else, or any doubt: zipfile reads it and reports what is wrong, as before)
         whole = _plain_member(self.data, info) if self.data is not None and budget <= _CHUNK else None
         if whole is not None:
             self.check_deadline()
             yield whole
-            if kept is not None:  # read to the end (as below: only then)
-                self.kept_bytes += len(whole) - len(self.parts.get(info.filename, b""))
-                self.parts[info.filename] = whole
-            return
-        with self.zf.open(info) as fh:
-            while True:
-                self.check_deadline()
-                chunk = fh.read(_CHUNK)
-                if not chunk:
-                    # zipfile stops at the declared size; another program would inflate the rest of the stream
-                    if info.compress_type == zipfile.ZIP_DEFLATED and self.raw_member_overruns(info):
-                        raise _SizeLie(f"{info.filename}: más de {info.file_size} bytes")
-                    if kept is not None:  # read to the end: zipfile has checked the CRC
-                        whole = kept[0] if len(kept) == 1 else b"".join(kept)
-                        self.kept_bytes += len(whole) - len(self.parts.get(info.filename, b""))
-                        self.parts[info.filename] = whole
-                    return
-                if kept is not None:
-                    kept.append(chunk)
-                yield chunk
+            kept.append(whole)
+        else:
+            with self.zf.open(info) as fh:
+                while True:
+                    self.check_deadline()
+                    chunk = fh.read(_CHUNK)
+                    if not chunk:
+                        break
+                    if keep:
+                        kept.append(chunk)
+                    yield chunk
+            # zipfile stops at the declared size; another program would inflate the rest of the stream
+            if info.compress_type == zipfile.ZIP_DEFLATED and self.raw_member_overruns(info):
+                raise _SizeLie(f"{info.filename}: más de {info.file_size} bytes")
+        if keep:  # read to the end: zipfile has checked the CRC
+            whole = b"".join(kept)
+            self.kept_bytes += len(whole) - len(self.parts.get(info.filename, b""))
+            self.parts[info.filename] = whole
 
     def drain(self, stream: Iterator[bytes] | None) -> str:
         """Read the rest of a member; the read error (CRC, inflate) as text, '' when it is intact."""

@@ -12,8 +12,6 @@ from typing import Any
 from zedxl.intake.common import (
     _CLEAN_PARTS,
     _SHALLOW_BYTES,
-    _STRICT_PREFIX,
-    _XML_CONTENT_TYPE,
     _dangerous_target,
     _local,
     _Rel,
@@ -24,6 +22,10 @@ from zedxl.intake.common import (
 )
 from zedxl.intake.result import READABLE_KINDS, DefinedName, ExternalLink, Hyperlink, SheetInfo
 from zedxl.intake.sheets import _Sheets
+
+_XML_CONTENT_TYPE = re.compile(r"(\+xml|/xml)\s*(;.*)?\Z", re.IGNORECASE)
+
+_STRICT_PREFIX = "http://purl.oclc.org/ooxml/"
 
 # The tables of styles.xml that are bounded, each with the element of its items (Limits.max_cell_formats...).
 _STYLE_TABLES = {"cellXfs": "xf", "cellStyleXfs": "xf", "numFmts": "numFmt", "fonts": "font", "fills": "fill",
@@ -73,9 +75,7 @@ class _Package(_Sheets):
                     wb_part = rel.part or ""
         if not wb_part:
             wb_part = "xl/workbook.xml"
-        main_ct = overrides.get(wb_part.lower(), "")
-        self.facts["main_content_type"] = main_ct
-        ct_low = main_ct.lower()
+        ct_low = overrides.get(wb_part.lower(), "").lower()
         if "macroenabled" in ct_low and "binary" not in ct_low:
             self.kind = "xlsm"
         elif "spreadsheetml" in ct_low:
@@ -94,8 +94,7 @@ class _Package(_Sheets):
             self.add("paquete-parte-faltante", part=wb_part, detail="el libro mismo")
             return
         if root_rels is not None:
-            main = [r for r in root_rels if r.kind == "officeDocument"]
-            self.check_dangling([r for r in root_rels if r not in main], "_rels/.rels", severity="aviso")
+            self.check_dangling([r for r in root_rels if r.kind != "officeDocument"], "_rels/.rels", severity="aviso")
 
         wb_ok, strict_ns = self.parse_workbook(wb_part)
         if strict or strict_ns:
@@ -278,7 +277,6 @@ class _Package(_Sheets):
                 self.facts["date1904"] = _truthy(attrs.get("date1904"))
             elif local == "calcPr":
                 self.facts["calc_mode"] = attrs.get("calcMode", "auto") or "auto"
-                self.facts["full_calc_on_load"] = _truthy(attrs.get("fullCalcOnLoad"))
             elif local == "definedName":
                 state["names"] += 1
                 if state["names"] > lim.max_defined_names:
@@ -319,7 +317,7 @@ class _Package(_Sheets):
             elif "/embeddings/" in f"/{low}" or "/activex/" in f"/{low}" or "oleobject" in ct:
                 embedded.append(name)
         for rel in wb_rels:
-            if rel.kind in ("vbaProject",) and rel.part and rel.part not in macros:
+            if rel.kind == "vbaProject" and rel.part and rel.part not in macros:
                 macros.append(rel.part)
         macro_sheets = [s.name for s in self.sheets if s.kind == "macrosheet"]
         if macros or macro_sheets:
@@ -353,44 +351,37 @@ class _Package(_Sheets):
                 self.record(self.hyperlinks, Hyperlink("", "", rel.target, dangerous))
                 if dangerous:
                     self.add("activo-recurso-externo", part=source, target=_short(rel.target), what="hipervínculo")
-            elif rel.kind not in ("externalLinkPath",):
+            elif rel.kind != "externalLinkPath":
                 self.add("activo-recurso-externo", part=source, target=_short(rel.target), what=rel.kind)
 
     def parse_external_link(self, part: str) -> None:
-        found: list[tuple[str, str]] = []  # (kind, detail or rid)
+        found: list[tuple[str, str, str | None]] = []  # (kind, detail, r:id of the target)
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             local = _local(tag)
             if local == "externalBook":
-                found.append(("book", _rid(attrs)))
+                found.append(("book", "", _rid(attrs)))
             elif local == "ddeLink":
                 found.append(("dde", f"servicio «{_short(attrs.get('ddeService', ''), 60)}», tema "
-                                     f"«{_short(attrs.get('ddeTopic', ''), 80)}»"))
+                                     f"«{_short(attrs.get('ddeTopic', ''), 80)}»", None))
             elif local == "oleLink":
-                found.append(("ole", f"vínculo OLE «{_short(attrs.get('progId', ''), 60)}»:{_rid(attrs)}"))
+                found.append(("ole", f"vínculo OLE «{_short(attrs.get('progId', ''), 60)}»", _rid(attrs)))
 
         self.parse_xml(part, start)
         rels = {r.id: r for r in (self.parse_rels(part) or [])}
-        if not found:
-            found.append(("unknown", ""))
-        for kind, detail in found:
+        for kind, detail, rid in found or [("unknown", "", None)]:
+            rel = rels.get(rid) if rid is not None else None
             if kind == "book":
-                rel = rels.get(detail)
                 target = rel.target if rel is not None else "(destino desconocido)"
                 self.record(self.external_links, ExternalLink(part, "book", target))
                 self.add("activo-vinculo-externo", detail=f"{_short(target)}, en {part}")
-            elif kind == "dde":
-                self.record(self.external_links, ExternalLink(part, "dde", detail))
-                self.add("activo-vinculo-dde", detail=f"{detail}, en {part}")
-            elif kind == "ole":
-                text, _, rid = detail.rpartition(":")
-                rel = rels.get(rid)
-                target = f"{text} → {_short(rel.target)}" if rel is not None else text
-                self.record(self.external_links, ExternalLink(part, "ole", target))
-                self.add("activo-vinculo-dde", detail=f"{target}, en {part}")
-            else:
+            elif kind == "unknown":
                 self.record(self.external_links, ExternalLink(part, "unknown", ""))
                 self.add("activo-vinculo-externo", detail=part)
+            else:  # DDE, or OLE with its target when the relationship is there
+                target = f"{detail} → {_short(rel.target)}" if rel is not None else detail
+                self.record(self.external_links, ExternalLink(part, kind, target))
+                self.add("activo-vinculo-dde", detail=f"{target}, en {part}")
 
     def parse_connections(self) -> None:
         names: list[str] = []

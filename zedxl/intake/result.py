@@ -55,9 +55,8 @@ class Limits:
     max_xml_elements: int = 2_000_000
     #: Sheets in the workbook.
     max_sheets: int = 200
-    #: ``<c>`` elements in one sheet, styled empty cells included (a reader makes a record of each). A return holds
-    #: about 35 cells per AO: this is some 2,800 AO for one office, and a file at the limit is reviewed in about a
-    #: second and 160 MB (docs/performance.md, resource attacks).
+    #: ``<c>`` elements in one sheet, styled empty cells included (a reader makes a record of each): some 2,800 AO
+    #: of one office, at about 35 cells an AO.
     max_cells_per_sheet: int = 100_000
     #: ``<c>`` elements in the whole workbook.
     max_total_cells: int = 100_000
@@ -131,7 +130,6 @@ class SheetInfo:
     kind: str  # "worksheet" | "chartsheet" | "macrosheet" | "dialogsheet" | "unknown"
     rel_id: str
     part: str  # zip member name, "" when the relationship is missing or dangling
-    scanned: bool = False  # the whole part was scanned within the limits
     cells: int = 0  # <c> elements, styled empty cells included
     max_row: int = 0  # 1-based row of the farthest cell with a value or formula (0: none)
     max_col: int = 0  # 1-based column of the farthest cell with a value or formula (0: none)
@@ -190,15 +188,10 @@ class Intake(IssueList):
     kind: Kind
     issues: tuple[Issue, ...]
     safe: bool
-    size: int = 0
-    members: int = 0
-    uncompressed_bytes: int = 0
-    main_content_type: str = ""
     application: str = ""
     sheets: tuple[SheetInfo, ...] = ()
     date1904: bool = False
     calc_mode: str = "auto"
-    full_calc_on_load: bool = False
     defined_names: tuple[DefinedName, ...] = ()
     has_macros: bool = False
     external_links: tuple[ExternalLink, ...] = ()

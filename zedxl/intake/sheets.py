@@ -4,26 +4,19 @@ regular expressions, anything else by expat handlers)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
+import re
 import sys
 from typing import Any
 
-from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, from_a1, to_a1
+from zedxl.a1 import MAX_COLS, MAX_ROWS, col_index, col_letter, from_a1, to_a1
 from zedxl.intake.common import (
-    _CELL_REF,
     _DDE_FORMULA,
-    _NUMBER,
     _RISKY_FUNCTIONS,
-    _SHALLOW_BYTES,
     _TICK,
     _Base,
     _dangerous_target,
-    _in_grid,
-    _may_call_out,
-    _nesting_bounded,
-    _new_parser,
-    _parse_range,
-    _ref_text,
     _rid,
     _short,
     _Stop,
@@ -31,19 +24,34 @@ from zedxl.intake.common import (
     _truthy,
 )
 from zedxl.intake.container import _Container
-from zedxl.intake.fast_scan import (
-    _CELL_TAGS,
-    _FAST_ENC,
-    _FAST_MAX_BYTES,
-    _FAST_PREFIXED_SPECIAL,
-    _FAST_ROOT,
-    _FAST_ROW,
-    _MAIN_NS_ATTR,
-    _has_prefixed_tag,
-    _note_outside,
-    _scan_cells,
-)
+from zedxl.intake.fast_scan import _CELL_TAGS, fast_scan
 from zedxl.intake.result import CellFact, CellNote, Hyperlink, SheetInfo
+
+_CELL_REF = re.compile(r"([A-Za-z]{1,10})([0-9]{1,15})\Z")
+
+_RANGE_REF = re.compile(r"\$?([A-Za-z]{1,10})\$?([0-9]{1,15})(?::\$?([A-Za-z]{1,10})\$?([0-9]{1,15}))?\Z")
+
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
+
+
+def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
+    """'A1:B2' or 'A1' to 1-based (row1, col1, row2, col2) normalised; None when not a reference."""
+    m = _RANGE_REF.match(ref.strip())
+    if not m:
+        return None
+    c1, r1 = col_index(m.group(1)) + 1, int(m.group(2))
+    c2, r2 = (col_index(m.group(3)) + 1, int(m.group(4))) if m.group(3) else (c1, r1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def _in_grid(row: int, col: int) -> bool:
+    """1-based row and column inside Excel's grid."""
+    return 1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS
+
+
+def _ref_text(row: int, col: int) -> str:
+    return f"{col_letter(col - 1) if col >= 1 else '?'}{row}"
+
 
 _WHOLE = sys.maxsize  # text kept whole (keep_cells)
 
@@ -127,11 +135,7 @@ class _SheetScan:
         if not n & _TICK:
             self.insp.check_deadline()
         self.capture = None
-        if tag == "c":
-            local = tag
-        else:
-            colon = tag.find(":")
-            local = tag[colon + 1:] if colon >= 0 else tag
+        local = tag[tag.find(":") + 1:]  # the prefix, if any, left out (find gives -1 without one)
         if local == "c":
             if self.in_cell:
                 self.finish_cell()
@@ -370,9 +374,9 @@ class _Sheets(_Container):
         return True
 
     def scan_sheet(self, sheet: SheetInfo) -> SheetInfo:
-        scan = self.fast_scan(sheet)
-        ok = scan is not None
-        if scan is None:  # not in the fast scan's shape
+        scan = _SheetScan(self, sheet.name)
+        ok = fast_scan(self, sheet, scan)
+        if not ok:  # not in the fast scan's shape
             scan = _SheetScan(self, sheet.name)
             ok = self.precount(sheet.part, scan) and self.parse_xml(
                 sheet.part, scan.start, scan.end if self.keep_cells else None, scan.chars, namespaces=False,
@@ -380,12 +384,6 @@ class _Sheets(_Container):
             if ok and self.keep_cells:
                 self.cells[sheet.name] = tuple(scan.facts)
         scan.finish()
-        result = SheetInfo(
-            sheet.name, sheet.sheet_id, sheet.state, sheet.kind, sheet.rel_id, sheet.part,
-            scanned=ok, cells=scan.cells, max_row=scan.max_row, max_col=scan.max_col, extent_row=scan.ext_row,
-            extent_col=scan.ext_col, dimension=scan.dimension,
-            formulas=scan.formula_count, protected=scan.protected, merged=tuple(scan.merged),
-        )
         lim = self.limits
         area = scan.ext_row * scan.ext_col
         if ok and area > lim.max_used_area:
@@ -393,114 +391,16 @@ class _Sheets(_Container):
                      area=f"{area:,}", limit=f"{lim.max_used_area:,}")
         if ok and scan.dimension:
             rng = _parse_range(scan.dimension)
-            declared = (rng[2] * rng[3]) if rng else None
             if rng is None or not (_in_grid(rng[0], rng[1]) and _in_grid(rng[2], rng[3])) or (
-                    declared is not None and declared > max(lim.max_used_area, 4 * max(area, 1))):
+                    rng[2] * rng[3] > max(lim.max_used_area, 4 * max(area, 1))):
                 actual = _ref_text(scan.max_row, scan.max_col) if scan.max_row else "ninguna celda"
                 self.add("hoja-dimension-falsa", sheet=sheet.name, declared=_short(scan.dimension, 40),
                          actual=actual)
         self.sheet_rels(sheet.part, sheet.name, scan.hyperlink_refs)
-        return result
-
-    def fast_scan(self, sheet: SheetInfo) -> _SheetScan | None:
-        """``_SheetScan``'s result by regular expressions, for a worksheet in the plain shape programs write (UTF-8, no
-        comment, CDATA, PI or DTD, nothing prefixed in ``<sheetData>``, ``r=`` first on every ``<row>`` and ``<c>``,
-        plain numbers, no shared or array formula nor one that reaches outside, no merge or hyperlink, within the
-        limits, well formed); None, having changed nothing, otherwise: the full scan reports what is wrong."""
-        info = self.member(sheet.part)
-        data = self.small_bytes(info, _FAST_MAX_BYTES) if info is not None else None  # read errors: the full scan's
-        if info is None or data is None:
-            return None
-        root = _FAST_ROOT.match(data)
-        if root is None or b"<!" in data or data.count(b"<?") != (1 if root.group("decl") is not None else 0):
-            return None
-        decl = root.group("decl")
-        if decl:
-            enc = _FAST_ENC.search(decl)
-            if enc is not None and enc.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
-                return None
-        head = data[root.start(): data.find(b">", root.end() - 1) + 1]
-        if _MAIN_NS_ATTR not in head:
-            return None
-        i = data.find(b"<sheetData")
-        if i < 0 or data.find(b"<sheetData", i + 1) >= 0:
-            return None
-        if data.startswith(b"<sheetData/>", i):
-            j = i + len(b"<sheetData/>")
-            sd = b""
-        else:
-            if not data.startswith(b"<sheetData>", i):
-                return None
-            j = data.find(b"</sheetData>")
-            if j < 0 or data.find(b"</sheetData>", j + 1) >= 0:
-                return None
-            j += len(b"</sheetData>")
-            sd = data[i:j]
-        outside = data[:i] + b"<sheetData/>" + data[j:]
-        if (b"xmlns" in sd or any(t in outside for t in _CELL_TAGS)
-                or _FAST_PREFIXED_SPECIAL.search(outside) or b"<mergeCell" in outside or b"<hyperlink" in outside
-                or outside.count(b"<col ") > 1000):
-            return None
-        lim = self.limits
-        keep = self.keep_cells
-        name = sheet.name
-        if _has_prefixed_tag(sd):
-            return None
-        n_tags = sd.count(b"<c")
-        if n_tags != sd.count(b"<c "):  # some other tag starts with "<c" too: count each cell tag form
-            n_tags = sum(sd.count(t) for t in _CELL_TAGS)
-        elements = (sd.count(b"<") - sd.count(b"</") - 1) if sd else 0
-        if n_tags > lim.max_cells_per_sheet or n_tags > lim.max_total_cells - self.total_cells:
-            return None
-        if self.elements + elements + outside.count(b"<") > lim.max_xml_elements:
-            return None
-        scan = _SheetScan(self, sheet.name)
-        try:
-            if sd:
-                parser = _new_parser()
-                if len(sd) > _SHALLOW_BYTES:  # a large one is well formed and shallow, or the full scan says why
-                    parser.StartElementHandler, parser.EndElementHandler = _nesting_bounded(
-                        None, None, lim.max_xml_depth, sheet.part)
-                parser.Parse(sd, True)
-            _note_outside(outside, scan)
-        except Exception:  # noqa: BLE001 - malformed: the full scan names the problem
-            return None
-        rows = _FAST_ROW.findall(sd)
-        n_rows = len(rows)
-        if n_rows != sd.count(b"<row") or (rows and max(map(int, rows)) > MAX_ROWS):
-            return None
-        if n_rows > lim.max_cells_per_sheet:
-            return None
-        scanned = _scan_cells(sd, name, keep, n_tags)
-        self.check_deadline()
-        if scanned is None:
-            return None
-        facts, formulas, errors, max_row, max_col, ext_row, ext_col = scanned
-        # formulas that reach outside (DDE) or call out: one search over all of them says whether any may; only
-        # then each is looked at on its own (a match in the joined text is necessary for a match in one)
-        joined = "\n".join(f for _, _, f in formulas)
-        if _may_call_out(joined) and (_DDE_FORMULA.search(joined) or _RISKY_FUNCTIONS.search(joined)):
-            for _, _, formula in formulas:
-                bare = _strip_literals(formula[:256])
-                if _DDE_FORMULA.search(bare) or _RISKY_FUNCTIONS.search(bare):
-                    return None
-        notes = [CellNote(name, (letters + row_text).decode("ascii"), formula[:256])
-                 for letters, row_text, formula in formulas]
-        # every check passed: commit
-        self.parsed.add(info.filename.lower())
-        scan.in_cell = False
-        scan.elements += elements
-        scan.cells = n_tags
-        scan.rows = n_rows
-        scan.ext_row, scan.ext_col, scan.max_row, scan.max_col = ext_row, ext_col, max_row, max_col
-        scan.formula_count = len(notes)
-        for note in errors:
-            self.record(self.error_cells, note)
-        for note in notes:
-            self.record(self.formulas, note)
-        if keep:
-            self.cells[name] = tuple(facts)
-        return scan
+        return dataclasses.replace(
+            sheet, cells=scan.cells, max_row=scan.max_row, max_col=scan.max_col, extent_row=scan.ext_row,
+            extent_col=scan.ext_col, dimension=scan.dimension, formulas=scan.formula_count, protected=scan.protected,
+            merged=tuple(scan.merged))
 
     def sheet_rels(self, part: str, sheet: str, hyperlink_refs: dict[str, list[str]]) -> None:
         rels = self.parse_rels(part)
@@ -520,5 +420,5 @@ class _Sheets(_Container):
                             kw["row_idx"], kw["col_idx"] = from_a1(first)
                         self.add("activo-hipervinculo", sheet=sheet, ref=ref or "(sin celda)",
                                  target=_short(rel.target), **kw)
-            elif rel.external and rel.kind not in ("externalLinkPath",):
+            elif rel.external and rel.kind != "externalLinkPath":
                 self.add("activo-recurso-externo", part=part, target=_short(rel.target), what=rel.kind)
