@@ -231,11 +231,7 @@ class _Reader:
         """An OEI sheet's objective; ``named=False``: a sheet not named like one, taken only if it has the OEI
         table (a renamed tab keeps its data) and skipped otherwise."""
         rows = self.rows(sheet)
-        header_idx = None
-        for r, row in enumerate(rows[:30]):
-            if _text(_cell(row, 0)) == L.H_CODIGO:
-                header_idx = r
-                break
+        header_idx = next((r for r, row in enumerate(rows[:30]) if _text(_cell(row, 0)) == L.H_CODIGO), None)
         if header_idx is None and not named:
             self.no_table.append(sheet)
             return None
@@ -243,10 +239,7 @@ class _Reader:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos "
                                 f"(una celda «{L.H_CODIGO}» en la columna A).")
         headers = {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
-
-        def col(h: str) -> int | None:
-            return headers.get(h)
-
+        col = headers.get
         required = [L.H_CODIGO, L.H_DESCRIPCION, L.H_INSTANCIA, L.H_UM,
                     *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
         missing = [h for h in required if h not in headers]
@@ -257,17 +250,14 @@ class _Reader:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} faltan las columnas: {', '.join(missing)}.")
         oei: dict[str, Any] | None = None
         acciones: list[dict[str, Any]] = []
-        formula_cols = {col(L.prog("Anual"))} | {col(L.ejec("Anual"))} | {
-            col(h) for s in L.SEMESTER_POINTS for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s))}
-        formula_cols |= {col(L.avance("Anual")), col(L.estado("Anual"))}
-        formula_cols.discard(None)
         prog_cols = [headers[L.prog(x)] for x in labels]
         ejec_cols = [headers[L.ejec(x)] for x in labels]
         c_desc, c_um, c_inst = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA)
         just_cols = [col(L.justificacion(x)) for x in labels]
         legacy_just = col(L.H_JUSTIFICACION) if all(c is None for c in just_cols) else None
         c_code = col(L.H_CODIGO)
-        formula_list = sorted(c for c in formula_cols if c is not None)
+        formula_list = sorted({headers[h] for s in (*L.SEMESTER_POINTS, "Anual")
+                               for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s)) if h in headers})
         placed: list[tuple[int, str, str, str]] = []  # the sheet's AEI and AO rows: strays if it has no OEI row
 
         def stray(item: Item, r: int, reason: str) -> None:
@@ -466,19 +456,9 @@ def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
         seen: dict[str, str] = {}  # code: where it is
         objetivos = [o for s, named in reader.oei_sheets()
                      if (o := reader.oei_sheet(s, labels, seen, named=named)) is not None]
-        base = Reglas()
-
-        def rule(key: str, default: Decimal) -> Decimal:
-            value = p.get(key)
-            return value if isinstance(value, Decimal) else default
-
-        tope = p.get("tope_avance")
-        reglas = Reglas(
-            tope_avance=tope if isinstance(tope, Decimal) else None,
-            avance_sin_meta=rule("avance_sin_meta", base.avance_sin_meta),
-            verde=rule("verde", base.verde),
-            amarillo=rule("amarillo", base.amarillo),
-        )
+        tope = p.get("tope_avance")  # blank: no cap; any other rule left blank keeps its default
+        reglas = Reglas(tope_avance=tope if isinstance(tope, Decimal) else None, **{
+            key: v for key in ("avance_sin_meta", "verde", "amarillo") if isinstance(v := p.get(key), Decimal)})
         instancias = p["instancias"]
         for o in objetivos:
             for a in o.acciones:

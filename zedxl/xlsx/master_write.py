@@ -24,7 +24,7 @@ from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
 from zedxl.parallel import collector_paused
-from zedxl.periods import base_labels, n_base, semesters, whole_year
+from zedxl.periods import base_labels, base_periods, n_base, semesters, whole_year
 from zedxl.structure import ExtraSheet, structure_of
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter, needs_xlsxwriter
@@ -37,14 +37,14 @@ AEI_FILL = "#EDF2F9"
 CALC_FILL = "#F2F2F2"
 
 
-_ROW = "\x00"  # where a _RowFormula's template takes the row number (never in a sheet name or formula)
+ROW = "\x00"  # where a RowFormula's template takes the row number (never in a sheet name or formula)
 
 
-class _RowFormula:
-    """A formula repeated down rows that differ only in their row number: ``_ROW`` marks where it goes."""
+class RowFormula:
+    """A formula repeated down rows that differ only in their row number: ``ROW`` marks where it goes."""
 
     def __init__(self, template: str) -> None:
-        self.parts = template.split(_ROW)
+        self.parts = template.split(ROW)
         self.vetted = not needs_xlsxwriter(template)  # a row number cannot add a function name
 
     def at(self, r: int) -> str:
@@ -60,7 +60,12 @@ def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _blank(value: Decimal | None) -> float | str:
+def _number(col: int, fmt: Format, value: Decimal | None) -> RowCell:
+    """A number cell, blank when there is no value."""
+    return (col, "b", fmt, None, "") if value is None else (col, "n", fmt, float(value), "")
+
+
+def or_blank(value: Decimal | None) -> float | str:
     """Cached value of a formula that yields "" when there is no number."""
     return "" if value is None else float(value)
 
@@ -98,6 +103,21 @@ class Formats:
         self.label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL, "text_wrap": True})
         self.section = wb.add_format({"bold": True, "font_size": 11, "font_color": HEADER_FILL})
         self.plain = wb.add_format({"font_name": "Calibri", "font_size": 10})
+
+
+def traffic_lights(ws: Worksheet, rng: str, f: Formats, neutral: str = "") -> None:
+    """Semáforo colours on the numbers of ``rng``, except where ``neutral`` (relative to its first cell) holds:
+    a period not due yet is never red, yellow or green."""
+    top = rng.split(":")[0]
+    for bound, fmt in ((L.NAME_VERDE, f.green), (L.NAME_AMARILLO, f.yellow), ("", f.red)):
+        tests = [f"ISNUMBER({top})", *([f"{top}>={bound}"] if bound else []), *([f"NOT({neutral})"] if neutral else [])]
+        criteria = f"=AND({','.join(tests)})" if len(tests) > 1 else f"={tests[0]}"
+        ws.conditional_format(rng, {"type": "formula", "criteria": criteria, "format": fmt})
+
+
+def sum_formula(span: str, *, executed: bool) -> str:
+    """The sum of ``span``; an executed one is "" while nothing in it is reported (never 0)."""
+    return f'=IF(COUNT({span})=0,"",SUM({span}))' if executed else f"=SUM({span})"
 
 
 def progress_formula(e: str, p: str) -> str:
@@ -147,7 +167,7 @@ class MasterWriter:
         self.labels = base_labels(plan.periodicidad)
         self.half = n_base(plan.periodicidad) // 2
         self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
-        self._ao_formulas: list[tuple[int, Format, _RowFormula]] | None = None
+        self._ao_formulas: list[tuple[int, Format, RowFormula]] | None = None
         self._ao_columns: list[int] = []
         self._stats: dict[int, _AoStats] = {}
         self.hasta = rules.reported_through(plan)  # what the Parámetros sheet's ZX_HASTA formula computes
@@ -228,11 +248,7 @@ class MasterWriter:
             ("anio", plan.anio, f.number), ("periodicidad", plan.periodicidad, f.text),
             ("responsable_presupuesto", plan.responsable_presupuesto or "", f.input_text),
             ("version", TEMPLATE_VERSION, f.text),
-        ]
-        reglas = plan.reglas
-        rows += [("tope_avance", _num(reglas.tope_avance), f.input_num),
-                 ("avance_sin_meta", _num(reglas.avance_sin_meta), f.input_num),
-                 ("verde", _num(reglas.verde), f.input_num), ("amarillo", _num(reglas.amarillo), f.input_num)]
+            *((key, _num(getattr(plan.reglas, key)), f.input_num) for key in L.RULE_NAMES)]
         for key, value, fmt in rows:
             ws.write(r, 0, L.PARAM_LABELS[key], f.label)
             if value is None or value == "":
@@ -285,7 +301,6 @@ class MasterWriter:
     # -- OEI sheets -------------------------------------------------------------------------------------------
     def _oei(self, ws: Worksheet, oei: Any, f: Formats) -> None:
         c = self.cols
-        plan = self.plan
         ws.write(0, 0, f"{oei.codigo} · {oei.nombre}", f.title)
         if oei.indicador:
             ws.write(1, 0, f"Indicador: {oei.indicador.nombre}", f.subtitle)
@@ -294,8 +309,7 @@ class MasterWriter:
                        "en el periodo, con tope y regla sin meta según la hoja Parámetros. Un semestre o el año que "
                        "termina después del último periodo con ejecutado reportado (Parámetros) está «en curso»: "
                        "se mide contra lo programado hasta ese periodo y no se colorea.", f.note)
-        for i, h in enumerate(c.headers):
-            ws.write(L.HEADER_ROW, i, h, f.header)
+        ws.write_row(L.HEADER_ROW, 0, c.headers, f.header)
         ws.set_row(L.HEADER_ROW, 30)
         ws.set_column(c[L.H_CODIGO], c[L.H_CODIGO], 13)
         ws.set_column(c[L.H_DESCRIPCION], c[L.H_DESCRIPCION], 48)
@@ -319,49 +333,28 @@ class MasterWriter:
             rng = f"{to_a1(L.FIRST_DATA_ROW, col)}:{to_a1(max(last, L.FIRST_DATA_ROW) + 200, col)}"
             # an AO «en curso» keeps its progress to date uncoloured (its Estado is the next column)
             estado = to_a1(L.FIRST_DATA_ROW, c[L.estado(point)])
-            self._traffic_lights(ws, rng, f, neutral=f'{estado}="{rules.EN_CURSO}"')
+            traffic_lights(ws, rng, f, neutral=f'{estado}="{rules.EN_CURSO}"')
         ws.autofilter(L.HEADER_ROW, 0, last, len(c.headers) - 1)
-        _ = plan
-
-    def _traffic_lights(self, ws: Worksheet, rng: str, f: Formats, neutral: str) -> None:
-        """Semáforo colours on the numbers of ``rng``, except where ``neutral`` (relative to its first cell) holds:
-        a period not due yet is never red, yellow or green."""
-        top = rng.split(":")[0]
-        ws.conditional_format(rng, {"type": "formula",
-                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_VERDE},NOT({neutral}))",
-                                    "format": f.green})
-        ws.conditional_format(rng, {"type": "formula",
-                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_AMARILLO},NOT({neutral}))",
-                                    "format": f.yellow})
-        ws.conditional_format(rng, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),NOT({neutral}))",
-                                    "format": f.red})
 
     def _indicator_row(self, ws: Worksheet, r: int, code: str, name: str, ind: Indicador | None, f: Formats,
                        level: str) -> None:
-        c = self.cols
-        plan = self.plan
+        c, reglas = self.cols, self.plan.reglas
         fc, ft = (f.oei_code, f.oei_text) if level == "OEI" else (f.aei_code, f.aei_text)
-        cells: dict[int, RowCell] = {i: (i, "b", f.empty, None, "") for i in range(len(c.headers))}
-        cells[c[L.H_CODIGO]] = (c[L.H_CODIGO], "s", fc, code, "")
-        cells[c[L.H_DESCRIPCION]] = (c[L.H_DESCRIPCION], "s", ft, safe_text(name), "")
-        cells[c[L.H_INDICADOR]] = (c[L.H_INDICADOR], "s", f.input_text, safe_text(ind.nombre) if ind else "", "")
-        cells[c[L.H_UM]] = (c[L.H_UM], "s", f.input_text, ind.unidad if ind else "", "")
         meta_col = c[L.prog("Anual")]
-        meta = ind.meta_anual if ind else None
-        cells[meta_col] = (meta_col, "b", f.input_num, None, "") if meta is None else \
-            (meta_col, "n", f.input_num, float(meta), "")
+        cells: dict[int, RowCell] = {i: (i, "b", f.empty, None, "") for i in range(len(c.headers))}
+        for cell in ((c[L.H_CODIGO], "s", fc, code, ""), (c[L.H_DESCRIPCION], "s", ft, safe_text(name), ""),
+                     (c[L.H_INDICADOR], "s", f.input_text, safe_text(ind.nombre) if ind else "", ""),
+                     (c[L.H_UM], "s", f.input_text, ind.unidad if ind else "", ""),
+                     _number(meta_col, f.input_num, ind.meta_anual if ind else None)):
+            cells[cell[0]] = cell
         meta_ref = to_a1(r, meta_col)
         for point in (*L.SEMESTER_POINTS, "Anual"):
-            e_col = c[L.ejec(point)]
-            value = ind.ejecutado.get(point) if ind else None
-            cells[e_col] = (e_col, "b", f.input_num, None, "") if value is None else \
-                (e_col, "n", f.input_num, float(value), "")
+            e_col, pct_col, state_col = c[L.ejec(point)], c[L.avance(point)], c[L.estado(point)]
+            value, pct = rules.indicator_value(ind, point), rules.indicator_progress(ind, point, reglas)
             e_ref = to_a1(r, e_col)
-            pct = rules.indicator_progress(ind, point, plan.reglas) if ind else None
-            pct_col = c[L.avance(point)]
-            cells[pct_col] = (pct_col, "f", f.pct, _blank(pct), _indicator_progress_formula(e_ref, meta_ref))
-            state_col = c[L.estado(point)]
-            cells[state_col] = (state_col, "f", f.state, rules.indicator_status(value, pct, plan.reglas),
+            cells[e_col] = _number(e_col, f.input_num, value)
+            cells[pct_col] = (pct_col, "f", f.pct, or_blank(pct), _indicator_progress_formula(e_ref, meta_ref))
+            cells[state_col] = (state_col, "f", f.state, rules.indicator_status(value, pct, reglas),
                                 _indicator_status_formula(e_ref, to_a1(r, pct_col)))
         self.rows.write(ws, r, [cells[col] for col in sorted(cells)])
 
@@ -370,19 +363,18 @@ class MasterWriter:
         if self._ao_formulas is None:
             c, n = self.cols, len(self.labels)
             letter = {h: col_letter(i) for i, h in enumerate(c.headers)}
-            prog = [letter[L.prog(x)] + _ROW for x in self.labels]
-            ejec = [letter[L.ejec(x)] + _ROW for x in self.labels]
+            prog = [letter[L.prog(x)] + ROW for x in self.labels]
+            ejec = [letter[L.ejec(x)] + ROW for x in self.labels]
             formulas: list[tuple[int, Format, str]] = []
             for point, (a, b) in zip((*L.SEMESTER_POINTS, "Anual"),
                                      ((0, self.half), (self.half, 2 * self.half), (0, n)), strict=True):
-                p_ref, e_ref = letter[L.prog(point)] + _ROW, letter[L.ejec(point)] + _ROW
+                p_ref, e_ref = letter[L.prog(point)] + ROW, letter[L.ejec(point)] + ROW
                 to_date = to_date_formula(prog[a], prog[b - 1], a, b)  # rules.measure: against what is due
-                formulas += [(c[L.prog(point)], f.calc, f"=SUM({prog[a]}:{prog[b - 1]})"),
-                             (c[L.ejec(point)], f.calc, f'=IF(COUNT({ejec[a]}:{ejec[b - 1]})=0,"",'
-                                                        f"SUM({ejec[a]}:{ejec[b - 1]}))"),
+                formulas += [(c[L.prog(point)], f.calc, sum_formula(f"{prog[a]}:{prog[b - 1]}", executed=False)),
+                             (c[L.ejec(point)], f.calc, sum_formula(f"{ejec[a]}:{ejec[b - 1]}", executed=True)),
                              (c[L.avance(point)], f.pct, progress_formula(e_ref, to_date)),
                              (c[L.estado(point)], f.state, status_formula(e_ref, p_ref, to_date=to_date, stop=b))]
-            self._ao_formulas = [(col, fmt, _RowFormula(text)) for col, fmt, text in formulas]
+            self._ao_formulas = [(col, fmt, RowFormula(text)) for col, fmt, text in formulas]
             assert all(formula.vetted for _, _, formula in self._ao_formulas)
             self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA)] + \
                 [c[L.prog(x)] for x in self.labels] + [c[L.ejec(x)] for x in self.labels] + \
@@ -390,7 +382,7 @@ class MasterWriter:
         st = self.ao_stats(ao)
         cached: list[Any] = []
         for p, e, pct, state in (*st.semesters, (st.programado, st.ejecutado, st.avance, st.estado)):
-            cached += [float(p), _blank(e), _blank(pct), state]
+            cached += [float(p), or_blank(e), or_blank(pct), state]
         code, name, indicator, unit, office, *inputs = self._ao_columns
         n = len(self.labels)
         cells: list[RowCell] = [
@@ -398,8 +390,7 @@ class MasterWriter:
             (indicator, "b", f.empty, None, ""), (unit, "s", f.input_text, safe_text(ao.unidad), ""),
             (office, "s", f.input_text, ao.instancia, ""),
             *((col, "n", f.input_num, float(v), "") for col, v in zip(inputs[:n], ao.programado, strict=True)),
-            *((col, "b", f.input_num, None, "") if v is None else (col, "n", f.input_num, float(v), "")
-              for col, v in zip(inputs[n:2 * n], ao.ejecutado, strict=True)),
+            *(_number(col, f.input_num, v) for col, v in zip(inputs[n:2 * n], ao.ejecutado, strict=True)),
             *((col, "b", f.input_text, None, "") if not text else (col, "s", f.input_text, safe_text(text), "")
               for col, text in zip(inputs[2 * n:], ao.justificacion, strict=True)),
             *((col, "f", fmt, value, formula.at(r))
@@ -429,7 +420,7 @@ class MasterWriter:
         by_office: dict[str, list[Any]] = {}  # once: looking AO up per office and cell is quadratic
         for ao in plan.actividades():
             by_office.setdefault(ao.instancia, []).append(ao)
-        periods = [*((b.start, b.stop) for b in _bases(plan)),
+        periods = [*((b.start, b.stop) for b in base_periods(plan.anio, plan.periodicidad)),
                    *((s.start, s.stop) for s in sems), (year.start, year.stop)]
         # per office and column: programmed and executed sums; executed is "sin dato" (None, an empty cell) where
         # none of the office's AO reported yet, never 0
@@ -457,44 +448,39 @@ class MasterWriter:
         ws.set_row(r + 1, 36)
         ws.merge_range(r + 1, 0, r + 1, 3 + len(self.labels) + 2, None)
         r += 3
-        cols = [*self.labels, "S1", "S2", "Anual"]
-        src_cols = [*self.labels, "S1", "S2", "Anual"]
-        heads = ["Instancia", "Nombre", "Concepto", *cols]
-        for i, h in enumerate(heads):
-            ws.write(r, i, h, f.header)
+        ws.write_row(r, 0, ["Instancia", "Nombre", "Concepto", *self.labels, "S1", "S2", "Anual"], f.header)
         first = r + 1
         quoted = [quote_sheet(s) for s in sheets]
         inst_letters = col_letter(c[L.H_INSTANCIA])
         n_base = len(self.labels)
-        # each office row's formulas differ only in the row number: built once per column as a _RowFormula
-        row_formulas: dict[str, list[_RowFormula]] = {}
+        # each office row's formulas differ only in the row number: built once per column as a RowFormula
+        row_formulas: dict[str, list[RowFormula]] = {}
         for concept, prefix in (("Programado", L.prog), ("Ejecutado", L.ejec)):
             row_formulas[concept] = []
-            for j, (label, (start, stop)) in enumerate(zip(src_cols, periods, strict=True)):
+            for j, (start, stop) in enumerate(periods):
                 if j < n_base:
                     # base periods: sum the office's input cells directly (whole columns, so an AO row a
                     # planner inserts counts at once, before any recompute)
-                    col_letters = col_letter(c[prefix(label)])
-                    template = "+".join(f"SUMIF({q}!${inst_letters}:${inst_letters},$A{_ROW},"
+                    col_letters = col_letter(c[prefix(self.labels[j])])
+                    template = "+".join(f"SUMIF({q}!${inst_letters}:${inst_letters},$A{ROW},"
                                         f"{q}!{col_letters}:{col_letters})" for q in quoted)
                     if concept == "Ejecutado":  # nothing reported yet: empty, not 0
-                        count = "+".join(f'COUNTIFS({q}!${inst_letters}:${inst_letters},$A{_ROW},'
+                        count = "+".join(f'COUNTIFS({q}!${inst_letters}:${inst_letters},$A{ROW},'
                                          f'{q}!{col_letters}:{col_letters},"<>")' for q in quoted)
                         template = f'IF({count}=0,"",{template})'
                     template = "=" + template
                 else:
                     # semesters and year: the sum of this row's base-period cells
-                    span = f"{col_letter(3 + start)}{_ROW}:{col_letter(3 + stop - 1)}{_ROW}"
-                    template = f"=SUM({span})" if concept == "Programado" else \
-                        f'=IF(COUNT({span})=0,"",SUM({span}))'
-                row_formulas[concept].append(_RowFormula(template))
+                    span = f"{col_letter(3 + start)}{ROW}:{col_letter(3 + stop - 1)}{ROW}"
+                    template = sum_formula(span, executed=concept == "Ejecutado")
+                row_formulas[concept].append(RowFormula(template))
         for code, name in plan.instancias.items():
             for concept in ("Programado", "Ejecutado"):
                 r += 1
                 sums = office_sums[code][0 if concept == "Programado" else 1]
                 self.rows.write(ws, r, [
                     (0, "s", f.code, code, ""), (1, "s", f.text, safe_text(name), ""), (2, "s", f.text, concept, ""),
-                    *((3 + j, "f", f.calc, _blank(sums[j]), formula.at(r))
+                    *((3 + j, "f", f.calc, or_blank(sums[j]), formula.at(r))
                       for j, formula in enumerate(row_formulas[concept]))],
                     vetted=all(formula.vetted for formula in row_formulas[concept]))
         last = r
@@ -514,7 +500,7 @@ class MasterWriter:
                               f"{formula})"
                 elif value is None:
                     value = rules.ZERO
-                ws.write_formula(r, 3 + j, "=" + formula, f.pct_total, _blank(value))
+                ws.write_formula(r, 3 + j, "=" + formula, f.pct_total, or_blank(value))
 
         # B. mean of AO percentages per office
         r += 3
@@ -529,8 +515,7 @@ class MasterWriter:
         heads = ["Instancia", "Nombre", "N° de AO"]
         for pt in points:
             heads += [f"AO con reporte {pt}", f"Avance promedio {pt} (%)"]
-        for i, h in enumerate(heads):
-            ws.write(r, i, h, f.header)
+        ws.write_row(r, 0, heads, f.header)
         ws.set_row(r, 30)
         first_b = r + 1
         inst = col_letter(c[L.H_INSTANCIA])
@@ -542,15 +527,15 @@ class MasterWriter:
                     for st in map(stats, plan.actividades())]  # per AO: its S1, S2 and year progress
         ao_pcts = {id(ao): row for ao, row in zip(plan.actividades(), pct_rows, strict=True)}
         pct_columns = list(zip(*pct_rows, strict=True)) or [(), (), ()]
-        n_aos = _RowFormula("=" + "+".join(f"COUNTIF({q}!${inst}:${inst},$A{_ROW})" for q in quoted))
-        point_formulas: list[tuple[_RowFormula, _RowFormula]] = []
+        n_aos = RowFormula("=" + "+".join(f"COUNTIF({q}!${inst}:${inst},$A{ROW})" for q in quoted))
+        point_formulas: list[tuple[RowFormula, RowFormula]] = []
         for k, pt in enumerate(points):
             av = col_letter(c[L.avance(pt)])
-            count = "+".join(f'COUNTIFS({q}!${inst}:${inst},$A{_ROW},{q}!{av}:{av},">=0")' for q in quoted)
-            total = "+".join(f"SUMIF({q}!${inst}:${inst},$A{_ROW},{q}!{av}:{av})" for q in quoted)
-            n_ref = f"{col_letter(3 + 2 * k)}{_ROW}"
-            point_formulas.append((_RowFormula("=" + count),
-                                   _RowFormula(f'=IF({n_ref}=0,"",({total})/{n_ref})')))
+            count = "+".join(f'COUNTIFS({q}!${inst}:${inst},$A{ROW},{q}!{av}:{av},">=0")' for q in quoted)
+            total = "+".join(f"SUMIF({q}!${inst}:${inst},$A{ROW},{q}!{av}:{av})" for q in quoted)
+            n_ref = f"{col_letter(3 + 2 * k)}{ROW}"
+            point_formulas.append((RowFormula("=" + count),
+                                   RowFormula(f'=IF({n_ref}=0,"",({total})/{n_ref})')))
         vetted = n_aos.vetted and all(a.vetted and b.vetted for a, b in point_formulas)
         for code, name in plan.instancias.items():
             r += 1
@@ -561,7 +546,7 @@ class MasterWriter:
             for k, (count_f, mean_f) in enumerate(point_formulas):
                 pcts = office_columns[k]
                 cells += [(3 + 2 * k, "f", f.calc, sum(1 for p in pcts if p is not None), count_f.at(r)),
-                          (4 + 2 * k, "f", f.pct, _blank(rules.mean(pcts)), mean_f.at(r))]
+                          (4 + 2 * k, "f", f.pct, or_blank(rules.mean(pcts)), mean_f.at(r))]
             self.rows.write(ws, r, cells, vetted=vetted)
         last_b = r
         r += 1
@@ -580,11 +565,11 @@ class MasterWriter:
                              sum(1 for p in all_pcts if p is not None))
             mean = rules.mean(all_pcts)
             ws.write_formula(r, n_col + 1, f'=IF(SUM({n_range})=0,"",SUMPRODUCT({m_range},{n_range})/SUM({n_range}))',
-                             f.pct_total, _blank(mean))
+                             f.pct_total, or_blank(mean))
             headline.append((pt, to_a1(r, n_col + 1), mean))
         for k, per in enumerate((*sems, year)):
             mean_col = col_letter(3 + 2 * k + 1)
-            self._traffic_lights(ws, f"{mean_col}{first_b + 1}:{mean_col}{r + 1}", f,
+            traffic_lights(ws, f"{mean_col}{first_b + 1}:{mean_col}{r + 1}", f,
                                  neutral=f"{L.NAME_HASTA}<{per.stop}")  # the point is not due yet
 
         # C. headline
@@ -593,7 +578,7 @@ class MasterWriter:
         for pt, ref, head_value in headline:
             r += 1
             ws.write(r, 1, {"S1": "I Semestre", "S2": "II Semestre", "Anual": "Año"}[pt], f.label)
-            ws.write_formula(r, 2, f"={ref}", f.pct_total, _blank(head_value))
+            ws.write_formula(r, 2, f"={ref}", f.pct_total, or_blank(head_value))
 
     # -- budget -----------------------------------------------------------------------------------------------
     def _budget(self, ws: Worksheet, lines: Sequence[LineaPresupuesto], title: str, f: Formats,
@@ -609,29 +594,26 @@ class MasterWriter:
                        "dentro de cada periodo. % de avance = Ejecución / PIM × 100. Un rubro sin PIM (p. ej. Saldos "
                        "de Balance) no tiene % propio pero su ejecución suma al total.", f.note)
         hr = L.BUDGET_HEADER_ROW
-        for i, h in enumerate(headers):
-            ws.write(hr, i, h, f.header)
+        ws.write_row(hr, 0, headers, f.header)
         ws.set_row(hr, 30)
         r = hr
-        latest = _RowFormula(_latest_formula([col_letter(acum0 + i) + _ROW for i in range(n)]))
-        derived = [_RowFormula(f'=IF(ISNUMBER({col_letter(acum0)}{_ROW}),{col_letter(acum0)}{_ROW},"")')] + [
-            _RowFormula(f'=IF(AND(ISNUMBER({b}{_ROW}),ISNUMBER({a}{_ROW})),{b}{_ROW}-{a}{_ROW},"")')
+        latest = RowFormula(_latest_formula([col_letter(acum0 + i) + ROW for i in range(n)]))
+        derived = [RowFormula(f'=IF(ISNUMBER({col_letter(acum0)}{ROW}),{col_letter(acum0)}{ROW},"")')] + [
+            RowFormula(f'=IF(AND(ISNUMBER({b}{ROW}),ISNUMBER({a}{ROW})),{b}{ROW}-{a}{ROW},"")')
             for a, b in ((col_letter(acum0 + i - 1), col_letter(acum0 + i)) for i in range(1, n))]
         for line in lines:
             r += 1
             last = _last_reported(line)
             cells: list[RowCell] = [(0, "s", f.input_text, safe_text(line.rubro), "")]
-            for col, value in ((1, line.pia), (2, line.pim),
-                               *((acum0 + i, line.ejecucion_al(i + 1)) for i in range(n))):
-                cells.append((col, "b", f.money, None, "") if value is None else
-                             (col, "n", f.money, float(value), ""))
+            cells += [_number(col, f.money, value) for col, value in (
+                (1, line.pia), (2, line.pim), *((acum0 + i, line.ejecucion_al(i + 1)) for i in range(n)))]
             cells += [
-                (3, "f", f.money_calc, _blank(rules.budget_diff(line)),
+                (3, "f", f.money_calc, or_blank(rules.budget_diff(line)),
                  f'=IF(AND(ISNUMBER(B{r + 1}),ISNUMBER(C{r + 1})),C{r + 1}-B{r + 1},"")'),
-                (4, "f", f.money_calc, _blank(line.ejecucion_al(last)), latest.at(r)),
-                (5, "f", f.pct, _blank(rules.budget_pct(line, last)),
+                (4, "f", f.money_calc, or_blank(line.ejecucion_al(last)), latest.at(r)),
+                (5, "f", f.pct, or_blank(rules.budget_pct(line, last)),
                  f'=IF(AND(ISNUMBER(C{r + 1}),ISNUMBER(E{r + 1})),IF(C{r + 1}=0,"",E{r + 1}/C{r + 1}*100),"")'),
-                *((en0 + i, "f", f.money_calc, _blank(line.ejecucion_en(i)), derived[i].at(r)) for i in range(n))]
+                *((en0 + i, "f", f.money_calc, or_blank(line.ejecucion_en(i)), derived[i].at(r)) for i in range(n))]
             cells.sort(key=_column)
             self.rows.write(ws, r, cells)
         r += 1
@@ -643,7 +625,7 @@ class MasterWriter:
             rng = f"{letter}${first}:INDEX({letter}:{letter},ROW()-1)"
             total = rules.sum_executed(values, 0, len(values))
             if empty_is_blank:  # nothing reported: empty, not 0
-                ws.write_formula(r, col, f'=IF(COUNT({rng})=0,"",SUM({rng}))', f.money_total, _blank(total))
+                ws.write_formula(r, col, f'=IF(COUNT({rng})=0,"",SUM({rng}))', f.money_total, or_blank(total))
             else:
                 ws.write_formula(r, col, f"=SUM({rng})", f.money_total, float(total or 0))
 
@@ -659,7 +641,7 @@ class MasterWriter:
         ws.write_formula(r, 3, f"=C{r + 1}-B{r + 1}", f.money_total, float(pim - pia))
         executed = rules.sum_executed(latest_values, 0, len(latest_values))
         ws.write_formula(r, 5, f'=IF(OR(C{r + 1}=0,NOT(ISNUMBER(E{r + 1}))),"",E{r + 1}/C{r + 1}*100)', f.pct_total,
-                         _blank(None if pim == 0 or executed is None else executed / pim * rules.HUNDRED))
+                         or_blank(None if pim == 0 or executed is None else executed / pim * rules.HUNDRED))
         if sin_saldos:
             r += 1
             ws.write(r, 0, L.SIN_SALDOS_LABEL, f.label)
@@ -670,7 +652,7 @@ class MasterWriter:
             executed_pim = rules.sum_executed(with_pim, 0, len(with_pim))
             ws.write_formula(r, 5, f'=IF(OR(SUM({rng_c})=0,COUNT({rng_e})=0),"",'
                                    f'SUMPRODUCT(ISNUMBER({rng_c})*1,{rng_e})/SUM({rng_c})*100)',
-                             f.pct_total, _blank(None if not pim_only or executed_pim is None
+                             f.pct_total, or_blank(None if not pim_only or executed_pim is None
                                                  else executed_pim / pim_only * rules.HUNDRED))
 
     # -- Narrativa --------------------------------------------------------------------------------------------
@@ -681,8 +663,7 @@ class MasterWriter:
         ws.write(0, 0, "Narrativa del Informe de Evaluación", f.title)
         ws.write(1, 0, "Escriba aquí los textos del informe; un campo vacío aparecerá en el informe como "
                        "«[Pendiente: …]».", f.subtitle)
-        for i, h in enumerate(("Campo", "Sección del informe", "Texto")):
-            ws.write(3, i, h, f.header)
+        ws.write_row(3, 0, ("Campo", "Sección del informe", "Texto"), f.header)
         for k, (key, title) in enumerate(L.NARRATIVA_FIELDS.items()):
             r = 4 + k
             ws.write(r, 0, key, f.code)
@@ -694,8 +675,7 @@ class MasterWriter:
     def _structure(self, ws: Worksheet, f: Formats) -> None:
         ws.write_string(0, 0, "Lo que zedxl escribió en este maestro: con esta lista se comprueba, antes de "
                               "reescribirlo, que no falte ninguna fila. No la modifique.", f.plain)
-        for i, h in enumerate(L.ESTRUCTURA_HEADERS):
-            ws.write_string(1, i, h, f.plain)
+        ws.write_row(1, 0, L.ESTRUCTURA_HEADERS, f.plain)
         for r, item in enumerate(structure_of(self.plan, L.oei_sheet_name), start=2):
             # (the name only helps a person recognise a missing row: its start is enough)
             values = (item.level, item.code, item.parent, item.sheet, item.instancia, item.nombre[:100])
@@ -770,12 +750,6 @@ def _print_setup(ws: Worksheet) -> None:
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
-
-
-def _bases(plan: Plan) -> list[Any]:
-    from zedxl.periods import base_periods
-
-    return base_periods(plan.anio, plan.periodicidad)
 
 
 def _panel() -> Any:
