@@ -147,10 +147,9 @@ def _rows(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> list[t
 class _Reader:
     """The master's cells as rows of values, with formula cells as their formula text (``=...``).
 
-    Values come from python-calamine (~20 times faster than openpyxl's read-only mode on a 20,000-AO master);
-    which cells hold formulas, and their text, from one pass of a regular expression over the sheet's XML (shared
-    formulas translated to their cell as openpyxl does). Numbers that are whole come back as int, as openpyxl
-    reads what Excel and XlsxWriter write.
+    Values come from python-calamine (many times faster than openpyxl on a large master); which cells hold
+    formulas, and their text, from one regular-expression pass over the sheet's XML (shared formulas translated to
+    their cell as openpyxl does). Whole numbers come back as int, as openpyxl reads what Excel and XlsxWriter write.
     """
 
     def __init__(self, path: Path) -> None:
@@ -232,13 +231,7 @@ class _Reader:
         table (a renamed tab keeps its data) and skipped otherwise."""
         rows = self.rows(sheet)
         header_idx = next((r for r, row in enumerate(rows[:30]) if _text(_cell(row, 0)) == L.H_CODIGO), None)
-        if header_idx is None and not named:
-            self.no_table.append(sheet)
-            return None
-        if header_idx is None:
-            raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos "
-                                f"(una celda «{L.H_CODIGO}» en la columna A).")
-        headers = {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
+        headers = {} if header_idx is None else {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
         col = headers.get
         required = [L.H_CODIGO, L.H_DESCRIPCION, L.H_INSTANCIA, L.H_UM,
                     *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
@@ -246,6 +239,9 @@ class _Reader:
         if missing and not named:
             self.no_table.append(sheet)
             return None
+        if header_idx is None:
+            raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos "
+                                f"(una celda «{L.H_CODIGO}» en la columna A).")
         if missing:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} faltan las columnas: {', '.join(missing)}.")
         oei: dict[str, Any] | None = None

@@ -9,12 +9,14 @@ working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row fo
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 from collections.abc import Sequence
 from decimal import Decimal
 from math import isfinite
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -50,10 +52,6 @@ class RowFormula:
     def at(self, r: int) -> str:
         """The formula for zero-based row ``r``."""
         return str(r + 1).join(self.parts)
-
-
-def _column(cell: RowCell) -> int:
-    return cell[0]
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -169,22 +167,19 @@ class MasterWriter:
         self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
         self._ao_formulas: list[tuple[int, Format, RowFormula]] | None = None
         self._ao_columns: list[int] = []
-        self._stats: dict[int, _AoStats] = {}
+        self._stats: dict[int, tuple[rules.Measure, ...]] = {}
         self.hasta = rules.reported_through(plan)  # what the Parámetros sheet's ZX_HASTA formula computes
         self._hasta_row = 0  # its row there (written before the Resumen, which quotes its text)
 
-    def ao_stats(self, ao: Any) -> _AoStats:
-        """Programmed and executed sums, progress and status of an AO per semester and for the year, computed
-        once per AO: its row and the Resumen both need them."""
+    def ao_stats(self, ao: Any) -> tuple[rules.Measure, ...]:
+        """``rules.measure`` of an AO for S1, S2 and the year, computed once per AO: its row and the Resumen both
+        need them."""
         stats = self._stats.get(id(ao))
         if stats is None:
-            reglas = self.plan.reglas
-            n, half = len(self.labels), self.half
-            s_1, s_2, year = (rules.measure(ao.programado, ao.ejecutado, a, b, self.hasta, reglas)
-                              for a, b in ((0, half), (half, 2 * half), (0, n)))
-            stats = self._stats[id(ao)] = _AoStats(
-                year.programado, year.ejecutado,
-                tuple((m.programado, m.ejecutado, m.avance, m.estado) for m in (s_1, s_2)), year.avance, year.estado)
+            half = self.half
+            stats = self._stats[id(ao)] = tuple(
+                rules.measure(ao.programado, ao.ejecutado, a, b, self.hasta, self.plan.reglas)
+                for a, b in ((0, half), (half, 2 * half), (0, len(self.labels))))
         return stats
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None,
@@ -225,8 +220,10 @@ class MasterWriter:
         for ws, sheet in extra_sheets:
             _extra_sheet(wb, ws, sheet)
         self._structure(record, f)
-        for ws in wb.worksheets():
-            _print_setup(ws)
+        for ws in wb.worksheets():  # A4 landscape, one page wide: a printed sheet never splits its columns
+            ws.set_paper(9)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
         if panel_ws is not None:
             _panel().add_panel(wb, panel_ws, self.plan, panel)
         (panel_ws or resumen).activate()
@@ -236,9 +233,8 @@ class MasterWriter:
     # -- Parámetros -------------------------------------------------------------------------------------------
     def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, sheets: Sequence[str], f: Formats) -> None:
         plan = self.plan
-        ws.set_column(0, 0, 48)
-        ws.set_column(1, 1, 48)
-        ws.set_column(2, 2, 44)
+        for col, width in enumerate((48, 48, 44)):
+            ws.set_column(col, col, width)
         ws.write(0, 0, "Parámetros del plan", f.title)
         ws.write(1, 0, "Datos generales y reglas de cálculo. Las celdas amarillas se pueden editar; "
                        "luego ejecute «zedxl recompute» o el botón Recalcular.", f.subtitle)
@@ -251,21 +247,16 @@ class MasterWriter:
             *((key, _num(getattr(plan.reglas, key)), f.input_num) for key in L.RULE_NAMES)]
         for key, value, fmt in rows:
             ws.write(r, 0, L.PARAM_LABELS[key], f.label)
-            if value is None or value == "":
-                ws.write_blank(r, 1, None, fmt)
-            else:
-                ws.write(r, 1, value, fmt)
+            ws.write(r, 1, value, fmt)  # (None or "": a blank cell)
             if key in L.RULE_NAMES:
                 wb.define_name(L.RULE_NAMES[key], f"={quote_sheet(L.SHEET_PARAMS)}!{to_a1(r, 1, absolute=True)}")
             r += 1
         r = self._hasta(wb, ws, r, sheets, f)
         r += 1
-        ws.write(r, 0, L.INSTANCIAS_HEADER, f.header)
-        ws.write(r, 1, "Nombre", f.header)
+        ws.write_row(r, 0, (L.INSTANCIAS_HEADER, "Nombre"), f.header)
         for code, name in plan.instancias.items():
             r += 1
-            ws.write(r, 0, code, f.input_text)
-            ws.write(r, 1, safe_text(name), f.input_text)
+            ws.write_row(r, 0, (code, safe_text(name)), f.input_text)
 
     def _hasta(self, wb: xlsxwriter.Workbook, ws: Worksheet, r: int, sheets: Sequence[str], f: Formats) -> int:
         """«Hasta» (ZX_HASTA, rules.reported_through) at row ``r`` and, below it, how many AO have an executed value
@@ -276,8 +267,7 @@ class MasterWriter:
         quoted = [quote_sheet(s) for s in sheets]
         counts = [sum(1 for ao in self.plan.actividades() if ao.ejecutado[i] is not None)
                   for i in range(len(self.labels))]
-        ws.write(r + 2, 0, L.HASTA_TABLE_HEADER, f.header)
-        ws.write(r + 2, 1, L.HASTA_TABLE_COUNT, f.header)
+        ws.write_row(r + 2, 0, (L.HASTA_TABLE_HEADER, L.HASTA_TABLE_COUNT), f.header)
         for i, label in enumerate(self.labels):
             letter = col_letter(self.cols[L.ejec(label)])
             ws.write(first + i, 0, label, f.text)
@@ -379,10 +369,9 @@ class MasterWriter:
             self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA)] + \
                 [c[L.prog(x)] for x in self.labels] + [c[L.ejec(x)] for x in self.labels] + \
                 [c[L.justificacion(x)] for x in self.labels]
-        st = self.ao_stats(ao)
         cached: list[Any] = []
-        for p, e, pct, state in (*st.semesters, (st.programado, st.ejecutado, st.avance, st.estado)):
-            cached += [float(p), or_blank(e), or_blank(pct), state]
+        for m in self.ao_stats(ao):
+            cached += [float(m.programado), or_blank(m.ejecutado), or_blank(m.avance), m.estado]
         code, name, indicator, unit, office, *inputs = self._ao_columns
         n = len(self.labels)
         cells: list[RowCell] = [
@@ -391,11 +380,11 @@ class MasterWriter:
             (office, "s", f.input_text, ao.instancia, ""),
             *((col, "n", f.input_num, float(v), "") for col, v in zip(inputs[:n], ao.programado, strict=True)),
             *(_number(col, f.input_num, v) for col, v in zip(inputs[n:2 * n], ao.ejecutado, strict=True)),
-            *((col, "b", f.input_text, None, "") if not text else (col, "s", f.input_text, safe_text(text), "")
+            *((col, "s", f.input_text, safe_text(text), "")  # (an empty text: a blank cell)
               for col, text in zip(inputs[2 * n:], ao.justificacion, strict=True)),
             *((col, "f", fmt, value, formula.at(r))
               for (col, fmt, formula), value in zip(self._ao_formulas, cached, strict=True))]
-        cells.sort(key=_column)
+        cells.sort(key=itemgetter(0))
         return cells
 
     # -- Resumen ----------------------------------------------------------------------------------------------
@@ -404,9 +393,8 @@ class MasterWriter:
         c = self.cols
         year = whole_year(plan.anio, plan.periodicidad)
         sems = semesters(plan.anio, plan.periodicidad)
-        ws.set_column(0, 0, 14)
-        ws.set_column(1, 1, 42)
-        ws.set_column(2, 2, 13)
+        for col, width in enumerate((14, 42, 13)):
+            ws.set_column(col, col, width)
         ws.set_column(3, 3 + len(self.labels) + 3, 10)
         ws.write(0, 0, f"Resumen del POI {plan.anio} – {plan.entidad} ({plan.sigla})", f.title)
         ws.write(1, 0, "Todas las cifras de esta hoja son fórmulas: se actualizan solas en Excel.", f.subtitle)
@@ -425,16 +413,10 @@ class MasterWriter:
         # per office and column: programmed and executed sums; executed is "sin dato" (None, an empty cell) where
         # none of the office's AO reported yet, never 0
         office_sums: dict[str, tuple[list[Decimal], list[Decimal | None]]] = {}
-        n_labels = len(self.labels)
         for code in dict.fromkeys([*plan.instancias, *by_office]):  # each office once (most are in both)
             aos = by_office.get(code, [])
-            progs = [rules.ZERO] * n_labels
-            ejecs: list[Decimal | None] = [None] * n_labels
-            for ao in aos:
-                for i, (p, e) in enumerate(zip(ao.programado, ao.ejecutado, strict=True)):
-                    progs[i] += p
-                    if e is not None:
-                        ejecs[i] = e if ejecs[i] is None else ejecs[i] + e
+            progs = [sum((ao.programado[i] for ao in aos), rules.ZERO) for i in range(len(self.labels))]
+            ejecs = [rules.sum_executed([ao.ejecutado[i] for ao in aos], 0, len(aos)) for i in range(len(self.labels))]
             # a semester or the year is the sum of its base periods that were reported, as in the formulas
             office_sums[code] = ([sum(progs[a:b], rules.ZERO) for a, b in periods],
                                  [rules.sum_executed(ejecs, a, b) for a, b in periods])
@@ -486,9 +468,7 @@ class MasterWriter:
         last = r
         for concept in ("Programado", "Ejecutado"):
             r += 1
-            ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
-            ws.write(r, 1, "Total institucional", f.total_label)
-            ws.write(r, 2, concept, f.total_label)
+            ws.write_row(r, 0, (L.TOTAL_LABEL, "Total institucional", concept), f.total_label)
             for j in range(len(periods)):
                 letter = col_letter(3 + j)
                 value = rules.sum_executed([office_sums[code][0 if concept == "Programado" else 1][j]
@@ -522,9 +502,7 @@ class MasterWriter:
         # the AO rows' own progress per point (S1, S2, year: the same periods as ``sems`` and ``year``)
         assert [(s.start, s.stop) for s in (*sems, year)] == [
             (0, self.half), (self.half, 2 * self.half), (0, len(self.labels))]
-        stats = self.ao_stats
-        pct_rows = [(st.semesters[0][2], st.semesters[1][2], st.avance)
-                    for st in map(stats, plan.actividades())]  # per AO: its S1, S2 and year progress
+        pct_rows = [tuple(m.avance for m in self.ao_stats(ao)) for ao in plan.actividades()]  # S1, S2, year
         ao_pcts = {id(ao): row for ao, row in zip(plan.actividades(), pct_rows, strict=True)}
         pct_columns = list(zip(*pct_rows, strict=True)) or [(), (), ()]
         n_aos = RowFormula("=" + "+".join(f"COUNTIF({q}!${inst}:${inst},$A{ROW})" for q in quoted))
@@ -550,8 +528,7 @@ class MasterWriter:
             self.rows.write(ws, r, cells, vetted=vetted)
         last_b = r
         r += 1
-        ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
-        ws.write(r, 1, "Total institucional", f.total_label)
+        ws.write_row(r, 0, (L.TOTAL_LABEL, "Total institucional"), f.total_label)
         ws.write_formula(r, 2, f"=SUM(C{first_b + 1}:C{last_b + 1})", f.pct_total,
                          sum(1 for _ in plan.actividades()))
         headline: list[tuple[str, str, Decimal | None]] = []
@@ -614,32 +591,27 @@ class MasterWriter:
                 (5, "f", f.pct, or_blank(rules.budget_pct(line, last)),
                  f'=IF(AND(ISNUMBER(C{r + 1}),ISNUMBER(E{r + 1})),IF(C{r + 1}=0,"",E{r + 1}/C{r + 1}*100),"")'),
                 *((en0 + i, "f", f.money_calc, or_blank(line.ejecucion_en(i)), derived[i].at(r)) for i in range(n))]
-            cells.sort(key=_column)
+            cells.sort(key=itemgetter(0))
             self.rows.write(ws, r, cells)
         r += 1
         first = hr + 2
         ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
 
-        def column_sum(col: int, values: Sequence[Decimal | None], *, empty_is_blank: bool) -> None:
-            letter = col_letter(col)
-            rng = f"{letter}${first}:INDEX({letter}:{letter},ROW()-1)"
-            total = rules.sum_executed(values, 0, len(values))
-            if empty_is_blank:  # nothing reported: empty, not 0
-                ws.write_formula(r, col, f'=IF(COUNT({rng})=0,"",SUM({rng}))', f.money_total, or_blank(total))
-            else:
-                ws.write_formula(r, col, f"=SUM({rng})", f.money_total, float(total or 0))
+        def column_sum(col: int, values: Sequence[Decimal | None], *, executed: bool = True) -> Decimal | None:
+            letter, total = col_letter(col), rules.sum_executed(values, 0, len(values))
+            span = f"{letter}${first}:INDEX({letter}:{letter},ROW()-1)"
+            ws.write_formula(r, col, sum_formula(span, executed=executed), f.money_total,
+                             or_blank(total) if executed else float(total or 0))
+            return total
 
-        column_sum(1, [ln.pia for ln in lines], empty_is_blank=False)
-        column_sum(2, [ln.pim for ln in lines], empty_is_blank=False)
+        pia = column_sum(1, [ln.pia for ln in lines], executed=False) or rules.ZERO
+        pim = column_sum(2, [ln.pim for ln in lines], executed=False) or rules.ZERO
         latest_values = [ln.ejecucion_al(_last_reported(ln)) for ln in lines]
-        column_sum(4, latest_values, empty_is_blank=True)
+        executed = column_sum(4, latest_values)
         for i in range(n):
-            column_sum(acum0 + i, [ln.ejecucion_al(i + 1) for ln in lines], empty_is_blank=True)
-            column_sum(en0 + i, [ln.ejecucion_en(i) for ln in lines], empty_is_blank=True)
-        pia = rules.sum_executed([ln.pia for ln in lines], 0, len(lines)) or rules.ZERO
-        pim = rules.sum_executed([ln.pim for ln in lines], 0, len(lines)) or rules.ZERO
+            column_sum(acum0 + i, [ln.ejecucion_al(i + 1) for ln in lines])
+            column_sum(en0 + i, [ln.ejecucion_en(i) for ln in lines])
         ws.write_formula(r, 3, f"=C{r + 1}-B{r + 1}", f.money_total, float(pim - pia))
-        executed = rules.sum_executed(latest_values, 0, len(latest_values))
         ws.write_formula(r, 5, f'=IF(OR(C{r + 1}=0,NOT(ISNUMBER(E{r + 1}))),"",E{r + 1}/C{r + 1}*100)', f.pct_total,
                          or_blank(None if pim == 0 or executed is None else executed / pim * rules.HUNDRED))
         if sin_saldos:
@@ -657,9 +629,8 @@ class MasterWriter:
 
     # -- Narrativa --------------------------------------------------------------------------------------------
     def _narrativa(self, ws: Worksheet, f: Formats) -> None:
-        ws.set_column(0, 0, 16)
-        ws.set_column(1, 1, 40)
-        ws.set_column(2, 2, 100)
+        for col, width in enumerate((16, 40, 100)):
+            ws.set_column(col, col, width)
         ws.write(0, 0, "Narrativa del Informe de Evaluación", f.title)
         ws.write(1, 0, "Escriba aquí los textos del informe; un campo vacío aparecerá en el informe como "
                        "«[Pendiente: …]».", f.subtitle)
@@ -684,14 +655,13 @@ class MasterWriter:
         ws.very_hidden()
 
 
+_DATE_PATTERNS = ((_dt.date, "dd/mm/yyyy"), (_dt.time, "hh:mm:ss"), (_dt.timedelta, "[h]:mm:ss"))
+
+
 def _extra_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, sheet: ExtraSheet) -> None:
     """A planner's sheet written back with its cell values in the same cells (formats and formulas are not read)."""
-    dates: dict[str, Format] = {}
-
-    def date_format(pattern: str) -> Format:  # a date without a number format would show as a serial number
-        if pattern not in dates:
-            dates[pattern] = wb.add_format({"num_format": pattern})
-        return dates[pattern]
+    # a date without a number format would show as a serial number
+    date_format = functools.cache(lambda pattern: wb.add_format({"num_format": pattern}))
 
     for r, row in enumerate(sheet.rows):
         for c, value in enumerate(row):
@@ -702,31 +672,17 @@ def _extra_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, sheet: ExtraSheet) -> N
             elif isinstance(value, (int, float)):
                 if isfinite(value):
                     ws.write_number(r, c, value)
-            elif isinstance(value, _dt.datetime):
-                whole_day = value.time() == _dt.time()
-                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy" if whole_day else "dd/mm/yyyy hh:mm"))
-            elif isinstance(value, _dt.date):
-                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy"))
-            elif isinstance(value, _dt.time):
-                ws.write_datetime(r, c, value, date_format("hh:mm:ss"))
-            elif isinstance(value, _dt.timedelta):
-                ws.write_datetime(r, c, value, date_format("[h]:mm:ss"))
+            elif isinstance(value, _dt.datetime) and value.time() != _dt.time():
+                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy hh:mm"))
+            elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):  # (a datetime at midnight: a date)
+                pattern = next(p for t, p in _DATE_PATTERNS if isinstance(value, t))
+                ws.write_datetime(r, c, value, date_format(pattern))
             else:
                 ws.write_string(r, c, safe_text(str(value)))
     if sheet.visibility == "veryHidden":
         ws.very_hidden()
     elif sheet.visibility == "hidden":
         ws.hide()
-
-
-class _AoStats(NamedTuple):
-    """``MasterWriter.ao_stats``: year sums, per semester (programmed, executed, progress, status), year's."""
-
-    programado: Decimal
-    ejecutado: Decimal | None
-    semesters: tuple[tuple[Decimal, Decimal | None, Decimal | None, str], ...]
-    avance: Decimal | None
-    estado: str
 
 
 assert len(L.SEMESTER_POINTS) == 2, "MasterWriter.ao_stats computes two semesters"
@@ -743,13 +699,6 @@ def _latest_formula(refs: Sequence[str]) -> str:
     for ref in refs:
         text = f"IF(ISNUMBER({ref}),{ref},{text})"
     return "=" + text
-
-
-def _print_setup(ws: Worksheet) -> None:
-    """A4 landscape, one page wide: a printed sheet never splits its columns across pages."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
 
 
 def _panel() -> Any:

@@ -43,7 +43,7 @@ from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Pre
 from zedxl.periods import Period, Periodicity, base_labels, base_periods
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import ROW, RowFormula, or_blank, progress_formula, status_formula, sum_formula
-from zedxl.xlsx.text import safe_text
+from zedxl.xlsx.text import MAX_CELL_TEXT, safe_text
 
 # -- names -----------------------------------------------------------------------------------------------------
 SHEET_INSTRUCCIONES = "Instrucciones"
@@ -62,8 +62,7 @@ PASSWORD = ""
 """Sheet protection password: none. Protection prevents accidents; the fingerprint and the reader's checks are
 what detect edits."""
 
-MAX_TEXT = 32767
-"""Excel's limit of characters in a cell."""
+MAX_TEXT = MAX_CELL_TEXT
 
 SECTION_META = "[metadatos]"
 SECTION_ROWS = "[filas]"

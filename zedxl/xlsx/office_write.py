@@ -143,43 +143,39 @@ class OfficeWriter:
     def _validation(self, ws: Worksheet, r: int, c: int, cs: OL.CellSpec) -> None:
         kind, idx = OL.parse_field(cs.field) or (OL.FIELD_EJECUTADO, 0)
         label = base_labels(self.spec.plan.periodicidad)[idx]
+        opts: dict[str, Any]
         if kind == OL.FIELD_JUSTIFICACION:
-            ws.data_validation(r, c, r, c, {
+            opts = {
                 "validate": "length", "criteria": "<=", "value": OL.MAX_TEXT,
                 "input_title": f"Justificación {label}",
                 "input_message": f"Explique lo logrado en {label} y por qué lo ejecutado difiere de lo programado "
                                  "(obligatorio si difiere). Solo texto.",
                 "error_title": "Texto demasiado largo",
                 "error_message": f"La justificación admite hasta {OL.MAX_TEXT} caracteres.",
-            })
-            return
-        if kind == OL.FIELD_EJECUCION:
+            }
+        elif kind == OL.FIELD_EJECUCION:
             name = base_periods(self.spec.plan.anio, self.spec.plan.periodicidad)[idx].name
-            ws.data_validation(r, c, r, c, {
+            opts = {
                 "validate": "decimal", "criteria": ">=", "value": 0,
                 "input_title": _clip(f"Ejecución acumulada {label}", 32),
                 "input_message": _clip(f"Monto en soles ejecutado acumulado desde enero hasta el cierre de {name}. "
                                        "Solo el número, sin S/ ni separadores de miles.", 255),
                 "error_title": "Monto no válido",
                 "error_message": "Escriba un monto mayor o igual que 0, sin texto.",
-            })
-            return
-        unit = _clip(re.sub("[\x00-\x1f\ufffe\uffff]", " ", cs.unit), 80)  # (attributes cannot hold them)
-        pct = rules.is_percent_unit(cs.unit)
-        opts: dict[str, Any] = {
-            "validate": "decimal",
-            "input_title": _clip(f"Ejecutado {label}", 32),
-            "input_message": _clip(f"U.M.: {unit}. Escriba la cantidad ejecutada en {label} "
-                                   f"({'número de 0 a 100, sin el símbolo %' if pct else 'número mayor o igual que 0'}"
-                                   ").", 255),
-            "error_title": "Valor no válido",
-            "error_message": _clip(f"Escriba un número {'de 0 a 100' if pct else 'mayor o igual que 0'}, en la "
-                                   f"U.M. de la AO ({unit}).", 255),
-        }
-        if pct:
-            opts.update({"criteria": "between", "minimum": 0, "maximum": 100})
+            }
         else:
-            opts.update({"criteria": ">=", "value": 0})
+            unit = _clip(re.sub("[\x00-\x1f\ufffe\uffff]", " ", cs.unit), 80)  # (attributes cannot hold them)
+            pct = rules.is_percent_unit(cs.unit)
+            what = "número de 0 a 100, sin el símbolo %" if pct else "número mayor o igual que 0"
+            opts = {
+                "validate": "decimal",
+                **({"criteria": "between", "minimum": 0, "maximum": 100} if pct else {"criteria": ">=", "value": 0}),
+                "input_title": _clip(f"Ejecutado {label}", 32),
+                "input_message": _clip(f"U.M.: {unit}. Escriba la cantidad ejecutada en {label} ({what}).", 255),
+                "error_title": "Valor no válido",
+                "error_message": _clip(f"Escriba un número {'de 0 a 100' if pct else 'mayor o igual que 0'}, en la "
+                                       f"U.M. de la AO ({unit}).", 255),
+            }
         ws.data_validation(r, c, r, c, opts)
 
     def _budget_sheet(self, ws: Worksheet, kind: str, lines: Sequence[LineaPresupuesto], f: _OfficeFormats) -> None:
