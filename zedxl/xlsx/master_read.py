@@ -456,12 +456,10 @@ def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
         reglas = Reglas(tope_avance=tope if isinstance(tope, Decimal) else None, **{
             key: v for key in ("avance_sin_meta", "verde", "amarillo") if isinstance(v := p.get(key), Decimal)})
         instancias = p["instancias"]
-        for o in objetivos:
-            for a in o.acciones:
-                for ao in a.actividades:
-                    if ao.instancia and ao.instancia not in instancias:
-                        reader.issues.append(make_issue("maestro-instancia-desconocida", file=reader.file,
-                                                        sheet=L.oei_sheet_name(o.codigo), value=ao.instancia))
+        reader.issues += [make_issue("maestro-instancia-desconocida", file=reader.file,
+                                     sheet=L.oei_sheet_name(o.codigo), value=ao.instancia)
+                          for o in objetivos for a in o.acciones for ao in a.actividades
+                          if ao.instancia and ao.instancia not in instancias]
         (ingresos, legacy_in), (gastos, legacy_out) = reader.budget(L.SHEET_INGRESOS, labels), \
             reader.budget(L.SHEET_GASTOS, labels)
         if legacy_in or legacy_out:  # a master before 1.2: its figures were those of the plan's latest report

@@ -480,10 +480,8 @@ def _budget_col(idx: int) -> int:
 def budget_line_cells(spec: OfficeSpec, line: LineaPresupuesto, r: int) -> dict[int, CellSpec]:
     n = r + 1
     cells: dict[int, CellSpec] = {0: CellSpec("text", safe_text(line.rubro), style="text")}
-    if line.pia is not None:
-        cells[1] = CellSpec("number", line.pia, style="money_ro")
-    if line.pim is not None:
-        cells[2] = CellSpec("number", line.pim, style="money_ro")
+    cells.update((col, CellSpec("number", v, style="money_ro"))
+                 for col, v in ((1, line.pia), (2, line.pim)) if v is not None)
     cells[3] = CellSpec("formula", f'=IF(AND(ISNUMBER(B{n}),ISNUMBER(C{n})),C{n}-B{n},"")',
                         or_blank(rules.budget_diff(line)), style="money_calc")
     open_ = spec.open_periods
@@ -508,14 +506,11 @@ def budget_total_cells(spec: OfficeSpec, lines: Sequence[LineaPresupuesto], firs
     n = r + 1
     n_base = spec.plan.n_periods
     cells: dict[int, CellSpec] = {0: CellSpec("text", L.TOTAL_LABEL, style="total_label")}
-    for col, value in ((1, total.pia), (2, total.pim)):
-        letter = col_letter(col)
-        cells[col] = CellSpec("formula", f"=SUM({letter}{first_idx + 1}:{letter}{r})", float(value or 0),
-                              style="money_total")
-    for i in range(n_base):  # a period nobody reported is empty, not 0
-        rng = f"{col_letter(_budget_col(i))}{first_idx + 1}:{col_letter(_budget_col(i))}{r}"
-        cells[_budget_col(i)] = CellSpec("formula", f'=IF(COUNT({rng})=0,"",SUM({rng}))',
-                                         or_blank(total.ejecucion_al(i + 1)), style="money_total")
+    for col, value, executed in ((1, total.pia, False), (2, total.pim, False),
+                                 *((_budget_col(i), total.ejecucion_al(i + 1), True) for i in range(n_base))):
+        span = f"{col_letter(col)}{first_idx + 1}:{col_letter(col)}{r}"
+        cells[col] = CellSpec("formula", sum_formula(span, executed=executed),
+                              or_blank(value) if executed else float(value or 0), style="money_total")
     cells[3] = CellSpec("formula", f"=C{n}-B{n}", float((total.pim or 0) - (total.pia or 0)), style="money_total")
     at = col_letter(_budget_col(spec.periodo.stop - 1)) + str(n)
     cells[_budget_col(n_base)] = CellSpec("formula", f'=IF(OR(C{n}=0,NOT(ISNUMBER({at}))),"",{at}/C{n}*100)',

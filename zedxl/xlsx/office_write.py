@@ -227,15 +227,11 @@ class OfficeWriter:
             for row in OL.data_rows(oei):
                 r += 1
                 ws.write_row(r, 0, [sheet, row.row_idx + 1, row.level, row.codigo, safe_text(row.nombre)])
-                if row.ao is not None:
-                    ws.write_string(r, 5, safe_text(row.ao.unidad))
-                    ws.write_row(r, 6, [float(v) for v in row.ao.programado])
-                    for i, v in enumerate(row.ao.ejecutado):
-                        if v is not None:
-                            ws.write_number(r, 6 + n + i, float(v))
-                    for i, text in enumerate(row.ao.justificacion):
-                        if text:
-                            ws.write_string(r, 6 + 2 * n + i, safe_text(text))
+                if (ao := row.ao) is not None:  # (write_row leaves None and "" unwritten)
+                    ws.write_string(r, 5, safe_text(ao.unidad))
+                    ws.write_row(r, 6, [*(float(v) for v in ao.programado),
+                                        *(None if v is None else float(v) for v in ao.ejecutado),
+                                        *(safe_text(text) for text in ao.justificacion)])
         r += 2
         ws.write_string(r, 0, OL.SECTION_INPUTS)
         r += 1
