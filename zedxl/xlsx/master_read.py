@@ -147,10 +147,9 @@ def _rows(grid: list[list[Any]], formulas: dict[tuple[int, int], str]) -> list[t
 class _Reader:
     """The master's cells as rows of values, with formula cells as their formula text (``=...``).
 
-    Values come from python-calamine (~20 times faster than openpyxl's read-only mode on a 20,000-AO master);
-    which cells hold formulas, and their text, from one pass of a regular expression over the sheet's XML (shared
-    formulas translated to their cell as openpyxl does). Numbers that are whole come back as int, as openpyxl
-    reads what Excel and XlsxWriter write.
+    Values come from python-calamine (many times faster than openpyxl on a large master); which cells hold
+    formulas, and their text, from one regular-expression pass over the sheet's XML (shared formulas translated to
+    their cell as openpyxl does). Whole numbers come back as int, as openpyxl reads what Excel and XlsxWriter write.
     """
 
     def __init__(self, path: Path) -> None:
@@ -231,43 +230,30 @@ class _Reader:
         """An OEI sheet's objective; ``named=False``: a sheet not named like one, taken only if it has the OEI
         table (a renamed tab keeps its data) and skipped otherwise."""
         rows = self.rows(sheet)
-        header_idx = None
-        for r, row in enumerate(rows[:30]):
-            if _text(_cell(row, 0)) == L.H_CODIGO:
-                header_idx = r
-                break
-        if header_idx is None and not named:
-            self.no_table.append(sheet)
-            return None
-        if header_idx is None:
-            raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos "
-                                f"(una celda «{L.H_CODIGO}» en la columna A).")
-        headers = {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
-
-        def col(h: str) -> int | None:
-            return headers.get(h)
-
+        header_idx = next((r for r, row in enumerate(rows[:30]) if _text(_cell(row, 0)) == L.H_CODIGO), None)
+        headers = {} if header_idx is None else {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
+        col = headers.get
         required = [L.H_CODIGO, L.H_DESCRIPCION, L.H_INSTANCIA, L.H_UM,
                     *(L.prog(x) for x in labels), *(L.ejec(x) for x in labels)]
         missing = [h for h in required if h not in headers]
         if missing and not named:
             self.no_table.append(sheet)
             return None
+        if header_idx is None:
+            raise WorkbookError(f"En la hoja «{sheet}» de {self.file} no se encontró la fila de títulos "
+                                f"(una celda «{L.H_CODIGO}» en la columna A).")
         if missing:
             raise WorkbookError(f"En la hoja «{sheet}» de {self.file} faltan las columnas: {', '.join(missing)}.")
         oei: dict[str, Any] | None = None
         acciones: list[dict[str, Any]] = []
-        formula_cols = {col(L.prog("Anual"))} | {col(L.ejec("Anual"))} | {
-            col(h) for s in L.SEMESTER_POINTS for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s))}
-        formula_cols |= {col(L.avance("Anual")), col(L.estado("Anual"))}
-        formula_cols.discard(None)
         prog_cols = [headers[L.prog(x)] for x in labels]
         ejec_cols = [headers[L.ejec(x)] for x in labels]
         c_desc, c_um, c_inst = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA)
         just_cols = [col(L.justificacion(x)) for x in labels]
         legacy_just = col(L.H_JUSTIFICACION) if all(c is None for c in just_cols) else None
         c_code = col(L.H_CODIGO)
-        formula_list = sorted(c for c in formula_cols if c is not None)
+        formula_list = sorted({headers[h] for s in (*L.SEMESTER_POINTS, "Anual")
+                               for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s)) if h in headers})
         placed: list[tuple[int, str, str, str]] = []  # the sheet's AEI and AO rows: strays if it has no OEI row
 
         def stray(item: Item, r: int, reason: str) -> None:
@@ -466,26 +452,14 @@ def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
         seen: dict[str, str] = {}  # code: where it is
         objetivos = [o for s, named in reader.oei_sheets()
                      if (o := reader.oei_sheet(s, labels, seen, named=named)) is not None]
-        base = Reglas()
-
-        def rule(key: str, default: Decimal) -> Decimal:
-            value = p.get(key)
-            return value if isinstance(value, Decimal) else default
-
-        tope = p.get("tope_avance")
-        reglas = Reglas(
-            tope_avance=tope if isinstance(tope, Decimal) else None,
-            avance_sin_meta=rule("avance_sin_meta", base.avance_sin_meta),
-            verde=rule("verde", base.verde),
-            amarillo=rule("amarillo", base.amarillo),
-        )
+        tope = p.get("tope_avance")  # blank: no cap; any other rule left blank keeps its default
+        reglas = Reglas(tope_avance=tope if isinstance(tope, Decimal) else None, **{
+            key: v for key in ("avance_sin_meta", "verde", "amarillo") if isinstance(v := p.get(key), Decimal)})
         instancias = p["instancias"]
-        for o in objetivos:
-            for a in o.acciones:
-                for ao in a.actividades:
-                    if ao.instancia and ao.instancia not in instancias:
-                        reader.issues.append(make_issue("maestro-instancia-desconocida", file=reader.file,
-                                                        sheet=L.oei_sheet_name(o.codigo), value=ao.instancia))
+        reader.issues += [make_issue("maestro-instancia-desconocida", file=reader.file,
+                                     sheet=L.oei_sheet_name(o.codigo), value=ao.instancia)
+                          for o in objetivos for a in o.acciones for ao in a.actividades
+                          if ao.instancia and ao.instancia not in instancias]
         (ingresos, legacy_in), (gastos, legacy_out) = reader.budget(L.SHEET_INGRESOS, labels), \
             reader.budget(L.SHEET_GASTOS, labels)
         if legacy_in or legacy_out:  # a master before 1.2: its figures were those of the plan's latest report

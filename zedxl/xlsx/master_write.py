@@ -9,12 +9,14 @@ working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row fo
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 from collections.abc import Sequence
 from decimal import Decimal
 from math import isfinite
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -24,7 +26,7 @@ from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
 from zedxl.parallel import collector_paused
-from zedxl.periods import base_labels, n_base, semesters, whole_year
+from zedxl.periods import base_labels, base_periods, n_base, semesters, whole_year
 from zedxl.structure import ExtraSheet, structure_of
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter, needs_xlsxwriter
@@ -37,14 +39,14 @@ AEI_FILL = "#EDF2F9"
 CALC_FILL = "#F2F2F2"
 
 
-_ROW = "\x00"  # where a _RowFormula's template takes the row number (never in a sheet name or formula)
+ROW = "\x00"  # where a RowFormula's template takes the row number (never in a sheet name or formula)
 
 
-class _RowFormula:
-    """A formula repeated down rows that differ only in their row number: ``_ROW`` marks where it goes."""
+class RowFormula:
+    """A formula repeated down rows that differ only in their row number: ``ROW`` marks where it goes."""
 
     def __init__(self, template: str) -> None:
-        self.parts = template.split(_ROW)
+        self.parts = template.split(ROW)
         self.vetted = not needs_xlsxwriter(template)  # a row number cannot add a function name
 
     def at(self, r: int) -> str:
@@ -52,15 +54,16 @@ class _RowFormula:
         return str(r + 1).join(self.parts)
 
 
-def _column(cell: RowCell) -> int:
-    return cell[0]
-
-
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _blank(value: Decimal | None) -> float | str:
+def _number(col: int, fmt: Format, value: Decimal | None) -> RowCell:
+    """A number cell, blank when there is no value."""
+    return (col, "b", fmt, None, "") if value is None else (col, "n", fmt, float(value), "")
+
+
+def or_blank(value: Decimal | None) -> float | str:
     """Cached value of a formula that yields "" when there is no number."""
     return "" if value is None else float(value)
 
@@ -98,6 +101,21 @@ class Formats:
         self.label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL, "text_wrap": True})
         self.section = wb.add_format({"bold": True, "font_size": 11, "font_color": HEADER_FILL})
         self.plain = wb.add_format({"font_name": "Calibri", "font_size": 10})
+
+
+def traffic_lights(ws: Worksheet, rng: str, f: Formats, neutral: str = "") -> None:
+    """Semáforo colours on the numbers of ``rng``, except where ``neutral`` (relative to its first cell) holds:
+    a period not due yet is never red, yellow or green."""
+    top = rng.split(":")[0]
+    for bound, fmt in ((L.NAME_VERDE, f.green), (L.NAME_AMARILLO, f.yellow), ("", f.red)):
+        tests = [f"ISNUMBER({top})", *([f"{top}>={bound}"] if bound else []), *([f"NOT({neutral})"] if neutral else [])]
+        criteria = f"=AND({','.join(tests)})" if len(tests) > 1 else f"={tests[0]}"
+        ws.conditional_format(rng, {"type": "formula", "criteria": criteria, "format": fmt})
+
+
+def sum_formula(span: str, *, executed: bool) -> str:
+    """The sum of ``span``; an executed one is "" while nothing in it is reported (never 0)."""
+    return f'=IF(COUNT({span})=0,"",SUM({span}))' if executed else f"=SUM({span})"
 
 
 def progress_formula(e: str, p: str) -> str:
@@ -147,24 +165,21 @@ class MasterWriter:
         self.labels = base_labels(plan.periodicidad)
         self.half = n_base(plan.periodicidad) // 2
         self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
-        self._ao_formulas: list[tuple[int, Format, _RowFormula]] | None = None
+        self._ao_formulas: list[tuple[int, Format, RowFormula]] | None = None
         self._ao_columns: list[int] = []
-        self._stats: dict[int, _AoStats] = {}
+        self._stats: dict[int, tuple[rules.Measure, ...]] = {}
         self.hasta = rules.reported_through(plan)  # what the Parámetros sheet's ZX_HASTA formula computes
         self._hasta_row = 0  # its row there (written before the Resumen, which quotes its text)
 
-    def ao_stats(self, ao: Any) -> _AoStats:
-        """Programmed and executed sums, progress and status of an AO per semester and for the year, computed
-        once per AO: its row and the Resumen both need them."""
+    def ao_stats(self, ao: Any) -> tuple[rules.Measure, ...]:
+        """``rules.measure`` of an AO for S1, S2 and the year, computed once per AO: its row and the Resumen both
+        need them."""
         stats = self._stats.get(id(ao))
         if stats is None:
-            reglas = self.plan.reglas
-            n, half = len(self.labels), self.half
-            s_1, s_2, year = (rules.measure(ao.programado, ao.ejecutado, a, b, self.hasta, reglas)
-                              for a, b in ((0, half), (half, 2 * half), (0, n)))
-            stats = self._stats[id(ao)] = _AoStats(
-                year.programado, year.ejecutado,
-                tuple((m.programado, m.ejecutado, m.avance, m.estado) for m in (s_1, s_2)), year.avance, year.estado)
+            half = self.half
+            stats = self._stats[id(ao)] = tuple(
+                rules.measure(ao.programado, ao.ejecutado, a, b, self.hasta, self.plan.reglas)
+                for a, b in ((0, half), (half, 2 * half), (0, len(self.labels))))
         return stats
 
     def write(self, target: Path | Any, *, macros: bool = False, panel: Any = None,
@@ -205,8 +220,10 @@ class MasterWriter:
         for ws, sheet in extra_sheets:
             _extra_sheet(wb, ws, sheet)
         self._structure(record, f)
-        for ws in wb.worksheets():
-            _print_setup(ws)
+        for ws in wb.worksheets():  # A4 landscape, one page wide: a printed sheet never splits its columns
+            ws.set_paper(9)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
         if panel_ws is not None:
             _panel().add_panel(wb, panel_ws, self.plan, panel)
         (panel_ws or resumen).activate()
@@ -216,9 +233,8 @@ class MasterWriter:
     # -- Parámetros -------------------------------------------------------------------------------------------
     def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, sheets: Sequence[str], f: Formats) -> None:
         plan = self.plan
-        ws.set_column(0, 0, 48)
-        ws.set_column(1, 1, 48)
-        ws.set_column(2, 2, 44)
+        for col, width in enumerate((48, 48, 44)):
+            ws.set_column(col, col, width)
         ws.write(0, 0, "Parámetros del plan", f.title)
         ws.write(1, 0, "Datos generales y reglas de cálculo. Las celdas amarillas se pueden editar; "
                        "luego ejecute «zedxl recompute» o el botón Recalcular.", f.subtitle)
@@ -228,28 +244,19 @@ class MasterWriter:
             ("anio", plan.anio, f.number), ("periodicidad", plan.periodicidad, f.text),
             ("responsable_presupuesto", plan.responsable_presupuesto or "", f.input_text),
             ("version", TEMPLATE_VERSION, f.text),
-        ]
-        reglas = plan.reglas
-        rows += [("tope_avance", _num(reglas.tope_avance), f.input_num),
-                 ("avance_sin_meta", _num(reglas.avance_sin_meta), f.input_num),
-                 ("verde", _num(reglas.verde), f.input_num), ("amarillo", _num(reglas.amarillo), f.input_num)]
+            *((key, _num(getattr(plan.reglas, key)), f.input_num) for key in L.RULE_NAMES)]
         for key, value, fmt in rows:
             ws.write(r, 0, L.PARAM_LABELS[key], f.label)
-            if value is None or value == "":
-                ws.write_blank(r, 1, None, fmt)
-            else:
-                ws.write(r, 1, value, fmt)
+            ws.write(r, 1, value, fmt)  # (None or "": a blank cell)
             if key in L.RULE_NAMES:
                 wb.define_name(L.RULE_NAMES[key], f"={quote_sheet(L.SHEET_PARAMS)}!{to_a1(r, 1, absolute=True)}")
             r += 1
         r = self._hasta(wb, ws, r, sheets, f)
         r += 1
-        ws.write(r, 0, L.INSTANCIAS_HEADER, f.header)
-        ws.write(r, 1, "Nombre", f.header)
+        ws.write_row(r, 0, (L.INSTANCIAS_HEADER, "Nombre"), f.header)
         for code, name in plan.instancias.items():
             r += 1
-            ws.write(r, 0, code, f.input_text)
-            ws.write(r, 1, safe_text(name), f.input_text)
+            ws.write_row(r, 0, (code, safe_text(name)), f.input_text)
 
     def _hasta(self, wb: xlsxwriter.Workbook, ws: Worksheet, r: int, sheets: Sequence[str], f: Formats) -> int:
         """«Hasta» (ZX_HASTA, rules.reported_through) at row ``r`` and, below it, how many AO have an executed value
@@ -260,8 +267,7 @@ class MasterWriter:
         quoted = [quote_sheet(s) for s in sheets]
         counts = [sum(1 for ao in self.plan.actividades() if ao.ejecutado[i] is not None)
                   for i in range(len(self.labels))]
-        ws.write(r + 2, 0, L.HASTA_TABLE_HEADER, f.header)
-        ws.write(r + 2, 1, L.HASTA_TABLE_COUNT, f.header)
+        ws.write_row(r + 2, 0, (L.HASTA_TABLE_HEADER, L.HASTA_TABLE_COUNT), f.header)
         for i, label in enumerate(self.labels):
             letter = col_letter(self.cols[L.ejec(label)])
             ws.write(first + i, 0, label, f.text)
@@ -285,7 +291,6 @@ class MasterWriter:
     # -- OEI sheets -------------------------------------------------------------------------------------------
     def _oei(self, ws: Worksheet, oei: Any, f: Formats) -> None:
         c = self.cols
-        plan = self.plan
         ws.write(0, 0, f"{oei.codigo} · {oei.nombre}", f.title)
         if oei.indicador:
             ws.write(1, 0, f"Indicador: {oei.indicador.nombre}", f.subtitle)
@@ -294,8 +299,7 @@ class MasterWriter:
                        "en el periodo, con tope y regla sin meta según la hoja Parámetros. Un semestre o el año que "
                        "termina después del último periodo con ejecutado reportado (Parámetros) está «en curso»: "
                        "se mide contra lo programado hasta ese periodo y no se colorea.", f.note)
-        for i, h in enumerate(c.headers):
-            ws.write(L.HEADER_ROW, i, h, f.header)
+        ws.write_row(L.HEADER_ROW, 0, c.headers, f.header)
         ws.set_row(L.HEADER_ROW, 30)
         ws.set_column(c[L.H_CODIGO], c[L.H_CODIGO], 13)
         ws.set_column(c[L.H_DESCRIPCION], c[L.H_DESCRIPCION], 48)
@@ -319,49 +323,28 @@ class MasterWriter:
             rng = f"{to_a1(L.FIRST_DATA_ROW, col)}:{to_a1(max(last, L.FIRST_DATA_ROW) + 200, col)}"
             # an AO «en curso» keeps its progress to date uncoloured (its Estado is the next column)
             estado = to_a1(L.FIRST_DATA_ROW, c[L.estado(point)])
-            self._traffic_lights(ws, rng, f, neutral=f'{estado}="{rules.EN_CURSO}"')
+            traffic_lights(ws, rng, f, neutral=f'{estado}="{rules.EN_CURSO}"')
         ws.autofilter(L.HEADER_ROW, 0, last, len(c.headers) - 1)
-        _ = plan
-
-    def _traffic_lights(self, ws: Worksheet, rng: str, f: Formats, neutral: str) -> None:
-        """Semáforo colours on the numbers of ``rng``, except where ``neutral`` (relative to its first cell) holds:
-        a period not due yet is never red, yellow or green."""
-        top = rng.split(":")[0]
-        ws.conditional_format(rng, {"type": "formula",
-                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_VERDE},NOT({neutral}))",
-                                    "format": f.green})
-        ws.conditional_format(rng, {"type": "formula",
-                                    "criteria": f"=AND(ISNUMBER({top}),{top}>={L.NAME_AMARILLO},NOT({neutral}))",
-                                    "format": f.yellow})
-        ws.conditional_format(rng, {"type": "formula", "criteria": f"=AND(ISNUMBER({top}),NOT({neutral}))",
-                                    "format": f.red})
 
     def _indicator_row(self, ws: Worksheet, r: int, code: str, name: str, ind: Indicador | None, f: Formats,
                        level: str) -> None:
-        c = self.cols
-        plan = self.plan
+        c, reglas = self.cols, self.plan.reglas
         fc, ft = (f.oei_code, f.oei_text) if level == "OEI" else (f.aei_code, f.aei_text)
-        cells: dict[int, RowCell] = {i: (i, "b", f.empty, None, "") for i in range(len(c.headers))}
-        cells[c[L.H_CODIGO]] = (c[L.H_CODIGO], "s", fc, code, "")
-        cells[c[L.H_DESCRIPCION]] = (c[L.H_DESCRIPCION], "s", ft, safe_text(name), "")
-        cells[c[L.H_INDICADOR]] = (c[L.H_INDICADOR], "s", f.input_text, safe_text(ind.nombre) if ind else "", "")
-        cells[c[L.H_UM]] = (c[L.H_UM], "s", f.input_text, ind.unidad if ind else "", "")
         meta_col = c[L.prog("Anual")]
-        meta = ind.meta_anual if ind else None
-        cells[meta_col] = (meta_col, "b", f.input_num, None, "") if meta is None else \
-            (meta_col, "n", f.input_num, float(meta), "")
+        cells: dict[int, RowCell] = {i: (i, "b", f.empty, None, "") for i in range(len(c.headers))}
+        for cell in ((c[L.H_CODIGO], "s", fc, code, ""), (c[L.H_DESCRIPCION], "s", ft, safe_text(name), ""),
+                     (c[L.H_INDICADOR], "s", f.input_text, safe_text(ind.nombre) if ind else "", ""),
+                     (c[L.H_UM], "s", f.input_text, ind.unidad if ind else "", ""),
+                     _number(meta_col, f.input_num, ind.meta_anual if ind else None)):
+            cells[cell[0]] = cell
         meta_ref = to_a1(r, meta_col)
         for point in (*L.SEMESTER_POINTS, "Anual"):
-            e_col = c[L.ejec(point)]
-            value = ind.ejecutado.get(point) if ind else None
-            cells[e_col] = (e_col, "b", f.input_num, None, "") if value is None else \
-                (e_col, "n", f.input_num, float(value), "")
+            e_col, pct_col, state_col = c[L.ejec(point)], c[L.avance(point)], c[L.estado(point)]
+            value, pct = rules.indicator_value(ind, point), rules.indicator_progress(ind, point, reglas)
             e_ref = to_a1(r, e_col)
-            pct = rules.indicator_progress(ind, point, plan.reglas) if ind else None
-            pct_col = c[L.avance(point)]
-            cells[pct_col] = (pct_col, "f", f.pct, _blank(pct), _indicator_progress_formula(e_ref, meta_ref))
-            state_col = c[L.estado(point)]
-            cells[state_col] = (state_col, "f", f.state, rules.indicator_status(value, pct, plan.reglas),
+            cells[e_col] = _number(e_col, f.input_num, value)
+            cells[pct_col] = (pct_col, "f", f.pct, or_blank(pct), _indicator_progress_formula(e_ref, meta_ref))
+            cells[state_col] = (state_col, "f", f.state, rules.indicator_status(value, pct, reglas),
                                 _indicator_status_formula(e_ref, to_a1(r, pct_col)))
         self.rows.write(ws, r, [cells[col] for col in sorted(cells)])
 
@@ -370,27 +353,25 @@ class MasterWriter:
         if self._ao_formulas is None:
             c, n = self.cols, len(self.labels)
             letter = {h: col_letter(i) for i, h in enumerate(c.headers)}
-            prog = [letter[L.prog(x)] + _ROW for x in self.labels]
-            ejec = [letter[L.ejec(x)] + _ROW for x in self.labels]
+            prog = [letter[L.prog(x)] + ROW for x in self.labels]
+            ejec = [letter[L.ejec(x)] + ROW for x in self.labels]
             formulas: list[tuple[int, Format, str]] = []
             for point, (a, b) in zip((*L.SEMESTER_POINTS, "Anual"),
                                      ((0, self.half), (self.half, 2 * self.half), (0, n)), strict=True):
-                p_ref, e_ref = letter[L.prog(point)] + _ROW, letter[L.ejec(point)] + _ROW
+                p_ref, e_ref = letter[L.prog(point)] + ROW, letter[L.ejec(point)] + ROW
                 to_date = to_date_formula(prog[a], prog[b - 1], a, b)  # rules.measure: against what is due
-                formulas += [(c[L.prog(point)], f.calc, f"=SUM({prog[a]}:{prog[b - 1]})"),
-                             (c[L.ejec(point)], f.calc, f'=IF(COUNT({ejec[a]}:{ejec[b - 1]})=0,"",'
-                                                        f"SUM({ejec[a]}:{ejec[b - 1]}))"),
+                formulas += [(c[L.prog(point)], f.calc, sum_formula(f"{prog[a]}:{prog[b - 1]}", executed=False)),
+                             (c[L.ejec(point)], f.calc, sum_formula(f"{ejec[a]}:{ejec[b - 1]}", executed=True)),
                              (c[L.avance(point)], f.pct, progress_formula(e_ref, to_date)),
                              (c[L.estado(point)], f.state, status_formula(e_ref, p_ref, to_date=to_date, stop=b))]
-            self._ao_formulas = [(col, fmt, _RowFormula(text)) for col, fmt, text in formulas]
+            self._ao_formulas = [(col, fmt, RowFormula(text)) for col, fmt, text in formulas]
             assert all(formula.vetted for _, _, formula in self._ao_formulas)
             self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA)] + \
                 [c[L.prog(x)] for x in self.labels] + [c[L.ejec(x)] for x in self.labels] + \
                 [c[L.justificacion(x)] for x in self.labels]
-        st = self.ao_stats(ao)
         cached: list[Any] = []
-        for p, e, pct, state in (*st.semesters, (st.programado, st.ejecutado, st.avance, st.estado)):
-            cached += [float(p), _blank(e), _blank(pct), state]
+        for m in self.ao_stats(ao):
+            cached += [float(m.programado), or_blank(m.ejecutado), or_blank(m.avance), m.estado]
         code, name, indicator, unit, office, *inputs = self._ao_columns
         n = len(self.labels)
         cells: list[RowCell] = [
@@ -398,13 +379,12 @@ class MasterWriter:
             (indicator, "b", f.empty, None, ""), (unit, "s", f.input_text, safe_text(ao.unidad), ""),
             (office, "s", f.input_text, ao.instancia, ""),
             *((col, "n", f.input_num, float(v), "") for col, v in zip(inputs[:n], ao.programado, strict=True)),
-            *((col, "b", f.input_num, None, "") if v is None else (col, "n", f.input_num, float(v), "")
-              for col, v in zip(inputs[n:2 * n], ao.ejecutado, strict=True)),
-            *((col, "b", f.input_text, None, "") if not text else (col, "s", f.input_text, safe_text(text), "")
+            *(_number(col, f.input_num, v) for col, v in zip(inputs[n:2 * n], ao.ejecutado, strict=True)),
+            *((col, "s", f.input_text, safe_text(text), "")  # (an empty text: a blank cell)
               for col, text in zip(inputs[2 * n:], ao.justificacion, strict=True)),
             *((col, "f", fmt, value, formula.at(r))
               for (col, fmt, formula), value in zip(self._ao_formulas, cached, strict=True))]
-        cells.sort(key=_column)
+        cells.sort(key=itemgetter(0))
         return cells
 
     # -- Resumen ----------------------------------------------------------------------------------------------
@@ -413,9 +393,8 @@ class MasterWriter:
         c = self.cols
         year = whole_year(plan.anio, plan.periodicidad)
         sems = semesters(plan.anio, plan.periodicidad)
-        ws.set_column(0, 0, 14)
-        ws.set_column(1, 1, 42)
-        ws.set_column(2, 2, 13)
+        for col, width in enumerate((14, 42, 13)):
+            ws.set_column(col, col, width)
         ws.set_column(3, 3 + len(self.labels) + 3, 10)
         ws.write(0, 0, f"Resumen del POI {plan.anio} – {plan.entidad} ({plan.sigla})", f.title)
         ws.write(1, 0, "Todas las cifras de esta hoja son fórmulas: se actualizan solas en Excel.", f.subtitle)
@@ -429,21 +408,15 @@ class MasterWriter:
         by_office: dict[str, list[Any]] = {}  # once: looking AO up per office and cell is quadratic
         for ao in plan.actividades():
             by_office.setdefault(ao.instancia, []).append(ao)
-        periods = [*((b.start, b.stop) for b in _bases(plan)),
+        periods = [*((b.start, b.stop) for b in base_periods(plan.anio, plan.periodicidad)),
                    *((s.start, s.stop) for s in sems), (year.start, year.stop)]
         # per office and column: programmed and executed sums; executed is "sin dato" (None, an empty cell) where
         # none of the office's AO reported yet, never 0
         office_sums: dict[str, tuple[list[Decimal], list[Decimal | None]]] = {}
-        n_labels = len(self.labels)
         for code in dict.fromkeys([*plan.instancias, *by_office]):  # each office once (most are in both)
             aos = by_office.get(code, [])
-            progs = [rules.ZERO] * n_labels
-            ejecs: list[Decimal | None] = [None] * n_labels
-            for ao in aos:
-                for i, (p, e) in enumerate(zip(ao.programado, ao.ejecutado, strict=True)):
-                    progs[i] += p
-                    if e is not None:
-                        ejecs[i] = e if ejecs[i] is None else ejecs[i] + e
+            progs = [sum((ao.programado[i] for ao in aos), rules.ZERO) for i in range(len(self.labels))]
+            ejecs = [rules.sum_executed([ao.ejecutado[i] for ao in aos], 0, len(aos)) for i in range(len(self.labels))]
             # a semester or the year is the sum of its base periods that were reported, as in the formulas
             office_sums[code] = ([sum(progs[a:b], rules.ZERO) for a, b in periods],
                                  [rules.sum_executed(ejecs, a, b) for a, b in periods])
@@ -457,52 +430,45 @@ class MasterWriter:
         ws.set_row(r + 1, 36)
         ws.merge_range(r + 1, 0, r + 1, 3 + len(self.labels) + 2, None)
         r += 3
-        cols = [*self.labels, "S1", "S2", "Anual"]
-        src_cols = [*self.labels, "S1", "S2", "Anual"]
-        heads = ["Instancia", "Nombre", "Concepto", *cols]
-        for i, h in enumerate(heads):
-            ws.write(r, i, h, f.header)
+        ws.write_row(r, 0, ["Instancia", "Nombre", "Concepto", *self.labels, "S1", "S2", "Anual"], f.header)
         first = r + 1
         quoted = [quote_sheet(s) for s in sheets]
         inst_letters = col_letter(c[L.H_INSTANCIA])
         n_base = len(self.labels)
-        # each office row's formulas differ only in the row number: built once per column as a _RowFormula
-        row_formulas: dict[str, list[_RowFormula]] = {}
+        # each office row's formulas differ only in the row number: built once per column as a RowFormula
+        row_formulas: dict[str, list[RowFormula]] = {}
         for concept, prefix in (("Programado", L.prog), ("Ejecutado", L.ejec)):
             row_formulas[concept] = []
-            for j, (label, (start, stop)) in enumerate(zip(src_cols, periods, strict=True)):
+            for j, (start, stop) in enumerate(periods):
                 if j < n_base:
                     # base periods: sum the office's input cells directly (whole columns, so an AO row a
                     # planner inserts counts at once, before any recompute)
-                    col_letters = col_letter(c[prefix(label)])
-                    template = "+".join(f"SUMIF({q}!${inst_letters}:${inst_letters},$A{_ROW},"
+                    col_letters = col_letter(c[prefix(self.labels[j])])
+                    template = "+".join(f"SUMIF({q}!${inst_letters}:${inst_letters},$A{ROW},"
                                         f"{q}!{col_letters}:{col_letters})" for q in quoted)
                     if concept == "Ejecutado":  # nothing reported yet: empty, not 0
-                        count = "+".join(f'COUNTIFS({q}!${inst_letters}:${inst_letters},$A{_ROW},'
+                        count = "+".join(f'COUNTIFS({q}!${inst_letters}:${inst_letters},$A{ROW},'
                                          f'{q}!{col_letters}:{col_letters},"<>")' for q in quoted)
                         template = f'IF({count}=0,"",{template})'
                     template = "=" + template
                 else:
                     # semesters and year: the sum of this row's base-period cells
-                    span = f"{col_letter(3 + start)}{_ROW}:{col_letter(3 + stop - 1)}{_ROW}"
-                    template = f"=SUM({span})" if concept == "Programado" else \
-                        f'=IF(COUNT({span})=0,"",SUM({span}))'
-                row_formulas[concept].append(_RowFormula(template))
+                    span = f"{col_letter(3 + start)}{ROW}:{col_letter(3 + stop - 1)}{ROW}"
+                    template = sum_formula(span, executed=concept == "Ejecutado")
+                row_formulas[concept].append(RowFormula(template))
         for code, name in plan.instancias.items():
             for concept in ("Programado", "Ejecutado"):
                 r += 1
                 sums = office_sums[code][0 if concept == "Programado" else 1]
                 self.rows.write(ws, r, [
                     (0, "s", f.code, code, ""), (1, "s", f.text, safe_text(name), ""), (2, "s", f.text, concept, ""),
-                    *((3 + j, "f", f.calc, _blank(sums[j]), formula.at(r))
+                    *((3 + j, "f", f.calc, or_blank(sums[j]), formula.at(r))
                       for j, formula in enumerate(row_formulas[concept]))],
                     vetted=all(formula.vetted for formula in row_formulas[concept]))
         last = r
         for concept in ("Programado", "Ejecutado"):
             r += 1
-            ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
-            ws.write(r, 1, "Total institucional", f.total_label)
-            ws.write(r, 2, concept, f.total_label)
+            ws.write_row(r, 0, (L.TOTAL_LABEL, "Total institucional", concept), f.total_label)
             for j in range(len(periods)):
                 letter = col_letter(3 + j)
                 value = rules.sum_executed([office_sums[code][0 if concept == "Programado" else 1][j]
@@ -514,7 +480,7 @@ class MasterWriter:
                               f"{formula})"
                 elif value is None:
                     value = rules.ZERO
-                ws.write_formula(r, 3 + j, "=" + formula, f.pct_total, _blank(value))
+                ws.write_formula(r, 3 + j, "=" + formula, f.pct_total, or_blank(value))
 
         # B. mean of AO percentages per office
         r += 3
@@ -529,28 +495,25 @@ class MasterWriter:
         heads = ["Instancia", "Nombre", "N° de AO"]
         for pt in points:
             heads += [f"AO con reporte {pt}", f"Avance promedio {pt} (%)"]
-        for i, h in enumerate(heads):
-            ws.write(r, i, h, f.header)
+        ws.write_row(r, 0, heads, f.header)
         ws.set_row(r, 30)
         first_b = r + 1
         inst = col_letter(c[L.H_INSTANCIA])
         # the AO rows' own progress per point (S1, S2, year: the same periods as ``sems`` and ``year``)
         assert [(s.start, s.stop) for s in (*sems, year)] == [
             (0, self.half), (self.half, 2 * self.half), (0, len(self.labels))]
-        stats = self.ao_stats
-        pct_rows = [(st.semesters[0][2], st.semesters[1][2], st.avance)
-                    for st in map(stats, plan.actividades())]  # per AO: its S1, S2 and year progress
+        pct_rows = [tuple(m.avance for m in self.ao_stats(ao)) for ao in plan.actividades()]  # S1, S2, year
         ao_pcts = {id(ao): row for ao, row in zip(plan.actividades(), pct_rows, strict=True)}
         pct_columns = list(zip(*pct_rows, strict=True)) or [(), (), ()]
-        n_aos = _RowFormula("=" + "+".join(f"COUNTIF({q}!${inst}:${inst},$A{_ROW})" for q in quoted))
-        point_formulas: list[tuple[_RowFormula, _RowFormula]] = []
+        n_aos = RowFormula("=" + "+".join(f"COUNTIF({q}!${inst}:${inst},$A{ROW})" for q in quoted))
+        point_formulas: list[tuple[RowFormula, RowFormula]] = []
         for k, pt in enumerate(points):
             av = col_letter(c[L.avance(pt)])
-            count = "+".join(f'COUNTIFS({q}!${inst}:${inst},$A{_ROW},{q}!{av}:{av},">=0")' for q in quoted)
-            total = "+".join(f"SUMIF({q}!${inst}:${inst},$A{_ROW},{q}!{av}:{av})" for q in quoted)
-            n_ref = f"{col_letter(3 + 2 * k)}{_ROW}"
-            point_formulas.append((_RowFormula("=" + count),
-                                   _RowFormula(f'=IF({n_ref}=0,"",({total})/{n_ref})')))
+            count = "+".join(f'COUNTIFS({q}!${inst}:${inst},$A{ROW},{q}!{av}:{av},">=0")' for q in quoted)
+            total = "+".join(f"SUMIF({q}!${inst}:${inst},$A{ROW},{q}!{av}:{av})" for q in quoted)
+            n_ref = f"{col_letter(3 + 2 * k)}{ROW}"
+            point_formulas.append((RowFormula("=" + count),
+                                   RowFormula(f'=IF({n_ref}=0,"",({total})/{n_ref})')))
         vetted = n_aos.vetted and all(a.vetted and b.vetted for a, b in point_formulas)
         for code, name in plan.instancias.items():
             r += 1
@@ -561,12 +524,11 @@ class MasterWriter:
             for k, (count_f, mean_f) in enumerate(point_formulas):
                 pcts = office_columns[k]
                 cells += [(3 + 2 * k, "f", f.calc, sum(1 for p in pcts if p is not None), count_f.at(r)),
-                          (4 + 2 * k, "f", f.pct, _blank(rules.mean(pcts)), mean_f.at(r))]
+                          (4 + 2 * k, "f", f.pct, or_blank(rules.mean(pcts)), mean_f.at(r))]
             self.rows.write(ws, r, cells, vetted=vetted)
         last_b = r
         r += 1
-        ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
-        ws.write(r, 1, "Total institucional", f.total_label)
+        ws.write_row(r, 0, (L.TOTAL_LABEL, "Total institucional"), f.total_label)
         ws.write_formula(r, 2, f"=SUM(C{first_b + 1}:C{last_b + 1})", f.pct_total,
                          sum(1 for _ in plan.actividades()))
         headline: list[tuple[str, str, Decimal | None]] = []
@@ -580,11 +542,11 @@ class MasterWriter:
                              sum(1 for p in all_pcts if p is not None))
             mean = rules.mean(all_pcts)
             ws.write_formula(r, n_col + 1, f'=IF(SUM({n_range})=0,"",SUMPRODUCT({m_range},{n_range})/SUM({n_range}))',
-                             f.pct_total, _blank(mean))
+                             f.pct_total, or_blank(mean))
             headline.append((pt, to_a1(r, n_col + 1), mean))
         for k, per in enumerate((*sems, year)):
             mean_col = col_letter(3 + 2 * k + 1)
-            self._traffic_lights(ws, f"{mean_col}{first_b + 1}:{mean_col}{r + 1}", f,
+            traffic_lights(ws, f"{mean_col}{first_b + 1}:{mean_col}{r + 1}", f,
                                  neutral=f"{L.NAME_HASTA}<{per.stop}")  # the point is not due yet
 
         # C. headline
@@ -593,7 +555,7 @@ class MasterWriter:
         for pt, ref, head_value in headline:
             r += 1
             ws.write(r, 1, {"S1": "I Semestre", "S2": "II Semestre", "Anual": "Año"}[pt], f.label)
-            ws.write_formula(r, 2, f"={ref}", f.pct_total, _blank(head_value))
+            ws.write_formula(r, 2, f"={ref}", f.pct_total, or_blank(head_value))
 
     # -- budget -----------------------------------------------------------------------------------------------
     def _budget(self, ws: Worksheet, lines: Sequence[LineaPresupuesto], title: str, f: Formats,
@@ -609,57 +571,49 @@ class MasterWriter:
                        "dentro de cada periodo. % de avance = Ejecución / PIM × 100. Un rubro sin PIM (p. ej. Saldos "
                        "de Balance) no tiene % propio pero su ejecución suma al total.", f.note)
         hr = L.BUDGET_HEADER_ROW
-        for i, h in enumerate(headers):
-            ws.write(hr, i, h, f.header)
+        ws.write_row(hr, 0, headers, f.header)
         ws.set_row(hr, 30)
         r = hr
-        latest = _RowFormula(_latest_formula([col_letter(acum0 + i) + _ROW for i in range(n)]))
-        derived = [_RowFormula(f'=IF(ISNUMBER({col_letter(acum0)}{_ROW}),{col_letter(acum0)}{_ROW},"")')] + [
-            _RowFormula(f'=IF(AND(ISNUMBER({b}{_ROW}),ISNUMBER({a}{_ROW})),{b}{_ROW}-{a}{_ROW},"")')
+        latest = RowFormula(_latest_formula([col_letter(acum0 + i) + ROW for i in range(n)]))
+        derived = [RowFormula(f'=IF(ISNUMBER({col_letter(acum0)}{ROW}),{col_letter(acum0)}{ROW},"")')] + [
+            RowFormula(f'=IF(AND(ISNUMBER({b}{ROW}),ISNUMBER({a}{ROW})),{b}{ROW}-{a}{ROW},"")')
             for a, b in ((col_letter(acum0 + i - 1), col_letter(acum0 + i)) for i in range(1, n))]
         for line in lines:
             r += 1
             last = _last_reported(line)
             cells: list[RowCell] = [(0, "s", f.input_text, safe_text(line.rubro), "")]
-            for col, value in ((1, line.pia), (2, line.pim),
-                               *((acum0 + i, line.ejecucion_al(i + 1)) for i in range(n))):
-                cells.append((col, "b", f.money, None, "") if value is None else
-                             (col, "n", f.money, float(value), ""))
+            cells += [_number(col, f.money, value) for col, value in (
+                (1, line.pia), (2, line.pim), *((acum0 + i, line.ejecucion_al(i + 1)) for i in range(n)))]
             cells += [
-                (3, "f", f.money_calc, _blank(rules.budget_diff(line)),
+                (3, "f", f.money_calc, or_blank(rules.budget_diff(line)),
                  f'=IF(AND(ISNUMBER(B{r + 1}),ISNUMBER(C{r + 1})),C{r + 1}-B{r + 1},"")'),
-                (4, "f", f.money_calc, _blank(line.ejecucion_al(last)), latest.at(r)),
-                (5, "f", f.pct, _blank(rules.budget_pct(line, last)),
+                (4, "f", f.money_calc, or_blank(line.ejecucion_al(last)), latest.at(r)),
+                (5, "f", f.pct, or_blank(rules.budget_pct(line, last)),
                  f'=IF(AND(ISNUMBER(C{r + 1}),ISNUMBER(E{r + 1})),IF(C{r + 1}=0,"",E{r + 1}/C{r + 1}*100),"")'),
-                *((en0 + i, "f", f.money_calc, _blank(line.ejecucion_en(i)), derived[i].at(r)) for i in range(n))]
-            cells.sort(key=_column)
+                *((en0 + i, "f", f.money_calc, or_blank(line.ejecucion_en(i)), derived[i].at(r)) for i in range(n))]
+            cells.sort(key=itemgetter(0))
             self.rows.write(ws, r, cells)
         r += 1
         first = hr + 2
         ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
 
-        def column_sum(col: int, values: Sequence[Decimal | None], *, empty_is_blank: bool) -> None:
-            letter = col_letter(col)
-            rng = f"{letter}${first}:INDEX({letter}:{letter},ROW()-1)"
-            total = rules.sum_executed(values, 0, len(values))
-            if empty_is_blank:  # nothing reported: empty, not 0
-                ws.write_formula(r, col, f'=IF(COUNT({rng})=0,"",SUM({rng}))', f.money_total, _blank(total))
-            else:
-                ws.write_formula(r, col, f"=SUM({rng})", f.money_total, float(total or 0))
+        def column_sum(col: int, values: Sequence[Decimal | None], *, executed: bool = True) -> Decimal | None:
+            letter, total = col_letter(col), rules.sum_executed(values, 0, len(values))
+            span = f"{letter}${first}:INDEX({letter}:{letter},ROW()-1)"
+            ws.write_formula(r, col, sum_formula(span, executed=executed), f.money_total,
+                             or_blank(total) if executed else float(total or 0))
+            return total
 
-        column_sum(1, [ln.pia for ln in lines], empty_is_blank=False)
-        column_sum(2, [ln.pim for ln in lines], empty_is_blank=False)
+        pia = column_sum(1, [ln.pia for ln in lines], executed=False) or rules.ZERO
+        pim = column_sum(2, [ln.pim for ln in lines], executed=False) or rules.ZERO
         latest_values = [ln.ejecucion_al(_last_reported(ln)) for ln in lines]
-        column_sum(4, latest_values, empty_is_blank=True)
+        executed = column_sum(4, latest_values)
         for i in range(n):
-            column_sum(acum0 + i, [ln.ejecucion_al(i + 1) for ln in lines], empty_is_blank=True)
-            column_sum(en0 + i, [ln.ejecucion_en(i) for ln in lines], empty_is_blank=True)
-        pia = rules.sum_executed([ln.pia for ln in lines], 0, len(lines)) or rules.ZERO
-        pim = rules.sum_executed([ln.pim for ln in lines], 0, len(lines)) or rules.ZERO
+            column_sum(acum0 + i, [ln.ejecucion_al(i + 1) for ln in lines])
+            column_sum(en0 + i, [ln.ejecucion_en(i) for ln in lines])
         ws.write_formula(r, 3, f"=C{r + 1}-B{r + 1}", f.money_total, float(pim - pia))
-        executed = rules.sum_executed(latest_values, 0, len(latest_values))
         ws.write_formula(r, 5, f'=IF(OR(C{r + 1}=0,NOT(ISNUMBER(E{r + 1}))),"",E{r + 1}/C{r + 1}*100)', f.pct_total,
-                         _blank(None if pim == 0 or executed is None else executed / pim * rules.HUNDRED))
+                         or_blank(None if pim == 0 or executed is None else executed / pim * rules.HUNDRED))
         if sin_saldos:
             r += 1
             ws.write(r, 0, L.SIN_SALDOS_LABEL, f.label)
@@ -670,19 +624,17 @@ class MasterWriter:
             executed_pim = rules.sum_executed(with_pim, 0, len(with_pim))
             ws.write_formula(r, 5, f'=IF(OR(SUM({rng_c})=0,COUNT({rng_e})=0),"",'
                                    f'SUMPRODUCT(ISNUMBER({rng_c})*1,{rng_e})/SUM({rng_c})*100)',
-                             f.pct_total, _blank(None if not pim_only or executed_pim is None
+                             f.pct_total, or_blank(None if not pim_only or executed_pim is None
                                                  else executed_pim / pim_only * rules.HUNDRED))
 
     # -- Narrativa --------------------------------------------------------------------------------------------
     def _narrativa(self, ws: Worksheet, f: Formats) -> None:
-        ws.set_column(0, 0, 16)
-        ws.set_column(1, 1, 40)
-        ws.set_column(2, 2, 100)
+        for col, width in enumerate((16, 40, 100)):
+            ws.set_column(col, col, width)
         ws.write(0, 0, "Narrativa del Informe de Evaluación", f.title)
         ws.write(1, 0, "Escriba aquí los textos del informe; un campo vacío aparecerá en el informe como "
                        "«[Pendiente: …]».", f.subtitle)
-        for i, h in enumerate(("Campo", "Sección del informe", "Texto")):
-            ws.write(3, i, h, f.header)
+        ws.write_row(3, 0, ("Campo", "Sección del informe", "Texto"), f.header)
         for k, (key, title) in enumerate(L.NARRATIVA_FIELDS.items()):
             r = 4 + k
             ws.write(r, 0, key, f.code)
@@ -694,8 +646,7 @@ class MasterWriter:
     def _structure(self, ws: Worksheet, f: Formats) -> None:
         ws.write_string(0, 0, "Lo que zedxl escribió en este maestro: con esta lista se comprueba, antes de "
                               "reescribirlo, que no falte ninguna fila. No la modifique.", f.plain)
-        for i, h in enumerate(L.ESTRUCTURA_HEADERS):
-            ws.write_string(1, i, h, f.plain)
+        ws.write_row(1, 0, L.ESTRUCTURA_HEADERS, f.plain)
         for r, item in enumerate(structure_of(self.plan, L.oei_sheet_name), start=2):
             # (the name only helps a person recognise a missing row: its start is enough)
             values = (item.level, item.code, item.parent, item.sheet, item.instancia, item.nombre[:100])
@@ -704,14 +655,13 @@ class MasterWriter:
         ws.very_hidden()
 
 
+_DATE_PATTERNS = ((_dt.date, "dd/mm/yyyy"), (_dt.time, "hh:mm:ss"), (_dt.timedelta, "[h]:mm:ss"))
+
+
 def _extra_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, sheet: ExtraSheet) -> None:
     """A planner's sheet written back with its cell values in the same cells (formats and formulas are not read)."""
-    dates: dict[str, Format] = {}
-
-    def date_format(pattern: str) -> Format:  # a date without a number format would show as a serial number
-        if pattern not in dates:
-            dates[pattern] = wb.add_format({"num_format": pattern})
-        return dates[pattern]
+    # a date without a number format would show as a serial number
+    date_format = functools.cache(lambda pattern: wb.add_format({"num_format": pattern}))
 
     for r, row in enumerate(sheet.rows):
         for c, value in enumerate(row):
@@ -722,31 +672,17 @@ def _extra_sheet(wb: xlsxwriter.Workbook, ws: Worksheet, sheet: ExtraSheet) -> N
             elif isinstance(value, (int, float)):
                 if isfinite(value):
                     ws.write_number(r, c, value)
-            elif isinstance(value, _dt.datetime):
-                whole_day = value.time() == _dt.time()
-                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy" if whole_day else "dd/mm/yyyy hh:mm"))
-            elif isinstance(value, _dt.date):
-                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy"))
-            elif isinstance(value, _dt.time):
-                ws.write_datetime(r, c, value, date_format("hh:mm:ss"))
-            elif isinstance(value, _dt.timedelta):
-                ws.write_datetime(r, c, value, date_format("[h]:mm:ss"))
+            elif isinstance(value, _dt.datetime) and value.time() != _dt.time():
+                ws.write_datetime(r, c, value, date_format("dd/mm/yyyy hh:mm"))
+            elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):  # (a datetime at midnight: a date)
+                pattern = next(p for t, p in _DATE_PATTERNS if isinstance(value, t))
+                ws.write_datetime(r, c, value, date_format(pattern))
             else:
                 ws.write_string(r, c, safe_text(str(value)))
     if sheet.visibility == "veryHidden":
         ws.very_hidden()
     elif sheet.visibility == "hidden":
         ws.hide()
-
-
-class _AoStats(NamedTuple):
-    """``MasterWriter.ao_stats``: year sums, per semester (programmed, executed, progress, status), year's."""
-
-    programado: Decimal
-    ejecutado: Decimal | None
-    semesters: tuple[tuple[Decimal, Decimal | None, Decimal | None, str], ...]
-    avance: Decimal | None
-    estado: str
 
 
 assert len(L.SEMESTER_POINTS) == 2, "MasterWriter.ao_stats computes two semesters"
@@ -763,19 +699,6 @@ def _latest_formula(refs: Sequence[str]) -> str:
     for ref in refs:
         text = f"IF(ISNUMBER({ref}),{ref},{text})"
     return "=" + text
-
-
-def _print_setup(ws: Worksheet) -> None:
-    """A4 landscape, one page wide: a printed sheet never splits its columns across pages."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-
-
-def _bases(plan: Plan) -> list[Any]:
-    from zedxl.periods import base_periods
-
-    return base_periods(plan.anio, plan.periodicidad)
 
 
 def _panel() -> Any:

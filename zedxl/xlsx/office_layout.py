@@ -42,8 +42,8 @@ from zedxl.a1 import col_letter, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
 from zedxl.periods import Period, Periodicity, base_labels, base_periods
 from zedxl.xlsx import layout as L
-from zedxl.xlsx.master_write import progress_formula, status_formula
-from zedxl.xlsx.text import safe_text
+from zedxl.xlsx.master_write import ROW, RowFormula, or_blank, progress_formula, status_formula, sum_formula
+from zedxl.xlsx.text import MAX_CELL_TEXT, safe_text
 
 # -- names -----------------------------------------------------------------------------------------------------
 SHEET_INSTRUCCIONES = "Instrucciones"
@@ -62,8 +62,7 @@ PASSWORD = ""
 """Sheet protection password: none. Protection prevents accidents; the fingerprint and the reader's checks are
 what detect edits."""
 
-MAX_TEXT = 32767
-"""Excel's limit of characters in a cell."""
+MAX_TEXT = MAX_CELL_TEXT
 
 SECTION_META = "[metadatos]"
 SECTION_ROWS = "[filas]"
@@ -105,11 +104,6 @@ def parse_field(name: str) -> tuple[str, int] | None:
     """(kind, base-period index) of an input field name; None for any other text."""
     m = _FIELD_RE.fullmatch(name)
     return (m.group(1), int(m.group(2))) if m else None
-
-
-def parse_field_ejecutado(name: str) -> int | None:
-    parsed = parse_field(name)
-    return parsed[1] if parsed is not None and parsed[0] == FIELD_EJECUTADO else None
 
 
 # -- what an office is given -----------------------------------------------------------------------------------
@@ -219,9 +213,12 @@ def fingerprint(spec: OfficeSpec) -> str:
     if spec.presupuesto:
         doc["presupuesto"] = {kind: [[ln.rubro, canonical_number(ln.pia), canonical_number(ln.pim)]
                                      for ln in lines] for kind, lines in spec.budget_lines()}
+    return _digest(doc)
+
+
+def _digest(doc: Any) -> str:
     text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
 
 
 def content_digest(spec: OfficeSpec) -> str:
@@ -231,7 +228,7 @@ def content_digest(spec: OfficeSpec) -> str:
     n = canonical_number
     doc = {
         "meta": manifest_meta(spec),
-        "reglas": {key: n(_rule_value(spec, key)) for key in RULE_KEYS},
+        "reglas": {key: n(getattr(spec.plan.reglas, key)) for key in RULE_KEYS},
         "objetivos": [[o.codigo, o.nombre, [[a.codigo, a.nombre, [
             [ao.codigo, ao.nombre, ao.unidad, [n(v) for v in ao.programado], [n(v) for v in ao.ejecutado],
              list(ao.justificacion)]
@@ -239,8 +236,8 @@ def content_digest(spec: OfficeSpec) -> str:
         "presupuesto": [[kind, [[ln.rubro, n(ln.pia), n(ln.pim), [n(v) for v in ln.acumulado]] for ln in lines]]
                         for kind, lines in spec.budget_lines()],
     }
-    text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _digest(doc)
+
 
 # -- file names ------------------------------------------------------------------------------------------------
 def ascii_token(text: str) -> str:
@@ -278,7 +275,12 @@ class DataColumns:
     headers: tuple[str, ...]
     n_base: int
     periodo: Period
-    helper: bool  # Prog./Ejec. columns for the period (it spans several base periods)
+    helper: bool  # Prog./Ejec. columns for the period (it spans several base periods): ``prog_p``, ``ejec_p``
+    prog_p: int
+    ejec_p: int
+    avance: int
+    estado: int
+    anteriores: int | None  # the earlier periods' justifications, read-only (None: the period is the year's first)
 
     codigo: int = 0
     actividad: int = 1
@@ -290,30 +292,9 @@ class DataColumns:
     def ejec(self, idx: int) -> int:
         return 3 + self.n_base + idx
 
-    @property
-    def prog_p(self) -> int:
-        return 3 + 2 * self.n_base
-
-    @property
-    def ejec_p(self) -> int:
-        return self.prog_p + 1
-
-    @property
-    def avance(self) -> int:
-        return 3 + 2 * self.n_base + (2 if self.helper else 0)
-
-    @property
-    def estado(self) -> int:
-        return self.avance + 1
-
     def justificacion(self, idx: int) -> int:
         """The justification of base period ``idx`` (one of the period's)."""
         return self.avance + 2 + idx - self.periodo.start
-
-    @property
-    def anteriores(self) -> int | None:
-        """The earlier periods' justifications, read-only (None: the period is the year's first)."""
-        return self.avance + 2 + self.periodo.stop - self.periodo.start if self.periodo.start > 0 else None
 
 
 def data_columns(spec: OfficeSpec) -> DataColumns:
@@ -332,7 +313,9 @@ def _data_columns(periodicidad: Periodicity, p: Period) -> DataColumns:
     headers += [L.avance(p.short), L.estado(p.short), *(L.justificacion(labels[i]) for i in p.indexes())]
     if p.start > 0:
         headers.append(H_ANTERIORES)
-    return DataColumns(tuple(headers), len(labels), p, helper)
+    n, avance = len(labels), headers.index(L.avance(p.short))
+    return DataColumns(tuple(headers), n, p, helper, prog_p=3 + 2 * n, ejec_p=4 + 2 * n, avance=avance,
+                       estado=avance + 1, anteriores=len(headers) - 1 if p.start > 0 else None)
 
 
 class SheetRow(NamedTuple):
@@ -367,7 +350,6 @@ class CellSpec(NamedTuple):
     ``value`` is the text, the number, the formula text (with ``=``) or, for an input, the value pre-filled;
     ``cached`` the formula's value; ``field`` the input's field (``ejecutado:0``, ``justificacion``, ``ejecucion``);
     ``style`` the writer's format; ``unit`` the AO's unit for executed inputs.
-
     """
 
     kind: CellKind
@@ -376,10 +358,6 @@ class CellSpec(NamedTuple):
     field: str = ""
     style: str = ""
     unit: str = ""
-
-
-def _cached(value: Decimal | None) -> float | str:
-    return "" if value is None else float(value)
 
 
 def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
@@ -399,33 +377,21 @@ def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
     }
 
 
-@dataclass(frozen=True)
-class _RowLayout:
-    """What every AO row of one layout (periodicity and period) shares: its columns, input fields and the column
-    letters of its formulas, worked out once instead of for every row."""
-
-    prog_cols: tuple[int, ...]
-    ejec_cols: tuple[int, ...]
-    fields: tuple[str, ...]  # the input field of each base period's executed value
-    start: int
-    stop: int
-    # column letters: the period's first and last Prog./Ejec. base columns, and the helper columns
-    prog_a: str
-    prog_b: str
-    ejec_a: str
-    ejec_b: str
-    prog_p: str
-    ejec_p: str
-
-
 @functools.lru_cache(maxsize=64)
-def _row_layout(cols: DataColumns) -> _RowLayout:
+def _row_formulas(cols: DataColumns) -> tuple[tuple[int, RowFormula, str], ...]:
+    """(column, formula, style) of an AO row's formulas, in column order: the period's programmed and executed
+    sums (when the layout has those helper columns), progress, status."""
     p = cols.periodo
-    return _RowLayout(
-        tuple(cols.prog(i) for i in range(cols.n_base)), tuple(cols.ejec(i) for i in range(cols.n_base)),
-        tuple(field_ejecutado(i) for i in range(cols.n_base)), p.start, p.stop,
-        col_letter(cols.prog(p.start)), col_letter(cols.prog(p.stop - 1)), col_letter(cols.ejec(p.start)),
-        col_letter(cols.ejec(p.stop - 1)), col_letter(cols.prog_p), col_letter(cols.ejec_p))
+    prog, ejec = (f"{col_letter(c(p.start))}{ROW}:{col_letter(c(p.stop - 1))}{ROW}" for c in (cols.prog, cols.ejec))
+    out = []
+    if cols.helper:
+        out += [(cols.prog_p, sum_formula(prog, executed=False), "calc"),
+                (cols.ejec_p, sum_formula(ejec, executed=True), "calc")]
+        p_ref, e_ref = (col_letter(c) + ROW for c in (cols.prog_p, cols.ejec_p))
+    else:
+        p_ref, e_ref = (col_letter(c(p.start)) + ROW for c in (cols.prog, cols.ejec))
+    out += [(cols.avance, progress_formula(e_ref, p_ref), "pct"), (cols.estado, status_formula(e_ref, p_ref), "state")]
+    return tuple((col, RowFormula(text), style) for col, text, style in out)
 
 
 def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
@@ -437,8 +403,7 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
         return {cols.codigo: CellSpec("text", row.codigo, style=row.level.lower() + "_code"),
                 cols.actividad: CellSpec("text", safe_text(row.nombre), style=row.level.lower() + "_text")}
     ao = row.ao
-    lay = _row_layout(cols)
-    start, stop = lay.start, lay.stop
+    start, stop = cols.periodo.start, cols.periodo.stop
     cells: dict[int, CellSpec] = {
         cols.codigo: CellSpec("text", ao.codigo, style="code"),
         cols.actividad: CellSpec("text", safe_text(ao.nombre), style="text"),
@@ -451,21 +416,20 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
         ejecutado = tuple(None if v is None else v * scale for v in ejecutado)
     open_ = spec.open_periods
     for i in range(cols.n_base):
-        cells[lay.prog_cols[i]] = CellSpec("number", programado[i], style="number")
+        cells[cols.prog(i)] = CellSpec("number", programado[i], style="number")
         if i in open_:
-            cells[lay.ejec_cols[i]] = CellSpec("input", ejecutado[i], field=lay.fields[i], style="input_num",
-                                               unit=ao.unidad)
+            cells[cols.ejec(i)] = CellSpec("input", ejecutado[i], field=field_ejecutado(i), style="input_num",
+                                           unit=ao.unidad)
         elif ejecutado[i] is not None:
-            cells[lay.ejec_cols[i]] = CellSpec("number", ejecutado[i], style="number")
+            cells[cols.ejec(i)] = CellSpec("number", ejecutado[i], style="number")
     values: tuple[Any, ...] = (None,) * 4
     if cached:
         prog, ejec = rules.sum_programmed(programado, start, stop), rules.sum_executed(ejecutado, start, stop)
         reglas = spec.plan.reglas
-        values = (float(prog), _cached(ejec), _cached(rules.progress(prog, ejec, reglas)),
+        values = (float(prog), or_blank(ejec), or_blank(rules.progress(prog, ejec, reglas)),
                   rules.status(prog, ejec, reglas))
-    for (col, text, style), value in zip(_formula_texts(cols, lay, r), values if cols.helper else values[2:],
-                                         strict=True):
-        cells[col] = CellSpec("formula", text, value, style=style)
+    for (col, formula, style), value in zip(_row_formulas(cols), values if cols.helper else values[2:], strict=True):
+        cells[col] = CellSpec("formula", formula.at(r), value, style=style)
     for i in cols.periodo.indexes():  # the period's texts: to type where still open, else shown locked
         text = ao.justificacion[i]
         if i in open_:
@@ -484,23 +448,6 @@ def earlier_texts(spec: OfficeSpec, ao: Actividad) -> str:
     names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
     parts = [f"{names[i]}: {ao.justificacion[i]}" for i in range(spec.periodo.start) if ao.justificacion[i]]
     return safe_text("\n\n".join(parts))
-
-
-def _formula_texts(cols: DataColumns, lay: _RowLayout, r: int) -> list[tuple[int, str, str]]:
-    """(column, formula text, style) of an AO row's formulas at row ``r``, in column order: the period's
-    programmed and executed sums (when the layout has those helper columns), progress, status."""
-    n = str(r + 1)
-    out = []
-    if cols.helper:
-        ea, eb = lay.ejec_a + n, lay.ejec_b + n
-        out.append((cols.prog_p, f"=SUM({lay.prog_a}{n}:{lay.prog_b}{n})", "calc"))
-        out.append((cols.ejec_p, f'=IF(COUNT({ea}:{eb})=0,"",SUM({ea}:{eb}))', "calc"))
-        p_ref, e_ref = lay.prog_p + n, lay.ejec_p + n
-    else:
-        p_ref, e_ref = lay.prog_a + n, lay.ejec_a + n
-    out.append((cols.avance, progress_formula(e_ref, p_ref), "pct"))
-    out.append((cols.estado, status_formula(e_ref, p_ref), "state"))
-    return out
 
 
 def expected_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int) -> dict[int, CellSpec]:
@@ -533,12 +480,10 @@ def _budget_col(idx: int) -> int:
 def budget_line_cells(spec: OfficeSpec, line: LineaPresupuesto, r: int) -> dict[int, CellSpec]:
     n = r + 1
     cells: dict[int, CellSpec] = {0: CellSpec("text", safe_text(line.rubro), style="text")}
-    if line.pia is not None:
-        cells[1] = CellSpec("number", line.pia, style="money_ro")
-    if line.pim is not None:
-        cells[2] = CellSpec("number", line.pim, style="money_ro")
+    cells.update((col, CellSpec("number", v, style="money_ro"))
+                 for col, v in ((1, line.pia), (2, line.pim)) if v is not None)
     cells[3] = CellSpec("formula", f'=IF(AND(ISNUMBER(B{n}),ISNUMBER(C{n})),C{n}-B{n},"")',
-                        _cached(rules.budget_diff(line)), style="money_calc")
+                        or_blank(rules.budget_diff(line)), style="money_calc")
     open_ = spec.open_periods
     n_base = spec.plan.n_periods
     for i in range(n_base):
@@ -550,7 +495,7 @@ def budget_line_cells(spec: OfficeSpec, line: LineaPresupuesto, r: int) -> dict[
     at = col_letter(_budget_col(spec.periodo.stop - 1)) + str(n)  # the period's close
     cells[_budget_col(n_base)] = CellSpec(
         "formula", f'=IF(AND(ISNUMBER(C{n}),ISNUMBER({at})),IF(C{n}=0,"",{at}/C{n}*100),"")',
-        _cached(rules.budget_pct(line, spec.periodo.stop)), style="pct")
+        or_blank(rules.budget_pct(line, spec.periodo.stop)), style="pct")
     return cells
 
 
@@ -561,18 +506,15 @@ def budget_total_cells(spec: OfficeSpec, lines: Sequence[LineaPresupuesto], firs
     n = r + 1
     n_base = spec.plan.n_periods
     cells: dict[int, CellSpec] = {0: CellSpec("text", L.TOTAL_LABEL, style="total_label")}
-    for col, value in ((1, total.pia), (2, total.pim)):
-        letter = col_letter(col)
-        cells[col] = CellSpec("formula", f"=SUM({letter}{first_idx + 1}:{letter}{r})", float(value or 0),
-                              style="money_total")
-    for i in range(n_base):  # a period nobody reported is empty, not 0
-        rng = f"{col_letter(_budget_col(i))}{first_idx + 1}:{col_letter(_budget_col(i))}{r}"
-        cells[_budget_col(i)] = CellSpec("formula", f'=IF(COUNT({rng})=0,"",SUM({rng}))',
-                                         _cached(total.ejecucion_al(i + 1)), style="money_total")
+    for col, value, executed in ((1, total.pia, False), (2, total.pim, False),
+                                 *((_budget_col(i), total.ejecucion_al(i + 1), True) for i in range(n_base))):
+        span = f"{col_letter(col)}{first_idx + 1}:{col_letter(col)}{r}"
+        cells[col] = CellSpec("formula", sum_formula(span, executed=executed),
+                              or_blank(value) if executed else float(value or 0), style="money_total")
     cells[3] = CellSpec("formula", f"=C{n}-B{n}", float((total.pim or 0) - (total.pia or 0)), style="money_total")
     at = col_letter(_budget_col(spec.periodo.stop - 1)) + str(n)
     cells[_budget_col(n_base)] = CellSpec("formula", f'=IF(OR(C{n}=0,NOT(ISNUMBER({at}))),"",{at}/C{n}*100)',
-                                          _cached(rules.budget_pct(total, spec.periodo.stop)), style="pct_total")
+                                          or_blank(rules.budget_pct(total, spec.periodo.stop)), style="pct_total")
     return cells
 
 
@@ -624,11 +566,6 @@ def instruction_lines(spec: OfficeSpec) -> list[str]:
 
 
 # -- manifest --------------------------------------------------------------------------------------------------
-def _rule_value(spec: OfficeSpec, key: str) -> Decimal | None:
-    value: Decimal | None = getattr(spec.plan.reglas, key)
-    return value
-
-
 def manifest_meta(spec: OfficeSpec) -> dict[str, str]:
     """The manifest's identity block (also the custom properties, see PROPERTY_KEYS)."""
     plan = spec.plan
@@ -667,24 +604,19 @@ def input_cells(spec: OfficeSpec) -> list[InputCell]:
     executed cells, then its justifications) without making every cell of every row."""
     out: list[InputCell] = []
     cols = data_columns(spec)
-    lay = _row_layout(cols)
     periods = spec.open_periods
     for oei in spec.plan.objetivos:
         sheet = L.oei_sheet_name(oei.codigo)
         for row in data_rows(oei):
             if row.ao is not None:
                 r, codigo = row.row_idx, row.codigo
-                out.extend(InputCell(sheet, r, lay.ejec_cols[i], codigo, lay.fields[i]) for i in periods)
+                out.extend(InputCell(sheet, r, cols.ejec(i), codigo, field_ejecutado(i)) for i in periods)
                 out.extend(InputCell(sheet, r, cols.justificacion(i), codigo, field_name(FIELD_JUSTIFICACION, i))
                            for i in periods)
-    _budget_inputs(spec, out)
-    return out
-
-
-def _budget_inputs(spec: OfficeSpec, out: list[InputCell]) -> None:
     for kind, lines in spec.budget_lines():
         for k, line in enumerate(lines):
             out.extend(InputCell(BUDGET_SHEETS[kind], BUDGET_HEADER_ROW + 1 + k, _budget_col(i), line.rubro,
-                                 field_name(FIELD_EJECUCION, i)) for i in spec.open_periods)
+                                 field_name(FIELD_EJECUCION, i)) for i in periods)
+    return out
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from zedxl import rules
@@ -22,50 +21,8 @@ from zedxl.masterkey import seal
 from zedxl.model import LineaPresupuesto, Objetivo
 from zedxl.periods import base_labels, base_periods
 from zedxl.xlsx import layout as L
-from zedxl.xlsx.master_write import CALC_FILL, INPUT_FILL, Formats
-from zedxl.xlsx.office_layout import (
-    BUDGET_HEADER_ROW,
-    BUDGET_MANIFEST_HEADER,
-    BUDGET_SHEETS,
-    FIELD_EJECUCION,
-    FIELD_EJECUTADO,
-    FIELD_JUSTIFICACION,
-    FIRST_DATA_ROW,
-    HEADER_ROW,
-    INPUTS_HEADER,
-    MAX_TEXT,
-    META_KEYS,
-    PASSWORD,
-    PROPERTY_KEYS,
-    PROPERTY_PREFIX,
-    ROWS_HEADER_FIXED,
-    RULE_KEYS,
-    SECTION_BUDGET,
-    SECTION_END,
-    SECTION_INPUTS,
-    SECTION_META,
-    SECTION_ROWS,
-    SHEET_INSTRUCCIONES,
-    SHEET_META,
-    SUBTITLE_ROW,
-    TITLE_ROW,
-    CellSpec,
-    OfficeSpec,
-    _rule_value,
-    budget_headers,
-    budget_line_cells,
-    budget_title_cells,
-    budget_total_cells,
-    content_digest,
-    data_columns,
-    data_rows,
-    input_cells,
-    instruction_lines,
-    manifest_meta,
-    parse_field,
-    row_cells,
-    title_cells,
-)
+from zedxl.xlsx import office_layout as OL
+from zedxl.xlsx.master_write import Formats, traffic_lights
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter
 from zedxl.xlsx.text import safe_text
 
@@ -78,20 +35,13 @@ class _OfficeFormats(Formats):
         self.money_ro = wb.add_format({**base, "num_format": "#,##0.00"})
         self.para = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 11})
         self.para_bold = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 11, "bold": True})
-        self.input_note = wb.add_format({"bg_color": INPUT_FILL, "border": 1, "border_color": "#BFBFBF"})
-        self.calc_note = wb.add_format({"bg_color": CALC_FILL, "border": 1, "border_color": "#BFBFBF"})
         self.meta = wb.add_format({"font_size": 9})
-
-    def get(self, style: str) -> Format:
-        fmt: Format = getattr(self, style)
-        return fmt
-
 
 _PROTECT_OPTIONS = {"format_columns": True, "format_rows": True}
 
 
-def _row_cell(c: int, cs: CellSpec, f: _OfficeFormats) -> RowCell:
-    fmt = f.get(cs.style) if cs.style else None
+def _row_cell(c: int, cs: OL.CellSpec, f: _OfficeFormats) -> RowCell:
+    fmt = getattr(f, cs.style) if cs.style else None
     if cs.kind == "formula":
         return (c, "f", fmt, cs.cached, str(cs.value))
     if isinstance(cs.value, Decimal):
@@ -106,12 +56,12 @@ def _clip(text: str, n: int) -> str:
 
 
 class OfficeWriter:
-    """Builds one office workbook from an ``OfficeSpec``."""
+    """Builds one office workbook from an ``OL.OfficeSpec``."""
 
-    def __init__(self, spec: OfficeSpec, key: bytes, *, splice: bool = True) -> None:
+    def __init__(self, spec: OL.OfficeSpec, key: bytes, *, splice: bool = True) -> None:
         self.spec = spec
         self.key = key
-        self.cols = data_columns(spec)
+        self.cols = OL.data_columns(spec)
         self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
 
     def write(self, target: Path | Any) -> None:
@@ -120,19 +70,19 @@ class OfficeWriter:
         buffer = io.BytesIO()
         wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False, "in_memory": True})
-        meta = manifest_meta(spec)
-        meta["sello"] = seal(self.key, content_digest(spec))
+        meta = OL.manifest_meta(spec)
+        meta["sello"] = seal(self.key, OL.content_digest(spec))
         wb.set_properties({"title": f"POI {plan.anio} – {plan.sigla} – {spec.instancia} – {spec.periodo.label}",
                            "subject": f"Seguimiento {spec.periodo.name}", "author": "zedxl",
                            "company": plan.entidad, "comments": f"zedxl plantilla {spec.version}"})
-        for key in PROPERTY_KEYS:
-            wb.set_custom_property(PROPERTY_PREFIX + key, meta[key], "text")
+        for key in OL.PROPERTY_KEYS:
+            wb.set_custom_property(OL.PROPERTY_PREFIX + key, meta[key], "text")
         wb.set_calc_mode("auto")
         f = _OfficeFormats(wb)
-        instr = wb.add_worksheet(SHEET_INSTRUCCIONES)
+        instr = wb.add_worksheet(OL.SHEET_INSTRUCCIONES)
         data = [(wb.add_worksheet(L.oei_sheet_name(o.codigo)), o) for o in plan.objetivos]
-        budget = [(wb.add_worksheet(BUDGET_SHEETS[k]), k, lines) for k, lines in spec.budget_lines()]
-        meta_ws = wb.add_worksheet(SHEET_META)
+        budget = [(wb.add_worksheet(OL.BUDGET_SHEETS[k]), k, lines) for k, lines in spec.budget_lines()]
+        meta_ws = wb.add_worksheet(OL.SHEET_META)
         self._manifest(wb, meta_ws, meta, f)
         self._instructions(instr, f)
         for ws, oei in data:
@@ -140,7 +90,7 @@ class OfficeWriter:
         for ws, kind, lines in budget:
             self._budget_sheet(ws, kind, lines, f)
         for ws in [instr, *(d[0] for d in data), *(b[0] for b in budget), meta_ws]:
-            ws.protect(PASSWORD, _PROTECT_OPTIONS)
+            ws.protect(OL.PASSWORD, _PROTECT_OPTIONS)
         meta_ws.very_hidden()
         instr.activate()
         wb.close()
@@ -148,7 +98,7 @@ class OfficeWriter:
 
     def _instructions(self, ws: Worksheet, f: _OfficeFormats) -> None:
         ws.set_column(0, 0, 120)
-        for r, text in enumerate(instruction_lines(self.spec)):
+        for r, text in enumerate(OL.instruction_lines(self.spec)):
             if not text:
                 continue
             bold = r == 0 or re.match(r"^\d\. ", text) is not None
@@ -157,11 +107,11 @@ class OfficeWriter:
     def _data_sheet(self, ws: Worksheet, oei: Objetivo, f: _OfficeFormats) -> None:
         spec = self.spec
         c = self.cols
-        for (r, col), text in title_cells(spec, oei).items():
-            ws.write_string(r, col, text, f.title if r == TITLE_ROW else f.subtitle if r == SUBTITLE_ROW else f.note)
-        for i, h in enumerate(c.headers):
-            ws.write_string(HEADER_ROW, i, h, f.header)
-        ws.set_row(HEADER_ROW, 30)
+        for (r, col), text in OL.title_cells(spec, oei).items():
+            fmt = f.title if r == OL.TITLE_ROW else f.subtitle if r == OL.SUBTITLE_ROW else f.note
+            ws.write_string(r, col, text, fmt)
+        ws.write_row(OL.HEADER_ROW, 0, c.headers, f.header)
+        ws.set_row(OL.HEADER_ROW, 30)
         ws.set_column(c.codigo, c.codigo, 13)
         ws.set_column(c.actividad, c.actividad, 50)
         ws.set_column(c.um, c.um, 12)
@@ -171,11 +121,11 @@ class OfficeWriter:
         ws.set_column(texts[0], texts[-1], 60 if len(texts) == 1 else 45)
         if c.anteriores is not None:
             ws.set_column(c.anteriores, c.anteriores, 50)
-        ws.freeze_panes(FIRST_DATA_ROW, c.actividad + 1)
-        rows = data_rows(oei)
+        ws.freeze_panes(OL.FIRST_DATA_ROW, c.actividad + 1)
+        rows = OL.data_rows(oei)
         for row in rows:
             r = row.row_idx
-            cells = row_cells(spec, c, row, r)
+            cells = OL.row_cells(spec, c, row, r)
             out: dict[int, RowCell] = {}  # blanks first, then the cells over them
             if row.ao is None:
                 fill = f.oei_code if row.level == "OEI" else f.aei_code
@@ -187,77 +137,67 @@ class OfficeWriter:
             for col, cs in cells.items():
                 if cs.kind == "input":
                     self._validation(ws, r, col, cs)
-        last = rows[-1].row_idx if rows else FIRST_DATA_ROW
-        rng = f"{to_a1(FIRST_DATA_ROW, c.avance)}:{to_a1(last, c.avance)}"
-        top = to_a1(FIRST_DATA_ROW, c.avance)
-        for crit, fmt in ((f"=AND(ISNUMBER({top}),{top}>={L.NAME_VERDE})", f.green),
-                          (f"=AND(ISNUMBER({top}),{top}>={L.NAME_AMARILLO})", f.yellow),
-                          (f"=ISNUMBER({top})", f.red)):
-            ws.conditional_format(rng, {"type": "formula", "criteria": crit, "format": fmt})
+        last = rows[-1].row_idx if rows else OL.FIRST_DATA_ROW
+        traffic_lights(ws, f"{to_a1(OL.FIRST_DATA_ROW, c.avance)}:{to_a1(last, c.avance)}", f)
 
-    def _validation(self, ws: Worksheet, r: int, c: int, cs: CellSpec) -> None:
-        kind, idx = parse_field(cs.field) or (FIELD_EJECUTADO, 0)
+    def _validation(self, ws: Worksheet, r: int, c: int, cs: OL.CellSpec) -> None:
+        kind, idx = OL.parse_field(cs.field) or (OL.FIELD_EJECUTADO, 0)
         label = base_labels(self.spec.plan.periodicidad)[idx]
-        if kind == FIELD_JUSTIFICACION:
-            ws.data_validation(r, c, r, c, {
-                "validate": "length", "criteria": "<=", "value": MAX_TEXT,
+        opts: dict[str, Any]
+        if kind == OL.FIELD_JUSTIFICACION:
+            opts = {
+                "validate": "length", "criteria": "<=", "value": OL.MAX_TEXT,
                 "input_title": f"Justificación {label}",
                 "input_message": f"Explique lo logrado en {label} y por qué lo ejecutado difiere de lo programado "
                                  "(obligatorio si difiere). Solo texto.",
                 "error_title": "Texto demasiado largo",
-                "error_message": f"La justificación admite hasta {MAX_TEXT} caracteres.",
-            })
-            return
-        if kind == FIELD_EJECUCION:
+                "error_message": f"La justificación admite hasta {OL.MAX_TEXT} caracteres.",
+            }
+        elif kind == OL.FIELD_EJECUCION:
             name = base_periods(self.spec.plan.anio, self.spec.plan.periodicidad)[idx].name
-            ws.data_validation(r, c, r, c, {
+            opts = {
                 "validate": "decimal", "criteria": ">=", "value": 0,
                 "input_title": _clip(f"Ejecución acumulada {label}", 32),
                 "input_message": _clip(f"Monto en soles ejecutado acumulado desde enero hasta el cierre de {name}. "
                                        "Solo el número, sin S/ ni separadores de miles.", 255),
                 "error_title": "Monto no válido",
                 "error_message": "Escriba un monto mayor o igual que 0, sin texto.",
-            })
-            return
-        unit = _clip(re.sub("[\x00-\x1f\ufffe\uffff]", " ", cs.unit), 80)  # (attributes cannot hold them)
-        pct = rules.is_percent_unit(cs.unit)
-        opts: dict[str, Any] = {
-            "validate": "decimal",
-            "input_title": _clip(f"Ejecutado {label}", 32),
-            "input_message": _clip(f"U.M.: {unit}. Escriba la cantidad ejecutada en {label} "
-                                   f"({'número de 0 a 100, sin el símbolo %' if pct else 'número mayor o igual que 0'}"
-                                   ").", 255),
-            "error_title": "Valor no válido",
-            "error_message": _clip(f"Escriba un número {'de 0 a 100' if pct else 'mayor o igual que 0'}, en la "
-                                   f"U.M. de la AO ({unit}).", 255),
-        }
-        if pct:
-            opts.update({"criteria": "between", "minimum": 0, "maximum": 100})
+            }
         else:
-            opts.update({"criteria": ">=", "value": 0})
+            unit = _clip(re.sub("[\x00-\x1f\ufffe\uffff]", " ", cs.unit), 80)  # (attributes cannot hold them)
+            pct = rules.is_percent_unit(cs.unit)
+            what = "número de 0 a 100, sin el símbolo %" if pct else "número mayor o igual que 0"
+            opts = {
+                "validate": "decimal",
+                **({"criteria": "between", "minimum": 0, "maximum": 100} if pct else {"criteria": ">=", "value": 0}),
+                "input_title": _clip(f"Ejecutado {label}", 32),
+                "input_message": _clip(f"U.M.: {unit}. Escriba la cantidad ejecutada en {label} ({what}).", 255),
+                "error_title": "Valor no válido",
+                "error_message": _clip(f"Escriba un número {'de 0 a 100' if pct else 'mayor o igual que 0'}, en la "
+                                       f"U.M. de la AO ({unit}).", 255),
+            }
         ws.data_validation(r, c, r, c, opts)
 
     def _budget_sheet(self, ws: Worksheet, kind: str, lines: Sequence[LineaPresupuesto], f: _OfficeFormats) -> None:
         spec = self.spec
-        headers = budget_headers(spec)
+        headers = OL.budget_headers(spec)
         ws.set_column(0, 0, 52)
         ws.set_column(1, len(headers) - 1, 16)
-        for (r, c), text in budget_title_cells(spec, kind).items():
+        for (r, c), text in OL.budget_title_cells(spec, kind).items():
             ws.write_string(r, c, text, f.title if r == 0 else f.note)
-        for i, h in enumerate(headers):
-            ws.write_string(BUDGET_HEADER_ROW, i, h, f.header)
-        ws.set_row(BUDGET_HEADER_ROW, 30)
-        first = BUDGET_HEADER_ROW + 1
+        ws.write_row(OL.BUDGET_HEADER_ROW, 0, headers, f.header)
+        ws.set_row(OL.BUDGET_HEADER_ROW, 30)
+        first = OL.BUDGET_HEADER_ROW + 1
         for k, line in enumerate(lines):
             r = first + k
-            cells = budget_line_cells(spec, line, r)
+            cells = OL.budget_line_cells(spec, line, r)
             self.rows.write(ws, r, [_row_cell(c, cells[c], f) if c in cells else (c, "b", f.money_ro, None, "")
                                     for c in range(len(headers))])
             for c, cs in cells.items():
                 if cs.kind == "input":
                     self._validation(ws, r, c, cs)
         r = first + len(lines)
-        totals = budget_total_cells(spec, lines, first, r)
+        totals = OL.budget_total_cells(spec, lines, first, r)
         self.rows.write(ws, r, [_row_cell(c, totals[c], f) for c in sorted(totals)])
 
     def _manifest(self, wb: xlsxwriter.Workbook, ws: Worksheet, meta: dict[str, str], f: _OfficeFormats) -> None:
@@ -266,73 +206,57 @@ class OfficeWriter:
         ws.write_string(0, 0, "zedxl", f.meta)
         ws.write_string(0, 1, "Metadatos del libro de la instancia: no modifique esta hoja.", f.meta)
         r = 2
-        ws.write_string(r, 0, SECTION_META)
-        for key in META_KEYS:
+        ws.write_string(r, 0, OL.SECTION_META)
+        for key in OL.META_KEYS:
             r += 1
             ws.write_string(r, 0, key)
             ws.write_string(r, 1, meta[key])
-        for key in RULE_KEYS:
+        for key in OL.RULE_KEYS:
             r += 1
-            ws.write_string(r, 0, key)
-            value = _rule_value(spec, key)
-            if value is None:
-                ws.write_blank(r, 1, None)
-            else:
-                ws.write_number(r, 1, float(value))
-            wb.define_name(L.RULE_NAMES[key], f"={quote_sheet(SHEET_META)}!{to_a1(r, 1, absolute=True)}")
+            value = getattr(spec.plan.reglas, key)
+            ws.write_row(r, 0, [key, None if value is None else float(value)])
+            wb.define_name(L.RULE_NAMES[key], f"={quote_sheet(OL.SHEET_META)}!{to_a1(r, 1, absolute=True)}")
         r += 2
-        ws.write_string(r, 0, SECTION_ROWS)
+        ws.write_string(r, 0, OL.SECTION_ROWS)
         r += 1
-        header = [*ROWS_HEADER_FIXED, *(f"prog_{i}" for i in range(n)), *(f"ejec_{i}" for i in range(n)),
+        header = [*OL.ROWS_HEADER_FIXED, *(f"prog_{i}" for i in range(n)), *(f"ejec_{i}" for i in range(n)),
                   *(f"just_{i}" for i in range(n))]
-        for c, h in enumerate(header):
-            ws.write_string(r, c, h)
+        ws.write_row(r, 0, header)
         for oei in spec.plan.objetivos:
             sheet = L.oei_sheet_name(oei.codigo)
-            for row in data_rows(oei):
+            for row in OL.data_rows(oei):
                 r += 1
                 ws.write_row(r, 0, [sheet, row.row_idx + 1, row.level, row.codigo, safe_text(row.nombre)])
-                if row.ao is not None:
-                    ws.write_string(r, 5, safe_text(row.ao.unidad))
-                    ws.write_row(r, 6, [float(v) for v in row.ao.programado])
-                    for i, v in enumerate(row.ao.ejecutado):
-                        if v is not None:
-                            ws.write_number(r, 6 + n + i, float(v))
-                    for i, text in enumerate(row.ao.justificacion):
-                        if text:
-                            ws.write_string(r, 6 + 2 * n + i, safe_text(text))
+                if (ao := row.ao) is not None:  # (write_row leaves None and "" unwritten)
+                    ws.write_string(r, 5, safe_text(ao.unidad))
+                    ws.write_row(r, 6, [*(float(v) for v in ao.programado),
+                                        *(None if v is None else float(v) for v in ao.ejecutado),
+                                        *(safe_text(text) for text in ao.justificacion)])
         r += 2
-        ws.write_string(r, 0, SECTION_INPUTS)
+        ws.write_string(r, 0, OL.SECTION_INPUTS)
         r += 1
-        for c, h in enumerate(INPUTS_HEADER):
-            ws.write_string(r, c, h)
-        for cell in input_cells(spec):
+        ws.write_row(r, 0, OL.INPUTS_HEADER)
+        for cell in OL.input_cells(spec):
             r += 1
-            ws.write_string(r, 0, cell.sheet)
-            ws.write_string(r, 1, cell.cell)
-            ws.write_string(r, 2, safe_text(cell.codigo))
-            ws.write_string(r, 3, cell.field)
+            ws.write_row(r, 0, [cell.sheet, cell.cell, safe_text(cell.codigo), cell.field])
         r += 2
-        ws.write_string(r, 0, SECTION_BUDGET)
+        ws.write_string(r, 0, OL.SECTION_BUDGET)
         r += 1
-        for c, h in enumerate((*BUDGET_MANIFEST_HEADER, *(f"acum_{i}" for i in range(n)))):
-            ws.write_string(r, c, h)
+        ws.write_row(r, 0, [*OL.BUDGET_MANIFEST_HEADER, *(f"acum_{i}" for i in range(n))])
         for kind, lines in spec.budget_lines():
             for k, line in enumerate(lines):
                 r += 1
-                ws.write_string(r, 0, BUDGET_SHEETS[kind])
-                ws.write_number(r, 1, BUDGET_HEADER_ROW + 2 + k)
-                ws.write_string(r, 2, safe_text(line.rubro))
+                ws.write_row(r, 0, [OL.BUDGET_SHEETS[kind], OL.BUDGET_HEADER_ROW + 2 + k, safe_text(line.rubro)])
                 for c, value in ((3, line.pia), (4, line.pim), *((5 + i, v) for i, v in enumerate(line.acumulado))):
                     if value is not None:
                         ws.write_number(r, c, float(value))
         r += 2
-        ws.write_string(r, 0, SECTION_END)
+        ws.write_string(r, 0, OL.SECTION_END)
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 40)
 
 
-def write_office(spec: OfficeSpec, target: Path | Any, key: bytes) -> None:
+def write_office(spec: OL.OfficeSpec, target: Path | Any, key: bytes) -> None:
     """Write the office workbook for ``spec`` to ``target`` (path or binary file object), sealed with the master's
     ``key``."""
     OfficeWriter(spec, key).write(target)
