@@ -551,3 +551,25 @@ def test_master_semaforo_leaves_en_curso_uncoloured(master: Path) -> None:
     resumen = [rule.formula[0] for cf in wb[L.SHEET_RESUMEN].conditional_formatting for rule in cf.rules]
     assert len(resumen) == 9
     assert sorted({f[f.index("NOT("):] for f in resumen}) == ["NOT(ZX_HASTA<2))", "NOT(ZX_HASTA<4))"]
+
+
+def test_master_with_shared_formulas_as_excel_saves_them_is_read_as_written(master: Path, tmp_path: Path) -> None:
+    """Excel saves a filled-down column as shared formulas (one text, the others pointing at it): the reader expands
+    them, so the cells still count as formulas (no «valor escrito sobre una fórmula» aviso) and nothing changes."""
+    import re
+    import zipfile
+
+    part = "xl/worksheets/sheet2.xml"  # OEI.01: AO rows 8 and 9, «Prog. Anual» in column J
+    with zipfile.ZipFile(master) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    xml = parts[part].decode()
+    assert '<c r="J8" s="8"><f>SUM(F8:I8)</f>' in xml and '<c r="J9" s="8"><f>SUM(F9:I9)</f>' in xml
+    xml = xml.replace('<f>SUM(F8:I8)</f>', '<f t="shared" ref="J8:J9" si="0">SUM(F8:I8)</f>')
+    xml = re.sub(r"<f>SUM\(F9:I9\)</f>", '<f t="shared" si="0"/>', xml)
+    parts[part] = xml.encode()
+    shared = tmp_path / "compartidas.xlsx"
+    with zipfile.ZipFile(shared, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    read = read_master(shared)
+    assert read.issues == [] and read.plan == read_master(master).plan

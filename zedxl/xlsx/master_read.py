@@ -106,10 +106,8 @@ def _formulas_by_regex(data: bytes) -> dict[tuple[int, int], str]:
     """The formula cells of a sheet part in any shape (shared formulas expanded), by regular expressions."""
     from xml.sax.saxutils import unescape
 
-    from openpyxl.formula.translate import Translator
-
     out: dict[tuple[int, int], str] = {}
-    shared: dict[bytes, Translator] = {}
+    shared: dict[bytes, Any] = {}  # (openpyxl's Translator, imported only for a part that has shared formulas)
     cols: dict[bytes, int] = {}
     for letters, row, attrs, raw in _FORMULA_CELL.findall(data):
         text = raw.decode("utf-8")
@@ -121,6 +119,8 @@ def _formulas_by_regex(data: bytes) -> dict[tuple[int, int], str]:
                 if m.group(1) in shared:
                     value = shared[m.group(1)].translate_formula(ref)
                 elif value != "=":
+                    from openpyxl.formula.translate import Translator
+
                     shared[m.group(1)] = Translator(value, ref)
         col = cols.get(letters)
         if col is None:
