@@ -573,3 +573,18 @@ def test_master_with_shared_formulas_as_excel_saves_them_is_read_as_written(mast
             z.writestr(name, data)
     read = read_master(shared)
     assert read.issues == [] and read.plan == read_master(master).plan
+
+
+@pytest.mark.libreoffice
+def test_master_of_an_entity_without_own_income_agrees_with_libreoffice(tmp_path: Path, example_plan: Plan) -> None:
+    """Many entities have no income lines of their own (#23): the empty Ingresos sheet's Total row summed over no
+    line ended on itself (a circular reference, #VALUE! in LibreOffice) where zedxl cached 0."""
+    plan = dataclasses.replace(example_plan, presupuesto=dataclasses.replace(example_plan.presupuesto, ingresos=()))
+    master = tmp_path / "sin-ingresos.xlsx"
+    write_master_file(plan, master)
+    fresh = recalculate(master, tmp_path / "lo")
+    ours = openpyxl.load_workbook(master, data_only=True)
+    theirs = openpyxl.load_workbook(fresh, data_only=True)
+    assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(master)
+            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+    assert read_master(master).plan == plan

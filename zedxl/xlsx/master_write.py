@@ -2,8 +2,8 @@
 
 Every total and percentage is an Excel formula *and* its value computed here with the same rules as the core,
 so Excel, LibreOffice and readers that never recalculate (pandas, calamine, previewers) all show the same numbers.
-Office totals use whole-column ``SUMIF`` and budget totals use ``SUM(B$5:INDEX(B:B,ROW()-1))``, so they keep
-working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row formulas of new rows.
+Office totals use whole-column ``SUMIF`` and budget totals use ``SUM(B$4:INDEX(B:B,ROW()-1))`` (from the header
+row), so they keep working when a planner inserts rows; ``zedxl recompute`` rewrites the per-row formulas of new rows.
 """
 
 from __future__ import annotations
@@ -594,7 +594,9 @@ class MasterWriter:
             cells.sort(key=itemgetter(0))
             self.rows.write(ws, r, cells)
         r += 1
-        first = hr + 2
+        # sums start at the header row (text: not summed), so that over no line at all (an entity without income of
+        # its own) the range is the header, never the Total cell itself (a circular reference)
+        first = hr + 1
         ws.write(r, 0, L.TOTAL_LABEL, f.total_label)
 
         def column_sum(col: int, values: Sequence[Decimal | None], *, executed: bool = True) -> Decimal | None:
