@@ -88,6 +88,12 @@ def _sha_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child, before it runs: Ctrl+C as a terminal gives it. A job a shell starts in the background (as a CI
+    runner may start the suite) inherits SIGINT ignored, and Python then keeps it ignored: no Ctrl+C to test."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _zedxl(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "zedxl", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=120, check=False)
@@ -175,7 +181,7 @@ class Case:
             env["ZX_AFTER_REPLACE"] = os.path.abspath(self.master)
         proc = subprocess.run([sys.executable, str(self.wrapper), "consolidate", str(self.master),
                                str(self.folder / "retornos")], capture_output=True, text=True, cwd=ROOT, env=env,
-                              timeout=120, check=False)
+                              timeout=120, check=False, preexec_fn=_ctrl_c_as_in_a_terminal)
         self.seen.add(_sha(self.master))
         return proc
 
@@ -434,7 +440,7 @@ def test_commit_faults_ctrl_c_in_a_terminal_with_workers_is_one_spanish_line(dem
     proc = subprocess.Popen([sys.executable, "-m", "zedxl", "consolidate", str(case / "maestro.xlsx"),
                              str(case / "retornos"), "--procesos", "2"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
-                            env={**os.environ, "ZEDXL_INICIO": "fork"})
+                            env={**os.environ, "ZEDXL_INICIO": "fork"}, preexec_fn=_ctrl_c_as_in_a_terminal)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     deadline = time.monotonic() + 60
     while proc.poll() is None and not children.read_text().split() and time.monotonic() < deadline:
