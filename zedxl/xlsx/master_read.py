@@ -188,6 +188,8 @@ class _Reader:
         return _rows(grid, _formulas_by_regex(self.zip.read(part)) if part is not None else {})
 
     def number(self, value: Any, sheet: str, r: int, c: int, *, formula_ok: bool = False) -> Decimal | None:
+        if type(value) is int and 0 <= value <= 1000:  # most figures of a plan: looked up, nothing to check
+            return rules.SMALL_INTS[value]
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if _is_formula(value):
