@@ -6,6 +6,7 @@ of base periods: a quarter, a month (monthly plans only), a semester or the whol
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -117,6 +118,12 @@ def base_periods(year: int, periodicity: Periodicity) -> list[Period]:
     if periodicity == "trimestral":
         return [Period(year, "T", q, q - 1, q) for q in range(1, 5)]
     return [Period(year, "M", m, m - 1, m) for m in range(1, 13)]
+
+
+@functools.lru_cache(maxsize=16)
+def base_names(year: int, periodicity: Periodicity) -> tuple[str, ...]:
+    """Spanish names of the base periods in order: 'I Trimestre 2025' …, or 'Enero 2025' …"""
+    return tuple(p.name for p in base_periods(year, periodicity))
 
 
 def semesters(year: int, periodicity: Periodicity) -> list[Period]:

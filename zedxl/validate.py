@@ -33,7 +33,7 @@ from zedxl.intake import DEFAULT_LIMITS, inspect
 from zedxl.issues import Issue, Report, make_issue, register
 from zedxl.masterkey import load_key, seal_matches
 from zedxl.model import Plan
-from zedxl.periods import Period, base_labels, base_periods, parse_period
+from zedxl.periods import Period, base_labels, base_names, parse_period
 from zedxl.returns import ReturnData
 from zedxl.xlsx import office_book, office_read
 from zedxl.xlsx.input_text import _show
@@ -147,7 +147,7 @@ def _rules(manifest: Manifest, values: office_read.OfficeValues, file: str) -> l
     blanks: list[Issue] = []
     any_value = False
     labels = base_labels(spec.plan.periodicidad)
-    names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
+    names = base_names(spec.plan.anio, spec.plan.periodicidad)
     open_ = spec.open_periods
     for ao in spec.plan.actividades():
         got = values.ejecutado.get(ao.codigo, {})

@@ -578,9 +578,9 @@ class MasterWriter:
         derived = [RowFormula(f'=IF(ISNUMBER({col_letter(acum0)}{ROW}),{col_letter(acum0)}{ROW},"")')] + [
             RowFormula(f'=IF(AND(ISNUMBER({b}{ROW}),ISNUMBER({a}{ROW})),{b}{ROW}-{a}{ROW},"")')
             for a, b in ((col_letter(acum0 + i - 1), col_letter(acum0 + i)) for i in range(1, n))]
-        for line in lines:
+        lasts = [_last_reported(line) for line in lines]  # the stop of each line's latest figure
+        for line, last in zip(lines, lasts, strict=True):
             r += 1
-            last = _last_reported(line)
             cells: list[RowCell] = [(0, "s", f.input_text, safe_text(line.rubro), "")]
             cells += [_number(col, f.money, value) for col, value in (
                 (1, line.pia), (2, line.pim), *((acum0 + i, line.ejecucion_al(i + 1)) for i in range(n)))]
@@ -608,7 +608,7 @@ class MasterWriter:
 
         pia = column_sum(1, [ln.pia for ln in lines], executed=False) or rules.ZERO
         pim = column_sum(2, [ln.pim for ln in lines], executed=False) or rules.ZERO
-        latest_values = [ln.ejecucion_al(_last_reported(ln)) for ln in lines]
+        latest_values = [ln.ejecucion_al(last) for ln, last in zip(lines, lasts, strict=True)]
         executed = column_sum(4, latest_values)
         for i in range(n):
             column_sum(acum0 + i, [ln.ejecucion_al(i + 1) for ln in lines])

@@ -40,7 +40,7 @@ from typing import Any, Literal, NamedTuple
 from zedxl import TEMPLATE_VERSION, rules
 from zedxl.a1 import col_letter, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
-from zedxl.periods import Period, Periodicity, base_labels, base_periods
+from zedxl.periods import Period, Periodicity, base_labels, base_names
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import ROW, RowFormula, or_blank, progress_formula, status_formula, sum_formula
 from zedxl.xlsx.text import MAX_CELL_TEXT, safe_text
@@ -365,7 +365,7 @@ def title_cells(spec: OfficeSpec, oei: Objetivo) -> dict[tuple[int, int], str]:
     p, open_ = spec.periodo, spec.open_periods
     when = p.name
     if len(open_) < p.stop - p.start:  # months of the period already consolidated are shown, locked
-        names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
+        names = base_names(spec.plan.anio, spec.plan.periodicidad)
         when = " y ".join(names[i] for i in open_) + f" (lo demás de {p.name} ya se consolidó)"
     note = ("Escriba solo en las celdas amarillas: lo ejecutado en " + when + " y la justificación. "
             "Las celdas grises se calculan solas. No inserte ni elimine filas o columnas.")
@@ -445,7 +445,7 @@ def row_cells(spec: OfficeSpec, cols: DataColumns, row: SheetRow, r: int, *,
 def earlier_texts(spec: OfficeSpec, ao: Actividad) -> str:
     """The AO's justifications of the periods before the workbook's, each under its period's name, in one cell
     (what the office wrote before, to read, not to type again)."""
-    names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
+    names = base_names(spec.plan.anio, spec.plan.periodicidad)
     parts = [f"{names[i]}: {ao.justificacion[i]}" for i in range(spec.periodo.start) if ao.justificacion[i]]
     return safe_text("\n\n".join(parts))
 
@@ -463,7 +463,7 @@ def budget_headers(spec: OfficeSpec) -> tuple[str, ...]:
 
 
 def budget_title_cells(spec: OfficeSpec, kind: str) -> dict[tuple[int, int], str]:
-    names = [b.name for b in base_periods(spec.plan.anio, spec.plan.periodicidad)]
+    names = base_names(spec.plan.anio, spec.plan.periodicidad)
     when = " y ".join(names[i] for i in spec.open_periods)
     return {
         (0, 0): f"{BUDGET_TITLES[kind]} {spec.plan.anio} (S/)",
