@@ -271,13 +271,18 @@ class _Reader:
         ejec_cols = [headers[L.ejec(x)] for x in labels]
         c_desc, c_um, c_inst = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA)
         just_cols = [col(L.justificacion(x)) for x in labels]
+        c_pim, found_dev = col(L.H_PIM), [col(L.devengado(x)) for x in labels]
+        dev_cols = [c for c in found_dev if c is not None]
+        if len(dev_cols) != len(labels):  # the financial side is all the columns or none
+            c_pim = None
         found_orig = [col(L.original(x)) for x in labels]
         # (a master before 1.3 has no original programming: nothing was reprogrammed yet)
         orig_cols = [c for c in found_orig if c is not None] if None not in found_orig else []
         legacy_just = col(L.H_JUSTIFICACION) if all(c is None for c in just_cols) else None
         c_code = col(L.H_CODIGO)
         formula_list = sorted({headers[h] for s in (*L.SEMESTER_POINTS, "Anual")
-                               for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s)) if h in headers})
+                               for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s)) if h in headers} |
+                              {headers[h] for h in (L.devengado("Anual"), L.H_AVANCE_FIN) if h in headers})
         placed: list[tuple[int, str, str, str]] = []  # the sheet's AEI and AO rows: strays if it has no OEI row
 
         def stray(item: Item, r: int, reason: str) -> None:
@@ -335,9 +340,14 @@ class _Reader:
                         else programado)
             if original != programado:  # reprogrammed, or a programmed cell the planner changed (``resolve``)
                 self.programming[code] = (original, [f"{sheet}!{to_a1(r, c)}" for c in prog_cols])
+            pim: Decimal | None = None
+            devengado: tuple[Decimal | None, ...] = ()
+            if c_pim is not None:
+                pim = self.number(_cell(row, c_pim), sheet, r, c_pim)
+                devengado = tuple(self.number(_cell(row, c), sheet, r, c) for c in dev_cols)
             acciones[-1]["actividades"].append(Actividad(
                 code, _text(_cell(row, c_desc)), _text(_cell(row, c_um)), _text(_cell(row, c_inst)).upper(),
-                programado, ejecutado, texts,
+                programado, ejecutado, texts, (), pim, devengado,
             ))
         if oei is None:
             for r, level, code, parent in placed:
