@@ -272,3 +272,15 @@ def test_reprogramming_report_lists_every_change_flags_late_ones_and_anexo_shows
     # an AO never reprogrammed keeps two lines
     other = [row for t in doc.tables for row in t.rows if row.cells[0].text == "AO.01.01.02"][-1]
     assert other.cells[4].text == "Progr.\nEjecut."
+
+
+def test_reprogramming_before_the_follow_up_starts_a_changed_cell_corrects_the_plan(
+        tmp_path: Path, example_plan: Plan) -> None:
+    """With nothing executed anywhere yet, the planner is still writing the plan: no reprogramación is asked for."""
+    plan = example_plan.without_ejecutado()
+    master = tmp_path / "maestro.xlsx"
+    write_master_file(plan, master)
+    _edit_programmed(master, AO, "T3", 7)
+    recompute(master, today=TODAY)
+    ao = read_master(master).plan.actividad(AO)
+    assert ao.programado[2] == 7 and ao.programado_original[2] == 7 and ao.reprogramaciones == ()
