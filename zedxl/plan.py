@@ -374,7 +374,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 class _PlanDumper(yaml.SafeDumper):
-    """YAML as a person writes a plan: numbers plain, texts of several lines as literal blocks."""
+    """YAML as a person writes a plan: numbers plain, texts of several lines as literal blocks, and never an alias
+    (``load_plan`` refuses them; one Decimal shared by two lines would otherwise become ``&id001``)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:

@@ -521,9 +521,7 @@ class _Reader:
             if key not in found:
                 self.problems.append((sh.name, f"falta la fila «{L.PARAM_LABELS[key]}» (columna A)"))
         anio = found.get("anio")
-        if isinstance(anio, float) and anio.is_integer():
-            anio = int(anio)
-        elif isinstance(anio, str) and anio.isdigit():
+        if (isinstance(anio, float) and anio.is_integer()) or (isinstance(anio, str) and anio.isdigit()):
             anio = int(anio)
         raw.update({"entidad": found.get("entidad"), "anio": anio, "periodicidad": found.get("periodicidad")})
         for key in ("sigla", "responsable_presupuesto"):
@@ -577,9 +575,12 @@ class _Reader:
         aei: dict[str, Any] | None = None
         oei: dict[str, Any] | None = None
         oei_path = aei_path = ""
+        unsure = False  # after a row whose level is not known, a missing parent is that row's problem, said once
         level_col = sh.col(H_NIVEL) or 0
         ao_only = [H_INSTANCIA, *map(prog_header, labels), *map(ejec_header, labels), *map(just_header, labels)]
         ind_only = [H_INDICADOR, H_META, *map(indicator_header, INDICATOR_POINTS)]
+        example_texts = {normalized(t) for row in _EXAMPLE_PLAN for t in (row[2], row[5]) if t}
+        text_cols = [c for c in (sh.col(H_NOMBRE), sh.col(H_INDICADOR)) if c is not None]
         for r, row in sh.data():
             level_raw = _text(row[level_col]) if level_col < len(row) else None
             level = str(level_raw or "").strip().upper()
@@ -593,23 +594,28 @@ class _Reader:
             if level not in LEVELS:
                 self.problems.append((sh.ref(r, level_col), f"Nivel «{level_raw or ''}» no válido: elija OEI, "
                                                             "AEI o AO"))
+                unsure = True
                 continue
+            for c in text_cols:  # a row typed over an example's, one cell of it left as it was
+                if c < len(row) and isinstance(row[c], str) and normalized(row[c]) in example_texts:
+                    self.problems.append((sh.ref(r, c), "es el texto de la fila de ejemplo: escriba el suyo o "
+                                                        "borre la celda"))
             not_here = ao_only if level != "AO" else ind_only
             for h in not_here:
-                c = sh.col(h)
-                if c is not None and c < len(row) and not _blank(row[c]):
-                    self.problems.append((sh.ref(r, c), f"una {level} no lleva «{h}»: "
+                hc = sh.col(h)
+                if hc is not None and hc < len(row) and not _blank(row[hc]):
+                    self.problems.append((sh.ref(r, hc), f"una {level} no lleva «{h}»: "
                                           + ("eso va en las filas de sus AO" if level != "AO"
                                              else "el indicador va en la fila de su AEI u OEI")))
             if level == "OEI":
-                oei_path, aei = f"objetivos[{len(objetivos)}]", None
+                oei_path, aei, unsure = f"objetivos[{len(objetivos)}]", None, False
                 oei = self._item(sh, row, r, oei_path, "acciones")
                 oei["indicador"] = self._indicador(sh, row, r, f"{oei_path}.indicador")
                 objetivos.append(oei)
             elif level == "AEI":
                 if oei is None:
-                    self.problems.append((sh.ref(r, level_col), "esta AEI no tiene una OEI encima: ponga antes la "
-                                                                "fila de su OEI"))
+                    self.problems += [] if unsure else [
+                        (sh.ref(r, level_col), "esta AEI no tiene una OEI encima: ponga antes la fila de su OEI")]
                     continue
                 aei_path = f"{oei_path}.acciones[{len(oei['acciones'])}]"
                 aei = self._item(sh, row, r, aei_path, "actividades")
@@ -617,8 +623,9 @@ class _Reader:
                 oei["acciones"].append(aei)
             else:
                 if aei is None:
-                    self.problems.append((sh.ref(r, level_col), "esta AO no tiene una AEI encima: ponga antes la "
-                                                                "fila de su AEI (y la de su OEI)"))
+                    self.problems += [] if unsure else [
+                        (sh.ref(r, level_col), "esta AO no tiene una AEI encima: ponga antes la fila de su AEI (y la "
+                                               "de su OEI)")]
                     continue
                 aei["actividades"].append(self._actividad(sh, row, r,
                                                           f"{aei_path}.actividades[{len(aei['actividades'])}]",
