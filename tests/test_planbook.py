@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,17 @@ from tests.conftest import EXAMPLE
 from zedxl.cli import main
 from zedxl.errors import PlanError
 from zedxl.libreoffice import convert
-from zedxl.model import Accion, Actividad, Indicador, LineaPresupuesto, Objetivo, Plan, Presupuesto, Reglas
+from zedxl.model import (
+    Accion,
+    Actividad,
+    Indicador,
+    LineaPresupuesto,
+    Objetivo,
+    Plan,
+    Presupuesto,
+    Reglas,
+    Reprogramacion,
+)
 from zedxl.periods import MONTHS
 from zedxl.plan import load_plan, plan_from_dict, plan_to_dict, plan_to_yaml
 from zedxl.planbook import MAX_ROWS, read_plan_workbook, write_plan_template, write_plan_workbook
@@ -40,9 +51,12 @@ def _monthly_plan() -> Plan:
                 ejec = tuple(D((n_ao * m) % 5) if m < 6 else None for m in range(12))
                 just = tuple(f"Logro del mes {MONTHS[m]} de la AO {n_ao}" if m < 6 and n_ao % 3 == 0 else ""
                              for m in range(12))
+                reps, prog = _reprogramaciones(n_ao, prog)
+                money = (D(12000) + D("0.5") * n_ao, tuple(D(900 + m) if m < 6 else None for m in range(12))) \
+                    if n_ao % 4 == 0 else (None, ())
                 actividades.append(Actividad(f"AO.{o:02d}.{a:02d}.{n_ao:02d}", f"Actividad operativa {n_ao}",
                                              "Informes" if n_ao % 2 else "% avance/100", f"I{n_ao % 7 + 1}",
-                                             prog, ejec, just))
+                                             prog, ejec, just, reps, *money))
             ind = Indicador(f"Indicador de la AEI {o}.{a}", "Acciones", D(a + 2), {"S1": D(a)}) if a != 4 else None
             acciones.append(Accion(aei_code, f"Acción estratégica {o}.{a}", ind, tuple(actividades)))
         objetivos.append(Objetivo(f"OEI.{o:02d}", f"Objetivo estratégico {o}",
@@ -57,10 +71,27 @@ def _monthly_plan() -> Plan:
                 {"problematica": "Texto de la problemática.\nSegunda línea.", "logros": "=no es una fórmula"})
 
 
+def _reprogramaciones(n_ao: int, original: tuple[Decimal, ...]) -> tuple[tuple[Reprogramacion, ...],
+                                                                        tuple[Decimal, ...]]:
+    """AO 5, 15, 25 … reprogrammed twice (in July: August and September; in October: December, with a document);
+    AO 6, 16, 26 … once, on the same day as another AO. Returns them and the current programming."""
+    changes = {5: [(date(2025, 7, 10), {7: D(4), 8: D("2.5")}, ""), (date(2025, 10, 2), {11: D(6)}, "Memo 045")],
+               6: [(date(2025, 7, 10), {6: original[6] + 1}, "")]}.get(n_ao % 10, [])
+    values, out = list(original), []
+    for fecha, new, doc in changes:
+        cambios = tuple((i, values[i], v) for i, v in sorted(new.items()))
+        for i, v in new.items():
+            values[i] = v
+        out.append(Reprogramacion(fecha, cambios, f"Cambio de metas del {fecha:%d/%m/%Y}", doc))
+    return tuple(out), tuple(values)
+
+
 def test_monthly_plan_has_the_shape_the_issue_asks_for() -> None:
     plan = _monthly_plan()
     assert (len(list(plan.actividades())), len({ao.instancia for ao in plan.actividades()}), plan.n_periods) == \
         (60, 7, 12)
+    reprogrammed = [ao for ao in plan.actividades() if ao.reprogramaciones]
+    assert len(reprogrammed) == 12 and sum(ao.pim is not None for ao in plan.actividades()) == 15
 
 
 def test_plan_to_dict_round_trips_the_example_and_a_monthly_plan(example_plan: Plan, tmp_path: Path) -> None:
@@ -241,6 +272,46 @@ def test_planbook_entity_and_instancias_faults_name_their_cells(tmp_path: Path) 
         ("Instancias!A6", "instancia duplicada «dpd»: cada código va una sola vez"),
         ("Entidad!B6", "año «dos mil» no válido"),
         ("Entidad!A1", "el umbral amarillo no puede ser mayor que el verde")]
+
+
+def test_planbook_reprogramaciones_rows_of_one_ao_and_date_are_one_change(tmp_path: Path) -> None:
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["Reprogramaciones"]
+        for r, values in enumerate((("AO.01.01.01", date(2025, 7, 10), "T3", 5, "Nueva meta", "Memo 1"),
+                                    ("AO 1.1.1", date(2025, 7, 10), "T4", 0, None, None),
+                                    ("AO.01.01.02", "15/08/2025", "T4", 2, "Más talleres", None)), start=4):
+            for c, value in enumerate(values, start=1):
+                ws.cell(r, c).value = value
+
+    path = tmp_path / "plan.xlsx"
+    write_plan_template(path, "trimestral")
+    _fill_template(path, _TYPED_ROWS)
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+    ao1, ao2 = read_plan_workbook(path).actividades()
+    assert ao1.reprogramaciones == (Reprogramacion(date(2025, 7, 10), ((2, D("3.5"), D(5)), (3, D(1), D(0))),
+                                                   "Nueva meta", "Memo 1"),)
+    assert (ao1.programado, ao1.programado_original) == ((D(2), D(0), D(5), D(0)), (D(2), D(0), D("3.5"), D(1)))
+    assert ao2.reprogramaciones == (Reprogramacion(date(2025, 8, 15), ((3, D(0), D(2)),), "Más talleres"),)
+
+
+def test_planbook_reprogramaciones_faults_name_their_cells(tmp_path: Path) -> None:
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["Reprogramaciones"]
+        for r, values in enumerate((("AO.09.09.09", date(2025, 7, 10), "T3", 5, "x", None),
+                                    ("AO.01.01.01", date(2025, 7, 10), "T3", 5, None, None),
+                                    ("AO.01.01.01", date(2025, 7, 10), "Jul", 1, None, None),
+                                    ("AO.01.01.02", "mañana", "T2", "uno", "y", None)), start=4):
+            for c, value in enumerate(values, start=1):
+                ws.cell(r, c).value = value
+
+    assert _faults(tmp_path, _TYPED_ROWS, edit) == [
+        ("Reprogramaciones!A4", "la AO «AO.09.09.09» no está en la hoja Plan"),
+        ("Reprogramaciones!B5", "falta el texto"),
+        ("Reprogramaciones!C6", "periodo «Jul» desconocido: use uno de T1, T2, T3, T4"),
+        ("Reprogramaciones!B7", "fecha «mañana» no válida: use dd/mm/aaaa"),
+        ("Reprogramaciones!D7", "«uno» no es un número")]
 
 
 def test_planbook_refuses_what_is_not_a_plan_workbook(tmp_path: Path) -> None:

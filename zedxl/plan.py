@@ -424,9 +424,18 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "ejecutado": dict(ind.ejecutado)}
 
     def actividad(ao: Actividad) -> dict[str, Any]:
-        return {"codigo": ao.codigo, "nombre": ao.nombre, "unidad": ao.unidad, "instancia": ao.instancia,
-                "programado": list(ao.programado), "ejecutado": list(ao.ejecutado),
-                "justificacion": {shorts[i]: t for i, t in enumerate(ao.justificacion) if t}}
+        out = {"codigo": ao.codigo, "nombre": ao.nombre, "unidad": ao.unidad, "instancia": ao.instancia,
+               "programado": list(ao.programado_original), "ejecutado": list(ao.ejecutado),
+               "justificacion": {shorts[i]: t for i, t in enumerate(ao.justificacion) if t}}
+        if ao.reprogramaciones:
+            out["reprogramaciones"] = [{"fecha": rep.fecha, "programado": {shorts[i]: new for i, _, new in rep.cambios},
+                                        "justificacion": rep.justificacion,
+                                        **({"documento": rep.documento} if rep.documento else {})}
+                                       for rep in ao.reprogramaciones]
+        if ao.pim is not None or any(v is not None for v in ao.devengado):
+            out["financiero"] = {"pim": ao.pim,
+                                 "devengado": {shorts[i]: v for i, v in enumerate(ao.devengado) if v is not None}}
+        return out
 
     def lines(items: tuple[LineaPresupuesto, ...]) -> list[dict[str, Any]]:
         return [{"rubro": ln.rubro, "pia": ln.pia, "pim": ln.pim,

@@ -11,7 +11,10 @@ Layout (headers and labels are found by text, case and accents aside, never by p
 - ``Plan``: one row per OEI, AEI or AO, in plan order: an AEI belongs to the OEI above it, an AO to the AEI above
   it. Columns «Nivel», «Código», «Nombre», «Unidad (U.M.)» (an AO's unit; on an OEI/AEI row its indicator's),
   «Instancia», «Indicador», «Meta anual», «Ind. ejec. S1/S2/Anual», then per base period «Prog. T1»…, «Ejec. T1»…,
-  «Justificación T1»… (months: Ene … Dic). A blank programmed cell is 0, a blank executed one is not reported.
+  «Justificación T1»… (months: Ene … Dic), «PIM AO», «Devengado T1»…. «Prog.» is the programming before any
+  reprogramación; a blank programmed cell is 0, a blank executed one is not reported.
+- ``Reprogramaciones``: «Código AO», «Fecha», «Periodo», «Nuevo valor», «Justificación», «Documento»: one row per
+  period changed; the rows of one AO and one date are one reprogramación (its justification typed once is enough).
 - ``Presupuesto``: «Tipo» (Ingresos/Gastos), «Rubro», «PIA», «PIM», «Ejec. acum. T1»… (accumulated at the close of
   each base period, as SIAF gives it).
 - ``Narrativa``: «Clave», «Sección» (not read), «Texto».
@@ -42,9 +45,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from zedxl.a1 import to_a1
 from zedxl.errors import PlanError
-from zedxl.model import INDICATOR_POINTS, Indicador, Plan, Reglas
+from zedxl.model import INDICATOR_POINTS, Indicador, Plan, Reglas, normalize_code
 from zedxl.periods import MONTHS, QUARTERS, Periodicity, base_labels
-from zedxl.plan import plan_from_dict
+from zedxl.plan import parse_date, plan_from_dict
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.master_write import CALC_FILL, HEADER_FILL, INPUT_FILL
 from zedxl.xlsx.text import safe_text
@@ -55,11 +58,16 @@ SHEET_INSTANCIAS = "Instancias"
 SHEET_PLAN = "Plan"
 SHEET_PRESUPUESTO = "Presupuesto"
 SHEET_NARRATIVA = "Narrativa"
+SHEET_REPROGRAMACIONES = "Reprogramaciones"
 
 H_NIVEL, H_CODIGO, H_NOMBRE, H_UNIDAD, H_INSTANCIA = "Nivel", "Código", "Nombre", "Unidad (U.M.)", "Instancia"
 H_INDICADOR, H_META = "Indicador", "Meta anual"
 H_TIPO, H_RUBRO, H_PIA, H_PIM = "Tipo", "Rubro", "PIA", "PIM"
 H_CLAVE, H_SECCION, H_TEXTO = "Clave", "Sección", "Texto"
+H_PIM_AO = "PIM AO"
+H_AO, H_FECHA, H_PERIODO, H_NUEVO, H_JUSTIFICACION, H_DOCUMENTO = (
+    "Código AO", "Fecha", "Periodo", "Nuevo valor", "Justificación", "Documento")
+REPROGRAMACION_HEADERS = (H_AO, H_FECHA, H_PERIODO, H_NUEVO, H_JUSTIFICACION, H_DOCUMENTO)
 LEVELS = ("OEI", "AEI", "AO")
 BUDGET_KINDS = ("Ingresos", "Gastos")
 EXAMPLE_MARK = "(ejemplo)"
@@ -73,9 +81,11 @@ MAX_UNZIPPED_BYTES = 400 * 2**20
 MAX_ROWS = 100_000
 MAX_COLS = 300
 
-_HEADER_ROW = {SHEET_ENTIDAD: 2, SHEET_INSTANCIAS: 2, SHEET_PLAN: 3, SHEET_PRESUPUESTO: 2, SHEET_NARRATIVA: 2}
+_HEADER_ROW = {SHEET_ENTIDAD: 2, SHEET_INSTANCIAS: 2, SHEET_PLAN: 3, SHEET_PRESUPUESTO: 2, SHEET_NARRATIVA: 2,
+               SHEET_REPROGRAMACIONES: 2}
 _VALIDATION_ROWS = 5000  # rows below the header that get the lists and number checks
-_BLANK_ROWS = {SHEET_INSTANCIAS: 20, SHEET_PLAN: 150, SHEET_PRESUPUESTO: 20, SHEET_NARRATIVA: 5}
+_BLANK_ROWS = {SHEET_INSTANCIAS: 20, SHEET_PLAN: 150, SHEET_PRESUPUESTO: 20, SHEET_NARRATIVA: 5,
+               SHEET_REPROGRAMACIONES: 50}
 
 
 def prog_header(label: str) -> str:
@@ -98,11 +108,15 @@ def acum_header(label: str) -> str:
     return f"Ejec. acum. {label}"
 
 
+def devengado_header(label: str) -> str:
+    return f"Devengado {label}"
+
+
 def plan_headers(periodicidad: Periodicity) -> list[str]:
     labels = base_labels(periodicidad)
     return [H_NIVEL, H_CODIGO, H_NOMBRE, H_UNIDAD, H_INSTANCIA, H_INDICADOR, H_META,
             *map(indicator_header, INDICATOR_POINTS), *map(prog_header, labels), *map(ejec_header, labels),
-            *map(just_header, labels)]
+            *map(just_header, labels), H_PIM_AO, *map(devengado_header, labels)]
 
 
 def budget_headers(periodicidad: Periodicity) -> list[str]:
@@ -145,11 +159,16 @@ _INSTRUCCIONES = (
     "Ind. ejec. S1/S2/Anual. No llevan instancia ni valores por periodo.",
     "   - AO: Nombre, Unidad (U.M.), Instancia (elija de la lista) y lo programado por periodo (Prog.; vacío = 0). "
     "Lo ejecutado (Ejec.) y su justificación se llenan al hacer el seguimiento; pueden quedar vacíos.",
+    "   - Prog. es la programación inicial; si luego cambia, no la corrija: anote el cambio en la hoja "
+    "Reprogramaciones. PIM AO y Devengado (opcionales) son la programación y ejecución financiera de la AO.",
     "   - Las filas marcadas «(ejemplo)» en la columna Nivel se ignoran: bórrelas o escriba encima eligiendo "
     "OEI, AEI o AO en Nivel.",
     "4. Hoja Presupuesto (opcional): una fila por rubro, con Tipo (Ingresos o Gastos), PIA, PIM y lo ejecutado "
     "acumulado al cierre de cada periodo (como lo da el SIAF).",
     "5. Hoja Narrativa (opcional): los textos del informe (problemática, logros, medidas).",
+    "6. Hoja Reprogramaciones (opcional): una fila por periodo que cambia, con el código de la AO, la fecha "
+    "(dd/mm/aaaa), el periodo (T3, Jul, …), el nuevo valor programado, la justificación (obligatoria) y el "
+    "documento que lo aprueba. Las filas de la misma AO y la misma fecha son una sola reprogramación.",
     "",
     "Los títulos de las columnas se buscan por su texto: puede mover columnas, pero no cambie sus títulos. Si algo "
     "no está bien, «zedxl new» lo dice con la hoja y la celda (p. ej. Plan!E12) y no crea el maestro.",
@@ -169,6 +188,7 @@ class _Formats:
         self.text = wb.add_format({**base, "bg_color": INPUT_FILL, "text_wrap": True, "locked": False})
         self.num = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "General", "locked": False})
         self.money = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "#,##0.00", "locked": False})
+        self.date = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "dd/mm/yyyy", "locked": False})
         self.example = wb.add_format({**base, "bg_color": CALC_FILL, "italic": True, "font_color": "#7F7F7F",
                                       "text_wrap": True})
 
@@ -179,6 +199,8 @@ def _cell(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, str):
         ws.write_string(row, col, safe_text(value), fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
     else:
         ws.write_number(row, col, float(value), fmt)
 
@@ -220,6 +242,7 @@ def _book(path: Path, periodicidad: Periodicity, plan: Plan | None) -> None:
     _plan_sheet(wb.add_worksheet(SHEET_PLAN), periodicidad, labels, plan, f)
     _budget_sheet(wb.add_worksheet(SHEET_PRESUPUESTO), periodicidad, plan, f)
     _narrativa(wb.add_worksheet(SHEET_NARRATIVA), plan, f)
+    _reprogramaciones_sheet(wb.add_worksheet(SHEET_REPROGRAMACIONES), labels, plan, f)
     (instrucciones if plan is None else wb.get_worksheet_by_name(SHEET_PLAN) or instrucciones).activate()
     wb.close()
     Path(path).write_bytes(buffer.getvalue())
@@ -275,7 +298,7 @@ def _plan_rows(plan: Plan, n: int) -> Iterator[list[Any]]:
     def indicator(level: str, code: str, name: str, ind: Indicador | None) -> list[Any]:
         pts = [ind.ejecutado.get(p) if ind else None for p in INDICATOR_POINTS]
         return [level, code, name, ind.unidad if ind else None, None, ind.nombre if ind else None,
-                ind.meta_anual if ind else None, *pts, *([None] * (3 * n))]
+                ind.meta_anual if ind else None, *pts, *([None] * (4 * n + 1))]
 
     for oei in plan.objetivos:
         yield indicator("OEI", oei.codigo, oei.nombre, oei.indicador)
@@ -283,7 +306,8 @@ def _plan_rows(plan: Plan, n: int) -> Iterator[list[Any]]:
             yield indicator("AEI", aei.codigo, aei.nombre, aei.indicador)
             for ao in aei.actividades:
                 yield ["AO", ao.codigo, ao.nombre, ao.unidad, ao.instancia, None, None,
-                       *([None] * len(INDICATOR_POINTS)), *ao.programado, *ao.ejecutado, *ao.justificacion]
+                       *([None] * len(INDICATOR_POINTS)), *ao.programado_original, *ao.ejecutado,
+                       *ao.justificacion, ao.pim, *ao.devengado]
 
 
 def _plan_sheet(ws: Worksheet, periodicidad: Periodicity, labels: Sequence[str], plan: Plan | None,
@@ -295,7 +319,7 @@ def _plan_sheet(ws: Worksheet, periodicidad: Periodicity, labels: Sequence[str],
     head = _HEADER_ROW[SHEET_PLAN]
     headers = plan_headers(periodicidad)
     n_ind = len(INDICATOR_POINTS)
-    widths = [9, 17, 50, 14, 11, 40, 9, *([9] * n_ind), *([8] * (2 * n)), *([30] * n)]
+    widths = [9, 17, 50, 14, 11, 40, 9, *([9] * n_ind), *([8] * (2 * n)), *([30] * n), 13, *([12] * n)]
     _header(ws, head, headers, widths, f)
     first_num, first_just = 6, 7 + n_ind + 2 * n  # Meta anual … last Ejec.; then the justifications
     rows: list[list[Any]] = []
@@ -304,7 +328,7 @@ def _plan_sheet(ws: Worksheet, periodicidad: Periodicity, labels: Sequence[str],
         for level, code, name, unit, inst, ind, meta in _EXAMPLE_PLAN:
             prog = [i % 2 for i in range(n)] if level == "AO" else [None] * n
             values = [f"{level} {EXAMPLE_MARK}", code, name, unit, inst, ind, meta, *([None] * n_ind), *prog,
-                      *([None] * (2 * n))]
+                      *([None] * (3 * n + 1))]
             for col, value in enumerate(values):
                 _cell(ws, r, col, value, f.example)
             r += 1
@@ -312,11 +336,13 @@ def _plan_sheet(ws: Worksheet, periodicidad: Periodicity, labels: Sequence[str],
         rows = list(_plan_rows(plan, n))
     for values in rows + [[None] * len(headers)] * _BLANK_ROWS[SHEET_PLAN]:
         for col, value in enumerate(values):
-            _cell(ws, r, col, value, f.num if first_num <= col < first_just else f.text)
+            _cell(ws, r, col, value, f.text if col < first_num or first_just <= col < first_just + n else
+                  f.money if col >= first_just + n else f.num)
         r += 1
     _list_check(ws, head + 1, 0, list(LEVELS), "Elija OEI, AEI o AO.")
     _list_check(ws, head + 1, 4, _instancias_source(), "Elija una instancia de la hoja Instancias.")
     _number_check(ws, head + 1, first_num, first_just - 1)
+    _number_check(ws, head + 1, first_just + n, len(headers) - 1)
     ws.freeze_panes(head + 1, 3)
     ws.autofilter(head, 0, head, len(headers) - 1)
 
@@ -357,6 +383,28 @@ def _narrativa(ws: Worksheet, plan: Plan | None, f: _Formats) -> None:
         _cell(ws, r, 1, L.NARRATIVA_FIELDS.get(key, ""), f.fixed)
         _cell(ws, r, 2, texts.get(key, ""), f.text)
     ws.freeze_panes(head + 1, 0)
+
+
+def _reprogramaciones_sheet(ws: Worksheet, labels: Sequence[str], plan: Plan | None, f: _Formats) -> None:
+    ws.write_string(0, 0, "Reprogramaciones: cada cambio a lo programado de una AO, con su fecha y justificación",
+                    f.title)
+    ws.write_string(1, 0, "Una fila por periodo que cambia; las filas de la misma AO y fecha son una sola "
+                          "reprogramación. En la hoja Plan, Prog. queda como la programación inicial.", f.note)
+    head = _HEADER_ROW[SHEET_REPROGRAMACIONES]
+    _header(ws, head, REPROGRAMACION_HEADERS, (17, 12, 9, 12, 60, 30), f)
+    rows: list[list[Any]] = []
+    if plan is not None:
+        rows = [[ao.codigo, rep.fecha, labels[idx], new, rep.justificacion, rep.documento]
+                for ao in plan.actividades() for rep in ao.reprogramaciones for idx, _, new in rep.cambios]
+    for i, values in enumerate(rows + [[None] * 6] * _BLANK_ROWS[SHEET_REPROGRAMACIONES]):
+        for col, value in enumerate(values):
+            _cell(ws, head + 1 + i, col, value, f.date if col == 1 else f.num if col == 3 else f.text)
+    ws.data_validation(head + 1, 1, head + 1 + _VALIDATION_ROWS, 1, {
+        "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1), "maximum": dt.date(2100, 12, 31),
+        "error_message": "Escriba una fecha (dd/mm/aaaa)."})
+    _list_check(ws, head + 1, 2, list(labels), f"Elija un periodo: {', '.join(labels)}.")
+    _number_check(ws, head + 1, 3, 3)
+    ws.freeze_panes(head + 1, 1)
 
 
 def write_plan_template(path: Path, periodicidad: Periodicity = "trimestral") -> None:
@@ -444,6 +492,7 @@ class _Reader:
         self.source = source
         self.problems: list[tuple[str, str]] = []
         self.cells: dict[str, str] = {}
+        self.aos: dict[str, tuple[str, dict[str, Any]]] = {}  # an AO's code (as matched) → its key path and block
 
     def sheet(self, name: str, *, required: bool = True) -> _Sheet | None:
         sh = self.sheets.get(normalized(name))
@@ -499,6 +548,9 @@ class _Reader:
         narr = self.sheet(SHEET_NARRATIVA, required=False)
         if narr is not None:
             raw["narrativa"] = self._narrativa(narr)
+        reprog = self.sheet(SHEET_REPROGRAMACIONES, required=False)
+        if reprog is not None:
+            self._reprogramaciones(reprog, labels)
         return raw
 
     def _entidad(self, raw: dict[str, Any]) -> Any:
@@ -577,7 +629,8 @@ class _Reader:
         oei_path = aei_path = ""
         unsure = False  # after a row whose level is not known, a missing parent is that row's problem, said once
         level_col = sh.col(H_NIVEL) or 0
-        ao_only = [H_INSTANCIA, *map(prog_header, labels), *map(ejec_header, labels), *map(just_header, labels)]
+        ao_only = [H_INSTANCIA, *map(prog_header, labels), *map(ejec_header, labels), *map(just_header, labels),
+                   H_PIM_AO, *map(devengado_header, labels)]
         ind_only = [H_INDICADOR, H_META, *map(indicator_header, INDICATOR_POINTS)]
         example_texts = {normalized(t) for row in _EXAMPLE_PLAN for t in (row[2], row[5]) if t}
         text_cols = [c for c in (sh.col(H_NOMBRE), sh.col(H_INDICADOR)) if c is not None]
@@ -668,6 +721,15 @@ class _Reader:
             ao["justificacion"] = [self.get(sh, row, r, just_header(lb), f"{path}.justificacion.{i}")
                                    for i, lb in enumerate(labels)]
             self.cells[f"{path}.justificacion"] = self.cells[f"{path}.justificacion.0"]
+        if sh.col(H_PIM_AO) is not None:
+            pim = self.get(sh, row, r, H_PIM_AO, f"{path}.financiero.pim", _value)
+            devengado = [self.get(sh, row, r, devengado_header(lb), f"{path}.financiero.devengado[{i}]", _value)
+                         for i, lb in enumerate(labels)]
+            self.cells[f"{path}.financiero"] = self.cells[f"{path}.financiero.pim"]
+            if pim is not None or any(v is not None for v in devengado):
+                ao["financiero"] = {"pim": pim, "devengado": devengado}
+        if ao["codigo"] is not None:
+            self.aos.setdefault(_code_key(ao["codigo"]), (path, ao))
         assert len(ao["programado"]) == n
         return ao
 
@@ -700,6 +762,60 @@ class _Reader:
             out[kind].append(line)
         return {k: v for k, v in out.items() if v}
 
+    def _reprogramaciones(self, sh: _Sheet, labels: Sequence[str]) -> None:
+        """Each AO's reprogramaciones: its rows grouped by date, in the order they first appear."""
+        self.header(sh, REPROGRAMACION_HEADERS)
+        groups: dict[tuple[str, Any], dict[str, Any]] = {}
+        index = {lb.casefold(): i for i, lb in enumerate(labels)}
+        for r, row in sh.data():
+            ao_col = sh.col(H_AO) or 0
+            code = _text(row[ao_col]) if ao_col < len(row) else None
+            found = self.aos.get(_code_key(code)) if code is not None else None
+            if found is None:
+                self.problems.append((sh.ref(r, ao_col), f"la AO «{code or ''}» no está en la hoja Plan"
+                                      if code is not None else "falta el código de la AO"))
+                continue
+            ao_path, ao = found
+            fecha_col = sh.col(H_FECHA) or 0
+            fecha = row[fecha_col] if fecha_col < len(row) else None
+            day = parse_date(fecha)
+            key = (ao_path, day if day is not None else fecha)
+            if key not in groups:
+                path = f"{ao_path}.reprogramaciones[{len(ao.setdefault('reprogramaciones', []))}]"
+                groups[key] = {"fecha": _value(fecha), "programado": {}, "justificacion": None, "documento": None}
+                ao["reprogramaciones"].append(groups[key])
+                self.cells[path] = self.cells[f"{path}.fecha"] = sh.ref(r, fecha_col)
+                self.cells[f"{path}.programado"] = sh.ref(r, sh.col(H_NUEVO) or 0)
+                groups[key]["_path"] = path
+            group = groups[key]
+            path = group["_path"]
+            for header, field in ((H_JUSTIFICACION, "justificacion"), (H_DOCUMENTO, "documento")):
+                c = sh.col(header) or 0
+                text = _text(row[c]) if c < len(row) else None
+                if text is None:
+                    continue
+                if group[field] is None:
+                    group[field] = text
+                    self.cells[f"{path}.{field}"] = sh.ref(r, c)
+                elif text != group[field]:
+                    self.problems.append((sh.ref(r, c), f"otra {header.lower()} para la misma AO y fecha: una "
+                                                        "reprogramación lleva una sola (o cambie la fecha)"))
+            period_col = sh.col(H_PERIODO) or 0
+            period = _text(row[period_col]) if period_col < len(row) else None
+            label = str(period) if period is not None else ""
+            if label in group["programado"]:
+                self.problems.append((sh.ref(r, period_col), f"el periodo {label} ya está en esta reprogramación "
+                                                             "(misma AO y fecha)"))
+                continue
+            group["programado"][label] = self.get(sh, row, r, H_NUEVO, f"{path}.programado.{label}", _value)
+            self.cells[f"{path}.programado.{label}"] = sh.ref(r, period_col)
+            if label.casefold() in index:
+                self.cells[f"{path}.programado.{index[label.casefold()]}"] = sh.ref(r, sh.col(H_NUEVO) or 0)
+        for group in groups.values():
+            del group["_path"]
+            if group["documento"] is None:
+                del group["documento"]
+
     def _narrativa(self, sh: _Sheet) -> dict[str, str]:
         self.header(sh, (H_CLAVE, H_TEXTO))
         out: dict[str, str] = {}
@@ -716,6 +832,12 @@ class _Reader:
             else:
                 out[str(key)] = str(text)
         return out
+
+
+def _code_key(code: Any) -> str:
+    """How the Reprogramaciones sheet's AO code is matched with the Plan's: as the plan reads codes."""
+    text = str(code).strip()
+    return normalize_code(text) or text.upper()
 
 
 def _load_rows(path: Path, source: str) -> dict[str, _Sheet]:
