@@ -29,7 +29,7 @@ from zedxl.model import (
 )
 from zedxl.periods import MONTHS
 from zedxl.plan import load_plan, plan_from_dict, plan_to_dict, plan_to_yaml
-from zedxl.planbook import MAX_ROWS, read_plan_workbook, write_plan_template, write_plan_workbook
+from zedxl.planbook import MAX_ROWS, normalized, read_plan_workbook, write_plan_template, write_plan_workbook
 
 D = Decimal
 
@@ -196,6 +196,38 @@ def test_planbook_template_keeps_example_rows_out_of_the_plan(tmp_path: Path) ->
     write_plan_template(path, "trimestral")
     _fill_template(path, [{}, {}, {}, *_TYPED_ROWS])
     assert read_plan_workbook(path) == _typed_expected()
+
+
+def test_planbook_own_spreadsheet_with_columns_in_another_order_loads(tmp_path: Path) -> None:
+    """A planner's own workbook, not the template: headers in another order and spelt without accents or dots,
+    no formats, rows that end at their last typed cell, no Presupuesto, Narrativa or Reprogramaciones sheet."""
+    wb = openpyxl.Workbook()
+    ent = wb.active
+    ent.title = "ENTIDAD"
+    for row in (("Entidad", "Gobierno Local de Prueba"), ("Sigla", "GLP"), ("Año", "2026"),
+                ("Periodicidad", "Trimestral"), ("Instancia que reporta el presupuesto", "OGA")):
+        ent.append(row)
+    inst = wb.create_sheet("instancias")
+    inst.append(("nombre", "codigo"))
+    inst.append(("Dirección de Promoción", "DPD"))
+    inst.append(("Administración", "OGA"))
+    ws = wb.create_sheet("Plan")
+    ws.append(("Mi plan 2026",))
+    ws.append(())
+    headers = ["codigo", "nivel", "nombre", "prog t4", "prog t3", "prog t2", "prog t1", "instancia", "unidad (u m)",
+               "indicador", "meta anual", "ejec t1", "justificacion t1"]
+    ws.append(headers)
+    for values in _TYPED_ROWS:
+        ws.append([{normalized(k): v for k, v in values.items()}.get(normalized(h)) for h in headers])
+    ws.append(["AO.01.01.03", "AO", "Sin valores", None, None, None, None, "DPD", "Informes"])
+    path = tmp_path / "propio.xlsx"
+    wb.save(path)
+    plan = read_plan_workbook(path)
+    expected = _typed_expected()
+    assert list(plan.actividades())[:2] == list(expected.actividades())
+    assert plan.actividad("AO.01.01.03").programado == (D(0),) * 4 and plan.reglas == Reglas()
+    assert (plan.entidad, plan.anio, plan.instancias, plan.narrativa) == (
+        expected.entidad, 2026, expected.instancias, {})
 
 
 def _faults(tmp_path: Path, rows: list[dict[str, Any]], edit: Any = None) -> list[tuple[str, str]]:

@@ -124,10 +124,11 @@ def budget_headers(periodicidad: Periodicity) -> list[str]:
 
 
 def normalized(text: Any) -> str:
-    """How a header or label is matched: accents, case, dots and repeated spaces aside («Prog. T1» = «prog t1»)."""
+    """How a header or label is matched: accents, case, punctuation and spaces aside («Prog. T1» = «prog t1»,
+    «Unidad (U.M.)» = «unidad um»... «unidad u m»)."""
     decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().replace(".", " ")
-    return " ".join(plain.split())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[^\w%]+", " ", plain).split())
 
 
 # -- writing ------------------------------------------------------------------------------------------------------
@@ -423,6 +424,16 @@ def write_plan_workbook(plan: Plan, path: Path) -> None:
 Row = tuple[Any, ...]
 
 
+def _at(row: Row, col: int | None) -> Any:
+    """The value of ``row`` at ``col`` (a row read ends at its last cell that holds anything)."""
+    return row[col] if col is not None and col < len(row) else None
+
+
+def _is_example(value: Any) -> bool:
+    """A cell marked as the template's example («OEI (ejemplo)»)."""
+    return normalized(value).endswith(normalized(EXAMPLE_MARK))
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -517,7 +528,7 @@ class _Reader:
         if c is None:
             return None
         self.cells[path] = sh.ref(r, c)
-        return conv(row[c]) if c < len(row) else None
+        return conv(_at(row, c))
 
     def where(self, path: str) -> str:
         """The cell a key path of plan_from_dict came from (the codes it quotes in parentheses aside), or the
@@ -566,10 +577,10 @@ class _Reader:
             path = {"tope_avance": "reglas.tope_avance", "avance_sin_meta": "reglas.avance_sin_meta",
                     "verde": "reglas.semaforo.verde", "amarillo": "reglas.semaforo.amarillo"}.get(key, key)
             self.cells[path] = sh.ref(r, 1)
-            value = row[1] if len(row) > 1 else None
+            value = _at(row, 1)
             found[key] = _text(value) if key in ("entidad", "sigla", "periodicidad", "responsable_presupuesto") \
                 else _value(value)
-        for key in ENTIDAD_KEYS[:4]:
+        for key in ("entidad", "anio", "periodicidad"):
             if key not in found:
                 self.problems.append((sh.name, f"falta la fila «{L.PARAM_LABELS[key]}» (columna A)"))
         anio = found.get("anio")
@@ -599,7 +610,7 @@ class _Reader:
         out: dict[str, Any] = {}
         code_col = sh.col(H_CODIGO) or 0
         for r, row in sh.data():
-            code = _text(row[code_col]) if code_col < len(row) else None
+            code = _text(_at(row, code_col))
             name = self.get(sh, row, r, H_NOMBRE, f"instancias.{code}")
             if code is None:
                 self.problems.append((sh.ref(r, code_col), "instancia sin código: escriba su código (DPD, OGA, …)"))
@@ -635,10 +646,10 @@ class _Reader:
         example_texts = {normalized(t) for row in _EXAMPLE_PLAN for t in (row[2], row[5]) if t}
         text_cols = [c for c in (sh.col(H_NOMBRE), sh.col(H_INDICADOR)) if c is not None]
         for r, row in sh.data():
-            level_raw = _text(row[level_col]) if level_col < len(row) else None
+            level_raw = _text(_at(row, level_col))
             level = str(level_raw or "").strip().upper()
-            code = _text(row[sh.col(H_CODIGO) or 0])
-            if level.endswith(EXAMPLE_MARK.upper()):
+            code = _text(_at(row, sh.col(H_CODIGO)))
+            if _is_example(level):
                 if code in example_codes:
                     continue
                 self.problems.append((sh.ref(r, level_col), "fila de ejemplo con datos propios: elija OEI, AEI o "
@@ -650,13 +661,13 @@ class _Reader:
                 unsure = True
                 continue
             for c in text_cols:  # a row typed over an example's, one cell of it left as it was
-                if c < len(row) and isinstance(row[c], str) and normalized(row[c]) in example_texts:
+                if isinstance(_at(row, c), str) and normalized(row[c]) in example_texts:
                     self.problems.append((sh.ref(r, c), "es el texto de la fila de ejemplo: escriba el suyo o "
                                                         "borre la celda"))
             not_here = ao_only if level != "AO" else ind_only
             for h in not_here:
                 hc = sh.col(h)
-                if hc is not None and hc < len(row) and not _blank(row[hc]):
+                if hc is not None and not _blank(_at(row, hc)):
                     self.problems.append((sh.ref(r, hc), f"una {level} no lleva «{h}»: "
                                           + ("eso va en las filas de sus AO" if level != "AO"
                                              else "el indicador va en la fila de su AEI u OEI")))
@@ -740,10 +751,10 @@ class _Reader:
             sh.ref(sh.head, 0)
         tipo_col = sh.col(H_TIPO) or 0
         for r, row in sh.data():
-            tipo = str(_text(row[tipo_col]) or "") if tipo_col < len(row) else ""
+            tipo = str(_text(_at(row, tipo_col)) or "")
             kind = normalized(tipo)
-            if kind.endswith(EXAMPLE_MARK):
-                if _text(row[sh.col(H_RUBRO) or 0]) == _EXAMPLE_BUDGET[1]:
+            if _is_example(kind):
+                if _text(_at(row, sh.col(H_RUBRO))) == _EXAMPLE_BUDGET[1]:
                     continue
                 self.problems.append((sh.ref(r, tipo_col), "fila de ejemplo con datos propios: elija Ingresos o "
                                                            "Gastos en Tipo (o borre la fila)"))
@@ -769,7 +780,7 @@ class _Reader:
         index = {lb.casefold(): i for i, lb in enumerate(labels)}
         for r, row in sh.data():
             ao_col = sh.col(H_AO) or 0
-            code = _text(row[ao_col]) if ao_col < len(row) else None
+            code = _text(_at(row, ao_col))
             found = self.aos.get(_code_key(code)) if code is not None else None
             if found is None:
                 self.problems.append((sh.ref(r, ao_col), f"la AO «{code or ''}» no está en la hoja Plan"
@@ -777,7 +788,7 @@ class _Reader:
                 continue
             ao_path, ao = found
             fecha_col = sh.col(H_FECHA) or 0
-            fecha = row[fecha_col] if fecha_col < len(row) else None
+            fecha = _at(row, fecha_col)
             day = parse_date(fecha)
             key = (ao_path, day if day is not None else fecha)
             if key not in groups:
@@ -791,7 +802,7 @@ class _Reader:
             path = group["_path"]
             for header, field in ((H_JUSTIFICACION, "justificacion"), (H_DOCUMENTO, "documento")):
                 c = sh.col(header) or 0
-                text = _text(row[c]) if c < len(row) else None
+                text = _text(_at(row, c))
                 if text is None:
                     continue
                 if group[field] is None:
@@ -801,7 +812,7 @@ class _Reader:
                     self.problems.append((sh.ref(r, c), f"otra {header.lower()} para la misma AO y fecha: una "
                                                         "reprogramación lleva una sola (o cambie la fecha)"))
             period_col = sh.col(H_PERIODO) or 0
-            period = _text(row[period_col]) if period_col < len(row) else None
+            period = _text(_at(row, period_col))
             label = str(period) if period is not None else ""
             if label in group["programado"]:
                 self.problems.append((sh.ref(r, period_col), f"el periodo {label} ya está en esta reprogramación "
