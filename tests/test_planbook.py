@@ -35,8 +35,9 @@ D = Decimal
 
 
 def _monthly_plan() -> Plan:
-    """60 AO over 7 instancias, monthly, AEI codes that do not continue their OEI's, decimals, executed values
-    through June, justifications, indicators measured at S1 and a budget with accumulated execution."""
+    """60 AO over 7 instancias, monthly, with the Aplicativo CEPLAN's AO codes (AOI00091400005) and AEI codes that
+    do not continue their OEI's, decimals, executed values through June, justifications, reprogramaciones, PIM and
+    devengado of some AO, indicators measured at S1 and a budget with accumulated execution."""
     offices = {f"I{k}": f"Instancia número {k}" for k in range(1, 8)}
     objetivos = []
     n_ao = 0
@@ -54,7 +55,7 @@ def _monthly_plan() -> Plan:
                 reps, prog = _reprogramaciones(n_ao, prog)
                 money = (D(12000) + D("0.5") * n_ao, tuple(D(900 + m) if m < 6 else None for m in range(12))) \
                     if n_ao % 4 == 0 else (None, ())
-                actividades.append(Actividad(f"AO.{o:02d}.{a:02d}.{n_ao:02d}", f"Actividad operativa {n_ao}",
+                actividades.append(Actividad(f"AOI000914{n_ao:05d}", f"Actividad operativa {n_ao}",
                                              "Informes" if n_ao % 2 else "% avance/100", f"I{n_ao % 7 + 1}",
                                              prog, ejec, just, reps, *money))
             ind = Indicador(f"Indicador de la AEI {o}.{a}", "Acciones", D(a + 2), {"S1": D(a)}) if a != 4 else None
@@ -92,6 +93,7 @@ def test_monthly_plan_has_the_shape_the_issue_asks_for() -> None:
         (60, 7, 12)
     reprogrammed = [ao for ao in plan.actividades() if ao.reprogramaciones]
     assert len(reprogrammed) == 12 and sum(ao.pim is not None for ao in plan.actividades()) == 15
+    assert next(plan.actividades()).codigo == "AOI00091400001" and plan.objetivos[0].acciones[0].codigo == "AEI.02.05"
 
 
 def test_plan_to_dict_round_trips_the_example_and_a_monthly_plan(example_plan: Plan, tmp_path: Path) -> None:
@@ -255,7 +257,9 @@ def test_planbook_faults_name_sheet_and_cell(tmp_path: Path) -> None:
     assert _faults(tmp_path, _with(3, Instancia="OAL")) == [
         ("Plan!E8", "instancia desconocida «OAL»: use una de DPD, OGA")]
     assert _faults(tmp_path, _with(2, **{"Prog._T2": "dos"})) == [("Plan!L7", "«dos» no es un número")]
-    assert _faults(tmp_path, _with(3, Código="AO.01.01.01")) == [("Plan!B8", "código duplicado AO.01.01.01")]
+    assert _faults(tmp_path, _with(3, Código="AO.01.01.01")) == [
+        ("Plan!B8", "código duplicado AO.01.01.01: ya lo tiene una AO de más arriba; cada código va una sola vez en "
+                    "el plan")]
     assert _faults(tmp_path, [_TYPED_ROWS[2], *_TYPED_ROWS]) == [
         ("Plan!A5", "esta AO no tiene una AEI encima: ponga antes la fila de su AEI (y la de su OEI)")]
     assert _faults(tmp_path, _with(0, Nivel="OE")) == [("Plan!A5", "Nivel «OE» no válido: elija OEI, AEI o AO"),
