@@ -14,6 +14,7 @@ from zedxl.a1 import clean_sheet_name
 from zedxl.model import Plan
 from zedxl.periods import Periodicity, base_labels
 
+SHEET_TABLERO = "Tablero"  # headline figures and charts over the master's own cells (zedxl.xlsx.dashboard)
 SHEET_RESUMEN = "Resumen"
 SHEET_INGRESOS = "Ingresos"
 SHEET_GASTOS = "Gastos"
@@ -161,8 +162,8 @@ class OEIColumns:
 
 #: names an OEI sheet never takes: the other sheets of the master and of an office workbook («History» is Excel's)
 RESERVED_SHEETS = frozenset(name.casefold() for name in (
-    SHEET_RESUMEN, SHEET_INGRESOS, SHEET_GASTOS, SHEET_PARAMS, SHEET_NARRATIVA, SHEET_PANEL, SHEET_OBSERVACIONES,
-    SHEET_ESTRUCTURA, SHEET_REPROGRAMACIONES, "Instrucciones", "_zedxl", "History"))
+    SHEET_TABLERO, SHEET_RESUMEN, SHEET_INGRESOS, SHEET_GASTOS, SHEET_PARAMS, SHEET_NARRATIVA, SHEET_PANEL,
+    SHEET_OBSERVACIONES, SHEET_ESTRUCTURA, SHEET_REPROGRAMACIONES, "Instrucciones", "_zedxl", "History"))
 
 
 def oei_sheet_names(codes: Sequence[str]) -> dict[str, str]:

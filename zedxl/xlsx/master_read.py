@@ -66,8 +66,9 @@ register("maestro-instancia-desconocida", "Instancia desconocida en el maestro",
 
 
 #: The master's sheets that never hold OEI rows (the Panel's and the button's Observaciones among them).
-_OTHER_SHEETS = frozenset((L.SHEET_RESUMEN, L.SHEET_INGRESOS, L.SHEET_GASTOS, L.SHEET_NARRATIVA, L.SHEET_PARAMS,
-                           L.SHEET_PANEL, L.SHEET_OBSERVACIONES, L.SHEET_ESTRUCTURA, L.SHEET_REPROGRAMACIONES))
+_OTHER_SHEETS = frozenset((L.SHEET_TABLERO, L.SHEET_RESUMEN, L.SHEET_INGRESOS, L.SHEET_GASTOS, L.SHEET_NARRATIVA,
+                           L.SHEET_PARAMS, L.SHEET_PANEL, L.SHEET_OBSERVACIONES, L.SHEET_ESTRUCTURA,
+                           L.SHEET_REPROGRAMACIONES))
 
 
 @dataclass

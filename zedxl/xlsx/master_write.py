@@ -29,6 +29,7 @@ from zedxl.parallel import collector_paused
 from zedxl.periods import base_labels, base_periods, n_base, semesters, whole_year
 from zedxl.structure import ExtraSheet, structure_of
 from zedxl.xlsx import layout as L
+from zedxl.xlsx.dashboard import write_dashboard
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter, needs_xlsxwriter
 from zedxl.xlsx.text import safe_text
 
@@ -203,6 +204,7 @@ class MasterWriter:
         f = Formats(wb)
         # .xlsm: a Panel sheet with the buttons comes first (zedxl.vba.panel)
         panel_ws = wb.add_worksheet(_panel().SHEET_PANEL) if macros else None
+        tablero = wb.add_worksheet(L.SHEET_TABLERO)  # what a director looks at first (zedxl.xlsx.dashboard)
         resumen = wb.add_worksheet(L.SHEET_RESUMEN)
         sheet_of = L.sheet_of(self.plan)
         oei_sheets = [wb.add_worksheet(sheet_of(o.codigo)) for o in self.plan.objetivos]
@@ -220,6 +222,7 @@ class MasterWriter:
         self._resumen(resumen, [ws.name for ws in oei_sheets], f)
         self._budget(ingresos, self.plan.presupuesto.ingresos, "Ingresos presupuestarios", f, sin_saldos=True)
         self._budget(gastos, self.plan.presupuesto.gastos, "Gastos presupuestarios", f, sin_saldos=False)
+        write_dashboard(wb, tablero, self, f, [ws.name for ws in oei_sheets])
         self._narrativa(narrativa, f)
         self._reprogramaciones(reprog, f)
         for ws, sheet in extra_sheets:
@@ -231,7 +234,7 @@ class MasterWriter:
             ws.fit_to_pages(1, 0)
         if panel_ws is not None:
             _panel().add_panel(wb, panel_ws, self.plan, panel)
-        (panel_ws or resumen).activate()
+        (panel_ws or tablero).activate()
         wb.close()
         self.rows.save(buffer.getvalue(), target)
 
