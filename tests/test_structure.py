@@ -237,7 +237,7 @@ def test_structure_renamed_tab_keeps_its_rows_and_its_record(master: Path, examp
     read = read_master(master)
     assert read.plan == example_plan
     assert recorded(read.structure) == written_structure(example_plan)
-    assert openpyxl.load_workbook(master).sheetnames[:4] == ["Resumen", "OEI.01", "OEI.02", "OEI.03"]
+    assert openpyxl.load_workbook(master).sheetnames[:5] == ["Tablero", "Resumen", "OEI.01", "OEI.02", "OEI.03"]
 
 
 def test_structure_master_without_a_record_is_accepted_and_gets_one(master: Path, example_plan: Plan) -> None:

@@ -305,6 +305,8 @@ def write_plan(book: Any, state: BookState, plan: Plan) -> None:
     for layout in layouts:
         if layout.name == L.SHEET_ESTRUCTURA and layout.name not in names:
             continue  # an older book gets its record from «zedxl recompute»: a sheet added here would be visible
+        if layout.name == L.SHEET_TABLERO and layout.name not in names:
+            continue  # and its Tablero: cells written here would have no charts (only the file writer adds them)
         sheet = _find_sheet(book, layout.name)
         _write_grid(sheet, state.sheets.get(str(sheet.name), []), layout.values, layout.formats, layout.fills)
 
