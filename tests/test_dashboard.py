@@ -33,8 +33,9 @@ def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
     root = ElementTree.fromstring(z.read(str(path.parent / "_rels" / f"{path.name}.rels")))
     out = {}
     for rel in root.findall("p:Relationship", NS):
+        target = rel.attrib["Target"]  # (relative to the part, or absolute as openpyxl writes them)
         parts: list[str] = []
-        for piece in (path.parent / rel.attrib["Target"]).parts:
+        for piece in (PurePosixPath(target.lstrip("/")) if target.startswith("/") else path.parent / target).parts:
             if piece == "..":
                 parts.pop()
             else:

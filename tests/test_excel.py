@@ -559,3 +559,23 @@ def test_excel_buttons_refuse_an_unjustified_reprogramming_and_record_a_justifie
     with sqlite3.connect(ledger_path(master)) as db:
         rows = db.execute("SELECT codigo, campo, antes, despues FROM cambios ORDER BY id").fetchall()
     assert rows[-1] == ("AO.01.01.01", "Prog. T3", "0", "6") and rows[-2][1] == "Reprogramación"
+
+
+def test_excel_recalcular_keeps_the_tablero_and_its_charts(master: Path, work: Path, example_fresh: Path) -> None:
+    """The button writes the Tablero's cells in place, the formulas the charts plot as ``write_master`` writes them,
+    and adds, removes or re-creates no sheet: the charts stay, plotting the same cells. A book without a Tablero (a
+    master written before it existed) gets none from the button: only «zedxl recompute» writes it, with its charts."""
+    from .test_dashboard import chart_series
+
+    _, after, actions = run(excel.recalcular, master, work, fresh=example_fresh, after=False)
+    assert {a["func"] for a in actions} <= {"setValues", "setNumberFormat", "setRangeColor"}
+    assert [(title, refs) for title, refs, _ in chart_series(after)] == [
+        (title, refs) for title, refs, _ in chart_series(master)]
+    tablero = {ref: text for (sheet, ref), text in formula_cells(master).items() if sheet == L.SHEET_TABLERO}
+    assert {ref: text for (sheet, ref), text in formula_cells(after).items() if sheet == L.SHEET_TABLERO} == tablero
+
+    req = request(example_fresh)
+    req["sheets"] = [s for s in req["sheets"] if s["name"] != L.SHEET_TABLERO]
+    book = xw.Book(json=req)
+    excel.recalcular(book)
+    assert [a for a in book.json()["actions"] if a["func"] == "addSheet"] == []
