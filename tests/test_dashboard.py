@@ -3,6 +3,7 @@ LibreOffice draws, and a sheet no reader takes for plan data."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import zipfile
@@ -13,12 +14,15 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from tests.workbook_helpers import cached_values, formula_cells, same
+from tests.workbook_helpers import cached_values, formula_cells, replace_actividades, same
 from zedxl.libreoffice import convert, recalculate
 from zedxl.model import Plan
 from zedxl.new import write_master_file
+from zedxl.split import split
+from zedxl.validate import validate
 from zedxl.xlsx import dashboard as D
 from zedxl.xlsx import layout as L
+from zedxl.xlsx import office_layout as OL
 from zedxl.xlsx.master_read import read_master
 
 NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
@@ -44,16 +48,16 @@ def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
     return out
 
 
-def chart_series(path: Path) -> list[tuple[str, list[str], list[float | None]]]:
-    """(chart title, the references of its series' values, the values cached in it) of every chart the
-    Tablero sheet's drawing holds, found through the package's relationships."""
+def chart_series(path: Path, sheet_name: str = L.SHEET_TABLERO) -> list[tuple[str, list[str], list[float | None]]]:
+    """(chart title, the references of its series' values, the values cached in it) of every chart the sheet's
+    drawing holds, found through the package's relationships."""
     with zipfile.ZipFile(path) as z:
         workbook = ElementTree.fromstring(z.read("xl/workbook.xml"))
         rid = next(s.attrib[f"{{{NS['r']}}}id"] for s in workbook.iter(f"{{{NS['m']}}}sheet")
-                   if s.attrib["name"] == L.SHEET_TABLERO)
+                   if s.attrib["name"] == sheet_name)
         sheet = _rels(z, "xl/workbook.xml")[rid]
         drawing_rid = ElementTree.fromstring(z.read(sheet)).find("m:drawing", NS)
-        assert drawing_rid is not None, "the Tablero sheet has no drawing"
+        assert drawing_rid is not None, f"the {sheet_name} sheet has no drawing"
         drawing = _rels(z, sheet)[drawing_rid.attrib[f"{{{NS['r']}}}id"]]
         out = []
         for chart in sorted(_rels(z, drawing).values()):
@@ -66,10 +70,10 @@ def chart_series(path: Path) -> list[tuple[str, list[str], list[float | None]]]:
         return out
 
 
-def _cells(ref: str) -> list[str]:
+def _cells(ref: str, sheet: str = L.SHEET_TABLERO) -> list[str]:
     """``Tablero!$B$14:$D$14`` → the A1 cells it covers (one row or one column)."""
-    m = re.fullmatch(r"Tablero!\$([A-Z]+)\$(\d+)(?::\$([A-Z]+)\$(\d+))?", ref)
-    assert m, f"{ref} is not a range of the Tablero sheet"
+    m = re.fullmatch(re.escape(sheet) + r"!\$([A-Z]+)\$(\d+)(?::\$([A-Z]+)\$(\d+))?", ref)
+    assert m, f"{ref} is not a range of the {sheet} sheet"
     c0, r0 = m.group(1), int(m.group(2))
     c1, r1 = m.group(3) or c0, int(m.group(4) or r0)
     return [f"{chr(c)}{r}" for r in range(r0, r1 + 1) for c in range(ord(c0), ord(c1) + 1)]
@@ -159,3 +163,31 @@ def test_dashboard_libreoffice_agrees_and_draws_the_charts(master: Path, tmp_pat
                                                   ("verde", D.SEMAFORO_ROWS[0][2]), ("gris", D.SEMAFORO_ROWS[3][2]))}
     assert min(bars.values()) > 100, bars
     assert sum(n for n, rgb in colors if rgb != (255, 255, 255)) > image.width * image.height // 20
+
+
+def test_dashboard_office_workbook_charts_its_own_progress_and_still_validates(tmp_path: Path,
+                                                                             example_plan: Plan) -> None:
+    """An office workbook's Instrucciones sheet holds a table of the office's programmed and executed sums per base
+    period (formulas over its data sheets, in the units it types) and a chart of it; the workbook returned as it is
+    validates clean, and a changed formula of the table is refused like any other."""
+    master = tmp_path / "maestro.xlsx"  # T1 reported, T2 not yet: the semester's workbook asks for T2
+    write_master_file(replace_actividades(example_plan, lambda ao, k: dataclasses.replace(
+        ao, ejecutado=(ao.ejecutado[0], None, None, None))), master)
+    files = split(master, "2025-S1", tmp_path / "s1")
+    dpd = next(p for p in files if p.stem.endswith("-DPD"))
+    [(title, refs, cache)] = chart_series(dpd, OL.SHEET_INSTRUCCIONES)
+    assert title == "Programado y ejecutado – DPD"
+    formulas = {ref: text for (sheet, ref), text in formula_cells(dpd).items() if sheet == OL.SHEET_INSTRUCCIONES}
+    cells = [cell for ref in refs for cell in _cells(ref, OL.SHEET_INSTRUCCIONES)]
+    assert all(re.search(r"'OEI\.0\d'!", formulas[c]) for c in cells)
+    # DPD's plain sums, «% avance/100» shown as a percentage (0.2 → 20) as the office types it
+    assert cache == [24, 26, 25, 0]  # (T2 not reported: its cell is empty, the chart caches 0)
+    _, report = validate(dpd, master)
+    assert [i.code for i in report.issues] == ["retorno-vacio"]  # (an aviso: nothing typed yet)
+
+    wb = openpyxl.load_workbook(dpd)
+    wb[OL.SHEET_INSTRUCCIONES][cells[0]] = "=1000"
+    wb.save(dpd)
+    _, report = validate(dpd, master)
+    assert [(i.sheet, i.cell, i.code) for i in report.issues if i.code != "retorno-vacio"] == [
+        (OL.SHEET_INSTRUCCIONES, cells[0], "formula-modificada")]

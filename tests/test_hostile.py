@@ -286,14 +286,15 @@ def test_hostile_part_openpyxl_cannot_build_is_judged_by_zedxl_rules(
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: each example runs a consolidation
+# (``pick``: the part's index among the return's 17 zip members, with the Instrucciones chart's four)
 # found by this test: a namespace URI expat takes but libxml2 (openpyxl through lxml) refuses, in custom.xml
-@example(kind="xml", pick=172, offset=57, blob=b"I[Q", value=True)
+@example(kind="xml", pick=173, offset=57, blob=b"I[Q", value=True)
 # and an attribute of <col> openpyxl does not know (customWidth → customWIyth): openpyxl refuses the file
-@example(kind="xml", pick=436, offset=436, blob=b"Iy", value="")
+@example(kind="xml", pick=435, offset=436, blob=b"Iy", value="")
 # and an attribute of an <Override> in the content types (PartName → PartNcol)
-@example(kind="xml", pick=1000, offset=718, blob=b"col", value=0)
+@example(kind="xml", pick=985, offset=718, blob=b"col", value=0)
 # and the styles relationship's type (a workbook without styles: the reader asserted they were there)
-@example(kind="xml", pick=973, offset=898438, blob=b"\xcd\xab", value=True)
+@example(kind="xml", pick=984, offset=898438, blob=b"\xcd\xab", value=True)
 @given(kind=st.sampled_from(["bytes", "xml", "cell"]), pick=st.integers(0, 1000), offset=st.integers(0, 10**6),
        blob=st.binary(min_size=1, max_size=8), value=st.one_of(
            st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),

@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from zedxl import TEMPLATE_VERSION, rules
-from zedxl.a1 import col_letter, to_a1
+from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
 from zedxl.periods import Period, Periodicity, base_labels, base_names
 from zedxl.xlsx import layout as L
@@ -563,6 +563,50 @@ def instruction_lines(spec: OfficeSpec) -> list[str]:
         "Si necesita corregir algo ya enviado, corrija este mismo archivo y envíelo otra vez.",
     ]
     return lines
+
+
+PROGRESS_HEADERS = ("Periodo", "Programado", "Ejecutado")
+
+
+def progress_row(spec: OfficeSpec) -> int:
+    """The first row of the Instrucciones sheet's progress table (its title), below the paragraphs."""
+    return len(instruction_lines(spec)) + 1
+
+
+def progress_cells(spec: OfficeSpec) -> dict[tuple[int, int], CellSpec]:
+    """The office's own progress on the Instrucciones sheet, which its chart plots: per base period of the period,
+    the plain sum of its AO's programmed and executed values (formulas over the data sheets, as the master's
+    Anexo 02 sums mix units). Nothing when the office has no AO (it only reports the budget)."""
+    plan = spec.plan
+    if not plan.objetivos:
+        return {}
+    cols = data_columns(spec)
+    aos = [(ao, rules.typed_scale(ao.unidad)) for ao in plan.actividades()]  # as the sheets show them (row_cells)
+    spans = [(quote_sheet(L.sheet_of(plan)(o.codigo)), FIRST_DATA_ROW + 1, data_rows(o)[-1].row_idx + 1)
+             for o in plan.objetivos]
+    r = progress_row(spec)
+    cells = {(r, 0): CellSpec("text", f"Avance de su instancia en {spec.periodo.name} (suma simple de las metas de "
+                                      "sus AO, como el Anexo 02; se actualiza al escribir lo ejecutado)",
+                              style="section")}
+    cells |= {(r + 1, c): CellSpec("text", h, style="header") for c, h in enumerate(PROGRESS_HEADERS)}
+    for k, i in enumerate(spec.periodo.indexes()):
+        row = r + 2 + k
+        cells[(row, 0)] = CellSpec("text", base_labels(plan.periodicidad)[i], style="text")
+        for c, col, executed in ((1, cols.prog(i), False), (2, cols.ejec(i), True)):
+            letter = col_letter(col)
+            refs = ",".join(f"{q}!${letter}${a}:${letter}${b}" for q, a, b in spans)
+            value = (rules.sum_executed([None if (v := ao.ejecutado[i]) is None else v * scale
+                                         for ao, scale in aos], 0, len(aos)) if executed
+                     else sum((ao.programado[i] * scale for ao, scale in aos), rules.ZERO))
+            formula = f'=IF(COUNT({refs})=0,"",SUM({refs}))' if executed else f"=SUM({refs})"
+            cells[(row, c)] = CellSpec("formula", formula, or_blank(value), style="calc")
+    return cells
+
+
+def instruction_cells(spec: OfficeSpec) -> dict[tuple[int, int], CellSpec]:
+    """Every cell of the Instrucciones sheet: the paragraphs in column A, then the progress table."""
+    cells = {(r, 0): CellSpec("text", t) for r, t in enumerate(instruction_lines(spec)) if t}
+    return cells | progress_cells(spec)
 
 
 # -- manifest --------------------------------------------------------------------------------------------------

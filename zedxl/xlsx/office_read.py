@@ -60,7 +60,7 @@ from zedxl.xlsx.office_layout import (
     data_columns,
     data_rows,
     expected_cells,
-    instruction_lines,
+    instruction_cells,
     parse_field,
     title_cells,
 )
@@ -202,8 +202,7 @@ class _SheetReader:
                 self.issue("hoja-desconocida", sheet=name, estado=estado)
         if SHEET_INSTRUCCIONES in present and (ws := self.wb[SHEET_INSTRUCCIONES]).kind == "worksheet":
             self.merged(ws)  # (a chartsheet: nothing to compare)
-            self.texts(ws, {(r, 0): t for r, t in enumerate(instruction_lines(spec)) if t},
-                       {p for p, cell in ws.cells0.items() if not _blank(cell.value)})
+            self.instructions(ws)
         cols = data_columns(spec)
         for oei in spec.plan.objetivos:
             name = L.sheet_of(spec.plan)(oei.codigo)
@@ -232,6 +231,20 @@ class _SheetReader:
             if value != expected.get(pos):
                 self.issue("celda-modificada", sheet=ws.title, r=pos[0], c=pos[1], value=_show(value),
                            esperado=_short(expected.get(pos) or "(vacío)", 80))
+
+    def instructions(self, ws: Sheet) -> None:
+        """The Instrucciones sheet holds its paragraphs and the progress table's texts and formulas, nothing else."""
+        want = instruction_cells(self.spec)
+        for pos in sorted(set(want) | {p for p, cell in ws.cells0.items() if not _blank(cell.value)}):
+            cell, cs = ws.cells0.get(pos), want.get(pos)
+            if _matches(cell, cs):
+                continue
+            if cs is not None and cs.kind == "formula":
+                self.issue("formula-modificada", sheet=ws.title, r=pos[0], c=pos[1], value=_cell_text(cell))
+            else:
+                self.issue("celda-modificada", sheet=ws.title, r=pos[0], c=pos[1],
+                           value=_show(cell.value if cell is not None else None),
+                           esperado=_short(cs.value if cs is not None and cs.value else "(vacío)", 80))
 
     # -- data sheets -------------------------------------------------------------------------------------------
     def table(self, ws: Sheet, expected_row: int, headers: tuple[str, ...],
@@ -552,8 +565,8 @@ def _matches(cell: Any, cs: CellSpec | None) -> bool:
         return False
     value = cell.value
     if cs.kind == "formula" and value != cs.value:  # applications re-save formulas slightly differently
-        found, wanted = (re.sub(r"[\s$]", "", str(v).lstrip("=")).upper() for v in (value, cs.value))
-        return found == wanted  # without '=', '$', spaces and case
+        found, wanted = (re.sub(r"[\s$']", "", str(v).lstrip("=")).upper() for v in (value, cs.value))
+        return found == wanted  # without '=', '$', spaces, case and the quotes around a sheet's name
     return (_decimal(value) if cs.kind == "number" and type(value) is not int else value) == cs.value
 
 

@@ -22,6 +22,7 @@ from zedxl.model import LineaPresupuesto, Objetivo
 from zedxl.periods import base_labels, base_periods
 from zedxl.xlsx import layout as L
 from zedxl.xlsx import office_layout as OL
+from zedxl.xlsx.dashboard import EJEC_COLOR, PROG_COLOR
 from zedxl.xlsx.master_write import Formats, traffic_lights
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter
 from zedxl.xlsx.text import safe_text
@@ -84,7 +85,7 @@ class OfficeWriter:
         budget = [(wb.add_worksheet(OL.BUDGET_SHEETS[k]), k, lines) for k, lines in spec.budget_lines()]
         meta_ws = wb.add_worksheet(OL.SHEET_META)
         self._manifest(wb, meta_ws, meta, f)
-        self._instructions(instr, f)
+        self._instructions(wb, instr, f)
         for ws, oei in data:
             self._data_sheet(ws, oei, f)
         for ws, kind, lines in budget:
@@ -96,13 +97,39 @@ class OfficeWriter:
         wb.close()
         self.rows.save(buffer.getvalue(), target)
 
-    def _instructions(self, ws: Worksheet, f: _OfficeFormats) -> None:
+    def _instructions(self, wb: xlsxwriter.Workbook, ws: Worksheet, f: _OfficeFormats) -> None:
         ws.set_column(0, 0, 120)
         for r, text in enumerate(OL.instruction_lines(self.spec)):
             if not text:
                 continue
             bold = r == 0 or re.match(r"^\d\. ", text) is not None
             ws.write_string(r, 0, text, f.title if r == 0 else f.para_bold if bold else f.para)
+        self._progress_chart(wb, ws, f)
+
+    def _progress_chart(self, wb: xlsxwriter.Workbook, ws: Worksheet, f: _OfficeFormats) -> None:
+        """The office's progress table (``OL.progress_cells``) and a small chart of it beside the table."""
+        cells = OL.progress_cells(self.spec)
+        if not cells:
+            return
+        for (r, c), cs in cells.items():
+            fmt = getattr(f, cs.style)
+            if cs.kind == "formula":
+                ws.write_formula(r, c, str(cs.value), fmt, cs.cached)
+            else:
+                ws.write_string(r, c, str(cs.value), fmt)
+        ws.set_column(1, 2, 12)
+        header = OL.progress_row(self.spec) + 1
+        last = max(r for r, _ in cells)
+        chart = wb.add_chart({"type": "column"})
+        for c, color in ((1, PROG_COLOR), (2, EJEC_COLOR)):
+            chart.add_series({"name": [ws.name, header, c], "categories": [ws.name, header + 1, 0, last, 0],
+                              "values": [ws.name, header + 1, c, last, c], "fill": {"color": color},
+                              "border": {"color": "#595959"}})
+        chart.set_title({"name": f"Programado y ejecutado – {self.spec.instancia}",
+                         "name_font": {"size": 11, "bold": True, "color": "#1F4E78"}})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 480, "height": 260})
+        ws.insert_chart(last + 2, 0, chart, {"object_position": 3})
 
     def _data_sheet(self, ws: Worksheet, oei: Objetivo, f: _OfficeFormats) -> None:
         spec = self.spec
