@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 
 from zedxl.periods import Periodicity, n_base
@@ -38,6 +39,17 @@ class Indicador:
 
 
 @dataclass(frozen=True)
+class Reprogramacion:
+    """One change to an AO's programming: its date, the base periods it changed as (index, old value, new value),
+    why (required) and the document that approved it (optional)."""
+
+    fecha: date
+    cambios: tuple[tuple[int, Decimal, Decimal], ...]
+    justificacion: str
+    documento: str = ""
+
+
+@dataclass(frozen=True)
 class Actividad:
     """An operational activity (AO): one office, programmed and executed values per base period."""
 
@@ -50,6 +62,12 @@ class Actividad:
     justificacion: tuple[str, ...] = ()
     """The office's justification per base period, like ``ejecutado`` ("" where there is none); ``()`` is read as
     none at all."""
+    reprogramaciones: tuple[Reprogramacion, ...] = ()
+    """Every change to the programming, oldest first; ``programado`` is the current programming (after them all)."""
+    pim: Decimal | None = None
+    """The AO's annual financial programming (CEPLAN's Fn(RE)), when the plan carries it."""
+    devengado: tuple[Decimal | None, ...] = ()
+    """What was spent (devengado) within each base period (CEPLAN's Fn(SE)); ``()`` is read as none reported."""
 
     def __post_init__(self) -> None:
         if isinstance(self.justificacion, str):  # a text without its period would lose which report it answers
@@ -58,6 +76,23 @@ class Actividad:
             object.__setattr__(self, "justificacion", ("",) * len(self.programado))
         elif len(self.justificacion) != len(self.programado):
             raise ValueError(f"{self.codigo}: {len(self.justificacion)} justifications, {len(self.programado)} periods")
+        if not self.devengado:
+            object.__setattr__(self, "devengado", (None,) * len(self.programado))
+        elif len(self.devengado) != len(self.programado):
+            raise ValueError(f"{self.codigo}: {len(self.devengado)} devengado values, {len(self.programado)} periods")
+
+    @property
+    def programado_original(self) -> tuple[Decimal, ...]:
+        """The programming before any reprogramación (CEPLAN's F(CS))."""
+        values = list(self.programado)
+        for rep in reversed(self.reprogramaciones):
+            for idx, old, _new in rep.cambios:
+                values[idx] = old
+        return tuple(values)
+
+    @property
+    def reprogramada(self) -> bool:
+        return bool(self.reprogramaciones)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from zedxl.model import (
     Plan,
     Presupuesto,
     Reglas,
+    Reprogramacion,
     normalize_code,
     rubro_key,
 )
@@ -32,7 +34,10 @@ _TOP_KEYS = ("entidad", "sigla", "anio", "periodicidad", "instancias", "responsa
 _BLOCK_KEYS = {
     "OEI": ("codigo", "nombre", "indicador", "acciones"),
     "AEI": ("codigo", "nombre", "indicador", "actividades"),
-    "AO": ("codigo", "nombre", "unidad", "instancia", "programado", "ejecutado", "justificacion"),
+    "AO": ("codigo", "nombre", "unidad", "instancia", "programado", "ejecutado", "justificacion", "reprogramaciones",
+           "financiero"),
+    "reprogramacion": ("fecha", "programado", "justificacion", "documento"),
+    "financiero": ("pim", "devengado"),
     "indicador": ("nombre", "unidad", "meta_anual", "ejecutado"),
     "rubro": ("rubro", "pia", "pim", "ejecucion"),
     "presupuesto": ("ingresos", "gastos"),
@@ -196,6 +201,73 @@ def _per_period(p: _Problems, path: str, raw: Any, keys: Mapping[str, int], n: i
     return {}
 
 
+def parse_date(value: Any) -> date | None:
+    """A date as planners write it: a YAML or Excel date, «10/07/2025» or «2025-07-10»."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip() if value is not None else ""
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _reprogramaciones(p: _Problems, path: str, raw: Any, keys: Mapping[str, int],
+                      original: tuple[Decimal, ...]) -> tuple[tuple[Decimal, ...], tuple[Reprogramacion, ...]]:
+    """The current programming (``original`` with every reprogramación applied in date order) and the
+    reprogramaciones, each with the old and new value of the periods it changes."""
+    if raw is None:
+        return original, ()
+    if not isinstance(raw, list):
+        p.add(path, "debe ser una lista de reprogramaciones (fecha, programado, justificacion, documento)")
+        return original, ()
+    parsed = []
+    for ip, item in _blocks(p, path, raw, "fecha, programado, justificacion y documento"):
+        p.keys(ip, item, _BLOCK_KEYS["reprogramacion"])
+        fecha = parse_date(item.get("fecha"))
+        if fecha is None:
+            p.add(f"{ip}.fecha", f"fecha «{item.get('fecha')}» no válida: use dd/mm/aaaa")
+        why = _text(p, f"{ip}.justificacion", item.get("justificacion"))
+        doc = _text(p, f"{ip}.documento", item.get("documento"), required=False)
+        new = {idx: _number(p, f"{ip}.programado.{idx}", v)
+               for idx, v in _per_period(p, f"{ip}.programado", item.get("programado"), keys, len(original),
+                                         "programado: {T3: 5} (el nuevo valor de cada periodo)").items()}
+        if not new and item.get("programado") is None:
+            p.add(f"{ip}.programado", "falta el nuevo valor programado de al menos un periodo, como {T3: 5}")
+        parsed.append((fecha or date.min, ip, why, doc, new))
+    values = list(original)
+    out = []
+    for fecha, ip, why, doc, new in sorted(parsed, key=lambda t: t[0]):  # (sorted is stable: same day, file order)
+        cambios = tuple((idx, values[idx], v) for idx, v in sorted(new.items()) if v is not None and v != values[idx])
+        if not cambios and new and all(v is not None for v in new.values()):
+            p.add(f"{ip}.programado", "no cambia ningún valor programado: quite la reprogramación o corrija los "
+                                      "valores")
+        for idx, _old, v in cambios:
+            values[idx] = v
+        out.append(Reprogramacion(fecha, cambios, why, doc))
+    return tuple(values), tuple(out)
+
+
+def _financiero(p: _Problems, path: str, raw: Any, keys: Mapping[str, int],
+                n: int) -> tuple[Decimal | None, tuple[Decimal | None, ...]]:
+    """An AO's financial side: its PIM and what was spent (devengado) within each period."""
+    if raw is None:
+        return None, ()
+    if not isinstance(raw, Mapping):
+        p.add(path, "debe ser un bloque con pim y devengado")
+        return None, ()
+    p.keys(path, raw, _BLOCK_KEYS["financiero"])
+    devengado: list[Decimal | None] = [None] * n
+    for idx, value in _per_period(p, f"{path}.devengado", raw.get("devengado"), keys, n,
+                                  "devengado: {T2: 5000} (lo devengado en cada periodo)").items():
+        devengado[idx] = _number(p, f"{path}.devengado[{idx}]", value, allow_none=True)
+    return _number(p, f"{path}.pim", raw.get("pim"), allow_none=True), tuple(devengado)
+
+
 def _reglas(p: _Problems, raw: Any) -> Reglas:
     if raw is None:
         return Reglas()
@@ -310,10 +382,13 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
                 for idx, value in _per_period(p, f"{aop}.justificacion", ao.get("justificacion"), keys, n,
                                               "justificacion: {T2: texto} (un texto por periodo)").items():
                     texts[idx] = _text(p, f"{aop}.justificacion.{idx}", value, required=False)
+                original = tuple(v if v is not None else Decimal(0) for v in prog)
+                current, reprogramaciones = _reprogramaciones(p, f"{aop}.reprogramaciones",
+                                                              ao.get("reprogramaciones"), keys, original)
+                pim, devengado = _financiero(p, f"{aop}.financiero", ao.get("financiero"), keys, n)
                 actividades.append(Actividad(aocode, _text(p, f"{aop}.nombre", ao.get("nombre")),
-                                             _text(p, f"{aop}.unidad", ao.get("unidad")), inst,
-                                             tuple(v if v is not None else Decimal(0) for v in prog), ejec,
-                                             tuple(texts)))
+                                             _text(p, f"{aop}.unidad", ao.get("unidad")), inst, current, ejec,
+                                             tuple(texts), reprogramaciones, pim, devengado))
             acciones.append(Accion(acode, _text(p, f"{ap}.nombre", a.get("nombre")),
                                    _indicador(p, f"{ap}.indicador", a.get("indicador")), tuple(actividades)))
         objetivos.append(Objetivo(ocode, _text(p, f"{op}.nombre", o.get("nombre")),
