@@ -4,6 +4,7 @@ office workbook (#23, item 7)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from zedxl.model import (
     Plan,
     Presupuesto,
     Reglas,
+    Reprogramacion,
 )
 from zedxl.new import write_master_file
 from zedxl.periods import base_periods, n_base, parse_period
@@ -69,8 +71,20 @@ def _actividad(draw: st.DrawFn, code: str, offices: list[str], n: int) -> Activi
     ejecutado = tuple(draw(st.none() | _quantity() | st.sampled_from((Decimal("0.9"), Decimal("0.5"), Decimal(1)))
                            .map(lambda share, p=p: p * share)) for p in programado)
     justificacion = tuple(draw(st.just("") | st.sampled_from(TEXTS)) for _ in range(n))
+    # a reprogramming changes some periods; ``programado`` is the current programming, after it
+    reprogramaciones = ()
+    if draw(st.integers(0, 3)) == 0:
+        idx = sorted(draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=3)))
+        new = {i: draw(_quantity()) for i in idx}
+        cambios = tuple((i, programado[i], new[i]) for i in idx if new[i] != programado[i])
+        if cambios:
+            reprogramaciones = (Reprogramacion(date(2025, 7, 10), cambios, TEXTS[1], draw(st.sampled_from(("",
+                                "Memorando N° 045-2025")))),)
+            programado = tuple(new.get(i, v) for i, v in enumerate(programado))
+    pim = draw(st.none() | st.just(Decimal(0)) | _amount(2, 90_000))
+    devengado = tuple(draw(st.none() | _amount(2, 30_000)) for _ in range(n)) if draw(st.booleans()) else ()
     return Actividad(code, f"Actividad operativa {code}", draw(st.sampled_from(UNITS)), draw(st.sampled_from(offices)),
-                     programado, ejecutado, justificacion)
+                     programado, ejecutado, justificacion, reprogramaciones, pim, devengado)
 
 
 @st.composite
@@ -84,6 +98,14 @@ def _lines(draw: st.DrawFn, names: tuple[str, ...], n: int) -> tuple[LineaPresup
     return tuple(lines)
 
 
+def _code(style: str, level: str, *parts: int) -> str:
+    if style == "zedxl":
+        return level + "." + ".".join(f"{x:02d}" for x in parts)
+    if style == "ceplan":
+        return f"{level}I{''.join(f'{x:03d}' for x in parts):0>11}"
+    return f"{level} {'-'.join(map(str, parts))} (d'Ilo)"
+
+
 @st.composite
 def plans(draw: st.DrawFn, sigla: str) -> Plan:
     """A plan of random shape: 1–3 OEI of 1–2 AEI of 1–4 AO over 1–4 offices, monthly or quarterly, budgets of no,
@@ -92,13 +114,16 @@ def plans(draw: st.DrawFn, sigla: str) -> Plan:
     n = n_base(periodicidad)
     offices = list(OFFICES)[:draw(st.integers(1, len(OFFICES)))]
     objetivos = []
+    # codes as entities write them: zedxl's own, the Aplicativo CEPLAN's, or free text
+    style = draw(st.sampled_from(("zedxl", "ceplan", "libre")))
     for i in range(1, draw(st.integers(1, 3)) + 1):
         acciones = []
         for j in range(1, draw(st.integers(1, 2)) + 1):
-            aos = tuple(draw(_actividad(f"AO.{i:02d}.{j:02d}.{k:02d}", offices, n))
+            aos = tuple(draw(_actividad(_code(style, "AO", i, j, k), offices, n))
                         for k in range(1, draw(st.integers(1, 4)) + 1))
-            acciones.append(Accion(f"AEI.{i:02d}.{j:02d}", f"Acción estratégica {i}.{j}", draw(_indicador()), aos))
-        objetivos.append(Objetivo(f"OEI.{i:02d}", f"Objetivo estratégico {i}", draw(_indicador()), tuple(acciones)))
+            acciones.append(Accion(_code(style, "AEI", i, j), f"Acción estratégica {i}.{j}", draw(_indicador()), aos))
+        objetivos.append(Objetivo(_code(style, "OEI", i), f"Objetivo estratégico {i}", draw(_indicador()),
+                                  tuple(acciones)))
     verde = draw(st.sampled_from((Decimal(90), Decimal(95))))
     reglas = Reglas(tope_avance=draw(st.sampled_from((None, Decimal(100)))),
                     avance_sin_meta=draw(st.sampled_from((Decimal(100), Decimal(0)))),
