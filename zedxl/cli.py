@@ -1,4 +1,4 @@
-"""Command-line interface (Spanish): ``zedxl new|recompute|reprogramar|split|validate|consolidate|summary|report|…``.
+"""Command-line interface (Spanish): ``zedxl new|plantilla-plan|recompute|reprogramar|split|validate|consolidate|…``.
 
 Exit codes: 0 ok, 1 problems found in the data, 2 usage or file errors, 130 interrupted (Ctrl+C).
 """
@@ -40,6 +40,8 @@ class _Parser(argparse.ArgumentParser):
             "unrecognized arguments": "argumentos no reconocidos",
             "invalid choice": "opción no válida",
             "expected one argument": "se esperaba un valor",
+            "not allowed with argument": "no se puede usar con",
+            "argument --": "argumento --",
         }
         for en, es in translations.items():
             message = message.replace(en, es)
@@ -69,12 +71,33 @@ def cmd_new(args: argparse.Namespace) -> int:
     from zedxl.new import new
     from zedxl.plan import plan_avisos
 
-    plan = new(Path(args.plan), Path(args.output), overwrite=args.sobrescribir, sin_ejecutado=args.sin_ejecutado)
+    exportar = Path(args.exportar_plan) if args.exportar_plan else None
+    plan = new(Path(args.plan), Path(args.output), overwrite=args.sobrescribir, sin_ejecutado=args.sin_ejecutado,
+               exportar=exportar)
     for aviso in plan_avisos(plan):
         print(f"Aviso: {aviso}", file=sys.stderr)
     n_ao = sum(1 for _ in plan.actividades())
     print(f"Maestro creado: {args.output} ({len(plan.objetivos)} OEI, {sum(1 for _ in plan.acciones())} AEI, "
           f"{n_ao} AO, {len(plan.instancias)} instancias).")
+    if exportar is not None:
+        print(f"Plan exportado: {exportar}")
+    return 0
+
+
+def cmd_plantilla_plan(args: argparse.Namespace) -> int:
+    from zedxl.fsutil import atomic_write, ensure_not_open
+    from zedxl.planbook import write_plan_template
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".xlsx":
+        raise ZedxlError(f"La plantilla del plan debe tener extensión .xlsx (se indicó «{out.name}»).")
+    if out.exists() and not args.sobrescribir:
+        raise ZedxlError(f"Ya existe {out}. Use --sobrescribir para reemplazarlo.")
+    ensure_not_open(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda tmp: write_plan_template(tmp, args.periodicidad))
+    print(f"Plantilla del plan ({args.periodicidad}) escrita: {out}. Llénela y cree el maestro con "
+          f"«zedxl new {out.name} -o maestro.xlsx».")
     return 0
 
 
@@ -196,15 +219,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", title="comandos", metavar="COMANDO", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("new", help="crea el libro maestro desde un plan (YAML)",
-                       description="Crea el libro maestro (.xlsx) desde un archivo de plan YAML.")
-    p.add_argument("plan", help="archivo del plan (YAML)")
+    p = sub.add_parser("new", help="crea el libro maestro desde un plan (YAML o Excel)",
+                       description="Crea el libro maestro (.xlsx) desde un plan en YAML o en Excel (el libro de "
+                                   "«zedxl plantilla-plan»).")
+    p.add_argument("plan", help="archivo del plan: .yaml, o .xlsx hecho con «zedxl plantilla-plan»")
     p.add_argument("-o", "--output", required=True, metavar="MAESTRO",
                    help="libro maestro a crear: .xlsx, o .xlsm con los botones de Excel")
     p.add_argument("--sobrescribir", action="store_true", help="reemplaza un maestro existente (guarda respaldo)")
     p.add_argument("--sin-ejecutado", action="store_true",
                    help="deja vacíos los valores ejecutados, las justificaciones y la ejecución presupuestal del plan")
+    p.add_argument("--exportar-plan", metavar="ARCHIVO",
+                   help="escribe también el plan del maestro en ARCHIVO (.xlsx o .yaml), para pasarlo de una "
+                        "forma a la otra sin pérdida")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("plantilla-plan", help="escribe un libro Excel vacío para escribir el plan",
+                       description="Escribe la plantilla del plan (.xlsx): entidad, instancias, una fila por "
+                                   "OEI, AEI y AO, presupuesto y narrativa, con instrucciones y filas de ejemplo. "
+                                   "Llénela y cree el maestro con «zedxl new PLAN.xlsx -o MAESTRO».")
+    p.add_argument("-o", "--output", required=True, metavar="PLAN", help="libro a crear (.xlsx)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--trimestral", dest="periodicidad", action="store_const", const="trimestral",
+                       help="un valor por trimestre (por defecto)")
+    group.add_argument("--mensual", dest="periodicidad", action="store_const", const="mensual",
+                       help="un valor por mes (como el Aplicativo CEPLAN)")
+    p.add_argument("--sobrescribir", action="store_true", help="reemplaza un archivo existente")
+    p.set_defaults(func=cmd_plantilla_plan, periodicidad="trimestral")
 
     p = sub.add_parser("recompute", help="relee el maestro, recalcula y lo reescribe",
                        description="Relee todo lo escrito en el maestro (filas por código), recalcula totales y "

@@ -336,8 +336,10 @@ class _Reader:
             else:  # a master before 1.2: its one text answered the AO's latest report
                 texts = _placed(_text(_cell(row, legacy_just)), _latest(ejecutado), len(labels), "")
             programado = tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in prog_cols)
-            original = (tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in orig_cols) if orig_cols
-                        else programado)
+            # a row without its original programming (one the planner added) is programmed as it stands
+            first = [_cell(row, c) for c in orig_cols]
+            original = (tuple(self.number(v, sheet, r, c) or _ZERO for v, c in zip(first, orig_cols, strict=True))
+                        if any(v is not None and _text(v) != "" for v in first) else programado)
             if original != programado:  # reprogrammed, or a programmed cell the planner changed (``resolve``)
                 self.programming[code] = (original, [f"{sheet}!{to_a1(r, c)}" for c in prog_cols])
             pim: Decimal | None = None
@@ -455,10 +457,12 @@ class _Reader:
         pending: list[Pending] = []
         changed: dict[str, Actividad] = {}
         plan_labels = base_labels(plan.periodicidad)
+        # before the follow-up starts (nothing executed anywhere) a changed programmed cell corrects the plan itself
+        drafting = rules.reported_through(plan) == 0
         for ao in plan.actividades():
             rows = by_code.get(ao.codigo, [])
             original, cells = self.programming.get(ao.codigo, (ao.programado, []))
-            if not rows and not cells:
+            if not rows and (not cells or drafting):
                 continue
             history, left, fresh = reprogramming.resolve(original, ao.programado, rows, today)
             changed[ao.codigo] = replace(ao, reprogramaciones=history)
