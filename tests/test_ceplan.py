@@ -183,6 +183,24 @@ def test_importar_ceplan_takes_tree_entity_and_instancia_codes_from_the_base_pla
     assert load_plan(tmp_path / "p.yaml") == plan
 
 
+def test_importar_ceplan_reads_the_consolidated_report_variant(tmp_path: Path) -> None:
+    """The spellings of a consolidated report found in public code: numbered versions, «CENTRO  DE COSTO», «UNIDAD
+    MEDIDA», the year in «POI» and the entity in «UE»; and an AO the Aplicativo marks inactive."""
+    cols = ["POI", "ETAPA", "UE", "CENTRO  DE COSTO", "OEI", "OBJETIVO ESTRATEGIO INSTITUCIONAL", "AEI",
+            "ACCION ESTRATEGICA INSTITUCIONAL", "ACTIVIDAD OPERATIVA ID", "CODIGO AO", "ACTIVIDAD OPERATIVA",
+            "UNIDAD MEDIDA", "Activo AO", *(f"F(RE1) {m}" for m in MONTHS), "F(RE1) Total",
+            *(f"F(SE1) {m}" for m in MONTHS), "F(SE1) Total"]
+    fixed = [2025, "SEGUIMIENTO", "ZED ILO", DPD, "OEI.01", "Objetivo", "AEI.01.01", "Acción"]
+    rows = [[*fixed, AO1, "0001", "Act", "Informe", "SI", *[1] * 12, 12, 3, *[None] * 11, 3],
+            [*fixed, AO2, "0002", "Act", "Informe", "NO", *[1] * 12, 12, *[None] * 12, None]]
+    result = importar_ceplan(write_export(tmp_path / "e.xlsx", cols, rows, sheet="DATA"), tmp_path / "p.yaml")
+    plan = result.plan
+    assert (plan.entidad, plan.anio, [ao.codigo for ao in plan.actividades()]) == ("ZED ILO", 2025, [AO1])
+    assert plan.actividad(AO1).ejecutado[0] == 3 and plan.actividad(AO1).programado == (Decimal(1),) * 12
+    assert result.avisos == [f"AO con «Activo AO» = NO, no se importan: {AO2}",
+                             "la exportación no trae F(CS): la programación es F(RE), sin reprogramaciones"]
+
+
 def test_importar_ceplan_finds_the_export_in_another_sheet_by_its_headers(tmp_path: Path) -> None:
     cols = header()
     export = write_export(tmp_path / "e.xlsx", cols, ao_rows(cols), sheet="Hoja2", title=False, before="Notas")

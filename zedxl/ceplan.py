@@ -46,13 +46,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "aei_nombre": ("Acción Estratégica Institucional", "aei nombre", "nombre aei"),
     "anio": ("POI", "año", "anio", "ano fiscal"),
     "entidad": ("UE", "unidad ejecutora", "pliego"),
+    "activo": ("Activo AO",),
 }
 REQUIRED = ("centro", "ao", "nombre", "unidad")
 #: columns of the Aplicativo's exports that zedxl knows and does not need: not listed as unknown
 KNOWN_UNUSED = frozenset((
     "categoria id", "categoria", "actividad presupuestal id", "actividad presupuestal", "cons pim", "cons pia",
     "nro registro poi", "centro costo id", "trazadora tarea", "acumulado", "codigo ao", "producto id", "producto",
-    "cc responsable id", "cc responsable", "activo ao", "etapa", "ue id", "funcion id", "funcion",
+    "cc responsable id", "cc responsable", "etapa", "ue id", "funcion id", "funcion",
     "division funcional id", "division funcional", "grupo funcional id", "grupo funcional",
     "departamento oficina", "servicio equipo", "usuario", "datos de usuario", "departamento id ubigeo",
     "provincia nombre ubigeo", "distrito nombre ubigeo", "ubigeo",
@@ -218,6 +219,7 @@ def read_rows(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]], source: str
 
     aos: dict[str, _Ao] = {}
     skipped = 0
+    inactive: list[str] = []
     anios: set[str] = set()
     entidades: list[str] = []
     for r in range(header_row + 1, len(rows)):
@@ -225,6 +227,9 @@ def read_rows(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]], source: str
         code = text(row, "ao")
         if not code:
             skipped += any(v is not None and str(v).strip() for v in row)
+            continue
+        if norm(text(row, "activo")) == "no":  # an AO the entity deactivated in the Aplicativo
+            inactive.append(code)
             continue
         centro = text(row, "centro")
         ao = aos.get(code)
@@ -266,6 +271,8 @@ def read_rows(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]], source: str
                           "valores acumulados)")
     if skipped:
         avisos.append(f"{skipped} fila(s) de la hoja {name} sin «Actividad Operativa ID» no se leen (totales u otras)")
+    if inactive:
+        avisos.append(f"AO con «Activo AO» = NO, no se importan: {', '.join(dict.fromkeys(inactive))}")
     if not aos and not problems:
         problems.append((f"hoja {name}", "no tiene ninguna AO bajo los encabezados"))
     if len(anios) > 1:
