@@ -214,10 +214,13 @@ def test_importar_ceplan_bad_cells_are_named_by_sheet_and_cell(tmp_path: Path) -
     rows = ao_rows(cols)
     rows[2][cols.index("f(se) 02")] = "dos"
     rows[3][cols.index("F(RE) 01")] = -1
+    rows[1][cols.index("AEI")] = "AEI.01.02"
     with pytest.raises(PlanError) as err:
         importar_ceplan(write_export(tmp_path / "e.xlsx", cols, rows), tmp_path / "p.yaml", entidad="Z", anio=2025)
     se2, re1 = cols.index("f(se) 02"), cols.index("F(RE) 01")
-    assert err.value.problems == [(f"{SHEET}!{openpyxl.utils.get_column_letter(se2 + 1)}5", "«dos» no es un número"),
+    aei = openpyxl.utils.get_column_letter(cols.index("AEI") + 1)
+    assert err.value.problems == [(f"{SHEET}!{aei}4", f"la AO {AO1} figura bajo dos AEI: AEI.01.01 y AEI.01.02"),
+                                  (f"{SHEET}!{openpyxl.utils.get_column_letter(se2 + 1)}5", "«dos» no es un número"),
                                   (f"{SHEET}!{openpyxl.utils.get_column_letter(re1 + 1)}6", "valor negativo (-1)")]
 
 
@@ -302,6 +305,8 @@ def test_cli_importar_ceplan_exit_codes_and_spanish_messages(tmp_path: Path,
     assert "falta la columna «Actividad Operativa»" in capsys.readouterr().err
     assert main(["importar-ceplan", str(tmp_path / "no.xlsx"), "-o", str(plan), "--anio", "2025"]) == 2
     assert "No se pudo abrir la exportación no.xlsx: no existe" in capsys.readouterr().err
+    assert main(["importar-ceplan", str(export), "-o", str(plan), "--plan", str(tmp_path / "no.yaml")]) == 2
+    assert "No se pudo abrir el plan base no.yaml: no existe" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:  # argparse's own exit, as for any bad option
         main(["importar-ceplan", str(export), "-o", str(plan), "--fecha-reprogramacion", "31/02/2025"])
     assert stop.value.code == 2

@@ -243,8 +243,13 @@ def read_rows(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]], source: str
         if not centro:
             problems.append((f"{name}!{to_a1(r, cols.fixed['centro'])}", f"falta el centro de costo de la AO {code}"))
         for level in ("oei", "aei"):
-            if (c := text(row, level)) and getattr(ao, level) is None:
+            if not (c := text(row, level)):
+                continue
+            if (had := getattr(ao, level)) is None:
                 setattr(ao, level, (c, text(row, f"{level}_nombre") or c))
+            elif had[0] != c:
+                problems.append((f"{name}!{to_a1(r, cols.fixed[level])}",
+                                 f"la AO {code} figura bajo dos {level.upper()}: {had[0]} y {c}"))
         if anio := text(row, "anio"):
             anios.add(anio)
         if (ent := text(row, "entidad")) and ent not in entidades:
