@@ -307,6 +307,8 @@ def test_cli_importar_ceplan_exit_codes_and_spanish_messages(tmp_path: Path,
     assert "No se pudo abrir la exportación no.xlsx: no existe" in capsys.readouterr().err
     assert main(["importar-ceplan", str(export), "-o", str(plan), "--plan", str(tmp_path / "no.yaml")]) == 2
     assert "No se pudo abrir el plan base no.yaml: no existe" in capsys.readouterr().err
+    assert main(["importar-ceplan", str(export), "-o", str(plan), "--plan", str(export)]) == 2
+    assert "El plan base e.xlsx debe ser .yaml" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:  # argparse's own exit, as for any bad option
         main(["importar-ceplan", str(export), "-o", str(plan), "--fecha-reprogramacion", "31/02/2025"])
     assert stop.value.code == 2

@@ -60,6 +60,7 @@ KNOWN_UNUSED = frozenset((
 ))
 #: F(CS) 01, F(RE) Total, Fn(SE) 03, Motivo(SE) 12, F(RE1) 01 (a numbered version), normalised
 _SERIES_RE = re.compile(r"^(f|fn|motivo) (cs|re|se)(\d*) (\d{1,2}|total)$")
+_PREFIX = {"f": "F", "fn": "Fn", "motivo": "Motivo"}
 _STOP_WORDS = frozenset(("DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "E", "EN", "PARA", "A", "AL", "CON", "POR"))
 
 
@@ -114,9 +115,9 @@ def map_headers(header: Sequence[Any]) -> Columns:
         latest = max(by_version, key=lambda v: int(v or 0))
         cols.series[(prefix, kind)] = by_version[latest]
         if len(by_version) > 1:
-            label = f"{'F' if prefix == 'f' else prefix.capitalize()}({kind.upper()}{latest})"
-            cols.avisos.append(f"la exportación trae {len(by_version)} versiones de {prefix.upper()}({kind.upper()}…)"
-                               f"; se toma la última, {label}")
+            series = f"{_PREFIX[prefix]}({kind.upper()}"
+            cols.avisos.append(f"la exportación trae {len(by_version)} versiones de {series}…); se toma la última, "
+                               f"{series}{latest})")
     return cols
 
 
@@ -142,10 +143,10 @@ def find_table(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]],
                               f"CEPLAN (Centro de Costo, Actividad Operativa ID, …, F(RE) 01 … 12)")], source)
     _, name, r, cols = best
     missing = cols.missing()
-    return_cols = ", ".join(f"«{c}»" for c in missing)
+    named = ", ".join(f"«{c}»" for c in missing)
     raise PlanError([(f"hoja {name}, fila {r + 1}",
                       f"falta{'n' if len(missing) > 1 else ''} la{'s' if len(missing) > 1 else ''} "
-                      f"columna{'s' if len(missing) > 1 else ''} {return_cols} (se buscan por nombre, sin importar "
+                      f"columna{'s' if len(missing) > 1 else ''} {named} (se buscan por nombre, sin importar "
                       "mayúsculas, tildes ni espacios)")], source)
 
 
@@ -464,6 +465,9 @@ def importar_ceplan(export_path: Path, output: Path, *, base: Path | None = None
                          "disponible.")
     if base:
         require_regular_file(base, "El plan base")
+        if base.suffix.lower() in (".xlsx", ".xlsm"):
+            raise ZedxlError(f"El plan base {base.name} debe ser .yaml: el libro del plan (.xlsx) aún no se puede "
+                             "leer aquí.")
     base_plan = load_plan(base) if base else None
     source = str(export_path)
     export = read_rows(read_export(export_path), source)
