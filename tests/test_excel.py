@@ -201,7 +201,7 @@ def test_excel_recalcular_gives_the_seed_figures(master: Path, work: Path, examp
     # status colours: the semáforo of each AO's S1 progress on its «Estado S1» cell
     ev = evaluate(example_plan, parse_period("2025-S1", 2025, "trimestral"))
     cols = L.OEIColumns.for_periodicity("trimestral")
-    sheet = L.oei_sheet_name(example_plan.objetivos[0].codigo)
+    sheet = L.sheet_of(example_plan)(example_plan.objetivos[0].codigo)
     rows = oei_rows(cached_values(after)[sheet])
     codes = list(rows)
     for ao in (a for a in ev.aos if a.oei == example_plan.objetivos[0].codigo):

@@ -70,7 +70,8 @@ def test_plan_duplicate_code_and_negative_value_are_both_reported() -> None:
     acts[1]["ejecutado"] = [-1, 0, None, None]
     problems = _problems(data)
     messages = [m for _, m in problems]
-    assert "código duplicado AO.01.01.01" in messages
+    assert "código duplicado AO.01.01.01: ya lo tiene una AO de más arriba; cada código va una sola vez en el plan" \
+        in messages
     assert any(p.endswith("ejecutado[0]") and "negativo" in m for p, m in problems)
 
 
@@ -107,8 +108,11 @@ def test_plan_codes_written_six_ways_are_normalised() -> None:
     assert normalize_code("OEI 1.") == "OEI.01"
     assert normalize_code("AEI 2.3.") == "AEI.02.03"
     assert normalize_code("AO 03.02.0") == "AO.03.02.00"
-    assert normalize_code("AO 1.1") is None
-    assert normalize_code("Total") is None
+    # any other code is the entity's own (#23): kept as written, spaces trimmed; a blank is no code
+    assert normalize_code("AO 1.1") == "AO 1.1"
+    assert normalize_code("  AOI00091400117 ") == "AOI00091400117"
+    assert normalize_code("AEI.12") == "AEI.12"
+    assert normalize_code("  ") is None
 
 
 def test_plan_defaults_and_custom_rules() -> None:

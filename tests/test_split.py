@@ -496,7 +496,7 @@ def test_split_input_cells_from_the_layout_are_those_of_every_row(example_plan: 
 
     def from_every_row(spec: OfficeSpec) -> list[InputCell]:
         cols = data_columns(spec)
-        cells = [InputCell(L.oei_sheet_name(oei.codigo), row.row_idx, c, row.codigo, cs.field)
+        cells = [InputCell(L.sheet_of(spec.plan)(oei.codigo), row.row_idx, c, row.codigo, cs.field)
                  for oei in spec.plan.objetivos for row in data_rows(oei)
                  for c, cs in row_cells(spec, cols, row, row.row_idx).items() if cs.kind == "input"]
         budget = [InputCell(BUDGET_SHEETS[kind], r, c, line.rubro, cs.field)

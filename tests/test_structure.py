@@ -89,7 +89,7 @@ def written_structure(plan: Plan) -> list[tuple[str, ...]]:
     without the check, not all at collection)."""
     from zedxl.structure import structure_of
 
-    return recorded(structure_of(plan, L.oei_sheet_name))
+    return recorded(structure_of(plan, L.sheet_of(plan)))
 
 
 @pytest.fixture(scope="module")
@@ -307,7 +307,7 @@ def test_check_structure_names_what_is_gone_and_takes_out_what_is_named(example_
     from zedxl.structure import Item, Stray, check_structure, structure_of
 
     plan = _plan_with_budget(example_plan)
-    previous = structure_of(plan, L.oei_sheet_name)
+    previous = structure_of(plan, L.sheet_of(plan))
     assert check_structure(previous, plan).refused is False
     assert check_structure(None, plan).plan is plan  # nothing to compare: accepted as read
 

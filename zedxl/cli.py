@@ -1,5 +1,4 @@
-"""Command-line interface (Spanish): ``zedxl new|recompute|split|validate|consolidate|summary|report|export|
-importar-ceplan|exportar-ceplan|demo``.
+"""Command-line interface (Spanish): ``zedxl new|recompute|reprogramar|split|validate|consolidate|summary|report|…``.
 
 Exit codes: 0 ok, 1 problems found in the data, 2 usage or file errors, 130 interrupted (Ctrl+C).
 """
@@ -85,7 +84,8 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     from zedxl.recompute import recompute
     from zedxl.structure import removed_text
 
-    result = recompute(Path(args.master), eliminar=args.eliminar)
+    result = recompute(Path(args.master), eliminar=args.eliminar, justificacion=args.justificacion,
+                       documento=args.documento)
     for aviso in result.avisos:
         print(f"Aviso: {aviso}", file=sys.stderr)
     for i in result.issues:
@@ -93,6 +93,17 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     if result.removed:
         print(f"Eliminado del maestro: {removed_text(result.removed)}.")
     print(f"Maestro recalculado: {args.master}" + (f" (respaldo: {result.backup})" if result.backup else ""))
+    return 0
+
+
+def cmd_reprogramar(args: argparse.Namespace) -> int:
+    from zedxl.reprogramar import reprogramar
+
+    result = reprogramar(Path(args.master), Path(args.cambios))
+    for change in result.changes:
+        print(f"{change.codigo} {change.campo}: {change.antes} → {change.despues}")
+    print(f"Reprogramadas {len({c.codigo for c in result.changes})} AO ({len(result.changes)} periodos) en "
+          f"{args.master}" + (f" (respaldo: {result.backup})" if result.backup else "") + ".")
     return 0
 
 
@@ -250,7 +261,21 @@ def build_parser() -> argparse.ArgumentParser:
                                    "porcentajes y lo reescribe; guarda el anterior como respaldo.")
     p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
     _eliminar_option(p)
+    p.add_argument("--justificacion", default="", metavar="TEXTO",
+                   help="justificación de los cambios hechos a lo programado en las hojas de OEI (se registran "
+                        "como una reprogramación con fecha de hoy)")
+    p.add_argument("--documento", default="", metavar="TEXTO",
+                   help="documento que aprueba la reprogramación (opcional), p. ej. «Memorando N° 045-2025»")
     p.set_defaults(func=cmd_recompute)
+
+    p = sub.add_parser("reprogramar", help="reprograma metas de AO desde un libro de cambios",
+                       description="Aplica al maestro los cambios de lo programado de un libro .xlsx con las "
+                                   "columnas Código AO, Periodo, Nuevo valor, Justificación, Documento (opcional) y "
+                                   "Fecha (opcional; vacía: hoy). Cada cambio queda en la hoja Reprogramaciones y "
+                                   "en el registro de auditoría.")
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx)")
+    p.add_argument("cambios", metavar="CAMBIOS", help="libro de cambios (.xlsx)")
+    p.set_defaults(func=cmd_reprogramar)
 
     p = sub.add_parser("split", help="genera un libro por instancia para que registre lo ejecutado",
                        description="Genera un libro .xlsx por instancia con solo sus AO; solo las celdas de lo "

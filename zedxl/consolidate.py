@@ -194,8 +194,8 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
                 decided = plan_consolidation(plan, received, expected=offices_to_split(plan), reemplazar=reemplazar,
                                              history=history(master))
             result = ConsolidationResult.of(master, decided)
-            if check.removed:  # recorded in the ledger, and the master is rewritten without them
-                result.changes = [*removal_changes(check.removed), *result.changes]
+            # recorded in the ledger: what was removed, and the reprogramaciones the planner wrote in the master
+            result.changes = [*read.reprogramacion_changes, *removal_changes(check.removed), *result.changes]
             result.avisos = avisos
 
             # the offices' observations are written by the workers while the master is written

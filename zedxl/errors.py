@@ -34,6 +34,11 @@ class StructureError(ZedxlError, ValueError):
     not named for removal (``zedxl.structure``)."""
 
 
+class ReprogramacionError(ZedxlError, ValueError):
+    """Programmed cells of the master changed with no reprogramación (date and justification) to record it, or a
+    row of its ``Reprogramaciones`` sheet cannot be taken (``zedxl.reprogramming``)."""
+
+
 class MasterLockedError(ZedxlError, OSError):
     """The master workbook is open in Excel or another zedxl run holds its lock."""
 

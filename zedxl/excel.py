@@ -40,7 +40,7 @@ from zedxl.fsutil import archive_received, read_received, sha256_file
 from zedxl.intake import DEFAULT_LIMITS, lock_file_original
 from zedxl.issues import OBSERVACIONES_HEADER, Issue, Report
 from zedxl.masterkey import load_key
-from zedxl.model import Plan, code_level, normalize_code
+from zedxl.model import Plan, normalize_code
 from zedxl.periods import semesters, whole_year
 from zedxl.structure import check_structure, refusal_message, require_intact
 from zedxl.vba import panel as P
@@ -205,12 +205,13 @@ def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
         ev = evaluate(plan, per)
         lights |= {(ao.codigo, point): ao.semaforo for ao in ev.aos}
         lights |= {(ind.codigo, point): rules.traffic_light(ind.avance, plan.reglas) for ind in ev.indicators}
+    oei_sheets = set(L.oei_sheet_names([o.codigo for o in plan.objetivos]).values())
     for layout in layouts:
-        if not (normalize_code(layout.name) or "").startswith("OEI"):
+        if layout.name not in oei_sheets:
             continue
         for r in range(L.FIRST_DATA_ROW, len(layout.values)):
             code = layout.values[r][cols[L.H_CODIGO]] if layout.values[r] else None
-            if not isinstance(code, str) or code_level(code) is None:
+            if not isinstance(code, str):
                 continue
             for point in points:
                 light = lights.get((code, point))

@@ -76,7 +76,7 @@ class Actividad:
             object.__setattr__(self, "justificacion", ("",) * len(self.programado))
         elif len(self.justificacion) != len(self.programado):
             raise ValueError(f"{self.codigo}: {len(self.justificacion)} justifications, {len(self.programado)} periods")
-        if not self.devengado:
+        if all(v is None for v in self.devengado):  # (none reported: a copy to other periods carries nothing)
             object.__setattr__(self, "devengado", (None,) * len(self.programado))
         elif len(self.devengado) != len(self.programado):
             raise ValueError(f"{self.codigo}: {len(self.devengado)} devengado values, {len(self.programado)} periods")
@@ -199,6 +199,13 @@ class Plan:
                 replace(a, actividades=tuple(upd(ao) for ao in a.actividades)) for a in o.acciones))
             for o in self.objetivos))
 
+    def with_actividades(self, changed: Mapping[str, Actividad]) -> Plan:
+        """A copy with the AO of ``changed`` (by code) replaced."""
+        return replace(self, objetivos=tuple(
+            replace(o, acciones=tuple(
+                replace(a, actividades=tuple(changed.get(ao.codigo, ao) for ao in a.actividades))
+                for a in o.acciones)) for o in self.objetivos))
+
     def without_ejecutado(self) -> Plan:
         """A copy with every AO's executed values and justifications and the budget execution cleared (a plan
         before any report)."""
@@ -224,22 +231,25 @@ def rubro_key(rubro: str) -> str:
 
 
 def normalize_code(raw: str) -> str | None:
-    """Canonical code from any of the ways people write it.
+    """How a code is kept: zedxl's own form from any of the ways people write it, any other code as typed.
 
-    'AO 1.1.1', 'AO.01.01.01', 'AO. 01.01.01', 'ao 1.1.1' → 'AO.01.01.01'; 'OEI 1.' → 'OEI.01'.
-    Returns None when the text is not a code of the right shape (wrong number of levels included).
+    'AO 1.1.1', 'AO.01.01.01', 'AO. 01.01.01', 'ao 1.1.1' → 'AO.01.01.01'; 'OEI 1.' → 'OEI.01'; a code of the
+    Aplicativo CEPLAN ('AOI00091400117') or of the entity's PEI ('AEI.12', '1.2') is kept, spaces trimmed. None for
+    a blank text. The code never says where an item stands: that is the plan's order.
     """
-    m = _CODE_RE.match(str(raw))
+    text = " ".join(str(raw).split())
+    return (_canonical(text) or text) if text else None
+
+
+def _canonical(text: str) -> str | None:
+    m = _CODE_RE.match(text)
     if not m:
         return None
     prefix = m.group(1).upper()
     parts = [int(p) for p in _SEPARATOR_RE.split(m.group(2))]
-    if len(parts) != _LEVELS[prefix]:
-        return None
-    return prefix + "." + ".".join(f"{p:02d}" for p in parts)
+    return prefix + "." + ".".join(f"{p:02d}" for p in parts) if len(parts) == _LEVELS[prefix] else None
 
 
 def code_level(code: str) -> str | None:
-    """'OEI', 'AEI' or 'AO' for a canonical code."""
-    head = code.split(".", 1)[0]
-    return head if head in _LEVELS else None
+    """'OEI', 'AEI' or 'AO' for a code in zedxl's own form (AO.01.02.03), None for any other code."""
+    return code.split(".", 1)[0] if _canonical(code) == code else None

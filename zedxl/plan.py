@@ -22,6 +22,7 @@ from zedxl.model import (
     Presupuesto,
     Reglas,
     Reprogramacion,
+    code_level,
     normalize_code,
     rubro_key,
 )
@@ -138,19 +139,26 @@ def _blocks(p: _Problems, path: str, raw: Any, fields: str) -> Iterator[tuple[st
             p.add(f"{path}[{i}]", f"debe ser un bloque con {fields}")
 
 
-def _code(p: _Problems, path: str, block: Mapping[str, Any], level: str, seen: set[str]) -> tuple[str, str]:
-    """The code of an OEI, AEI or AO ``block`` (of its level, not seen before) and the block's key path naming it;
-    the block's keys are checked too."""
+MAX_CODE_LEN = 60
+
+
+def _code(p: _Problems, path: str, block: Mapping[str, Any], level: str, seen: dict[str, str]) -> tuple[str, str]:
+    """The code of an OEI, AEI or AO ``block`` (any non-empty code not used before in the plan) and the block's key
+    path naming it; the block's keys are checked too."""
     raw = block.get("codigo")
-    code = normalize_code(str(raw)) if raw is not None else None
-    if code is None or not code.startswith(level + "."):
-        p.add(f"{path}.codigo", f"código «{raw}» no válido: se esperaba un código {level} "
-                                f"como {dict(OEI='OEI.01', AEI='AEI.01.01', AO='AO.01.01.01')[level]}")
-        code = str(raw)
+    code = normalize_code(str(raw)) if raw is not None and not isinstance(raw, (Mapping, list)) else None
+    if code is None:
+        p.add(f"{path}.codigo", f"falta el código {'del' if level == 'OEI' else 'de la'} {level}")
+        code = ""
+    elif len(code) > MAX_CODE_LEN:
+        p.add(f"{path}.codigo", f"código «{code[:MAX_CODE_LEN]}…» demasiado largo: use a lo más {MAX_CODE_LEN} "
+                                "caracteres")
+    elif code in seen:
+        other = seen[code]
+        p.add(f"{path}.codigo", f"código duplicado {code}: ya lo tiene {'un' if other == 'OEI' else 'una'} {other} "
+                                "de más arriba; cada código va una sola vez en el plan")
     else:
-        if code in seen:
-            p.add(f"{path}.codigo", f"código duplicado {code}")
-        seen.add(code)
+        seen[code] = level
     p.keys(f"{path} ({code})", block, _BLOCK_KEYS[level])
     return code, f"{path} ({code})"
 
@@ -355,7 +363,7 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
         if instancias and resp not in instancias:
             p.add("responsable_presupuesto", f"instancia desconocida «{resp}»")
 
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # code: its level
     objetivos = []
     objs_raw = data.get("objetivos")
     if not isinstance(objs_raw, list) or not objs_raw:
@@ -412,23 +420,34 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
 
 
 def plan_avisos(plan: Plan) -> list[str]:
-    """What is allowed but likely a slip, in Spanish: an AEI whose code does not extend its OEI's (AEI.02.01 under
-    OEI.01), an AO whose code does not extend its AEI's. The hierarchy is where an item stands, never its code."""
+    """What is allowed but likely a slip, in Spanish: an item whose code, in zedxl's own form, is of another level
+    (an AO coded AEI.01.02) or does not continue the one above it (AEI.02.01 under OEI.01). The hierarchy is where
+    an item stands, never its code; codes of other forms (the Aplicativo CEPLAN's AOI…) are not compared."""
     out = []
+
+    def check(level: str, code: str, parent_level: str, parent: str) -> None:
+        own = code_level(code)
+        el, de, lo, otro = ("el", "del", "lo", "otro") if parent_level == "OEI" else ("la", "de la", "la", "otra")
+        if own is not None and own != level:
+            out.append(f"el código {code} es de una {own} pero está como {level}; se toma como {level} {de} "
+                       f"{parent} (revise si va en otro lugar)")
+        elif own == level and code_level(parent) == parent_level and not _extends(code, parent):
+            out.append(f"la {code} está bajo {el} {parent} pero su código no {lo} continúa; se toma como {level} "
+                       f"{de} {parent} (revise si va en {otro} {parent_level})")
+
     for oei in plan.objetivos:
+        own = code_level(oei.codigo)
+        if own is not None and own != "OEI":
+            out.append(f"el código {oei.codigo} es de una {own} pero está como OEI; se toma como OEI (revise)")
         for aei in oei.acciones:
-            if not _extends(aei.codigo, oei.codigo):
-                out.append(f"la {aei.codigo} está bajo el {oei.codigo} pero su código no lo continúa; se toma como "
-                           f"AEI del {oei.codigo} (revise si va en otro OEI)")
+            check("AEI", aei.codigo, "OEI", oei.codigo)
             for ao in aei.actividades:
-                if not _extends(ao.codigo, aei.codigo):
-                    out.append(f"la {ao.codigo} está bajo la {aei.codigo} pero su código no la continúa; se toma "
-                               f"como AO de la {aei.codigo} (revise si va en otra AEI)")
+                check("AO", ao.codigo, "AEI", aei.codigo)
     return out
 
 
 def _extends(child: str, parent: str) -> bool:
-    """AEI.01.02 extends OEI.01; AO.01.02.03 extends AEI.01.02 (codes in canonical form)."""
+    """AEI.01.02 extends OEI.01; AO.01.02.03 extends AEI.01.02 (codes in zedxl's own form)."""
     return child.split(".")[1:-1] == parent.split(".")[1:]
 
 

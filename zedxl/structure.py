@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from zedxl.errors import StructureError
-from zedxl.fmt import printable
-from zedxl.model import Plan, Presupuesto, code_level, normalize_code, rubro_key
+from zedxl.errors import ReprogramacionError, StructureError
+from zedxl.fmt import printable, qty
+from zedxl.model import Plan, Presupuesto, normalize_code, rubro_key
+from zedxl.periods import base_labels
 from zedxl.returns import Change
 
 if TYPE_CHECKING:  # (the reader is an edge: only its type is named here)
@@ -120,14 +121,13 @@ def _targets(names: Iterable[str], known: set[tuple[str, str]]) -> tuple[set[tup
     keys: set[tuple[str, str]] = set()
     unknown = []
     for name in names:
-        code = normalize_code(name)
-        if code is not None:
-            wanted = {(code_level(code) or "", code)}
-        else:
-            kind, sep, rubro = name.partition(":")
-            level = kind.strip().capitalize() if sep else ""
-            wanted = ({(level, rubro_key(rubro))} if level in (INGRESOS, GASTOS) else
-                      {(INGRESOS, rubro_key(name)), (GASTOS, rubro_key(name))})
+        kind, sep, rubro = name.partition(":")
+        level = kind.strip().capitalize() if sep else ""
+        if level in _BUDGET:
+            wanted = {(level, rubro_key(rubro))}
+        else:  # a code (of any form) or a bare rubro of either sheet
+            code = normalize_code(name) or ""
+            wanted = {(lv, code) for lv in ("OEI", "AEI", "AO")} | {(lv, rubro_key(name)) for lv in _BUDGET}
         if wanted & known:
             keys |= wanted & known
         else:
@@ -282,6 +282,7 @@ def require_intact(read: MasterRead, eliminar: Iterable[str], master: Path, *, b
                        and p.suffix == master.suffix) if folder.is_dir() else []
         raise StructureError(refusal_message(check, master.name, button=button,
                                              backup=str(Path("respaldos", found[-1])) if found else None))
+    _require_recorded_programming(read, master.name, button)
     charts = [s.source or s.name for s in read.extra if s.chart]
     if charts:
         raise StructureError(f"El maestro {printable(master.name)} tiene hojas de gráfico que zedxl no puede "
@@ -289,6 +290,29 @@ def require_intact(read: MasterRead, eliminar: Iterable[str], master: Path, *, b
                              "Muévalas a otro libro (clic derecho en la pestaña › Mover o copiar) y vuelva a "
                              "ejecutar. No se escribió nada.")
     return check
+
+
+def _require_recorded_programming(read: MasterRead, name: str, button: bool) -> None:
+    """Raise ReprogramacionError when a programmed cell changed with no reprogramación, or a row of the
+    Reprogramaciones sheet cannot be taken: a rewrite would make the change the original programming."""
+    if not read.pending and not read.reprogramacion_problems:
+        return
+    labels = base_labels(read.plan.periodicidad)
+    lines = [f"  - {p}" for p in read.reprogramacion_problems[:_SHOWN]]
+    lines += [f"  - {p.cell}: {p.codigo}, {labels[p.idx]}: de {qty(p.antes)} a {qty(p.despues)}"
+              for p in read.pending[:_SHOWN]]
+    more = len(read.pending) + len(read.reprogramacion_problems) - len(lines)
+    if more > 0:
+        lines.append(f"  … y {more} más")
+    how = ("escriba en la hoja Reprogramaciones una fila por cambio (Código AO, Periodo y Justificación) y vuelva a "
+           "pulsar el botón" if button else
+           "escriba en la hoja Reprogramaciones una fila por cambio (Código AO, Periodo y Justificación), o ejecute "
+           f'zedxl recompute «{printable(name)}» --justificacion "…" [--documento "…"]')
+    head = (f"El maestro {printable(name)} tiene " + " y ".join(
+        t for t, on in (("cambios en lo programado sin reprogramación registrada", read.pending),
+                        ("filas de reprogramación que no se pueden tomar", read.reprogramacion_problems)) if on))
+    raise ReprogramacionError(head + ":\n" + "\n".join(lines) + f"\nPara registrarlos, {how}. Toda reprogramación "
+                              "lleva su justificación. No se escribió nada.")
 
 
 __all__ = ["ExtraSheet", "Item", "Stray", "StructureCheck", "check_structure", "refusal_message",

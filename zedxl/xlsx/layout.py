@@ -6,9 +6,12 @@ position, so a planner may insert columns or rows without breaking ``recompute``
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zedxl.a1 import clean_sheet_name
+from zedxl.model import Plan
 from zedxl.periods import Periodicity, base_labels
 
 SHEET_RESUMEN = "Resumen"
@@ -18,6 +21,8 @@ SHEET_PARAMS = "Parámetros"
 SHEET_NARRATIVA = "Narrativa"
 SHEET_PANEL = "Panel"  # the .xlsm master's buttons (zedxl.vba.panel)
 SHEET_OBSERVACIONES = "Observaciones"  # what the Panel's buttons found (zedxl.excel)
+SHEET_REPROGRAMACIONES = "Reprogramaciones"  # every change to the programming (zedxl.reprogramming)
+REPROG_HEADER_ROW = 3
 # very hidden: every OEI, AEI, AO and budget line the master was written with (zedxl.structure), one per row; a
 # sheet is kept by Excel's and LibreOffice's saves and read like the rest of the master (the Panel's buttons too)
 SHEET_ESTRUCTURA = "_zedxl_estructura"
@@ -90,6 +95,11 @@ def justificacion(label: str) -> str:
     return f"{H_JUSTIFICACION} {label}"
 
 
+def original(label: str) -> str:
+    """The programming before any reprogramación (a collapsed column group after the justifications)."""
+    return f"Prog. original {label}"
+
+
 def acum(label: str) -> str:
     return f"Ejec. acum. {label}"
 
@@ -129,8 +139,38 @@ class OEIColumns:
         for s in SEMESTER_POINTS:
             headers += [prog(s), ejec(s), avance(s), estado(s)]
         headers += [avance("Anual"), estado("Anual")] + [justificacion(x) for x in labels]
+        headers += [original(x) for x in labels]
         return cls(tuple(headers))
 
 
-def oei_sheet_name(code: str) -> str:
-    return clean_sheet_name(code)
+#: names an OEI sheet never takes: the other sheets of the master and of an office workbook («History» is Excel's)
+RESERVED_SHEETS = frozenset(name.casefold() for name in (
+    SHEET_RESUMEN, SHEET_INGRESOS, SHEET_GASTOS, SHEET_PARAMS, SHEET_NARRATIVA, SHEET_PANEL, SHEET_OBSERVACIONES,
+    SHEET_ESTRUCTURA, SHEET_REPROGRAMACIONES, "Instrucciones", "_zedxl", "History"))
+
+
+def oei_sheet_names(codes: Sequence[str]) -> dict[str, str]:
+    """The sheet of each OEI code: the code itself where Excel allows it, else a valid name made from it (31
+    characters, no []:*?/\\), numbered when two codes would share one (Excel compares names ignoring case)."""
+    return dict(_sheet_names(tuple(codes)))
+
+
+@functools.lru_cache(maxsize=8)  # (asked for once per AO row by some writers)
+def _sheet_names(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    taken = set(RESERVED_SHEETS)
+    out: list[tuple[str, str]] = []
+    for code in codes:
+        base = name = clean_sheet_name(code)
+        k = 1
+        while name.casefold() in taken:
+            k += 1
+            suffix = f" ({k})"
+            name = base[:31 - len(suffix)] + suffix
+        taken.add(name.casefold())
+        out.append((code, name))
+    return tuple(out)
+
+
+def sheet_of(plan: Plan) -> Callable[[str], str]:
+    """``sheet_of(plan)(oei_code)``: the sheet of an OEI of ``plan`` (the same in the master and office workbooks)."""
+    return oei_sheet_names([o.codigo for o in plan.objetivos]).__getitem__

@@ -7,9 +7,11 @@ writer. A constant typed over a formula cell is reported as an ``aviso`` (it wil
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from zedxl import rules
+from zedxl import reprogramming, rules
 from zedxl.a1 import clean_sheet_name, col_index, quote_sheet, to_a1
 from zedxl.errors import WorkbookError
 from zedxl.fsutil import require_regular_file
@@ -36,8 +38,10 @@ from zedxl.model import (
     normalize_code,
     rubro_key,
 )
-from zedxl.periods import Periodicity, base_labels
-from zedxl.plan import to_decimal
+from zedxl.periods import Periodicity, base_labels, base_periods
+from zedxl.plan import parse_date, to_decimal
+from zedxl.reprogramming import Pending
+from zedxl.returns import Change
 from zedxl.structure import ExtraSheet, Item, Stray
 from zedxl.xlsx import layout as L
 from zedxl.xlsx.sheet_rows import sheet_parts
@@ -63,7 +67,7 @@ register("maestro-instancia-desconocida", "Instancia desconocida en el maestro",
 
 #: The master's sheets that never hold OEI rows (the Panel's and the button's Observaciones among them).
 _OTHER_SHEETS = frozenset((L.SHEET_RESUMEN, L.SHEET_INGRESOS, L.SHEET_GASTOS, L.SHEET_NARRATIVA, L.SHEET_PARAMS,
-                           L.SHEET_PANEL, L.SHEET_OBSERVACIONES, L.SHEET_ESTRUCTURA))
+                           L.SHEET_PANEL, L.SHEET_OBSERVACIONES, L.SHEET_ESTRUCTURA, L.SHEET_REPROGRAMACIONES))
 
 
 @dataclass
@@ -77,6 +81,12 @@ class MasterRead:
     structure: tuple[Item, ...] | None = None
     strays: tuple[Stray, ...] = ()
     extra: tuple[ExtraSheet, ...] = ()
+    pending: tuple[Pending, ...] = ()
+    """Programmed cells changed with no reprogramación to say why (``zedxl.reprogramming``)."""
+    reprogramacion_problems: tuple[str, ...] = ()
+    """Rows of the ``Reprogramaciones`` sheet that cannot be taken, in Spanish with their cell."""
+    reprogramacion_changes: tuple[Change, ...] = ()
+    """The ledger's rows of the reprogramaciones the planner added since the master was last written."""
 
 
 def _cell(row: Sequence[Any], idx: int | None) -> Any:
@@ -172,6 +182,9 @@ class _Reader:
         self.sheetnames: list[str] = list(self.wb.sheet_names)
         self.strays: list[Stray] = []
         self.no_table: list[str] = []  # sheets without an OEI table: the planner's own
+        # AO whose programmed cells differ from their original: (original, the programmed cells' A1)
+        self.programming: dict[str, tuple[tuple[Decimal, ...], list[str]]] = {}
+        self.fresh: list[Change] = []  # the ledger's rows of the reprogramaciones the planner added
 
     def close(self) -> None:
         self.wb.close()
@@ -228,9 +241,15 @@ class _Reader:
         return out
 
     def oei_sheet(self, sheet: str, labels: tuple[str, ...], seen: dict[str, str], *,
-                  named: bool = True) -> Objetivo | None:
+                  named: bool = True, levels: Mapping[str, str] | None = None) -> Objetivo | None:
         """An OEI sheet's objective; ``named=False``: a sheet not named like one, taken only if it has the OEI
-        table (a renamed tab keeps its data) and skipped otherwise."""
+        table (a renamed tab keeps its data) and skipped otherwise.
+
+        A row's level (OEI, AEI or AO) is the one the master was written with (``levels``, from its structure
+        record); a row the planner added is told by a code in zedxl's own form (``AO.01.02.03``) or else by where
+        it stands: the sheet's first row is its OEI, a row with an instancia is an AO, one with only a name an AEI,
+        and a lone text in column A a note, not an item."""
+        levels = levels or {}
         rows = self.rows(sheet)
         header_idx = next((r for r, row in enumerate(rows[:30]) if _text(_cell(row, 0)) == L.H_CODIGO), None)
         headers = {} if header_idx is None else {_text(h): i for i, h in enumerate(rows[header_idx]) if _text(h)}
@@ -252,6 +271,9 @@ class _Reader:
         ejec_cols = [headers[L.ejec(x)] for x in labels]
         c_desc, c_um, c_inst = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA)
         just_cols = [col(L.justificacion(x)) for x in labels]
+        found_orig = [col(L.original(x)) for x in labels]
+        # (a master before 1.3 has no original programming: nothing was reprogrammed yet)
+        orig_cols = [c for c in found_orig if c is not None] if None not in found_orig else []
         legacy_just = col(L.H_JUSTIFICACION) if all(c is None for c in just_cols) else None
         c_code = col(L.H_CODIGO)
         formula_list = sorted({headers[h] for s in (*L.SEMESTER_POINTS, "Anual")
@@ -266,12 +288,16 @@ class _Reader:
             code = normalize_code(_text(_cell(row, c_code)))
             if code is None:
                 continue
+            level = levels.get(code) or code_level(code) or (
+                "OEI" if oei is None else "AO" if _text(_cell(row, c_inst)) else
+                "AEI" if _text(_cell(row, c_desc)) else None)
+            if level is None:
+                continue
             if code in seen:  # which row holds the code's figures is for the planner to say, not to guess
                 raise WorkbookError(
                     f"En {self.file}, el código {code} está dos veces: en {seen[code]} y en {quote_sheet(sheet)}!"
                     f"{to_a1(r, c_code or 0)}. Cada código va en una sola fila: borre la fila repetida o cámbiele el "
                     f"código, y vuelva a ejecutar.")
-            level = code_level(code)
             if level == "OEI" and oei is not None:  # one OEI per sheet: a second one would be lost
                 stray(Item("OEI", code, "", sheet, "", _text(_cell(row, c_desc))), r,
                       f"está en la hoja de {oei['codigo']} (cada OEI va en su propia hoja)")
@@ -304,9 +330,14 @@ class _Reader:
                 texts = tuple(_text(_cell(row, c)) for c in just_cols)
             else:  # a master before 1.2: its one text answered the AO's latest report
                 texts = _placed(_text(_cell(row, legacy_just)), _latest(ejecutado), len(labels), "")
+            programado = tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in prog_cols)
+            original = (tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in orig_cols) if orig_cols
+                        else programado)
+            if original != programado:  # reprogrammed, or a programmed cell the planner changed (``resolve``)
+                self.programming[code] = (original, [f"{sheet}!{to_a1(r, c)}" for c in prog_cols])
             acciones[-1]["actividades"].append(Actividad(
                 code, _text(_cell(row, c_desc)), _text(_cell(row, c_um)), _text(_cell(row, c_inst)).upper(),
-                tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in prog_cols), ejecutado, texts,
+                programado, ejecutado, texts,
             ))
         if oei is None:
             for r, level, code, parent in placed:
@@ -378,7 +409,57 @@ class _Reader:
                 out[key] = str(_cell(row, 2) or "").strip()
         return out
 
-    def structure(self) -> tuple[Item, ...] | None:
+    def reprogramaciones(self, plan: Plan, today: _dt.date) -> tuple[Plan, list[Pending], list[str]]:
+        """``plan`` with each AO's reprogramaciones (the ``Reprogramaciones`` sheet's rows over its original
+        programming), the programmed cells no row explains, and the rows that cannot be taken (Spanish, with
+        their cell)."""
+        problems: list[str] = []
+        by_code: dict[str, list[reprogramming.Row]] = {}
+        if L.SHEET_REPROGRAMACIONES in self.sheetnames:
+            labels = {x.casefold(): i for i, x in enumerate(base_labels(plan.periodicidad))}
+            labels |= {b.label.casefold(): b.start for b in base_periods(plan.anio, plan.periodicidad)}
+            codes = {ao.codigo for ao in plan.actividades()}
+            sheet = L.SHEET_REPROGRAMACIONES
+            for r, row in enumerate(self.rows(sheet)[L.REPROG_HEADER_ROW + 1:], start=L.REPROG_HEADER_ROW + 1):
+                fecha, code, label, _old, new, why, doc = (_cell(row, i) for i in range(7))
+                code = normalize_code(_text(code))
+                if code is None and not any(_text(v) for v in row):
+                    continue
+                where = f"{sheet}!{to_a1(r, 0)}"
+                idx = labels.get(_text(label).casefold())
+                when = parse_date(fecha) if _text(fecha) else None
+                if code not in codes:
+                    problems.append(f"{sheet}!{to_a1(r, 1)}: la AO «{_text(code)}» no está en el plan")
+                elif idx is None:
+                    problems.append(f"{sheet}!{to_a1(r, 2)}: periodo «{_text(label)}» desconocido: "
+                                    f"use uno de {', '.join(base_labels(plan.periodicidad))}")
+                elif not _text(why):
+                    problems.append(f"{sheet}!{to_a1(r, 5)}: la reprogramación de {code} en "
+                                    f"{_text(label)} no tiene justificación; escríbala (es obligatoria)")
+                elif _text(fecha) and when is None:
+                    problems.append(f"{where}: fecha «{_text(fecha)}» no válida: use dd/mm/aaaa")
+                else:
+                    by_code.setdefault(code, []).append(reprogramming.Row(
+                        code, idx, self.number(new, sheet, r, 4), _text(why), _text(doc), when, where,
+                        recorded=_text(_old) != ""))
+        pending: list[Pending] = []
+        changed: dict[str, Actividad] = {}
+        plan_labels = base_labels(plan.periodicidad)
+        for ao in plan.actividades():
+            rows = by_code.get(ao.codigo, [])
+            original, cells = self.programming.get(ao.codigo, (ao.programado, []))
+            if not rows and not cells:
+                continue
+            history, left, fresh = reprogramming.resolve(original, ao.programado, rows, today)
+            changed[ao.codigo] = replace(ao, reprogramaciones=history)
+            self.fresh += [c for rep, _ in fresh for c in reprogramming.ledger_rows(ao, rep, plan_labels)]
+            pending += [replace(p, codigo=ao.codigo, cell=cells[p.idx] if cells else "") for p in left]
+        if changed:
+            plan = plan.with_actividades(changed)
+        return plan, pending, problems
+
+    @functools.cached_property
+    def recorded(self) -> tuple[Item, ...] | None:
         """The structure the master was written with (None: no record, a master of an older zedxl)."""
         if L.SHEET_ESTRUCTURA not in self.sheetnames:
             return None
@@ -421,7 +502,8 @@ class _Reader:
 
     def oei_sheets(self) -> list[tuple[str, bool]]:
         """(sheet, named like an OEI sheet) of every sheet that may hold OEI rows: all but the master's others."""
-        return [(s, (normalize_code(s) or "").startswith("OEI")) for s in self.sheetnames if s not in _OTHER_SHEETS]
+        recorded = {item.sheet for item in self.recorded or () if item.level == "OEI"}
+        return [(s, s in recorded or code_level(s) == "OEI") for s in self.sheetnames if s not in _OTHER_SHEETS]
 
 
 def _latest(values: Sequence[Decimal | None]) -> int:
@@ -434,7 +516,7 @@ def _placed(value: Any, idx: int, n: int, empty: Any) -> tuple[Any, ...]:
     return tuple(value if i == idx else empty for i in range(n))
 
 
-def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
+def read_master(path: Path, *, extra_sheets: bool = False, today: _dt.date | None = None) -> MasterRead:
     """Read the master's plan data (inputs only). Raises WorkbookError when it is not a zedxl master.
 
     ``extra_sheets``: also read the planner's own sheets (to write them back), with an aviso for each.
@@ -452,15 +534,16 @@ def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
             raise WorkbookError(f"Falta el año en la hoja Parámetros de {path.name}.")
         labels = base_labels(periodicidad)
         seen: dict[str, str] = {}  # code: where it is
-        objetivos = [o for s, named in reader.oei_sheets()
-                     if (o := reader.oei_sheet(s, labels, seen, named=named)) is not None]
+        levels = {item.code: item.level for item in reader.recorded or () if item.level in ("OEI", "AEI", "AO")}
+        read = [(s, o) for s, named in reader.oei_sheets()
+                if (o := reader.oei_sheet(s, labels, seen, named=named, levels=levels)) is not None]
+        objetivos = [o for _, o in read]
         tope = p.get("tope_avance")  # blank: no cap; any other rule left blank keeps its default
         reglas = Reglas(tope_avance=tope if isinstance(tope, Decimal) else None, **{
             key: v for key in ("avance_sin_meta", "verde", "amarillo") if isinstance(v := p.get(key), Decimal)})
         instancias = p["instancias"]
-        reader.issues += [make_issue("maestro-instancia-desconocida", file=reader.file,
-                                     sheet=L.oei_sheet_name(o.codigo), value=ao.instancia)
-                          for o in objetivos for a in o.acciones for ao in a.actividades
+        reader.issues += [make_issue("maestro-instancia-desconocida", file=reader.file, sheet=sheet, value=ao.instancia)
+                          for sheet, o in read for a in o.acciones for ao in a.actividades
                           if ao.instancia and ao.instancia not in instancias]
         (ingresos, legacy_in), (gastos, legacy_out) = reader.budget(L.SHEET_INGRESOS, labels), \
             reader.budget(L.SHEET_GASTOS, labels)
@@ -477,11 +560,13 @@ def read_master(path: Path, *, extra_sheets: bool = False) -> MasterRead:
             responsable_presupuesto=p.get("responsable_presupuesto") or None,
             narrativa=reader.narrativa(),
         )
+        plan, pending, problems = reader.reprogramaciones(plan, today or _dt.date.today())
         extra: tuple[ExtraSheet, ...] = ()
         if extra_sheets:
-            reserved = {*_OTHER_SHEETS, *(L.oei_sheet_name(o.codigo) for o in objetivos)}
+            reserved = {*_OTHER_SHEETS, *L.oei_sheet_names([o.codigo for o in objetivos]).values()}
             extra = tuple(reader.extra_sheets(reserved))
-        return MasterRead(plan, reader.issues, reader.structure(), tuple(reader.strays), extra)
+        return MasterRead(plan, reader.issues, reader.recorded, tuple(reader.strays), extra, tuple(pending),
+                          tuple(problems), tuple(reader.fresh))
     finally:
         reader.close()
 

@@ -22,7 +22,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from zedxl import TEMPLATE_VERSION, rules
+from zedxl import TEMPLATE_VERSION, reprogramming, rules
 from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Indicador, LineaPresupuesto, Plan
 from zedxl.parallel import collector_paused
@@ -80,6 +80,7 @@ class Formats:
         self.number = wb.add_format({**base, "num_format": "General"})
         self.input_num = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "General", "locked": False})
         self.input_text = wb.add_format({**base, "bg_color": INPUT_FILL, "text_wrap": True, "locked": False})
+        self.input_date = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "dd/mm/yyyy", "locked": False})
         self.calc = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "General"})
         self.pct = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "0.00"})
         self.state = wb.add_format({**base, "bg_color": CALC_FILL})
@@ -202,10 +203,12 @@ class MasterWriter:
         # .xlsm: a Panel sheet with the buttons comes first (zedxl.vba.panel)
         panel_ws = wb.add_worksheet(_panel().SHEET_PANEL) if macros else None
         resumen = wb.add_worksheet(L.SHEET_RESUMEN)
-        oei_sheets = [wb.add_worksheet(L.oei_sheet_name(o.codigo)) for o in self.plan.objetivos]
+        sheet_of = L.sheet_of(self.plan)
+        oei_sheets = [wb.add_worksheet(sheet_of(o.codigo)) for o in self.plan.objetivos]
         ingresos = wb.add_worksheet(L.SHEET_INGRESOS)
         gastos = wb.add_worksheet(L.SHEET_GASTOS)
         narrativa = wb.add_worksheet(L.SHEET_NARRATIVA)
+        reprog = wb.add_worksheet(L.SHEET_REPROGRAMACIONES)
         params = wb.add_worksheet(L.SHEET_PARAMS)
         # the planner's own sheets (values only), then the record of what the master holds, last and very hidden
         extra_sheets = [(wb.add_worksheet(s.name), s) for s in extra if not s.chart]
@@ -217,6 +220,7 @@ class MasterWriter:
         self._budget(ingresos, self.plan.presupuesto.ingresos, "Ingresos presupuestarios", f, sin_saldos=True)
         self._budget(gastos, self.plan.presupuesto.gastos, "Gastos presupuestarios", f, sin_saldos=False)
         self._narrativa(narrativa, f)
+        self._reprogramaciones(reprog, f)
         for ws, sheet in extra_sheets:
             _extra_sheet(wb, ws, sheet)
         self._structure(record, f)
@@ -308,6 +312,10 @@ class MasterWriter:
         first_text = c[L.justificacion(self.labels[0])]
         ws.set_column(c[L.prog(self.labels[0])], first_text - 1, 9)
         ws.set_column(first_text, first_text + len(self.labels) - 1, 45)
+        # the original programming, next to the current one but folded away: open it with the «+» above
+        first_orig = c[L.original(self.labels[0])]
+        ws.set_column(first_orig, first_orig + len(self.labels) - 1, 11, None, {"level": 1, "hidden": True})
+        ws.set_column(first_orig + len(self.labels), first_orig + len(self.labels), None, None, {"collapsed": True})
         ws.freeze_panes(L.FIRST_DATA_ROW, c[L.H_DESCRIPCION] + 1)
         row = L.FIRST_DATA_ROW
         self._indicator_row(ws, row, oei.codigo, oei.nombre, oei.indicador, f, level="OEI")
@@ -368,7 +376,7 @@ class MasterWriter:
             assert all(formula.vetted for _, _, formula in self._ao_formulas)
             self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA)] + \
                 [c[L.prog(x)] for x in self.labels] + [c[L.ejec(x)] for x in self.labels] + \
-                [c[L.justificacion(x)] for x in self.labels]
+                [c[L.justificacion(x)] for x in self.labels] + [c[L.original(x)] for x in self.labels]
         cached: list[Any] = []
         for m in self.ao_stats(ao):
             cached += [float(m.programado), or_blank(m.ejecutado), or_blank(m.avance), m.estado]
@@ -381,11 +389,32 @@ class MasterWriter:
             *((col, "n", f.input_num, float(v), "") for col, v in zip(inputs[:n], ao.programado, strict=True)),
             *(_number(col, f.input_num, v) for col, v in zip(inputs[n:2 * n], ao.ejecutado, strict=True)),
             *((col, "s", f.input_text, safe_text(text), "")  # (an empty text: a blank cell)
-              for col, text in zip(inputs[2 * n:], ao.justificacion, strict=True)),
+              for col, text in zip(inputs[2 * n:3 * n], ao.justificacion, strict=True)),
+            *((col, "n", f.number, float(v), "") for col, v in zip(inputs[3 * n:], ao.programado_original,
+                                                                  strict=True)),
             *((col, "f", fmt, value, formula.at(r))
               for (col, fmt, formula), value in zip(self._ao_formulas, cached, strict=True))]
         cells.sort(key=itemgetter(0))
         return cells
+
+    # -- Reprogramaciones -------------------------------------------------------------------------------------
+    def _reprogramaciones(self, ws: Worksheet, f: Formats) -> None:
+        ws.write(0, 0, "Reprogramaciones del POI", f.title)
+        ws.write(1, 0, "Cada cambio a lo programado de una AO: una fila por AO y periodo. Para reprogramar, cambie "
+                       "el valor en «Prog.» de la hoja del OEI y escriba aquí Código AO, Periodo y Justificación (la "
+                       "fecha vacía es la de hoy); luego ejecute «zedxl recompute» o el botón Recalcular.", f.subtitle)
+        ws.write_row(L.REPROG_HEADER_ROW, 0, reprogramming.HEADERS, f.header)
+        for col, width in enumerate((12, 18, 10, 12, 12, 60, 30)):
+            ws.set_column(col, col, width)
+        r = L.REPROG_HEADER_ROW
+        for fecha, code, label, old, new, why, doc in reprogramming.rows_of(self.plan):
+            r += 1
+            ws.write_datetime(r, 0, _dt.datetime.combine(fecha, _dt.time()), f.input_date)
+            ws.write_row(r, 1, (code, label), f.input_text)
+            ws.write_number(r, 3, float(old), f.number)
+            ws.write_number(r, 4, float(new), f.input_num)
+            ws.write_row(r, 5, (safe_text(why), safe_text(doc)), f.input_text)
+        ws.freeze_panes(L.REPROG_HEADER_ROW + 1, 0)
 
     # -- Resumen ----------------------------------------------------------------------------------------------
     def _resumen(self, ws: Worksheet, sheets: Sequence[str], f: Formats) -> None:
@@ -649,7 +678,7 @@ class MasterWriter:
         ws.write_string(0, 0, "Lo que zedxl escribió en este maestro: con esta lista se comprueba, antes de "
                               "reescribirlo, que no falte ninguna fila. No la modifique.", f.plain)
         ws.write_row(1, 0, L.ESTRUCTURA_HEADERS, f.plain)
-        for r, item in enumerate(structure_of(self.plan, L.oei_sheet_name), start=2):
+        for r, item in enumerate(structure_of(self.plan, L.sheet_of(self.plan)), start=2):
             # (the name only helps a person recognise a missing row: its start is enough)
             values = (item.level, item.code, item.parent, item.sheet, item.instancia, item.nombre[:100])
             self.rows.write(ws, r, [(i, "s", f.plain, safe_text(v), "") for i, v in enumerate(values) if v],

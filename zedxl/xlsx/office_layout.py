@@ -523,7 +523,7 @@ def instruction_lines(spec: OfficeSpec) -> list[str]:
     """The paragraphs of the Instrucciones sheet, in plain Spanish."""
     p = spec.periodo
     plan = spec.plan
-    sheets = ", ".join(L.oei_sheet_name(o.codigo) for o in plan.objetivos) or "(ninguna)"
+    sheets = ", ".join(L.sheet_of(plan)(o.codigo) for o in plan.objetivos) or "(ninguna)"
     deadline = (f"Fecha límite de entrega: {spec.fecha_limite}." if spec.fecha_limite
                 else "Fecha límite de entrega: la que indique la oficina de planeamiento.")
     lines = [
@@ -606,7 +606,7 @@ def input_cells(spec: OfficeSpec) -> list[InputCell]:
     cols = data_columns(spec)
     periods = spec.open_periods
     for oei in spec.plan.objetivos:
-        sheet = L.oei_sheet_name(oei.codigo)
+        sheet = L.sheet_of(spec.plan)(oei.codigo)
         for row in data_rows(oei):
             if row.ao is not None:
                 r, codigo = row.row_idx, row.codigo

@@ -221,7 +221,8 @@ def parse_manifest(sections: dict[str, list[tuple[Any, ...]]]) -> Manifest:
             inputs.append(InputCell(_text(row[0]), r, c, _text(row[2]), _text(row[3])))
 
     # The recorded rows and inputs must be exactly what the layout gives for this content.
-    expected_rows = [(L.oei_sheet_name(o.codigo), sr.row_idx, sr.level, sr.codigo)
+    sheet_of = L.sheet_of(plan)
+    expected_rows = [(sheet_of(o.codigo), sr.row_idx, sr.level, sr.codigo)
                      for o in plan.objetivos for sr in data_rows(o)]
     if expected_rows != rows:
         raise _ManifestError("las filas registradas no corresponden a la plantilla")

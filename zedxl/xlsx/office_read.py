@@ -189,7 +189,7 @@ class _SheetReader:
     # -- workbook ----------------------------------------------------------------------------------------------
     def run(self) -> OfficeValues:
         spec = self.spec
-        expected = [SHEET_INSTRUCCIONES, *(L.oei_sheet_name(o.codigo) for o in spec.plan.objetivos),
+        expected = [SHEET_INSTRUCCIONES, *(L.sheet_of(spec.plan)(o.codigo) for o in spec.plan.objetivos),
                     *(BUDGET_SHEETS[k] for k, _ in spec.budget_lines()), SHEET_META]
         present = set(self.wb.sheetnames)
         for name in expected:
@@ -206,7 +206,7 @@ class _SheetReader:
                        {p for p, cell in ws.cells0.items() if not _blank(cell.value)})
         cols = data_columns(spec)
         for oei in spec.plan.objetivos:
-            name = L.oei_sheet_name(oei.codigo)
+            name = L.sheet_of(spec.plan)(oei.codigo)
             if name in present:
                 self.data_sheet(self.wb[name], oei, cols)
         for kind, lines in spec.budget_lines():
@@ -302,11 +302,12 @@ class _SheetReader:
                 if r != expected[code].row_idx and displaced is None:
                     displaced = r
                 pending.append((expected[code], r, found))
-            elif code_level(code) != "AO":
-                self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
-            elif code in seen:
+            elif code in seen and expected[code].level == "AO":
                 duplicated.add(code)
                 self.issue("ao-duplicada", sheet=sheet, r=r, c=cols.codigo, value=code, column=L.H_CODIGO)
+            elif code in seen or code_level(code) in ("OEI", "AEI") or len(
+                    [c for c in found.values() if not _blank(c.value)]) == 1:  # a heading's code again, or a note
+                self.cell_changed(sheet, r, cols.codigo, raw, None, cols)
             else:
                 self.issue("ao-agregada", sheet=sheet, r=r, c=cols.codigo, value=_show(raw), column=L.H_CODIGO)
         for code, row in expected.items():

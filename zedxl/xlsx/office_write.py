@@ -80,7 +80,7 @@ class OfficeWriter:
         wb.set_calc_mode("auto")
         f = _OfficeFormats(wb)
         instr = wb.add_worksheet(OL.SHEET_INSTRUCCIONES)
-        data = [(wb.add_worksheet(L.oei_sheet_name(o.codigo)), o) for o in plan.objetivos]
+        data = [(wb.add_worksheet(L.sheet_of(plan)(o.codigo)), o) for o in plan.objetivos]
         budget = [(wb.add_worksheet(OL.BUDGET_SHEETS[k]), k, lines) for k, lines in spec.budget_lines()]
         meta_ws = wb.add_worksheet(OL.SHEET_META)
         self._manifest(wb, meta_ws, meta, f)
@@ -223,7 +223,7 @@ class OfficeWriter:
                   *(f"just_{i}" for i in range(n))]
         ws.write_row(r, 0, header)
         for oei in spec.plan.objetivos:
-            sheet = L.oei_sheet_name(oei.codigo)
+            sheet = L.sheet_of(spec.plan)(oei.codigo)
             for row in OL.data_rows(oei):
                 r += 1
                 ws.write_row(r, 0, [sheet, row.row_idx + 1, row.level, row.codigo, safe_text(row.nombre)])
