@@ -19,7 +19,7 @@ from zedxl.plan import load_plan
 from zedxl.xlsx.master_read import read_master
 
 SHEET = "POI_Por_ActividadOperativaAnual"
-AO1, AO2, AO3 = "AO.01.01.01", "AO.01.01.02", "AO.01.02.01"
+AO1, AO2, AO3 = "AOI00091400117", "AOI00091400118", "AOI00091400201"
 DPD = "Dirección de Promoción y Desarrollo"
 OGA = "Oficina General de Administración"
 MONTHS = [f"{m:02d}" for m in range(1, 13)]
@@ -271,6 +271,9 @@ def test_exportar_ceplan_round_trip_gives_the_same_fse(tmp_path: Path) -> None:
     for ao in before.actividades():
         assert back.actividad(ao.codigo).ejecutado == ao.ejecutado[:3] + (None,) * 9
         assert back.actividad(ao.codigo).justificacion[:3] == ao.justificacion[:3]
+        assert (back.actividad(ao.codigo).programado_original, back.actividad(ao.codigo).programado) == \
+            (ao.programado_original, ao.programado)
+    assert before.actividad(AO2).reprogramaciones and back.actividad(AO2).reprogramaciones
     assert (back.entidad, back.anio, dict(back.instancias)) == (before.entidad, before.anio, dict(before.instancias))
 
 
