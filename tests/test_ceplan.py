@@ -16,6 +16,7 @@ from zedxl.ceplan import derive_codes, exportar_ceplan, importar_ceplan, map_hea
 from zedxl.cli import main
 from zedxl.errors import PlanError, WorkbookError
 from zedxl.plan import load_plan
+from zedxl.planbook import read_plan_workbook, write_plan_workbook
 from zedxl.xlsx.master_read import read_master
 
 SHEET = "POI_Por_ActividadOperativaAnual"
@@ -201,6 +202,18 @@ def test_importar_ceplan_reads_the_consolidated_report_variant(tmp_path: Path) -
                              "la exportación no trae F(CS): la programación es F(RE), sin reprogramaciones"]
 
 
+def test_importar_ceplan_reads_and_writes_plan_workbooks(tmp_path: Path) -> None:
+    cols = header(oei=False)
+    export = write_export(tmp_path / "e.xlsx", cols, ao_rows(cols))
+    base_book = tmp_path / "base.xlsx"
+    write_plan_workbook(load_plan(base_yaml(tmp_path / "base.yaml")), base_book)
+    out = tmp_path / "plan.xlsx"
+    result = importar_ceplan(export, out, base=base_book, fecha=date(2025, 7, 10))
+    assert read_plan_workbook(out) == result.plan
+    assert result.plan == importar_ceplan(export, tmp_path / "p.yaml", base=tmp_path / "base.yaml",
+                                          fecha=date(2025, 7, 10)).plan
+
+
 def test_importar_ceplan_finds_the_export_in_another_sheet_by_its_headers(tmp_path: Path) -> None:
     cols = header()
     export = write_export(tmp_path / "e.xlsx", cols, ao_rows(cols), sheet="Hoja2", title=False, before="Notas")
@@ -306,18 +319,19 @@ def test_cli_importar_ceplan_exit_codes_and_spanish_messages(tmp_path: Path,
     assert main(["importar-ceplan", str(write_export(tmp_path / "b.xlsx", bad, ao_rows(bad))), "-o",
                  str(tmp_path / "q.yaml"), "--entidad", "Z", "--anio", "2025"]) == 1
     assert "falta la columna «Actividad Operativa»" in capsys.readouterr().err
-    assert main(["importar-ceplan", str(tmp_path / "no.xlsx"), "-o", str(plan), "--anio", "2025"]) == 2
+    assert main(["importar-ceplan", str(export), "-o", str(plan), "--anio", "2025"]) == 2
+    assert f"Ya existe {plan}. Use --sobrescribir" in capsys.readouterr().err
+    other = str(tmp_path / "otro.yaml")
+    assert main(["importar-ceplan", str(tmp_path / "no.xlsx"), "-o", other, "--anio", "2025"]) == 2
     assert "No se pudo abrir la exportación no.xlsx: no existe" in capsys.readouterr().err
-    assert main(["importar-ceplan", str(export), "-o", str(plan), "--plan", str(tmp_path / "no.yaml")]) == 2
+    assert main(["importar-ceplan", str(export), "-o", other, "--plan", str(tmp_path / "no.yaml")]) == 2
     assert "No se pudo abrir el plan base no.yaml: no existe" in capsys.readouterr().err
-    assert main(["importar-ceplan", str(export), "-o", str(plan), "--plan", str(export)]) == 2
-    assert "El plan base e.xlsx debe ser .yaml" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:  # argparse's own exit, as for any bad option
         main(["importar-ceplan", str(export), "-o", str(plan), "--fecha-reprogramacion", "31/02/2025"])
     assert stop.value.code == 2
     assert "argumento --fecha-reprogramacion: fecha «31/02/2025» no válida" in capsys.readouterr().err
-    assert main(["importar-ceplan", str(export), "-o", str(tmp_path / "p.xlsx"), "--anio", "2025"]) == 2
-    assert "debe ser .yaml" in capsys.readouterr().err
+    assert main(["importar-ceplan", str(export), "-o", str(tmp_path / "p.txt"), "--anio", "2025"]) == 2
+    assert "El plan se escribe en .xlsx, .yaml o .yml (se indicó «p.txt»)" in capsys.readouterr().err
 
 
 def test_cli_exportar_ceplan_writes_the_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,7 +37,9 @@ def test_cli_summary_json_has_the_documented_shape(tmp_path: Path, capsys: pytes
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) == {"version", "entidad", "sigla", "anio", "periodo", "periodo_nombre", "hasta",
                         "periodos_con_dato", "periodos_base", "en_curso", "instancias", "avance_institucional",
-                        "resumen_instancias", "indicadores", "actividades", "estados", "presupuesto"}
+                        "resumen_instancias", "indicadores", "actividades", "estados", "presupuesto",
+                        "financiero_instancias"}
+    assert doc["financiero_instancias"] == []  # (a plan without its AO's PIM and devengado)
     assert doc["periodo"] == "2025-S1" and doc["avance_institucional"] == 100.0
     assert (doc["hasta"], doc["periodos_con_dato"], doc["periodos_base"], doc["en_curso"]) == ("T2", 2, 2, False)
     table = doc["resumen_instancias"]

@@ -245,7 +245,9 @@ def test_master_planner_edits_survive_recompute(master: Path) -> None:
     wb.save(master)
     before = master.read_bytes()
 
-    result = recompute(master, eliminar=["AO.01.03.01"])  # a deleted row is named (zedxl.structure)
+    # a deleted row is named (zedxl.structure); a programmed value changed once the follow-up began is a
+    # reprogramación, with its justification (zedxl.reprogramming)
+    result = recompute(master, eliminar=["AO.01.03.01"], justificacion="Meta ajustada por el planificador.")
 
     assert result.backup is not None and result.backup.read_bytes() == before
     plan = read_master(master).plan
@@ -256,6 +258,9 @@ def test_master_planner_edits_survive_recompute(master: Path) -> None:
     assert (new_ao.instancia, new_ao.programado[:2], new_ao.ejecutado[:2], new_ao.justificacion) == (
         "OAL", (Decimal(2), Decimal(1)), (Decimal(1), None), ("Texto nuevo", "", "", ""))
     assert plan.actividad("AO.01.01.01").programado[1] == 4
+    assert [(r.cambios, r.justificacion) for r in plan.actividad("AO.01.01.01").reprogramaciones] == [
+        (((1, Decimal(0), Decimal(4)),), "Meta ajustada por el planificador.")]
+    assert new_ao.reprogramaciones == ()  # a row added in the master is programmed as it stands
     assert plan.actividad("AO.01.01.01").nombre == "Nombre corregido por el planificador"
     # totals recomputed from the edits: DPD programmed T2 6.2 + 4; OAL T1 0 + 2 programmed, 2 + 1 executed
     offices = resumen_office_rows(cached_values(master)[L.SHEET_RESUMEN])

@@ -239,3 +239,48 @@ def test_reprogramming_master_agrees_with_libreoffice(tmp_path: Path) -> None:
     assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(master)
             if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
     assert read_master(fresh).plan == plan
+
+
+def test_reprogramming_report_lists_every_change_flags_late_ones_and_anexo_shows_both(tmp_path: Path) -> None:
+    import docx
+
+    from zedxl.report import report_plan
+
+    data = _reprogrammed_raw()
+    ao_raw = data["objetivos"][0]["acciones"][0]["actividades"][0]
+    ao_raw["reprogramaciones"].append({"fecha": "15/07/2025", "programado": {"T2": 4},
+                                       "justificacion": "Corrección de la meta del trimestre."})
+    plan = plan_from_dict(data)
+    out = report_plan(plan, "2025-S1", tmp_path / "informe.docx", fecha=TODAY)[0]
+    doc = docx.Document(str(out))
+    texts = [p.text for p in doc.paragraphs]
+    assert "2.3. Modificaciones del POI" in texts
+    assert ("En el año se reprogramaron las metas físicas de 1 Actividad Operativa (4 periodos), cada una con su "
+            "justificación. 1 cambio corresponde a un periodo ya vencido (marcado con *).") in texts
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Fecha")
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    ao = plan.actividad(AO)
+    assert [r[0] for r in rows] == ["10/07/2025", "10/07/2025", "15/07/2025", "01/09/2025"]
+    assert rows[2][3:6] == ["II Trimestre 2025 *", f"{ao.programado_original[1].normalize():f}", "4"]
+    assert rows[0][6] == "Se priorizó la feria regional. (Memorando N° 045-2025)"
+    # Anexo 01: the reprogrammed AO's cells hold the original programming above the current one
+    annex = [row for t in doc.tables for row in t.rows if row.cells[0].text == AO]
+    cells = [c.text for c in annex[-1].cells]
+    assert cells[4] == "Progr. orig.\nProgr.\nEjecut."
+    total = cells[-1].split("\n")
+    assert total[:2] == [f"{sum(ao.programado_original).normalize():f}", f"{sum(ao.programado).normalize():f}"]
+    # an AO never reprogrammed keeps two lines
+    other = [row for t in doc.tables for row in t.rows if row.cells[0].text == "AO.01.01.02"][-1]
+    assert other.cells[4].text == "Progr.\nEjecut."
+
+
+def test_reprogramming_before_the_follow_up_starts_a_changed_cell_corrects_the_plan(
+        tmp_path: Path, example_plan: Plan) -> None:
+    """With nothing executed anywhere yet, the planner is still writing the plan: no reprogramación is asked for."""
+    plan = example_plan.without_ejecutado()
+    master = tmp_path / "maestro.xlsx"
+    write_master_file(plan, master)
+    _edit_programmed(master, AO, "T3", 7)
+    recompute(master, today=TODAY)
+    ao = read_master(master).plan.actividad(AO)
+    assert ao.programado[2] == 7 and ao.programado_original[2] == 7 and ao.reprogramaciones == ()

@@ -17,8 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from zedxl.a1 import to_a1
 from zedxl.errors import PlanError, ZedxlError
 from zedxl.model import Indicador, Plan
@@ -416,31 +414,6 @@ def plan_mapping(export: Export, source: str, *, base: Plan | None = None, entid
     return doc, avisos
 
 
-class _Dumper(yaml.SafeDumper):
-    """YAML that writes a Decimal as the exact number it is (2 as 2, 0.2 as 0.2)."""
-
-
-def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
-    if value == value.to_integral_value():
-        return dumper.represent_int(int(value))
-    return dumper.represent_scalar("tag:yaml.org,2002:float", format(value.normalize(), "f"))
-
-
-def _list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
-    flat = all(not isinstance(v, (dict, list)) for v in value)  # twelve months read best on one line
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flat)
-
-
-_Dumper.add_representer(Decimal, _decimal)
-_Dumper.add_representer(list, _list)
-
-
-def dump_yaml(doc: Mapping[str, Any], header: str = "") -> str:
-    """The plan document as YAML text, keys in schema order, numbers exact."""
-    comment = "".join(f"# {line}\n" for line in header.splitlines())
-    return comment + yaml.dump(dict(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
-
-
 @dataclass(frozen=True)
 class Imported:
     """What ``importar_ceplan`` wrote and what it noticed."""
@@ -453,31 +426,27 @@ class Imported:
 
 def importar_ceplan(export_path: Path, output: Path, *, base: Path | None = None, entidad: str | None = None,
                     sigla: str | None = None, anio: int | None = None, instancias: Mapping[str, str] | None = None,
-                    fecha: date | None = None) -> Imported:
-    """Read an Aplicativo CEPLAN POI export and write the plan (YAML). Raises PlanError for faults in the data
-    (all of them at once) and WorkbookError for a file that is not an .xlsx workbook."""
-    from zedxl.fsutil import atomic_write, require_regular_file
-    from zedxl.plan import load_plan
+                    fecha: date | None = None, overwrite: bool = False) -> Imported:
+    """Read an Aplicativo CEPLAN POI export and write the plan (``output``: .yaml, or .xlsx for the plan
+    workbook). ``base``: a plan (YAML or workbook) giving the OEI/AEI of the AO the export does not place. Raises
+    PlanError for faults in the data (all of them at once), ZedxlError for files and arguments."""
+    from zedxl.fsutil import require_regular_file
+    from zedxl.new import YAML_SUFFIXES, export_plan, read_plan
     from zedxl.xlsx.ceplan_book import read_export
 
-    if output.suffix.lower() not in (".yaml", ".yml"):
-        raise ZedxlError(f"La salida {output.name} debe ser .yaml: el libro del plan (.xlsx) aún no está "
-                         "disponible.")
+    if output.suffix.lower() not in (".xlsx", *YAML_SUFFIXES):  # (said before the export is read)
+        raise ZedxlError(f"El plan se escribe en .xlsx, .yaml o .yml (se indicó «{output.name}»).")
+    if output.exists() and not overwrite:  # (checked first: reading the export is the slow part)
+        raise ZedxlError(f"Ya existe {output}. Use --sobrescribir para reemplazarlo.")
     if base:
         require_regular_file(base, "El plan base")
-        if base.suffix.lower() in (".xlsx", ".xlsm"):
-            raise ZedxlError(f"El plan base {base.name} debe ser .yaml: el libro del plan (.xlsx) aún no se puede "
-                             "leer aquí.")
-    base_plan = load_plan(base) if base else None
+    base_plan = read_plan(base) if base else None
     source = str(export_path)
     export = read_rows(read_export(export_path), source)
     doc, avisos = plan_mapping(export, source, base=base_plan, entidad=entidad, sigla=sigla, anio=anio,
                                instancias=instancias, fecha=fecha)
     plan = plan_from_dict(doc, source)
-    text = dump_yaml(doc, f"Plan importado del Aplicativo CEPLAN: {export_path.name}, hoja {export.sheet}.\n"
-                          "Revise los códigos de las instancias (centros de costo): puede cambiarlos aquí y en "
-                          "cada AO.")
-    atomic_write(output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    export_plan(plan, output, overwrite=overwrite)
     return Imported(plan, output, export.sheet, avisos)
 
 
@@ -538,5 +507,5 @@ def exportar_ceplan(master: Path, periodo: str, output: Path) -> int:
     return len(rows)
 
 
-__all__ = ["Export", "Imported", "dump_yaml", "export_header", "export_rows", "exportar_ceplan", "find_table",
+__all__ = ["Export", "Imported", "export_header", "export_rows", "exportar_ceplan", "find_table",
            "importar_ceplan", "map_headers", "norm", "plan_mapping", "read_rows"]

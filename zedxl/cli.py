@@ -1,4 +1,4 @@
-"""Command-line interface (Spanish): ``zedxl new|recompute|reprogramar|split|validate|consolidate|summary|report|…``.
+"""Command-line interface (Spanish): ``zedxl new|plantilla-plan|recompute|reprogramar|split|validate|consolidate|…``.
 
 Exit codes: 0 ok, 1 problems found in the data, 2 usage or file errors, 130 interrupted (Ctrl+C).
 """
@@ -41,7 +41,8 @@ class _Parser(argparse.ArgumentParser):
             "unrecognized arguments": "argumentos no reconocidos",
             "invalid choice": "opción no válida",
             "expected one argument": "se esperaba un valor",
-            "argument ": "argumento ",  # «argument --anio: …», the prefix of a rejected option's value
+            "not allowed with argument": "no se puede usar con",
+            "argument --": "argumento --",
         }
         for en, es in translations.items():
             message = message.replace(en, es)
@@ -71,12 +72,33 @@ def cmd_new(args: argparse.Namespace) -> int:
     from zedxl.new import new
     from zedxl.plan import plan_avisos
 
-    plan = new(Path(args.plan), Path(args.output), overwrite=args.sobrescribir, sin_ejecutado=args.sin_ejecutado)
+    exportar = Path(args.exportar_plan) if args.exportar_plan else None
+    plan = new(Path(args.plan), Path(args.output), overwrite=args.sobrescribir, sin_ejecutado=args.sin_ejecutado,
+               exportar=exportar)
     for aviso in plan_avisos(plan):
         print(f"Aviso: {aviso}", file=sys.stderr)
     n_ao = sum(1 for _ in plan.actividades())
     print(f"Maestro creado: {args.output} ({len(plan.objetivos)} OEI, {sum(1 for _ in plan.acciones())} AEI, "
           f"{n_ao} AO, {len(plan.instancias)} instancias).")
+    if exportar is not None:
+        print(f"Plan exportado: {exportar}")
+    return 0
+
+
+def cmd_plantilla_plan(args: argparse.Namespace) -> int:
+    from zedxl.fsutil import atomic_write, ensure_not_open
+    from zedxl.planbook import write_plan_template
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".xlsx":
+        raise ZedxlError(f"La plantilla del plan debe tener extensión .xlsx (se indicó «{out.name}»).")
+    if out.exists() and not args.sobrescribir:
+        raise ZedxlError(f"Ya existe {out}. Use --sobrescribir para reemplazarlo.")
+    ensure_not_open(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda tmp: write_plan_template(tmp, args.periodicidad))
+    print(f"Plantilla del plan ({args.periodicidad}) escrita: {out}. Llénela y cree el maestro con "
+          f"«zedxl new {out.name} -o maestro.xlsx».")
     return 0
 
 
@@ -201,7 +223,8 @@ def cmd_importar_ceplan(args: argparse.Namespace) -> int:
     try:
         result = importar_ceplan(Path(args.exportacion), Path(args.output), base=Path(args.plan) if args.plan else None,
                                  entidad=args.entidad, sigla=args.sigla, anio=args.anio,
-                                 instancias=dict(args.instancias), fecha=args.fecha_reprogramacion)
+                                 instancias=dict(args.instancias), fecha=args.fecha_reprogramacion,
+                                 overwrite=args.sobrescribir)
     except PlanError as e:  # a fault in the export's data, not in how the command was called
         print(f"Error: {e}", file=sys.stderr)
         return 1
@@ -246,15 +269,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", title="comandos", metavar="COMANDO", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("new", help="crea el libro maestro desde un plan (YAML)",
-                       description="Crea el libro maestro (.xlsx) desde un archivo de plan YAML.")
-    p.add_argument("plan", help="archivo del plan (YAML)")
+    p = sub.add_parser("new", help="crea el libro maestro desde un plan (YAML o Excel)",
+                       description="Crea el libro maestro (.xlsx) desde un plan en YAML o en Excel (el libro de "
+                                   "«zedxl plantilla-plan»).")
+    p.add_argument("plan", help="archivo del plan: .yaml, o .xlsx hecho con «zedxl plantilla-plan»")
     p.add_argument("-o", "--output", required=True, metavar="MAESTRO",
                    help="libro maestro a crear: .xlsx, o .xlsm con los botones de Excel")
     p.add_argument("--sobrescribir", action="store_true", help="reemplaza un maestro existente (guarda respaldo)")
     p.add_argument("--sin-ejecutado", action="store_true",
                    help="deja vacíos los valores ejecutados, las justificaciones y la ejecución presupuestal del plan")
+    p.add_argument("--exportar-plan", metavar="ARCHIVO",
+                   help="escribe también el plan del maestro en ARCHIVO (.xlsx o .yaml), para pasarlo de una "
+                        "forma a la otra sin pérdida")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("plantilla-plan", help="escribe un libro Excel vacío para escribir el plan",
+                       description="Escribe la plantilla del plan (.xlsx): entidad, instancias, una fila por "
+                                   "OEI, AEI y AO, presupuesto y narrativa, con instrucciones y filas de ejemplo. "
+                                   "Llénela y cree el maestro con «zedxl new PLAN.xlsx -o MAESTRO».")
+    p.add_argument("-o", "--output", required=True, metavar="PLAN", help="libro a crear (.xlsx)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--trimestral", dest="periodicidad", action="store_const", const="trimestral",
+                       help="un valor por trimestre (por defecto)")
+    group.add_argument("--mensual", dest="periodicidad", action="store_const", const="mensual",
+                       help="un valor por mes (como el Aplicativo CEPLAN)")
+    p.add_argument("--sobrescribir", action="store_true", help="reemplaza un archivo existente")
+    p.set_defaults(func=cmd_plantilla_plan, periodicidad="trimestral")
 
     p = sub.add_parser("recompute", help="relee el maestro, recalcula y lo reescribe",
                        description="Relee todo lo escrito en el maestro (filas por código), recalcula totales y "
@@ -356,9 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "datos, 2 argumentos o archivos inválidos.")
     p.add_argument("exportacion", metavar="EXPORTACION", help="exportación del Aplicativo (.xlsx); solo se lee")
     p.add_argument("--plan", metavar="BASE",
-                   help="plan (YAML) con los OEI/AEI y los códigos de las AO bajo cada uno, para las AO cuya "
-                        "OEI/AEI no trae la exportación; también da la entidad, el año y los códigos de instancia")
-    p.add_argument("-o", "--output", required=True, metavar="PLAN", help="plan a escribir (.yaml)")
+                   help="plan (YAML o libro del plan .xlsx) con los OEI/AEI y los códigos de las AO bajo cada uno, "
+                        "para las AO cuya OEI/AEI no trae la exportación; también da la entidad, el año y los "
+                        "códigos de instancia")
+    p.add_argument("-o", "--output", required=True, metavar="PLAN",
+                   help="plan a escribir: .yaml, o .xlsx (libro del plan)")
+    p.add_argument("--sobrescribir", action="store_true", help="reemplaza un plan existente")
     p.add_argument("--entidad", help="nombre de la entidad (si la exportación no trae la columna UE)")
     p.add_argument("--sigla", help="sigla de la entidad")
     p.add_argument("--anio", type=positive_int, metavar="AAAA", help="año del plan (si no trae la columna POI)")

@@ -7,6 +7,7 @@ the report and the Excel buttons.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +33,20 @@ class AORow:
     justificaciones: tuple[tuple[str, str], ...]  # (base period short label, text) of the period's texts, in order
     detalle: tuple[tuple[str, Decimal, Decimal | None], ...]  # (base period short label, P, E)
     a_la_fecha: Decimal | None = None  # programmed up to «hasta», what ``avance`` is measured against
+    original: Decimal | None = None  # programmed in the period before any reprogramación (None: never reprogrammed)
+    pim: Decimal | None = None  # the AO's financial side, when the plan carries it: annual PIM,
+    devengado: Decimal | None = None  # spent in the period,
+    avance_financiero: Decimal | None = None  # and spent against the PIM (%)
+
+
+@dataclass(frozen=True)
+class FinancialRow:
+    """An office's financial side in the period: the PIM of its AO, what they spent, and the % (``rules``)."""
+
+    instancia: str
+    pim: Decimal | None
+    devengado: Decimal | None
+    avance: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,7 @@ class Evaluation:
     ingresos: BudgetTable
     gastos: BudgetTable
     hasta: int = 0  # rules.reported_through: base periods the plan is evaluated through (0: nothing reported)
+    financiero: tuple[FinancialRow, ...] = ()  # per office, when the plan carries the AO's financial side
 
     @property
     def en_curso(self) -> bool:
@@ -165,6 +181,7 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
         for aei in oei.acciones:
             for ao in aei.actividades:
                 m = rules.measure(ao.programado, ao.ejecutado, period.start, period.stop, hasta, reglas)
+                spent, fin_pct = rules.financial_progress(ao.pim, ao.devengado, period.start, period.stop)
                 aos.append(AORow(
                     oei=oei.codigo, aei=aei.codigo, codigo=ao.codigo, nombre=ao.nombre, unidad=ao.unidad,
                     instancia=ao.instancia, programado=m.programado, ejecutado=m.ejecutado, avance=m.avance,
@@ -173,6 +190,9 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
                                           if ao.justificacion[b.start]),
                     detalle=tuple((b.short, ao.programado[b.start], ao.ejecutado[b.start]) for b in base),
                     a_la_fecha=m.a_la_fecha,
+                    original=sum(ao.programado_original[period.start:period.stop], rules.ZERO)
+                    if ao.reprogramaciones else None,
+                    pim=ao.pim, devengado=spent, avance_financiero=fin_pct,
                 ))
 
     point = indicator_point(period)
@@ -221,4 +241,20 @@ def evaluate(plan: Plan, period: Period) -> Evaluation:
         ingresos=budget_table(plan.presupuesto.ingresos, "INGRESOS PRESUPUESTARIOS", period.stop),
         gastos=budget_table(plan.presupuesto.gastos, "GASTOS PRESUPUESTARIOS", period.stop),
         hasta=hasta,
+        financiero=financial_rows(plan, aos) if plan.financiero else (),
     )
+
+
+def financial_rows(plan: Plan, aos: Sequence[AORow]) -> tuple[FinancialRow, ...]:
+    """Per office (and «Total»): the PIM and the period's devengado of its AO, and the avance financiero."""
+    groups: dict[str, list[AORow]] = {code: [] for code in plan.instancias}
+    for row in aos:
+        groups.setdefault(row.instancia, []).append(row)
+    groups["Total"] = list(aos)
+    out = []
+    for office, rows in groups.items():
+        pims = [r.pim for r in rows if r.pim is not None]
+        pim = sum(pims, rules.ZERO) if pims else None
+        spent = rules.sum_executed([r.devengado for r in rows], 0, len(rows))
+        out.append(FinancialRow(office, pim, spent, rules.financial_progress(pim, [spent], 0, 1)[1]))
+    return tuple(out)

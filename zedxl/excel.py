@@ -197,7 +197,7 @@ def _layout_value(cell: Any) -> Any:
 
 def _status_fills(plan: Plan, layouts: Sequence[SheetLayout]) -> None:
     """Colour the Estado cells of every AO and indicator with the semáforo of their progress."""
-    cols = L.OEIColumns.for_periodicity(plan.periodicidad)
+    cols = L.OEIColumns.for_plan(plan)
     s1, s2 = semesters(plan.anio, plan.periodicidad)
     points = {"S1": s1, "S2": s2, "Anual": whole_year(plan.anio, plan.periodicidad)}
     lights: dict[tuple[str, str], str | None] = {}

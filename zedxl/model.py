@@ -167,6 +167,11 @@ class Plan:
     def n_periods(self) -> int:
         return n_base(self.periodicidad)
 
+    @property
+    def financiero(self) -> bool:
+        """Whether any AO carries its financial side (PIM or devengado): the master then shows it per AO."""
+        return any(ao.pim is not None or any(d is not None for d in ao.devengado) for ao in self.actividades())
+
     def actividades(self) -> Iterator[Actividad]:
         """Every AO in plan order."""
         for oei in self.objetivos:

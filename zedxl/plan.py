@@ -419,6 +419,91 @@ def plan_from_dict(data: Any, source: str = "") -> Plan:
                 responsable_presupuesto=resp, narrativa=narrativa)
 
 
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The raw mapping ``plan_from_dict`` takes, such that ``plan_from_dict(plan_to_dict(plan)) == plan``: numbers
+    stay ``Decimal`` and per-period texts and budget execution are keyed by base period ({T2: …}) as people write
+    them; what is empty is left out."""
+    shorts = base_labels(plan.periodicidad)
+
+    def indicador(ind: Indicador | None) -> dict[str, Any] | None:
+        if ind is None:
+            return None
+        return {"nombre": ind.nombre, "unidad": ind.unidad, "meta_anual": ind.meta_anual,
+                "ejecutado": dict(ind.ejecutado)}
+
+    def actividad(ao: Actividad) -> dict[str, Any]:
+        out = {"codigo": ao.codigo, "nombre": ao.nombre, "unidad": ao.unidad, "instancia": ao.instancia,
+               "programado": list(ao.programado_original), "ejecutado": list(ao.ejecutado),
+               "justificacion": {shorts[i]: t for i, t in enumerate(ao.justificacion) if t}}
+        if ao.reprogramaciones:
+            out["reprogramaciones"] = [{"fecha": rep.fecha, "programado": {shorts[i]: new for i, _, new in rep.cambios},
+                                        "justificacion": rep.justificacion,
+                                        **({"documento": rep.documento} if rep.documento else {})}
+                                       for rep in ao.reprogramaciones]
+        if ao.pim is not None or any(v is not None for v in ao.devengado):
+            out["financiero"] = {"pim": ao.pim,
+                                 "devengado": {shorts[i]: v for i, v in enumerate(ao.devengado) if v is not None}}
+        return out
+
+    def lines(items: tuple[LineaPresupuesto, ...]) -> list[dict[str, Any]]:
+        return [{"rubro": ln.rubro, "pia": ln.pia, "pim": ln.pim,
+                 "ejecucion": {shorts[i]: v for i, v in enumerate(ln.acumulado) if v is not None}} for ln in items]
+
+    r = plan.reglas
+    return {
+        "entidad": plan.entidad, "sigla": plan.sigla, "anio": plan.anio, "periodicidad": plan.periodicidad,
+        "instancias": dict(plan.instancias),
+        **({"responsable_presupuesto": plan.responsable_presupuesto} if plan.responsable_presupuesto else {}),
+        "reglas": {"tope_avance": r.tope_avance, "avance_sin_meta": r.avance_sin_meta,
+                   "semaforo": {"verde": r.verde, "amarillo": r.amarillo}},
+        "objetivos": [{"codigo": o.codigo, "nombre": o.nombre, "indicador": indicador(o.indicador),
+                       "acciones": [{"codigo": a.codigo, "nombre": a.nombre, "indicador": indicador(a.indicador),
+                                     "actividades": [actividad(ao) for ao in a.actividades]}
+                                    for a in o.acciones]} for o in plan.objetivos],
+        "presupuesto": {"ingresos": lines(plan.presupuesto.ingresos), "gastos": lines(plan.presupuesto.gastos)},
+        "narrativa": dict(plan.narrativa),
+    }
+
+
+class _PlanDumper(yaml.SafeDumper):
+    """YAML as a person writes a plan: numbers plain, texts of several lines as literal blocks, and never an alias
+    (``load_plan`` refuses them; one Decimal shared by two lines would otherwise become ``&id001``)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
+    # a YAML number is read back as a float and then through its shortest repr (to_decimal): exact for every figure
+    # a plan may hold (15 significant digits at most); anything else stays exact as quoted text
+    text = format(value, "f")
+    if "." not in text:
+        return dumper.represent_scalar("tag:yaml.org,2002:int", text)
+    if Decimal(repr(float(text))) == value:
+        return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+    return dumper.represent_str(text)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+    # one value per period on one line, as the bundled example writes them: programado: [1, 0, 0, 1]
+    flat = all(not isinstance(v, (dict, list)) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flat)
+
+
+_PlanDumper.add_representer(Decimal, _represent_decimal)
+_PlanDumper.add_representer(list, _represent_list)
+_PlanDumper.add_representer(str, _represent_str)
+
+
+def plan_to_yaml(plan: Plan) -> str:
+    """The plan as YAML text that ``load_plan`` reads back to an equal plan."""
+    return yaml.dump(plan_to_dict(plan), Dumper=_PlanDumper, allow_unicode=True, sort_keys=False, width=10**6)
+
+
 def plan_avisos(plan: Plan) -> list[str]:
     """What is allowed but likely a slip, in Spanish: an item whose code, in zedxl's own form, is of another level
     (an AO coded AEI.01.02) or does not continue the one above it (AEI.02.01 under OEI.01). The hierarchy is where

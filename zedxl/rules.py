@@ -256,3 +256,13 @@ def budget_pct_with_pim_only(lines: Sequence[LineaPresupuesto], stop: int) -> De
     if pim is None or pim == 0 or ejec is None:
         return None
     return ejec / pim * HUNDRED
+
+
+def financial_progress(pim: Decimal | None, devengado: Sequence[Decimal | None], start: int,
+                       stop: int) -> tuple[Decimal | None, Decimal | None]:
+    """An AO's (or an office's) spending in base periods ``[start, stop)`` and its avance financiero: what was
+    spent against the annual PIM, in %; None when nothing was reported or there is no PIM above 0."""
+    spent = sum_executed(devengado, start, stop)
+    if spent is None or pim is None or pim <= 0:
+        return spent, None
+    return spent, spent / pim * 100

@@ -7,6 +7,7 @@ numbers (this module never applies a rule itself) and returns plain data and str
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,8 +15,17 @@ from decimal import Decimal
 
 from zedxl import fmt, rules
 from zedxl.evaluation import AORow, BudgetTable, Evaluation, OfficeRow, OfficeTable, evaluate
-from zedxl.model import Actividad, Objetivo, Plan
-from zedxl.periods import MONTH_NAMES, ROMAN, Period, base_within, parse_period, semesters, whole_year
+from zedxl.model import Actividad, Objetivo, Plan, code_level
+from zedxl.periods import (
+    MONTH_NAMES,
+    ROMAN,
+    Period,
+    base_periods,
+    base_within,
+    parse_period,
+    semesters,
+    whole_year,
+)
 
 #: Adjective of a period kind, as in "Informe de Evaluación Semestral".
 ADJECTIVE = {"S": "Semestral", "A": "Anual", "T": "Trimestral", "M": "Mensual"}
@@ -54,8 +64,8 @@ def placeholder(what: str) -> str:
 
 
 def short_code(code: str) -> str:
-    """'AO.01.01.01' → '01.01.01'; 'AEI.01.02' → '01.02'."""
-    return code.split(".", 1)[1] if "." in code else code
+    """'AO.01.01.01' → '01.01.01'; 'AEI.01.02' → '01.02'; any other code (AOI00091400117) as it is."""
+    return code.split(".", 1)[1] if code_level(code) is not None else code
 
 
 def month_year(day: _dt.date) -> str:
@@ -158,7 +168,8 @@ def condensed_offices(plan: Plan, period: Period, ev: Evaluation) -> tuple[Offic
 
 @dataclass(frozen=True)
 class AnnexRow:
-    """One AO of Anexo 01: programmed and executed per base period, per semester and for the year."""
+    """One AO of Anexo 01: programmed and executed per base period, per semester and for the year, and the
+    original programming when it was reprogrammed."""
 
     codigo: str
     nombre: str
@@ -166,6 +177,39 @@ class AnnexRow:
     instancia: str
     programado: tuple[Decimal | None, ...]
     ejecutado: tuple[Decimal | None, ...]
+    original: tuple[Decimal | None, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Modification:
+    """One period of one reprogramación, for «Modificaciones del POI»; ``past``: the period had ended by the
+    reprogramación's date (a goal changed after it was due is shown as such)."""
+
+    fecha: _dt.date
+    codigo: str
+    nombre: str
+    instancia: str
+    periodo: str
+    antes: Decimal
+    despues: Decimal
+    justificacion: str
+    documento: str
+    past: bool
+
+
+def modifications(plan: Plan) -> list[Modification]:
+    """Every reprogramación of the plan, one row per AO and period, by date."""
+    bases = base_periods(plan.anio, plan.periodicidad)
+    out = [Modification(rep.fecha, ao.codigo, ao.nombre, ao.instancia, bases[idx].name, old, new, rep.justificacion,
+                        rep.documento, rep.fecha > period_end(bases[idx]))
+           for ao in plan.actividades() for rep in ao.reprogramaciones for idx, old, new in rep.cambios]
+    return sorted(out, key=lambda m: m.fecha)
+
+
+def period_end(period: Period) -> _dt.date:
+    """The last day of a base period."""
+    month = period.number * 3 if period.kind == "T" else period.number
+    return _dt.date(period.year, month, calendar.monthrange(period.year, month)[1])
 
 
 @dataclass(frozen=True)
@@ -332,8 +376,12 @@ def build_content(plan: Plan, period: Period, fecha: _dt.date | None = None) -> 
         pairs = [next(detail)[1:] if col.label not in ("Sem.", "Total")
                  else (totals[col.period][ao.codigo].programado, totals[col.period][ao.codigo].ejecutado)
                  for col in annex_columns]
+        original = None
+        if ao.reprogramaciones:  # what each column summed before any reprogramación
+            first = ao.programado_original
+            original = tuple(sum(first[col.period.start:col.period.stop], Decimal(0)) for col in annex_columns)
         return AnnexRow(ao.codigo, ao.nombre, ao.unidad, ao.instancia, tuple(p for p, _ in pairs),
-                        tuple(e for _, e in pairs))
+                        tuple(e for _, e in pairs), original)
 
     body_offices, body_columns = condensed_offices(plan, period, ev)
     return ReportContent(

@@ -37,9 +37,11 @@ from zedxl.report.content import (
     NOUN,
     AnnexRow,
     GridColumn,
+    Modification,
     ReportContent,
     ao_progress_line,
     at_period,
+    modifications,
     month_year,
     placeholder,
     short_code,
@@ -301,6 +303,25 @@ class _Writer:
                                     for t in [*figures, fmt.pct(line.avance)])]))
         self.emit(grid.table(rows))
 
+    def financial_table(self) -> None:
+        """Avance físico (the office's mean AO progress) next to avance financiero, per office: only for a plan
+        that carries its AO's PIM and devengado."""
+        ev = self.c.ev
+        physical = {r.instancia: r.avance_promedio for r in (*ev.offices.rows, ev.offices.total)}
+        self.caption("Cuadro", f"Avance físico y financiero por instancia – {self.c.period.name}")
+        grid = w.Grid([5.0, 2.8, 3.2, 3.2, 2.8])
+        heads = ("Instancia", "Avance físico (%)", "PIM (S/)", "Devengado (S/)", "Avance financiero (%)")
+        rows = [grid.row([_head(h) for h in heads], header=True)]
+        for f in ev.financiero:
+            total = f.instancia == "Total"
+            fill = BAND_FILL if total else None
+            texts = (f.instancia, fmt.pct(physical.get(f.instancia), "—"), fmt.money(f.pim, symbol=False),
+                     fmt.money(f.devengado, symbol=False), fmt.pct(f.avance, "—"))
+            rows.append(grid.row([_cell(t, align=None if j == 0 else RIGHT, bold=total, fill=fill)
+                                  for j, t in enumerate(texts)]))
+        self.emit(grid.table(rows))
+        self.spacer()
+
     def ao_list_table(self, rows: Sequence[Any]) -> None:
         """Section II table of an AEI: code, activity, office, unit, P, E, progress, status."""
         grid = w.Grid([2.2, 4.5, 1.35, 2.25, 1.3, 1.3, 1.5, 2.6])
@@ -327,12 +348,16 @@ class _Writer:
         bold = [c.label in ("Sem.", "Total") for c in cols]
         both = _lines("Progr.\nEjecut.", size=ANNEX_PT)
 
+        three = _lines("Progr. orig.\nProgr.\nEjecut.", size=ANNEX_PT)
+
         def cells(ao: AnnexRow) -> list[w.Cell]:
             fixed_cells = [_cell(t, size=ANNEX_PT, align=None if j == 1 else CENTER)
                            for j, t in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia))]
-            return [*fixed_cells, w.Cell(both),
-                    *(_cell(f"{fmt.qty(p, '–')}\n{fmt.qty(e, '–')}", size=ANNEX_PT, align=RIGHT, bold=b)
-                      for p, e, b in zip(ao.programado, ao.ejecutado, bold, strict=True))]
+            # a reprogrammed AO shows its original programming above the current one
+            first = [f"{fmt.qty(o, '–')}\n" for o in ao.original] if ao.original else [""] * len(cols)
+            return [*fixed_cells, w.Cell(three if ao.original else both),
+                    *(_cell(f"{o}{fmt.qty(p, '–')}\n{fmt.qty(e, '–')}", size=ANNEX_PT, align=RIGHT, bold=b)
+                      for o, p, e, b in zip(first, ao.programado, ao.ejecutado, bold, strict=True))]
 
         head = [grid.row([*(_head(h, size=ANNEX_PT, merge="restart") for h in heads), *top], header=True),
                 grid.row([*[HEAD_BELOW] * len(heads), *low], header=True)]
@@ -373,6 +398,8 @@ class _Writer:
             self.para("El avance se soporta en el esfuerzo articulado de todas las instancias de organización "
                       "interna, liderando cada Actividad Operativa una instancia responsable.")
         self.note("La suma por instancia agrega cantidades de unidades de medida distintas, como en el Anexo 02.")
+        if ev.financiero:
+            self.financial_table()
         self.image(charts.office_chart(c), f"Metas programadas y ejecutadas por instancia – {c.period.name}")
 
         self.heading("1.4. Al nivel de Presupuesto Institucional", 2)
@@ -405,6 +432,7 @@ class _Writer:
         self.prose(c.narrative("medidas"),
                    "describir las medidas adoptadas para la mejora continua (hoja Narrativa del maestro, campo "
                    "«medidas»).")
+        self.modifications()
         annex_at = self.body.tell()
         self.annexes(TEXT_W_LANDSCAPE_CM if wide else TEXT_W_CM)
         self.save(path, contents_at, annex_at)
@@ -444,6 +472,39 @@ class _Writer:
                             self.prose(text, missing)
                     else:  # one report: its text, as the seed prints it
                         self.prose(texts[0][1] if texts else "", missing)
+
+    def modifications(self) -> None:
+        """2.3: every reprogramación of the year (only when there is one), a goal changed after its period ended
+        marked as such."""
+        rows = modifications(self.c.plan)
+        if not rows:
+            return
+        self.heading("2.3. Modificaciones del POI", 2)
+        n_aos = len({m.codigo for m in rows})
+        late = sum(1 for m in rows if m.past)
+        aos = fmt.count(n_aos, "Actividad Operativa", "Actividades Operativas")
+        periods = fmt.count(len(rows), "periodo", "periodos")
+        text = f"En el año se reprogramaron las metas físicas de {aos} ({periods}), cada una con su justificación."
+        if late:
+            text += (f" {fmt.count(late, 'cambio corresponde', 'cambios corresponden')} a un periodo ya vencido "
+                     "(marcado con *).")
+        self.para(text)
+        grid = w.Grid([1.9, 2.3, 4.2, 2.2, 1.4, 1.4, 3.6])
+        heads = ("Fecha", "Código", "Actividad Operativa", "Periodo", "Anterior", "Nuevo", "Justificación")
+
+        def cells(m: Modification) -> list[w.Cell]:
+            why = m.justificacion + (f" ({m.documento})" if m.documento else "")
+            texts = (f"{m.fecha:%d/%m/%Y}", m.codigo, m.nombre, m.periodo + (" *" if m.past else ""),
+                     fmt.qty(m.antes), fmt.qty(m.despues), why)
+            aligns = (CENTER, CENTER, None, CENTER, RIGHT, RIGHT, None)
+            return [_cell(t, align=a) for t, a in zip(texts, aligns, strict=True)]
+
+        self.caption("Cuadro", "Reprogramaciones de metas físicas")
+        self.emit(grid.table([grid.row([_head(h) for h in heads], header=True)],
+                             (grid.row(cells(m)) for m in rows)))
+        if late:
+            self.note("* Periodo ya vencido a la fecha de la reprogramación: la meta se cambió después de su plazo.")
+        self.spacer()
 
     def annexes(self, width: float) -> None:
         c = self.c

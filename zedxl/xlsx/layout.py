@@ -100,6 +100,14 @@ def original(label: str) -> str:
     return f"Prog. original {label}"
 
 
+H_PIM = "PIM de la AO (S/)"
+H_AVANCE_FIN = "Avance financiero (%)"
+
+
+def devengado(label: str) -> str:
+    return f"Devengado {label}"
+
+
 def acum(label: str) -> str:
     return f"Ejec. acum. {label}"
 
@@ -131,7 +139,13 @@ class OEIColumns:
         return self.headers.index(header)
 
     @classmethod
-    def for_periodicity(cls, periodicity: Periodicity) -> OEIColumns:
+    def for_plan(cls, plan: Plan) -> OEIColumns:
+        return cls.for_periodicity(plan.periodicidad, financiero=plan.financiero)
+
+    @classmethod
+    def for_periodicity(cls, periodicity: Periodicity, *, financiero: bool = False) -> OEIColumns:
+        """The columns; ``financiero``: with each AO's PIM, devengado per period and avance financiero at the end
+        (only when the plan carries them)."""
         labels = base_labels(periodicity)
         headers = [H_CODIGO, H_DESCRIPCION, H_INDICADOR, H_UM, H_INSTANCIA]
         headers += [prog(x) for x in labels] + [prog("Anual")]
@@ -140,6 +154,8 @@ class OEIColumns:
             headers += [prog(s), ejec(s), avance(s), estado(s)]
         headers += [avance("Anual"), estado("Anual")] + [justificacion(x) for x in labels]
         headers += [original(x) for x in labels]
+        if financiero:
+            headers += [H_PIM, *(devengado(x) for x in labels), devengado("Anual"), H_AVANCE_FIN]
         return cls(tuple(headers))
 
 

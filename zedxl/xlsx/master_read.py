@@ -271,13 +271,18 @@ class _Reader:
         ejec_cols = [headers[L.ejec(x)] for x in labels]
         c_desc, c_um, c_inst = col(L.H_DESCRIPCION), col(L.H_UM), col(L.H_INSTANCIA)
         just_cols = [col(L.justificacion(x)) for x in labels]
+        c_pim, found_dev = col(L.H_PIM), [col(L.devengado(x)) for x in labels]
+        dev_cols = [c for c in found_dev if c is not None]
+        if len(dev_cols) != len(labels):  # the financial side is all the columns or none
+            c_pim = None
         found_orig = [col(L.original(x)) for x in labels]
         # (a master before 1.3 has no original programming: nothing was reprogrammed yet)
         orig_cols = [c for c in found_orig if c is not None] if None not in found_orig else []
         legacy_just = col(L.H_JUSTIFICACION) if all(c is None for c in just_cols) else None
         c_code = col(L.H_CODIGO)
         formula_list = sorted({headers[h] for s in (*L.SEMESTER_POINTS, "Anual")
-                               for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s)) if h in headers})
+                               for h in (L.prog(s), L.ejec(s), L.avance(s), L.estado(s)) if h in headers} |
+                              {headers[h] for h in (L.devengado("Anual"), L.H_AVANCE_FIN) if h in headers})
         placed: list[tuple[int, str, str, str]] = []  # the sheet's AEI and AO rows: strays if it has no OEI row
 
         def stray(item: Item, r: int, reason: str) -> None:
@@ -331,13 +336,20 @@ class _Reader:
             else:  # a master before 1.2: its one text answered the AO's latest report
                 texts = _placed(_text(_cell(row, legacy_just)), _latest(ejecutado), len(labels), "")
             programado = tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in prog_cols)
-            original = (tuple(self.number(_cell(row, c), sheet, r, c) or _ZERO for c in orig_cols) if orig_cols
-                        else programado)
+            # a row without its original programming (one the planner added) is programmed as it stands
+            first = [_cell(row, c) for c in orig_cols]
+            original = (tuple(self.number(v, sheet, r, c) or _ZERO for v, c in zip(first, orig_cols, strict=True))
+                        if any(v is not None and _text(v) != "" for v in first) else programado)
             if original != programado:  # reprogrammed, or a programmed cell the planner changed (``resolve``)
                 self.programming[code] = (original, [f"{sheet}!{to_a1(r, c)}" for c in prog_cols])
+            pim: Decimal | None = None
+            devengado: tuple[Decimal | None, ...] = ()
+            if c_pim is not None:
+                pim = self.number(_cell(row, c_pim), sheet, r, c_pim)
+                devengado = tuple(self.number(_cell(row, c), sheet, r, c) for c in dev_cols)
             acciones[-1]["actividades"].append(Actividad(
                 code, _text(_cell(row, c_desc)), _text(_cell(row, c_um)), _text(_cell(row, c_inst)).upper(),
-                programado, ejecutado, texts,
+                programado, ejecutado, texts, (), pim, devengado,
             ))
         if oei is None:
             for r, level, code, parent in placed:
@@ -445,10 +457,12 @@ class _Reader:
         pending: list[Pending] = []
         changed: dict[str, Actividad] = {}
         plan_labels = base_labels(plan.periodicidad)
+        # before the follow-up starts (nothing executed anywhere) a changed programmed cell corrects the plan itself
+        drafting = rules.reported_through(plan) == 0
         for ao in plan.actividades():
             rows = by_code.get(ao.codigo, [])
             original, cells = self.programming.get(ao.codigo, (ao.programado, []))
-            if not rows and not cells:
+            if not rows and (not cells or drafting):
                 continue
             history, left, fresh = reprogramming.resolve(original, ao.programado, rows, today)
             changed[ao.codigo] = replace(ao, reprogramaciones=history)

@@ -162,7 +162,8 @@ class MasterWriter:
 
     def __init__(self, plan: Plan, *, splice: bool = True) -> None:
         self.plan = plan
-        self.cols = L.OEIColumns.for_periodicity(plan.periodicidad)
+        self.cols = L.OEIColumns.for_plan(plan)
+        self.financiero = plan.financiero
         self.labels = base_labels(plan.periodicidad)
         self.half = n_base(plan.periodicidad) // 2
         self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
@@ -372,6 +373,13 @@ class MasterWriter:
                              (c[L.ejec(point)], f.calc, sum_formula(f"{ejec[a]}:{ejec[b - 1]}", executed=True)),
                              (c[L.avance(point)], f.pct, progress_formula(e_ref, to_date)),
                              (c[L.estado(point)], f.state, status_formula(e_ref, p_ref, to_date=to_date, stop=b))]
+            if self.financiero:
+                dev = [letter[L.devengado(x)] + ROW for x in self.labels]
+                total, pim = letter[L.devengado("Anual")] + ROW, letter[L.H_PIM] + ROW
+                formulas += [(c[L.devengado("Anual")], f.money_calc, sum_formula(f"{dev[0]}:{dev[-1]}",
+                                                                                  executed=True)),
+                             (c[L.H_AVANCE_FIN], f.pct, f'=IF(OR({total}="",{pim}=""),"",IF({pim}<=0,"",'
+                                                        f"{total}/{pim}*100))")]
             self._ao_formulas = [(col, fmt, RowFormula(text)) for col, fmt, text in formulas]
             assert all(formula.vetted for _, _, formula in self._ao_formulas)
             self._ao_columns = [c[h] for h in (L.H_CODIGO, L.H_DESCRIPCION, L.H_INDICADOR, L.H_UM, L.H_INSTANCIA)] + \
@@ -380,6 +388,14 @@ class MasterWriter:
         cached: list[Any] = []
         for m in self.ao_stats(ao):
             cached += [float(m.programado), or_blank(m.ejecutado), or_blank(m.avance), m.estado]
+        financial: list[RowCell] = []
+        if self.financiero:
+            spent, pct = rules.financial_progress(ao.pim, ao.devengado, 0, n_base(self.plan.periodicidad))
+            cached += [or_blank(spent), or_blank(pct)]
+            c = self.cols
+            financial = [_number(c[L.H_PIM], f.money, ao.pim),
+                         *(_number(c[L.devengado(x)], f.money, v) for x, v in zip(self.labels, ao.devengado,
+                                                                                   strict=True))]
         code, name, indicator, unit, office, *inputs = self._ao_columns
         n = len(self.labels)
         cells: list[RowCell] = [
@@ -393,7 +409,8 @@ class MasterWriter:
             *((col, "n", f.number, float(v), "") for col, v in zip(inputs[3 * n:], ao.programado_original,
                                                                   strict=True)),
             *((col, "f", fmt, value, formula.at(r))
-              for (col, fmt, formula), value in zip(self._ao_formulas, cached, strict=True))]
+              for (col, fmt, formula), value in zip(self._ao_formulas, cached, strict=True)),
+            *financial]
         cells.sort(key=itemgetter(0))
         return cells
 
