@@ -287,6 +287,7 @@ def test_exportar_ceplan_round_trip_gives_the_same_fse(tmp_path: Path) -> None:
         assert (back.actividad(ao.codigo).programado_original, back.actividad(ao.codigo).programado) == \
             (ao.programado_original, ao.programado)
     assert before.actividad(AO2).reprogramaciones and back.actividad(AO2).reprogramaciones
+    assert before.actividad(AO1).pim == back.actividad(AO1).pim == Decimal("1500.5")
     assert (back.entidad, back.anio, dict(back.instancias)) == (before.entidad, before.anio, dict(before.instancias))
 
 
