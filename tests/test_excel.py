@@ -519,3 +519,43 @@ def test_excel_buttons_refuse_a_book_of_an_older_template(master: Path, work: Pa
         # only the Panel's result line is written, saying so
         assert {a["sheet_position"] for a in actions} == {0}
         assert "zedxl recompute" in json.dumps(actions, ensure_ascii=False)
+
+
+def test_excel_buttons_refuse_an_unjustified_reprogramming_and_record_a_justified_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_plan: Plan) -> None:
+    """#23: a programmed cell changed in the open book stops Recalcular and Consolidar (nothing but the Panel's
+    result line written) until a row of the Reprogramaciones sheet justifies it; then Recalcular records it: the
+    original programming kept, the row completed, the ledger told."""
+    import sqlite3
+
+    from zedxl.errors import ReprogramacionError
+    from zedxl.ledger import ledger_path
+
+    monkeypatch.chdir(tmp_path)
+    master = tmp_path / NAME
+    write_master_file(example_plan, master)
+    (tmp_path / P.DEFAULT_CARPETA).mkdir()
+    wb = load(master, keep_vba=True)
+    ws = wb["OEI.01"]
+    head = [c.value for c in ws[L.HEADER_ROW + 1]]
+    r = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "AO.01.01.01")
+    ws.cell(r, head.index(L.prog("T3")) + 1).value = 6
+    wb.save(master)
+    for button in (excel.recalcular, excel.consolidar):
+        book = xw.Book(json=request(master))
+        with pytest.raises(ReprogramacionError, match=r"AO\.01\.01\.01, T3: de 0 a 6"):
+            button(book)
+        assert {a["sheet_position"] for a in book.json()["actions"]} == {0}
+    wb = load(master, keep_vba=True)
+    reprog = wb[L.SHEET_REPROGRAMACIONES]
+    reprog.append([None, "AO.01.01.01", "T3", None, None, "Se adelantó el taller a setiembre.", "Memorando 9"])
+    wb.save(master)
+    report, after, _ = run(excel.recalcular, master, tmp_path)
+    assert report.codes() == []
+    ao = read_master(after).plan.actividad("AO.01.01.01")
+    assert (ao.programado[2], ao.programado_original[2]) == (6, 0)
+    assert [(r.cambios, r.justificacion, r.documento) for r in ao.reprogramaciones] == [
+        (((2, Decimal(0), Decimal(6)),), "Se adelantó el taller a setiembre.", "Memorando 9")]
+    with sqlite3.connect(ledger_path(master)) as db:
+        rows = db.execute("SELECT codigo, campo, antes, despues FROM cambios ORDER BY id").fetchall()
+    assert rows[-1] == ("AO.01.01.01", "Prog. T3", "0", "6") and rows[-2][1] == "Reprogramación"

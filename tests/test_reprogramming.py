@@ -284,3 +284,18 @@ def test_reprogramming_before_the_follow_up_starts_a_changed_cell_corrects_the_p
     recompute(master, today=TODAY)
     ao = read_master(master).plan.actividad(AO)
     assert ao.programado[2] == 7 and ao.programado_original[2] == 7 and ao.reprogramaciones == ()
+
+
+def test_reprogramming_reporte_xlsx_anexo_01_has_the_original_line(tmp_path: Path) -> None:
+    from zedxl.report import report_plan
+
+    plan = plan_from_dict(_reprogrammed_raw())
+    out = report_plan(plan, "2025", tmp_path / "reporte.xlsx", formato="xlsx", fecha=TODAY)[0]
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    start = next(r for r, row in enumerate(rows) if row[0] == AO)
+    assert [rows[start + k][4] for k in range(3)] == ["Progr. orig.", "Progr.", "Ejecut."]
+    ao = plan.actividad(AO)
+    assert rows[start][-1] == float(sum(ao.programado_original)) and rows[start + 1][-1] == float(sum(ao.programado))
+    other = next(r for r, row in enumerate(rows) if row[0] == "AO.01.01.02")
+    assert [rows[other + k][4] for k in range(2)] == ["Progr.", "Ejecut."]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -459,5 +460,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
 
 
+def run() -> NoReturn:
+    """The ``zedxl`` command: ``main``'s exit code. After Ctrl+C the process ends at once, its own cleanup done:
+    Python's exit would join the worker pool's threads again, and on 3.11 a pool whose workers were interrupted can
+    then print «Exception ignored … Bad file descriptor» after the one Spanish line."""
+    code = main()
+    if code == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

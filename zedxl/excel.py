@@ -381,8 +381,20 @@ def recalcular(book: Any = None) -> Report:
     Returns the problems found while reading (also listed on the Panel's result line), never raises for them.
     """
     def action(book: Any, state: BookState) -> tuple[Report, str]:
+        from zedxl.ledger import Ledger, RunRecord, ledger_path, now_iso
+
+        require_template(state)
         read = plan_from_rows(state.sheets, state.name)
-        write_plan(book, state, require_intact(read, (), state.path, button=True).plan)
+        plan = require_intact(read, (), state.path, button=True).plan
+        # the reprogramaciones the planner wrote in the sheet are recorded in the ledger, as the CLI does
+        recorded = state.path.is_file() and bool(read.reprogramacion_changes)
+        if recorded:
+            Ledger.prepare(ledger_path(state.path))
+        inicio = now_iso()
+        write_plan(book, state, plan)
+        if recorded:
+            RunRecord(ledger_path(state.path), state.path, sha256_file(state.path), inicio, [],
+                      list(read.reprogramacion_changes)).finish("", "escrito en el libro abierto (falta guardarlo)")
         n_ao = sum(1 for _ in read.plan.actividades())
         note = f" {len(read.issues)} aviso(s): use Validar para verlos." if read.issues else ""
         return Report(state.name, list(read.issues)), f"Recalculado: {n_ao} AO.{note}"
@@ -454,7 +466,8 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         from zedxl.xlsx.office_layout import offices_to_split
 
         require_template(state)
-        plan = require_intact(plan_from_rows(state.sheets, state.name), (), state.path, button=True).plan
+        read = plan_from_rows(state.sheets, state.name)
+        plan = require_intact(read, (), state.path, button=True).plan
         folder = state.returns_folder()
         if not folder.is_dir():
             raise ZedxlError(f"No existe la carpeta de retornos {folder}. Indíquela en la hoja Panel.")
@@ -466,6 +479,7 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         decided = plan_consolidation(plan, received, expected=offices_to_split(plan),
                                      reemplazar=state.settings.reemplazar, history=known)
         result = ConsolidationResult.of(state.path, decided)
+        result.changes = [*read.reprogramacion_changes, *result.changes]  # (what the CLI records too)
         if result.changes:
             write_plan(book, state, decided.plan)
             result.written = True

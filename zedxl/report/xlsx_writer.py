@@ -101,15 +101,17 @@ def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
             ws.merge_range(r, 0, r, last, safe_text(f"{aei.codigo} {aei.nombre}"), f.aei)
             r += 1
             for ao in (c.annex[a.codigo] for a in aei.actividades):
+                # a reprogrammed AO: its original programming on a line of its own, above the current one
+                lines = [*((("Progr. orig.", ao.original),) if ao.original else ()), ("Progr.", ao.programado),
+                         ("Ejecut.", ao.ejecutado)]
                 for j, text in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia)):
-                    ws.merge_range(r, j, r + 1, j, safe_text(text), f.text if j == 1 else f.center)
-                _s(ws, r, 4, "Progr.", f.center)
-                _s(ws, r + 1, 4, "Ejecut.", f.center)
-                for m, col in enumerate(cols):
-                    fmt = f.num_bold if col.label in ("Sem.", "Total") else f.num
-                    _n(ws, r, len(heads) + m, ao.programado[m], fmt)
-                    _n(ws, r + 1, len(heads) + m, ao.ejecutado[m], fmt)
-                r += 2
+                    ws.merge_range(r, j, r + len(lines) - 1, j, safe_text(text), f.text if j == 1 else f.center)
+                for k, (label, values) in enumerate(lines):
+                    _s(ws, r + k, 4, label, f.center)
+                    for m, col in enumerate(cols):
+                        _n(ws, r + k, len(heads) + m, values[m], f.num_bold if col.label in ("Sem.", "Total")
+                           else f.num)
+                r += len(lines)
     ws.freeze_panes(5, 2)
     ws.repeat_rows(3, 4)
 
