@@ -330,8 +330,8 @@ class MasterWriter:
         # the original programming, next to the current one but folded away: open it with the «+» above
         first_orig = c[L.original(self.labels[0])]
         ws.set_column(first_orig, first_orig + len(self.labels) - 1, 11, None, {"level": 1, "hidden": True})
-        ws.set_column(first_orig + len(self.labels), first_orig + len(self.labels), widths[first_orig + len(self.labels)]
-                      if first_orig + len(self.labels) < len(widths) else None, None, {"collapsed": True})
+        after = first_orig + len(self.labels)
+        ws.set_column(after, after, widths[after] if after < len(widths) else None, None, {"collapsed": True})
         ws.freeze_panes(L.FIRST_DATA_ROW, c[L.H_DESCRIPCION] + 1)
         row = L.FIRST_DATA_ROW
         self._indicator_row(ws, row, oei.codigo, oei.nombre, oei.indicador, f, level="OEI")
@@ -736,7 +736,7 @@ class MasterWriter:
 
     # -- Narrativa --------------------------------------------------------------------------------------------
     def _narrativa(self, ws: Worksheet, f: Formats) -> None:
-        widths = [0, 34, 100]
+        widths = [0, 30, 150]  # (wide: a long text needs fewer lines, and a row can be at most 409 points high)
         # column A holds the field's key, which the master reader looks for: hidden, not printed
         ws.set_column(0, 0, 16, None, {"hidden": True})
         ws.set_column(1, 1, widths[1])

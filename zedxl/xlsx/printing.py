@@ -24,6 +24,7 @@ MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.4, 0.7, 0.6, 0.25  # i
 PRINT_WIDTH = (PAGE_WIDTH - 2 * 72 * MARGIN_SIDE) * 0.95
 PRINT_HEIGHT = (PAGE_HEIGHT - 72 * (MARGIN_TOP + MARGIN_BOTTOM)) * 0.95
 DEFAULT_ROW = 15.0  # points: Excel's default row height for the default font (Calibri 11)
+MAX_ROW = 409.0  # points: the tallest row Excel allows
 PAGE_NUMBER = "Página &P de &N"
 
 
@@ -61,7 +62,7 @@ class PageText:
     def header(self) -> str:
         right = " · ".join(f"{label}: {text}" for label, text in (("Instancia", self.instancia),
                                                                    ("Periodo", self.periodo)) if text)
-        return header_text(plain(self.entidad, 70), plain(self.titulo, 60), plain(right, 90))
+        return header_text(plain(self.entidad, 70), plain(self.titulo, 60), plain(right, 110))
 
     def footer(self) -> str:
         return header_text("&A", "", PAGE_NUMBER)
@@ -150,7 +151,7 @@ def text_lines(text: str, width: float, font_size: float = 10) -> int:
 def row_height(texts: Iterable[tuple[str, float]], font_size: float = 10, minimum: float = DEFAULT_ROW) -> float:
     """The height (points) of a row whose wrapped ``texts`` are (text, column width) pairs."""
     lines = max((text_lines(t, w, font_size) for t, w in texts if t and w > 0), default=0)
-    return max(minimum, round(lines * font_size * 1.3 + 4, 1))
+    return minimum if lines <= 1 else min(MAX_ROW, max(minimum, round(lines * font_size * 1.3 + 4, 1)))
 
 
 def page_setup(ws: Worksheet, page: PageText, widths: Sequence[float] = (), *, last_row: int | None = None,
@@ -158,8 +159,9 @@ def page_setup(ws: Worksheet, page: PageText, widths: Sequence[float] = (), *, l
                breaks: Iterable[int] | None = None, row_heights: Sequence[float] | None = None,
                blocks: Iterable[int] | None = None) -> int:
     """A4 landscape page set-up of ``ws`` printing columns ``widths`` (index = column; 0 for a hidden one) and rows
-    up to ``last_row`` (without them: what the sheet holds, one page wide): scale, column breaks, print titles, header and footer; with ``row_heights`` and ``blocks``
-    also row breaks that keep each block on one page. Returns the scale it prints at."""
+    up to ``last_row`` (without them: what the sheet holds, one page wide): scale, column breaks, print titles,
+    header and footer; with ``row_heights`` and ``blocks`` also row breaks that keep each block on one page.
+    Returns the scale it prints at."""
     ws.set_paper(A4)
     ws.set_landscape()
     ws.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP, bottom=MARGIN_BOTTOM)
