@@ -39,7 +39,7 @@ PROG_COLOR, EJEC_COLOR = "#9DC3E6", "#2E75B6"  # (no table of the master uses th
 CALC = "#F2F2F2"
 POINT_NAMES = {"S1": "I Semestre", "S2": "II Semestre", "Anual": "Año"}  # the OEI sheets' points, in order
 CHART_ROW, CHART_COL = 4, 5  # the charts' grid starts at F5, right of the tables
-CHART_ROWS, CHART_COLS = 17, 9  # one chart's cell in that grid
+CHART_ROWS, CHART_COLS = 17, 7  # one chart's cell in that grid (the sheet prints one page wide at ≥ 60 %)
 
 
 def _cached(value: Decimal | None) -> float | str:
@@ -245,7 +245,7 @@ class _Dashboard:
     def place(self, chart: Any, grid_row: int, grid_col: int, title: str, *, legend: bool = True) -> None:
         chart.set_title({"name": title, "name_font": {"size": 11, "bold": True, "color": "#1F4E78"}})
         chart.set_legend({"position": "bottom"} if legend else {"none": True})
-        chart.set_size({"width": 576, "height": 320})
+        chart.set_size({"width": 440, "height": 320})
         self.ws.insert_chart(CHART_ROW + grid_row * CHART_ROWS, CHART_COL + grid_col * CHART_COLS, chart,
                              {"object_position": 3})
 
