@@ -680,15 +680,15 @@ class MasterWriter:
         for col, width in enumerate((16, 40, 100)):
             ws.set_column(col, col, width)
         ws.write(0, 0, "Narrativa del Informe de Evaluación", f.title)
-        ws.write(1, 0, "Escriba aquí los textos del informe; un campo vacío aparecerá en el informe como "
-                       "«[Pendiente: …]».", f.subtitle)
+        ws.write(1, 0, "Escriba aquí los textos del informe; los campos vacíos se listan como pendientes al "
+                       "generar el informe (y se marcan en el borrador: zedxl report --borrador).", f.subtitle)
         ws.write_row(3, 0, ("Campo", "Sección del informe", "Texto"), f.header)
         for k, (key, title) in enumerate(L.NARRATIVA_FIELDS.items()):
             r = 4 + k
             ws.write(r, 0, key, f.code)
             ws.write(r, 1, title, f.text)
             ws.write_string(r, 2, safe_text(self.plan.narrativa.get(key, "")), f.input_text)
-            ws.set_row(r, 120)
+            ws.set_row(r, 30 if key in L.NARRATIVA_SHORT else 120)
 
     # -- the record of the structure (zedxl.structure) ------------------------------------------------------------
     def _structure(self, ws: Worksheet, f: Formats) -> None:
