@@ -220,10 +220,10 @@ def quantity(value: Decimal, unit: str) -> str:
 def ao_progress_line(row: AORow, period: Period, hasta: str | None = None) -> str:
     """The line above each justification: «Ejecutado: 2 eventos / Programado en el semestre: 1 evento (200.00 %)»
     (the ratio uncapped); for a period still in course (``hasta``: its last base period reported), what was
-    programmed up to it too: «… Programado en el año: 4 eventos (1 evento hasta T2) …»."""
+    programmed up to it too: «… Programado en el año: 4 eventos, 1 evento hasta T2 (200.00 %)»."""
     prog = f"Programado en el {NOUN[period.kind]}: {quantity(row.programado, row.unidad)}"
     if hasta is not None and row.a_la_fecha is not None:
-        prog += f" ({quantity(row.a_la_fecha, row.unidad)} hasta {hasta})"
+        prog += f", {quantity(row.a_la_fecha, row.unidad)} hasta {hasta}"
     if row.ejecutado is None:
         return f"Sin ejecución reportada / {prog}"
     ratio = f" ({pct_text(row.ratio)})" if row.ratio is not None else ""
