@@ -72,7 +72,9 @@ def test_financiero_master_keeps_it_and_caches_what_the_rule_gives(plan: Plan, t
 def test_financiero_a_plan_without_it_has_no_financial_columns(example_plan: Plan, tmp_path: Path) -> None:
     master = tmp_path / "maestro.xlsx"
     write_master_file(example_plan, master)
-    header = [c.value for c in openpyxl.load_workbook(master, read_only=True)["OEI.01"][L.HEADER_ROW + 1]]
+    wb = openpyxl.load_workbook(master, read_only=True)
+    header = [c.value for c in wb["OEI.01"][L.HEADER_ROW + 1]]
+    wb.close()
     assert L.H_PIM not in header and L.H_AVANCE_FIN not in header
     assert not example_plan.financiero
 

@@ -14,7 +14,15 @@ import xlsxwriter
 
 import zedxl.libreoffice as lo
 from zedxl.errors import ToolMissingError, ZedxlError
-from zedxl.libreoffice import ENV_VAR, PROFILE_XCU, ConversionError, convert, find_soffice, recalculate
+from zedxl.libreoffice import (
+    ENV_VAR,
+    PROFILE_XCU,
+    ConversionError,
+    convert,
+    find_soffice,
+    recalculate,
+    recalculate_many,
+)
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +121,31 @@ def test_convert_replaces_an_existing_output(tmp_path: Path) -> None:
     (outdir / "libro.pdf").write_bytes(b"viejo")
     out = convert(src, "pdf", outdir)
     assert out.read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.libreoffice
+def test_recalculate_many_recalculates_every_file_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five workbooks from three folders, in batches of two (three LibreOffice runs): each copy is recalculated and
+    they come back in the order given."""
+    monkeypatch.setattr(lo, "BATCH", 2)
+    names = ["e", "b", "d", "a", "c"]
+    for k in range(3):
+        (tmp_path / f"carpeta-{k}").mkdir()
+    sources = [_wrong_cache_workbook(tmp_path / f"carpeta-{k % 3}" / f"{name}.xlsx") for k, name in enumerate(names)]
+    outs = recalculate_many(sources, tmp_path / "recalc")
+    assert outs == [tmp_path / "recalc" / f"{name}.xlsx" for name in names]
+    assert [openpyxl.load_workbook(out, data_only=True)["Datos"]["C1"].value for out in outs] == [50] * 5
+    assert recalculate_many([], tmp_path / "nada") == []
+
+
+def test_recalculate_many_refuses_two_files_of_one_name(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    sources = [_wrong_cache_workbook(tmp_path / "a" / "libro.xlsx"),
+               _wrong_cache_workbook(tmp_path / "b" / "Libro.xlsx")]
+    with pytest.raises(ConversionError, match="mismo nombre: libro"):
+        recalculate_many(sources, tmp_path / "recalc")
+    assert not (tmp_path / "recalc").exists()
 
 
 @pytest.mark.libreoffice

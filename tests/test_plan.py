@@ -13,7 +13,7 @@ import yaml
 from tests.conftest import EXAMPLE
 from zedxl.errors import PlanError
 from zedxl.model import Plan, normalize_code
-from zedxl.plan import load_plan, plan_from_dict
+from zedxl.plan import YAML_LOADER, load_plan, parse_plan_yaml, plan_from_dict
 
 
 def _raw() -> dict[str, Any]:
@@ -249,3 +249,83 @@ def test_plan_an_aei_under_an_oei_its_code_does_not_extend_is_an_aviso(tmp_path:
     assert main(["new", str(path), "-o", str(tmp_path / "m.xlsx")]) == 0
     err = capsys.readouterr().err
     assert "Aviso: la AEI.02.01 está bajo el OEI.01" in err and "Traceback" not in err
+
+
+#: Both YAML loaders PyYAML offers, both real here: the one in C (libyaml) and the pure-Python one.
+LOADERS = [pytest.param(yaml.SafeLoader, id="python"), pytest.param(yaml.CSafeLoader, id="libyaml")]
+
+
+def big_plan_text(n_ao: int) -> str:
+    """A plan file of ``n_ao`` AO written as people write YAML: comments, plain, quoted and block texts, flow and
+    block lists, nulls as ``null`` and ``~``, per-period blocks, reprogramaciones with dates, a budget."""
+    out = ["# Plan generado para comparar los dos lectores de YAML", "entidad: 'Entidad «grande» de prueba'",
+           "sigla: GRANDE", "anio: 2025", "periodicidad: mensual",
+           "instancias: {DPD: Dirección de Promoción, \"OGA\": \"Oficina General: Administración\"}",
+           "responsable_presupuesto: OGA", "reglas: {tope_avance: ~, avance_sin_meta: 0}", "objetivos:"]
+    per_aei = 50
+    for a in range(-(-n_ao // per_aei)):
+        o, k = a // 4 + 1, a % 4 + 1
+        if k == 1:
+            out += [f"  - codigo: OEI {o}", f"    nombre: Objetivo {o} de 'capacidades' #{o}: comentario",
+                    "    acciones:"]
+        out += [f"      - codigo: AEI.{o:02d}.{k:02d}", f'        nombre: "Acción {o}.{k}\tcon tabulador"',
+                "        indicador: {nombre: Número de acciones, unidad: Acciones, meta_anual: 3, "
+                f"ejecutado: {{S1: {a % 4}}}}}", "        actividades:"]
+        for j in range(1, min(per_aei, n_ao - a * per_aei) + 1):
+            x = a * per_aei + j
+            unit, step = ("'% avance/100'", Decimal("0.2")) if x % 7 == 0 else ("Informes", Decimal(1))
+            programado = ", ".join(str((x + m) % 5 * step) for m in range(12))
+            out += [f"          - codigo: AO {o}.{k}.{j}", "            nombre: >-",
+                    f"              Actividad {x}, con texto", "              plegado y ñandú",
+                    f"            unidad: {unit}", f"            instancia: {'DPD' if x % 3 else 'OGA'}",
+                    f"            programado: [{programado}]", "            ejecutado:"]
+            out += [f"              - {v}" for v in [x % 4, "0.25", "null", "~", *["null"] * 8]]
+            out += ["            justificacion:", "              Feb: |", f"                Línea uno del AO {x}.",
+                    "                Línea dos: «citada» y 'simple'."]
+            if x % 11 == 0:
+                out += ["            reprogramaciones:", "              - fecha: 2025-07-10",
+                        "                programado: {Ago: 4, 2025-09: 1}",
+                        f"                justificacion: 'Reprogramado por el memorando {x}'",
+                        f"                documento: Memorando N° {x:03d}-2025"]
+            if x % 13 == 0:
+                out += [f"            financiero: {{pim: {x}.50, devengado: {{Ene: 100.25, '3': 7}}}}"]
+    out += ["presupuesto:", "  ingresos: []", "  gastos:",
+            "    - {rubro: Bienes y Servicios, pia: 1200.5, pim: 0, ejecucion: {Ene: 10, Feb: 20.75}}",
+            "    - rubro: Otros Gastos", "      pia: ~", "      pim: 3000", "      ejecucion: [1, 2, 3, null, null, "
+            "null, null, null, null, null, null, null]"]
+    return "\n".join(out) + "\n"
+
+
+def test_plan_yaml_loader_is_libyaml_where_pyyaml_has_it() -> None:
+    """PyYAML's wheels carry libyaml; zedxl then builds plans with it (about three times faster than in Python)."""
+    assert yaml.__with_libyaml__
+    assert YAML_LOADER is yaml.CSafeLoader
+
+
+def test_plan_both_yaml_loaders_build_the_same_plan(tmp_path: Path) -> None:
+    """The bundled example and a generated plan of 600 AO: libyaml and the pure-Python loader build the same data,
+    hence the same Plan; ``load_plan`` builds it too."""
+    big = big_plan_text(600)
+    for text in (EXAMPLE.read_text(encoding="utf-8"), big):
+        python, libyaml = (parse_plan_yaml(text, "plan.yaml", loader) for loader in (yaml.SafeLoader, yaml.CSafeLoader))
+        assert libyaml == python
+        assert plan_from_dict(libyaml) == plan_from_dict(python)
+    plan = plan_from_dict(python)
+    assert sum(1 for _ in plan.actividades()) == 600
+    assert sum(1 for ao in plan.actividades() if ao.reprogramaciones) == 600 // 11
+    path = tmp_path / "grande.yaml"
+    path.write_text(big, encoding="utf-8")
+    assert load_plan(path) == plan
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+@pytest.mark.parametrize(("text", "said"), [
+    ("a: &x [1, 2]\nb:\n  - c\n  - *x\n", "línea 4: usa un alias de YAML"),
+    ("a:\n" + "".join("  " * d + f"- k{d}:\n" for d in range(1, 40)), "línea 21: anidamiento de más de 40"),
+    ("a: " + "[" * 50_000 + "]" * 50_000 + "\n", "línea 1: anidamiento de más de 40"),
+], ids=["alias", "anidamiento-en-bloque", "anidamiento-en-linea"])
+def test_plan_yaml_shape_check_refuses_with_either_loader(loader: Any, text: str, said: str) -> None:
+    """An alias or nesting beyond 40 levels is refused from the parser's events, at the same line, whichever loader
+    builds the plan."""
+    with pytest.raises(PlanError, match=said):
+        parse_plan_yaml(text, "plan.yaml", loader)

@@ -20,3 +20,11 @@ def test_readme_quick_start_has_the_two_commands() -> None:
     block = quick.split("```", 2)[1].strip().splitlines()
     assert block == ["python3 scripts/demo.py", "python3 scripts/test.py"]
     assert "python3 scripts/test.py" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_and_docs_hold_no_merge_markers() -> None:
+    """A merge left unfinished in a document is text a user reads: none in the README or docs."""
+    for path in (ROOT / "README.md", *(ROOT / "docs").glob("*.md")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert [n for n, line in enumerate(lines, 1) if line.startswith(("<<<<<<< ", ">>>>>>> "))
+                or line == "======="] == [], path.name

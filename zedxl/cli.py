@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -211,6 +213,55 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instancia_pair(text: str) -> tuple[str, str]:
+    """``argparse`` type of ``--instancia`` of importar-ceplan: CÓDIGO=Nombre del centro de costo."""
+    code, sep, name = text.partition("=")
+    if not sep or not code.strip() or not name.strip():
+        raise argparse.ArgumentTypeError(f"«{text}» no es CÓDIGO=Nombre del centro de costo")
+    return code.strip().upper(), name.strip()
+
+
+def _date_arg(text: str) -> date:
+    """``argparse`` type of ``--fecha-reprogramacion``: dd/mm/aaaa or aaaa-mm-dd."""
+    from zedxl.plan import parse_date
+
+    value = parse_date(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"fecha «{text}» no válida: use dd/mm/aaaa")
+    return value
+
+
+def cmd_importar_ceplan(args: argparse.Namespace) -> int:
+    from zedxl.ceplan import importar_ceplan
+    from zedxl.errors import PlanError
+
+    try:
+        result = importar_ceplan(Path(args.exportacion), Path(args.output), base=Path(args.plan) if args.plan else None,
+                                 entidad=args.entidad, sigla=args.sigla, anio=args.anio,
+                                 instancias=dict(args.instancias), fecha=args.fecha_reprogramacion,
+                                 overwrite=args.sobrescribir)
+    except PlanError as e:  # a fault in the export's data, not in how the command was called
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    for aviso in result.avisos:
+        print(f"Aviso: {printable(aviso)}", file=sys.stderr)
+    plan = result.plan
+    n_reprog = sum(1 for ao in plan.actividades() if ao.reprogramaciones)
+    print(f"Plan escrito: {args.output} ({len(plan.objetivos)} OEI, {sum(1 for _ in plan.acciones())} AEI, "
+          f"{sum(1 for _ in plan.actividades())} AO, {len(plan.instancias)} instancias, {n_reprog} AO "
+          f"reprogramadas; hoja {printable(result.sheet)}).")
+    print("Instancias: " + ", ".join(f"{c} = {printable(n)}" for c, n in plan.instancias.items()))
+    return 0
+
+
+def cmd_exportar_ceplan(args: argparse.Namespace) -> int:
+    from zedxl.ceplan import exportar_ceplan
+
+    n = exportar_ceplan(Path(args.master), args.periodo, Path(args.output))
+    print(f"Exportación escrita: {args.output} ({n} AO, seguimiento hasta {args.periodo}).")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from zedxl.demo import demo
 
@@ -357,6 +408,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="carpeta donde se escriben hechos-SIGLA-AÑO.parquet y presupuesto-SIGLA-AÑO.parquet")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("importar-ceplan", help="crea el plan desde la exportación del POI del Aplicativo CEPLAN",
+                       description="Lee la exportación del POI del Aplicativo CEPLAN (hoja "
+                                   "POI_Por_ActividadOperativaAnual: una fila por AO y departamento) y escribe el "
+                                   "plan mensual: F(CS) programación original, F(RE) reprogramación, F(SE) "
+                                   "ejecutado, Motivo(SE) justificaciones. Salida: 0 bien, 1 problemas en los "
+                                   "datos, 2 argumentos o archivos inválidos.")
+    p.add_argument("exportacion", metavar="EXPORTACION", help="exportación del Aplicativo (.xlsx); solo se lee")
+    p.add_argument("--plan", metavar="BASE",
+                   help="plan (YAML o libro del plan .xlsx) con los OEI/AEI y los códigos de las AO bajo cada uno, "
+                        "para las AO cuya OEI/AEI no trae la exportación; también da la entidad, el año y los "
+                        "códigos de instancia")
+    p.add_argument("-o", "--output", required=True, metavar="PLAN",
+                   help="plan a escribir: .yaml, o .xlsx (libro del plan)")
+    p.add_argument("--sobrescribir", action="store_true", help="reemplaza un plan existente")
+    p.add_argument("--entidad", help="nombre de la entidad (si la exportación no trae la columna UE)")
+    p.add_argument("--sigla", help="sigla de la entidad")
+    p.add_argument("--anio", type=positive_int, metavar="AAAA", help="año del plan (si no trae la columna POI)")
+    p.add_argument("--instancia", action="append", dest="instancias", type=_instancia_pair, default=[],
+                   metavar="CÓDIGO=NOMBRE",
+                   help="código de instancia de un centro de costo (por defecto, sus iniciales); se puede repetir")
+    p.add_argument("--fecha-reprogramacion", type=_date_arg, metavar="DD/MM/AAAA",
+                   help="fecha de la reprogramación F(RE) (por defecto, hoy)")
+    p.set_defaults(func=cmd_importar_ceplan)
+
+    p = sub.add_parser("exportar-ceplan", help="escribe el seguimiento en el formato del Aplicativo CEPLAN",
+                       description="Escribe, desde el maestro, una hoja con el formato de la exportación del "
+                                   "Aplicativo CEPLAN: F(CS) y F(RE) 01…12, F(SE) y Motivo(SE) de los meses hasta "
+                                   "el periodo, para cotejarla con el Aplicativo o cargarla en él.")
+    p.add_argument("master", metavar="MAESTRO", help="libro maestro (.xlsx); solo se lee")
+    p.add_argument("--periodo", "--period", dest="periodo", required=True, metavar="P",
+                   help="último periodo del seguimiento: 2025-01…12, 2025-T1…T4, 2025-S1…")
+    p.add_argument("-o", "--output", required=True, metavar="ARCHIVO", help="libro a escribir (.xlsx)")
+    p.set_defaults(func=cmd_exportar_ceplan)
+
     p = sub.add_parser("demo", help="ejecuta el ciclo completo con el ejemplo de ZED ILO 2025",
                        description="Crea el maestro desde el ejemplo incluido y muestra su resumen.")
     p.add_argument("-o", "--output", default="salida", metavar="DIR", help="carpeta de salida (por defecto: salida)")
@@ -365,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that only read the master: before reading, they settle a run a crash left pending, if no run is under way.
-READERS = ("split", "validate", "summary", "report", "export")
+READERS = ("split", "validate", "summary", "report", "export", "exportar-ceplan")
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program stopped with Ctrl+C
 
 
@@ -394,5 +479,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
 
 
+def run() -> NoReturn:
+    """The ``zedxl`` command: ``main``'s exit code. After Ctrl+C the process ends at once, its own cleanup done:
+    Python's exit would join the worker pool's threads again, and on 3.11 a pool whose workers were interrupted can
+    then print «Exception ignored … Bad file descriptor» after the one Spanish line."""
+    code = main()
+    if code == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

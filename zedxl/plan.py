@@ -541,20 +541,41 @@ MAX_PLAN_BYTES = 20 * 2**20
 MAX_PLAN_DEPTH = 40
 
 
-def _check_yaml_shape(text: str, file: str) -> None:
+#: The loader that builds a plan's YAML: PyYAML's C one (libyaml) when the installed PyYAML has it, about three times
+#: faster on a big plan, else the pure-Python one (some PyYAML wheels, e.g. for a new Python on Windows, lack
+#: libyaml); both are safe loaders and build the same data.
+YAML_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+
+def _check_yaml_shape(text: str, file: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader]) -> None:
     """Refuse, from the parser's events alone, what could make building the YAML explode: aliases (``*nombre``,
     whose expansion a few KB can turn into GB) and nesting deeper than any plan needs."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        where = f"línea {event.start_mark.line + 1}" if event.start_mark else ""
-        if isinstance(event, yaml.AliasEvent):
-            raise PlanError([(where, "usa un alias de YAML (*nombre); escriba los valores completos")], file)
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_PLAN_DEPTH:
-                raise PlanError([(where, f"anidamiento de más de {MAX_PLAN_DEPTH} niveles")], file)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
+    deep = f"anidamiento de más de {MAX_PLAN_DEPTH} niveles"
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            where = f"línea {event.start_mark.line + 1}" if event.start_mark else ""
+            if isinstance(event, yaml.AliasEvent):
+                raise PlanError([(where, "usa un alias de YAML (*nombre); escriba los valores completos")], file)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_PLAN_DEPTH:
+                    raise PlanError([(where, deep)], file)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError as e:
+        # libyaml reads a line of ``[[[…`` ahead of its events and stops at its own limit of 1,000 levels
+        if "nesting depth" not in (e.problem or "") or e.problem_mark is None:
+            raise
+        raise PlanError([(f"línea {e.problem_mark.line + 1}", deep)], file) from e
+
+
+def parse_plan_yaml(text: str, file: str = "",
+                    loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = YAML_LOADER) -> Any:
+    """The data of a plan file's text, built by ``loader`` once its shape passed ``_check_yaml_shape``; raises
+    PlanError for an alias or deep nesting, ``yaml.YAMLError`` for text that is not YAML."""
+    _check_yaml_shape(text, file, loader)
+    return yaml.load(text, Loader=loader)
 
 
 def load_plan(path: Path) -> Plan:
@@ -571,8 +592,7 @@ def load_plan(path: Path) -> Plan:
     except UnicodeDecodeError as e:
         raise PlanError([("", "el archivo no está en UTF-8")], str(path)) from e
     try:
-        _check_yaml_shape(text, str(path))
-        data = yaml.safe_load(text)
+        data = parse_plan_yaml(text, str(path))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"línea {mark.line + 1}, columna {mark.column + 1}" if mark else ""
