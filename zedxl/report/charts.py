@@ -15,6 +15,8 @@ from zedxl import fmt, rules
 from zedxl.report.content import ReportContent
 
 DPI = 200
+#: At most this many offices in the office chart (those with most programmed); the office table holds them all.
+MAX_OFFICES = 24
 # (face colour, hatch) per series: distinct in greyscale and in black-and-white print.
 STYLES = [("#FFFFFF", "///"), ("#404040", ""), ("#BFBFBF", "..."), ("#FFFFFF", "xx"), ("#808080", "\\\\\\"),
           ("#E0E0E0", "oo"), ("#FFFFFF", "--")]
@@ -81,6 +83,11 @@ def office_figure(c: ReportContent) -> Any:
     """``office_chart``'s figure; value labels turn upright when side by side they would touch."""
     plt = _pyplot()
     rows = c.ev.offices.rows
+    note = None
+    if len(rows) > MAX_OFFICES:  # past a couple dozen bars nobody reads a chart: the table has every office
+        rows = tuple(sorted(rows, key=lambda r: -_f(r.programado[-1]))[:MAX_OFFICES])
+        note = (f"Las {MAX_OFFICES} instancias con más metas programadas de {len(c.ev.offices.rows)}; el cuadro "
+                "por instancia las muestra todas.")
     labels = [r.instancia for r in rows]
     prog = [_f(r.programado[-1]) for r in rows]
     ejec = [_f(r.ejecutado[-1]) for r in rows]
@@ -96,13 +103,15 @@ def office_figure(c: ReportContent) -> Any:
     ax.set_xticks(list(xs), labels)
     ax.set_ylabel("Suma de metas (unidades mixtas)")
     ax.margins(y=0.15)
-    ax.legend(frameon=False, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    ax.legend(frameon=False, ncols=2, loc="lower center", bbox_to_anchor=(0.5, 1.0))  # above: ticks may turn
     if not _labels_fit(fig, texts):
         for text in texts:
             text.set_rotation(90)
         ax.margins(y=0.3)
     if not _labels_fit(fig, ax.get_xticklabels()):
         ax.tick_params(axis="x", labelrotation=90)
+    if note:
+        ax.set_xlabel(note, fontsize=8)
     return fig
 
 
