@@ -553,15 +553,16 @@ def test_report_xlsx_has_anexo_01_and_02(master: Path, tmp_path: Path) -> None:
     assert a2[5][1] == "Dirección de Promoción y Desarrollo"
     a1 = [list(r) for r in wb["Anexo 01"].iter_rows(values_only=True)]
     assert a1[0][0] == "Anexo 01: Reporte de seguimiento semestral del Plan Operativo Institucional 2025"
-    assert a1[4][5:] == ["I", "II", "Sem.", "III", "IV", "Sem.", None]
+    assert a1[4][5:] == ["I", "II", "Sem.", "III", "IV", "Sem.", None, None]
+    assert a1[3][11:] == ["Total anual", "% avance S1"]
     by_code = {r[0]: i for i, r in enumerate(a1) if isinstance(r[0], str) and r[0].startswith("AO.")}
     assert len(by_code) == 22
     i = by_code["AO.01.01.02"]
     assert a1[i][1:5] == ["Organización y/o participación en eventos que proyecten a ZED ILO como herramienta "
                           "para el desarrollo regional.", "Eventos", "DPD", "Progr."]
-    assert a1[i][5:] == [0, 1, 1, 2, 1, 3, 4]
-    assert a1[i + 1][4:] == ["Ejecut.", 0, 2, 2, None, None, None, 2]
-    assert a1[by_code["AO.02.03.02"]][5:] == [0.2, 0.2, 0.4, 0.2, 0.4, 0.6, 1]
+    assert a1[i][5:] == [0, 1, 1, 2, 1, 3, 4, 100]  # % avance: over-executed, capped
+    assert a1[i + 1][4:] == ["Ejecut.", 0, 2, 2, None, None, None, 2, None]
+    assert a1[by_code["AO.02.03.02"]][5:] == [0.2, 0.2, 0.4, 0.2, 0.4, 0.6, 1, 100]
     assert [r[0] for r in a1 if isinstance(r[0], str) and r[0].startswith("OEI.")] == [
         "OEI.01: Promover fortalecimiento de capacidades logísticas en la región Moquegua.",
         "OEI.02: Incrementar operaciones de los usuarios en ZED ILO.",

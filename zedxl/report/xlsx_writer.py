@@ -16,6 +16,7 @@ import xlsxwriter
 
 from zedxl.a1 import clean_sheet_name
 from zedxl.report.content import GridColumn, ReportContent
+from zedxl.xlsx import printing
 from zedxl.xlsx.text import safe_text
 
 SHEET_ANEXO01 = clean_sheet_name("Anexo 01")
@@ -33,8 +34,10 @@ class _Formats:
         self.aei = wb.add_format({**base, "bold": True, "italic": True, "bg_color": "#F2F2F2"})
         self.text = wb.add_format({**base, "text_wrap": True})
         self.center = wb.add_format({**base, "align": "center", "text_wrap": True})
-        self.num = wb.add_format({**base, "num_format": "#,##0.0#"})
-        self.num_bold = wb.add_format({**base, "num_format": "#,##0.0#", "bold": True})
+        # quantities as typed: 1, 0.2, 4.2 (General: a count never shows as «1.0»)
+        self.num = wb.add_format({**base, "num_format": "General"})
+        self.num_bold = wb.add_format({**base, "num_format": "General", "bold": True})
+        self.pct = wb.add_format({**base, "num_format": "0.00"})
         self.total_text = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
         self.total_num = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2", "num_format": "0.0"})
         self.office_num = wb.add_format({**base, "num_format": "0.0"})
@@ -69,59 +72,91 @@ def _group_headers(ws: Any, row: int, first: int, cols: Sequence[GridColumn], f:
 
 
 def _sheet(wb: xlsxwriter.Workbook, name: str, title: str, subtitle: str, heads: Sequence[str],
-           cols: Sequence[GridColumn], widths: Sequence[tuple[int, int, int]], f: _Formats) -> Any:
-    """A landscape A4 sheet with its title, subtitle, two header rows (``heads`` merged over both) and column
-    ``widths`` (first column, last column, width)."""
+           cols: Sequence[GridColumn], widths: Sequence[float], f: _Formats, tail: Sequence[str] = ()) -> Any:
+    """A sheet with its title, subtitle, two header rows (``heads`` and ``tail`` before and after the grid's
+    columns, merged over both) and column ``widths``."""
     ws = wb.add_worksheet(name)
-    for first, last, width in widths:
-        ws.set_column(first, last, width)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     _s(ws, 0, 0, title, f.title)
     _s(ws, 1, 0, subtitle, f.subtitle)
     for j, h in enumerate(heads):
         ws.merge_range(3, j, 4, j, h, f.head)
     _group_headers(ws, 3, len(heads), cols, f)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
+    for j, h in enumerate(tail, start=len(heads) + len(cols)):
+        ws.merge_range(3, j, 4, j, h, f.head)
+    ws.set_row(4, printing.row_height(((h, widths[j]) for j, h in enumerate(heads)), font_size=9, minimum=26) / 2)
     return ws
+
+
+def _page(c: ReportContent) -> printing.PageText:
+    return printing.PageText(f"{c.plan.entidad} ({c.plan.sigla})", f"Reporte de seguimiento del POI {c.plan.anio}",
+                             "todas", c.period.name)
 
 
 def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
     cols = c.annex_columns
     heads = ("Código", "Actividad Operativa", "U.M.", "Instancia responsable", "Progr. / Ejecut.")
-    last = len(heads) + len(cols) - 1
+    tail = (f"% avance {c.period.short}",)
+    pct_col = len(heads) + len(cols)
+    widths = [13, 44, 13, 11, 10, *(7,) * len(cols), 9]
     ws = _sheet(wb, SHEET_ANEXO01, c.annex01_title, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: "
-                f"{c.period.name} – {c.annex_coverage()}", heads, cols,
-                ((0, 0, 13), (1, 1, 55), (2, 2, 14), (3, 4, 11), (len(heads), last, 7)), f)
+                f"{c.period.name} – {c.annex_coverage()}", heads, cols, widths, f, tail)
+    avance = {row.codigo: row.avance for row in c.ev.aos}
+    heights = [printing.DEFAULT_ROW] * 5
+    blocks: list[int] = []
+    heading: int | None = None  # a heading row prints on the page of the first AO under it
+
+    def merged_heading(r: int, text: str, fmt: Any) -> None:
+        nonlocal heading
+        ws.merge_range(r, 0, r, pct_col, safe_text(text), fmt)
+        heights.append(printing.row_height([(text, sum(widths))], font_size=9))
+        ws.set_row(r, heights[-1])
+        heading = r if heading is None else heading
+
     r = 5
     for oei in c.plan.objetivos:
-        ws.merge_range(r, 0, r, last, safe_text(f"{oei.codigo}: {oei.nombre}"), f.oei)
+        merged_heading(r, f"{oei.codigo}: {oei.nombre}", f.oei)
         r += 1
         for aei in oei.acciones:
-            ws.merge_range(r, 0, r, last, safe_text(f"{aei.codigo} {aei.nombre}"), f.aei)
+            merged_heading(r, f"{aei.codigo} {aei.nombre}", f.aei)
             r += 1
             for ao in (c.annex[a.codigo] for a in aei.actividades):
                 # a reprogrammed AO: its original programming on a line of its own, above the current one
                 lines = [*((("Progr. orig.", ao.original),) if ao.original else ()), ("Progr.", ao.programado),
                          ("Ejecut.", ao.ejecutado)]
+                end = r + len(lines) - 1
                 for j, text in enumerate((ao.codigo, ao.nombre, ao.unidad, ao.instancia)):
-                    ws.merge_range(r, j, r + len(lines) - 1, j, safe_text(text), f.text if j == 1 else f.center)
+                    ws.merge_range(r, j, end, j, safe_text(text), f.text if j == 1 else f.center)
+                value = avance.get(ao.codigo)
+                ws.merge_range(r, pct_col, end, pct_col, None, f.pct)
+                if value is not None:
+                    ws.write_number(r, pct_col, float(value), f.pct)
                 for k, (label, values) in enumerate(lines):
                     _s(ws, r + k, 4, label, f.center)
                     for m, col in enumerate(cols):
                         _n(ws, r + k, len(heads) + m, values[m], f.num_bold if col.label in ("Sem.", "Total")
                            else f.num)
+                # merged cells never grow to fit: the block's rows share the height its longest text needs
+                need = printing.row_height([(ao.nombre, widths[1]), (ao.unidad, widths[2])], font_size=9)
+                for k in range(len(lines)):
+                    heights.append(max(printing.DEFAULT_ROW, round(need / len(lines) + 0.05, 1)))
+                    ws.set_row(r + k, heights[-1])
+                blocks.append(r if heading is None else heading)
+                heading = None
                 r += len(lines)
     ws.freeze_panes(5, 2)
-    ws.repeat_rows(3, 4)
+    printing.page_setup(ws, _page(c), widths, last_row=r - 1, title_rows=(3, 4), title_cols=2,
+                        row_heights=heights, blocks=blocks)
 
 
 def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
     table = c.ev.offices
     cols = c.office_columns
+    widths = [11, 42, 12, *(9,) * len(cols)]
     ws = _sheet(wb, SHEET_ANEXO02, c.annex02_title, f"{c.plan.entidad} ({c.plan.sigla}) – suma simple de las metas "
-                "de las AO de cada instancia", ("Instancia", "Nombre", "Concepto"), cols,
-                ((0, 0, 11), (1, 1, 42), (2, 2, 12), (3, 3 + len(cols), 9)), f)
+                "de las AO de cada instancia", ("Instancia", "Nombre", "Concepto"), cols, widths, f)
+    heights = [printing.DEFAULT_ROW] * 5
     r = 5
     for office in (*table.rows, table.total):
         total = office is table.total
@@ -135,8 +170,14 @@ def _anexo02(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
         for m in range(len(cols)):
             _n(ws, r, 3 + m, office.programado[m], num_fmt)
             _n(ws, r + 1, 3 + m, office.ejecutado[m], num_fmt)
+        need = printing.row_height([("" if total else office.nombre, widths[1])], font_size=9)
+        for k in range(2):
+            heights.append(max(printing.DEFAULT_ROW, round(need / 2 + 0.05, 1)))
+            ws.set_row(r + k, heights[-1])
         r += 2
     ws.freeze_panes(5, 1)
+    printing.page_setup(ws, _page(c), widths, last_row=r - 1, title_rows=(3, 4), title_cols=2,
+                        row_heights=heights, blocks=range(5, r, 2))
 
 
 def write_xlsx(content: ReportContent, path: Path) -> None:

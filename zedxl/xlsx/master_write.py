@@ -29,6 +29,7 @@ from zedxl.parallel import collector_paused
 from zedxl.periods import base_labels, base_periods, n_base, semesters, whole_year
 from zedxl.structure import ExtraSheet, structure_of
 from zedxl.xlsx import layout as L
+from zedxl.xlsx import printing
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter, needs_xlsxwriter
 from zedxl.xlsx.text import safe_text
 
@@ -37,6 +38,12 @@ HEADER_FILL = "#1F4E78"
 OEI_FILL = "#D9E1F2"
 AEI_FILL = "#EDF2F9"
 CALC_FILL = "#F2F2F2"
+#: soles as the report writes them, S/ 2'901,520.00: literal separators for a million or more (Excel's own
+#: thousands separator is one character); the last section takes the negatives, which Excel and LibreOffice show
+#: without their sign there
+MONEY_FORMAT = '[>=1000000]"S/ "#\'###\\,##0.00;[>=0]"S/ "#,##0.00;"S/ -"#,##0.00'
+COUNT_FORMAT = "#,##0"  # counts of AO: whole numbers
+QTY_FORMAT = "#,##0.0"  # the seed's office table: one decimal (5.0, 10.4)
 
 
 ROW = "\x00"  # where a RowFormula's template takes the row number (never in a sheet name or formula)
@@ -84,9 +91,13 @@ class Formats:
         self.calc = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "General"})
         self.pct = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "0.00"})
         self.state = wb.add_format({**base, "bg_color": CALC_FILL})
-        self.money = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": INPUT_FILL, "locked": False})
-        self.money_calc = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": CALC_FILL})
-        self.money_total = wb.add_format({**base, "num_format": "#,##0.00", "bg_color": CALC_FILL, "bold": True})
+        self.money = wb.add_format({**base, "num_format": MONEY_FORMAT, "bg_color": INPUT_FILL, "locked": False})
+        self.money_calc = wb.add_format({**base, "num_format": MONEY_FORMAT, "bg_color": CALC_FILL})
+        self.money_total = wb.add_format({**base, "num_format": MONEY_FORMAT, "bg_color": CALC_FILL, "bold": True})
+        self.count = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": COUNT_FORMAT})
+        self.count_total = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": COUNT_FORMAT, "bold": True})
+        self.qty = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": QTY_FORMAT})
+        self.qty_total = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": QTY_FORMAT, "bold": True})
         self.pct_total = wb.add_format({**base, "num_format": "0.00", "bg_color": CALC_FILL, "bold": True})
         self.total_label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL})
         self.oei_code = wb.add_format({**base, "bold": True, "bg_color": OEI_FILL})
@@ -172,6 +183,7 @@ class MasterWriter:
         self._stats: dict[int, tuple[rules.Measure, ...]] = {}
         self.hasta = rules.reported_through(plan)  # what the Parámetros sheet's ZX_HASTA formula computes
         self._hasta_row = 0  # its row there (written before the Resumen, which quotes its text)
+        self._print: dict[str, dict[str, Any]] = {}  # each sheet's printing.page_setup arguments, by sheet name
 
     def ao_stats(self, ao: Any) -> tuple[rules.Measure, ...]:
         """``rules.measure`` of an AO for S1, S2 and the year, computed once per AO: its row and the Resumen both
@@ -225,10 +237,10 @@ class MasterWriter:
         for ws, sheet in extra_sheets:
             _extra_sheet(wb, ws, sheet)
         self._structure(record, f)
-        for ws in wb.worksheets():  # A4 landscape, one page wide: a printed sheet never splits its columns
-            ws.set_paper(9)
-            ws.set_landscape()
-            ws.fit_to_pages(1, 0)
+        page = printing.PageText(f"{self.plan.entidad} ({self.plan.sigla})", f"POI {self.plan.anio} – Libro maestro",
+                                 "todas", str(self.plan.anio))
+        for ws in wb.worksheets():  # A4 landscape with titles, header and footer (printing)
+            printing.page_setup(ws, page, **self._print.get(ws.name, {"widths": ()}))
         if panel_ws is not None:
             _panel().add_panel(wb, panel_ws, self.plan, panel)
         (panel_ws or resumen).activate()
@@ -238,6 +250,7 @@ class MasterWriter:
     # -- Parámetros -------------------------------------------------------------------------------------------
     def _params(self, wb: xlsxwriter.Workbook, ws: Worksheet, sheets: Sequence[str], f: Formats) -> None:
         plan = self.plan
+        self._print[ws.name] = {"widths": (48, 48, 44)}
         for col, width in enumerate((48, 48, 44)):
             ws.set_column(col, col, width)
         ws.write(0, 0, "Parámetros del plan", f.title)
@@ -277,12 +290,12 @@ class MasterWriter:
             letter = col_letter(self.cols[L.ejec(label)])
             ws.write(first + i, 0, label, f.text)
             ws.write_formula(first + i, 1, "=" + ("+".join(f"COUNT({q}!{letter}:{letter})" for q in quoted) or "0"),
-                             f.calc, counts[i])
+                             f.count, counts[i])
         last = first + len(self.labels) - 1
         ws.write(hasta_row, 0, L.HASTA_LABEL, f.label)
         ws.write_formula(hasta_row, 1, "=MAX(" + ",".join(f"(B{first + i + 1}>0)*{i + 1}"
                                                          for i in range(len(self.labels))) + ")",
-                         f.calc, self.hasta)
+                         f.count, self.hasta)
         wb.define_name(L.NAME_HASTA, f"={quote_sheet(L.SHEET_PARAMS)}!{to_a1(hasta_row, 1, absolute=True)}")
         n = len(self.labels)
         unit = "trimestres" if self.plan.periodicidad == "trimestral" else "meses"
@@ -299,24 +312,26 @@ class MasterWriter:
         ws.write(0, 0, f"{oei.codigo} · {oei.nombre}", f.title)
         if oei.indicador:
             ws.write(1, 0, f"Indicador: {oei.indicador.nombre}", f.subtitle)
-        ws.write(2, 0, "Celdas amarillas: datos que se ingresan. Celdas grises: se calculan (no las escriba). "
-                       "El avance de OEI/AEI se mide contra la meta anual; el de cada AO contra lo programado "
-                       "en el periodo, con tope y regla sin meta según la hoja Parámetros. Un semestre o el año que "
-                       "termina después del último periodo con ejecutado reportado (Parámetros) está «en curso»: "
-                       "se mide contra lo programado hasta ese periodo y no se colorea.", f.note)
+        widths = self._oei_widths
+        note = ("Celdas amarillas: datos que se ingresan. Celdas grises: se calculan (no las escriba). "
+                "El avance de OEI/AEI se mide contra la meta anual; el de cada AO contra lo programado "
+                "en el periodo, con tope y regla sin meta según la hoja Parámetros. Un semestre o el año que "
+                "termina después del último periodo con ejecutado reportado (Parámetros) está «en curso»: "
+                "se mide contra lo programado hasta ese periodo y no se colorea.")
+        # over the frozen columns and the next ones, so the legend reads as a paragraph, not a column of words
+        ws.merge_range(2, 0, 2, c[L.H_INSTANCIA], note, f.note)
+        ws.set_row(2, printing.row_height([(note, sum(widths[:c[L.H_INSTANCIA] + 1]))], font_size=9))
         ws.write_row(L.HEADER_ROW, 0, c.headers, f.header)
-        ws.set_row(L.HEADER_ROW, 30)
-        ws.set_column(c[L.H_CODIGO], c[L.H_CODIGO], 13)
-        ws.set_column(c[L.H_DESCRIPCION], c[L.H_DESCRIPCION], 48)
-        ws.set_column(c[L.H_INDICADOR], c[L.H_INDICADOR], 30)
-        ws.set_column(c[L.H_UM], c[L.H_INSTANCIA], 11)
-        first_text = c[L.justificacion(self.labels[0])]
-        ws.set_column(c[L.prog(self.labels[0])], first_text - 1, 9)
-        ws.set_column(first_text, first_text + len(self.labels) - 1, 45)
+        ws.set_row(L.HEADER_ROW, printing.row_height(((h, widths[i]) for i, h in enumerate(c.headers)),
+                                                     minimum=30))
+        for col, width in enumerate(widths):
+            if width:
+                ws.set_column(col, col, width)
         # the original programming, next to the current one but folded away: open it with the «+» above
         first_orig = c[L.original(self.labels[0])]
         ws.set_column(first_orig, first_orig + len(self.labels) - 1, 11, None, {"level": 1, "hidden": True})
-        ws.set_column(first_orig + len(self.labels), first_orig + len(self.labels), None, None, {"collapsed": True})
+        after = first_orig + len(self.labels)
+        ws.set_column(after, after, widths[after] if after < len(widths) else None, None, {"collapsed": True})
         ws.freeze_panes(L.FIRST_DATA_ROW, c[L.H_DESCRIPCION] + 1)
         row = L.FIRST_DATA_ROW
         self._indicator_row(ws, row, oei.codigo, oei.nombre, oei.indicador, f, level="OEI")
@@ -326,7 +341,14 @@ class MasterWriter:
             for ao in aei.actividades:
                 row += 1
                 self.rows.write(ws, row, self._ao_cells(row, ao, f), vetted=True)
+                height = printing.row_height(((ao.nombre, widths[c[L.H_DESCRIPCION]]),
+                                              *((t, widths[j]) for j, t in zip(self._text_columns, ao.justificacion,
+                                                                               strict=True))))
+                if height > printing.DEFAULT_ROW:
+                    ws.set_row(row, height)
         last = row
+        self._print[ws.name] = {"widths": widths, "last_row": last, "title_rows": (L.HEADER_ROW, L.HEADER_ROW),
+                                "title_cols": c[L.H_DESCRIPCION] + 1, "breaks": self._oei_breaks()}
         for point in (*L.SEMESTER_POINTS, "Anual"):
             col = c[L.avance(point)]
             rng = f"{to_a1(L.FIRST_DATA_ROW, col)}:{to_a1(max(last, L.FIRST_DATA_ROW) + 200, col)}"
@@ -334,6 +356,30 @@ class MasterWriter:
             estado = to_a1(L.FIRST_DATA_ROW, c[L.estado(point)])
             traffic_lights(ws, rng, f, neutral=f'{estado}="{rules.EN_CURSO}"')
         ws.autofilter(L.HEADER_ROW, 0, last, len(c.headers) - 1)
+
+    @functools.cached_property
+    def _oei_widths(self) -> list[float]:
+        """The width of each column of an OEI sheet (0: folded away, not printed)."""
+        c, labels = self.cols, self.labels
+        widths = [9.0] * len(c.headers)
+        for header, width in ((L.H_CODIGO, 13), (L.H_DESCRIPCION, 44), (L.H_INDICADOR, 28), (L.H_UM, 11),
+                              (L.H_INSTANCIA, 10), *((L.estado(p), 16) for p in (*L.SEMESTER_POINTS, "Anual")),
+                              *((L.justificacion(x), 55) for x in labels), *((L.original(x), 0) for x in labels),
+                              *(((L.H_PIM, 14), *((L.devengado(x), 13) for x in (*labels, "Anual")),
+                                 (L.H_AVANCE_FIN, 11)) if self.financiero else ())):
+            widths[c[header]] = width
+        return widths
+
+    def _oei_breaks(self) -> list[int]:
+        """The columns a printed page of an OEI sheet may start at: each group of columns read together."""
+        c, labels = self.cols, self.labels
+        firsts = [L.H_INDICADOR, L.prog(labels[0]), L.ejec(labels[0]), *(L.prog(p) for p in L.SEMESTER_POINTS),
+                  L.avance("Anual"), *(L.justificacion(x) for x in labels), *((L.H_PIM,) if self.financiero else ())]
+        return [c[h] for h in firsts]
+
+    @functools.cached_property
+    def _text_columns(self) -> list[int]:
+        return [self.cols[L.justificacion(x)] for x in self.labels]
 
     def _indicator_row(self, ws: Worksheet, r: int, code: str, name: str, ind: Indicador | None, f: Formats,
                        level: str) -> None:
@@ -346,6 +392,9 @@ class MasterWriter:
                      (c[L.H_UM], "s", f.input_text, ind.unidad if ind else "", ""),
                      _number(meta_col, f.input_num, ind.meta_anual if ind else None)):
             cells[cell[0]] = cell
+        widths = self._oei_widths
+        ws.set_row(r, printing.row_height([(name, widths[c[L.H_DESCRIPCION]]),
+                                           (ind.nombre if ind else "", widths[c[L.H_INDICADOR]])]))
         meta_ref = to_a1(r, meta_col)
         for point in (*L.SEMESTER_POINTS, "Anual"):
             e_col, pct_col, state_col = c[L.ejec(point)], c[L.avance(point)], c[L.estado(point)]
@@ -421,7 +470,8 @@ class MasterWriter:
                        "el valor en «Prog.» de la hoja del OEI y escriba aquí Código AO, Periodo y Justificación (la "
                        "fecha vacía es la de hoy); luego ejecute «zedxl recompute» o el botón Recalcular.", f.subtitle)
         ws.write_row(L.REPROG_HEADER_ROW, 0, reprogramming.HEADERS, f.header)
-        for col, width in enumerate((12, 18, 10, 12, 12, 60, 30)):
+        widths = (12, 18, 10, 12, 12, 60, 30)
+        for col, width in enumerate(widths):
             ws.set_column(col, col, width)
         r = L.REPROG_HEADER_ROW
         for fecha, code, label, old, new, why, doc in reprogramming.rows_of(self.plan):
@@ -431,7 +481,10 @@ class MasterWriter:
             ws.write_number(r, 3, float(old), f.number)
             ws.write_number(r, 4, float(new), f.input_num)
             ws.write_row(r, 5, (safe_text(why), safe_text(doc)), f.input_text)
+            ws.set_row(r, printing.row_height([(why, widths[5]), (doc, widths[6])]))
         ws.freeze_panes(L.REPROG_HEADER_ROW + 1, 0)
+        self._print[ws.name] = {"widths": widths, "last_row": r,
+                                "title_rows": (L.REPROG_HEADER_ROW, L.REPROG_HEADER_ROW)}
 
     # -- Resumen ----------------------------------------------------------------------------------------------
     def _resumen(self, ws: Worksheet, sheets: Sequence[str], f: Formats) -> None:
@@ -439,9 +492,9 @@ class MasterWriter:
         c = self.cols
         year = whole_year(plan.anio, plan.periodicidad)
         sems = semesters(plan.anio, plan.periodicidad)
-        for col, width in enumerate((14, 42, 13)):
+        widths = [14, 42, 13, *(10,) * max(len(self.labels) + 3, 6)]
+        for col, width in enumerate(widths):
             ws.set_column(col, col, width)
-        ws.set_column(3, 3 + len(self.labels) + 3, 10)
         ws.write(0, 0, f"Resumen del POI {plan.anio} – {plan.entidad} ({plan.sigla})", f.title)
         ws.write(1, 0, "Todas las cifras de esta hoja son fórmulas: se actualizan solas en Excel.", f.subtitle)
         # what the semesters' and the year's sums and averages cover (Parámetros, ZX_HASTA)
@@ -508,7 +561,7 @@ class MasterWriter:
                 sums = office_sums[code][0 if concept == "Programado" else 1]
                 self.rows.write(ws, r, [
                     (0, "s", f.code, code, ""), (1, "s", f.text, safe_text(name), ""), (2, "s", f.text, concept, ""),
-                    *((3 + j, "f", f.calc, or_blank(sums[j]), formula.at(r))
+                    *((3 + j, "f", f.qty, or_blank(sums[j]), formula.at(r))
                       for j, formula in enumerate(row_formulas[concept]))],
                     vetted=all(formula.vetted for formula in row_formulas[concept]))
         last = r
@@ -526,7 +579,7 @@ class MasterWriter:
                               f"{formula})"
                 elif value is None:
                     value = rules.ZERO
-                ws.write_formula(r, 3 + j, "=" + formula, f.pct_total, or_blank(value))
+                ws.write_formula(r, 3 + j, "=" + formula, f.qty_total, or_blank(value))
 
         # B. mean of AO percentages per office
         r += 3
@@ -542,7 +595,7 @@ class MasterWriter:
         for pt in points:
             heads += [f"AO con reporte {pt}", f"Avance promedio {pt} (%)"]
         ws.write_row(r, 0, heads, f.header)
-        ws.set_row(r, 30)
+        ws.set_row(r, printing.row_height(((h, widths[i]) for i, h in enumerate(heads)), minimum=30))
         first_b = r + 1
         inst = col_letter(c[L.H_INSTANCIA])
         # the AO rows' own progress per point (S1, S2, year: the same periods as ``sems`` and ``year``)
@@ -565,17 +618,17 @@ class MasterWriter:
             r += 1
             aos = by_office.get(code, [])
             cells: list[RowCell] = [(0, "s", f.code, code, ""), (1, "s", f.text, safe_text(name), ""),
-                                    (2, "f", f.calc, len(aos), n_aos.at(r))]
+                                    (2, "f", f.count, len(aos), n_aos.at(r))]
             office_columns = list(zip(*(ao_pcts[id(ao)] for ao in aos), strict=True)) or [(), (), ()]
             for k, (count_f, mean_f) in enumerate(point_formulas):
                 pcts = office_columns[k]
-                cells += [(3 + 2 * k, "f", f.calc, sum(1 for p in pcts if p is not None), count_f.at(r)),
+                cells += [(3 + 2 * k, "f", f.count, sum(1 for p in pcts if p is not None), count_f.at(r)),
                           (4 + 2 * k, "f", f.pct, or_blank(rules.mean(pcts)), mean_f.at(r))]
             self.rows.write(ws, r, cells, vetted=vetted)
         last_b = r
         r += 1
         ws.write_row(r, 0, (L.TOTAL_LABEL, "Total institucional"), f.total_label)
-        ws.write_formula(r, 2, f"=SUM(C{first_b + 1}:C{last_b + 1})", f.pct_total,
+        ws.write_formula(r, 2, f"=SUM(C{first_b + 1}:C{last_b + 1})", f.count_total,
                          sum(1 for _ in plan.actividades()))
         headline: list[tuple[str, str, Decimal | None]] = []
         for k, pt in enumerate(points):
@@ -584,7 +637,7 @@ class MasterWriter:
             nl, ml = col_letter(n_col), col_letter(n_col + 1)
             n_range = f"{nl}{first_b + 1}:{nl}{last_b + 1}"
             m_range = f"{ml}{first_b + 1}:{ml}{last_b + 1}"
-            ws.write_formula(r, n_col, f"=SUM({n_range})", f.pct_total,
+            ws.write_formula(r, n_col, f"=SUM({n_range})", f.count_total,
                              sum(1 for p in all_pcts if p is not None))
             mean = rules.mean(all_pcts)
             ws.write_formula(r, n_col + 1, f'=IF(SUM({n_range})=0,"",SUMPRODUCT({m_range},{n_range})/SUM({n_range}))',
@@ -602,6 +655,7 @@ class MasterWriter:
             r += 1
             ws.write(r, 1, {"S1": "I Semestre", "S2": "II Semestre", "Anual": "Año"}[pt], f.label)
             ws.write_formula(r, 2, f"={ref}", f.pct_total, or_blank(head_value))
+        self._print[ws.name] = {"widths": widths, "last_row": r}
 
     # -- budget -----------------------------------------------------------------------------------------------
     def _budget(self, ws: Worksheet, lines: Sequence[LineaPresupuesto], title: str, f: Formats,
@@ -609,8 +663,9 @@ class MasterWriter:
         n = len(self.labels)
         headers = L.budget_headers(self.plan.periodicidad)
         acum0, en0 = len(L.BUDGET_HEADERS), len(L.BUDGET_HEADERS) + n  # first accumulated and first derived column
-        ws.set_column(0, 0, 52)
-        ws.set_column(1, len(headers) - 1, 15)
+        widths = [36, *(15,) * (len(headers) - 1)]
+        ws.set_column(0, 0, widths[0])
+        ws.set_column(1, len(headers) - 1, widths[1])
         ws.write(0, 0, f"{title} {self.plan.anio} (S/)", f.title)
         ws.write(1, 0, "Escriba en las columnas «Ejec. acum.» la ejecución acumulada al cierre de cada periodo (como "
                        "la da el SIAF); «Ejecución» es el último dato de cada rubro y «Ejecutado en» lo ejecutado "
@@ -618,7 +673,7 @@ class MasterWriter:
                        "de Balance) no tiene % propio pero su ejecución suma al total.", f.note)
         hr = L.BUDGET_HEADER_ROW
         ws.write_row(hr, 0, headers, f.header)
-        ws.set_row(hr, 30)
+        ws.set_row(hr, printing.row_height(((h, widths[i]) for i, h in enumerate(headers)), minimum=30))
         r = hr
         latest = RowFormula(_latest_formula([col_letter(acum0 + i) + ROW for i in range(n)]))
         derived = [RowFormula(f'=IF(ISNUMBER({col_letter(acum0)}{ROW}),{col_letter(acum0)}{ROW},"")')] + [
@@ -639,6 +694,8 @@ class MasterWriter:
                 *((en0 + i, "f", f.money_calc, or_blank(line.ejecucion_en(i)), derived[i].at(r)) for i in range(n))]
             cells.sort(key=itemgetter(0))
             self.rows.write(ws, r, cells)
+            if (height := printing.row_height([(line.rubro, widths[0])])) > printing.DEFAULT_ROW:
+                ws.set_row(r, height)
         r += 1
         # sums start at the header row (text: not summed), so that over no line at all (an entity without income of
         # its own) the range is the header, never the Total cell itself (a circular reference)
@@ -674,11 +731,16 @@ class MasterWriter:
                                    f'SUMPRODUCT(ISNUMBER({rng_c})*1,{rng_e})/SUM({rng_c})*100)',
                              f.pct_total, or_blank(None if not pim_only or executed_pim is None
                                                  else executed_pim / pim_only * rules.HUNDRED))
+        self._print[ws.name] = {"widths": widths, "last_row": r, "title_rows": (hr, hr), "title_cols": 1,
+                                "breaks": [acum0, en0]}
 
     # -- Narrativa --------------------------------------------------------------------------------------------
     def _narrativa(self, ws: Worksheet, f: Formats) -> None:
-        for col, width in enumerate((16, 40, 100)):
-            ws.set_column(col, col, width)
+        widths = [0, 30, 150]  # (wide: a long text needs fewer lines, and a row can be at most 409 points high)
+        # column A holds the field's key, which the master reader looks for: hidden, not printed
+        ws.set_column(0, 0, 16, None, {"hidden": True})
+        ws.set_column(1, 1, widths[1])
+        ws.set_column(2, 2, widths[2])
         ws.write(0, 0, "Narrativa del Informe de Evaluación", f.title)
         ws.write(1, 0, "Escriba aquí los textos del informe; los campos vacíos se listan como pendientes al "
                        "generar el informe (y se marcan en el borrador: zedxl report --borrador).", f.subtitle)
@@ -687,8 +749,12 @@ class MasterWriter:
             r = 4 + k
             ws.write(r, 0, key, f.code)
             ws.write(r, 1, title, f.text)
-            ws.write_string(r, 2, safe_text(self.plan.narrativa.get(key, "")), f.input_text)
-            ws.set_row(r, 30 if key in L.NARRATIVA_SHORT else 120)
+            text = safe_text(self.plan.narrativa.get(key, ""))
+            ws.write_string(r, 2, text, f.input_text)
+            room = 30 if key in L.NARRATIVA_SHORT else 90  # room to type in: a line for a date or a name
+            ws.set_row(r, printing.row_height([(text, widths[2])], minimum=room))
+        self._print[ws.name] = {"widths": widths, "last_row": 3 + len(L.NARRATIVA_FIELDS),
+                                "title_rows": (3, 3)}
 
     # -- the record of the structure (zedxl.structure) ------------------------------------------------------------
     def _structure(self, ws: Worksheet, f: Formats) -> None:

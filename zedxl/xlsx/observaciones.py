@@ -12,6 +12,7 @@ import xlsxwriter
 from zedxl.fmt import printable
 from zedxl.fsutil import atomic_write
 from zedxl.issues import Report
+from zedxl.xlsx import printing
 from zedxl.xlsx.text import safe_text
 
 SHEET = "Observaciones"
@@ -25,10 +26,9 @@ def build(rows: list[list[str]], office: str, target: Any) -> None:
     ws = wb.add_worksheet(SHEET)
     bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "white", "text_wrap": True})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    ws.set_column(0, 1, 16)
-    ws.set_column(2, 2, 30)
-    ws.set_column(3, 5, 12)
-    ws.set_column(6, 6, 90)
+    widths = (10, 20, 28, 12, 8, 14, 80)  # Severidad, Código, Archivo, Hoja, Celda, Valor, Mensaje
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     ws.write_string(0, 0, safe_text(f"Observaciones para la oficina {printable(office)}"),
                     wb.add_format({"bold": True, "font_size": 13}))
     ws.write_string(1, 0, "Corrija cada punto en su libro y vuelva a enviarlo. Los avisos no impiden la "
@@ -38,6 +38,10 @@ def build(rows: list[list[str]], office: str, target: Any) -> None:
     for i, row in enumerate(rows, start=FIRST_ROW):
         for j, value in enumerate(row):
             ws.write_string(i, j, safe_text(value), wrap)
+        ws.set_row(i, printing.row_height(zip(row, widths, strict=False), font_size=11))
+    ws.freeze_panes(FIRST_ROW, 0)
+    printing.page_setup(ws, printing.PageText("", "Observaciones a los libros devueltos", printable(office), ""),
+                        widths, last_row=FIRST_ROW + len(rows) - 1, title_rows=(FIRST_ROW - 1, FIRST_ROW - 1))
     wb.close()
 
 

@@ -22,7 +22,8 @@ from zedxl.model import LineaPresupuesto, Objetivo
 from zedxl.periods import base_labels, base_periods
 from zedxl.xlsx import layout as L
 from zedxl.xlsx import office_layout as OL
-from zedxl.xlsx.master_write import Formats, traffic_lights
+from zedxl.xlsx import printing
+from zedxl.xlsx.master_write import MONEY_FORMAT, Formats, traffic_lights
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter
 from zedxl.xlsx.text import safe_text
 
@@ -32,7 +33,10 @@ class _OfficeFormats(Formats):
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         super().__init__(wb)
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "border": 1, "border_color": "#BFBFBF"}
-        self.money_ro = wb.add_format({**base, "num_format": "#,##0.00"})
+        self.money_ro = wb.add_format({**base, "num_format": MONEY_FORMAT})
+        # the note above the header: one line running over the empty cells to its right (a merged cell would be
+        # refused in a return, and a wrap inside column A reads as a column of words)
+        self.note_line = wb.add_format({"italic": True, "font_size": 9, "font_color": "#595959"})
         self.para = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 11})
         self.para_bold = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 11, "bold": True})
         self.meta = wb.add_format({"font_size": 9})
@@ -63,6 +67,10 @@ class OfficeWriter:
         self.key = key
         self.cols = OL.data_columns(spec)
         self.rows = RowWriter(splice=splice)  # (splice=False: every row through XlsxWriter, as tests compare)
+        plan = spec.plan
+        self.page = printing.PageText(f"{plan.entidad} ({plan.sigla})", f"Seguimiento del POI {plan.anio}",
+                                      f"{spec.instancia} – {spec.instancia_nombre}",
+                                      f"{spec.periodo.name} ({spec.periodo.label})")
 
     def write(self, target: Path | Any) -> None:
         spec = self.spec
@@ -97,30 +105,35 @@ class OfficeWriter:
         self.rows.save(buffer.getvalue(), target)
 
     def _instructions(self, ws: Worksheet, f: _OfficeFormats) -> None:
-        ws.set_column(0, 0, 120)
-        for r, text in enumerate(OL.instruction_lines(self.spec)):
+        width = 105  # (fits A4 landscape at full size)
+        ws.set_column(0, 0, width)
+        lines = OL.instruction_lines(self.spec)
+        for r, text in enumerate(lines):
             if not text:
                 continue
             bold = r == 0 or re.match(r"^\d\. ", text) is not None
             ws.write_string(r, 0, text, f.title if r == 0 else f.para_bold if bold else f.para)
+            if r:
+                ws.set_row(r, printing.row_height([(text, width)], font_size=11))
+        printing.page_setup(ws, self.page, [width], last_row=len(lines) - 1)
 
     def _data_sheet(self, ws: Worksheet, oei: Objetivo, f: _OfficeFormats) -> None:
         spec = self.spec
         c = self.cols
         for (r, col), text in OL.title_cells(spec, oei).items():
-            fmt = f.title if r == OL.TITLE_ROW else f.subtitle if r == OL.SUBTITLE_ROW else f.note
+            fmt = f.title if r == OL.TITLE_ROW else f.subtitle if r == OL.SUBTITLE_ROW else f.note_line
             ws.write_string(r, col, text, fmt)
-        ws.write_row(OL.HEADER_ROW, 0, c.headers, f.header)
-        ws.set_row(OL.HEADER_ROW, 30)
-        ws.set_column(c.codigo, c.codigo, 13)
-        ws.set_column(c.actividad, c.actividad, 50)
-        ws.set_column(c.um, c.um, 12)
-        ws.set_column(c.prog(0), c.estado, 9)
-        ws.set_column(c.estado, c.estado, 16)
         texts = [c.justificacion(i) for i in spec.periodo.indexes()]
-        ws.set_column(texts[0], texts[-1], 60 if len(texts) == 1 else 45)
+        widths = [9.0] * len(c.headers)
+        widths[c.codigo], widths[c.actividad], widths[c.um], widths[c.estado] = 13, 44, 12, 16
+        for col in texts:
+            widths[col] = 50 if len(texts) == 1 else 40
         if c.anteriores is not None:
-            ws.set_column(c.anteriores, c.anteriores, 50)
+            widths[c.anteriores] = 45
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        ws.write_row(OL.HEADER_ROW, 0, c.headers, f.header)
+        ws.set_row(OL.HEADER_ROW, printing.row_height(((h, widths[i]) for i, h in enumerate(c.headers)), minimum=30))
         ws.freeze_panes(OL.FIRST_DATA_ROW, c.actividad + 1)
         rows = OL.data_rows(oei)
         for row in rows:
@@ -137,7 +150,15 @@ class OfficeWriter:
             for col, cs in cells.items():
                 if cs.kind == "input":
                     self._validation(ws, r, col, cs)
+            height = printing.row_height((cs.value, widths[col]) for col, cs in cells.items()
+                                         if isinstance(cs.value, str) and cs.kind != "formula")
+            if height > printing.DEFAULT_ROW:
+                ws.set_row(r, height)
         last = rows[-1].row_idx if rows else OL.FIRST_DATA_ROW
+        breaks = [c.prog(0), c.ejec(0), *((c.prog_p,) if c.helper else ()), c.avance, *texts,
+                  *((c.anteriores,) if c.anteriores is not None else ())]
+        printing.page_setup(ws, self.page, widths, last_row=last, title_rows=(OL.HEADER_ROW, OL.HEADER_ROW),
+                            title_cols=c.actividad + 1, breaks=breaks)
         traffic_lights(ws, f"{to_a1(OL.FIRST_DATA_ROW, c.avance)}:{to_a1(last, c.avance)}", f)
 
     def _validation(self, ws: Worksheet, r: int, c: int, cs: OL.CellSpec) -> None:
@@ -181,12 +202,14 @@ class OfficeWriter:
     def _budget_sheet(self, ws: Worksheet, kind: str, lines: Sequence[LineaPresupuesto], f: _OfficeFormats) -> None:
         spec = self.spec
         headers = OL.budget_headers(spec)
-        ws.set_column(0, 0, 52)
-        ws.set_column(1, len(headers) - 1, 16)
+        widths = [36, *(15,) * (len(headers) - 1)]
+        ws.set_column(0, 0, widths[0])
+        ws.set_column(1, len(headers) - 1, widths[1])
         for (r, c), text in OL.budget_title_cells(spec, kind).items():
             ws.write_string(r, c, text, f.title if r == 0 else f.note)
         ws.write_row(OL.BUDGET_HEADER_ROW, 0, headers, f.header)
-        ws.set_row(OL.BUDGET_HEADER_ROW, 30)
+        ws.set_row(OL.BUDGET_HEADER_ROW, printing.row_height(((h, widths[i]) for i, h in enumerate(headers)),
+                                                             minimum=30))
         first = OL.BUDGET_HEADER_ROW + 1
         for k, line in enumerate(lines):
             r = first + k
@@ -196,9 +219,13 @@ class OfficeWriter:
             for c, cs in cells.items():
                 if cs.kind == "input":
                     self._validation(ws, r, c, cs)
+            if (height := printing.row_height([(line.rubro, widths[0])])) > printing.DEFAULT_ROW:
+                ws.set_row(r, height)
         r = first + len(lines)
         totals = OL.budget_total_cells(spec, lines, first, r)
         self.rows.write(ws, r, [_row_cell(c, totals[c], f) for c in sorted(totals)])
+        printing.page_setup(ws, self.page, widths, last_row=r, title_rows=(OL.BUDGET_HEADER_ROW,) * 2,
+                            title_cols=1)
 
     def _manifest(self, wb: xlsxwriter.Workbook, ws: Worksheet, meta: dict[str, str], f: _OfficeFormats) -> None:
         spec = self.spec
