@@ -179,11 +179,6 @@ def _convert_all(sources: Sequence[Path], ext: str, outdir: Path, *, timeout: fl
     program = _require_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
 
-    # Own process group / session, so a timeout can kill the launcher and the soffice.bin it started.
-    creationflags = 0
-    if sys.platform == "win32":
-        creationflags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
-
     # One conversion at a time per process: two soffice runs sharing a profile would hand work to each other.
     with _lock:
         for out in outs:  # so that "LibreOffice produced nothing" cannot be mistaken for success
@@ -193,30 +188,16 @@ def _convert_all(sources: Sequence[Path], ext: str, outdir: Path, *, timeout: fl
                "--convert-to", target, "--outdir", str(outdir),
                *(src.as_uri() for src in srcs)]  # URLs, so odd names (leading "-", non-ASCII under a C locale) pass
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, encoding="utf-8", errors="replace", creationflags=creationflags,
-                                    start_new_session=sys.platform != "win32")
-        except OSError as err:
-            raise ToolMissingError(f"No se pudo ejecutar LibreOffice («{program}»): {err}. {_INSTALL_HELP}") from err
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-            failure = (f"LibreOffice falló al convertir «{name}» a {ext} (código {proc.returncode})."
-                       if proc.returncode else "")
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc)
-            stdout, stderr = proc.communicate()
-            failure = f"LibreOffice no terminó de convertir «{name}» a {ext} en {timeout:g} segundos y se detuvo."
-        if failure:
-            # a killed or crashed run may leave the profile locked, half written or with recovery data
-            _forget_profile()
+            output, returncode = _run(cmd, f"convertir «{name}» a {ext}", timeout)
+        except ConversionError:
             for out in outs:  # never hand back a half-written file
                 out.unlink(missing_ok=True)
-            raise ConversionError(failure, stderr=stderr + stdout, returncode=proc.returncode)
+            raise
 
     for src, out in zip(srcs, outs, strict=True):
         if not out.is_file() or out.stat().st_size == 0:
             raise ConversionError(f"LibreOffice no produjo «{out.name}» al convertir «{src.name}» a {ext}.",
-                                  stderr=stderr + stdout, returncode=proc.returncode)
+                                  stderr=output, returncode=returncode)
     return outs
 
 
@@ -275,9 +256,10 @@ library:readonly="false" library:passwordprotected="false">
 """
 
 
-def _run(cmd: list[str], what: str, timeout: float) -> None:
-    """Run ``soffice`` in its own process group; a failure or a timeout raises ``ConversionError`` quoting its
-    output and drops the profile (a killed run may leave it locked)."""
+def _run(cmd: list[str], what: str, timeout: float) -> tuple[str, int]:
+    """Run ``soffice`` in its own process group (so a timeout can kill the launcher and the soffice.bin it started);
+    returns its output and exit code. A failure or a timeout raises ``ConversionError`` quoting its output and drops
+    the profile (a killed or crashed run may leave it locked, half written or with recovery data)."""
     creationflags = 0
     if sys.platform == "win32":
         creationflags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
@@ -297,6 +279,7 @@ def _run(cmd: list[str], what: str, timeout: float) -> None:
     if failure:
         _forget_profile()
         raise ConversionError(failure, stderr=stderr + stdout, returncode=proc.returncode)
+    return stderr + stdout, proc.returncode
 
 
 def _macro_arg(path: Path) -> str:
