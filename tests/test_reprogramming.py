@@ -292,6 +292,7 @@ def test_reprogramming_reporte_xlsx_anexo_01_has_the_original_line(tmp_path: Pat
     plan = plan_from_dict(_reprogrammed_raw())
     out = report_plan(plan, "2025", tmp_path / "reporte.xlsx", formato="xlsx", fecha=TODAY)[0]
     ws = openpyxl.load_workbook(out).worksheets[0]
+    assert "Período PEI: 2024-2026" in str(ws["A2"].value)  # (the example's Narrativa gives it)
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     start = next(r for r, row in enumerate(rows) if row[0] == AO)
     assert [rows[start + k][4] for k in range(3)] == ["Progr. orig.", "Progr.", "Ejecut."]
