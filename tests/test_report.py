@@ -28,11 +28,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.workbook_helpers import as_monthly
+from tests.workbook_helpers import as_monthly, replace_actividades
+from zedxl import fmt
 from zedxl.errors import MasterLockedError, PeriodError, ToolMissingError, ZedxlError
+from zedxl.evaluation import evaluate
 from zedxl.libreoffice import ENV_VAR
 from zedxl.model import Plan
 from zedxl.new import write_master_file
+from zedxl.periods import parse_period
 from zedxl.plan import load_plan
 from zedxl.report import default_output, report, report_plan, wordml
 
@@ -649,3 +652,26 @@ def test_wordml_splice_replaces_the_marker_paragraph_or_refuses(tmp_path: Path) 
     assert [p.text for p in docx.Document(str(tmp_path / "bien.docx")).paragraphs] == ["hola"]
     with pytest.raises(ValueError, match="zedxl:dos"):
         wordml.splice(package, tmp_path / "mal.docx", {"zedxl:dos": []})
+
+
+@pytest.mark.libreoffice
+def test_report_pdf_keeps_a_municipality_s_amounts_and_totals_on_one_line(plan: Plan, tmp_path: Path) -> None:
+    """#24: billions in the budget tables and five-digit office totals print whole, never wrapped inside a cell."""
+    def big(line: Any, k: int) -> Any:
+        return dataclasses.replace(line, pia=Decimal("1399082012.55") * (k + 1), pim=Decimal("1435612345.67") * (k + 1),
+                                   acumulado=tuple(None if v is None else Decimal("987654321.09") * (k + 1)
+                                                   for v in line.acumulado))
+
+    budget = dataclasses.replace(plan.presupuesto, ingresos=tuple(big(ln, k) for k, ln in
+                                                                   enumerate(plan.presupuesto.ingresos)),
+                                 gastos=tuple(big(ln, k) for k, ln in enumerate(plan.presupuesto.gastos)))
+    muni = replace_actividades(dataclasses.replace(plan, presupuesto=budget), lambda ao, k: dataclasses.replace(
+        ao, programado=tuple(v * 1234 + Decimal("0.5") for v in ao.programado),
+        ejecutado=tuple(None if v is None else v * 1555 + Decimal("0.5") for v in ao.ejecutado)))
+    pdf = report_plan(muni, "2025-S1", tmp_path / "informe.docx", pdf=True)[1]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    total = fmt.money(sum((ln.pim or Decimal(0) for ln in budget.gastos), Decimal(0)), symbol=False)
+    assert re.search(rf"GASTOS PRESUPUESTARIOS\s+\S+\s+{re.escape(total)}\s", text), total
+    ev_total = evaluate(muni, parse_period("2025-S1", 2025, "trimestral")).offices.total
+    assert f"{fmt.num1(ev_total.programado[-1])}" in text and f"{fmt.num1(ev_total.ejecutado[-1])}" in text

@@ -87,6 +87,16 @@ def _lines(text: str, *, size: float = TABLE_PT, bold: bool = False, italic: boo
                                line=1.0, align=align) for line in (text.split("\n") if text else [""]))
 
 
+CELL_PAD_CM = 0.5  # a cell's left and right margins (Word's 0.19 cm each) and some room
+
+
+def _text_cm(text: str, size: float) -> float:
+    """How wide ``text`` prints in Arial (or Liberation Sans) at ``size`` pt: a digit is 0.556 em, the separators
+    of a figure half that; other letters are taken as wide as a digit."""
+    narrow = sum(1 for ch in text if ch in "'.,:; ")
+    return ((len(text) - narrow) * 0.556 + narrow * 0.278) * size * 2.54 / 72
+
+
 def _cell(text: str, *, fill: str | None = None, span: int = 1, merge: str | None = None, **style: Any) -> w.Cell:
     return w.Cell(_lines(text, **style), span, merge, fill)
 
@@ -304,6 +314,10 @@ class _Writer:
         total_w = 2.4  # room for "Avance Semestral"
         num_w = min(1.6, (width_cm - 4.4 - total_w) / max(1, n - 1))
         grid = w.Grid([1.9, 2.5] + [num_w] * (n - 1) + [total_w])
+        # figures never wrap: when the widest does not fit its column the table's figures are set smaller
+        widest = max((_text_cm(fmt.num1(v), TABLE_PT) for o in (*table.rows, table.total)
+                      for v in (*o.programado, *o.ejecutado)), default=0)
+        size = TABLE_PT if widest <= num_w - CELL_PAD_CM else max(5.5, TABLE_PT * (num_w - CELL_PAD_CM) / widest)
         top, low = _group_headers(columns, keep=True)
         rows = [grid.row([_head("Instancia", keep=True, merge="restart"),
                           _head("Concepto", keep=True, merge="restart"), *top], header=True),
@@ -317,23 +331,26 @@ class _Writer:
                                          (BELOW, "Ejecutado", office.ejecutado)):
                 keep = not total or label == "Programado"  # the table's last row does not keep with what follows
                 rows.append(grid.row([first, _cell(label, bold=total, keep=keep, fill=fill),
-                                      *(_cell(fmt.num1(v), align=RIGHT, bold=total, keep=keep, fill=fill)
-                                        for v in values)]))
+                                      *(_cell(fmt.num1(v), align=RIGHT, bold=total, keep=keep, fill=fill,
+                                              size=size) for v in values)]))
         self.emit(grid.table(rows))
 
     def budget_table(self, table: BudgetTable, title: str, first_header: str) -> None:
         self.caption("Cuadro", title)
-        grid = w.Grid([6.0, 2.6, 2.6, 3.0, 2.8])
+        lines = [table.total, *table.lineas]
+        figures = [[fmt.money(v, symbol=False) for v in (line.pia, line.pim, line.ejecucion)] for line in lines]
+        # amounts never wrap: their columns grow to the widest (a municipality's billions) and the rubro's narrows
+        amount = max(2.6, max((_text_cm(t, TABLE_PT) for row in figures for t in row), default=0) + CELL_PAD_CM)
+        grid = w.Grid([max(3.5, 17.0 - 2.8 - 2 * amount - max(3.0, amount)), amount, amount, max(3.0, amount), 2.8])
         heads = (first_header, "PIA (S/)", "PIM (S/)", f"Ejecución {self.c.plan.anio} (S/)",
                  "% de avance con relación al PIM")
         rows = [grid.row([_head(h) for h in heads], header=True)]
-        for line in [table.total, *table.lineas]:
+        for line, texts in zip(lines, figures, strict=True):
             total = line is table.total
             fill = BAND_FILL if total else None
-            figures = [fmt.money(v, symbol=False) for v in (line.pia, line.pim, line.ejecucion)]
             rows.append(grid.row([_cell(line.rubro, bold=total, fill=fill),
                                   *(_cell(t, align=RIGHT, bold=total, fill=fill)
-                                    for t in [*figures, fmt.pct(line.avance)])]))
+                                    for t in [*texts, fmt.pct(line.avance)])]))
         self.emit(grid.table(rows))
 
     def financial_table(self) -> None:
