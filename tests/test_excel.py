@@ -144,7 +144,7 @@ def observaciones(path: Path) -> tuple[list[str], list[list[Any]]]:
     rows = cached_values(path)[excel.SHEET_OBSERVACIONES]
     head = next(i for i, r in enumerate(rows) if r and r[0] == "Severidad")
     lines = [str(r[0]) for r in rows[1:head] if r and r[0]]
-    return lines, [r[:7] for r in rows[head + 1:] if any(v not in (None, "") for v in r)]
+    return lines, [r[:8] for r in rows[head + 1:] if any(v not in (None, "") for v in r)]
 
 
 def _result_row(path: Path) -> int:
@@ -288,7 +288,7 @@ def test_excel_validar_lists_problems_with_links(master: Path, work: Path) -> No
     assert {a["sheet_position"] for a in actions if a["func"] != "addSheet"} == {0, len(load(edited).sheetnames)}
     lines, rows = observaciones(after)
     mine = [r for r in rows if r[2] == NAME]
-    assert mine == [["aviso", "maestro-valor-no-numerico", NAME, "OEI.02", ref, "abc", report.issues[0].message]]
+    assert mine == [["aviso", "maestro-valor-no-numerico", NAME, "OEI.02", ref, "", "abc", report.issues[0].message]]
     link = load(work / "aplicado.xlsx")[excel.SHEET_OBSERVACIONES]
     formulas = [c.value for r in link.iter_rows() for c in r if isinstance(c.value, str) and c.value.startswith("=")]
     assert formulas == [f"=HYPERLINK(\"#'OEI.02'!{ref}\",\"{ref}\")"]

@@ -28,11 +28,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.workbook_helpers import as_monthly
+from tests.workbook_helpers import as_monthly, replace_actividades
+from zedxl import fmt
 from zedxl.errors import MasterLockedError, PeriodError, ToolMissingError, ZedxlError
+from zedxl.evaluation import evaluate
 from zedxl.libreoffice import ENV_VAR
 from zedxl.model import Plan
 from zedxl.new import write_master_file
+from zedxl.periods import parse_period
 from zedxl.plan import load_plan
 from zedxl.report import default_output, report, report_plan, wordml
 
@@ -284,14 +287,15 @@ def test_report_anexo_01_lists_every_ao_by_quarter_semester_and_year(s1_doc: Doc
     assert len(annex) == 10
     head = _rows(annex["AEI.01.01 Acciones para el fortalecimiento como polo de desarrollo descentralizado de "
                        "la provincia de Ilo."])
-    assert head[0][5:] == ["I Semestre"] * 3 + ["II Semestre"] * 3 + ["Total anual"]
-    assert head[1][5:] == ["I", "II", "Sem.", "III", "IV", "Sem.", "Total anual"]
+    assert head[0][5:] == ["I Semestre"] * 3 + ["II Semestre"] * 3 + ["Total anual", "% avance"]
+    assert head[1][5:] == ["I", "II", "Sem.", "III", "IV", "Sem.", "Total anual", "% avance"]
     rows = {r[0]: r for t in annex.values() for r in _rows(t, skip=2)}
     assert len(rows) == 22
     # Programmed and executed are the two lines of each cell: T1 T2 S1 T3 T4 S2 Anual.
-    assert [c.split("\n") for c in rows["AO.01.01.02"][5:]] == [
+    assert [c.split("\n") for c in rows["AO.01.01.02"][5:-1]] == [
         ["0", "0"], ["1", "2"], ["1", "2"], ["2", "–"], ["1", "–"], ["3", "–"], ["4", "2"]]
-    assert [c.split("\n")[0] for c in rows["AO.02.03.02"][5:]] == ["0.2", "0.2", "0.4", "0.2", "0.4", "0.6", "1"]
+    assert [c.split("\n")[0] for c in rows["AO.02.03.02"][5:-1]] == ["0.2", "0.2", "0.4", "0.2", "0.4", "0.6", "1"]
+    assert {r[-1] for r in rows.values()} == {"100.00"}  # the seed's capped progress of every AO in the semester
     assert rows["AO.03.01.03"][3] == "OGA" and rows["AO.03.03.02"][3] == "DOI"
 
 
@@ -311,7 +315,7 @@ def test_report_structure_follows_the_seed(s1_doc: DocxDocument) -> None:
     body_xml = s1_doc.element.body.xml
     assert 'TOC \\o "1-2" \\h \\z \\u' in body_xml
     first_heading = next(i for i, p in enumerate(s1_doc.paragraphs) if p.style.name.startswith("Heading"))
-    contents = paragraphs[paragraphs.index("Contenidos") + 2:first_heading]
+    contents = paragraphs[paragraphs.index("Contenidos") + 1:first_heading]
     assert [p for p in contents if p] == top
     # Section II: per OEI, per AEI, per AO the seed's progress line and the justification.
     levels = [t for lvl, t in _headings(s1_doc) if lvl in (3, 4)]
@@ -320,14 +324,15 @@ def test_report_structure_follows_the_seed(s1_doc: DocxDocument) -> None:
     ao_titles = [p for p in paragraphs if re.fullmatch(r"Actividad Operativa \d\d\.\d\d\.\d\d:", p)]
     assert len(ao_titles) == 22
     i = paragraphs.index("Actividad Operativa 01.01.02:")
-    assert paragraphs[i + 2] == "2 eventos ejecutadas / 1 eventos programadas en el semestre"
+    assert paragraphs[i + 2] == "Ejecutado: 2 eventos / Programado en el semestre: 1 evento (200.00 %)"
     assert paragraphs[i + 3].startswith("1) Ponentes en el Foro ILO, PUERTA DE INGRESO Y SALIDA AL MUNDO")
     j = paragraphs.index("Actividad Operativa 02.03.02:")
-    assert paragraphs[j + 2] == "0.4 % avance/100 ejecutadas / 0.4 % avance/100 programadas en el semestre"
-    # The two AO the seed has no text for show a visible placeholder, and only they do.
-    pending = [p for p in paragraphs if p.startswith("[Pendiente:")]
-    assert [re.search(r"AO\.\d\d\.\d\d\.\d\d", p).group(0) for p in pending] == [  # type: ignore[union-attr]
-        "AO.02.02.01", "AO.02.02.02"]
+    assert paragraphs[j + 2] == "Ejecutado: 40 % / Programado en el semestre: 40 % (100.00 %)"  # «% avance/100»
+    # The two AO the seed has no text for show their line and nothing else: no placeholder in a final report.
+    assert not any("Pendiente" in p for p in paragraphs)
+    k = paragraphs.index("Actividad Operativa 02.02.01:")
+    assert paragraphs[k + 2].startswith("Ejecutado: 0 acciones / Programado en el semestre: 0 acciones")
+    assert paragraphs[k + 3] == "Actividad Operativa 02.02.02:"
     assert paragraphs[_body_index(paragraphs, "2.2. Medidas adoptadas para la Mejora Continua") + 1].startswith(
         "Todas las Actividades Operativas tuvieron concreción por encima de lo programado")
     aei_tables = [t for t in s1_doc.tables if _rows(t)[0][:3] == ["Código", "Actividad Operativa", "Resp."]]
@@ -382,7 +387,7 @@ def test_report_pdf_has_every_section_and_renders(s1: tuple[Path, Path], tmp_pat
     text = " ".join(_pdftotext(pdf).split())
     for heading in SECTIONS:
         assert text.count(heading) == 2, heading  # once in Contenidos, once as the section's heading
-    positions = [text.index(h, text.index("I. Resumen ejecutivo El presente")) for h in SECTIONS[1:]]
+    positions = [text.index(h, text.index("I. Resumen ejecutivo La Zona Especial")) for h in SECTIONS[1:]]
     assert positions == sorted(positions)
     assert "33.4" in text and "57.4" in text and "20'624,225.72" in text and "no medido aún" in text
     pages = list(_pages_and_words(pdf))
@@ -390,9 +395,11 @@ def test_report_pdf_has_every_section_and_renders(s1: tuple[Path, Path], tmp_pat
     # Every page but the cover carries the footer with its number.
     footers = re.findall(r"ZED ILO – Informe de Evaluación Semestral – POI 2025 – Página (\d+)", text)
     assert [int(n) for n in footers] == list(range(2, len(pages) + 1))
-    for width, height, words in pages:
-        assert width < height  # A4 portrait throughout for a quarterly plan
-        assert abs(width - 595.3) < 1 and abs(height - 841.9) < 1
+    annex = next(i for i, (_, _, words) in enumerate(pages) if " ".join(w for _, _, w in words).startswith(
+        "Anexo 01: Reporte"))
+    for n, (width, height, words) in enumerate(pages):
+        assert (width > height) == (n >= annex)  # A4 portrait, the annexes landscape
+        assert abs(min(width, height) - 595.3) < 1 and abs(max(width, height) - 841.9) < 1
         # Nothing laid out past the right margin (2 cm = 56.7 pt): tables fit the page as LibreOffice sees it.
         assert all(x_max <= width - 50 for _, x_max, _ in words)
         assert all(x_min >= 50 for x_min, _, _ in words)
@@ -475,7 +482,7 @@ def test_report_second_semester_without_execution(master: Path, tmp_path: Path) 
                          ["Totales", "Ejecutado", "", "", ""]]  # not reported: empty, not 0 (#22)
     text = "\n".join(_paragraphs(doc))
     assert "Aún no se ha registrado ejecución de ninguna Actividad Operativa en el periodo." in text
-    assert "Sin ejecución reportada / 1 acciones programadas en el semestre" in text
+    assert "Sin ejecución reportada / Programado en el semestre: 1 acción" in text
     assert "Anexo 02: Avance de Actividades Operativas por Instancia Responsable – II Semestre 2025" in text
 
 
@@ -486,7 +493,7 @@ def test_report_annual_quarterly_plan(master: Path, tmp_path: Path) -> None:
     assert rows[0][2:] == ["Trimestre"] * 4 + ["Semestre"] * 2 + ["Avance Anual"]
     assert rows[-2][2:] == ["12.2", "21.2", "27.2", "32.4", "33.4", "59.6", "93.0"]
     assert "Anexo 01: Reporte de seguimiento anual del Plan Operativo Institucional 2025" in _paragraphs(doc)
-    assert "2 eventos ejecutadas / 4 eventos programadas en el año (1 hasta T2)" in _paragraphs(doc)
+    assert "Ejecutado: 2 eventos / Programado en el año: 4 eventos, 1 evento hasta T2 (200.00 %)" in _paragraphs(doc)
 
 
 def test_report_annual_mid_year_is_en_curso_not_below_target(master: Path, tmp_path: Path) -> None:
@@ -508,16 +515,16 @@ def test_report_annual_mid_year_is_en_curso_not_below_target(master: Path, tmp_p
                for p in paragraphs)
     assert "Total de metas ejecutadas en el año: 57.4 (hasta T2)" in paragraphs
     assert ("Periodo evaluado: Año 2025. Programado del año completo; ejecutado reportado hasta T2 (2 de 4 "
-            "trimestres).") in paragraphs
+            "trimestres). «% avance»: avance de cada Actividad Operativa en el periodo evaluado.") in paragraphs
 
 
-def test_report_with_empty_narrative_and_justifications_shows_placeholders(plan: Plan, tmp_path: Path) -> None:
+def test_report_draft_with_empty_narrative_and_justifications_shows_placeholders(plan: Plan, tmp_path: Path) -> None:
     master = tmp_path / "sin-textos.xlsx"
     write_master_file(_without_texts(plan), master)
-    (out,) = report(master, "2025-S1", tmp_path / "sin-textos.docx")
+    (out,) = report(master, "2025-S1", tmp_path / "sin-textos.docx", borrador=True)
     doc = docx.Document(str(out))
     paragraphs = _paragraphs(doc)
-    for heading, field in (("1.1. Problemática identificada", "«problemática»"),
+    for heading, field in (("1.1. Problemática identificada", "«problematica»"),
                            ("1.2. Principales Acciones Desplegadas y Logros Alcanzados", "«logros»"),
                            ("2.2. Medidas adoptadas para la Mejora Continua", "«medidas»")):
         following = paragraphs[_body_index(paragraphs, heading) + 1]
@@ -645,3 +652,26 @@ def test_wordml_splice_replaces_the_marker_paragraph_or_refuses(tmp_path: Path) 
     assert [p.text for p in docx.Document(str(tmp_path / "bien.docx")).paragraphs] == ["hola"]
     with pytest.raises(ValueError, match="zedxl:dos"):
         wordml.splice(package, tmp_path / "mal.docx", {"zedxl:dos": []})
+
+
+@pytest.mark.libreoffice
+def test_report_pdf_keeps_a_municipality_s_amounts_and_totals_on_one_line(plan: Plan, tmp_path: Path) -> None:
+    """#24: billions in the budget tables and five-digit office totals print whole, never wrapped inside a cell."""
+    def big(line: Any, k: int) -> Any:
+        return dataclasses.replace(line, pia=Decimal("1399082012.55") * (k + 1), pim=Decimal("1435612345.67") * (k + 1),
+                                   acumulado=tuple(None if v is None else Decimal("987654321.09") * (k + 1)
+                                                   for v in line.acumulado))
+
+    budget = dataclasses.replace(plan.presupuesto, ingresos=tuple(big(ln, k) for k, ln in
+                                                                   enumerate(plan.presupuesto.ingresos)),
+                                 gastos=tuple(big(ln, k) for k, ln in enumerate(plan.presupuesto.gastos)))
+    muni = replace_actividades(dataclasses.replace(plan, presupuesto=budget), lambda ao, k: dataclasses.replace(
+        ao, programado=tuple(v * 1234 + Decimal("0.5") for v in ao.programado),
+        ejecutado=tuple(None if v is None else v * 1555 + Decimal("0.5") for v in ao.ejecutado)))
+    pdf = report_plan(muni, "2025-S1", tmp_path / "informe.docx", pdf=True)[1]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    total = fmt.money(sum((ln.pim or Decimal(0) for ln in budget.gastos), Decimal(0)), symbol=False)
+    assert re.search(rf"GASTOS PRESUPUESTARIOS\s+\S+\s+{re.escape(total)}\s", text), total
+    ev_total = evaluate(muni, parse_period("2025-S1", 2025, "trimestral")).offices.total
+    assert f"{fmt.num1(ev_total.programado[-1])}" in text and f"{fmt.num1(ev_total.ejecutado[-1])}" in text

@@ -267,7 +267,7 @@ def test_reprogramming_report_lists_every_change_flags_late_ones_and_anexo_shows
     annex = [row for t in doc.tables for row in t.rows if row.cells[0].text == AO]
     cells = [c.text for c in annex[-1].cells]
     assert cells[4] == "Progr. orig.\nProgr.\nEjecut."
-    total = cells[-1].split("\n")
+    total = cells[-2].split("\n")  # the year's total, before «% avance»
     assert total[:2] == [f"{sum(ao.programado_original).normalize():f}", f"{sum(ao.programado).normalize():f}"]
     # an AO never reprogrammed keeps two lines
     other = [row for t in doc.tables for row in t.rows if row.cells[0].text == "AO.01.01.02"][-1]
@@ -292,6 +292,7 @@ def test_reprogramming_reporte_xlsx_anexo_01_has_the_original_line(tmp_path: Pat
     plan = plan_from_dict(_reprogrammed_raw())
     out = report_plan(plan, "2025", tmp_path / "reporte.xlsx", formato="xlsx", fecha=TODAY)[0]
     ws = openpyxl.load_workbook(out).worksheets[0]
+    assert "Período PEI: 2024-2026" in str(ws["A2"].value)  # (the example's Narrativa gives it)
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     start = next(r for r, row in enumerate(rows) if row[0] == AO)
     assert [rows[start + k][4] for k in range(3)] == ["Progr. orig.", "Progr.", "Ejecut."]

@@ -129,8 +129,9 @@ def plans(draw: st.DrawFn, sigla: str) -> Plan:
                     avance_sin_meta=draw(st.sampled_from((Decimal(100), Decimal(0)))),
                     verde=verde, amarillo=draw(st.sampled_from((Decimal(50), verde))))
     presupuesto = Presupuesto(draw(_lines(RUBROS[:4], n)), draw(_lines(RUBROS[4:], n)))
-    # the master always offers the three narrative fields, so a plan read back has them all (empty or not)
-    narrativa = {key: draw(st.just("") | st.sampled_from(TEXTS)) for key in L.NARRATIVA_FIELDS}
+    # a field left empty in the master's Narrativa reads back as not given, so the plan holds only written ones
+    drawn = {key: draw(st.just("") | st.sampled_from(TEXTS)) for key in L.NARRATIVA_FIELDS}
+    narrativa = {key: text for key, text in drawn.items() if text}
     return Plan(entidad=f"Entidad de prueba {sigla}", sigla=sigla, anio=2025, periodicidad=periodicidad,
                 instancias={c: OFFICES[c] for c in offices}, objetivos=tuple(objetivos), reglas=reglas,
                 presupuesto=presupuesto, responsable_presupuesto=draw(st.none() | st.sampled_from(offices)),

@@ -33,13 +33,14 @@ from openpyxl.workbook.workbook import Workbook
 
 import zedxl.validate as validate_module
 import zedxl.xlsx.office_read as office_read_module
-from tests.conftest import OracleTally
+from tests.conftest import EXAMPLE, OracleTally
 from tests.workbook_helpers import replace_actividades
 from zedxl import rules
 from zedxl.issues import Report
 from zedxl.masterkey import key_path
 from zedxl.model import Plan
 from zedxl.new import write_master_file
+from zedxl.plan import load_plan
 from zedxl.returns import merge
 from zedxl.split import split
 from zedxl.validate import validate, validate_cli
@@ -499,7 +500,12 @@ def test_code_numero_ambiguo(env: Env, tmp_path: Path) -> None:
 
 def test_code_valor_negativo(env: Env, tmp_path: Path) -> None:
     path = edit(env.t1["DPD"], tmp_path, set_cells(OEI_01__H8=-1))
-    assert flat(check(path, env.master)[1]) == [["OEI.01", "H8", "valor-negativo"]]
+    report = check(path, env.master)[1]
+    assert flat(report) == [["OEI.01", "H8", "valor-negativo"]]
+    # the observaciones name the AO of the row, not only the cell (#24)
+    name = load_plan(EXAMPLE).actividad("AO.01.01.01").nombre
+    assert report.issues[0].ao == f"AO.01.01.01 · {name[:60]}{'…' if len(name) > 60 else ''}"
+    assert report.to_rows()[1][5] == report.issues[0].ao
 
 
 def test_code_valor_fuera_de_rango(env: Env, tmp_path: Path) -> None:

@@ -183,11 +183,25 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from zedxl.plan import parse_date
     from zedxl.report import default_output, report
 
+    fecha = None
+    if args.fecha is not None:
+        fecha = parse_date(args.fecha)
+        if fecha is None:
+            raise ZedxlError(f"--fecha «{args.fecha}» no es una fecha: escríbala como dd/mm/aaaa (p. ej. 15/08/2025).")
     out = Path(args.output) if args.output else default_output(Path(args.master), args.periodo, args.formato)
-    for path in report(Path(args.master), args.periodo, out, pdf=args.pdf, formato=args.formato):
+    pendientes: list[str] = []
+    for path in report(Path(args.master), args.periodo, out, pdf=args.pdf, formato=args.formato, fecha=fecha,
+                       borrador=args.borrador, pendientes=pendientes):
         print(f"Informe escrito: {path}")
+    if pendientes and args.formato == "docx":
+        where = ("marcados en el Word" if args.borrador else
+                 "no aparecen en el informe; use --borrador para marcarlos en el Word")
+        print(f"Textos pendientes ({len(pendientes)}; {where}):")
+        for item in pendientes:
+            print(f"  [ ] {printable(item[0].upper() + item[1:])}")
     return 0
 
 
@@ -368,7 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="periodo: 2025-S1, 2025-S2 o 2025")
     p.add_argument("-o", "--output", metavar="ARCHIVO", help="archivo de salida (.docx o .xlsx)")
     p.add_argument("--formato", choices=("docx", "xlsx"), default="docx", help="docx (informe) o xlsx (reporte)")
-    p.add_argument("--pdf", action="store_true", help="también genera el PDF con LibreOffice")
+    p.add_argument("--pdf", action="store_true", help="también genera el PDF con LibreOffice (índice con números "
+                                                      "de página, sin marcas de textos pendientes)")
+    p.add_argument("--fecha", metavar="DD/MM/AAAA",
+                   help="fecha del informe (portada y firmas); por defecto la de la hoja Narrativa o la de hoy")
+    p.add_argument("--borrador", action="store_true",
+                   help="marca en el Word, resaltados, los textos aún pendientes (no se combina con --pdf)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("summary", help="muestra el resumen del maestro",

@@ -327,7 +327,7 @@ def _write_observaciones(book: Any, state: BookState, title: str, lines: Iterabl
     width = len(OBSERVACIONES_HEADER)
     rows: list[list[Any]] = [[cell_text(title)], *([cell_text(line)] for line in lines), [], list(OBSERVACIONES_HEADER)]
     header_row = len(rows) - 1
-    rows += [[i.severity, i.code, cell_text(i.file), cell_text(i.sheet), _link(i, state.name),
+    rows += [[i.severity, i.code, cell_text(i.file), cell_text(i.sheet), _link(i, state.name), cell_text(i.ao),
               cell_text("" if i.value is None else str(i.value)), cell_text(i.message)] for i in issues]
     fills: list[list[str | None]] = [[HEADER_FILL if r == header_row else None] * width for r in range(len(rows))]
     _write_grid(_find_sheet(book, SHEET_OBSERVACIONES), state.sheets.get(SHEET_OBSERVACIONES, []), _pad(rows, width),

@@ -16,7 +16,7 @@ from zedxl.fmt import printable
 
 Severity = Literal["error", "aviso"]
 #: The columns of an issue on an Observaciones sheet (the offices' workbooks and the Panel's).
-OBSERVACIONES_HEADER = ("Severidad", "Código", "Archivo", "Hoja", "Celda", "Valor", "Mensaje")
+OBSERVACIONES_HEADER = ("Severidad", "Código", "Archivo", "Hoja", "Celda", "Actividad operativa", "Valor", "Mensaje")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Issue:
     column: str = ""
     value: Any = None
     office: str = ""
+    ao: str = ""  # the AO of the row the cell is in («AO.01.01.01 · name»), for people reading a list of cells
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (values that are not JSON types are shown with ``str``)."""
@@ -67,7 +68,7 @@ class Issue:
 
 def make_issue(code: str, *, file: str = "", sheet: str = "", row_idx: int | None = None, col_idx: int | None = None,
                column: str = "", value: Any = None, office: str = "", severity: Severity | None = None,
-               **params: Any) -> Issue:
+               ao: str = "", **params: Any) -> Issue:
     """Build an ``Issue`` of a catalogued type; computes the A1 cell from zero-based indexes.
 
     ``params`` fill the message template (``value``, ``cell``, ``sheet``, ``file`` and ``office`` are always available),
@@ -82,7 +83,8 @@ def make_issue(code: str, *, file: str = "", sheet: str = "", row_idx: int | Non
     except (KeyError, IndexError) as e:  # a template bug must not hide the problem itself
         message = f"{kind.title} ({e})"
     return Issue(code, severity or kind.severity, message, file=file, sheet=sheet, cell=cell,
-                 excel_row=row_idx + 1 if row_idx is not None else None, column=column, value=value, office=office)
+                 excel_row=row_idx + 1 if row_idx is not None else None, column=column, value=value, office=office,
+                 ao=ao)
 
 
 class IssueList:
@@ -129,8 +131,8 @@ class Report(IssueList):
     def to_rows(self) -> list[list[Any]]:
         """Rows for an ``Observaciones`` sheet: header first."""
         rows: list[list[Any]] = [list(OBSERVACIONES_HEADER)]
-        rows += ([i.severity, i.code, i.file, i.sheet, i.cell, "" if i.value is None else str(i.value), i.message]
-                 for i in self.issues)
+        rows += ([i.severity, i.code, i.file, i.sheet, i.cell, i.ao, "" if i.value is None else str(i.value),
+                  i.message] for i in self.issues)
         return rows
 
     def to_json(self) -> dict[str, Any]:

@@ -16,12 +16,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
 from zedxl.errors import ToolMissingError, ZedxlError
 
-__all__ = ["ENV_VAR", "PROFILE_XCU", "ConversionError", "convert", "find_soffice", "recalculate",
+__all__ = ["ENV_VAR", "PROFILE_XCU", "ConversionError", "convert", "export_pdf", "find_soffice", "recalculate",
            "recalculate_many"]
 
 #: Environment variable that names the LibreOffice program to use (a path, or a name looked up in PATH).
@@ -178,11 +179,6 @@ def _convert_all(sources: Sequence[Path], ext: str, outdir: Path, *, timeout: fl
     program = _require_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
 
-    # Own process group / session, so a timeout can kill the launcher and the soffice.bin it started.
-    creationflags = 0
-    if sys.platform == "win32":
-        creationflags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
-
     # One conversion at a time per process: two soffice runs sharing a profile would hand work to each other.
     with _lock:
         for out in outs:  # so that "LibreOffice produced nothing" cannot be mistaken for success
@@ -192,30 +188,16 @@ def _convert_all(sources: Sequence[Path], ext: str, outdir: Path, *, timeout: fl
                "--convert-to", target, "--outdir", str(outdir),
                *(src.as_uri() for src in srcs)]  # URLs, so odd names (leading "-", non-ASCII under a C locale) pass
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, encoding="utf-8", errors="replace", creationflags=creationflags,
-                                    start_new_session=sys.platform != "win32")
-        except OSError as err:
-            raise ToolMissingError(f"No se pudo ejecutar LibreOffice («{program}»): {err}. {_INSTALL_HELP}") from err
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-            failure = (f"LibreOffice falló al convertir «{name}» a {ext} (código {proc.returncode})."
-                       if proc.returncode else "")
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc)
-            stdout, stderr = proc.communicate()
-            failure = f"LibreOffice no terminó de convertir «{name}» a {ext} en {timeout:g} segundos y se detuvo."
-        if failure:
-            # a killed or crashed run may leave the profile locked, half written or with recovery data
-            _forget_profile()
+            output, returncode = _run(cmd, f"convertir «{name}» a {ext}", timeout)
+        except ConversionError:
             for out in outs:  # never hand back a half-written file
                 out.unlink(missing_ok=True)
-            raise ConversionError(failure, stderr=stderr + stdout, returncode=proc.returncode)
+            raise
 
     for src, out in zip(srcs, outs, strict=True):
         if not out.is_file() or out.stat().st_size == 0:
             raise ConversionError(f"LibreOffice no produjo «{out.name}» al convertir «{src.name}» a {ext}.",
-                                  stderr=stderr + stdout, returncode=proc.returncode)
+                                  stderr=output, returncode=returncode)
     return outs
 
 
@@ -235,3 +217,105 @@ def recalculate_many(sources: Sequence[Path], outdir: Path, *, timeout: float = 
                               f"{', '.join(sorted({n for n in names if names.count(n) > 1}))}.")
     return [out for i in range(0, len(sources), BATCH)
             for out in _convert_all(sources[i:i + BATCH], "xlsx", outdir, timeout=timeout)]
+
+
+#: A Basic module of the private profile: open a Writer document hidden, update its indexes (the contents page, whose
+#: page numbers only a layout engine knows), export it to PDF. Basic in the user's own library runs at any macro
+#: security level; the document's own macros, if any, never run.
+_MACRO_MODULE = "ZedxlPdf"
+_MACRO_XBA = f"""\
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="{_MACRO_MODULE}" \
+script:language="StarBasic">
+Sub ExportPdf(src As String, dst As String)
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  load(0).Name = &quot;Hidden&quot;
+  load(0).Value = True
+  doc = StarDesktop.loadComponentFromURL(src, &quot;_blank&quot;, 0, load())
+  indexes = doc.getDocumentIndexes()
+  For i = 0 To indexes.getCount() - 1
+    indexes.getByIndex(i).update()
+  Next i
+  Dim store(0) As New com.sun.star.beans.PropertyValue
+  store(0).Name = &quot;FilterName&quot;
+  store(0).Value = &quot;writer_pdf_Export&quot;
+  doc.storeToURL(dst, store())
+  doc.close(True)
+End Sub
+</script:module>
+"""
+_MACRO_XLB = f"""\
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "library.dtd">
+<library:library xmlns:library="http://openoffice.org/2000/library" library:name="Standard" \
+library:readonly="false" library:passwordprotected="false">
+ <library:element library:name="Module1"/>
+ <library:element library:name="{_MACRO_MODULE}"/>
+</library:library>
+"""
+
+
+def _run(cmd: list[str], what: str, timeout: float) -> tuple[str, int]:
+    """Run ``soffice`` in its own process group (so a timeout can kill the launcher and the soffice.bin it started);
+    returns its output and exit code. A failure or a timeout raises ``ConversionError`` quoting its output and drops
+    the profile (a killed or crashed run may leave it locked, half written or with recovery data)."""
+    creationflags = 0
+    if sys.platform == "win32":
+        creationflags = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8", errors="replace", creationflags=creationflags,
+                                start_new_session=sys.platform != "win32")
+    except OSError as err:
+        raise ToolMissingError(f"No se pudo ejecutar LibreOffice («{cmd[0]}»): {err}. {_INSTALL_HELP}") from err
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+        failure = f"LibreOffice falló al {what} (código {proc.returncode})." if proc.returncode else ""
+    except subprocess.TimeoutExpired:
+        _kill_tree(proc)
+        stdout, stderr = proc.communicate()
+        failure = f"LibreOffice no terminó de {what} en {timeout:g} segundos y se detuvo."
+    if failure:
+        _forget_profile()
+        raise ConversionError(failure, stderr=stderr + stdout, returncode=proc.returncode)
+    return stderr + stdout, proc.returncode
+
+
+def _macro_arg(path: Path) -> str:
+    """``path`` as a URL that a macro call's argument list holds whole: LibreOffice unquotes the call once before
+    reading it, so the file URL (spaces, ``"``, non-ASCII quoted) is quoted once more, the call's separators too."""
+    return urllib.parse.quote(path.as_uri(), safe=":/")
+
+
+def export_pdf(src: Path, outdir: Path, *, timeout: float = 180) -> Path:
+    """``src`` (a Writer document: ``.docx``, ``.odt``) as PDF in ``outdir``, its indexes updated first, so the
+    contents page lists each heading's page number. Raises as ``convert``."""
+    src, outdir = Path(src).resolve(), Path(outdir).resolve()
+    if not src.is_file():
+        raise ConversionError(f"No se puede convertir «{src}»: el archivo no existe.")
+    out = outdir / f"{src.stem}.pdf"
+    program = _require_soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    with _lock:
+        out.unlink(missing_ok=True)
+        profile = _profile_dir()
+        env = f"-env:UserInstallation={profile.as_uri()}"
+        basic = profile / "user" / "basic" / "Standard"
+        if not (basic / f"{_MACRO_MODULE}.xba").is_file():
+            if not (basic / "script.xlb").is_file():  # a first start writes the default library over ours
+                _run([program, "--headless", "--norestore", "--nolockcheck", "--terminate_after_init", env],
+                     "preparar su perfil", timeout)
+            basic.mkdir(parents=True, exist_ok=True)
+            (basic / f"{_MACRO_MODULE}.xba").write_text(_MACRO_XBA, encoding="utf-8")
+            (basic / "script.xlb").write_text(_MACRO_XLB, encoding="utf-8")
+        call = f'macro:///Standard.{_MACRO_MODULE}.ExportPdf("{_macro_arg(src)}","{_macro_arg(out)}")'
+        try:
+            _run([program, "--headless", "--norestore", "--nolockcheck", env, call],
+                 f"convertir «{src.name}» a pdf", timeout)
+        except ConversionError:
+            out.unlink(missing_ok=True)  # never hand back a half-written file
+            raise
+    if not out.is_file() or out.stat().st_size == 0:
+        raise ConversionError(f"LibreOffice no produjo «{out.name}» al convertir «{src.name}» a pdf.")
+    return out

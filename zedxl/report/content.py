@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from zedxl import fmt, rules
+from zedxl.errors import PlanError
 from zedxl.evaluation import AORow, BudgetTable, Evaluation, OfficeRow, OfficeTable, evaluate
 from zedxl.model import Actividad, Objetivo, Plan, code_level
 from zedxl.periods import (
@@ -26,6 +27,7 @@ from zedxl.periods import (
     semesters,
     whole_year,
 )
+from zedxl.plan import parse_date
 
 #: Adjective of a period kind, as in "Informe de Evaluación Semestral".
 ADJECTIVE = {"S": "Semestral", "A": "Anual", "T": "Trimestral", "M": "Mensual"}
@@ -59,8 +61,57 @@ def pct_text(value: Decimal | None) -> str:
 
 
 def placeholder(what: str) -> str:
-    """The visible mark of text still to be written: «[Pendiente: …]»."""
+    """The visible mark of text still to be written, in a draft (``--borrador``) only: «[Pendiente: …]»."""
     return f"[Pendiente: {what}]"
+
+
+#: What a Narrativa field that is still empty asks the planner to write (the checklist, and the draft's marks).
+NARRATIVE_TODO = {
+    "presentacion": "presentar la entidad (naturaleza, adscripción y objeto)",
+    "pei": "indicar la aprobación del PEI (resolución) y los objetivos que prioriza",
+    "problematica": "describir la problemática identificada en el periodo",
+    "logros": "describir las principales acciones desplegadas y logros alcanzados",
+    "orientaciones": "describir las orientaciones centrales del PEI",
+    "antecedentes_presupuesto": "explicar los antecedentes del presupuesto (fuentes de financiamiento)",
+    "comentario_ingresos": "comentar la ejecución de ingresos, por rubro",
+    "comentario_egresos": "comentar la ejecución de egresos",
+    "medidas": "describir las medidas adoptadas para la mejora continua",
+    "periodo_pei": "indicar el período del PEI (p. ej. 2024-2026) para el Anexo 01",
+    "firmas": "indicar las firmas del informe (una por línea: «Nombre | Cargo»)",
+}
+#: Narrativa fields read as a date.
+DATE_FIELD = "fecha_informe"
+
+
+def narrative_todo(key: str) -> str:
+    """«describir la problemática identificada en el periodo (hoja Narrativa del maestro, campo «problematica»).»"""
+    return f"{NARRATIVE_TODO[key]} (hoja Narrativa del maestro, campo «{key}»)."
+
+
+def justification_todo(ao: Actividad) -> str:
+    return (f"la instancia {ao.instancia} debe registrar la justificación de la {ao.codigo} (logros, limitaciones "
+            f"y medidas) en el maestro.")
+
+
+BUDGET_TODO = "registrar el presupuesto (PIA, PIM y ejecución) en las hojas Ingresos y Gastos del maestro."
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A signature at the foot of the report: who signs and as what."""
+
+    nombre: str
+    cargo: str
+
+
+def signatures(text: str) -> list[Signature]:
+    """The Narrativa's «firmas»: one per line, «Nombre | Cargo» (the office may follow: «… | Cargo | Oficina»)."""
+    out = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if parts[0]:
+            out.append(Signature(parts[0], " – ".join(p for p in parts[1:] if p)))
+    return out
 
 
 def short_code(code: str) -> str:
@@ -88,17 +139,95 @@ def lower_unit(unit: str) -> str:
     return unit
 
 
+#: Words a unit's head noun phrase stops at: what follows («de datos», «para usuarios») keeps its number.
+_PREPOSITIONS = frozenset(("de", "del", "a", "al", "en", "para", "por", "con", "sin", "sobre", "y", "o", "e"))
+#: Nouns whose singular and plural are the same word.
+_INVARIABLE = frozenset(("análisis", "tesis", "crisis", "dosis", "síntesis", "diagnosis", "virus"))
+#: Singular nouns ending in an unstressed «-es» or «-s» that the plural rules would misread, with their plural.
+_SINGULAR_IN_S = {"mes": "meses", "país": "países", "interés": "intereses", "autobús": "autobuses"}
+_PLURAL_IN_ES = {plural: singular for singular, plural in _SINGULAR_IN_S.items()}
+_ACCENTS = str.maketrans("áéíóú", "aeiou")
+_TAKE_ACCENT = str.maketrans("aeiou", "áéíóú")
+
+
+def _is_symbol(word: str) -> bool:
+    """An acronym, a symbol or a short unit sign (DNI, m², km, %, S/): never inflected."""
+    letters = [ch for ch in word if ch.isalpha()]
+    return (len(letters) < 3 or not all(ch.isalpha() or ch in "-'" for ch in word)
+            or all(ch.isupper() for ch in letters))
+
+
+def _plural(word: str) -> str:
+    """The plural of a singular Spanish word (evento → eventos, acción → acciones, proveedor → proveedores)."""
+    lower = word.lower()
+    if lower in _SINGULAR_IN_S:
+        return word[0] + _SINGULAR_IN_S[lower][1:]
+    if lower in _INVARIABLE or lower.endswith("x") or (lower.endswith("s") and lower[-2] not in "áéíóú"):
+        return word
+    if lower.endswith("z"):
+        return word[:-1] + "ces"
+    if lower[-1] in "aeiouáéó":
+        return word + "s"
+    if lower[-1] not in "íú" and lower[-2] in "áéíóú":  # acción → acciones: the stress moves, the accent goes
+        return word[:-2] + word[-2].translate(_ACCENTS) + word[-1] + "es"
+    return word + "es"
+
+
+def _singular(word: str) -> str:
+    """The singular of a plural Spanish word (eventos → evento, acciones → acción, agentes → agente)."""
+    lower = word.lower()
+    if lower in _INVARIABLE or lower in _SINGULAR_IN_S or not lower.endswith("s"):
+        return word
+    if lower in _PLURAL_IN_ES:
+        return word[0] + _PLURAL_IN_ES[lower][1:]
+    if lower.endswith("ces"):
+        return word[:-3] + "z"
+    if lower.endswith("iones"):
+        return word[:-5] + word[-5] + word[-4].translate(_TAKE_ACCENT) + word[-3]
+    if lower.endswith("es") and lower[-3] in "lrndy" and lower[-4:-2] not in ("ll", "rr"):
+        return word[:-2]  # proveedores → proveedor; but detalles → detalle
+    return word[:-1]
+
+
+def _inflect(unit: str, plural: bool) -> str:
+    """``unit`` (as the plan writes it, singular or plural) in the number asked, lower-cased as inside a sentence:
+    each word up to the first preposition is inflected («Bases de datos», «Acciones implementadas»)."""
+    words = unit.split()
+    head = next((i for i, w in enumerate(words) if w.lower() in _PREPOSITIONS), len(words))
+    is_plural = bool(words) and not _is_symbol(words[0]) and _singular(words[0]) != words[0]
+    out = []
+    for i, word in enumerate(words):
+        if i < head and not _is_symbol(word) and plural != is_plural:
+            word = _plural(word) if plural else _singular(word)
+        out.append(lower_unit(word))
+    return " ".join(out)
+
+
+def quantity(value: Decimal, unit: str) -> str:
+    """A quantity with its unit as a sentence reads it, in the right number: «1 evento», «2 eventos», «0 acciones»,
+    «1187 personas», «1 base de datos»; a percentage unit as a percentage («40 %»), a fraction of one («% avance/100»,
+    0.4) as its percentage too. Gender is never needed: the unit is the noun."""
+    unit = " ".join(unit.split())
+    words = unit.lower().split()
+    if unit.startswith("%") or (words and words[0] in ("porcentaje", "porcentajes")):
+        shown = value * 100 if "/100" in unit.replace(" ", "") else value
+        return f"{fmt.qty(shown)}{NBSP}%"
+    if not unit:
+        return fmt.qty(value)
+    return f"{fmt.qty(value)} {_inflect(unit, value != 1)}"
+
+
 def ao_progress_line(row: AORow, period: Period, hasta: str | None = None) -> str:
-    """'2 eventos ejecutadas / 1 eventos programadas en el semestre' (the seed's line above each justification);
-    for a period still in course (``hasta``: its last base period reported), what was programmed up to it too:
-    '… programadas en el año (2 hasta T2)'."""
-    unit = lower_unit(row.unidad) or "metas"
-    prog = f"{fmt.qty(row.programado)} {unit} programadas en el {NOUN[period.kind]}"
+    """The line above each justification: «Ejecutado: 2 eventos / Programado en el semestre: 1 evento (200.00 %)»
+    (the ratio uncapped); for a period still in course (``hasta``: its last base period reported), what was
+    programmed up to it too: «… Programado en el año: 4 eventos, 1 evento hasta T2 (200.00 %)»."""
+    prog = f"Programado en el {NOUN[period.kind]}: {quantity(row.programado, row.unidad)}"
     if hasta is not None and row.a_la_fecha is not None:
-        prog += f" ({fmt.qty(row.a_la_fecha)} hasta {hasta})"
+        prog += f", {quantity(row.a_la_fecha, row.unidad)} hasta {hasta}"
     if row.ejecutado is None:
         return f"Sin ejecución reportada / {prog}"
-    return f"{fmt.qty(row.ejecutado)} {unit} ejecutadas / {prog}"
+    ratio = f" ({pct_text(row.ratio)})" if row.ratio is not None else ""
+    return f"Ejecutado: {quantity(row.ejecutado, row.unidad)} / {prog}{ratio}"
 
 
 def join_es(items: Sequence[str]) -> str:
@@ -178,6 +307,7 @@ class AnnexRow:
     programado: tuple[Decimal | None, ...]
     ejecutado: tuple[Decimal | None, ...]
     original: tuple[Decimal | None, ...] | None = None
+    avance: Decimal | None = None  # the AO's progress (%) in the report's period, as section II shows it
 
 
 @dataclass(frozen=True)
@@ -278,8 +408,36 @@ class ReportContent:
         return rules.coverage_text(self.ev.hasta, self.plan.periodicidad)
 
     def narrative(self, key: str) -> str:
-        """The plan's narrative text for ``key`` (problematica, logros, medidas), stripped; '' when absent."""
+        """The plan's narrative text for ``key`` (problematica, logros, medidas…), stripped; '' when absent."""
         return (self.plan.narrativa.get(key) or "").strip()
+
+    @property
+    def report_title(self) -> str:
+        """The Narrativa's «titulo», else 'Informe de Evaluación Semestral'."""
+        return self.narrative("titulo") or self.title
+
+    @property
+    def pei_period(self) -> str:
+        """The PEI's period as the Narrativa gives it ('2024-2026'); '' when not given."""
+        return self.narrative("periodo_pei")
+
+    def pendientes(self) -> list[str]:
+        """Every text still to be written, in the report's order: the checklist ``zedxl report`` prints, and the
+        marks of a draft (``--borrador``). A final report shows none of them."""
+        keys = ["presentacion", "pei", "problematica", "logros", "orientaciones"]
+        out = [narrative_todo(k) for k in keys if not self.narrative(k)]
+        if self.budget_intro() is None:
+            out.append(BUDGET_TODO)
+        else:
+            out += [narrative_todo(k) for k, table in (("antecedentes_presupuesto", True),
+                                                       ("comentario_ingresos", bool(self.ev.ingresos.lineas)),
+                                                       ("comentario_egresos", bool(self.ev.gastos.lineas)))
+                    if table and not self.narrative(k)]
+        by_code = {r.codigo: r for r in self.ev.aos}
+        out += [justification_todo(ao) for ao in self.plan.actividades()
+                if not any(text.strip() for _, text in by_code[ao.codigo].justificaciones)]
+        out += [narrative_todo(k) for k in ("medidas", "periodo_pei", "firmas") if not self.narrative(k)]
+        return out
 
     # ---- sentences ----------------------------------------------------------------------------------------
     def intro(self) -> str:
@@ -362,13 +520,34 @@ def _annex_columns(plan: Plan, year: Period) -> list[GridColumn]:
     return cols
 
 
+def report_date(plan: Plan, source: str = "") -> _dt.date | None:
+    """The Narrativa's «fecha_informe» as a date; None when empty.
+
+    Raises:
+        PlanError: it is not a date (dd/mm/aaaa), named by sheet and field.
+    """
+    text = (plan.narrativa.get(DATE_FIELD) or "").strip()
+    if not text:
+        return None
+    day = parse_date(text.split()[0])  # a date cell may come with its time: «2025-08-15 00:00:00»
+    if day is None:
+        raise PlanError([(f"hoja Narrativa, campo «{DATE_FIELD}»",
+                          f"«{text}» no es una fecha: escríbala como dd/mm/aaaa (p. ej. 15/08/{plan.anio}).")],
+                        source)
+    return day
+
+
 def build_content(plan: Plan, period: Period, fecha: _dt.date | None = None) -> ReportContent:
-    """Evaluate ``plan`` for ``period`` (and for the year and its semesters, for Anexo 01)."""
+    """Evaluate ``plan`` for ``period`` (and for the year and its semesters, for Anexo 01). The date is ``fecha``,
+    else the Narrativa's «fecha_informe», else today."""
+    fecha = fecha or report_date(plan)
     ev = evaluate(plan, period)
     year = whole_year(plan.anio, plan.periodicidad)
     annex_columns = _annex_columns(plan, year)
     totals = {p: {r.codigo: r for r in (ev if p == period else evaluate(plan, p)).aos}
               for p in [*semesters(plan.anio, plan.periodicidad), year]}
+
+    in_period = {r.codigo: r for r in ev.aos}
 
     def annex_row(ao: Actividad) -> AnnexRow:
         """Base periods from the year's detail, in order; semesters and the year from their own evaluation."""
@@ -381,7 +560,7 @@ def build_content(plan: Plan, period: Period, fecha: _dt.date | None = None) -> 
             first = ao.programado_original
             original = tuple(sum(first[col.period.start:col.period.stop], Decimal(0)) for col in annex_columns)
         return AnnexRow(ao.codigo, ao.nombre, ao.unidad, ao.instancia, tuple(p for p, _ in pairs),
-                        tuple(e for _, e in pairs), original)
+                        tuple(e for _, e in pairs), original, in_period[ao.codigo].avance)
 
     body_offices, body_columns = condensed_offices(plan, period, ev)
     return ReportContent(

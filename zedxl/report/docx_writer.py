@@ -1,9 +1,12 @@
 """Write the *Informe de Evaluación* (.docx), in the structure of the hand-written seed report.
 
 Layout choices: A4 portrait with 2 cm margins (17 cm of text width); every table has fixed column widths
-that add up to at most the text width, a small font and repeated header rows; the annexes get a landscape
-section when their grid is too wide for portrait (monthly plans). The contents page holds a Word TOC field
-whose cached result is a static list of the headings, so it reads even if nobody updates the fields.
+that add up to at most the text width, a small font and repeated header rows, and a «Cuadro N° k» caption; the
+annexes are a landscape section (25.7 cm). The contents page holds a Word TOC field whose cached result is the
+static list of the headings; Word updates it on opening (``w:updateFields``) and ``zedxl.libreoffice.export_pdf``
+before the PDF, so both show page numbers. Texts the planner writes (titles, introduction, comments, signatures,
+office, logo) come from the plan's Narrativa; one still missing is listed by ``ReportContent.pendientes`` and
+marked in the document only in a draft (``borrador``).
 
 python-docx makes the package through its public API (styles, both sections, the footer part, the pictures' parts,
 properties) with marker paragraphs where the footer's text and each section's body go. The body is written by
@@ -23,17 +26,19 @@ from typing import IO, Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.image.exceptions import UnrecognizedImageError
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
 from zedxl import fmt, rules
+from zedxl.errors import ZedxlError
 from zedxl.evaluation import BudgetTable, IndicatorRow, OfficeTable
-from zedxl.periods import base_periods
+from zedxl.periods import MONTH_NAMES, base_periods
 from zedxl.report import charts
 from zedxl.report import wordml as w
 from zedxl.report.content import (
-    MAX_BODY_COLUMNS,
+    BUDGET_TODO,
     NOUN,
     AnnexRow,
     GridColumn,
@@ -41,11 +46,17 @@ from zedxl.report.content import (
     ReportContent,
     ao_progress_line,
     at_period,
+    justification_todo,
     modifications,
     month_year,
+    narrative_todo,
     placeholder,
     short_code,
+    signatures,
 )
+
+#: What a final report says under a section whose text was never written (a draft marks it instead).
+NOT_WRITTEN = "Sin información registrada para el periodo."
 
 FONT = "Arial"
 PAGE_W, PAGE_H = Cm(21.0), Cm(29.7)
@@ -56,8 +67,6 @@ HEADER_FILL = "D9D9D9"
 BAND_FILL = "F2F2F2"
 TABLE_PT = 8
 ANNEX_PT = 7
-#: Annex grids with more numeric columns than this go to a landscape section.
-MAX_PORTRAIT_COLUMNS = 8
 #: Marker paragraphs python-docx writes where wordml's footer text and bodies go.
 FOOTER_MARK, BODY_MARK, ANNEX_MARK = "zedxl:pie-de-pagina", "zedxl:cuerpo", "zedxl:anexos"
 LEFT, CENTER, RIGHT, JUSTIFY = "left", "center", "right", "both"
@@ -76,6 +85,16 @@ def _lines(text: str, *, size: float = TABLE_PT, bold: bool = False, italic: boo
     """A cell's paragraphs: one per line of ``text``."""
     return "".join(w.paragraph(w.run(line, bold=bold, italic=italic, size=size), keep=keep, after=0, before=0,
                                line=1.0, align=align) for line in (text.split("\n") if text else [""]))
+
+
+CELL_PAD_CM = 0.5  # a cell's left and right margins (Word's 0.19 cm each) and some room
+
+
+def _text_cm(text: str, size: float) -> float:
+    """How wide ``text`` prints in Arial (or Liberation Sans) at ``size`` pt: a digit is 0.556 em, the separators
+    of a figure half that; other letters are taken as wide as a digit."""
+    narrow = sum(1 for ch in text if ch in "'.,:; ")
+    return ((len(text) - narrow) * 0.556 + narrow * 0.278) * size * 2.54 / 72
 
 
 def _cell(text: str, *, fill: str | None = None, span: int = 1, merge: str | None = None, **style: Any) -> w.Cell:
@@ -107,9 +126,12 @@ def _group_headers(columns: Sequence[GridColumn], **style: Any) -> tuple[list[w.
 
 
 class _Writer:
-    def __init__(self, content: ReportContent, body: IO[bytes]) -> None:
+    def __init__(self, content: ReportContent, body: IO[bytes], borrador: bool = False,
+                 logo: Path | None = None) -> None:
         self.c = content
         self.body = body
+        self.borrador = borrador
+        self.logo = logo
         self.doc = Document()
         self.headings: list[tuple[int, str]] = []
         self.numbers = {"Cuadro": 0, "Gráfico": 0}
@@ -148,15 +170,16 @@ class _Writer:
         for border in styles["Title"].element.findall(f"{qn('w:pPr')}/{qn('w:pBdr')}"):  # the template's; not ours
             border.getparent().remove(border)
 
-    def sections(self, wide: bool) -> None:
-        """Both sections (the annexes' landscape when ``wide``), the footer, and markers where their text goes."""
+    def sections(self) -> None:
+        """Both sections (the annexes' landscape: their grids read best across the page), the footer, and markers
+        where their text goes."""
         first = self.doc.sections[0]
         _set_page(first)
         first.different_first_page_header_footer = True
         first.footer.paragraphs[0].text = FOOTER_MARK
         self.doc.add_paragraph(BODY_MARK)
         annex = self.doc.add_section(WD_SECTION.NEW_PAGE)
-        _set_page(annex, landscape=wide)
+        _set_page(annex, landscape=True)
         annex.different_first_page_header_footer = False  # only the cover goes without footer
         self.doc.add_paragraph(ANNEX_MARK)
 
@@ -171,18 +194,26 @@ class _Writer:
         self.emit(w.paragraph(w.run(text, bold=bold, italic=italic, size=size, highlight=highlight), style=style,
                               keep=keep, before=before, align=align))
 
-    def pending(self, what: str) -> None:
-        """A visible «[Pendiente: …]» paragraph (italic, highlighted) where text is still to be written."""
-        self.para(placeholder(what), italic=True, highlight="yellow")
+    def pending(self, what: str, instead: str | None = None) -> None:
+        """Where text is still to be written: in a draft a visible «[Pendiente: …]» (italic, highlighted); in the
+        final report ``instead`` (a plain sentence) or nothing. The command lists it either way."""
+        if self.borrador:
+            self.para(placeholder(what), italic=True, highlight="yellow")
+        elif instead:
+            self.para(instead)
 
-    def prose(self, text: str, missing: str) -> None:
-        """Narrative text (blank lines separate paragraphs; '- ' lines are bullets) or the placeholder."""
+    def prose(self, text: str, missing: str, instead: str | None = None) -> None:
+        """Narrative text (blank lines separate paragraphs; '- ' lines are bullets), else ``pending``."""
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         for line in lines:
             bullet = line.startswith(("- ", "• "))
             self.para(line[2:].strip() if bullet else line, style="ListBullet" if bullet else None)
         if not lines:
-            self.pending(missing)
+            self.pending(missing, instead)
+
+    def narrative(self, key: str, instead: str | None = None) -> None:
+        """The Narrativa's field ``key``, else ``pending``."""
+        self.prose(self.c.narrative(key), narrative_todo(key), instead)
 
     def caption(self, kind: str, text: str) -> None:
         self.numbers[kind] += 1
@@ -195,10 +226,13 @@ class _Writer:
         if png is None:
             return
         self.caption("Gráfico", title)
-        inline = self.doc.part.new_pic_inline(io.BytesIO(png), width=Cm(width_cm))
+        self.picture(io.BytesIO(png), Cm(width_cm), None, self.numbers["Gráfico"])
+
+    def picture(self, image: IO[bytes] | str, width: int | None, height: int | None, shape_id: int) -> None:
+        inline = self.doc.part.new_pic_inline(image, width=width, height=height)
         shape = inline.find(qn("wp:docPr"))  # python-docx numbers shapes from those in its tree: none, the body is ours
-        shape.set("id", str(self.numbers["Gráfico"]))
-        shape.set("name", f"Picture {self.numbers['Gráfico']}")
+        shape.set("id", str(shape_id))
+        shape.set("name", f"Picture {shape_id}")
         self.emit(w.paragraph(w.drawing(etree.tostring(inline, encoding="unicode")), align=CENTER))
 
     def spacer(self) -> None:
@@ -207,21 +241,30 @@ class _Writer:
     # ---- document parts ------------------------------------------------------------------------------------
     def cover(self) -> None:
         c = self.c
-        self.emit(w.EMPTY * 5)
+        if self.logo is not None:
+            self.emit(w.EMPTY * 2)
+            try:
+                self.picture(str(self.logo), None, Cm(3.0), 1000)  # ids apart from the charts' 1, 2, 3…
+            except (OSError, UnrecognizedImageError) as e:
+                raise ZedxlError(f"El logo «{self.logo}» (hoja Narrativa, campo «logo») no se puede leer como "
+                                 "imagen PNG, JPG, GIF o BMP.") from e
+            self.emit(w.EMPTY * 2)
+        else:
+            self.emit(w.EMPTY * 5)
         self.para(c.plan.entidad, bold=True, size=22, align=CENTER)
         self.para(c.plan.sigla, bold=True, size=18, align=CENTER)
         self.emit(w.EMPTY * 3)
-        self.para(c.title, bold=True, size=24, align=CENTER)
+        self.para(c.report_title, bold=True, size=24, align=CENTER)
         self.para("Plan Operativo Institucional", bold=True, size=18, align=CENTER)
         self.para(str(c.plan.anio), bold=True, size=18, align=CENTER)
         if c.period.kind != "A":
             self.para(c.period.name, size=14, align=CENTER)
         self.emit(w.EMPTY * 8)
+        if office := c.narrative("oficina_responsable"):
+            self.para(office, size=12, align=CENTER)
         self.para(month_year(c.fecha), size=14, align=CENTER)
         self.emit(w.PAGE_BREAK)
         self.para("Contenidos", bold=True, size=14, align=LEFT)
-        self.para("(Índice generado por zedxl; en Word, clic derecho → «Actualizar campos» añade los números "
-                  "de página.)", italic=True, size=8, align=LEFT)
 
     def contents(self) -> str:
         """A TOC field whose cached result is the static list of level 1-2 headings, then a page break."""
@@ -271,6 +314,10 @@ class _Writer:
         total_w = 2.4  # room for "Avance Semestral"
         num_w = min(1.6, (width_cm - 4.4 - total_w) / max(1, n - 1))
         grid = w.Grid([1.9, 2.5] + [num_w] * (n - 1) + [total_w])
+        # figures never wrap: when the widest does not fit its column the table's figures are set smaller
+        widest = max((_text_cm(fmt.num1(v), TABLE_PT) for o in (*table.rows, table.total)
+                      for v in (*o.programado, *o.ejecutado)), default=0)
+        size = TABLE_PT if widest <= num_w - CELL_PAD_CM else max(5.5, TABLE_PT * (num_w - CELL_PAD_CM) / widest)
         top, low = _group_headers(columns, keep=True)
         rows = [grid.row([_head("Instancia", keep=True, merge="restart"),
                           _head("Concepto", keep=True, merge="restart"), *top], header=True),
@@ -284,23 +331,26 @@ class _Writer:
                                          (BELOW, "Ejecutado", office.ejecutado)):
                 keep = not total or label == "Programado"  # the table's last row does not keep with what follows
                 rows.append(grid.row([first, _cell(label, bold=total, keep=keep, fill=fill),
-                                      *(_cell(fmt.num1(v), align=RIGHT, bold=total, keep=keep, fill=fill)
-                                        for v in values)]))
+                                      *(_cell(fmt.num1(v), align=RIGHT, bold=total, keep=keep, fill=fill,
+                                              size=size) for v in values)]))
         self.emit(grid.table(rows))
 
     def budget_table(self, table: BudgetTable, title: str, first_header: str) -> None:
         self.caption("Cuadro", title)
-        grid = w.Grid([6.0, 2.6, 2.6, 3.0, 2.8])
+        lines = [table.total, *table.lineas]
+        figures = [[fmt.money(v, symbol=False) for v in (line.pia, line.pim, line.ejecucion)] for line in lines]
+        # amounts never wrap: their columns grow to the widest (a municipality's billions) and the rubro's narrows
+        amount = max(2.6, max((_text_cm(t, TABLE_PT) for row in figures for t in row), default=0) + CELL_PAD_CM)
+        grid = w.Grid([max(3.5, 17.0 - 2.8 - 2 * amount - max(3.0, amount)), amount, amount, max(3.0, amount), 2.8])
         heads = (first_header, "PIA (S/)", "PIM (S/)", f"Ejecución {self.c.plan.anio} (S/)",
                  "% de avance con relación al PIM")
         rows = [grid.row([_head(h) for h in heads], header=True)]
-        for line in [table.total, *table.lineas]:
+        for line, texts in zip(lines, figures, strict=True):
             total = line is table.total
             fill = BAND_FILL if total else None
-            figures = [fmt.money(v, symbol=False) for v in (line.pia, line.pim, line.ejecucion)]
             rows.append(grid.row([_cell(line.rubro, bold=total, fill=fill),
                                   *(_cell(t, align=RIGHT, bold=total, fill=fill)
-                                    for t in [*figures, fmt.pct(line.avance)])]))
+                                    for t in [*texts, fmt.pct(line.avance)])]))
         self.emit(grid.table(rows))
 
     def financial_table(self) -> None:
@@ -340,9 +390,9 @@ class _Writer:
 
         One row (not a pair of rows) per AO keeps both lines on the same page: rows never split.
         """
-        cols, num_w, fixed = self.c.annex_columns, 0.95, [2.0, 1.6, 1.1, 1.2]
-        grid = w.Grid([fixed[0], width_cm - sum(fixed) - num_w * len(cols), *fixed[1:], *([num_w] * len(cols))],
-                      margins_cm=0.06)
+        cols, num_w, fixed, avance_w = self.c.annex_columns, 0.95, [2.0, 1.6, 1.1, 1.2], 1.3
+        grid = w.Grid([fixed[0], width_cm - sum(fixed) - num_w * len(cols) - avance_w, *fixed[1:],
+                       *([num_w] * len(cols)), avance_w], margins_cm=0.06)
         top, low = _group_headers(cols, size=ANNEX_PT)
         heads = ("Cód.", "Actividad Operativa", "U.M.", "Resp.", "Progr. / Ejecut.")
         bold = [c.label in ("Sem.", "Total") for c in cols]
@@ -357,30 +407,33 @@ class _Writer:
             first = [f"{fmt.qty(o, '–')}\n" for o in ao.original] if ao.original else [""] * len(cols)
             return [*fixed_cells, w.Cell(three if ao.original else both),
                     *(_cell(f"{o}{fmt.qty(p, '–')}\n{fmt.qty(e, '–')}", size=ANNEX_PT, align=RIGHT, bold=b)
-                      for o, p, e, b in zip(first, ao.programado, ao.ejecutado, bold, strict=True))]
+                      for o, p, e, b in zip(first, ao.programado, ao.ejecutado, bold, strict=True)),
+                    _cell(fmt.pct(ao.avance, "–"), size=ANNEX_PT, align=RIGHT, bold=True)]
 
-        head = [grid.row([*(_head(h, size=ANNEX_PT, merge="restart") for h in heads), *top], header=True),
-                grid.row([*[HEAD_BELOW] * len(heads), *low], header=True)]
+        head = [grid.row([*(_head(h, size=ANNEX_PT, merge="restart") for h in heads), *top,
+                          _head("% avance", size=ANNEX_PT, merge="restart")], header=True),
+                grid.row([*[HEAD_BELOW] * len(heads), *low, HEAD_BELOW], header=True)]
         self.emit(grid.table(head, (grid.row(cells(ao)) for ao in rows)))
 
     # ---- the report ------------------------------------------------------------------------------------------
     def build(self, path: Path) -> None:
         c, ev = self.c, self.c.ev
-        wide = len(c.annex_columns) > MAX_PORTRAIT_COLUMNS or len(c.office_columns) > MAX_BODY_COLUMNS
-        self.sections(wide)
+        self.sections()
         self.cover()
         contents_at = self.body.tell()
 
         self.heading("I. Resumen ejecutivo", 1)
+        self.narrative("presentacion")
+        self.narrative("pei")
         self.para(c.intro())
         self.heading("1.1. Problemática identificada", 2)
-        self.prose(c.narrative("problematica"),
-                   "describir la problemática identificada en el periodo (hoja Narrativa del maestro, "
-                   "campo «problemática»).")
+        self.narrative("problematica", NOT_WRITTEN)
         self.heading("1.2. Principales Acciones Desplegadas y Logros Alcanzados", 2)
-        self.prose(c.narrative("logros"),
-                   "describir las principales acciones desplegadas y logros alcanzados (hoja Narrativa del "
-                   "maestro, campo «logros»).")
+        self.narrative("logros", NOT_WRITTEN)
+        if c.narrative("orientaciones") or self.borrador:
+            pei = " ".join(x for x in ("Plan Estratégico Institucional", c.plan.sigla, c.pei_period) if x)
+            self.heading(f"Orientaciones Centrales del {pei}", 3)
+            self.narrative("orientaciones")
         if ev.indicators:
             self.indicator_table()
 
@@ -405,9 +458,9 @@ class _Writer:
         self.heading("1.4. Al nivel de Presupuesto Institucional", 2)
         intro = c.budget_intro()
         if intro is None:
-            self.pending("registrar el presupuesto (PIA, PIM y ejecución) en las hojas Ingresos y Gastos del "
-                         "maestro.")
+            self.pending(BUDGET_TODO, "No se registró información presupuestal para el periodo.")
         else:
+            self.narrative("antecedentes_presupuesto")
             self.para(intro)
         for table, kind, first_header, lead in (
                 (ev.ingresos, "ingresos", "Categoría",
@@ -420,6 +473,8 @@ class _Writer:
                 self.budget_table(table, f"Ejecución de {kind} presupuestarios {c.plan.anio}", first_header)
                 self.spacer()
                 self.para(c.budget_sentence(table, kind))
+                if intro is not None:
+                    self.narrative(f"comentario_{kind}")
         self.image(charts.budget_chart(c), f"Ejecución presupuestal respecto del PIM – {c.period.name}")
 
         self.emit(w.PAGE_BREAK)
@@ -429,12 +484,11 @@ class _Writer:
         self.image(charts.status_chart(c), f"Estado de las Actividades Operativas por OEI – {c.period.name}")
         self.section_two()
         self.heading("2.2. Medidas adoptadas para la Mejora Continua", 2)
-        self.prose(c.narrative("medidas"),
-                   "describir las medidas adoptadas para la mejora continua (hoja Narrativa del maestro, campo "
-                   "«medidas»).")
+        self.narrative("medidas", NOT_WRITTEN)
         self.modifications()
+        self.signatures()
         annex_at = self.body.tell()
-        self.annexes(TEXT_W_LANDSCAPE_CM if wide else TEXT_W_CM)
+        self.annexes(TEXT_W_LANDSCAPE_CM)
         self.save(path, contents_at, annex_at)
 
     def section_two(self) -> None:
@@ -443,6 +497,7 @@ class _Writer:
         names = {b.short: b.name for b in base_periods(c.plan.anio, c.plan.periodicidad)}
         for oei in c.plan.objetivos:
             self.heading(f"Objetivo Estratégico Institucional {short_code(oei.codigo)}", 3)
+            self.caption("Cuadro", f"{oei.codigo} y su indicador" if oei.indicador else oei.codigo)
             grid = w.Grid([3.0, 14.0])
             rows = [grid.row([_cell(oei.codigo, bold=True), _cell(oei.nombre, bold=True)])]
             if oei.indicador:
@@ -455,6 +510,7 @@ class _Writer:
                 self.para(aei.nombre, keep=True)
                 if aei.indicador:
                     self.para(f"Indicador: {aei.indicador.nombre}", italic=True, keep=True)
+                self.caption("Cuadro", f"Actividades Operativas de la {aei.codigo}")
                 self.ao_list_table([by_code[ao.codigo] for ao in aei.actividades])
                 self.spacer()
                 for ao in aei.actividades:
@@ -462,10 +518,10 @@ class _Writer:
                     self.para(f"Actividad Operativa {short_code(ao.codigo)}:", bold=True, keep=True)
                     self.para(ao.nombre, keep=True)
                     self.para(ao_progress_line(row, c.period, c.hasta), bold=True, italic=True, keep=True)
-                    missing = (f"la instancia {ao.instancia} debe registrar la justificación de la "
-                               f"{ao.codigo} (logros, limitaciones y medidas) en el maestro.")
+                    missing = justification_todo(ao)
                     # a text repeated from the one before it (an office carries it forward) is shown once
                     texts = [next(same) for _, same in itertools.groupby(row.justificaciones, key=lambda j: j[1])]
+                    texts = [(label, text) for label, text in texts if text.strip()]
                     if len(texts) > 1:  # several reports in the period: each under its period's name
                         for label, text in texts:
                             self.para(f"{names.get(label, label)}:", italic=True, keep=True)
@@ -506,13 +562,38 @@ class _Writer:
             self.note("* Periodo ya vencido a la fecha de la reprogramación: la meta se cambió después de su plazo.")
         self.spacer()
 
+    def signatures(self) -> None:
+        """The date and who signs, from the Narrativa (never from code); in a draft, a mark when nobody does."""
+        c = self.c
+        people = signatures(c.narrative("firmas"))
+        if not people:
+            self.pending(narrative_todo("firmas"))
+            return
+        day = f"{c.fecha.day} de {MONTH_NAMES[c.fecha.month - 1].lower()} de {c.fecha.year}"
+        self.para(day, align=RIGHT, keep=True, before=12)
+        office = c.narrative("oficina_responsable")
+        for i, person in enumerate(people):
+            last = i == len(people) - 1
+            self.emit(w.EMPTY * 3)
+            self.para("_" * 36, align=CENTER, keep=True)
+            self.para(person.nombre, bold=True, align=CENTER, keep=True)
+            if person.cargo:
+                self.para(person.cargo, align=CENTER, keep=not last or bool(office))
+        if office:
+            self.para(office, italic=True, align=CENTER)
+
     def annexes(self, width: float) -> None:
         c = self.c
         self.heading(c.annex01_title, 1)
+        if c.pei_period:
+            self.para(f"Período PEI: {c.pei_period}", align=LEFT)
+        else:
+            self.pending(narrative_todo("periodo_pei"))
         self.para(f"Unidad Ejecutora: {c.plan.sigla}", align=LEFT)
         coverage = c.annex_coverage()
         self.para(f"Periodo evaluado: {c.period.name}. Programado del año completo; {coverage[0].lower()}"
-                  f"{coverage[1:]}.", align=LEFT)
+                  f"{coverage[1:]}. «% avance»: avance de cada Actividad Operativa en el periodo evaluado.",
+                  align=LEFT)
         for oei in c.plan.objetivos:
             self.heading(f"{oei.codigo}: {oei.nombre}", 2)
             for aei in oei.acciones:
@@ -534,14 +615,17 @@ class _Writer:
     def save(self, path: Path, contents_at: int, annex_at: int) -> None:
         """The package python-docx makes, with the footer, the body (contents page inserted) and the annexes."""
         props = self.doc.core_properties
-        props.title = f"{self.c.title} – Plan Operativo Institucional {self.c.plan.anio}"
+        props.title = f"{self.c.report_title} – Plan Operativo Institucional {self.c.plan.anio}"
         props.subject = f"{self.c.plan.sigla} – {self.c.period.name}"
         props.author = self.c.plan.sigla
         props.language = "es-PE"
+        # Word refreshes the contents page's page numbers on opening (LibreOffice does so before a PDF export)
+        update = etree.SubElement(self.doc.settings.element, qn("w:updateFields"))
+        update.set(qn("w:val"), "true")
         package = io.BytesIO()
         self.doc.save(package)
         end = self.body.tell()
-        footer = w.run(f"{self.c.plan.sigla} – {self.c.title} – POI {self.c.plan.anio} – Página ", size=8)
+        footer = w.run(f"{self.c.plan.sigla} – {self.c.report_title} – POI {self.c.plan.anio} – Página ", size=8)
         footer += w.field_begin("PAGE", size=8) + w.run("1", size=8) + w.field_end(size=8)
         w.splice(package, path, {
             FOOTER_MARK: [w.paragraph(footer, style="Footer", align=CENTER).encode()],
@@ -557,7 +641,12 @@ class _Writer:
             yield chunk
 
 
-def write_docx(content: ReportContent, path: Path) -> None:
-    """Write the Word report for ``content`` to ``path``."""
+def write_docx(content: ReportContent, path: Path, *, borrador: bool = False, logo: Path | None = None) -> None:
+    """Write the Word report for ``content`` to ``path``: ``borrador`` marks each text still to be written
+    (``ReportContent.pendientes``); ``logo`` is an image for the cover.
+
+    Raises:
+        ZedxlError: ``logo`` is not an image python-docx can read.
+    """
     with tempfile.SpooledTemporaryFile(max_size=16 << 20) as body:  # in memory up to 16 MB, then on disk
-        _Writer(content, body).build(Path(path))
+        _Writer(content, body, borrador, logo).build(Path(path))

@@ -100,7 +100,8 @@ def _anexo01(wb: xlsxwriter.Workbook, c: ReportContent, f: _Formats) -> None:
     tail = (f"% avance {c.period.short}",)
     pct_col = len(heads) + len(cols)
     widths = [13, 44, 13, 11, 10, *(7,) * len(cols), 9]
-    ws = _sheet(wb, SHEET_ANEXO01, c.annex01_title, f"{c.plan.entidad} ({c.plan.sigla}) – Periodo evaluado: "
+    pei = f" – Período PEI: {c.pei_period}" if c.pei_period else ""
+    ws = _sheet(wb, SHEET_ANEXO01, c.annex01_title, f"{c.plan.entidad} ({c.plan.sigla}){pei} – Periodo evaluado: "
                 f"{c.period.name} – {c.annex_coverage()}", heads, cols, widths, f, tail)
     avance = {row.codigo: row.avance for row in c.ev.aos}
     heights = [printing.DEFAULT_ROW] * 5

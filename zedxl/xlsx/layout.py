@@ -70,10 +70,24 @@ RULE_NAMES = {"tope_avance": NAME_TOPE, "avance_sin_meta": NAME_SIN_META, "verde
 INSTANCIAS_HEADER = "Instancias (código y nombre)"
 
 NARRATIVA_FIELDS = {
+    "titulo": "Título del informe (vacío: «Informe de Evaluación Semestral», «… Anual»…)",
+    "fecha_informe": "Fecha del informe, dd/mm/aaaa (vacío: la de hoy; --fecha la reemplaza)",
+    "oficina_responsable": "Oficina responsable del informe (portada y firmas)",
+    "logo": "Logo de la entidad: ruta de una imagen PNG o JPG (relativa a la carpeta del maestro)",
+    "periodo_pei": "Período del PEI, p. ej. 2024-2026 (Orientaciones del PEI y Anexo 01)",
+    "presentacion": "I. Presentación de la entidad: naturaleza, adscripción y objeto",
+    "pei": "I. Aprobación del PEI (resolución) y objetivos que prioriza",
     "problematica": "1.1 Problemática identificada",
     "logros": "1.2 Principales acciones desplegadas y logros alcanzados",
+    "orientaciones": "1.2 Orientaciones centrales del PEI",
+    "antecedentes_presupuesto": "1.4 Presupuesto: antecedentes (fuentes de financiamiento, PIA)",
+    "comentario_ingresos": "1.4 Comentario de la ejecución de ingresos, un párrafo por rubro",
+    "comentario_egresos": "1.4 Comentario de la ejecución de egresos",
     "medidas": "2.2 Medidas adoptadas para la mejora continua",
+    "firmas": "Firmas al pie del informe: una por línea, «Nombre | Cargo»",
 }
+#: Narrativa fields that hold one line (a date, a path, a name), not paragraphs.
+NARRATIVA_SHORT = frozenset(("titulo", "fecha_informe", "oficina_responsable", "logo", "periodo_pei"))
 
 BUDGET_HEADERS = ("Rubro", "PIA", "PIM", "PIM − PIA", "Ejecución", "% Avance vs PIM")
 """The budget sheet's first columns; then the execution accumulated at the close of each base period (``acum``, the

@@ -418,8 +418,9 @@ class _Reader:
         out = {}
         for row in self.rows(L.SHEET_NARRATIVA):
             key = _text(_cell(row, 0))
-            if key in L.NARRATIVA_FIELDS:
-                out[key] = str(_cell(row, 2) or "").strip()
+            text = str(_cell(row, 2) or "").strip()
+            if key in L.NARRATIVA_FIELDS and text:  # a field left empty is as if the plan had not given it
+                out[key] = text
         return out
 
     def reprogramaciones(self, plan: Plan, today: _dt.date) -> tuple[Plan, list[Pending], list[str]]:

@@ -745,8 +745,8 @@ class MasterWriter:
         ws.set_column(1, 1, widths[1])
         ws.set_column(2, 2, widths[2])
         ws.write(0, 0, "Narrativa del Informe de Evaluación", f.title)
-        ws.write(1, 0, "Escriba aquí los textos del informe; un campo vacío aparecerá en el informe como "
-                       "«[Pendiente: …]».", f.subtitle)
+        ws.write(1, 0, "Escriba aquí los textos del informe; los campos vacíos se listan como pendientes al "
+                       "generar el informe (y se marcan en el borrador: zedxl report --borrador).", f.subtitle)
         ws.write_row(3, 0, ("Campo", "Sección del informe", "Texto"), f.header)
         for k, (key, title) in enumerate(L.NARRATIVA_FIELDS.items()):
             r = 4 + k
@@ -754,7 +754,8 @@ class MasterWriter:
             ws.write(r, 1, title, f.text)
             text = safe_text(self.plan.narrativa.get(key, ""))
             ws.write_string(r, 2, text, f.input_text)
-            ws.set_row(r, printing.row_height([(text, widths[2])], minimum=90))  # room to type in
+            room = 30 if key in L.NARRATIVA_SHORT else 90  # room to type in: a line for a date or a name
+            ws.set_row(r, printing.row_height([(text, widths[2])], minimum=room))
         self._print[ws.name] = {"widths": widths, "last_row": 3 + len(L.NARRATIVA_FIELDS),
                                 "title_rows": (3, 3)}
 

@@ -180,11 +180,13 @@ class _SheetReader:
         self.spec = manifest.spec
         self.file = file
         self.out = OfficeValues()
+        self.row_ao: dict[tuple[str, int], str] = {}  # (sheet, row) → its AO, named in the issues of its cells
 
     def issue(self, code: str, sheet: str = "", r: int | None = None, c: int | None = None, value: Any = None,
               column: str = "", **params: Any) -> None:
         self.out.issues.append(make_issue(code, file=self.file, sheet=sheet, row_idx=r, col_idx=c, column=column,
-                                          value=_short(value, 200), office=self.spec.instancia, **params))
+                                          value=_short(value, 200), office=self.spec.instancia,
+                                          ao=self.row_ao.get((sheet, r), "") if r is not None else "", **params))
 
     # -- workbook ----------------------------------------------------------------------------------------------
     def run(self) -> OfficeValues:
@@ -315,6 +317,9 @@ class _SheetReader:
                 if r != expected[code].row_idx and displaced is None:
                     displaced = r
                 pending.append((expected[code], r, found))
+                if expected[code].level == "AO":
+                    name = expected[code].nombre
+                    self.row_ao[(sheet, r)] = f"{code} · {name[:60]}{'…' if len(name) > 60 else ''}"
             elif code in seen and expected[code].level == "AO":
                 duplicated.add(code)
                 self.issue("ao-duplicada", sheet=sheet, r=r, c=cols.codigo, value=code, column=L.H_CODIGO)
