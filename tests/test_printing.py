@@ -104,7 +104,8 @@ def test_every_workbook_kind_prints_landscape_readable_with_titles_header_and_fo
     obs = tmp_path / "observaciones_DPD.xlsx"
     message = ("El valor ejecutado no puede ser negativo: escriba un número mayor o igual que 0 en la celda "
                "indicada, en la unidad de medida de la AO, y vuelva a enviar el libro a la oficina de planeamiento.")
-    build_observaciones([["error", "valor-negativo", office.name, "OEI.01", f"I{k}", "-1", message]
+    ao = "AO.01.01.01 · Participar en eventos nacionales e internacionales para posicionar…"
+    build_observaciones([["error", "valor-negativo", office.name, "OEI.01", f"I{k}", ao, "-1", message]
                          for k in range(8, 20)], "DPD", obs)
     books = [master, office, reporte, obs]
     pdfs = {book.name: _pdf_pages(convert(book, "pdf", tmp_path / "pdf")) for book in books}

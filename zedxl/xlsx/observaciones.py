@@ -26,7 +26,7 @@ def build(rows: list[list[str]], office: str, target: Any) -> None:
     ws = wb.add_worksheet(SHEET)
     bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "white", "text_wrap": True})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    widths = (10, 20, 24, 10, 8, 30, 12, 64)  # one per column of OBSERVACIONES_HEADER
+    widths = (9, 18, 22, 9, 7, 28, 10, 69)  # one per column of OBSERVACIONES_HEADER
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     ws.write_string(0, 0, safe_text(f"Observaciones para la oficina {printable(office)}"),
