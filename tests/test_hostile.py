@@ -295,6 +295,9 @@ def test_hostile_part_openpyxl_cannot_build_is_judged_by_zedxl_rules(
 @example(kind="xml", pick=985, offset=718, blob=b"col", value=0)
 # and the styles relationship's type (a workbook without styles: the reader asserted they were there)
 @example(kind="xml", pick=984, offset=898438, blob=b"\xcd\xab", value=True)
+# and workbook.xml with its relationships namespace damaged: intake took any namespace holding «relationships» for
+# the r:id's, openpyxl (and Excel) none but the standard's
+@example(kind="xml", pick=1000, offset=718, blob=b"col", value=0)
 @given(kind=st.sampled_from(["bytes", "xml", "cell"]), pick=st.integers(0, 1000), offset=st.integers(0, 10**6),
        blob=st.binary(min_size=1, max_size=8), value=st.one_of(
            st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),

@@ -105,10 +105,16 @@ def _local(name: str) -> str:
     return name[name.rfind("}") + 1:]
 
 
+#: the relationship id attribute as expat names it (``namespace_separator="}"``) in the standard's two namespaces
+#: (transitional, strict): one whose namespace is only similar is no relationship, as Excel and openpyxl read it
+_RID_KEYS = frozenset(("http://schemas.openxmlformats.org/officeDocument/2006/relationships}id",
+                       "http://purl.oclc.org/ooxml/officeDocument/relationships}id"))
+
+
 def _rid(attrs: dict[str, str]) -> str:
-    """The r:id attribute, with or without namespace processing (any prefix)."""
+    """The r:id attribute, with namespace processing (its exact namespace) or without it (any prefix)."""
     for k, v in attrs.items():
-        if (k.endswith("}id") and "relationships" in k) or k.endswith(":id"):
+        if k in _RID_KEYS or (k.endswith(":id") and "}" not in k):
             return v
     return ""
 
