@@ -390,6 +390,15 @@ def test_report_pdf_has_every_section_and_renders(s1: tuple[Path, Path], tmp_pat
     positions = [text.index(h, text.index("I. Resumen ejecutivo La Zona Especial")) for h in SECTIONS[1:]]
     assert positions == sorted(positions)
     assert "33.4" in text and "57.4" in text and "20'624,225.72" in text and "no medido aún" in text
+    # the seed's tables, as the PDF prints them: Anexo 02's rows and the budget's percentages, line by line
+    layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    for office, concept, *figures in SEED_OFFICES[2:8]:  # (DPD's rows are split over the merged office cell)
+        pattern = re.compile(concept + r"\s+" + r"\s+".join(map(re.escape, figures)) + r"\b")
+        assert any(pattern.search(line) for line in layout), (office, concept)
+    for rubro, pct in (("Personal y Obligaciones Sociales", "36.47"), ("Bienes y Servicios", "29.26"),
+                       ("Impuestos y Contribuciones Obligatorias", "45.81"), ("GASTOS PRESUPUESTARIOS", "32.31")):
+        assert any(line.strip().startswith(rubro) and line.rstrip().endswith(pct) for line in layout), rubro
     pages = list(_pages_and_words(pdf))
     assert 12 <= len(pages) <= 30
     # Every page but the cover carries the footer with its number.
