@@ -611,12 +611,17 @@ def test_observaciones_workbook_lists_every_problem(tmp_path: Path, n_issues: in
     hostile = ' libro & <oficina> "ñ"\x07 =SUM(A1)  '
     issues = [make_issue("retorno-ya-consolidado", file=f"{hostile}{k}.xlsx") for k in range(n_issues)]
     reports = [Report(hostile, issues[: n_issues // 2]), Report("b.xlsx", issues[n_issues // 2:])]
-    path = observaciones.write_observaciones("OGA&<", reports, tmp_path / "obs")
+    path = observaciones.write_observaciones("OGA&<", reports, tmp_path / "obs", "Zona Especial de Desarrollo Ilo",
+                                             "2025-T1, 2025-T2")
     rows = [[str(v) for v in r] for rep in reports for r in rep.to_rows()[1:]]
     assert sorted(p.name for p in (tmp_path / "obs").iterdir()) == [observaciones.file_name("OGA&<")] == [path.name]
     assert re.fullmatch(r"observaciones_OGA_-[0-9a-f]{8}\.xlsx", path.name)
     ws = openpyxl.load_workbook(path).active
     assert ws["A1"].value == "Observaciones para la oficina OGA&<"
+    # each printed page says whose and which periods' they are (an «&» of a name doubled, as Excel needs)
+    header = ws.oddHeader
+    assert header.left.text.startswith("Zona Especial de Desarrollo Ilo")
+    assert "Instancia: OGA&&<" in header.right.text and "Periodo: 2025-T1, 2025-T2" in header.right.text
     assert [c.value for c in ws[observaciones.FIRST_ROW]] == Report().to_rows()[0]
     back = [list(r) for r in ws.iter_rows(min_row=observaciones.FIRST_ROW + 1, values_only=True)]
     assert len(back) == n_issues

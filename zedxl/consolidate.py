@@ -201,7 +201,9 @@ def consolidate(master: Path, folder: Path, *, reemplazar: bool = False, proceso
             # the offices' observations are written by the workers while the master is written
             by_office = decided.observaciones
             observaciones = reads.start_map(write_observaciones, list(by_office), list(by_office.values()),
-                                            [master.parent / "observaciones"] * len(by_office))
+                                            [master.parent / "observaciones"] * len(by_office),
+                                            [plan.entidad] * len(by_office),
+                                            [decided.periods_of(office) for office in by_office])
 
             record = run_record(master, sha_before, inicio, result)
             if result.changes:  # the ledger's record is committed (pending) before the master's rename

@@ -115,6 +115,10 @@ class Consolidation:
     must_resend: list[str]
     observaciones: dict[str, list[Report]]
 
+    def periods_of(self, office: str) -> str:
+        """The periods of an office's returns («2025-T1, 2025-T2»), for the head of its observaciones."""
+        return ", ".join(sorted({f.period for f in self.files if f.office == office and f.period}))
+
 
 @dataclass
 class ConsolidationResult:

@@ -488,7 +488,8 @@ def consolidar(book: Any = None) -> ConsolidationResult:
         if saved:  # the workbook's new hash is known only once Excel saves it
             run_record(state.path, sha256_file(state.path), inicio, result).finish(
                 "", "escrito en el libro abierto (falta guardarlo)" if result.written else "sin cambios")
-            result.observaciones += [write_observaciones(office, reports, state.path.parent / "observaciones")
+            result.observaciones += [write_observaciones(office, reports, state.path.parent / "observaciones",
+                                                         plan.entidad, decided.periods_of(office))
                                      for office, reports in decided.observaciones.items()]
         lines = [f"Carpeta de retornos: {folder}", *render_text(result, issues=False, book=True)]
         issues = [i for f in result.files for i in f.report.issues]

@@ -19,8 +19,8 @@ SHEET = "Observaciones"
 FIRST_ROW = 4  # zero-based row of the first problem
 
 
-def build(rows: list[list[str]], office: str, target: Any) -> None:
-    """Write the workbook (``target``: path or binary file object)."""
+def build(rows: list[list[str]], office: str, target: Any, *, entidad: str = "", periodo: str = "") -> None:
+    """Write the workbook (``target``: path or binary file object); ``entidad`` and ``periodo`` head its pages."""
     wb = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False,
                                       "strings_to_numbers": False, "in_memory": True})
     ws = wb.add_worksheet(SHEET)
@@ -40,7 +40,8 @@ def build(rows: list[list[str]], office: str, target: Any) -> None:
             ws.write_string(i, j, safe_text(value), wrap)
         ws.set_row(i, printing.row_height(zip(row, widths, strict=False), font_size=11))
     ws.freeze_panes(FIRST_ROW, 0)
-    printing.page_setup(ws, printing.PageText("", "Observaciones a los libros devueltos", printable(office), ""),
+    printing.page_setup(ws, printing.PageText(printable(entidad), "Observaciones a los libros devueltos",
+                                              printable(office), printable(periodo)),
                         widths, last_row=FIRST_ROW + len(rows) - 1, title_rows=(FIRST_ROW - 1, FIRST_ROW - 1))
     wb.close()
 
@@ -54,13 +55,15 @@ def file_name(office: str) -> str:
     return f"observaciones_{safe}.xlsx"
 
 
-def write_observaciones(office: str, reports: list[Report], folder: Path) -> Path:
-    """``folder/`` + ``file_name(office)`` listing the problems of ``reports``."""
+def write_observaciones(office: str, reports: list[Report], folder: Path, entidad: str = "",
+                        periodo: str = "") -> Path:
+    """``folder/`` + ``file_name(office)`` listing the problems of ``reports``; ``entidad`` and ``periodo`` (the
+    returns' periods) head its printed pages."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name(office)
     rows = [[str(v) for v in r] for rep in reports for r in rep.to_rows()[1:]]
     # no flush to disk: a report that the run's archived returns and ledger can always give again
-    atomic_write(path, lambda tmp: build(rows, office, str(tmp)), sync=False)
+    atomic_write(path, lambda tmp: build(rows, office, str(tmp), entidad=entidad, periodo=periodo), sync=False)
     return path
 
 
