@@ -8,6 +8,7 @@ from typing import Any
 
 from zedxl.model import INDICATOR_POINTS
 from zedxl.periods import Periodicity, base_labels
+from zedxl.xlsx import layout as L
 
 SHEET_INSTRUCCIONES = "Instrucciones"
 SHEET_ENTIDAD = "Entidad"
@@ -45,28 +46,15 @@ BLANK_ROWS = {SHEET_INSTANCIAS: 20, SHEET_PLAN: 150, SHEET_PRESUPUESTO: 20, SHEE
                SHEET_REPROGRAMACIONES: 50}
 
 
-def prog_header(label: str) -> str:
-    return f"Prog. {label}"
-
-
-def ejec_header(label: str) -> str:
-    return f"Ejec. {label}"
-
-
-def just_header(label: str) -> str:
-    return f"Justificación {label}"
+# the per-period columns are named as in the master (zedxl.xlsx.layout), so a planner sees one vocabulary
+prog_header, ejec_header, just_header = L.prog, L.ejec, L.justificacion
 
 
 def indicator_header(point: str) -> str:
     return f"Ind. ejec. {point}"
 
 
-def acum_header(label: str) -> str:
-    return f"Ejec. acum. {label}"
-
-
-def devengado_header(label: str) -> str:
-    return f"Devengado {label}"
+acum_header, devengado_header = L.acum, L.devengado
 
 
 def plan_headers(periodicidad: Periodicity) -> list[str]:
