@@ -14,6 +14,7 @@ import pytest
 from tests.workbook_helpers import (
     as_monthly,
     budget_rows,
+    cached_mismatches,
     cached_values,
     formula_cells,
     oei_rows,
@@ -115,10 +116,7 @@ def test_master_unreported_periods_are_empty_not_zero(tmp_path: Path, example_pl
                 empty, (office, row)
         assert rows[("DPD", "Ejecutado")]["S1"] == rows[("DPD", "Ejecutado")]["T1"] == 5.2
         assert rows[("Total", "Ejecutado")]["Anual"] == rows[("Total", "Ejecutado")]["T1"]
-    ours = openpyxl.load_workbook(master, data_only=True)
-    theirs = openpyxl.load_workbook(fresh, data_only=True)
-    assert [(sh, ref) for sh, ref in formula_cells(master)
-            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+    assert cached_mismatches(master, fresh) == []
 
 
 @pytest.mark.libreoffice
@@ -483,10 +481,7 @@ def test_master_mid_year_is_en_curso_and_agrees_with_libreoffice(tmp_path: Path,
         master = tmp_path / f"{name}.xlsx"
         write_master_file(plan, master)
         fresh = recalculate(master, tmp_path / f"lo-{name}")
-        ours = openpyxl.load_workbook(master, data_only=True)
-        theirs = openpyxl.load_workbook(fresh, data_only=True)
-        assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(master)
-                if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+        assert cached_mismatches(master, fresh) == []
         through = "T2 (2 de 4 trimestres)" if name == "trimestral" else "Feb (2 de 12 meses)"
         s1, s2 = semesters(2025, plan.periodicidad)
         points = {"S1": s1, "S2": s2, "Anual": whole_year(2025, plan.periodicidad)}
@@ -532,10 +527,7 @@ def test_master_hasta_follows_what_a_person_types(tmp_path: Path, example_plan: 
     expected = tmp_path / "esperado.xlsx"
     write_master_file(replace_actividades(example_plan, lambda ao, k: dataclasses.replace(
         ao, ejecutado=(*ao.ejecutado[:2], Decimal(2), Decimal(0))) if ao.codigo == "AO.01.01.02" else ao), expected)
-    ours = openpyxl.load_workbook(expected, data_only=True)
-    theirs = openpyxl.load_workbook(fresh, data_only=True)
-    assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(expected)
-            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+    assert cached_mismatches(expected, fresh) == []
     assert _hasta_cells(cached_values(fresh)) == (4, "Ejecutado reportado hasta T4 (4 de 4 trimestres)")
     assert "por debajo" in {r[L.estado("Anual")] for r in oei_rows(cached_values(fresh)["OEI.02"]).values()}
 
@@ -591,8 +583,5 @@ def test_master_of_an_entity_without_own_income_agrees_with_libreoffice(tmp_path
     master = tmp_path / "sin-ingresos.xlsx"
     write_master_file(plan, master)
     fresh = recalculate(master, tmp_path / "lo")
-    ours = openpyxl.load_workbook(master, data_only=True)
-    theirs = openpyxl.load_workbook(fresh, data_only=True)
-    assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(master)
-            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+    assert cached_mismatches(master, fresh) == []
     assert read_master(master).plan == plan

@@ -18,7 +18,7 @@ import xlsxwriter
 import yaml
 
 from tests.conftest import EXAMPLE
-from tests.workbook_helpers import cached_values, formula_cells, oei_rows, same
+from tests.workbook_helpers import cached_mismatches, cached_values, oei_rows
 from zedxl.cli import main
 from zedxl.errors import PlanError, ReprogramacionError
 from zedxl.evaluation import evaluate
@@ -234,10 +234,7 @@ def test_reprogramming_master_agrees_with_libreoffice(tmp_path: Path) -> None:
     master = tmp_path / "maestro.xlsx"
     write_master_file(plan, master)
     fresh = recalculate(master, tmp_path / "lo")
-    ours = openpyxl.load_workbook(master, data_only=True)
-    theirs = openpyxl.load_workbook(fresh, data_only=True)
-    assert [(sh, ref, ours[sh][ref].value, theirs[sh][ref].value) for sh, ref in formula_cells(master)
-            if not same(ours[sh][ref].value, theirs[sh][ref].value)] == []
+    assert cached_mismatches(master, fresh) == []
     assert read_master(fresh).plan == plan
 
 

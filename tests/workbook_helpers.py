@@ -59,6 +59,15 @@ def formula_cells(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+def cached_mismatches(ours: Path, theirs: Path) -> list[tuple[str, str, Any, Any]]:
+    """Every formula cell of ``ours`` whose cached value differs from the one ``theirs`` (its LibreOffice
+    recalculation) holds: (sheet, cell, ours, theirs)."""
+    a = openpyxl.load_workbook(ours, data_only=True)
+    b = openpyxl.load_workbook(theirs, data_only=True)
+    return [(sh, ref, a[sh][ref].value, b[sh][ref].value) for sh, ref in formula_cells(ours)
+            if not same(a[sh][ref].value, b[sh][ref].value)]
+
+
 def same(a: Any, b: Any) -> bool:
     """Cell values equal, numbers within 1e-9 (relative), '' and None both empty."""
     if a in (None, "") and b in (None, ""):
