@@ -39,3 +39,12 @@ def test_fmt_printable_shows_what_could_fake_or_hide_output() -> None:
     assert printable("O\u200bGA") == "O\\u200bGA"  # zero-width space
     message = make_issue("retorno-ya-consolidado", file="falso.xlsx\nCONSOLIDADO todo.xlsx").message
     assert "\n" not in message and "falso.xlsx\\u000aCONSOLIDADO" in message
+
+
+def test_fmt_match_key_sets_accents_case_spaces_and_punctuation_aside() -> None:
+    from zedxl.fmt import match_key
+
+    assert match_key("Código  AO") == match_key("CODIGO AO") == "codigo ao"
+    assert match_key("F(SE) 01") == "f se 01" and match_key("Unidad (U.M.)") == "unidad u m"
+    assert match_key("Actividad Operativa ID_CEPLAN") == "actividad operativa id ceplan"
+    assert match_key("% avance") == "% avance" != match_key("avance") and match_key(None) == ""

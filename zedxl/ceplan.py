@@ -9,7 +9,6 @@ README («Aplicativo CEPLAN»).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any
 
 from zedxl.a1 import to_a1
 from zedxl.errors import PlanError, ZedxlError
+from zedxl.fmt import match_key
 from zedxl.model import Indicador, Plan
 from zedxl.periods import MONTHS, parse_period
 from zedxl.plan import plan_from_dict, to_decimal
@@ -62,11 +62,7 @@ _PREFIX = {"f": "F", "fn": "Fn", "motivo": "Motivo"}
 _STOP_WORDS = frozenset(("DE", "DEL", "LA", "LAS", "LOS", "EL", "Y", "E", "EN", "PARA", "A", "AL", "CON", "POR"))
 
 
-def norm(text: Any) -> str:
-    """A header as compared: accents stripped, casefolded, every run of spaces and punctuation one space."""
-    decomposed = unicodedata.normalize("NFKD", str(text or ""))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]+", " ", plain.casefold()).strip()
+norm = match_key  # a header as compared: accents, case, spaces and punctuation aside
 
 
 _ALIASES = {norm(alias): name for name, aliases in FIELDS.items() for alias in aliases}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import Decimal
 from typing import Any
@@ -82,3 +83,11 @@ def valid_text(doc: Any) -> Any:
     if isinstance(doc, list | tuple):
         return [valid_text(v) for v in doc]
     return doc
+
+
+def match_key(text: Any) -> str:
+    """How a header or label a person typed is matched: accents, case, spaces and punctuation aside («Código AO» =
+    «CODIGO  AO», «F(SE) 01» = «f se 01», «Unidad (U.M.)» = «unidad u m»); «%» is kept."""
+    decomposed = unicodedata.normalize("NFKD", str(text if text is not None else ""))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[^0-9a-z%]+", " ", plain).split())

@@ -7,7 +7,6 @@ reprogramación of the master (its Reprogramaciones sheet) and rows of the audit
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,7 +15,7 @@ from typing import Any
 
 from zedxl.a1 import to_a1
 from zedxl.errors import ReprogramacionError, WorkbookError
-from zedxl.fmt import printable
+from zedxl.fmt import match_key, printable
 from zedxl.fsutil import exclusive_lock, require_regular_file, sha256_file
 from zedxl.ledger import Ledger, RunRecord, ledger_path, now_iso, reconcile
 from zedxl.model import Actividad, Plan, normalize_code
@@ -41,12 +40,6 @@ class ReprogramarResult:
     changes: list[Change] = field(default_factory=list)
 
 
-def _key(text: Any) -> str:
-    """A header as compared: case, accents and spacing aside («Código AO» = «codigo  ao»)."""
-    plain = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return " ".join(plain.replace(".", " ").split()).casefold()
-
-
 def read_changes(path: Path, plan: Plan, today: date) -> list[tuple[str, dict[int, Decimal], date, str, str]]:
     """The changes of ``path`` as (AO code, {period index: new value}, date, justification, document), rows of one
     AO with the same date, justification and document together; raises ReprogramacionError naming every bad
@@ -65,12 +58,12 @@ def read_changes(path: Path, plan: Plan, today: date) -> list[tuple[str, dict[in
         sheet = ws.title
     finally:
         wb.close()
-    header_r = next((r for r, row in enumerate(rows[:20]) if any(_key(v) in COLUMNS for v in row)), None)
+    header_r = next((r for r, row in enumerate(rows[:20]) if any(match_key(v) in COLUMNS for v in row)), None)
     where = f"{printable(path.name)}, hoja {printable(sheet)}"
     if header_r is None:
         raise ReprogramacionError(f"En {where} no se encontró la fila de títulos (Código AO, Periodo, Nuevo valor, "
                                   "Justificación).")
-    cols = {COLUMNS[_key(v)]: c for c, v in enumerate(rows[header_r]) if _key(v) in COLUMNS}
+    cols = {COLUMNS[match_key(v)]: c for c, v in enumerate(rows[header_r]) if match_key(v) in COLUMNS}
     missing = [name for name in REQUIRED if name not in cols]
     if missing:
         names = {"codigo": "Código AO", "periodo": "Periodo", "nuevo": "Nuevo valor", "justificacion": "Justificación"}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
+from zedxl.fmt import match_key
 from zedxl.model import INDICATOR_POINTS
 from zedxl.periods import Periodicity, base_labels
 from zedxl.xlsx import layout as L
@@ -68,12 +67,7 @@ def budget_headers(periodicidad: Periodicity) -> list[str]:
     return [H_TIPO, H_RUBRO, H_PIA, H_PIM, *map(acum_header, base_labels(periodicidad))]
 
 
-def normalized(text: Any) -> str:
-    """How a header or label is matched: accents, case, punctuation and spaces aside («Prog. T1» = «prog t1»,
-    «Unidad (U.M.)» = «unidad um»... «unidad u m»)."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.sub(r"[^\w%]+", " ", plain).split())
+normalized = match_key  # (headers and labels of the plan workbook are matched as everywhere else)
 
 
 # -- writing ------------------------------------------------------------------------------------------------------
