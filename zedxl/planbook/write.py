@@ -41,7 +41,7 @@ from zedxl.planbook.layout import (
     plan_headers,
 )
 from zedxl.xlsx import layout as L
-from zedxl.xlsx.master_write import CALC_FILL, HEADER_FILL, INPUT_FILL
+from zedxl.xlsx.formats import CALC_FILL, HEADER_FILL, INPUT_FILL
 from zedxl.xlsx.text import safe_text
 
 _INSTRUCCIONES = (

@@ -6,8 +6,9 @@ numbers and LibreOffice recalculates the same. The charts plot the sheet's own t
 follow the master whenever it is recalculated. Everything covers the year to date: the base periods up to
 «Evaluado hasta» (``ZX_HASTA``), the year's point of each AO (measured against what was programmed so far).
 
-Lookups find their rows by content, never by position: the Resumen's office rows by instancia and concept, the
-budget's Total row by its label, the OEI sheets' AO rows by their Instancia cell (OEI and AEI rows have none).
+Lookups find their rows by content, never by position: the Resumen's office rows by instancia (its Programado row,
+then the Ejecutado row zedxl writes below it), the budget's Total row by its label, the OEI sheets' AO rows by their
+Instancia cell (OEI and AEI rows have none).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from zedxl.xlsx import layout as L
 from zedxl.xlsx.text import safe_text
 
 if TYPE_CHECKING:
-    from zedxl.xlsx.master_write import Formats, MasterWriter
+    from zedxl.xlsx.formats import Formats
+    from zedxl.xlsx.master_write import MasterWriter
 
 #: the Resumen's section A: instancia in column A, concept in C, the base periods from column D on
 RESUMEN_FIRST_PERIOD_COL = 3
@@ -192,19 +194,23 @@ class _Dashboard:
             by_office.setdefault(ao.instancia, []).append(ao)
         first = r + 2
         hasta = self.w.hasta
+        h = L.NAME_HASTA
+        first_col = col_letter(RESUMEN_FIRST_PERIOD_COL)
+        last_col = col_letter(RESUMEN_FIRST_PERIOD_COL + n - 1)
+        top, bottom = (i + 1 for i in self.w.resumen_offices)
         for k, code in enumerate(plan.instancias):
             row = first + k
             aos = by_office.get(code, [])
             ws.write_string(row, 0, safe_text(code), f.code)
             for j, concept in enumerate((PROGRAMADO, EJECUTADO)):
-                terms = []
-                for i in range(n):
-                    letter = col_letter(RESUMEN_FIRST_PERIOD_COL + i)
-                    terms.append(f'SUMIFS({res}!${letter}:${letter},{res}!$A:$A,$A{row + 1},'
-                                 f'{res}!$C:$C,"{concept}")*({L.NAME_HASTA}>={i + 1})')
+                # the office's Programado row of the Resumen, its Ejecutado row right below: the base periods
+                # up to ZX_HASTA of that row
+                at = f"MATCH($A{row + 1},{res}!$A${top}:$A${bottom},0)" + ("+1" if concept == EJECUTADO else "")
+                formula = (f"=({h}>0)*SUM(INDEX({res}!${first_col}${top}:${first_col}${bottom},{at}):"
+                           f"INDEX({res}!${first_col}${top}:${last_col}${bottom},{at},MAX(1,{h})))")
                 values = [ao.programado if concept == PROGRAMADO else ao.ejecutado for ao in aos]
                 cached = sum((v for vs in values for v in vs[:hasta] if v is not None), rules.ZERO)
-                ws.write_formula(row, 1 + j, "=" + "+".join(terms), self.number, float(cached))
+                ws.write_formula(row, 1 + j, formula, self.number, float(cached))
         last = first + max(len(plan.instancias), 1) - 1
         chart = self.wb.add_chart({"type": "column"})
         for j, color in enumerate((PROG_COLOR, EJEC_COLOR)):

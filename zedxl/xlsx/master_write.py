@@ -31,35 +31,20 @@ from zedxl.structure import ExtraSheet, structure_of
 from zedxl.xlsx import layout as L
 from zedxl.xlsx import printing
 from zedxl.xlsx.dashboard import write_dashboard
-from zedxl.xlsx.sheet_rows import RowCell, RowWriter, needs_xlsxwriter
+from zedxl.xlsx.formats import Formats, traffic_lights
+from zedxl.xlsx.formulas import (
+    ROW,
+    RowFormula,
+    indicator_progress_formula,
+    indicator_status_formula,
+    or_blank,
+    progress_formula,
+    status_formula,
+    sum_formula,
+    to_date_formula,
+)
+from zedxl.xlsx.sheet_rows import RowCell, RowWriter
 from zedxl.xlsx.text import safe_text
-
-INPUT_FILL = "#FFF2CC"
-HEADER_FILL = "#1F4E78"
-OEI_FILL = "#D9E1F2"
-AEI_FILL = "#EDF2F9"
-CALC_FILL = "#F2F2F2"
-#: soles as the report writes them, S/ 2'901,520.00: literal separators for a million or more (Excel's own
-#: thousands separator is one character); the last section takes the negatives, which Excel and LibreOffice show
-#: without their sign there
-MONEY_FORMAT = '[>=1000000]"S/ "#\'###\\,##0.00;[>=0]"S/ "#,##0.00;"S/ -"#,##0.00'
-COUNT_FORMAT = "#,##0"  # counts of AO: whole numbers
-QTY_FORMAT = "#,##0.0"  # the seed's office table: one decimal (5.0, 10.4)
-
-
-ROW = "\x00"  # where a RowFormula's template takes the row number (never in a sheet name or formula)
-
-
-class RowFormula:
-    """A formula repeated down rows that differ only in their row number: ``ROW`` marks where it goes."""
-
-    def __init__(self, template: str) -> None:
-        self.parts = template.split(ROW)
-        self.vetted = not needs_xlsxwriter(template)  # a row number cannot add a function name
-
-    def at(self, r: int) -> str:
-        """The formula for zero-based row ``r``."""
-        return str(r + 1).join(self.parts)
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -69,104 +54,6 @@ def _num(value: Decimal | None) -> float | None:
 def _number(col: int, fmt: Format, value: Decimal | None) -> RowCell:
     """A number cell, blank when there is no value."""
     return (col, "b", fmt, None, "") if value is None else (col, "n", fmt, float(value), "")
-
-
-def or_blank(value: Decimal | None) -> float | str:
-    """Cached value of a formula that yields "" when there is no number."""
-    return "" if value is None else float(value)
-
-
-class Formats:
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "border": 1, "border_color": "#BFBFBF"}
-        self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": HEADER_FILL})
-        self.subtitle = wb.add_format({"italic": True, "font_size": 10, "font_color": "#595959"})
-        self.header = wb.add_format({**base, "bold": True, "font_color": "white", "bg_color": HEADER_FILL,
-                                     "text_wrap": True, "align": "center", "valign": "vcenter"})
-        self.text = wb.add_format({**base, "text_wrap": True})
-        self.code = wb.add_format({**base, "bold": True})
-        self.number = wb.add_format({**base, "num_format": "General"})
-        self.input_num = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "General", "locked": False})
-        self.input_text = wb.add_format({**base, "bg_color": INPUT_FILL, "text_wrap": True, "locked": False})
-        self.input_date = wb.add_format({**base, "bg_color": INPUT_FILL, "num_format": "dd/mm/yyyy", "locked": False})
-        self.calc = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "General"})
-        self.pct = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": "0.00"})
-        self.state = wb.add_format({**base, "bg_color": CALC_FILL})
-        self.money = wb.add_format({**base, "num_format": MONEY_FORMAT, "bg_color": INPUT_FILL, "locked": False})
-        self.money_calc = wb.add_format({**base, "num_format": MONEY_FORMAT, "bg_color": CALC_FILL})
-        self.money_total = wb.add_format({**base, "num_format": MONEY_FORMAT, "bg_color": CALC_FILL, "bold": True})
-        self.count = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": COUNT_FORMAT})
-        self.count_total = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": COUNT_FORMAT, "bold": True})
-        self.qty = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": QTY_FORMAT})
-        self.qty_total = wb.add_format({**base, "bg_color": CALC_FILL, "num_format": QTY_FORMAT, "bold": True})
-        self.pct_total = wb.add_format({**base, "num_format": "0.00", "bg_color": CALC_FILL, "bold": True})
-        self.total_label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL})
-        self.oei_code = wb.add_format({**base, "bold": True, "bg_color": OEI_FILL})
-        self.oei_text = wb.add_format({**base, "bold": True, "bg_color": OEI_FILL, "text_wrap": True})
-        self.aei_code = wb.add_format({**base, "bold": True, "bg_color": AEI_FILL})
-        self.aei_text = wb.add_format({**base, "bg_color": AEI_FILL, "text_wrap": True})
-        self.empty = wb.add_format({**base, "bg_color": CALC_FILL})
-        self.green = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
-        self.yellow = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
-        self.red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        self.note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#595959", "text_wrap": True,
-                                   "valign": "top"})
-        self.label = wb.add_format({**base, "bold": True, "bg_color": CALC_FILL, "text_wrap": True})
-        self.section = wb.add_format({"bold": True, "font_size": 11, "font_color": HEADER_FILL})
-        self.plain = wb.add_format({"font_name": "Calibri", "font_size": 10})
-
-
-def traffic_lights(ws: Worksheet, rng: str, f: Formats, neutral: str = "") -> None:
-    """Semáforo colours on the numbers of ``rng``, except where ``neutral`` (relative to its first cell) holds:
-    a period not due yet is never red, yellow or green."""
-    top = rng.split(":")[0]
-    for bound, fmt in ((L.NAME_VERDE, f.green), (L.NAME_AMARILLO, f.yellow), ("", f.red)):
-        tests = [f"ISNUMBER({top})", *([f"{top}>={bound}"] if bound else []), *([f"NOT({neutral})"] if neutral else [])]
-        criteria = f"=AND({','.join(tests)})" if len(tests) > 1 else f"={tests[0]}"
-        ws.conditional_format(rng, {"type": "formula", "criteria": criteria, "format": fmt})
-
-
-def sum_formula(span: str, *, executed: bool) -> str:
-    """The sum of ``span``; an executed one is "" while nothing in it is reported (never 0)."""
-    return f'=IF(COUNT({span})=0,"",SUM({span}))' if executed else f"=SUM({span})"
-
-
-def progress_formula(e: str, p: str) -> str:
-    """AO progress: "" when not reported, ZX_SIN_META when nothing programmed, capped at ZX_TOPE."""
-    return (f'=IF({e}="","",IF({p}=0,{L.NAME_SIN_META},IF({L.NAME_TOPE}="",{e}/{p}*100,'
-            f"MIN({e}/{p}*100,{L.NAME_TOPE}))))")
-
-
-def status_formula(e: str, p: str, *, to_date: str | None = None, stop: int | None = None) -> str:
-    """AO status (``rules.status``); with ``to_date`` and ``stop``, ``rules.measure``'s for a period ending at base
-    period ``stop``: «en curso» while ``ZX_HASTA`` is before it (``to_date``: what was programmed up to then)."""
-    if to_date is None or stop is None:
-        return (f'=IF({e}="","{rules.SIN_REPORTE}",IF({p}=0,IF({e}>0,"{rules.EJECUTADA_SIN_META}",'
-                f'"{rules.SIN_META}"),IF({e}>{p},"{rules.SOBREEJECUCION}",'
-                f'IF({e}/{p}*100>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}"))))')
-    h = L.NAME_HASTA
-    return (f'=IF({e}="",IF(AND({h}<{stop},{h}>0,{to_date}=0),"{rules.EN_CURSO}","{rules.SIN_REPORTE}"),'
-            f'IF({p}=0,IF({e}>0,"{rules.EJECUTADA_SIN_META}","{rules.SIN_META}"),'
-            f'IF({e}>{p},"{rules.SOBREEJECUCION}",IF({h}<{stop},"{rules.EN_CURSO}",'
-            f'IF({e}/{p}*100>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}")))))')
-
-
-def to_date_formula(first: str, last: str, start: int, stop: int) -> str:
-    """What was programmed in ``first:last`` (the base periods ``start``..``stop - 1`` of a row) up to
-    ``ZX_HASTA``: all of it once the period is due, 0 before it starts (INDEX, not OFFSET: not volatile)."""
-    h = L.NAME_HASTA
-    reach = f"MIN({h},{stop})-{start}" if start else f"MIN({h},{stop})"
-    return f"(({h}>{start})*SUM({first}:INDEX({first}:{last},MAX(1,{reach}))))"
-
-
-def _indicator_progress_formula(e: str, meta: str) -> str:
-    return (f'=IF(OR({e}="",{meta}=""),"",IF({meta}=0,{L.NAME_SIN_META},IF({L.NAME_TOPE}="",{e}/{meta}*100,'
-            f"MIN({e}/{meta}*100,{L.NAME_TOPE}))))")
-
-
-def _indicator_status_formula(e: str, pct: str) -> str:
-    return (f'=IF({e}="","{rules.NO_MEDIDO}",IF({pct}="","{rules.NO_MEDIDO}",'
-            f'IF({pct}>={L.NAME_VERDE},"{rules.EN_RANGO}","{rules.POR_DEBAJO}")))')
 
 
 class MasterWriter:
@@ -184,6 +71,7 @@ class MasterWriter:
         self._stats: dict[int, tuple[rules.Measure, ...]] = {}
         self.hasta = rules.reported_through(plan)  # what the Parámetros sheet's ZX_HASTA formula computes
         self._hasta_row = 0  # its row there (written before the Resumen, which quotes its text)
+        self.resumen_offices = (0, 0)  # the Resumen's office rows (section A), first and last, zero-based
         self._print: dict[str, dict[str, Any]] = {}  # each sheet's printing.page_setup arguments, by sheet name
 
     def ao_stats(self, ao: Any) -> tuple[rules.Measure, ...]:
@@ -404,9 +292,9 @@ class MasterWriter:
             value, pct = rules.indicator_value(ind, point), rules.indicator_progress(ind, point, reglas)
             e_ref = to_a1(r, e_col)
             cells[e_col] = _number(e_col, f.input_num, value)
-            cells[pct_col] = (pct_col, "f", f.pct, or_blank(pct), _indicator_progress_formula(e_ref, meta_ref))
+            cells[pct_col] = (pct_col, "f", f.pct, or_blank(pct), indicator_progress_formula(e_ref, meta_ref))
             cells[state_col] = (state_col, "f", f.state, rules.indicator_status(value, pct, reglas),
-                                _indicator_status_formula(e_ref, to_a1(r, pct_col)))
+                                indicator_status_formula(e_ref, to_a1(r, pct_col)))
         self.rows.write(ws, r, [cells[col] for col in sorted(cells)])
 
     def _ao_cells(self, r: int, ao: Any, f: Formats) -> list[RowCell]:
@@ -568,6 +456,7 @@ class MasterWriter:
                       for j, formula in enumerate(row_formulas[concept]))],
                     vetted=all(formula.vetted for formula in row_formulas[concept]))
         last = r
+        self.resumen_offices = (first, last)
         for concept in ("Programado", "Ejecutado"):
             r += 1
             ws.write_row(r, 0, (L.TOTAL_LABEL, "Total institucional", concept), f.total_label)

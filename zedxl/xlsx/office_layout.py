@@ -42,7 +42,7 @@ from zedxl.a1 import col_letter, quote_sheet, to_a1
 from zedxl.model import Accion, Actividad, LineaPresupuesto, Objetivo, Plan, Presupuesto
 from zedxl.periods import Period, Periodicity, base_labels, base_names
 from zedxl.xlsx import layout as L
-from zedxl.xlsx.master_write import ROW, RowFormula, or_blank, progress_formula, status_formula, sum_formula
+from zedxl.xlsx.formulas import ROW, RowFormula, or_blank, progress_formula, status_formula, sum_formula
 from zedxl.xlsx.text import MAX_CELL_TEXT, safe_text
 
 # -- names -----------------------------------------------------------------------------------------------------

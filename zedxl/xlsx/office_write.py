@@ -24,7 +24,7 @@ from zedxl.xlsx import layout as L
 from zedxl.xlsx import office_layout as OL
 from zedxl.xlsx import printing
 from zedxl.xlsx.dashboard import EJEC_COLOR, PROG_COLOR
-from zedxl.xlsx.master_write import MONEY_FORMAT, Formats, traffic_lights
+from zedxl.xlsx.formats import MONEY_FORMAT, Formats, traffic_lights
 from zedxl.xlsx.sheet_rows import RowCell, RowWriter
 from zedxl.xlsx.text import safe_text
 
