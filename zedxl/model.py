@@ -90,10 +90,6 @@ class Actividad:
                 values[idx] = old
         return tuple(values)
 
-    @property
-    def reprogramada(self) -> bool:
-        return bool(self.reprogramaciones)
-
 
 @dataclass(frozen=True)
 class Accion:
